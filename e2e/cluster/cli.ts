@@ -1,0 +1,35 @@
+/**
+ * `npm run cluster:up -- --nodes N` and `npm run cluster:down`. Failures print one line naming
+ * the step and the log to read.
+ */
+import { parseArgs } from "node:util";
+import { down, up } from "./cluster.js";
+import { paths } from "./paths.js";
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { nodes: { type: "string", default: "3" } },
+});
+
+const say = (l: string) => process.stderr.write(`${l}\n`);
+
+async function main(): Promise<void> {
+  const cmd = positionals[0];
+  if (cmd === "up") {
+    const nodes = Number(values.nodes);
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 50) throw new Error(`--nodes must be an integer 1..50, got ${JSON.stringify(values.nodes)}`);
+    const s = await up({ nodes, log: say });
+    say(`cluster up: API https://127.0.0.1:${s.ports.api}, ${s.nodes.length} nodes; kubeconfig ${paths.kubeconfig}`);
+    say(`try: kubectl --kubeconfig ${paths.kubeconfig} get nodes`);
+  } else if (cmd === "down") {
+    await down(say);
+    say("cluster down");
+  } else {
+    throw new Error(`unknown command ${JSON.stringify(cmd)}; use up or down`);
+  }
+}
+
+main().catch((e: Error) => {
+  say(`error: ${e.message}`);
+  process.exit(1);
+});

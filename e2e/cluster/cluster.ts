@@ -1,0 +1,249 @@
+import { execFileSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { ApiClient } from "../../lib/k8s/api-client.js";
+import { ensureBinaries } from "./binaries.js";
+import {
+  startApiserver,
+  startControllerManager,
+  startEtcd,
+  startScheduler,
+  waitClusterBootstrapped,
+  type Ports,
+} from "./control-plane.js";
+import { isAlive, signalGroup, startDaemon, stopDaemon, type Daemon } from "./daemon.js";
+import { createFabric, createNodeNetwork, nodeAddress, nodeNetns } from "./fabric.js";
+import { freePort } from "./free-port.js";
+import { deleteNetnsWithPrefix, listNetns } from "./netns.js";
+import { paths, repoRoot, clusterDir } from "./paths.js";
+import { generatePki, writeKubeconfig } from "./pki.js";
+import { waitUntil } from "./readiness.js";
+import { StepError } from "./step-error.js";
+
+export interface SimNode {
+  name: string;
+  index: number;
+  address: string;
+  netns: string;
+  daemon: Daemon;
+}
+
+export interface ClusterState {
+  id: string;
+  /** Prefix of every network namespace this cluster created. */
+  netnsPrefix: string;
+  binDir: string;
+  ports: Ports;
+  control: Daemon[];
+  nodes: SimNode[];
+}
+
+export interface UpOptions {
+  nodes: number;
+  log?: (line: string) => void;
+}
+
+export function loadState(): ClusterState | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(paths.state, "utf8")) as ClusterState;
+  } catch {
+    return undefined;
+  }
+}
+
+function saveState(s: ClusterState): void {
+  fs.writeFileSync(paths.state, JSON.stringify(s, null, 2));
+}
+
+export function adminClient(): ApiClient {
+  return ApiClient.fromKubeconfig(paths.kubeconfig);
+}
+
+/**
+ * Brings up etcd, kube-apiserver, kube-controller-manager, kube-scheduler and N simulated nodes
+ * on loopback. Any leftover of an earlier cluster in this checkout is removed first.
+ */
+export async function up(opts: UpOptions): Promise<ClusterState> {
+  const log = opts.log ?? (() => undefined);
+  await down();
+  fs.mkdirSync(paths.logs, { recursive: true });
+
+  log("building or reusing the Go binaries");
+  const binDir = ensureBinaries(log);
+  fs.symlinkSync(binDir, paths.bin);
+
+  log("generating certificates");
+  generatePki();
+
+  const taken = new Set<number>();
+  const ports: Ports = {
+    etcd: await freePort(23790, taken),
+    api: await freePort(26443, taken),
+    kcm: await freePort(30257, taken),
+    scheduler: await freePort(30259, taken),
+    webhook: await freePort(33443, taken),
+  };
+  const id = crypto.randomBytes(2).toString("hex");
+  const state: ClusterState = { id, netnsPrefix: `spd${id}`, binDir, ports, control: [], nodes: [] };
+  saveState(state);
+
+  log(`starting etcd on :${ports.etcd}`);
+  state.control.push(await startEtcd(binDir, ports));
+  saveState(state);
+  log(`starting kube-apiserver on :${ports.api}`);
+  state.control.push(await startApiserver(binDir, ports));
+  saveState(state);
+  writeKubeconfig(paths.kubeconfig, ports.api, "admin");
+  log("starting kube-controller-manager and kube-scheduler");
+  state.control.push(await startControllerManager(binDir, ports));
+  saveState(state);
+  state.control.push(await startScheduler(binDir, ports));
+  saveState(state);
+  const api = adminClient();
+  await waitClusterBootstrapped(api);
+
+  log(`creating the fabric and ${opts.nodes} simulated nodes`);
+  createFabric(state.netnsPrefix);
+  for (let i = 0; i < opts.nodes; i++) {
+    state.nodes.push(startNode(state, `node-${i + 1}`, i));
+    saveState(state);
+  }
+  for (const n of state.nodes) await waitNodeReady(api, n);
+  api.close();
+  return state;
+}
+
+/** The conflist every simulated node starts with: the real macvlan plugin on the node uplink. */
+export function writeDefaultNetwork(nodeDirPath: string, ipam: Record<string, unknown>): void {
+  const netd = path.join(nodeDirPath, "net.d");
+  fs.mkdirSync(netd, { recursive: true });
+  const conflist = {
+    cniVersion: "1.0.0",
+    name: "underlay",
+    plugins: [{ type: "macvlan", master: "eth0", mode: "bridge", ...(ipam.type === "static" ? { capabilities: { ips: true } } : {}), ipam }],
+  };
+  fs.writeFileSync(path.join(netd, "10-underlay.conflist"), JSON.stringify(conflist, null, 2));
+}
+
+function startNode(state: ClusterState, name: string, index: number): SimNode {
+  const netns = createNodeNetwork(state.netnsPrefix, name, index);
+  const dir = paths.nodeDir(name);
+  fs.mkdirSync(dir, { recursive: true });
+  if (!fs.existsSync(path.join(dir, "net.d"))) writeDefaultNetwork(dir, { type: "static" });
+  const daemon = launchSim(state, name, index, netns);
+  return { name, index, address: nodeAddress(index), netns, daemon };
+}
+
+function launchSim(state: ClusterState, name: string, index: number, netns: string): Daemon {
+  const sim = path.join(repoRoot, "e2e/kubelet-sim/main.ts");
+  const args = [
+    "--import",
+    "tsx",
+    sim,
+    `--node=${name}`,
+    `--index=${index}`,
+    `--address=${nodeAddress(index)}`,
+    `--kubeconfig=${paths.kubeconfig}`,
+    `--node-netns=${netns}`,
+    `--netns-prefix=${state.netnsPrefix}`,
+    `--cni-bin=${path.join(state.binDir, "cni")}`,
+    `--dir=${paths.nodeDir(name)}`,
+  ];
+  return startDaemon(`kubelet-${name}`, process.execPath, args, { NODE_NO_WARNINGS: "1" }, `--node=${name}`);
+}
+
+async function waitNodeReady(api: ApiClient, n: SimNode): Promise<void> {
+  await waitUntil(
+    `node ${n.name}: Ready`,
+    async () => {
+      const node = await api.get<{ status?: { conditions?: { type: string; status: string }[] }; spec?: { taints?: { key: string }[] } }>(`/api/v1/nodes/${n.name}`);
+      const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+      // The not-ready taint added at registration must be gone, or nothing schedules there.
+      const tainted = node.spec?.taints?.some((t) => t.key.startsWith("node.kubernetes.io/not-ready"));
+      return !!ready && !tainted;
+    },
+    60_000,
+    n.daemon,
+  );
+}
+
+/** Freezes a node: heartbeats and CNI stop together, as when a machine hangs. */
+export function killNode(state: ClusterState, name: string): void {
+  signalGroup(nodeOf(state, name).daemon.pid, "SIGSTOP");
+}
+
+export function reviveNode(state: ClusterState, name: string): void {
+  signalGroup(nodeOf(state, name).daemon.pid, "SIGCONT");
+}
+
+/** Restarts the simulator process of a node (kubelet restart); its sandboxes survive on disk. */
+export function restartNodeProcess(state: ClusterState, name: string): Promise<void> {
+  const n = nodeOf(state, name);
+  return stopDaemon(n.daemon).then(() => {
+    n.daemon = launchSim(state, name, n.index, n.netns);
+    saveState(state);
+  });
+}
+
+function nodeOf(state: ClusterState, name: string): SimNode {
+  const n = state.nodes.find((x) => x.name === name);
+  if (!n) throw new Error(`no simulated node ${name}`);
+  return n;
+}
+
+/**
+ * Stops everything this checkout's cluster started, by recorded PID only, and removes its
+ * network namespaces and data. Safe to run twice and after a crash.
+ */
+export async function down(log: (l: string) => void = () => undefined): Promise<void> {
+  const state = loadState();
+  if (state) {
+    for (const d of state.nodes.map((n) => n.daemon)) {
+      signalGroup(d.pid, "SIGCONT"); // a frozen node cannot handle SIGTERM
+      await stopDaemon(d);
+    }
+    for (const d of [...state.control].reverse()) await stopDaemon(d);
+    for (const d of extraDaemons()) await stopDaemon(d);
+    const n = deleteNetnsWithPrefix(state.netnsPrefix);
+    if (n) log(`removed ${n} network namespaces`);
+    const left = listNetns().filter((ns) => ns.startsWith(state.netnsPrefix));
+    if (left.length) throw new StepError("cluster:down", `network namespaces still present: ${left.join(", ")}`);
+    const alive = [...state.control, ...state.nodes.map((x) => x.daemon)].filter(isAlive);
+    if (alive.length) throw new StepError("cluster:down", `processes still running: ${alive.map((d) => `${d.name}(${d.pid})`).join(", ")}`);
+  }
+  for (const entry of ["state.json", "etcd", "pki", "nodes", "bin", "apiserver", "kcm", "daemons", "kubeconfig", "kcm.kubeconfig", "scheduler.kubeconfig", "scheduler.yaml"]) {
+    fs.rmSync(path.join(clusterDir, entry), { recursive: true, force: true });
+  }
+}
+
+/** Daemons that later components (agents, the Pepr module) register beside the control plane. */
+function extraDaemons(): Daemon[] {
+  const dir = path.join(clusterDir, "daemons");
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as Daemon);
+}
+
+export function registerDaemon(d: Daemon): void {
+  const dir = path.join(clusterDir, "daemons");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${d.name}.json`), JSON.stringify(d));
+}
+
+/** Runs the cluster's kubectl with the admin kubeconfig; returns stdout, throws with stderr. */
+export function kubectl(args: string[], input?: string): string {
+  const state = loadState();
+  if (!state) throw new Error("no cluster is up (run npm run cluster:up)");
+  try {
+    return execFileSync(path.join(state.binDir, "kubectl"), ["--kubeconfig", paths.kubeconfig, ...args], {
+      encoding: "utf8",
+      input,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error((err.stderr ?? err.message).trim());
+  }
+}
+
+export { nodeNetns };

@@ -1,0 +1,34 @@
+import http from "node:http";
+import https from "node:https";
+import fs from "node:fs";
+import { isAlive, type Daemon } from "./daemon.js";
+import { StepError } from "./step-error.js";
+
+/** GETs a URL; resolves with status and body, never rejects. */
+export function probe(url: string, ca?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const u = new URL(url);
+    const mod = u.protocol === "https:" ? https : http;
+    const req = mod.get(u, { ca: ca ? fs.readFileSync(ca) : undefined, rejectUnauthorized: !!ca, timeout: 2000 }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve({ status: 0, body: "" }));
+  });
+}
+
+/**
+ * Polls `check` until it returns true. Fails with one line naming the step and the daemon's log
+ * when the daemon dies or the deadline passes.
+ */
+export async function waitUntil(step: string, check: () => Promise<boolean>, timeoutMs: number, daemon?: Daemon): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (daemon && !isAlive(daemon)) throw new StepError(step, `${daemon.name} exited`, daemon.log);
+    if (Date.now() > deadline) throw new StepError(step, `not ready after ${Math.round(timeoutMs / 1000)}s`, daemon?.log);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -1,0 +1,158 @@
+import type { ApiClient, KubeList, KubeObject, WatchEvent } from "./api-client.js";
+import { K8sError } from "./k8s-error.js";
+
+export type InformerEvent<T> =
+  | { type: "added"; object: T }
+  | { type: "updated"; object: T; old: T }
+  | { type: "deleted"; object: T };
+
+export interface InformerOptions {
+  /** Collection path, e.g. `/api/v1/pods` or `/apis/spiderpool.spidernet.io/v2beta1/spiderippools`. */
+  path: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** How long one watch request may stay open before the server closes it. */
+  watchTimeoutSeconds?: number;
+  /** Called for every error that made the informer relist or reconnect. */
+  onError?: (e: K8sError) => void;
+}
+
+/**
+ * List-then-watch cache of one collection, the way client-go's reflector works: the initial
+ * LIST fills the cache, the WATCH continues from its resourceVersion, a 410 Gone (or any stream
+ * failure we cannot resume) triggers a relist that emits only the differences.
+ */
+export class Informer<T extends KubeObject> {
+  readonly #api: ApiClient;
+  readonly #opts: InformerOptions;
+  readonly #cache = new Map<string, T>();
+  readonly #handlers: ((ev: InformerEvent<T>) => void)[] = [];
+  readonly #abort = new AbortController();
+  #resourceVersion = "";
+  #synced!: Promise<void>;
+  #markSynced!: () => void;
+
+  constructor(api: ApiClient, opts: InformerOptions) {
+    this.#api = api;
+    this.#opts = opts;
+    this.#synced = new Promise((r) => (this.#markSynced = r));
+  }
+
+  on(handler: (ev: InformerEvent<T>) => void): this {
+    this.#handlers.push(handler);
+    return this;
+  }
+
+  /** Resolves once the first LIST has been loaded into the cache. */
+  get synced(): Promise<void> {
+    return this.#synced;
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.#cache.get(keyOf(namespace, name));
+  }
+
+  list(): T[] {
+    return [...this.#cache.values()];
+  }
+
+  start(): this {
+    void this.#run();
+    return this;
+  }
+
+  stop(): void {
+    this.#abort.abort();
+  }
+
+  async #run(): Promise<void> {
+    let backoff = 200;
+    while (!this.#abort.signal.aborted) {
+      try {
+        if (!this.#resourceVersion) await this.#relist();
+        this.#markSynced();
+        backoff = 200;
+        await this.#watch();
+      } catch (e) {
+        if (this.#abort.signal.aborted) return;
+        const err = e instanceof K8sError ? e : new K8sError("other", 0, "", String(e));
+        if (err.code === "gone") this.#resourceVersion = "";
+        this.#opts.onError?.(err);
+        await sleep(backoff, this.#abort.signal);
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+  }
+
+  async #relist(): Promise<void> {
+    const fresh = new Map<string, T>();
+    let cont: string | undefined;
+    let rv = "";
+    do {
+      const page = await this.#api.get<KubeList<T>>(this.#opts.path, {
+        labelSelector: this.#opts.labelSelector,
+        fieldSelector: this.#opts.fieldSelector,
+        limit: 500,
+        continue: cont,
+      });
+      for (const item of page.items) fresh.set(keyOf(item.metadata.namespace, item.metadata.name), item);
+      cont = page.metadata.continue || undefined;
+      rv = page.metadata.resourceVersion;
+    } while (cont);
+    for (const [k, old] of this.#cache) if (!fresh.has(k)) this.#apply({ type: "DELETED", object: old as WatchEvent["object"] });
+    for (const obj of fresh.values()) this.#apply({ type: "ADDED", object: obj as unknown as WatchEvent["object"] });
+    this.#resourceVersion = rv;
+  }
+
+  async #watch(): Promise<void> {
+    await this.#api.stream(
+      this.#opts.path,
+      {
+        watch: 1,
+        allowWatchBookmarks: true,
+        resourceVersion: this.#resourceVersion,
+        labelSelector: this.#opts.labelSelector,
+        fieldSelector: this.#opts.fieldSelector,
+        timeoutSeconds: this.#opts.watchTimeoutSeconds ?? 300,
+      },
+      (ev) => {
+        if (ev.type === "ERROR") {
+          const code = ev.object.code ?? 500;
+          throw new K8sError(code === 410 ? "gone" : "other", code, ev.object.reason ?? "", ev.object.message ?? "watch error");
+        }
+        if (ev.object.metadata?.resourceVersion) this.#resourceVersion = ev.object.metadata.resourceVersion;
+        if (ev.type !== "BOOKMARK") this.#apply(ev);
+      },
+      this.#abort.signal,
+    );
+  }
+
+  #apply(ev: WatchEvent): void {
+    const obj = ev.object as unknown as T;
+    const key = keyOf(obj.metadata.namespace, obj.metadata.name);
+    const old = this.#cache.get(key);
+    let out: InformerEvent<T> | undefined;
+    if (ev.type === "DELETED") {
+      if (!old) return;
+      this.#cache.delete(key);
+      out = { type: "deleted", object: obj };
+    } else {
+      // A relist re-delivers unchanged objects; only real changes are passed on.
+      if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;
+      this.#cache.set(key, obj);
+      out = old ? { type: "updated", object: obj, old } : { type: "added", object: obj };
+    }
+    for (const h of this.#handlers) h(out);
+  }
+}
+
+function keyOf(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
