@@ -1,0 +1,37 @@
+/**
+ * `npm run test:e2e`: brings the real local cluster up, runs every e2e suite against it with
+ * mocha, and tears it down again, whatever the outcome. Extra arguments go to mocha
+ * (e.g. `npm run test:e2e -- --grep smoke`). With SPIDERPOOL_E2E_REUSE=1 an already running
+ * cluster (from `npm run cluster:up`) is used and left running.
+ */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { down, loadState, up } from "./cluster/cluster.js";
+import { repoRoot } from "./cluster/paths.js";
+
+const say = (l: string) => process.stderr.write(`${l}\n`);
+
+async function main(): Promise<number> {
+  const reuse = process.env.SPIDERPOOL_E2E_REUSE === "1" && loadState() !== undefined;
+  const started = Date.now();
+  if (!reuse) await up({ nodes: Number(process.env.SPIDERPOOL_E2E_NODES ?? 3), log: say });
+  say(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  try {
+    const mocha = path.join(repoRoot, "node_modules/mocha/bin/mocha.js");
+    const r = spawnSync(process.execPath, [mocha, "--config", path.join(repoRoot, "e2e/.mocharc.json"), ...process.argv.slice(2)], {
+      stdio: "inherit",
+      cwd: repoRoot,
+    });
+    return r.status ?? 1;
+  } finally {
+    if (!reuse) await down(say);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    say(`error: ${e.message}`);
+    process.exit(1);
+  },
+);
