@@ -8,7 +8,7 @@ import { K8sError, k8sErrorFromStatus, toK8sError } from "./k8s-error.js";
  * Why not kubernetes-fluent-client on hot paths: KFC re-reads the kubeconfig and builds a new
  * undici dispatcher (a new TLS handshake) for every request, which costs milliseconds of CPU per
  * call. The allocation path makes a fixed handful of calls per ADD and must not pay that; see
- * docs/adr/0002-api-client.md. Credentials come from @kubernetes/client-node's KubeConfig, so
+ * docs/adr/0001-api-client.md. Credentials come from @kubernetes/client-node's KubeConfig, so
  * every kubeconfig form (files, in-cluster token) is understood.
  */
 export interface RequestOptions {

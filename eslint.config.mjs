@@ -1,0 +1,38 @@
+import tsParser from "@typescript-eslint/parser";
+import tsPlugin from "@typescript-eslint/eslint-plugin";
+import globals from "globals";
+
+/** Layering rules of design §4: data flows one way; only lib/k8s talks to the API server. */
+const noIo = ["node:fs", "node:net", "node:http", "node:https", "node:child_process", "fs", "net", "http", "https", "child_process"];
+const noFramework = ["pepr", "kubernetes-fluent-client", "@kubernetes/client-node"];
+
+export default [
+  { ignores: ["**/node_modules", "dist/**", ".cluster/**", "bench/results/**"] },
+  {
+    files: ["**/*.ts"],
+    languageOptions: {
+      parser: tsParser,
+      parserOptions: { sourceType: "module" },
+      globals: { ...globals.node },
+    },
+    plugins: { "@typescript-eslint": tsPlugin },
+    rules: {
+      ...tsPlugin.configs.recommended.rules,
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    files: ["lib/core/**/*.ts", "lib/schemas/**/*.ts"],
+    ignores: ["**/*.spec.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { paths: [...noIo, ...noFramework], patterns: ["**/k8s/**", "**/agent/**", "winston", "prom-client"] }],
+    },
+  },
+  {
+    files: ["cni/**/*.ts"],
+    ignores: ["**/*.spec.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { paths: noFramework, patterns: ["**/k8s/**", "**/agent/**", "**/core/**"] }],
+    },
+  },
+];
