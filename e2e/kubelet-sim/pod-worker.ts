@@ -94,25 +94,25 @@ export class PodWorker {
         if (!this.#statusReported) await this.#reportRunning(pod);
         backoff = 500;
         await this.#idle();
-      } catch (e) {
+      } catch {
+        // The failure is already reported (log, Event); retry like the kubelet, with backoff.
         await this.#idle(backoff);
         backoff = Math.min(backoff * 2, 8000);
-        void e;
       }
     }
     this.onFinished();
   }
 
+  /** Sleeps until the next update of the pod, or `ms` milliseconds if given. */
   #idle(ms?: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = ms === undefined ? undefined : setTimeout(done, ms);
-      const self = this;
-      function done() {
-        if (t) clearTimeout(t);
-        self.#wake = undefined;
+      const wake = () => {
+        if (timer) clearTimeout(timer);
+        this.#wake = undefined;
         resolve();
-      }
-      this.#wake = done;
+      };
+      const timer = ms === undefined ? undefined : setTimeout(wake, ms);
+      this.#wake = wake;
     });
   }
 

@@ -28,7 +28,7 @@ export interface Node extends KubeObject {
   status?: { conditions?: { type: string; status: string }[]; addresses?: { type: string; address: string }[] };
 }
 
-export interface Namespace extends KubeObject {}
+export type Namespace = KubeObject;
 
 export function podKey(p: KubeObject): string {
   return `${p.metadata.namespace}/${p.metadata.name}`;
