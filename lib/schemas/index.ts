@@ -9,6 +9,7 @@ export * from "./ippool.js";
 export * from "./subnet.js";
 export * from "./reserved-ip.js";
 export * from "./endpoint.js";
+export * from "./ip-claim.js";
 export {
   findStructuralViolations,
   toCustomResourceDefinition,

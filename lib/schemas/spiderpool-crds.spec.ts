@@ -34,17 +34,18 @@ describe("manifests/crds (golden)", () => {
 });
 
 describe("Spiderpool CRDs", () => {
-  it("are all structural, in group spiderpool.spidernet.io v2beta1 and category spiderpool", () => {
+  it("are all structural, in category spiderpool; Spider kinds in spiderpool.spidernet.io v2beta1", () => {
     const crds = buildSpiderpoolCrds();
     assert.deepEqual(
       crds.map((c) => c.spec.names.plural),
-      ["spiderippools", "spidersubnets", "spiderreservedips", "spiderendpoints"],
+      ["spiderippools", "spidersubnets", "spiderreservedips", "spiderendpoints", "ipclaims"],
     );
     for (const crd of crds) {
-      assert.equal(crd.spec.group, "spiderpool.spidernet.io");
+      const ours = crd.spec.names.plural === "ipclaims";
+      assert.equal(crd.spec.group, ours ? "ipam.pepr-spiderpool.io" : "spiderpool.spidernet.io");
       assert.deepEqual(crd.spec.names.categories, ["spiderpool"]);
       const [version] = crd.spec.versions;
-      assert.equal(version?.name, "v2beta1");
+      assert.equal(version?.name, ours ? "v1alpha1" : "v2beta1");
       assert.deepEqual(findStructuralViolations(version?.schema.openAPIV3Schema), []);
     }
   });
@@ -54,6 +55,7 @@ describe("Spiderpool CRDs", () => {
     ["SpiderSubnet", "ss", "Cluster", true],
     ["SpiderReservedIP", "sr", "Cluster", false],
     ["SpiderEndpoint", "se", "Namespaced", false],
+    ["IPClaim", "ipc", "Cluster", false],
   ];
   for (const [kind, short, scope, status] of table) {
     it(`${kind}: short name ${short}, ${scope}, status subresource ${status ? "on" : "off"}`, () => {

@@ -9,6 +9,7 @@ import { SpiderEndpointCrdNames, SpiderEndpointSchema } from "./endpoint.js";
 import { SpiderIPPoolCrdNames, SpiderIPPoolSchema } from "./ippool.js";
 import { SpiderReservedIPCrdNames, SpiderReservedIPSchema } from "./reserved-ip.js";
 import { SpiderSubnetCrdNames, SpiderSubnetSchema } from "./subnet.js";
+import { IPClaimCrdNames, IPClaimSchema } from "./ip-claim.js";
 
 /** A root object schema and the names its CRD is published under. */
 export interface CrdSource {
@@ -22,6 +23,7 @@ export const spiderpoolCrdSources: readonly CrdSource[] = [
   { schema: SpiderSubnetSchema, names: SpiderSubnetCrdNames },
   { schema: SpiderReservedIPSchema, names: SpiderReservedIPCrdNames },
   { schema: SpiderEndpointSchema, names: SpiderEndpointCrdNames },
+  { schema: IPClaimSchema, names: IPClaimCrdNames },
 ];
 
 /**

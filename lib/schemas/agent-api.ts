@@ -1,0 +1,152 @@
+/**
+ * The contract between the `spiderpool` CNI plugin and the per-node agent: HTTP/1.1 over a unix
+ * socket, base path `/v1`, JSON bodies, field names as Spiderpool's agent OpenAPI
+ * (spec/spiderpool-behavior.md §4.4), so either side can talk to Spiderpool's counterpart.
+ *
+ * Written with `zod/mini` because the plugin imports it and every CNI exec pays its load time.
+ */
+import * as z from "zod/mini";
+
+/** Default path of the agent's socket. */
+export const DEFAULT_AGENT_SOCKET = "/var/run/spidernet/spiderpool.sock";
+
+const str = z.string();
+const optStr = z.optional(z.string());
+
+/** `POST /v1/ipam/ip`: allocate for one NIC of a Pod (and, on the first call, every NIC it declares). */
+export const IpamAddArgsSchema = z.object({
+  containerID: z.string().check(z.minLength(1)),
+  ifName: z.string().check(z.minLength(1)),
+  netNamespace: str,
+  podNamespace: z.string().check(z.minLength(1)),
+  podName: z.string().check(z.minLength(1)),
+  podUID: str,
+  defaultIPv4IPPool: z.optional(z.array(z.string())),
+  defaultIPv6IPPool: z.optional(z.array(z.string())),
+  cleanGateway: z.optional(z.boolean()),
+  matchMasterSubnet: z.optional(z.boolean()),
+});
+export type IpamAddArgs = z.infer<typeof IpamAddArgsSchema>;
+
+/** One address handed to one NIC; `address` carries the pool subnet's prefix length. */
+export const IpConfigSchema = z.object({
+  version: z.union([z.literal(4), z.literal(6)]),
+  address: z.string(),
+  nic: z.string(),
+  ipPool: optStr,
+  gateway: optStr,
+  vlan: z.optional(z.number()),
+  mac: optStr,
+  enableGatewayDetection: z.optional(z.boolean()),
+  enableIPConflictDetection: z.optional(z.boolean()),
+});
+export type IpConfig = z.infer<typeof IpConfigSchema>;
+
+export const AgentRouteSchema = z.object({ ifName: z.string(), dst: z.string(), gw: z.string() });
+export type AgentRoute = z.infer<typeof AgentRouteSchema>;
+
+export const DnsSchema = z.object({
+  domain: optStr,
+  nameservers: z.optional(z.array(z.string())),
+  options: z.optional(z.array(z.string())),
+  search: z.optional(z.array(z.string())),
+});
+
+/** The allocation of every NIC the agent knows for the Pod; the plugin keeps its own NIC's part. */
+export const IpamAddResponseSchema = z.object({
+  ips: z.array(IpConfigSchema),
+  routes: z.optional(z.array(AgentRouteSchema)),
+  dns: z.optional(DnsSchema),
+});
+export type IpamAddResponse = z.infer<typeof IpamAddResponseSchema>;
+
+/** `DELETE /v1/ipam/ip`: release on CNI DEL; idempotent, succeeds for unknown containers. */
+export const IpamDelArgsSchema = z.object({
+  containerID: z.string().check(z.minLength(1)),
+  ifName: z.string().check(z.minLength(1)),
+  netNamespace: optStr,
+  podNamespace: z.string().check(z.minLength(1)),
+  podName: z.string().check(z.minLength(1)),
+  podUID: str,
+});
+export type IpamDelArgs = z.infer<typeof IpamDelArgsSchema>;
+
+/** `DELETE /v1/ipam/ips`: release every address of the Pod (after a detected conflict). */
+export const IpamBatchDelArgsSchema = z.object({
+  containerID: z.string().check(z.minLength(1)),
+  netNamespace: optStr,
+  podNamespace: z.string().check(z.minLength(1)),
+  podName: z.string().check(z.minLength(1)),
+  podUID: str,
+  isReleaseConflictIPs: z.optional(z.boolean()),
+});
+export type IpamBatchDelArgs = z.infer<typeof IpamBatchDelArgsSchema>;
+
+/**
+ * `POST /v1/ipam/check` (ours; CNI CHECK): does the agent still hold exactly these addresses for
+ * this Pod and NIC? 200 when yes; 500 with the mismatch otherwise.
+ */
+export const IpamCheckArgsSchema = z.object({
+  containerID: z.string().check(z.minLength(1)),
+  ifName: z.string().check(z.minLength(1)),
+  podNamespace: z.string().check(z.minLength(1)),
+  podName: z.string().check(z.minLength(1)),
+  podUID: str,
+  addresses: z.array(z.string()),
+});
+export type IpamCheckArgs = z.infer<typeof IpamCheckArgsSchema>;
+
+/**
+ * `POST /v1/ipam/gc` (ours; CNI 1.1 GC): the runtime's list of attachments that are still valid on
+ * this node; the agent releases allocations of this node's attachments that are not listed.
+ */
+export const IpamGcArgsSchema = z.object({
+  validAttachments: z.array(z.object({ containerID: z.string(), ifname: z.string() })),
+});
+export type IpamGcArgs = z.infer<typeof IpamGcArgsSchema>;
+
+/** `GET /v1/workloadendpoint?podNamespace=&podName=`. */
+export const WorkloadEndpointStatusSchema = z.object({
+  podNamespace: z.string(),
+  podName: z.string(),
+  podUID: z.string(),
+  node: z.string(),
+  interfaces: z.array(
+    z.object({
+      interface: z.string(),
+      ipv4: optStr,
+      ipv6: optStr,
+      ipv4Pool: optStr,
+      ipv6Pool: optStr,
+      ipv4Gateway: optStr,
+      ipv6Gateway: optStr,
+      mac: optStr,
+      vlan: z.optional(z.number()),
+      routes: z.optional(z.array(z.object({ dst: z.string(), gw: z.string() }))),
+    }),
+  ),
+});
+export type WorkloadEndpointStatus = z.infer<typeof WorkloadEndpointStatusSchema>;
+
+/**
+ * Failures are HTTP 500 with a JSON string body (Spiderpool's convention). Ours also send a
+ * header `X-Spiderpool-Error-Code` naming the error class, so the plugin can tell "try again
+ * later" (agent not ready, API server unreachable) from a definitive refusal.
+ */
+export const ERROR_CODE_HEADER = "x-spiderpool-error-code";
+
+/** Error classes the agent reports; `retryable` ones become CNI error code 11. */
+export const AGENT_ERROR_CODES = [
+  "invalid_request",
+  "pod_not_found",
+  "pod_not_on_node",
+  "dead_pod",
+  "no_available_pool",
+  "ip_used_out",
+  "retries_exhausted",
+  "not_ready",
+  "api_unavailable",
+  "internal",
+] as const;
+export type AgentErrorCode = (typeof AGENT_ERROR_CODES)[number];
+export const RETRYABLE_AGENT_ERRORS: readonly AgentErrorCode[] = ["not_ready", "api_unavailable", "retries_exhausted"];

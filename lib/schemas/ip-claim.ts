@@ -1,0 +1,77 @@
+/**
+ * IPClaim (cluster-scoped, short name `ipc`): one object per allocated address, named after the
+ * address. Creating it is the atomic step that makes an address a Pod's: the API server refuses
+ * a second object of the same name (409), so no two Pods can hold one address, whichever node
+ * or process asks. It is our own kind, outside Spiderpool's API group; see
+ * docs/adr/0002-address-claims.md.
+ */
+import { z } from "zod";
+import { SPIDERPOOL_CATEGORY } from "./api-group.js";
+import type { CrdNames } from "./crd.js";
+import { IpVersionSchema, objectRootShape } from "./shared-fields.js";
+
+export const CLAIM_GROUP = "ipam.pepr-spiderpool.io";
+export const CLAIM_VERSION = "v1alpha1";
+export const CLAIM_API_VERSION = `${CLAIM_GROUP}/${CLAIM_VERSION}`;
+
+/** Labels every claim carries, so pools, Pods and nodes can list their claims by selector. */
+export const CLAIM_LABELS = {
+  pool: `${CLAIM_GROUP}/pool`,
+  podUid: `${CLAIM_GROUP}/pod-uid`,
+  podNamespace: `${CLAIM_GROUP}/pod-namespace`,
+  podName: `${CLAIM_GROUP}/pod-name`,
+  node: `${CLAIM_GROUP}/node`,
+} as const;
+
+export const ClaimSpecSchema = z
+  .strictObject({
+    address: z.string().meta({ description: "The claimed address, canonical, without prefix length." }),
+    ipVersion: IpVersionSchema,
+    pool: z.string().meta({ description: "SpiderIPPool the address belongs to." }),
+    podNamespace: z.string(),
+    podName: z.string(),
+    podUID: z.string().meta({ description: "UID of the Pod holding the address; re-pointed when a StatefulSet Pod is re-created." }),
+    interface: z.string().meta({ description: "NIC of the Pod, e.g. eth0 or net1." }),
+    node: z.string().meta({ description: "Node the Pod ran on when the address was claimed or last re-pointed." }),
+    containerID: z.string().optional(),
+    static: z
+      .boolean()
+      .meta({ description: "True for StatefulSet Pods: the claim follows the Pod name across re-creation." })
+      .optional(),
+  })
+  .meta({ description: "Who holds the address." });
+export type ClaimSpec = z.infer<typeof ClaimSpecSchema>;
+
+export const IPClaimSchema = z
+  .strictObject({ ...objectRootShape, spec: ClaimSpecSchema })
+  .meta({ description: "IPClaim records that one address is allocated; its name is derived from the address." });
+export type IPClaim = z.infer<typeof IPClaimSchema>;
+
+export const IPClaimCrdNames: CrdNames = {
+  group: CLAIM_GROUP,
+  version: CLAIM_VERSION,
+  kind: "IPClaim",
+  plural: "ipclaims",
+  shortNames: ["ipc"],
+  categories: [SPIDERPOOL_CATEGORY],
+  scope: "Cluster",
+  statusSubresource: false,
+  printerColumns: [
+    { name: "ADDRESS", type: "string", jsonPath: ".spec.address", description: "claimed address" },
+    { name: "POOL", type: "string", jsonPath: ".spec.pool", description: "SpiderIPPool" },
+    { name: "NAMESPACE", type: "string", jsonPath: ".spec.podNamespace", description: "Pod namespace" },
+    { name: "POD", type: "string", jsonPath: ".spec.podName", description: "Pod name" },
+    { name: "INTERFACE", type: "string", jsonPath: ".spec.interface", description: "NIC" },
+    { name: "NODE", type: "string", jsonPath: ".spec.node", description: "node" },
+  ],
+};
+
+/**
+ * Object name of the claim for an address: IPv4 dotted form is a valid name as it is; IPv6
+ * becomes `v6-` plus the 32 hex digits, since `:` is not allowed and compressed forms could
+ * start or end with a separator.
+ */
+export function claimName(family: 4 | 6, value: bigint): string {
+  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 255n)).join(".");
+  return `v6-${value.toString(16).padStart(32, "0")}`;
+}
