@@ -212,3 +212,6 @@ export interface KubeList<T> {
   metadata: { resourceVersion: string; continue?: string };
   items: T[];
 }
+
+/** An object as the API server returns it: schema type plus guaranteed metadata. */
+export type Stored<T> = T & { metadata: KubeObject["metadata"] };

@@ -1,0 +1,65 @@
+import type { ApiClient, Stored } from "./api-client.js";
+import { CLAIM_API_VERSION, CLAIM_GROUP, CLAIM_LABELS, CLAIM_VERSION, claimName, type ClaimSpec, type IPClaim } from "../schemas/ip-claim.js";
+import { K8sError } from "./k8s-error.js";
+
+export const CLAIMS_PATH = `/apis/${CLAIM_GROUP}/${CLAIM_VERSION}/ipclaims`;
+
+/**
+ * Claims an address for a Pod: one CREATE that the API server refuses with 409 when the
+ * address's claim already exists. Returns the created claim, or "taken".
+ */
+export async function createClaim(api: ApiClient, spec: ClaimSpec, value: bigint): Promise<Stored<IPClaim> | "taken"> {
+  const body = {
+    apiVersion: CLAIM_API_VERSION,
+    kind: "IPClaim",
+    metadata: {
+      name: claimName(spec.ipVersion, value),
+      labels: {
+        [CLAIM_LABELS.pool]: spec.pool,
+        [CLAIM_LABELS.podUid]: spec.podUID,
+        [CLAIM_LABELS.podNamespace]: spec.podNamespace,
+        // Label values are at most 63 characters; Pod names can be longer (up to 253).
+        [CLAIM_LABELS.podName]: spec.podName.length <= 63 ? spec.podName : "",
+        [CLAIM_LABELS.node]: spec.node,
+      },
+    },
+    spec,
+  };
+  try {
+    return await api.create<Stored<IPClaim>>(CLAIMS_PATH, body);
+  } catch (e) {
+    if (e instanceof K8sError && e.code === "already_exists") return "taken";
+    throw e;
+  }
+}
+
+/** Deletes a claim, but only the incarnation we read (uid precondition); absent is success. */
+export async function deleteClaim(api: ApiClient, name: string, uid: string | undefined): Promise<void> {
+  try {
+    await api.request("DELETE", `${CLAIMS_PATH}/${name}`, {
+      body: { apiVersion: "v1", kind: "DeleteOptions", ...(uid ? { preconditions: { uid } } : {}) },
+    });
+  } catch (e) {
+    if (e instanceof K8sError && (e.code === "not_found" || e.code === "conflict")) return;
+    throw e;
+  }
+}
+
+/**
+ * Hands a StatefulSet Pod's claim to the Pod's new incarnation. The resourceVersion test makes
+ * it a compare-and-swap: if anyone changed the claim since we read it, nothing is written (409).
+ */
+export async function repointClaim(api: ApiClient, claim: Stored<IPClaim>, to: { podUID: string; node: string; containerID: string }): Promise<Stored<IPClaim>> {
+  return api.patch<Stored<IPClaim>>(
+    `${CLAIMS_PATH}/${claim.metadata.name}`,
+    [
+      { op: "test", path: "/metadata/resourceVersion", value: claim.metadata.resourceVersion },
+      { op: "replace", path: "/spec/podUID", value: to.podUID },
+      { op: "replace", path: "/spec/node", value: to.node },
+      { op: "add", path: "/spec/containerID", value: to.containerID },
+      { op: "add", path: `/metadata/labels/${CLAIM_LABELS.podUid.replace("/", "~1")}`, value: to.podUID },
+      { op: "add", path: `/metadata/labels/${CLAIM_LABELS.node.replace("/", "~1")}`, value: to.node },
+    ],
+    "json",
+  );
+}

@@ -1,0 +1,95 @@
+import type { ApiClient, Stored } from "./api-client.js";
+import { SPIDERPOOL_API_VERSION, SPIDERPOOL_GROUP } from "../schemas/api-group.js";
+import type { IPAllocationDetail, SpiderEndpoint } from "../schemas/endpoint.js";
+import { K8sError } from "./k8s-error.js";
+
+export const FINALIZER = SPIDERPOOL_GROUP;
+
+export function endpointPath(namespace: string, name?: string): string {
+  return `/apis/${SPIDERPOOL_GROUP}/v2beta1/namespaces/${namespace}/spiderendpoints${name ? `/${name}` : ""}`;
+}
+
+export async function getEndpoint(api: ApiClient, namespace: string, name: string): Promise<Stored<SpiderEndpoint> | undefined> {
+  try {
+    return await api.get<Stored<SpiderEndpoint>>(endpointPath(namespace, name));
+  } catch (e) {
+    if (e instanceof K8sError && e.code === "not_found") return undefined;
+    throw e;
+  }
+}
+
+export interface EndpointWrite {
+  namespace: string;
+  name: string;
+  podUid: string;
+  node: string;
+  details: IPAllocationDetail[];
+  ownerControllerType: string;
+  ownerControllerName: string;
+  /** Omitted for StatefulSet Pods, whose endpoint must outlive each Pod incarnation. */
+  ownerPod?: { name: string; uid: string };
+}
+
+/**
+ * Records a Pod's addresses in its SpiderEndpoint: created when absent; when present for the
+ * same Pod UID the new NICs are appended; when present for an older Pod of the same name it is
+ * replaced. Writes carry the read resourceVersion, so concurrent writers retry instead of losing
+ * a NIC.
+ */
+export async function upsertEndpoint(api: ApiClient, w: EndpointWrite): Promise<Stored<SpiderEndpoint>> {
+  for (let attempt = 0; ; attempt++) {
+    const current = await getEndpoint(api, w.namespace, w.name);
+    const body = merged(current, w);
+    try {
+      if (!current) return await api.create<Stored<SpiderEndpoint>>(endpointPath(w.namespace), body);
+      return await api.replace<Stored<SpiderEndpoint>>(endpointPath(w.namespace, w.name), body);
+    } catch (e) {
+      const retry = e instanceof K8sError && (e.code === "conflict" || e.code === "already_exists");
+      if (!retry || attempt >= 5) throw e;
+    }
+  }
+}
+
+function merged(current: Stored<SpiderEndpoint> | undefined, w: EndpointWrite): SpiderEndpoint {
+  const sameOwner = current?.status?.current.uid === w.podUid;
+  const kept = sameOwner ? (current?.status?.current.ips ?? []).filter((d) => !w.details.some((n) => n.interface === d.interface)) : [];
+  const metadata: SpiderEndpoint["metadata"] = {
+    ...(current?.metadata ?? {}),
+    name: w.name,
+    namespace: w.namespace,
+    finalizers: [...new Set([...(current?.metadata.finalizers ?? []), FINALIZER])],
+    ownerReferences: w.ownerPod ? [{ apiVersion: "v1", kind: "Pod", name: w.ownerPod.name, uid: w.ownerPod.uid }] : [],
+  };
+  return {
+    apiVersion: SPIDERPOOL_API_VERSION,
+    kind: "SpiderEndpoint",
+    metadata,
+    status: {
+      current: { uid: w.podUid, node: w.node, ips: [...kept, ...w.details] },
+      ownerControllerType: w.ownerControllerType,
+      ownerControllerName: w.ownerControllerName,
+    },
+  } as SpiderEndpoint;
+}
+
+/** Drops our finalizer so the endpoint can go (with its Pod, through the ownerReference). */
+export async function releaseEndpoint(api: ApiClient, ep: Stored<SpiderEndpoint>, alsoDelete: boolean): Promise<void> {
+  const path = endpointPath(ep.metadata.namespace ?? "", ep.metadata.name ?? "");
+  try {
+    if (alsoDelete && !ep.metadata.deletionTimestamp) await api.delete(path);
+    const fins = ep.metadata.finalizers ?? [];
+    if (fins.includes(FINALIZER)) {
+      await api.patch(
+        path,
+        [
+          { op: "test", path: "/metadata/finalizers", value: fins },
+          { op: "replace", path: "/metadata/finalizers", value: fins.filter((f) => f !== FINALIZER) },
+        ],
+        "json",
+      );
+    }
+  } catch (e) {
+    if (e instanceof K8sError && e.code === "not_found") return;
+    throw e;
+  }
+}

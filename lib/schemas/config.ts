@@ -1,0 +1,107 @@
+/**
+ * The one configuration of the system: ConfigMap `spiderpool-conf`, key `conf.yml`, read by the
+ * agent and the Pepr module at start. Keys are Spiderpool's where Spiderpool has them
+ * (spec/spiderpool-behavior.md §10.1), with the chart's defaults; `gc` and `agent` hold our own
+ * knobs. Unknown keys are refused so a typo cannot silently fall back to a default.
+ */
+import { z } from "zod";
+
+const bool = (d: boolean) => z.boolean().default(d);
+const seconds = (d: number) => z.number().int().min(0).default(d);
+
+export const GcConfigSchema = z.strictObject({
+  /** Master switch of IP garbage collection. */
+  enabled: bool(true),
+  /** Period of the full scan that reconciles every claim with Pods and SpiderEndpoints. */
+  scanAllIntervalSeconds: z.number().int().min(10).default(600),
+  /** Extra wait after a Pod's grace period before its addresses are reclaimed. */
+  additionalGraceDelaySeconds: seconds(0),
+  /** Release addresses of stateless Pods stuck Terminating on a Ready node. */
+  terminatingPodOnReadyNode: bool(true),
+  /** Release addresses of stateless Pods stuck Terminating on a NotReady node. */
+  terminatingPodOnNotReadyNode: bool(true),
+  /** Release addresses of Running stateless Pods that report no podIPs (off: such Pods may be starting). */
+  statelessRunningPodOnEmptyPodStatusIPs: bool(false),
+  /** How often the watcher looks for Pods whose grace period has run out. */
+  tracePodGapSeconds: z.number().int().min(1).default(5),
+});
+
+export const AgentConfigSchema = z.strictObject({
+  /** Lowest free addresses a request chooses among (hash of Pod UID), to spread concurrent agents. */
+  addressWindow: z.number().int().min(1).max(1024).default(16),
+  /** Attempts per pool when other agents keep winning the race for the chosen address. */
+  claimAttemptsPerPool: z.number().int().min(1).max(100).default(16),
+  /** Waiting for a controller-made auto pool: attempts and the pause between them. */
+  waitSubnetPoolMaxRetries: z.number().int().min(1).default(25),
+  waitSubnetPoolSeconds: z.number().min(0).default(2),
+});
+
+export const SpiderpoolConfigSchema = z.strictObject({
+  ipamUnixSocketPath: z.string().min(1).default("/var/run/spidernet/spiderpool.sock"),
+  enableIPv4: bool(true),
+  enableIPv6: bool(true),
+  enableStatefulSet: bool(true),
+  enableKubevirtStaticIP: bool(false),
+  enableSpiderSubnet: bool(true),
+  enableAutoPoolForApplication: bool(true),
+  enableCleanOutdatedEndpoint: bool(false),
+  enableIPConflictDetection: bool(false),
+  enableGatewayDetection: bool(false),
+  enableValidatingResourcesDeletedWebhook: bool(false),
+  /** Default `+N` of auto pools (the key Spiderpool's code reads). */
+  clusterSubnetAutoPoolDefaultRedundantIPNumber: z.number().int().min(0).default(1),
+  /** The key Spiderpool's chart writes for the same number; accepted as an alias. */
+  clusterSubnetDefaultFlexibleIPNumber: z.number().int().min(0).optional(),
+  tuneSysctlConfig: bool(false),
+  gc: GcConfigSchema.default(GcConfigSchema.parse({})),
+  agent: AgentConfigSchema.default(AgentConfigSchema.parse({})),
+});
+export type SpiderpoolConfig = z.infer<typeof SpiderpoolConfigSchema>;
+
+/**
+ * Parses the decoded `conf.yml` value. On failure returns one line per problem naming the key
+ * and what it accepts, e.g. `conf.yml: gc.scanAllIntervalSeconds: expected an integer >= 10, got "5m"`.
+ */
+export function parseConfig(raw: unknown): { ok: true; value: SpiderpoolConfig } | { ok: false; errors: string[] } {
+  const r = SpiderpoolConfigSchema.safeParse(raw ?? {});
+  if (r.success) {
+    const v = r.data;
+    if (v.clusterSubnetDefaultFlexibleIPNumber !== undefined) v.clusterSubnetAutoPoolDefaultRedundantIPNumber = v.clusterSubnetDefaultFlexibleIPNumber;
+    return { ok: true, value: v };
+  }
+  return { ok: false, errors: r.error.issues.map((i) => `conf.yml: ${describeIssue(i, raw)}`) };
+}
+
+function describeIssue(i: z.core.$ZodIssue, raw: unknown): string {
+  const path = i.path.join(".");
+  if (i.code === "unrecognized_keys") {
+    const where = i.path.length ? `${path}.` : "";
+    const shape = shapeAt(i.path);
+    return `unknown key ${i.keys.map((k) => `"${where}${k}"`).join(", ")}; accepted keys: ${shape.join(", ")}`;
+  }
+  const got = valueAt(raw, i.path);
+  return `${path}: ${i.message}, got ${JSON.stringify(got)}`;
+}
+
+function shapeAt(path: PropertyKey[]): string[] {
+  let s: z.ZodType = SpiderpoolConfigSchema;
+  for (const k of path) {
+    const inner = unwrap(s);
+    if (!(inner instanceof z.ZodObject)) return [];
+    s = (inner.shape as Record<string, z.ZodType>)[String(k)] ?? s;
+  }
+  const inner = unwrap(s);
+  return inner instanceof z.ZodObject ? Object.keys(inner.shape) : [];
+}
+
+function unwrap(s: z.ZodType): z.ZodType {
+  let cur = s;
+  while (cur instanceof z.ZodDefault || cur instanceof z.ZodOptional) cur = cur.unwrap() as z.ZodType;
+  return cur;
+}
+
+function valueAt(raw: unknown, path: PropertyKey[]): unknown {
+  let cur = raw;
+  for (const k of path) cur = typeof cur === "object" && cur !== null ? (cur as Record<PropertyKey, unknown>)[k] : undefined;
+  return cur;
+}

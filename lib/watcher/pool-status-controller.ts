@@ -1,0 +1,109 @@
+import type { ApiClient, Stored } from "../k8s/api-client.js";
+import { CLAIMS_PATH } from "../k8s/claim-store.js";
+import { FINALIZER } from "../k8s/endpoint-store.js";
+import { Informer } from "../k8s/informer.js";
+import { K8sError } from "../k8s/k8s-error.js";
+import { IntervalSet } from "../core/interval-set.js";
+import { poolStatusOf, statusDiffers } from "../core/pool-status.js";
+import type { IpFamily } from "../core/address.js";
+import type { IPClaim } from "../schemas/ip-claim.js";
+import type { SpiderIPPool } from "../schemas/ippool.js";
+import type { Logger } from "../logger.js";
+import { WorkQueue } from "./work-queue.js";
+
+const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
+
+type Pool = Stored<SpiderIPPool>;
+type Claim = Stored<IPClaim>;
+
+/**
+ * Keeps each pool's status a projection of its claims: counts, `totalIPCount` and the
+ * Spiderpool `allocatedIPs` view, written by this single writer, coalesced per pool — so
+ * allocation never writes the pool object and a storm costs one status write per pool per
+ * burst rather than one per Pod. Also lets a deleted pool go once no claim holds its addresses.
+ */
+export class PoolStatusController {
+  readonly pools: Informer<Pool>;
+  readonly claims: Informer<Claim>;
+  readonly #byPool = new Map<string, Set<string>>();
+  readonly #queue: WorkQueue;
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly log: Logger,
+    shared?: { pools: Informer<Pool>; claims: Informer<Claim> },
+  ) {
+    this.pools = shared?.pools ?? new Informer<Pool>(api, { path: POOLS });
+    this.claims = shared?.claims ?? new Informer<Claim>(api, { path: CLAIMS_PATH });
+    this.#queue = new WorkQueue((name) => this.#reconcile(name), {
+      delayMs: 300,
+      onError: (key, e, n) => log.warn("pool status update failed", { pool: key, attempt: n, error: (e as Error).message }),
+    });
+    this.pools.on((ev) => this.#queue.add(ev.object.metadata.name));
+    this.claims.on((ev) => {
+      const c = ev.object;
+      const set = this.#byPool.get(c.spec.pool) ?? new Set<string>();
+      if (ev.type === "deleted") set.delete(c.metadata.name);
+      else set.add(c.metadata.name);
+      this.#byPool.set(c.spec.pool, set);
+      this.#queue.add(c.spec.pool);
+    });
+  }
+
+  start(): this {
+    this.pools.start();
+    this.claims.start();
+    return this;
+  }
+
+  stop(): void {
+    this.#queue.stop();
+  }
+
+  /** Re-checks every pool; the periodic resync that catches anything a missed event left. */
+  resyncAll(): void {
+    for (const p of this.pools.list()) this.#queue.add(p.metadata.name);
+  }
+
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  async #reconcile(name: string): Promise<void> {
+    const pool = this.pools.get(name);
+    if (!pool) return;
+    const claims = [...(this.#byPool.get(name) ?? [])].map((n) => this.claims.get(n)).filter((c): c is Claim => !!c && c.spec.pool === name);
+    if (pool.metadata.deletionTimestamp) {
+      if (claims.length === 0) await this.#dropFinalizer(pool);
+      return;
+    }
+    const fam = (pool.spec.ipVersion ?? 4) as IpFamily;
+    const ips = IntervalSet.fromRanges(pool.spec.ips ?? [], fam);
+    const ex = IntervalSet.fromRanges(pool.spec.excludeIPs ?? [], fam);
+    const usable = ips.ok ? (ex.ok ? ips.value.subtract(ex.value) : ips.value) : IntervalSet.empty(fam);
+    const wanted = poolStatusOf(usable, claims.map((c) => c.spec));
+    if (!statusDiffers(pool.status, wanted)) return;
+    // A merge patch sets the three fields and, with null, removes a view that no longer applies.
+    await this.api.patch(`${POOLS}/${name}/status`, { status: { ...wanted, allocatedIPs: wanted.allocatedIPs ?? null } }, "merge").catch((e) => {
+      if (!(e instanceof K8sError && e.code === "not_found")) throw e;
+    });
+  }
+
+  async #dropFinalizer(pool: Pool): Promise<void> {
+    const fins = pool.metadata.finalizers ?? [];
+    if (!fins.includes(FINALIZER)) return;
+    await this.api
+      .patch(
+        `${POOLS}/${pool.metadata.name}`,
+        [
+          { op: "test", path: "/metadata/resourceVersion", value: pool.metadata.resourceVersion },
+          { op: "replace", path: "/metadata/finalizers", value: fins.filter((f) => f !== FINALIZER) },
+        ],
+        "json",
+      )
+      .catch((e) => {
+        if (!(e instanceof K8sError && e.code === "not_found")) throw e;
+      });
+    this.log.info("pool released its finalizer: no address is claimed", { pool: pool.metadata.name });
+  }
+}

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { WorkQueue } from "./work-queue.js";
+
+describe("WorkQueue", () => {
+  it("coalesces repeated adds of one key into one run", async () => {
+    const runs: string[] = [];
+    const q = new WorkQueue(async (k) => void runs.push(k), { delayMs: 10 });
+    for (let i = 0; i < 50; i++) q.add("a");
+    q.add("b");
+    await new Promise((r) => setTimeout(r, 30));
+    await q.idle();
+    assert.deepEqual(runs.sort(), ["a", "b"]);
+  });
+
+  it("never runs one key twice at once and re-runs it after an add during a run", async () => {
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    let runs = 0;
+    const q = new WorkQueue(
+      async () => {
+        concurrent++;
+        maxConcurrent = Math.max(maxConcurrent, concurrent);
+        runs++;
+        await new Promise((r) => setTimeout(r, 30));
+        concurrent--;
+      },
+      { delayMs: 1 },
+    );
+    q.add("k");
+    await new Promise((r) => setTimeout(r, 10));
+    q.add("k");
+    await new Promise((r) => setTimeout(r, 5));
+    await q.idle();
+    assert.equal(maxConcurrent, 1);
+    assert.equal(runs, 2);
+  });
+
+  it("retries a failing key with backoff up to the bound, then drops it", async () => {
+    let attempts = 0;
+    const errors: number[] = [];
+    const q = new WorkQueue(
+      async () => {
+        attempts++;
+        throw new Error("boom");
+      },
+      { delayMs: 1, maxRetries: 2, onError: (_k, _e, n) => errors.push(n) },
+    );
+    q.add("x");
+    await new Promise((r) => setTimeout(r, 1500));
+    await q.idle();
+    assert.equal(attempts, 3);
+    assert.deepEqual(errors, [1, 2, 3]);
+  });
+});
