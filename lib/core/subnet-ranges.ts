@@ -105,7 +105,11 @@ export function overlappingRawRanges(mine: readonly RawInterval[], theirs: reado
   return out;
 }
 
-function parseEntry(raw: string, subnet: Cidr): Result<Interval, AddressError> {
+/**
+ * One `ips`/`excludeIPs` entry as `NewCIDR` parses it: a reversed range is read in order; the
+ * errors are those listed on {@link checkSubnetRanges} except `range_overlap`.
+ */
+export function parseEntry(raw: string, subnet: Cidr): Result<Interval, AddressError> {
   const parts = raw.split("-");
   if (parts.length > 2 || (parts.length === 1 && raw.includes("/"))) return err(invalidRangeEntry(raw));
   const start = parseEnd(parts[0] ?? "", subnet);
@@ -156,7 +160,7 @@ function hasClash(entries: readonly Interval[], count: number): boolean {
 }
 
 /** The first of Spiderpool's tests that holds for the later entry `a` against the earlier `b`. */
-function relationOf(a: Interval, b: Interval): RangeRelation {
+export function relationOf(a: Interval, b: Interval): RangeRelation {
   if (a.start >= b.start && a.end <= b.end) return "covered_by";
   if (a.start <= b.start && a.end >= b.end) return "covers";
   return "overlaps";

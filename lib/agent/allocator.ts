@@ -1,0 +1,282 @@
+import type { ApiClient, OwnerReference } from "../k8s/api-client.js";
+import type { Pod } from "../k8s/core-kinds.js";
+import { createClaim, deleteClaim, repointClaim } from "../k8s/claim-store.js";
+import { getEndpoint, upsertEndpoint } from "../k8s/endpoint-store.js";
+import { K8sError } from "../k8s/k8s-error.js";
+import { pickAddress } from "../core/address-pick.js";
+import { formatAddress, type IpFamily } from "../core/address.js";
+import { buildAllocationResult, resultFromDetails, type Grant } from "../core/allocation-result.js";
+import { isAlive } from "../core/pod-liveness.js";
+import { topController, type TopController } from "../core/top-controller.js";
+import { describeSelectionError, selectPools, type NicPlan, type PoolView } from "../core/pool-selection.js";
+import { parseRoutesAnnotation } from "../core/pool-annotations.js";
+import type { IpamAddArgs, IpamAddResponse } from "../schemas/agent-api.js";
+import type { SpiderpoolConfig } from "../schemas/config.js";
+import { AgentError } from "./agent-error.js";
+import { addressValue, type Claim, type ClusterView, type Pool } from "./cluster-view.js";
+import type { AgentMetrics } from "./metrics.js";
+import type { OwnerCache } from "./owner-cache.js";
+import type { Logger } from "../logger.js";
+
+export interface AllocatorDeps {
+  api: ApiClient;
+  view: ClusterView;
+  owners: OwnerCache;
+  config: SpiderpoolConfig;
+  metrics: AgentMetrics;
+  log: Logger;
+  agentNamespace: string;
+  clusterNetwork?: string;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * CNI ADD for one NIC of a Pod on this node. Writes per ADD: one claim CREATE per address, one
+ * SpiderEndpoint write; no LIST (design §3). Every step is idempotent: a repeated ADD finds the
+ * claims it made (by Pod UID and NIC) and returns the same addresses.
+ */
+export class Allocator {
+  constructor(private readonly d: AllocatorDeps) {}
+
+  async add(args: IpamAddArgs): Promise<IpamAddResponse> {
+    const { view, config } = this.d;
+    const pod = await this.#pod(args);
+    const top = topController(pod, await this.d.owners.lookup(pod));
+    const flags = { enableIPConflictDetection: config.enableIPConflictDetection, enableGatewayDetection: config.enableGatewayDetection };
+    const uid = pod.metadata.uid ?? "";
+    const isSts = config.enableStatefulSet && top.kind === "StatefulSet" && top.group === "apps";
+
+    if (isSts) {
+      const kept = await this.#retrieveStatefulSet(pod, top, args);
+      if (kept) return kept;
+    } else {
+      const ep = await getEndpoint(this.d.api, pod.metadata.namespace!, pod.metadata.name);
+      const cur = ep?.status?.current;
+      if (cur && cur.uid === uid && cur.ips.some((d) => d.interface === args.ifName)) {
+        const mine = view.claimsOfUid(uid);
+        // The endpoint is only trusted while the claims behind it still exist.
+        if (cur.ips.every((d) => [d.ipv4, d.ipv6].every((a) => !a || mine.some((c) => c.spec.address === a.split("/")[0])))) {
+          return resultFromDetails(cur.ips, flags);
+        }
+      }
+    }
+
+    const plans = await this.#plan(pod, top, args);
+    const grants: Grant[] = [];
+    const failures: string[] = [];
+    await Promise.all(
+      plans.flatMap((plan) =>
+        plan.families.map(async (fc) => {
+          try {
+            grants.push(await this.#allocateFamily(pod, plan, fc.family, fc.pools, args, isSts));
+          } catch (e) {
+            failures.push(e instanceof Error ? e.message : String(e));
+          }
+        }),
+      ),
+    );
+    if (failures.length) {
+      // Addresses won for the other NICs/families stay claimed for this Pod UID, so the
+      // runtime's retry reuses them instead of draining the pools (Spiderpool's failure cache).
+      const code = failures.some((f) => f.includes("all IP addresses used out")) ? "ip_used_out" : failures.some((f) => f.includes("exhaust all retries")) ? "retries_exhausted" : "no_available_pool";
+      throw new AgentError(code, `failed to allocate IP addresses in standard mode: ${failures.join("; ")}`);
+    }
+    grants.sort((a, b) => order(plans, a) - order(plans, b));
+
+    const routes = parseRoutesAnnotation(pod.metadata.annotations ?? {});
+    if (!routes.ok) throw new AgentError("invalid_request", routes.error.message);
+    const result = buildAllocationResult(grants, routes.value, flags);
+    if (result.droppedRoutes.length) this.d.log.warn("custom routes match no allocated subnet; dropped", { pod: key(pod), routes: result.droppedRoutes });
+    await upsertEndpoint(this.d.api, {
+      namespace: pod.metadata.namespace!,
+      name: pod.metadata.name,
+      podUid: uid,
+      node: view.nodeName,
+      details: result.details,
+      ownerControllerType: top.kind,
+      ownerControllerName: top.name,
+      ownerPod: isSts ? undefined : { name: pod.metadata.name, uid },
+    });
+    return { ips: result.ips, routes: result.routes };
+  }
+
+  /** The Pod, checked: it exists, is bound to this node, is the incarnation the runtime means, and is alive. */
+  async #pod(args: IpamAddArgs): Promise<Pod> {
+    const pod = await this.d.view.pod(args.podNamespace, args.podName, args.podUID || undefined);
+    const ref = `${args.podNamespace}/${args.podName}`;
+    if (!pod) throw new AgentError("pod_not_found", `failed to get Pod ${ref}: not found`);
+    if (pod.spec.nodeName !== this.d.view.nodeName) {
+      throw new AgentError("pod_not_on_node", `Pod ${ref} is bound to node ${JSON.stringify(pod.spec.nodeName ?? "")}, this agent serves ${this.d.view.nodeName}`);
+    }
+    if (args.podUID && pod.metadata.uid !== args.podUID) {
+      throw new AgentError("pod_not_found", `Pod ${ref} has UID ${pod.metadata.uid}, the runtime asked for ${args.podUID}`);
+    }
+    if (!isAlive(pod)) throw new AgentError("dead_pod", `dead Pod ${ref}, we cannot allocate IP addresees to it`);
+    return pod;
+  }
+
+  /** Pool selection, waiting (bounded) for a controller-made auto pool when the source is a subnet. */
+  async #plan(pod: Pod, top: TopController, args: IpamAddArgs): Promise<NicPlan[]> {
+    const { view, config } = this.d;
+    const sleep = this.d.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+    for (let attempt = 1; ; attempt++) {
+      const ns = view.namespaces.get(pod.metadata.namespace!);
+      const node = view.nodes.get(view.nodeName);
+      const r = selectPools({
+        pod: {
+          namespace: pod.metadata.namespace!,
+          name: pod.metadata.name,
+          uid: pod.metadata.uid ?? "",
+          labels: pod.metadata.labels ?? {},
+          annotations: pod.metadata.annotations ?? {},
+          nodeName: view.nodeName,
+        },
+        top,
+        namespace: { name: pod.metadata.namespace!, labels: ns?.metadata.labels ?? {}, annotations: ns?.metadata.annotations ?? {} },
+        node: { name: view.nodeName, labels: node?.metadata.labels ?? {} },
+        ifName: args.ifName,
+        netconf: { defaultIPv4IPPool: args.defaultIPv4IPPool, defaultIPv6IPPool: args.defaultIPv6IPPool, cleanGateway: args.cleanGateway },
+        pools: view.pools.list().map((p) => this.#poolView(p, pod.metadata.uid ?? "")),
+        reusablePools: [...new Set(view.claimsOfUid(pod.metadata.uid ?? "").map((c) => c.spec.pool))],
+        config: {
+          enableIPv4: config.enableIPv4,
+          enableIPv6: config.enableIPv6,
+          enableSpiderSubnet: config.enableSpiderSubnet,
+          enableAutoPoolForApplication: config.enableAutoPoolForApplication,
+        },
+        agentNamespace: this.d.agentNamespace,
+        clusterNetwork: this.d.clusterNetwork,
+      });
+      if (r.ok) return r.value;
+      if (r.error.code === "auto_pool_not_ready" && attempt < config.agent.waitSubnetPoolMaxRetries) {
+        await sleep(config.agent.waitSubnetPoolSeconds * 1000);
+        continue;
+      }
+      const code = r.error.code === "invalid_annotation" ? "invalid_request" : "no_available_pool";
+      const text = describeSelectionError(r.error);
+      throw new AgentError(text.includes("all IP addresses used out") ? "ip_used_out" : code, text);
+    }
+  }
+
+  #poolView(p: Pool, uid: string): PoolView {
+    const allocatable = this.d.view.allocatable(p);
+    const taken = this.d.view.taken(p, uid);
+    const total = allocatable.size();
+    const free = allocatable.subtract(taken).size();
+    return { name: p.metadata.name, spec: p.spec, labels: p.metadata.labels ?? {}, terminating: !!p.metadata.deletionTimestamp, free, total, used: total - free };
+  }
+
+  /** One address of one family for one NIC: reuse this Pod's claim if any, else claim a new one. */
+  async #allocateFamily(pod: Pod, plan: NicPlan, family: IpFamily, pools: string[], args: IpamAddArgs, isSts: boolean): Promise<Grant> {
+    const { view, api, config, metrics } = this.d;
+    const uid = pod.metadata.uid ?? "";
+    const mine = view.claimsOfUid(uid).find((c) => c.spec.interface === plan.nic && c.spec.ipVersion === family && pools.includes(c.spec.pool));
+    if (mine) return this.#grant(mine, plan);
+    const reasons: string[] = [];
+    for (const name of pools) {
+      const pool = view.pools.get(name);
+      if (!pool) continue;
+      for (let attempt = 0; attempt < config.agent.claimAttemptsPerPool; attempt++) {
+        const value = pickAddress(view.allocatable(pool), view.taken(pool), `${uid}/${plan.nic}/${family}`, config.agent.addressWindow);
+        if (value === undefined) {
+          reasons.push(`pool ${name}: all IP addresses used out`);
+          break;
+        }
+        const claim = await createClaim(
+          api,
+          {
+            address: formatAddress(value, family),
+            ipVersion: family,
+            pool: name,
+            podNamespace: pod.metadata.namespace!,
+            podName: pod.metadata.name,
+            podUID: uid,
+            interface: plan.nic,
+            node: view.nodeName,
+            containerID: args.containerID,
+            ...(isSts ? { static: true } : {}),
+          },
+          value,
+        );
+        if (claim === "taken") {
+          metrics.conflicts.inc();
+          view.markPending(name, value);
+          if (attempt === config.agent.claimAttemptsPerPool - 1) reasons.push(`pool ${name}: exhaust all retries (${config.agent.claimAttemptsPerPool} times), failed to allocate IP from IPPool ${name}`);
+          continue;
+        }
+        view.noteClaim(claim);
+        return this.#grant(claim, plan);
+      }
+    }
+    throw new AgentError("no_available_pool", `failed to allocate any IPv${family} IP address to NIC ${plan.nic} from IPPools [${pools.join(" ")}]: ${reasons.join("; ")}`);
+  }
+
+  #grant(c: Claim, plan: NicPlan): Grant {
+    const pool = this.d.view.pools.get(c.spec.pool);
+    return {
+      nic: plan.nic,
+      family: c.spec.ipVersion,
+      address: c.spec.address,
+      pool: { name: c.spec.pool, subnet: pool?.spec.subnet ?? "", gateway: pool?.spec.gateway, routes: pool?.spec.routes },
+      cleanGateway: plan.cleanGateway,
+    };
+  }
+
+  /**
+   * A StatefulSet Pod keeps its addresses across re-creation: its claims follow the Pod name.
+   * If the annotated pools changed, the outdated addresses are released and the Pod is
+   * allocated anew (Spiderpool's releaseStsOutdatedIPIfNeed).
+   */
+  async #retrieveStatefulSet(pod: Pod, top: TopController, args: IpamAddArgs): Promise<IpamAddResponse | undefined> {
+    const { view, api } = this.d;
+    const ns = pod.metadata.namespace!;
+    const held = view.claimsOfPodKey(ns, pod.metadata.name).filter((c) => c.spec.static);
+    if (!held.length) return undefined;
+    const plans = await this.#plan(pod, top, args).catch(() => undefined);
+    const candidates = (nic: string, family: IpFamily) =>
+      plans?.find((p) => p.nic === nic)?.families.find((f) => f.family === family)?.original ?? [];
+    const outdated = plans ? held.filter((c) => plans.some((p) => p.nic === c.spec.interface) && !candidates(c.spec.interface, c.spec.ipVersion).includes(c.spec.pool)) : [];
+    for (const c of outdated) {
+      await deleteClaim(api, c.metadata.name, c.metadata.uid);
+      view.forgetClaim(c);
+    }
+    const current = held.filter((c) => !outdated.includes(c));
+    if (!current.some((c) => c.spec.interface === args.ifName)) return undefined;
+    const uid = pod.metadata.uid ?? "";
+    for (const c of current) {
+      if (c.spec.podUID === uid && c.spec.node === view.nodeName) continue;
+      try {
+        view.noteClaim(await repointClaim(api, c, { podUID: uid, node: view.nodeName, containerID: args.containerID }));
+      } catch (e) {
+        if (e instanceof K8sError && e.code === "conflict") throw new AgentError("retries_exhausted", `claim ${c.metadata.name} changed while re-pointing it to Pod ${key(pod)}; retry`);
+        throw e;
+      }
+    }
+    const ep = await getEndpoint(api, ns, pod.metadata.name);
+    const details = ep?.status?.current.ips.filter((d) => current.some((c) => c.spec.interface === d.interface)) ?? [];
+    const grants = details.length ? undefined : current.map((c) => this.#grant(c, { nic: c.spec.interface, cleanGateway: false, families: [], source: "ippools" }));
+    const flags = { enableIPConflictDetection: false, enableGatewayDetection: false };
+    const built = grants ? buildAllocationResult(grants, [], flags) : undefined;
+    await upsertEndpoint(api, {
+      namespace: ns,
+      name: pod.metadata.name,
+      podUid: uid,
+      node: view.nodeName,
+      details: built?.details ?? details,
+      ownerControllerType: top.kind,
+      ownerControllerName: top.name,
+    });
+    return built ? { ips: built.ips, routes: built.routes } : resultFromDetails(details, flags);
+  }
+}
+
+function order(plans: NicPlan[], g: Grant): number {
+  return plans.findIndex((p) => p.nic === g.nic) * 10 + g.family;
+}
+
+function key(pod: Pod): string {
+  return `${pod.metadata.namespace}/${pod.metadata.name}`;
+}
+
+export type { OwnerReference };
+export { addressValue };

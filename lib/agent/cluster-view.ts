@@ -1,0 +1,204 @@
+import type { ApiClient, Stored } from "../k8s/api-client.js";
+import type { Namespace, Node, Pod } from "../k8s/core-kinds.js";
+import { Informer } from "../k8s/informer.js";
+import { K8sError } from "../k8s/k8s-error.js";
+import { CLAIMS_PATH } from "../k8s/claim-store.js";
+import { IntervalSet } from "../core/interval-set.js";
+import { parseAddress, type IpFamily } from "../core/address.js";
+import type { IPClaim } from "../schemas/ip-claim.js";
+import type { SpiderIPPool } from "../schemas/ippool.js";
+import type { SpiderReservedIP } from "../schemas/reserved-ip.js";
+import type { SpiderSubnet } from "../schemas/subnet.js";
+import type { Logger } from "../logger.js";
+
+const SP = "/apis/spiderpool.spidernet.io/v2beta1";
+
+export type Claim = Stored<IPClaim>;
+export type Pool = Stored<SpiderIPPool>;
+
+/** How long an address we lost a race for counts as taken before the watch confirms it. */
+const PENDING_MS = 30_000;
+
+/**
+ * The agent's view of the cluster, from watches only (design §3.5): its own Node and the Pods
+ * bound to it, every Namespace, pool, subnet, reserved IP and claim. Claims are indexed by
+ * Pod UID, Pod name and pool, and each pool's taken addresses are kept as an interval set that
+ * changes by one address per event, so an allocation never scans the whole ledger.
+ */
+export class ClusterView {
+  readonly pods: Informer<Pod>;
+  readonly namespaces: Informer<Namespace>;
+  readonly nodes: Informer<Node>;
+  readonly pools: Informer<Pool>;
+  readonly subnets: Informer<Stored<SpiderSubnet>>;
+  readonly reserved: Informer<Stored<SpiderReservedIP>>;
+  readonly claims: Informer<Claim>;
+
+  readonly #claimByName = new Map<string, Claim>();
+  readonly #byUid = new Map<string, Set<string>>();
+  readonly #byPodKey = new Map<string, Set<string>>();
+  readonly #taken = new Map<string, IntervalSet>();
+  readonly #pending = new Map<string, Map<bigint, number>>();
+  readonly #usable = new Map<string, { rv: string; set: IntervalSet }>();
+  #reservedSets: Record<IpFamily, IntervalSet> = { 4: IntervalSet.empty(4), 6: IntervalSet.empty(6) };
+
+  constructor(
+    private readonly api: ApiClient,
+    readonly nodeName: string,
+    log: Logger,
+  ) {
+    const onError = (what: string) => (e: K8sError) => log.warn(`watch of ${what} failed; retrying`, { error: e.message });
+    this.pods = new Informer<Pod>(api, { path: "/api/v1/pods", fieldSelector: `spec.nodeName=${nodeName}`, onError: onError("pods") });
+    this.namespaces = new Informer<Namespace>(api, { path: "/api/v1/namespaces", onError: onError("namespaces") });
+    this.nodes = new Informer<Node>(api, { path: "/api/v1/nodes", fieldSelector: `metadata.name=${nodeName}`, onError: onError("node") });
+    this.pools = new Informer<Pool>(api, { path: `${SP}/spiderippools`, onError: onError("pools") });
+    this.subnets = new Informer<Stored<SpiderSubnet>>(api, { path: `${SP}/spidersubnets`, onError: onError("subnets") });
+    this.reserved = new Informer<Stored<SpiderReservedIP>>(api, { path: `${SP}/spiderreservedips`, onError: onError("reserved IPs") });
+    this.claims = new Informer<Claim>(api, { path: CLAIMS_PATH, onError: onError("claims") });
+    this.claims.on((ev) => (ev.type === "deleted" ? this.forgetClaim(ev.object) : this.noteClaim(ev.object)));
+    this.reserved.on(() => this.#rebuildReserved());
+  }
+
+  start(): this {
+    for (const i of this.#informers()) i.start();
+    return this;
+  }
+
+  stop(): void {
+    for (const i of this.#informers()) i.stop();
+  }
+
+  async synced(): Promise<void> {
+    await Promise.all(this.#informers().map((i) => i.synced));
+  }
+
+  #informers() {
+    return [this.pods, this.namespaces, this.nodes, this.pools, this.subnets, this.reserved, this.claims];
+  }
+
+  /** A Pod of this node from the cache; falls back to one GET when the watch has not caught up. */
+  async pod(namespace: string, name: string, uid?: string): Promise<Pod | undefined> {
+    const cached = this.pods.get(name, namespace);
+    if (cached && (!uid || cached.metadata.uid === uid)) return cached;
+    try {
+      return await this.api.get<Pod>(`/api/v1/namespaces/${namespace}/pods/${name}`);
+    } catch (e) {
+      if (e instanceof K8sError && e.code === "not_found") return undefined;
+      throw e;
+    }
+  }
+
+  /** Records a claim, from the watch or from our own successful CREATE (idempotent). */
+  noteClaim(c: Claim): void {
+    const old = this.#claimByName.get(c.metadata.name);
+    if (old) this.#unindex(old);
+    this.#claimByName.set(c.metadata.name, c);
+    add(this.#byUid, c.spec.podUID, c.metadata.name);
+    add(this.#byPodKey, `${c.spec.podNamespace}/${c.spec.podName}`, c.metadata.name);
+    const v = addressValue(c);
+    if (v !== undefined) {
+      this.#taken.set(c.spec.pool, (this.#taken.get(c.spec.pool) ?? IntervalSet.empty(c.spec.ipVersion)).union(IntervalSet.of(c.spec.ipVersion, [{ start: v, end: v }])));
+      this.#pending.get(c.spec.pool)?.delete(v);
+    }
+  }
+
+  /** Forgets a claim after the watch saw it deleted, or after our own DELETE. */
+  forgetClaim(c: Claim): void {
+    const cur = this.#claimByName.get(c.metadata.name);
+    if (!cur || (c.metadata.uid && cur.metadata.uid && cur.metadata.uid !== c.metadata.uid)) return;
+    this.#claimByName.delete(c.metadata.name);
+    this.#unindex(cur);
+  }
+
+  #unindex(c: Claim): void {
+    del(this.#byUid, c.spec.podUID, c.metadata.name);
+    del(this.#byPodKey, `${c.spec.podNamespace}/${c.spec.podName}`, c.metadata.name);
+    const v = addressValue(c);
+    const taken = this.#taken.get(c.spec.pool);
+    if (v !== undefined && taken) this.#taken.set(c.spec.pool, taken.subtract(IntervalSet.of(c.spec.ipVersion, [{ start: v, end: v }])));
+  }
+
+  /** An address another agent won: taken until the watch shows its claim (or for 30 s). */
+  markPending(pool: string, value: bigint): void {
+    const m = this.#pending.get(pool) ?? new Map<bigint, number>();
+    m.set(value, Date.now() + PENDING_MS);
+    this.#pending.set(pool, m);
+  }
+
+  claimsOfUid(uid: string): Claim[] {
+    return [...(this.#byUid.get(uid) ?? [])].map((n) => this.#claimByName.get(n)!).filter(Boolean);
+  }
+
+  claimsOfPodKey(namespace: string, name: string): Claim[] {
+    return [...(this.#byPodKey.get(`${namespace}/${name}`) ?? [])].map((n) => this.#claimByName.get(n)!).filter(Boolean);
+  }
+
+  allClaims(): Claim[] {
+    return [...this.#claimByName.values()];
+  }
+
+  /** Addresses of the pool that may be handed out: ips − excludeIPs − reserved IPs. */
+  allocatable(pool: Pool): IntervalSet {
+    const fam = (pool.spec.ipVersion ?? 4) as IpFamily;
+    return this.#usableOf(pool).subtract(this.#reservedSets[fam]);
+  }
+
+  /** ips − excludeIPs, cached per resourceVersion. */
+  #usableOf(pool: Pool): IntervalSet {
+    const rv = pool.metadata.resourceVersion ?? "";
+    const c = this.#usable.get(pool.metadata.name);
+    if (c && c.rv === rv) return c.set;
+    const fam = (pool.spec.ipVersion ?? 4) as IpFamily;
+    const ips = IntervalSet.fromRanges(pool.spec.ips ?? [], fam);
+    const ex = IntervalSet.fromRanges(pool.spec.excludeIPs ?? [], fam);
+    const set = ips.ok ? (ex.ok ? ips.value.subtract(ex.value) : ips.value) : IntervalSet.empty(fam);
+    this.#usable.set(pool.metadata.name, { rv, set });
+    return set;
+  }
+
+  /** Addresses of the pool claimed by anyone, plus races we recently lost. */
+  taken(pool: Pool, exceptUid?: string): IntervalSet {
+    const fam = (pool.spec.ipVersion ?? 4) as IpFamily;
+    let t = this.#taken.get(pool.metadata.name) ?? IntervalSet.empty(fam);
+    const pending = this.#pending.get(pool.metadata.name);
+    if (pending?.size) {
+      const now = Date.now();
+      for (const [v, exp] of pending) if (exp < now) pending.delete(v);
+      t = t.union(IntervalSet.fromAddresses(fam, pending.keys()));
+    }
+    if (exceptUid) {
+      const mine = this.claimsOfUid(exceptUid).filter((c) => c.spec.pool === pool.metadata.name).map(addressValue);
+      t = t.subtract(IntervalSet.fromAddresses(fam, mine.filter((v): v is bigint => v !== undefined)));
+    }
+    return t;
+  }
+
+  #rebuildReserved(): void {
+    const acc: Record<IpFamily, IntervalSet> = { 4: IntervalSet.empty(4), 6: IntervalSet.empty(6) };
+    for (const r of this.reserved.list()) {
+      if (r.metadata.deletionTimestamp) continue;
+      const fam = (r.spec.ipVersion ?? 4) as IpFamily;
+      const s = IntervalSet.fromRanges(r.spec.ips ?? [], fam);
+      if (s.ok) acc[fam] = acc[fam].union(s.value);
+    }
+    this.#reservedSets = acc;
+  }
+}
+
+export function addressValue(c: Claim): bigint | undefined {
+  const a = parseAddress(c.spec.address, c.spec.ipVersion);
+  return a.ok ? a.value.value : undefined;
+}
+
+function add(m: Map<string, Set<string>>, k: string, v: string): void {
+  const s = m.get(k) ?? new Set<string>();
+  s.add(v);
+  m.set(k, s);
+}
+
+function del(m: Map<string, Set<string>>, k: string, v: string): void {
+  const s = m.get(k);
+  if (!s) return;
+  s.delete(v);
+  if (!s.size) m.delete(k);
+}

@@ -1,0 +1,62 @@
+/**
+ * The per-node agent: watches the cluster, serves the allocation endpoint on the unix socket,
+ * probes and metrics on TCP. One line on stderr and exit 2 for a configuration it cannot use.
+ */
+import { ApiClient } from "../k8s/api-client.js";
+import { createLogger } from "../logger.js";
+import { Allocator } from "./allocator.js";
+import { loadAgentSettings } from "./settings.js";
+import { ClusterView } from "./cluster-view.js";
+import { AgentMetrics } from "./metrics.js";
+import { OwnerCache } from "./owner-cache.js";
+import { Releaser } from "./releaser.js";
+import { createAgentServer, createOpsServer, listenOnSocket } from "./server.js";
+
+async function main(): Promise<void> {
+  const settings = loadAgentSettings(process.env, process.argv.slice(2));
+  if (!settings.ok) {
+    process.stderr.write(`spiderpool-agent: refusing to start: ${settings.errors.join(" | ")}\n`);
+    process.exit(2);
+  }
+  const s = settings.value;
+  const log = createLogger("agent", s.logLevel).child({ node: s.nodeName });
+  const api = ApiClient.fromKubeconfig(s.kubeconfig);
+  const metrics = new AgentMetrics();
+  const view = new ClusterView(api, s.nodeName, log).start();
+  let ready = false;
+  const allocator = new Allocator({
+    api,
+    view,
+    owners: new OwnerCache(api),
+    config: s.config,
+    metrics,
+    log,
+    agentNamespace: s.namespace,
+    clusterNetwork: s.clusterNetwork,
+  });
+  const releaser = new Releaser({ api, view, config: s.config, log });
+
+  for (const port of new Set([s.healthPort, s.metricPort].filter((p) => p > 0))) {
+    createOpsServer(metrics.registry, () => ready).listen(port, s.opsAddress);
+  }
+  await view.synced();
+  const server = createAgentServer({ allocator, releaser, metrics, log, api, ready: () => ready });
+  await listenOnSocket(server, s.socketPath);
+  ready = true;
+  log.info("agent ready", { socket: s.socketPath, pools: view.pools.list().length, claims: view.allClaims().length });
+
+  const stop = () => {
+    log.info("agent stopping");
+    server.close();
+    view.stop();
+    api.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`spiderpool-agent: fatal: ${e.stack ?? e.message}\n`);
+  process.exit(1);
+});

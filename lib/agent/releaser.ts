@@ -1,0 +1,126 @@
+import type { ApiClient } from "../k8s/api-client.js";
+import type { Pod } from "../k8s/core-kinds.js";
+import { deleteClaim } from "../k8s/claim-store.js";
+import { getEndpoint, releaseEndpoint } from "../k8s/endpoint-store.js";
+import { K8sError } from "../k8s/k8s-error.js";
+import { isAlive } from "../core/pod-liveness.js";
+import { isValidStatefulSetPod, statefulSetOrdinal } from "../core/statefulset-identity.js";
+import type { IpamBatchDelArgs, IpamCheckArgs, IpamDelArgs, IpamGcArgs } from "../schemas/agent-api.js";
+import type { SpiderpoolConfig } from "../schemas/config.js";
+import { AgentError } from "./agent-error.js";
+import type { Claim, ClusterView } from "./cluster-view.js";
+import type { Logger } from "../logger.js";
+
+export interface ReleaserDeps {
+  api: ApiClient;
+  view: ClusterView;
+  config: SpiderpoolConfig;
+  log: Logger;
+}
+
+/**
+ * CNI DEL, batch release, CHECK and GC. Release never trusts the watch cache for the Pod: a
+ * same-name Pod may already exist again, so the Pod is read from the API server (spec §5.13).
+ */
+export class Releaser {
+  constructor(private readonly d: ReleaserDeps) {}
+
+  /** Idempotent; succeeds for unknown containers and Pods. Returns how many addresses were released. */
+  async del(args: IpamDelArgs): Promise<number> {
+    const pod = await this.#freshPod(args.podNamespace, args.podName);
+    // A live Pod keeps its addresses: this DEL tears down a sandbox the runtime will re-create.
+    if (pod && isAlive(pod) && (!args.podUID || pod.metadata.uid === args.podUID)) return 0;
+    const uid = args.podUID || pod?.metadata.uid || "";
+    if (!uid) return 0; // no way to tell which incarnation; the GC scan decides later
+    return this.#release(args.podNamespace, args.podName, uid, pod);
+  }
+
+  /** `DELETE /v1/ipam/ips`: every address of the Pod, e.g. after an address conflict was detected. */
+  async batchDel(args: IpamBatchDelArgs): Promise<number> {
+    const pod = await this.#freshPod(args.podNamespace, args.podName);
+    const uid = args.podUID || pod?.metadata.uid || "";
+    if (!uid) return 0;
+    const claims = this.d.view.claimsOfUid(uid);
+    if (args.isReleaseConflictIPs && claims.some((c) => c.spec.static)) {
+      throw new AgentError("invalid_request", "forbid releasing IPs for stateful workload ");
+    }
+    return this.#releaseClaims(claims, args.podNamespace, args.podName, uid, true);
+  }
+
+  async #release(namespace: string, name: string, uid: string, pod: Pod | undefined): Promise<number> {
+    const claims = this.d.view.claimsOfUid(uid);
+    if (claims.some((c) => c.spec.static) && this.d.config.enableStatefulSet && (await this.#validStatefulSetPod(namespace, name))) {
+      return 0; // a valid StatefulSet ordinal keeps its addresses for its next incarnation
+    }
+    void pod;
+    return this.#releaseClaims(claims, namespace, name, uid, claims.some((c) => c.spec.static));
+  }
+
+  async #releaseClaims(claims: Claim[], namespace: string, name: string, uid: string, deleteEndpoint: boolean): Promise<number> {
+    for (const c of claims) {
+      await deleteClaim(this.d.api, c.metadata.name, c.metadata.uid);
+      this.d.view.forgetClaim(c);
+    }
+    const ep = await getEndpoint(this.d.api, namespace, name);
+    if (ep && (ep.status?.current.uid === uid || !ep.status)) await releaseEndpoint(this.d.api, ep, deleteEndpoint);
+    if (claims.length) this.d.log.info("released", { pod: `${namespace}/${name}`, podUID: uid, addresses: claims.map((c) => c.spec.address) });
+    return claims.length;
+  }
+
+  async #validStatefulSetPod(namespace: string, name: string): Promise<boolean> {
+    const parsed = statefulSetOrdinal(name);
+    if (!parsed) return false;
+    try {
+      const sts = await this.d.api.get<{ spec: { replicas?: number; ordinals?: { start?: number } } }>(`/apis/apps/v1/namespaces/${namespace}/statefulsets/${parsed.statefulSet}`);
+      return isValidStatefulSetPod(name, { replicas: sts.spec.replicas ?? 1, ordinalsStart: sts.spec.ordinals?.start ?? 0 });
+    } catch (e) {
+      if (e instanceof K8sError && e.code === "not_found") return false;
+      throw e;
+    }
+  }
+
+  /** CNI CHECK: the addresses the runtime holds for the NIC are exactly the ones claimed for it. */
+  async check(args: IpamCheckArgs): Promise<void> {
+    const pod = await this.d.view.pod(args.podNamespace, args.podName, args.podUID || undefined);
+    if (!pod) throw new AgentError("pod_not_found", `failed to get Pod ${args.podNamespace}/${args.podName}: not found`);
+    const uid = args.podUID || pod.metadata.uid || "";
+    const claimed = this.d.view
+      .claimsOfUid(uid)
+      .filter((c) => c.spec.interface === args.ifName)
+      .map((c) => c.spec.address)
+      .sort();
+    const held = args.addresses.map((a) => a.split("/")[0] ?? "").sort();
+    if (claimed.join(",") !== held.join(",")) {
+      throw new AgentError("invalid_request", `Pod ${args.podNamespace}/${args.podName} NIC ${args.ifName} holds [${held.join(" ")}] but the allocation is [${claimed.join(" ")}]`);
+    }
+  }
+
+  /**
+   * CNI GC: the runtime lists the attachments it still has on this node; claims made on this
+   * node for other attachments are released, but never while their Pod is alive (a Pod's claims
+   * keep the container ID of the sandbox that first asked, so a re-created sandbox differs).
+   */
+  async gc(args: IpamGcArgs): Promise<number> {
+    const valid = new Set(args.validAttachments.map((a) => `${a.containerID}/${a.ifname}`));
+    const suspects = this.d.view.allClaims().filter((c) => c.spec.node === this.d.view.nodeName && !valid.has(`${c.spec.containerID}/${c.spec.interface}`));
+    const byPod = new Map<string, Claim[]>();
+    for (const c of suspects) byPod.set(c.spec.podUID, [...(byPod.get(c.spec.podUID) ?? []), c]);
+    let released = 0;
+    for (const [uid, claims] of byPod) {
+      const c0 = claims[0]!;
+      const pod = await this.#freshPod(c0.spec.podNamespace, c0.spec.podName);
+      if (pod && pod.metadata.uid === uid && isAlive(pod)) continue;
+      released += await this.#release(c0.spec.podNamespace, c0.spec.podName, uid, pod);
+    }
+    return released;
+  }
+
+  async #freshPod(namespace: string, name: string): Promise<Pod | undefined> {
+    try {
+      return await this.d.api.get<Pod>(`/api/v1/namespaces/${namespace}/pods/${name}`);
+    } catch (e) {
+      if (e instanceof K8sError && e.code === "not_found") return undefined;
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import fs from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { parseConfig, type SpiderpoolConfig } from "../schemas/config.js";
+
+/** Everything the agent process needs to start, from its environment and the ConfigMap file. */
+export interface AgentSettings {
+  nodeName: string;
+  namespace: string;
+  kubeconfig?: string;
+  socketPath: string;
+  healthPort: number;
+  metricPort: number;
+  opsAddress: string;
+  logLevel: string;
+  clusterNetwork?: string;
+  config: SpiderpoolConfig;
+}
+
+const LEVELS = ["debug", "info", "warn", "error"];
+
+/**
+ * Reads Spiderpool's agent environment (spec §10.2) and `conf.yml` (path from `--config-path`,
+ * `SPIDERPOOL_CONFIG_PATH`, or Spiderpool's default; an absent file means defaults). Every
+ * problem is reported, each naming the variable or key and what it accepts.
+ */
+export function loadAgentSettings(env: NodeJS.ProcessEnv, argv: string[]): { ok: true; value: AgentSettings } | { ok: false; errors: string[] } {
+  const errors: string[] = [];
+  const flag = argv.find((a) => a.startsWith("--config-path="))?.slice("--config-path=".length);
+  const configPath = flag ?? env.SPIDERPOOL_CONFIG_PATH ?? "/tmp/spiderpool/config-map/conf.yml";
+  let raw: unknown = {};
+  if (fs.existsSync(configPath)) {
+    try {
+      raw = parseYaml(fs.readFileSync(configPath, "utf8")) ?? {};
+    } catch (e) {
+      errors.push(`${configPath}: not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+  const config = parseConfig(raw);
+  if (!config.ok) errors.push(...config.errors);
+
+  const nodeName = env.SPIDERPOOL_NODE_NAME ?? "";
+  if (!nodeName) errors.push("SPIDERPOOL_NODE_NAME: required (the node this agent serves; set it from spec.nodeName)");
+  const port = (name: string, d: number) => {
+    const v = env[name];
+    if (v === undefined || v === "") return d;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) errors.push(`${name}: expected a port number 0-65535 (0 disables), got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const healthPort = port("SPIDERPOOL_HEALTH_PORT", 5710);
+  const metricPort = port("SPIDERPOOL_METRIC_HTTP_PORT", 5711);
+  const logLevel = (env.SPIDERPOOL_LOG_LEVEL ?? "info").toLowerCase();
+  if (!LEVELS.includes(logLevel)) errors.push(`SPIDERPOOL_LOG_LEVEL: expected one of ${LEVELS.join(", ")}, got ${JSON.stringify(env.SPIDERPOOL_LOG_LEVEL)}`);
+  if (errors.length || !config.ok) return { ok: false, errors };
+  return {
+    ok: true,
+    value: {
+      nodeName,
+      namespace: env.SPIDERPOOL_POD_NAMESPACE ?? "kube-system",
+      kubeconfig: env.KUBECONFIG || undefined,
+      socketPath: env.SPIDERPOOL_IPAM_SOCKET ?? config.value.ipamUnixSocketPath,
+      healthPort,
+      metricPort,
+      opsAddress: env.SPIDERPOOL_OPS_ADDRESS ?? "0.0.0.0",
+      logLevel,
+      clusterNetwork: env.MULTUS_CLUSTER_NETWORK || undefined,
+      config: config.value,
+    },
+  };
+}
