@@ -1,10 +1,39 @@
-import { Capability } from "pepr";
+import { Capability, a } from "pepr";
+import { mutateIPPool, validateIPPool, validateIPPoolDeletion } from "./ippool-admission.js";
+import { mutateSubnet, validateSubnet, validateSubnetDeletion } from "./subnet-admission.js";
+import { mutateReservedIP, validateReservedIP } from "./reserved-ip-admission.js";
 
 /**
- * The one capability of the module. Every binding (kind + event + filter → handler) is listed
- * in this file, so "what reacts to X?" has one answer.
+ * The one capability of the module. Every binding (kind + event → handler) is listed in this
+ * file, so "what reacts to X?" has one answer. Handlers live beside it, one file per kind; the
+ * rules they apply live in lib/core.
  */
 export const Spiderpool = new Capability({
   name: "spiderpool",
   description: "Spiderpool-compatible underlay IPAM: admission for Spider CRs, pool status, auto-pools and IP GC",
 });
+
+const { When } = Spiderpool;
+const gvk = (kind: string, plural: string) => ({ group: "spiderpool.spidernet.io", version: "v2beta1", kind, plural });
+const IPPool = gvk("SpiderIPPool", "spiderippools");
+const Subnet = gvk("SpiderSubnet", "spidersubnets");
+const ReservedIP = gvk("SpiderReservedIP", "spiderreservedips");
+
+// SpiderIPPool: finalizer, ipVersion, CIDR label, adoption by its SpiderSubnet, merged ranges.
+When(a.GenericKind, IPPool).IsCreatedOrUpdated().Mutate(mutateIPPool);
+// SpiderIPPool: syntax, overlap with other pools, gateway/routes, affinities, in-use protection.
+When(a.GenericKind, IPPool).IsCreatedOrUpdated().Validate(validateIPPool);
+// SpiderIPPool: refuse deletion while addresses are allocated (enableValidatingResourcesDeletedWebhook).
+When(a.GenericKind, IPPool).IsDeleted().Validate(validateIPPoolDeletion);
+
+// SpiderSubnet: finalizer, ipVersion, CIDR label, merged ranges.
+When(a.GenericKind, Subnet).IsCreatedOrUpdated().Mutate(mutateSubnet);
+// SpiderSubnet: syntax, overlap with subnets and pools, ranges handed to pools stay usable.
+When(a.GenericKind, Subnet).IsCreatedOrUpdated().Validate(validateSubnet);
+// SpiderSubnet: refuse deletion while addresses are handed out (same switch as pools).
+When(a.GenericKind, Subnet).IsDeleted().Validate(validateSubnetDeletion);
+
+// SpiderReservedIP: ipVersion from ips[0], merged ranges.
+When(a.GenericKind, ReservedIP).IsCreatedOrUpdated().Mutate(mutateReservedIP);
+// SpiderReservedIP: syntax and family; deletion is always allowed.
+When(a.GenericKind, ReservedIP).IsCreatedOrUpdated().Validate(validateReservedIP);

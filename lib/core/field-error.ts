@@ -26,6 +26,8 @@ export type FieldValue =
  * (spec/spiderpool-behavior.md §2.2–§2.4, plus the product rules marked "ours").
  */
 export type FieldErrorCode =
+  // the structural (zod schema) layer, before any rule
+  | "schema_violation"
   // spec.ipVersion
   | "ip_version_missing"
   | "ip_version_unsupported"

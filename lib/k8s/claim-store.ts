@@ -15,11 +15,10 @@ export async function createClaim(api: ApiClient, spec: ClaimSpec, value: bigint
     metadata: {
       name: claimName(spec.ipVersion, value),
       labels: {
-        [CLAIM_LABELS.pool]: spec.pool,
+        ...labelIfFits(CLAIM_LABELS.pool, spec.pool),
         [CLAIM_LABELS.podUid]: spec.podUID,
         [CLAIM_LABELS.podNamespace]: spec.podNamespace,
-        // Label values are at most 63 characters; Pod names can be longer (up to 253).
-        [CLAIM_LABELS.podName]: spec.podName.length <= 63 ? spec.podName : "",
+        ...labelIfFits(CLAIM_LABELS.podName, spec.podName),
         [CLAIM_LABELS.node]: spec.node,
       },
     },
@@ -62,4 +61,12 @@ export async function repointClaim(api: ApiClient, claim: Stored<IPClaim>, to: {
     ],
     "json",
   );
+}
+
+/**
+ * Label values are at most 63 characters, object names up to 253: a longer name is left out of
+ * the labels (the spec always has it) and readers fall back to filtering on the spec.
+ */
+export function labelIfFits(key: string, value: string): Record<string, string> {
+  return value.length <= 63 ? { [key]: value } : {};
 }

@@ -1,0 +1,61 @@
+import type { PeprMutateRequest, PeprValidateRequest } from "pepr";
+import type { GenericKind } from "kubernetes-fluent-client";
+import { defaultIPPool } from "../lib/core/ippool-defaulting.js";
+import { validateIPPoolCreate, validateIPPoolDelete, validateIPPoolUpdate } from "../lib/core/ippool-validation.js";
+import type { IPPoolObject, OwnerSubnet } from "../lib/core/admission-objects.js";
+import type { AdmissionVerdict } from "../lib/core/admission-verdict.js";
+import { ControlledIPPoolsJsonSchema, SpiderIPPoolSchema } from "../lib/schemas/index.js";
+import type { AdmissionReads } from "../lib/k8s/admission-reads.js";
+import { admissionContext } from "./admission-context.js";
+import { answer, denyOnError, replaceRaw } from "./admission-answer.js";
+import { schemaDenial } from "./schema-denial.js";
+
+/** Defaulting of SpiderIPPool (spec §2.2). Never rejects: a failure leaves the object to validation. */
+export async function mutateIPPool(req: PeprMutateRequest<GenericKind>): Promise<void> {
+  const { reads, config, log } = await admissionContext();
+  try {
+    const subnets = config.enableSpiderSubnet ? await reads.subnets() : [];
+    const r = defaultIPPool({ pool: req.Raw as unknown as IPPoolObject, subnets, config });
+    if (r.stopped) log.debug("pool defaulting stopped", { pool: req.Raw.metadata?.name, reason: r.stopped });
+    replaceRaw(req, r.object);
+  } catch (e) {
+    log.error("pool defaulting failed; leaving the object to validation", { pool: req.Raw.metadata?.name, error: (e as Error).stack });
+  }
+}
+
+/** Validation of SpiderIPPool CREATE and UPDATE: schema first, then every rule of lib/core. */
+export async function validateIPPool(req: PeprValidateRequest<GenericKind>) {
+  return denyOnError(req, "SpiderIPPool", async () => {
+    const { reads, config } = await admissionContext();
+    const pool = req.Raw as unknown as IPPoolObject;
+    const schema = schemaDenial("SpiderIPPool", SpiderIPPoolSchema, req.Raw);
+    if (schema) return answer(req, { allowed: false, reason: "Invalid", status: 422, errors: [], message: schema });
+    const name = req.Raw.metadata?.name ?? "";
+    const peers = (await reads.pools()).filter((p) => p.metadata.name !== name);
+    const ownerSubnet = await ownerSubnetOf(reads, pool, config.enableSpiderSubnet);
+    let verdict: AdmissionVerdict;
+    if (req.Request.operation === "CREATE") verdict = validateIPPoolCreate({ pool, peers, ownerSubnet, config });
+    else verdict = validateIPPoolUpdate({ pool, oldPool: req.OldResource as unknown as IPPoolObject, peers, inUse: await reads.inUse(name), ownerSubnet, config });
+    return answer(req, verdict);
+  });
+}
+
+/** DELETE: refused while addresses are in use, when the deletion webhook is enabled (spec §2.2). */
+export async function validateIPPoolDeletion(req: PeprValidateRequest<GenericKind>) {
+  return denyOnError(req, "SpiderIPPool", async () => {
+    const { reads, config } = await admissionContext();
+    const pool = (req.OldResource ?? req.Raw) as unknown as IPPoolObject;
+    const inUse = config.enableValidatingResourcesDeletedWebhook ? await reads.inUse(pool.metadata?.name ?? "") : [];
+    return answer(req, validateIPPoolDelete({ pool, inUse, config }));
+  });
+}
+
+async function ownerSubnetOf(reads: AdmissionReads, pool: IPPoolObject, enabled: boolean): Promise<OwnerSubnet | undefined> {
+  if (!enabled) return undefined;
+  const ref = pool.metadata?.ownerReferences?.find((o) => o.controller && o.kind === "SpiderSubnet");
+  if (!ref) return undefined;
+  const subnet = await reads.subnet(ref.name);
+  if (!subnet) return undefined;
+  const decoded = subnet.status?.controlledIPPools ? ControlledIPPoolsJsonSchema.safeParse(subnet.status.controlledIPPools) : undefined;
+  return { subnet, controlledIPPools: decoded?.success ? decoded.data : {} };
+}

@@ -1,0 +1,46 @@
+import type { PeprMutateRequest, PeprValidateRequest } from "pepr";
+import type { GenericKind } from "kubernetes-fluent-client";
+import { defaultSubnet } from "../lib/core/subnet-defaulting.js";
+import { validateSubnetCreate, validateSubnetDelete, validateSubnetUpdate } from "../lib/core/subnet-validation.js";
+import type { SubnetObject } from "../lib/core/admission-objects.js";
+import { ControlledIPPoolsJsonSchema, SpiderSubnetSchema } from "../lib/schemas/index.js";
+import { admissionContext } from "./admission-context.js";
+import { answer, denyOnError, replaceRaw } from "./admission-answer.js";
+import { schemaDenial } from "./schema-denial.js";
+
+/** Defaulting of SpiderSubnet (spec §2.3); never rejects. */
+export async function mutateSubnet(req: PeprMutateRequest<GenericKind>): Promise<void> {
+  const { log } = await admissionContext();
+  try {
+    replaceRaw(req, defaultSubnet(req.Raw as unknown as SubnetObject).object);
+  } catch (e) {
+    log.error("subnet defaulting failed; leaving the object to validation", { subnet: req.Raw.metadata?.name, error: (e as Error).stack });
+  }
+}
+
+export async function validateSubnet(req: PeprValidateRequest<GenericKind>) {
+  return denyOnError(req, "SpiderSubnet", async () => {
+    const { reads, config } = await admissionContext();
+    const schema = schemaDenial("SpiderSubnet", SpiderSubnetSchema, req.Raw);
+    if (schema) return answer(req, { allowed: false, reason: "Invalid", status: 422, errors: [], message: schema });
+    const subnet = req.Raw as unknown as SubnetObject;
+    const name = req.Raw.metadata?.name ?? "";
+    if (req.Request.operation === "CREATE") {
+      const peerSubnets = (await reads.subnets()).filter((s) => s.metadata.name !== name);
+      return answer(req, validateSubnetCreate({ subnet, peerSubnets, pools: await reads.pools(), config }));
+    }
+    const stored = subnet.status?.controlledIPPools;
+    const decoded = stored ? ControlledIPPoolsJsonSchema.safeParse(stored) : undefined;
+    return answer(
+      req,
+      validateSubnetUpdate({ oldSubnet: req.OldResource as unknown as SubnetObject, subnet, controlledIPPools: decoded?.success ? decoded.data : {}, config }),
+    );
+  });
+}
+
+export async function validateSubnetDeletion(req: PeprValidateRequest<GenericKind>) {
+  return denyOnError(req, "SpiderSubnet", async () => {
+    const { config } = await admissionContext();
+    return answer(req, validateSubnetDelete({ subnet: (req.OldResource ?? req.Raw) as unknown as SubnetObject, config }));
+  });
+}

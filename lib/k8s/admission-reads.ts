@@ -1,0 +1,40 @@
+import type { ApiClient, KubeList, Stored } from "./api-client.js";
+import { CLAIMS_PATH } from "./claim-store.js";
+import { K8sError } from "./k8s-error.js";
+import { CLAIM_LABELS, type IPClaim } from "../schemas/ip-claim.js";
+import type { SpiderIPPool } from "../schemas/ippool.js";
+import type { SpiderSubnet } from "../schemas/subnet.js";
+
+const SP = "/apis/spiderpool.spidernet.io/v2beta1";
+
+/**
+ * What admission reads from the API server. Uncached on purpose: a webhook must judge against
+ * what is persisted, not against a watch that may lag behind another admin's create.
+ */
+export class AdmissionReads {
+  constructor(private readonly api: ApiClient) {}
+
+  async pools(): Promise<Stored<SpiderIPPool>[]> {
+    return (await this.api.get<KubeList<Stored<SpiderIPPool>>>(`${SP}/spiderippools`)).items;
+  }
+
+  async subnets(): Promise<Stored<SpiderSubnet>[]> {
+    return (await this.api.get<KubeList<Stored<SpiderSubnet>>>(`${SP}/spidersubnets`)).items;
+  }
+
+  async subnet(name: string): Promise<Stored<SpiderSubnet> | undefined> {
+    try {
+      return await this.api.get<Stored<SpiderSubnet>>(`${SP}/spidersubnets/${name}`);
+    } catch (e) {
+      if (e instanceof K8sError && e.code === "not_found") return undefined;
+      throw e;
+    }
+  }
+
+  /** Addresses of a pool held by Pods, from the claims (the allocation records). */
+  async inUse(pool: string): Promise<{ address: string; pod: string }[]> {
+    const selector = pool.length <= 63 ? `${CLAIM_LABELS.pool}=${pool}` : undefined;
+    const l = await this.api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, { labelSelector: selector });
+    return l.items.filter((c) => c.spec.pool === pool).map((c) => ({ address: c.spec.address, pod: `${c.spec.podNamespace}/${c.spec.podName}` }));
+  }
+}
