@@ -20,6 +20,8 @@ import { paths, repoRoot, clusterDir } from "./paths.js";
 import { generatePki, writeKubeconfig } from "./pki.js";
 import { waitUntil } from "./readiness.js";
 import { StepError } from "./step-error.js";
+import { installCniPlugin, installCrds, startAgent, writeConfig, writeSpiderpoolNetwork } from "./spiderpool-install.js";
+import { startPeprModule } from "./pepr-module.js";
 
 export interface SimNode {
   name: string;
@@ -37,6 +39,11 @@ export interface ClusterState {
   ports: Ports;
   control: Daemon[];
   nodes: SimNode[];
+  /** The spiderpool agent of each node, by node name. */
+  agents: Record<string, Daemon>;
+  /** The Pepr module's admission and watcher processes. */
+  pepr: Daemon[];
+  cniBinDir: string;
 }
 
 export interface UpOptions {
@@ -85,7 +92,7 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
     webhook: await freePort(33443, taken),
   };
   const id = crypto.randomBytes(2).toString("hex");
-  const state: ClusterState = { id, netnsPrefix: `spd${id}`, binDir, ports, control: [], nodes: [] };
+  const state: ClusterState = { id, netnsPrefix: `spd${id}`, binDir, ports, control: [], nodes: [], agents: {}, cniBinDir: "", pepr: [] };
   saveState(state);
 
   log(`starting etcd on :${ports.etcd}`);
@@ -102,14 +109,32 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
   saveState(state);
   const api = adminClient();
   await waitClusterBootstrapped(api);
+  log("installing CRDs");
+  await installCrds(api);
+  log("building the spiderpool CNI plugin");
+  state.cniBinDir = await installCniPlugin();
+  writeConfig();
+  saveState(state);
+  log("starting the Pepr module (admission and watcher) and registering its webhooks");
+  const pepr = await startPeprModule(api, ports);
+  state.pepr = [pepr.admission, pepr.watcher];
+  saveState(state);
 
-  log(`creating the fabric and ${opts.nodes} simulated nodes`);
+  log(`creating the fabric and ${opts.nodes} simulated nodes with their agents`);
   createFabric(state.netnsPrefix);
-  for (let i = 0; i < opts.nodes; i++) {
-    state.nodes.push(startNode(state, `node-${i + 1}`, i));
+  const names = Array.from({ length: opts.nodes }, (_, i) => `node-${i + 1}`);
+  for (const [i, name] of names.entries()) {
+    writeSpiderpoolNetwork(name);
+    state.nodes.push(startNode(state, name, i));
     saveState(state);
   }
   for (const n of state.nodes) await waitNodeReady(api, n);
+  await Promise.all(
+    names.map(async (n) => {
+      state.agents[n] = await startAgent(n);
+    }),
+  );
+  saveState(state);
   api.close();
   return state;
 }
@@ -147,6 +172,7 @@ function launchSim(state: ClusterState, name: string, index: number, netns: stri
     `--kubeconfig=${paths.kubeconfig}`,
     `--node-netns=${netns}`,
     `--netns-prefix=${state.netnsPrefix}`,
+    `--cni-bin=${state.cniBinDir}`,
     `--cni-bin=${path.join(state.binDir, "cni")}`,
     `--dir=${paths.nodeDir(name)}`,
   ];
@@ -177,6 +203,21 @@ export function reviveNode(state: ClusterState, name: string): void {
   signalGroup(nodeOf(state, name).daemon.pid, "SIGCONT");
 }
 
+/** Kills a node's agent the hard way (kill -9), as a crash would. */
+export async function killAgent(state: ClusterState, node: string): Promise<void> {
+  const d = state.agents[node];
+  if (d) signalGroup(d.pid, "SIGKILL");
+  while (d && isAlive(d)) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Starts a node's agent again (the DaemonSet restarting its pod). */
+export async function restartAgent(state: ClusterState, node: string): Promise<void> {
+  const d = state.agents[node];
+  if (d) await stopDaemon(d);
+  state.agents[node] = await startAgent(node);
+  saveState(state);
+}
+
 /** Restarts the simulator process of a node (kubelet restart); its sandboxes survive on disk. */
 export function restartNodeProcess(state: ClusterState, name: string): Promise<void> {
   const n = nodeOf(state, name);
@@ -203,16 +244,18 @@ export async function down(log: (l: string) => void = () => undefined): Promise<
       signalGroup(d.pid, "SIGCONT"); // a frozen node cannot handle SIGTERM
       await stopDaemon(d);
     }
+    for (const d of Object.values(state.agents ?? {})) await stopDaemon(d);
+    for (const d of state.pepr ?? []) await stopDaemon(d);
     for (const d of [...state.control].reverse()) await stopDaemon(d);
     for (const d of extraDaemons()) await stopDaemon(d);
     const n = deleteNetnsWithPrefix(state.netnsPrefix);
     if (n) log(`removed ${n} network namespaces`);
     const left = listNetns().filter((ns) => ns.startsWith(state.netnsPrefix));
     if (left.length) throw new StepError("cluster:down", `network namespaces still present: ${left.join(", ")}`);
-    const alive = [...state.control, ...state.nodes.map((x) => x.daemon)].filter(isAlive);
+    const alive = [...state.control, ...state.nodes.map((x) => x.daemon), ...Object.values(state.agents ?? {}), ...(state.pepr ?? [])].filter(isAlive);
     if (alive.length) throw new StepError("cluster:down", `processes still running: ${alive.map((d) => `${d.name}(${d.pid})`).join(", ")}`);
   }
-  for (const entry of ["state.json", "etcd", "pki", "nodes", "bin", "apiserver", "kcm", "daemons", "kubeconfig", "kcm.kubeconfig", "scheduler.kubeconfig", "scheduler.yaml"]) {
+  for (const entry of ["state.json", "etcd", "pki", "nodes", "bin", "apiserver", "kcm", "daemons", "kubeconfig", "kcm.kubeconfig", "scheduler.kubeconfig", "scheduler.yaml", "cni-bin", "conf.yml"]) {
     fs.rmSync(path.join(clusterDir, entry), { recursive: true, force: true });
   }
 }

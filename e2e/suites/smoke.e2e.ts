@@ -18,10 +18,19 @@ describe("smoke: workloads on simulated nodes with real CNI plugins", function (
 
   before(async () => {
     api = adminClient();
-    await createNamespace(api, ns);
+    apply(`
+apiVersion: spiderpool.spidernet.io/v2beta1
+kind: SpiderIPPool
+metadata: {name: ${ns}}
+spec: {subnet: 10.250.0.0/16, ips: ["10.250.1.1-10.250.1.50"], gateway: 10.250.0.1}
+`);
+    // The namespace's default pool (Spiderpool's namespace annotation) serves every pod here.
+    await createNamespace(api, ns, {}, { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([ns]) });
   });
   after(async () => {
     await deleteNamespace(api, ns);
+    await waitGone(api, ns, "app").catch(() => undefined);
+    await api.delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`).catch(() => undefined);
     api.close();
   });
 

@@ -194,6 +194,7 @@ export class Allocator {
             interface: plan.nic,
             node: view.nodeName,
             containerID: args.containerID,
+            ...(args.networkName ? { network: args.networkName } : {}),
             ...(isSts ? { static: true } : {}),
           },
           value,

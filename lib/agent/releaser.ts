@@ -102,7 +102,11 @@ export class Releaser {
    */
   async gc(args: IpamGcArgs): Promise<number> {
     const valid = new Set(args.validAttachments.map((a) => `${a.containerID}/${a.ifname}`));
-    const suspects = this.d.view.allClaims().filter((c) => c.spec.node === this.d.view.nodeName && !valid.has(`${c.spec.containerID}/${c.spec.interface}`));
+    const suspects = this.d.view
+      .allClaims()
+      .filter((c) => c.spec.node === this.d.view.nodeName && !valid.has(`${c.spec.containerID}/${c.spec.interface}`))
+      // A runtime collects one network at a time; claims made through another are not its to judge.
+      .filter((c) => !args.networkName || !c.spec.network || c.spec.network === args.networkName);
     const byPod = new Map<string, Claim[]>();
     for (const c of suspects) byPod.set(c.spec.podUID, [...(byPod.get(c.spec.podUID) ?? []), c]);
     let released = 0;

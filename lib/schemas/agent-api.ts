@@ -25,6 +25,8 @@ export const IpamAddArgsSchema = z.object({
   defaultIPv6IPPool: z.optional(z.array(z.string())),
   cleanGateway: z.optional(z.boolean()),
   matchMasterSubnet: z.optional(z.boolean()),
+  /** Ours: the netconf `name`, recorded so a later CNI GC of this network touches only its own attachments. */
+  networkName: z.optional(z.string()),
 });
 export type IpamAddArgs = z.infer<typeof IpamAddArgsSchema>;
 
@@ -101,6 +103,8 @@ export type IpamCheckArgs = z.infer<typeof IpamCheckArgsSchema>;
  * this node; the agent releases allocations of this node's attachments that are not listed.
  */
 export const IpamGcArgsSchema = z.object({
+  /** The network the runtime is collecting: only attachments made through it are considered. */
+  networkName: z.optional(z.string()),
   validAttachments: z.array(z.object({ containerID: z.string(), ifname: z.string() })),
 });
 export type IpamGcArgs = z.infer<typeof IpamGcArgsSchema>;

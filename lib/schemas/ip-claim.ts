@@ -34,6 +34,7 @@ export const ClaimSpecSchema = z
     interface: z.string().meta({ description: "NIC of the Pod, e.g. eth0 or net1." }),
     node: z.string().meta({ description: "Node the Pod ran on when the address was claimed or last re-pointed." }),
     containerID: z.string().optional(),
+    network: z.string().meta({ description: "CNI network (netconf name) the attachment was made through." }).optional(),
     static: z
       .boolean()
       .meta({ description: "True for StatefulSet Pods: the claim follows the Pod name across re-creation." })

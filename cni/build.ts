@@ -1,0 +1,198 @@
+/**
+ * Builds the `spiderpool` CNI plugin: `tsx cni/build.ts [--target linux-amd64,linux-arm64] [--no-code-cache]`.
+ *
+ *   dist/cni/spiderpool.cjs            esbuild bundle of cni/main.ts (runs with any Node ≥ 20)
+ *   dist/cni/linux-amd64/spiderpool    Node single-executable application (no Node needed on the host)
+ *   dist/cni/linux-arm64/spiderpool    same, on the linux-arm64 Node of the same version from npm
+ *
+ * Incremental: the bundle is rewritten only when its bytes change, and an executable is rebuilt
+ * only when its inputs (bundle hash, runtime, postject, code-cache flag) differ from the stamp
+ * beside it. Prints one line per output with its size.
+ */
+import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
+import { ensureNodeRuntime, elfMachine, type Arch } from "./build-runtime.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const OUT_DIR = join(ROOT, "dist/cni");
+/** The esbuild output; also what the executables embed. */
+export const BUNDLE = join(OUT_DIR, "spiderpool.cjs");
+
+/** The exact postject the build is tested with; anything else is installed on demand. */
+export const POSTJECT_VERSION = "1.0.0-alpha.6";
+/** Node's SEA fuse: postject flips its trailing `:0` to `:1` when it injects the blob. */
+const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
+
+/** Executables the build can produce, named as dist/cni/<target>/ (Kubernetes' GOARCH names). */
+export const TARGETS = ["linux-amd64", "linux-arm64"] as const;
+/** One of TARGETS. */
+export type Target = (typeof TARGETS)[number];
+const TARGET_ARCH: Record<Target, Arch> = { "linux-amd64": "x64", "linux-arm64": "arm64" };
+
+/** What the plugin bundle may contain: itself, the two schema files, and zod. */
+const ALLOWED_INPUTS = [/^cni\//, /^lib\/schemas\/(agent-api|cni-netconf)\.ts$/, /^node_modules\/zod\//];
+
+/** buildCni options; the CLI maps `--target` and `--no-code-cache` onto them. */
+export interface BuildOptions {
+  readonly targets?: readonly Target[];
+  /** V8 code cache in the blob (native target only); on by default, see cni/README.md. */
+  readonly codeCache?: boolean;
+  /** Output path per target; defaults to dist/cni/<target>/spiderpool. */
+  readonly outputFor?: (target: Target) => string;
+  readonly log?: (line: string) => void;
+}
+
+/** Builds the bundle and the requested executables; returns the paths written or kept. */
+export async function buildCni(options: BuildOptions = {}): Promise<{ bundle: string; executables: Record<string, string> }> {
+  const log = options.log ?? ((line) => console.log(line));
+  const bundleState = await bundle();
+  log(outputLine(BUNDLE, bundleState));
+  const bundleHash = createHash("sha256").update(readFileSync(BUNDLE)).digest("hex");
+  const executables: Record<string, string> = {};
+  for (const target of options.targets ?? TARGETS) {
+    const out = options.outputFor?.(target) ?? join(OUT_DIR, target, "spiderpool");
+    const state = await singleExecutable(target, out, bundleHash, options.codeCache ?? true);
+    log(outputLine(out, state));
+    executables[target] = out;
+  }
+  return { bundle: BUNDLE, executables };
+}
+
+async function bundle(): Promise<string> {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+  const result = await build({
+    entryPoints: [join(ROOT, "cni/main.ts")],
+    absWorkingDir: ROOT,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minify: true,
+    legalComments: "none",
+    write: false,
+    metafile: true,
+    logLevel: "warning",
+    define: { __SPIDERPOOL_CNI_VERSION__: JSON.stringify(pkg.version) },
+  });
+  // eslint keeps pepr/k8s imports out of cni/ sources; this catches them arriving transitively.
+  const stray = Object.keys(result.metafile.inputs).filter((input) => !ALLOWED_INPUTS.some((re) => re.test(input)));
+  if (stray.length > 0) throw new Error(`the CNI bundle may only contain cni/, two lib/schemas files and zod; found: ${stray.join(", ")}`);
+  const code = result.outputFiles[0]?.contents;
+  if (!code) throw new Error("esbuild produced no output");
+  if (existsSync(BUNDLE) && readFileSync(BUNDLE).equals(code)) return "unchanged";
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeAtomically(BUNDLE, code);
+  return "built";
+}
+
+async function singleExecutable(target: Target, out: string, bundleHash: string, codeCacheWanted: boolean): Promise<string> {
+  const arch = TARGET_ARCH[target];
+  const runtime = await ensureNodeRuntime(arch);
+  // The code cache is V8 machine-specific: only usable when the blob is made by the same arch.
+  const codeCache = codeCacheWanted && arch === process.arch;
+  const postject = postjectCommand();
+  const runtimeStat = statSync(runtime);
+  const stamp = JSON.stringify({ bundleHash, runtime, size: runtimeStat.size, mtime: runtimeStat.mtimeMs, node: process.version, postject: postject.version, codeCache });
+  const stampFile = `${out}.stamp`;
+  if (existsSync(out) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return describe("unchanged", codeCache);
+
+  mkdirSync(dirname(out), { recursive: true });
+  const work = `${out}.tmp-${process.pid}`;
+  const blob = `${work}.blob`;
+  const config = `${work}.sea.json`;
+  try {
+    writeFileSync(config, JSON.stringify({ main: BUNDLE, output: blob, disableExperimentalSEAWarning: true, useCodeCache: codeCache, useSnapshot: false }));
+    // The blob is made by the running node; SEA requires it to match the runtime's version.
+    execFileSync(process.execPath, ["--experimental-sea-config", config], { stdio: "pipe" });
+    copyFileSync(runtime, work);
+    chmodSync(work, 0o755);
+    execFileSync(postject.command[0]!, [...postject.command.slice(1), work, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SEA_FUSE], { stdio: "pipe" });
+    verifyExecutable(work, arch);
+    renameSync(work, out);
+    writeFileSync(stampFile, stamp);
+  } finally {
+    for (const file of [work, blob, config]) rmSync(file, { force: true });
+  }
+  return describe("built", codeCache);
+}
+
+/** Checks the result is an ELF for `arch` with the SEA fuse set and the bundle inside; runs VERSION when it can. */
+function verifyExecutable(path: string, arch: Arch): void {
+  const machine = elfMachine(path);
+  if (machine !== arch) throw new Error(`${path}: expected an ELF for ${arch}, got ${machine ?? "something else"}`);
+  const image = readFileSync(path);
+  if (!image.includes(`${SEA_FUSE}:1`)) throw new Error(`${path}: the SEA fuse is not set, injection failed`);
+  // The blob carries the script source verbatim (with or without code cache).
+  if (!image.includes(readFileSync(BUNDLE).subarray(0, 256))) throw new Error(`${path}: the bundle is not inside the executable`);
+  const command = runnerFor(arch);
+  if (!command) return;
+  const [file = path, ...args] = [...command, path];
+  const out = execFileSync(file, args, { env: { CNI_COMMAND: "VERSION" }, encoding: "utf8", timeout: 30_000 });
+  if (!out.includes('"supportedVersions"')) throw new Error(`${path}: VERSION printed ${JSON.stringify(out)}`);
+}
+
+/** How to run an `arch` binary here: natively, under qemu-user when installed, or not at all. */
+function runnerFor(arch: Arch): string[] | undefined {
+  if (arch === process.arch) return [];
+  const sysroot = "/usr/aarch64-linux-gnu"; // Debian's libc6-arm64-cross
+  if (arch === "arm64" && process.platform === "linux" && existsSync(sysroot)) {
+    for (const qemu of ["/usr/bin/qemu-aarch64", "/usr/bin/qemu-aarch64-static"]) if (existsSync(qemu)) return [qemu, "-L", sysroot];
+  }
+  return undefined;
+}
+
+/** postject from node_modules when installed (the devDependency); else the pinned version via npm. */
+function postjectCommand(): { command: string[]; version: string } {
+  try {
+    const require = createRequire(join(ROOT, "package.json"));
+    const pkgPath = require.resolve("postject/package.json");
+    const { version } = JSON.parse(readFileSync(pkgPath, "utf8")) as { version: string };
+    return { command: [process.execPath, join(dirname(pkgPath), "dist/cli.js")], version };
+  } catch {
+    return { command: ["npm", "exec", "--yes", `--package=postject@${POSTJECT_VERSION}`, "--", "postject"], version: POSTJECT_VERSION };
+  }
+}
+
+function writeAtomically(path: string, data: Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+function describe(state: string, codeCache: boolean): string {
+  return `${state}, ${codeCache ? "with" : "without"} code cache`;
+}
+
+function outputLine(path: string, state: string): string {
+  const bytes = statSync(path).size;
+  const size = bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${relative(ROOT, path).padEnd(34)} ${size.padStart(10)}  (${state})`;
+}
+
+function parseArgs(argv: string[]): BuildOptions {
+  let targets: Target[] | undefined;
+  let codeCache = true;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--no-code-cache") codeCache = false;
+    else if (arg === "--target" || arg === "--targets") {
+      targets = (argv[++i] ?? "").split(",").map((t) => {
+        if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${JSON.stringify(t)}; known: ${TARGETS.join(", ")}`);
+        return t as Target;
+      });
+    } else throw new Error(`unknown argument ${JSON.stringify(arg)}; usage: tsx cni/build.ts [--target ${TARGETS.join(",")}] [--no-code-cache]`);
+  }
+  return { targets, codeCache };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  buildCni(parseArgs(process.argv.slice(2))).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * The plugin's only network I/O: one HTTP/1.1 request to the agent over its unix socket, bounded
+ * by the deadline of the whole CNI call. No keep-alive (the process exits right after) and no
+ * retries: the runtime retries the CNI call itself when we answer code 11.
+ */
+import { request, type ClientRequest } from "node:http";
+import { ERROR_CODE_HEADER, RETRYABLE_AGENT_ERRORS, type AgentErrorCode } from "../lib/schemas/agent-api.js";
+
+/** Why a call did not produce a 2xx answer. */
+export type AgentFailure =
+  /** Socket missing, connection refused or reset: the agent is down or restarting. */
+  | { readonly kind: "unreachable"; readonly text: string }
+  /** The deadline passed before the answer was complete. */
+  | { readonly kind: "timeout"; readonly text: string }
+  /** The agent answered with a non-2xx status; `text` is its error string. */
+  | { readonly kind: "status"; readonly status: number; readonly agentCode?: string; readonly text: string }
+  /** The answer was larger than we are willing to buffer. */
+  | { readonly kind: "oversized"; readonly text: string };
+
+/** A 2xx answer with its body text, or why there was none. */
+export type AgentReply = { ok: true; status: number; body: string } | { ok: false; failure: AgentFailure };
+
+/** An agent answer never legitimately approaches this; beyond it the agent is broken. */
+const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+/** Error texts are embedded in Pod events; keep them readable. */
+const MAX_ERROR_TEXT = 2048;
+
+/**
+ * Sends `method path` with an optional JSON body and resolves (never rejects) once the answer is
+ * complete, the connection fails, or `deadlineAt` (epoch ms) passes, whichever comes first.
+ */
+export function callAgent(
+  socketPath: string,
+  method: "GET" | "POST" | "DELETE",
+  path: string,
+  body: unknown,
+  deadlineAt: number,
+): Promise<AgentReply> {
+  const remaining = deadlineAt - Date.now();
+  if (remaining <= 0) return Promise.resolve(failed({ kind: "timeout", text: `deadline exceeded before ${method} ${path}` }));
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    let req: ClientRequest | undefined;
+    const finish = (reply: AgentReply) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req?.destroy();
+      resolve(reply);
+    };
+    const headers: Record<string, string | number> = { Host: "localhost", Accept: "application/json", Connection: "close" };
+    if (payload !== undefined) {
+      headers["Content-Type"] = "application/json";
+      headers["Content-Length"] = Buffer.byteLength(payload);
+    }
+    timer = setTimeout(
+      () => finish(failed({ kind: "timeout", text: `${method} ${path}: no answer from the agent within ${remaining} ms` })),
+      remaining,
+    );
+    try {
+      req = request({ socketPath, method, path, headers, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_RESPONSE_BYTES) finish(failed({ kind: "oversized", text: `agent response to ${method} ${path} exceeds ${MAX_RESPONSE_BYTES} bytes` }));
+          else chunks.push(chunk);
+        });
+        res.on("end", () => {
+          const status = res.statusCode ?? 0;
+          const text = Buffer.concat(chunks).toString("utf8");
+          if (status >= 200 && status < 300) return finish({ ok: true, status, body: text });
+          const header = res.headers[ERROR_CODE_HEADER];
+          const agentCode = typeof header === "string" && header !== "" ? header : undefined;
+          finish(failed({ kind: "status", status, agentCode, text: errorText(text, status) }));
+        });
+        res.on("error", (error) => finish(failed({ kind: "unreachable", text: error.message })));
+      });
+      req.on("error", (error: NodeJS.ErrnoException) => finish(failed({ kind: "unreachable", text: connectText(error, socketPath) })));
+      req.end(payload);
+    } catch (error) {
+      // A socket path Node refuses outright (e.g. with a NUL byte) throws instead of emitting.
+      finish(failed({ kind: "unreachable", text: `dial unix ${socketPath}: ${(error as Error).message}` }));
+    }
+  });
+}
+
+function failed(failure: AgentFailure): AgentReply {
+  return { ok: false, failure };
+}
+
+/**
+ * Whether the runtime should simply retry: the agent is away, slow, or said so with a retryable
+ * `x-spiderpool-error-code`. A bare 503/429 (a proxy or an agent that predates the header) is
+ * treated as retryable too; any other refusal is final.
+ */
+export function isRetryable(failure: AgentFailure): boolean {
+  if (failure.kind === "unreachable" || failure.kind === "timeout") return true;
+  if (failure.kind !== "status") return false;
+  if (failure.agentCode !== undefined) return (RETRYABLE_AGENT_ERRORS as readonly string[]).includes(failure.agentCode as AgentErrorCode);
+  return failure.status === 503 || failure.status === 429;
+}
+
+// Spiderpool's agent answers errors as a JSON string; anything else is shown as sent.
+function errorText(body: string, status: number): string {
+  let text = body.trim();
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === "string") text = parsed;
+    else if (parsed && typeof parsed === "object" && typeof (parsed as { message?: unknown }).message === "string") {
+      text = (parsed as { message: string }).message;
+    }
+  } catch {
+    // not JSON: keep the raw text
+  }
+  if (text === "") text = `HTTP ${status} with an empty body`;
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text;
+}
+
+function connectText(error: NodeJS.ErrnoException, socketPath: string): string {
+  // Node's own text for these omits the path, which is the first thing an operator needs.
+  if (error.code === "ENOENT" || error.code === "ECONNREFUSED" || error.code === "EACCES") {
+    return `dial unix ${socketPath}: ${error.code === "ENOENT" ? "no such file or directory" : error.code === "EACCES" ? "permission denied" : "connection refused"}`;
+  }
+  return error.message;
+}

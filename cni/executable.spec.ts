@@ -1,0 +1,128 @@
+/**
+ * The built single executable, exec'd as a runtime would: env + stdin in, one JSON document (or
+ * nothing) out, exit code, against the fake agent on a unix socket. The `before` hook runs the
+ * incremental build so the binary under test always matches the sources.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildCni, BUNDLE } from "./build.js";
+import { startFakeAgent, type FakeAgent } from "./fake-agent.js";
+import { outputProblem } from "./spec-harness.js";
+
+const RUNS = 50;
+
+interface Exec {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  elapsedMs: number;
+}
+
+function exec(command: string[], env: Record<string, string>, stdin: string | Buffer, killAfterMs: number): Promise<Exec> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command[0]!, command.slice(1), { env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const killer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr, elapsedMs: performance.now() - started });
+    });
+    child.stdin.on("error", () => undefined); // VERSION exits without reading stdin
+    child.stdin.end(stdin);
+  });
+}
+
+describe("cni executable (dist/cni/linux-amd64/spiderpool)", function () {
+  this.timeout(120_000);
+  let binary: string;
+  let dir: string;
+  let agent: FakeAgent;
+  let logFile: string;
+
+  before(async function () {
+    if (process.platform !== "linux" || process.arch !== "x64") {
+      console.log(`      skipped: the linux-amd64 executable cannot run on ${process.platform}-${process.arch}`);
+      this.skip();
+    }
+    this.timeout(600_000);
+    const built = await buildCni({ targets: ["linux-amd64"], log: () => undefined });
+    binary = built.executables["linux-amd64"]!;
+    dir = mkdtempSync(join(tmpdir(), "spiderpool-exec-"));
+    logFile = join(dir, "log", "spiderpool.log");
+    agent = await startFakeAgent(join(dir, "agent.sock"));
+  });
+  after(async () => {
+    await agent?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const netconf = (version: string, ipam: Record<string, unknown> = {}, top: Record<string, unknown> = {}) =>
+    JSON.stringify({ cniVersion: version, name: "net", ipam: { type: "spiderpool", ipam_unix_socket_path: agent.socketPath, log_file_path: logFile, ...ipam }, ...top });
+  const env = (command: string, pod = "ok") => ({
+    CNI_COMMAND: command,
+    CNI_CONTAINERID: "c0ffee",
+    CNI_NETNS: "/var/run/netns/p1",
+    CNI_IFNAME: "eth0",
+    CNI_PATH: "/opt/cni/bin",
+    CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=${pod};K8S_POD_UID=u1`,
+  });
+  const versions = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
+  const prev = { prevResult: { ips: [{ address: "10.6.168.101/16" }, { address: "fd00:10:6::65/64" }] } };
+
+  /** [name, env, stdin, expected exit, expected error code when failing, deadline ms] */
+  type Case = [string, Record<string, string>, string | Buffer, number, number | undefined, number];
+  const cases = (): Case[] => [
+    ["VERSION", { CNI_COMMAND: "VERSION" }, "", 0, undefined, 5_000],
+    ...versions.map((v): Case => [`ADD ${v}`, env("ADD"), netconf(v), 0, undefined, 60_000]),
+    ["ADD ip used out", env("ADD", "ip-used-out"), netconf("1.0.0"), 1, 100, 60_000],
+    ["ADD agent not ready", env("ADD", "not-ready"), netconf("1.0.0"), 1, 11, 60_000],
+    ["ADD unreachable", env("ADD"), netconf("1.0.0", { ipam_unix_socket_path: join(tmpdir(), "absent.sock") }), 1, 11, 60_000],
+    ["ADD hanging agent", env("ADD", "hang"), netconf("1.0.0", { timeout_seconds: 0.3 }), 1, 11, 300],
+    ["DEL", env("DEL"), netconf("0.3.1"), 0, undefined, 30_000],
+    ["DEL agent error", env("DEL", "ip-used-out"), netconf("1.0.0"), 0, undefined, 30_000],
+    ["CHECK", env("CHECK"), netconf("1.0.0", {}, prev), 0, undefined, 30_000],
+    ["GC", { CNI_COMMAND: "GC", CNI_PATH: "/opt/cni/bin" }, netconf("1.1.0", {}, { "cni.dev/valid-attachments": [] }), 0, undefined, 60_000],
+    ["STATUS", { CNI_COMMAND: "STATUS", CNI_PATH: "/opt/cni/bin" }, netconf("1.1.0"), 0, undefined, 10_000],
+    ["garbage stdin", env("ADD"), "\u0000\u00ff{", 1, 6, 60_000],
+    ["oversized stdin", env("ADD"), Buffer.alloc(1024 * 1024 + 1, 0x20), 1, 6, 60_000],
+    ["bad CNI_ARGS", { ...env("ADD"), CNI_ARGS: "FOO=1" }, netconf("1.0.0"), 1, 4, 60_000],
+    ["unsupported version", env("ADD"), netconf("0.2.0"), 1, 1, 60_000],
+  ];
+
+  it(`answers ${RUNS} invocations correctly`, async () => {
+    const all = cases();
+    for (let i = 0; i < RUNS; i++) {
+      const [name, e, stdin, exit, errorCode, deadlineMs] = all[i % all.length]!;
+      const r = await exec([binary], e, stdin, deadlineMs + 5_000);
+      const label = `${name}: ${JSON.stringify(r)}`;
+      assert.equal(r.code, exit, label);
+      assert.equal(outputProblem(e.CNI_COMMAND, r.code, r.stdout), undefined, label);
+      if (errorCode !== undefined) assert.equal(JSON.parse(r.stdout).code, errorCode, label);
+      assert.equal(r.stderr, "", label); // logs went to the file
+      assert.ok(r.elapsedMs < deadlineMs + 2_000, `${name} took ${r.elapsedMs} ms`);
+    }
+    const lines = readFileSync(logFile, "utf8").trim().split("\n");
+    assert.ok(lines.every((l) => typeof JSON.parse(l).cmd === "string"), "every log line is JSON with cmd");
+  });
+
+  it("prints the about text (with the package version) when run by hand", async () => {
+    const r = await exec([binary], {}, "", 5_000);
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    assert.deepEqual([r.code, r.stdout], [0, ""]);
+    assert.ok(r.stderr.startsWith(`Spiderpool IPAM ${pkg.version}\n`), r.stderr);
+  });
+
+  it("the node-run bundle behaves the same", async () => {
+    const r = await exec([process.execPath, BUNDLE], env("ADD"), netconf("0.4.0"), 10_000);
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(outputProblem("ADD", r.code, r.stdout), undefined);
+  });
+});

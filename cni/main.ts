@@ -1,0 +1,44 @@
+/**
+ * Process wiring of the `spiderpool` CNI IPAM plugin (bundled by cni/build.ts into
+ * dist/cni/spiderpool.cjs and the single executables). All behaviour lives in plugin.ts.
+ */
+import { formatCniError, cniError } from "./cni-error.js";
+import { LATEST_CNI_VERSION } from "./netconf.js";
+import { runPlugin } from "./plugin.js";
+
+// Replaced by esbuild's `define` with the package version; absent when run from source.
+declare const __SPIDERPOOL_CNI_VERSION__: string | undefined;
+const version = typeof __SPIDERPOOL_CNI_VERSION__ === "string" ? __SPIDERPOOL_CNI_VERSION__ : "dev";
+
+let printed = false;
+// The runtime parses stdout as one JSON document: never let a second write follow the first.
+function writeStdout(text: string): void {
+  if (printed) return;
+  printed = true;
+  process.stdout.write(text);
+}
+
+function exit(code: number): void {
+  // Pipes and files are written synchronously on Linux; the callback covers anything else.
+  process.stdout.write("", () => process.exit(code));
+}
+
+// Last resort for an exception that escapes runPlugin's own handling (e.g. thrown in a callback).
+process.on("uncaughtException", (error) => {
+  process.stderr.write(`${error.stack ?? String(error)}\n`);
+  writeStdout(`${formatCniError(cniError("internal", `spiderpool plugin internal error: ${error.message}`), LATEST_CNI_VERSION)}\n`);
+  exit(1);
+});
+
+runPlugin(
+  {
+    env: process.env,
+    stdin: () => process.stdin,
+    stdout: writeStdout,
+    stderr: (text) => process.stderr.write(text),
+  },
+  { version },
+).then(exit, (error: unknown) => {
+  writeStdout(`${formatCniError(cniError("internal", `spiderpool plugin internal error: ${String(error)}`), LATEST_CNI_VERSION)}\n`);
+  exit(1);
+});

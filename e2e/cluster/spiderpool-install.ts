@@ -1,0 +1,124 @@
+import fs from "node:fs";
+import path from "node:path";
+import { parseAllDocuments } from "yaml";
+import type { ApiClient } from "../../lib/k8s/api-client.js";
+import { K8sError } from "../../lib/k8s/k8s-error.js";
+import { startDaemon, stopDaemon, type Daemon } from "./daemon.js";
+import { freePort } from "./free-port.js";
+import { clusterDir, paths, repoRoot } from "./paths.js";
+import { waitUntil, probe } from "./readiness.js";
+import { buildCniPlugin } from "./cni-plugin.js";
+
+/** Where the local cluster keeps the configuration every component reads (ConfigMap `conf.yml`). */
+export const confPath = path.join(clusterDir, "conf.yml");
+
+/** CRDs of this project and the NetworkAttachmentDefinition CRD Multus would bring. */
+export async function installCrds(api: ApiClient): Promise<void> {
+  const files = [
+    ...fs.readdirSync(path.join(repoRoot, "manifests/crds")).map((f) => path.join(repoRoot, "manifests/crds", f)),
+    path.join(repoRoot, "manifests/third-party/network-attachment-definitions.yaml"),
+  ];
+  const names: string[] = [];
+  for (const f of files) {
+    for (const doc of parseAllDocuments(fs.readFileSync(f, "utf8"))) {
+      const crd = doc.toJS() as { metadata: { name: string } };
+      names.push(crd.metadata.name);
+      await api.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd).catch((e) => {
+        if (!(e instanceof K8sError && e.code === "already_exists")) throw e;
+      });
+    }
+  }
+  for (const n of names) {
+    await waitUntil(
+      `CRD ${n}: Established`,
+      async () => {
+        const c = await api.get<{ status?: { conditions?: { type: string; status: string }[] } }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${n}`);
+        return !!c.status?.conditions?.some((x) => x.type === "Established" && x.status === "True");
+      },
+      30_000,
+    );
+  }
+}
+
+export function writeConfig(extra = ""): void {
+  fs.writeFileSync(
+    confPath,
+    `# conf.yml of ConfigMap spiderpool-conf, as the local cluster runs it
+enableIPv4: true
+enableIPv6: true
+enableStatefulSet: true
+enableSpiderSubnet: true
+enableAutoPoolForApplication: true
+clusterSubnetAutoPoolDefaultRedundantIPNumber: 1
+gc:
+  scanAllIntervalSeconds: 30
+${extra}`,
+  );
+}
+
+export function socketOf(node: string): string {
+  return path.join(paths.nodeDir(node), "spiderpool.sock");
+}
+
+/** The agent of one simulated node, as its DaemonSet pod would run it. */
+export async function startAgent(node: string): Promise<Daemon> {
+  const healthPort = await freePort(35710);
+  const d = startDaemon(
+    `agent-${node}`,
+    process.execPath,
+    ["--import", "tsx", path.join(repoRoot, "lib/agent/main.ts"), `--config-path=${confPath}`, `--agent-node=${node}`],
+    {
+      SPIDERPOOL_NODE_NAME: node,
+      SPIDERPOOL_POD_NAMESPACE: "kube-system",
+      SPIDERPOOL_IPAM_SOCKET: socketOf(node),
+      SPIDERPOOL_HEALTH_PORT: String(healthPort),
+      SPIDERPOOL_METRIC_HTTP_PORT: "0",
+      SPIDERPOOL_OPS_ADDRESS: "127.0.0.1",
+      SPIDERPOOL_LOG_LEVEL: process.env.SPIDERPOOL_LOG_LEVEL ?? "info",
+      KUBECONFIG: paths.kubeconfig,
+      NODE_NO_WARNINGS: "1",
+    },
+    `--agent-node=${node}`,
+  );
+  await waitUntil(`agent ${node}: ready`, async () => (await probe(`http://127.0.0.1:${healthPort}/v1/runtime/readiness`)).status === 200, 60_000, d);
+  return { ...d, healthPort } as Daemon;
+}
+
+export async function stopAgent(d: Daemon): Promise<void> {
+  await stopDaemon(d);
+}
+
+/** The node's default network: the real macvlan plugin on the uplink, addresses from our IPAM. */
+export function writeSpiderpoolNetwork(node: string): void {
+  const netd = path.join(paths.nodeDir(node), "net.d");
+  fs.mkdirSync(netd, { recursive: true });
+  for (const f of fs.readdirSync(netd)) fs.rmSync(path.join(netd, f));
+  const conflist = {
+    cniVersion: "1.1.0",
+    name: "macvlan-underlay",
+    plugins: [
+      {
+        type: "macvlan",
+        master: "eth0",
+        mode: "bridge",
+        ipam: {
+          type: "spiderpool",
+          ipam_unix_socket_path: socketOf(node),
+          log_file_path: path.join(paths.logs, `cni-${node}.log`),
+          log_level: "info",
+        },
+      },
+    ],
+  };
+  fs.writeFileSync(path.join(netd, "10-macvlan.conflist"), JSON.stringify(conflist, null, 2));
+}
+
+/** Builds the plugin executable and puts it first in the CNI path of every node. */
+export async function installCniPlugin(log?: (l: string) => void): Promise<string> {
+  const dir = path.join(clusterDir, "cni-bin");
+  fs.mkdirSync(dir, { recursive: true });
+  const exe = await buildCniPlugin(log);
+  fs.copyFileSync(exe, path.join(dir, "spiderpool"));
+  fs.chmodSync(path.join(dir, "spiderpool"), 0o755);
+  return dir;
+}
