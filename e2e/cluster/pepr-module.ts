@@ -27,6 +27,7 @@ export async function startPeprModule(api: ApiClient, ports: { webhook: number }
   await ensurePeprPrerequisites(api);
   const apiPath = crypto.randomBytes(32).toString("hex");
   const watcherPort = await freePort(ports.webhook + 1);
+  const metricsPort = await freePort(35721);
   const common = {
     PEPR_API_PATH: apiPath,
     SSL_CERT_PATH: pki("webhook.crt"),
@@ -42,7 +43,7 @@ export async function startPeprModule(api: ApiClient, ports: { webhook: number }
     "pepr-watcher",
     process.execPath,
     ["--import", "tsx", entry, "--role=watcher"],
-    { ...common, PORT: String(watcherPort), PEPR_WATCH_MODE: "true" },
+    { ...common, PORT: String(watcherPort), PEPR_WATCH_MODE: "true", SPIDERPOOL_METRIC_HTTP_PORT: String(metricsPort), SPIDERPOOL_OPS_ADDRESS: "127.0.0.1" },
     "--role=watcher",
   );
   for (const [d, port] of [
@@ -52,7 +53,7 @@ export async function startPeprModule(api: ApiClient, ports: { webhook: number }
     await waitUntil(`${d.name}: /healthz`, async () => (await probe(`https://localhost:${port}/healthz`, pki("ca.crt"))).status === 200, 90_000, d);
   }
   await registerWebhooks(api, ports.webhook, apiPath);
-  return { admission, watcher, admissionPort: ports.webhook, apiPath };
+  return { admission, watcher: { ...watcher, metricsPort } as Daemon, admissionPort: ports.webhook, apiPath };
 }
 
 /** Pepr binds its routes only after it has its store: the namespace and the PeprStore CRD. */

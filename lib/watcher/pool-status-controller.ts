@@ -9,6 +9,8 @@ import type { IpFamily } from "../core/address.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { Logger } from "../logger.js";
+import { recordEvent } from "../k8s/events.js";
+import type { WatcherMetrics } from "./metrics.js";
 import { WorkQueue } from "./work-queue.js";
 
 const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
@@ -31,6 +33,7 @@ export class PoolStatusController {
   constructor(
     private readonly api: ApiClient,
     private readonly log: Logger,
+    private readonly metrics?: WatcherMetrics,
     shared?: { pools: Informer<Pool>; claims: Informer<Claim> },
   ) {
     this.pools = shared?.pools ?? new Informer<Pool>(api, { path: POOLS });
@@ -83,6 +86,11 @@ export class PoolStatusController {
     const usable = ips.ok ? (ex.ok ? ips.value.subtract(ex.value) : ips.value) : IntervalSet.empty(fam);
     const wanted = poolStatusOf(usable, claims.map((c) => c.spec));
     if (!statusDiffers(pool.status, wanted)) return;
+    if (pool.status?.allocatedIPs && !isRecordMap(pool.status.allocatedIPs)) {
+      // Not a stale view but nonsense (edited by hand): say so before overwriting it.
+      this.metrics?.inconsistent.inc({ kind: "SpiderIPPool" });
+      await recordEvent(this.api, { ...pool, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool" }, "Warning", "InvalidPoolStatus", "status.allocatedIPs is not a record map; rewritten from the address claims");
+    }
     // A merge patch sets the three fields and, with null, removes a view that no longer applies.
     await this.api.patch(`${POOLS}/${name}/status`, { status: { ...wanted, allocatedIPs: wanted.allocatedIPs ?? null } }, "merge").catch((e) => {
       if (!(e instanceof K8sError && e.code === "not_found")) throw e;
@@ -105,5 +113,15 @@ export class PoolStatusController {
         if (!(e instanceof K8sError && e.code === "not_found")) throw e;
       });
     this.log.info("pool released its finalizer: no address is claimed", { pool: pool.metadata.name });
+  }
+}
+
+/** Whether `allocatedIPs` has Spiderpool's shape: a JSON object of {pod, podUid} records. */
+function isRecordMap(text: string): boolean {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((r) => typeof r === "object" && r !== null && typeof (r as { pod?: unknown }).pod === "string");
+  } catch {
+    return false;
   }
 }

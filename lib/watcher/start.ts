@@ -1,21 +1,37 @@
 import { ApiClient } from "../k8s/api-client.js";
 import { loadConfig } from "../k8s/config-source.js";
 import { createLogger } from "../logger.js";
-import { PoolStatusController } from "./pool-status-controller.js";
+import { IpGcController } from "./ip-gc-controller.js";
+import { WatcherMetrics } from "./metrics.js";
 import { PoolOverlapController } from "./pool-overlap-controller.js";
+import { PoolStatusController } from "./pool-status-controller.js";
 
 /**
- * The controllers of the watcher process (a single replica): pool status and finalizers. Each
- * keeps its own watches and a periodic resync, since Pepr's Reconcile neither retries nor
- * re-delivers unchanged objects.
+ * The controllers of the watcher process (a single replica): pool status and finalizers, the
+ * overlap resolver and IP GC. Each keeps its own watches and a periodic resync, since Pepr's
+ * Reconcile neither retries nor re-delivers unchanged objects.
  */
 export async function startWatcherControllers(): Promise<void> {
   const log = createLogger("watcher");
   const api = ApiClient.fromKubeconfig(process.env.KUBECONFIG || undefined);
   const config = await loadConfig(api);
-  const pools = new PoolStatusController(api, log);
+  const metrics = new WatcherMetrics();
+  const metricsPort = Number(process.env.SPIDERPOOL_METRIC_HTTP_PORT ?? 5721);
+  if (metricsPort > 0) metrics.serve(metricsPort, process.env.SPIDERPOOL_OPS_ADDRESS ?? "0.0.0.0");
+
+  const pools = new PoolStatusController(api, log, metrics);
   new PoolOverlapController(api, pools.pools, log);
   pools.start();
-  setInterval(() => pools.resyncAll(), 60_000).unref();
-  log.info("watcher controllers started", { gcIntervalSeconds: config.gc.scanAllIntervalSeconds });
+  setInterval(() => {
+    pools.resyncAll();
+    metrics.totalPools.set(pools.pools.list().length);
+  }, 60_000).unref();
+
+  if (config.gc.enabled) {
+    const gc = new IpGcController(api, pools.claims, config.gc, metrics, log).start();
+    await gc.synced();
+    gc.scanAll(); // at start: whatever happened while no watcher ran
+    setInterval(() => gc.scanAll(), config.gc.scanAllIntervalSeconds * 1000).unref();
+  }
+  log.info("watcher controllers started", { gc: config.gc });
 }

@@ -1,0 +1,208 @@
+import type { ApiClient, Stored } from "../k8s/api-client.js";
+import { deleteClaim } from "../k8s/claim-store.js";
+import type { Node, Pod } from "../k8s/core-kinds.js";
+import { FINALIZER, releaseEndpoint } from "../k8s/endpoint-store.js";
+import { recordEvent } from "../k8s/events.js";
+import { Informer } from "../k8s/informer.js";
+import { K8sError } from "../k8s/k8s-error.js";
+import { gcDecision, type GcPolicy, type PodFacts } from "../core/gc-decision.js";
+import { isValidStatefulSetPod, statefulSetOrdinal } from "../core/statefulset-identity.js";
+import type { IPClaim } from "../schemas/ip-claim.js";
+import type { SpiderEndpoint } from "../schemas/endpoint.js";
+import type { Logger } from "../logger.js";
+import type { WatcherMetrics } from "./metrics.js";
+import { WorkQueue } from "./work-queue.js";
+
+type Claim = Stored<IPClaim>;
+type Endpoint = Stored<SpiderEndpoint>;
+
+/**
+ * IP garbage collection (spec §8): gives addresses back when their Pod no longer needs them,
+ * whether or not CNI DEL ever ran — Pods force-deleted, Pods of a lost node, Pods stuck
+ * Terminating, completed Job Pods, re-created Pods, scaled-down StatefulSet ordinals, and
+ * claims left by a crash between two writes. Two triggers, like Spiderpool's trace and scan-all:
+ * Pod events (with a timer for grace periods) and a full scan every `gc.scanAllIntervalSeconds`.
+ * Every decision is `gcDecision` in lib/core; releases delete the claim with a UID
+ * precondition, so a claim re-made meanwhile for someone else is never touched.
+ */
+export class IpGcController {
+  readonly pods: Informer<Pod>;
+  readonly nodes: Informer<Node>;
+  readonly endpoints: Informer<Endpoint>;
+  readonly #byUid = new Map<string, Set<string>>();
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #queue: WorkQueue;
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly claims: Informer<Claim>,
+    private readonly policy: GcPolicy,
+    private readonly metrics: WatcherMetrics,
+    private readonly log: Logger,
+  ) {
+    this.pods = new Informer<Pod>(api, { path: "/api/v1/pods" });
+    this.nodes = new Informer<Node>(api, { path: "/api/v1/nodes" });
+    this.endpoints = new Informer<Endpoint>(api, { path: "/apis/spiderpool.spidernet.io/v2beta1/spiderendpoints" });
+    this.#queue = new WorkQueue((uid) => this.#reconcileUid(uid), {
+      delayMs: 100,
+      concurrency: 8,
+      onError: (uid, e, n) => {
+        metrics.gcFailures.inc();
+        log.warn("IP GC of a Pod's claims failed", { podUID: uid, attempt: n, error: (e as Error).message });
+      },
+    });
+    claims.on((ev) => {
+      const c = ev.object;
+      const s = this.#byUid.get(c.spec.podUID) ?? new Set<string>();
+      if (ev.type === "deleted") s.delete(c.metadata.name);
+      else s.add(c.metadata.name);
+      if (s.size) this.#byUid.set(c.spec.podUID, s);
+      else this.#byUid.delete(c.spec.podUID);
+    });
+    // Any Pod event may end a Pod's need for its addresses: look at the claims of its UID.
+    this.pods.on((ev) => this.#queue.add(ev.object.metadata.uid ?? ""));
+  }
+
+  start(): this {
+    this.pods.start();
+    this.nodes.start();
+    this.endpoints.start();
+    return this;
+  }
+
+  async synced(): Promise<void> {
+    await Promise.all([this.pods.synced, this.nodes.synced, this.endpoints.synced, this.claims.synced]);
+  }
+
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  /** The full scan: every claim and every finalized endpoint, once. */
+  scanAll(): void {
+    for (const uid of this.#byUid.keys()) this.#queue.add(uid);
+    void this.#releaseOrphanEndpoints().catch((e: Error) => this.log.warn("orphan endpoint scan failed", { error: e.message }));
+  }
+
+  #claimsOf(uid: string): Claim[] {
+    return [...(this.#byUid.get(uid) ?? [])].map((n) => this.claims.get(n)).filter((c): c is Claim => !!c);
+  }
+
+  async #reconcileUid(uid: string): Promise<void> {
+    const claims = this.#claimsOf(uid);
+    if (!uid || claims.length === 0) return;
+    const { podNamespace: ns, podName: name } = claims[0]!.spec;
+    const pod = await this.#freshPod(ns, name);
+    const isStatic = claims.some((c) => c.spec.static);
+    const stsValid = isStatic ? await this.#statefulSetWants(ns, name) : false;
+    const verdict = gcDecision({ podUID: uid, static: isStatic }, pod ? this.#facts(pod) : undefined, stsValid, Date.now(), this.policy);
+    if (verdict.action === "keep") return;
+    if (verdict.action === "recheck") {
+      this.#schedule(uid, verdict.at);
+      return;
+    }
+    for (const c of claims) {
+      await deleteClaim(this.api, c.metadata.name, c.metadata.uid);
+      this.metrics.gcCounts.inc();
+      this.metrics.gcReleased.inc({ reason: verdict.reason.split(" (")[0] ?? verdict.reason });
+    }
+    this.log.info("IP GC released addresses", { pod: `${ns}/${name}`, podUID: uid, addresses: claims.map((c) => c.spec.address), reason: verdict.reason });
+    const ep = this.endpoints.get(name, ns);
+    if (ep && (ep.status?.current.uid === uid || !ep.status)) await releaseEndpoint(this.api, ep, isStatic && !stsValid);
+  }
+
+  #schedule(uid: string, at: number): void {
+    if (this.#timers.has(uid)) return;
+    const t = setTimeout(() => {
+      this.#timers.delete(uid);
+      this.#queue.add(uid, 0);
+    }, Math.max(0, at - Date.now()) + 100);
+    t.unref();
+    this.#timers.set(uid, t);
+  }
+
+  #facts(pod: Pod): PodFacts {
+    const node = pod.spec.nodeName ? this.nodes.get(pod.spec.nodeName) : undefined;
+    const statuses = (pod.status as { containerStatuses?: { state?: { terminated?: { finishedAt?: string } } }[] } | undefined)?.containerStatuses ?? [];
+    const finished = statuses.map((s) => s.state?.terminated?.finishedAt ?? "").sort().pop();
+    return {
+      uid: pod.metadata.uid ?? "",
+      phase: pod.status?.phase,
+      reason: pod.status?.reason,
+      restartPolicy: pod.spec.restartPolicy,
+      deletionTimestamp: pod.metadata.deletionTimestamp,
+      deletionGracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds,
+      terminationGracePeriodSeconds: pod.spec.terminationGracePeriodSeconds,
+      finishedAt: finished || undefined,
+      podIPs: (pod.status?.podIPs ?? []).map((p) => p.ip),
+      nodeReady: !!node?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+    };
+  }
+
+  /** The Pod is read from the API server: the cache may not have seen a same-name re-creation. */
+  async #freshPod(ns: string, name: string): Promise<Pod | undefined> {
+    try {
+      return await this.api.get<Pod>(`/api/v1/namespaces/${ns}/pods/${name}`);
+    } catch (e) {
+      if (e instanceof K8sError && e.code === "not_found") return undefined;
+      throw e;
+    }
+  }
+
+  async #statefulSetWants(ns: string, podName: string): Promise<boolean> {
+    const o = statefulSetOrdinal(podName);
+    if (!o) return false;
+    try {
+      const sts = await this.api.get<{ metadata: { deletionTimestamp?: string }; spec: { replicas?: number; ordinals?: { start?: number } } }>(`/apis/apps/v1/namespaces/${ns}/statefulsets/${o.statefulSet}`);
+      if (sts.metadata.deletionTimestamp) return false;
+      return isValidStatefulSetPod(podName, { replicas: sts.spec.replicas ?? 1, ordinalsStart: sts.spec.ordinals?.start ?? 0 });
+    } catch (e) {
+      if (e instanceof K8sError && e.code === "not_found") return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Endpoints that keep our finalizer although no claim names their Pod incarnation — a crash
+   * after the claims were released, or a record edited by hand: the finalizer goes (and so does
+   * the object, through its ownerReference). Endpoints of live Pods whose addresses contradict
+   * the claims are reported: the claims are the ledger, the endpoint only a record of it.
+   */
+  async #releaseOrphanEndpoints(): Promise<void> {
+    for (const ep of this.endpoints.list()) {
+      const ns = ep.metadata.namespace ?? "";
+      const uid = ep.status?.current.uid ?? "";
+      const claims = uid ? this.#claimsOf(uid) : [];
+      if (!ep.metadata.finalizers?.includes(FINALIZER)) continue;
+      if (!ep.status || !Array.isArray(ep.status.current?.ips)) {
+        const pod = await this.#freshPod(ns, ep.metadata.name);
+        this.metrics.inconsistent.inc({ kind: "SpiderEndpoint" });
+        await recordEvent(this.api, { ...ep, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderEndpoint" }, "Warning", "InvalidEndpoint", "status is missing or malformed; the address claims remain the record of what the Pod holds");
+        if (!pod) await releaseEndpoint(this.api, ep, true);
+        continue;
+      }
+      if (claims.length) {
+        const recorded = ep.status.current.ips.flatMap((d) => [d.ipv4, d.ipv6]).filter((a): a is string => !!a).map((a) => a.split("/")[0]).sort();
+        const held = claims.map((c) => c.spec.address).sort();
+        if (recorded.join() !== held.join()) {
+          this.metrics.inconsistent.inc({ kind: "SpiderEndpoint" });
+          await recordEvent(
+            this.api,
+            { ...ep, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderEndpoint" },
+            "Warning",
+            "InconsistentEndpoint",
+            `records [${recorded.join(" ")}] but the Pod holds [${held.join(" ")}] (IPClaims); addresses follow the claims`,
+          );
+        }
+        continue;
+      }
+      const pod = await this.#freshPod(ns, ep.metadata.name);
+      if (pod && pod.metadata.uid === uid) continue; // claims may not be in the cache yet
+      const isStatic = !ep.metadata.ownerReferences?.length;
+      if (isStatic && (await this.#statefulSetWants(ns, ep.metadata.name))) continue;
+      await releaseEndpoint(this.api, ep, isStatic).catch((e) => {
+        if (!(e instanceof K8sError && e.code === "conflict")) throw e;
+      });
+    }
+  }
+}

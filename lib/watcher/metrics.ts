@@ -1,0 +1,38 @@
+import http from "node:http";
+import client from "prom-client";
+
+/**
+ * Metrics of the watcher (spec §9.2 names), in a registry of our own: Pepr's `/metrics` serves
+ * only Pepr's private registry, so the watcher serves this one on its own port.
+ */
+export class WatcherMetrics {
+  readonly registry = new client.Registry();
+  readonly gcCounts = new client.Counter({ name: "spiderpool_ip_gc_counts", help: "addresses released by IP GC", registers: [this.registry] });
+  readonly gcFailures = new client.Counter({ name: "spiderpool_ip_gc_failure_counts", help: "IP GC releases that failed", registers: [this.registry] });
+  readonly gcReleased = new client.Counter({
+    name: "spiderpool_ip_gc_released_by_reason_counts",
+    help: "addresses released by IP GC, by why the Pod no longer needed them",
+    labelNames: ["reason"],
+    registers: [this.registry],
+  });
+  readonly inconsistent = new client.Counter({
+    name: "spiderpool_inconsistent_record_counts",
+    help: "SpiderEndpoints or pool statuses found contradicting the address claims (then repaired)",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
+  readonly totalPools = new client.Gauge({ name: "spiderpool_total_ippool_counts", help: "number of SpiderIPPools", registers: [this.registry] });
+  readonly totalSubnets = new client.Gauge({ name: "spiderpool_total_subnet_counts", help: "number of SpiderSubnets", registers: [this.registry] });
+
+  serve(port: number, host = "0.0.0.0"): http.Server {
+    return http
+      .createServer((req, res) => {
+        if ((req.url ?? "").split("?")[0] !== "/metrics") return void res.writeHead(404).end();
+        void this.registry.metrics().then((m) => {
+          res.writeHead(200, { "Content-Type": this.registry.contentType });
+          res.end(m);
+        });
+      })
+      .listen(port, host);
+  }
+}
