@@ -5,6 +5,8 @@ import path from "node:path";
 import { ApiClient } from "../../lib/k8s/api-client.js";
 import { ensureBinaries } from "./binaries.js";
 import {
+  apiserverArgs,
+  waitApiserverReady,
   startApiserver,
   startControllerManager,
   startEtcd,
@@ -160,7 +162,7 @@ function startNode(state: ClusterState, name: string, index: number): SimNode {
   return { name, index, address: nodeAddress(index), netns, daemon };
 }
 
-function launchSim(state: ClusterState, name: string, index: number, netns: string): Daemon {
+function launchSim(state: ClusterState, name: string, index: number, netns: string, extra: string[] = []): Daemon {
   const sim = path.join(repoRoot, "e2e/kubelet-sim/main.ts");
   const args = [
     "--import",
@@ -175,6 +177,7 @@ function launchSim(state: ClusterState, name: string, index: number, netns: stri
     `--cni-bin=${state.cniBinDir}`,
     `--cni-bin=${path.join(state.binDir, "cni")}`,
     `--dir=${paths.nodeDir(name)}`,
+    ...extra,
   ];
   return startDaemon(`kubelet-${name}`, process.execPath, args, { NODE_NO_WARNINGS: "1" }, `--node=${name}`);
 }
@@ -218,13 +221,27 @@ export async function restartAgent(state: ClusterState, node: string): Promise<v
   saveState(state);
 }
 
-/** Restarts the simulator process of a node (kubelet restart); its sandboxes survive on disk. */
-export function restartNodeProcess(state: ClusterState, name: string): Promise<void> {
+/**
+ * Restarts the simulator process of a node (kubelet restart); its sandboxes survive on disk.
+ * `faults` turns on fault injection, e.g. `{ lostDelRatio: 0.1 }`: that share of CNI DELs never runs.
+ */
+export async function restartNodeProcess(state: ClusterState, name: string, faults: { lostDelRatio?: number } = {}): Promise<void> {
   const n = nodeOf(state, name);
-  return stopDaemon(n.daemon).then(() => {
-    n.daemon = launchSim(state, name, n.index, n.netns);
-    saveState(state);
-  });
+  await stopDaemon(n.daemon);
+  n.daemon = launchSim(state, name, n.index, n.netns, faults.lostDelRatio ? [`--lost-del-ratio=${faults.lostDelRatio}`] : []);
+  saveState(state);
+}
+
+/** Restarts kube-apiserver (SIGTERM, then the same flags), as a control-plane upgrade would. */
+export async function restartApiserver(state: ClusterState): Promise<void> {
+  const i = state.control.findIndex((d) => d.name === "kube-apiserver");
+  const old = state.control[i];
+  if (!old) throw new Error("no kube-apiserver in the cluster state");
+  await stopDaemon(old);
+  const d = startDaemon("kube-apiserver", path.join(state.binDir, "kube-apiserver"), apiserverArgs(state.ports));
+  state.control[i] = d;
+  saveState(state);
+  await waitApiserverReady(state.ports, d);
 }
 
 function nodeOf(state: ClusterState, name: string): SimNode {

@@ -93,6 +93,7 @@ async function ensurePeprPrerequisites(api: ApiClient): Promise<void> {
  * Rules come from the capability's bindings, as Pepr derives them.
  */
 async function registerWebhooks(api: ApiClient, port: number, apiPath: string): Promise<void> {
+  process.env.LOG_LEVEL ??= "warn"; // Pepr logs every binding at info when the capability loads
   const { Spiderpool } = await import("../../capabilities/spiderpool.js");
   const caBundle = fs.readFileSync(pki("ca.crt")).toString("base64");
   const ops = (e: string) => (e === "CREATEORUPDATE" ? ["CREATE", "UPDATE"] : e === "*" ? ["*"] : [e]);

@@ -41,7 +41,34 @@ export function conflistFromNad(config: string, nadName: string): Conflist {
   return { cniVersion: String(cniVersion ?? "1.0.0"), name: String(name ?? nadName), plugins: [plugin] };
 }
 
-export async function additionalAttachments(api: ApiClient, pod: Pod): Promise<{ ifname: string; conflist: Conflist }[]> {
+/** Spiderpool's default agent socket, a node-local path on a real node. */
+const DEFAULT_SOCKET = "/var/run/spidernet/spiderpool.sock";
+
+/**
+ * On a real node a NAD's `spiderpool` IPAM reaches that node's agent through the default socket
+ * path, which every node has locally. Simulated nodes share one filesystem, so each node points
+ * NAD attachments that leave the socket (and log file) at Spiderpool's defaults to its own agent,
+ * taken from the node's default network. Explicit non-default values are kept.
+ */
+export function localizeSpiderpoolIpam(list: Conflist, nodeIpam: Record<string, unknown> | undefined): Conflist {
+  if (!nodeIpam) return list;
+  const plugins = list.plugins.map((p) => {
+    const ipam = p.ipam as Record<string, unknown> | undefined;
+    if (ipam?.type !== "spiderpool") return p;
+    const local = { ...ipam };
+    if (local.ipam_unix_socket_path === undefined || local.ipam_unix_socket_path === DEFAULT_SOCKET) local.ipam_unix_socket_path = nodeIpam.ipam_unix_socket_path;
+    if (local.log_file_path === undefined && nodeIpam.log_file_path !== undefined) local.log_file_path = nodeIpam.log_file_path;
+    return { ...p, ipam: local };
+  });
+  return { ...list, plugins };
+}
+
+/** The `spiderpool` IPAM section of a conflist's first plugin that has one. */
+export function spiderpoolIpamOf(list: Conflist): Record<string, unknown> | undefined {
+  return list.plugins.map((p) => p.ipam as Record<string, unknown> | undefined).find((i) => i?.type === "spiderpool");
+}
+
+export async function additionalAttachments(api: ApiClient, pod: Pod, nodeIpam?: Record<string, unknown>): Promise<{ ifname: string; conflist: Conflist }[]> {
   const ann = pod.metadata.annotations?.["k8s.v1.cni.cncf.io/networks"];
   if (!ann) return [];
   const out: { ifname: string; conflist: Conflist }[] = [];
@@ -51,7 +78,7 @@ export async function additionalAttachments(api: ApiClient, pod: Pod): Promise<{
       .catch((e: Error) => {
         throw new Error(`cannot find a network-attachment-definition (${sel.name}) in namespace (${sel.namespace}): ${e.message}`);
       });
-    out.push({ ifname: sel.ifname, conflist: conflistFromNad(nad.spec?.config ?? "{}", sel.name) });
+    out.push({ ifname: sel.ifname, conflist: localizeSpiderpoolIpam(conflistFromNad(nad.spec?.config ?? "{}", sel.name), nodeIpam) });
   }
   return out;
 }

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { ApiClient } from "../../lib/k8s/api-client.js";
 import type { Pod } from "../../lib/k8s/core-kinds.js";
 import { Informer } from "../../lib/k8s/informer.js";
-import { additionalAttachments } from "./attachments.js";
+import { additionalAttachments, spiderpoolIpamOf } from "./attachments.js";
 import { CniRuntime, type Conflist } from "./cni-runtime.js";
 import { registerNode, postStatus, renewLease } from "./node-heartbeat.js";
 import { Gate, PodWorker } from "./pod-worker.js";
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       name: pod.metadata.name,
       attachments: [
         { ifname: "eth0", conflist, runtimeConfig: usesRuntimeIps ? { ips: [statics.next()] } : undefined },
-        ...(await additionalAttachments(api, pod)),
+        ...(await additionalAttachments(api, pod, spiderpoolIpamOf(conflist))),
       ],
     };
   };

@@ -53,6 +53,7 @@ export class PodWorker {
   #gone = false;
   #sandbox: SandboxRecord | undefined;
   #statusReported = false;
+  #startedAt: number | undefined;
   #wake: (() => void) | undefined;
   #done = false;
 
@@ -93,6 +94,14 @@ export class PodWorker {
         if (!this.#sandbox) await this.#start(pod);
         if (!this.#statusReported) await this.#reportRunning(pod);
         backoff = 500;
+        const runFor = Number(pod.metadata.annotations?.["sim.spiderpool.io/exit-after-seconds"] ?? NaN);
+        if (Number.isFinite(runFor) && this.#startedAt) {
+          // Test knob: the containers exit 0 after N seconds (a Job's work is done).
+          const left = this.#startedAt + runFor * 1000 - Date.now();
+          if (left > 0) await this.#idle(left);
+          else await this.#complete(pod);
+          continue;
+        }
         await this.#idle();
       } catch {
         // The failure is already reported (log, Event); retry like the kubelet, with backoff.
@@ -156,6 +165,7 @@ export class PodWorker {
     try {
       await this.deps.api.patch(`/api/v1/namespaces/${ns}/pods/${pod.metadata.name}/status`, runningStatus(pod, this.deps.nodeAddress, ips, new Date().toISOString().replace(/\.\d{3}Z$/, "Z")), "strategic");
       this.#statusReported = true;
+      this.#startedAt = Date.now();
     } catch (e) {
       if ((e as { code?: string }).code === "not_found") this.#gone = true;
       else throw e;
@@ -166,11 +176,33 @@ export class PodWorker {
     const sb = this.#sandbox;
     if (!sb) return;
     if (sb.containerId !== "host") {
-      const lose = (this.deps.lostDelRatio ?? 0) > 0 && Math.random() < (this.deps.lostDelRatio ?? 0);
+      // Fault injection: the annotation (per pod) or the node's ratio makes the DEL "lost".
+      const annotated = this.#pod.metadata.annotations?.["sim.spiderpool.io/skip-cni-del"] === "true";
+      const lose = annotated || ((this.deps.lostDelRatio ?? 0) > 0 && Math.random() < (this.deps.lostDelRatio ?? 0));
       await this.gate.run(() => tearDownSandbox(this.deps.cni, this.deps.store, sb, lose));
       this.deps.onTornDown?.(sb);
     }
     this.#sandbox = undefined;
+  }
+
+  /** Marks every container terminated with exit code 0: the pod Succeeded (restartPolicy permitting). */
+  async #complete(pod: Pod): Promise<void> {
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const terminated = (c: { name: string; image?: string }) => ({
+      name: c.name,
+      image: c.image ?? "sim",
+      imageID: `sim://${c.image ?? "sim"}`,
+      ready: false,
+      started: false,
+      restartCount: 0,
+      state: { terminated: { exitCode: 0, reason: "Completed", startedAt: now, finishedAt: now } },
+    });
+    await this.deps.api.patch(
+      `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`,
+      { status: { phase: "Succeeded", containerStatuses: pod.spec.containers.map(terminated), conditions: [{ type: "Ready", status: "False", reason: "PodCompleted" }, { type: "ContainersReady", status: "False", reason: "PodCompleted" }] } },
+      "strategic",
+    );
+    this.#pod = { ...pod, status: { ...pod.status, phase: "Succeeded" } };
   }
 
   /** Graceful deletion: sandbox down, then the final DELETE that removes the pod object. */

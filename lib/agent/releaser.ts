@@ -1,5 +1,5 @@
 import type { ApiClient } from "../k8s/api-client.js";
-import type { Pod } from "../k8s/core-kinds.js";
+import type { Namespace, Pod } from "../k8s/core-kinds.js";
 import { deleteClaim } from "../k8s/claim-store.js";
 import { getEndpoint, releaseEndpoint } from "../k8s/endpoint-store.js";
 import { K8sError } from "../k8s/k8s-error.js";
@@ -67,11 +67,25 @@ export class Releaser {
     return claims.length;
   }
 
+  /**
+   * Whether the StatefulSet will create this Pod again. Beyond Spiderpool's ordinal check, a
+   * StatefulSet or namespace being deleted never will: keeping the addresses then would leave
+   * the endpoint's finalizer holding the namespace in Terminating until a GC pass.
+   */
   async #validStatefulSetPod(namespace: string, name: string): Promise<boolean> {
     const parsed = statefulSetOrdinal(name);
     if (!parsed) return false;
+    // Read, not cached: the namespace controller deletes Pods right after marking the namespace.
+    const ns = await this.d.api.get<Namespace>(`/api/v1/namespaces/${namespace}`).catch((e: unknown) => {
+      if (e instanceof K8sError && e.code === "not_found") return undefined;
+      throw e;
+    });
+    if (!ns || ns.metadata.deletionTimestamp) return false;
     try {
-      const sts = await this.d.api.get<{ spec: { replicas?: number; ordinals?: { start?: number } } }>(`/apis/apps/v1/namespaces/${namespace}/statefulsets/${parsed.statefulSet}`);
+      const sts = await this.d.api.get<{ metadata: { deletionTimestamp?: string }; spec: { replicas?: number; ordinals?: { start?: number } } }>(
+        `/apis/apps/v1/namespaces/${namespace}/statefulsets/${parsed.statefulSet}`,
+      );
+      if (sts.metadata.deletionTimestamp) return false;
       return isValidStatefulSetPod(name, { replicas: sts.spec.replicas ?? 1, ordinalsStart: sts.spec.ordinals?.start ?? 0 });
     } catch (e) {
       if (e instanceof K8sError && e.code === "not_found") return false;
