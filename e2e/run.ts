@@ -14,7 +14,7 @@ const say = (l: string) => process.stderr.write(`${l}\n`);
 async function main(): Promise<number> {
   const reuse = process.env.SPIDERPOOL_E2E_REUSE === "1" && loadState() !== undefined;
   const started = Date.now();
-  if (!reuse) await up({ nodes: Number(process.env.SPIDERPOOL_E2E_NODES ?? 3), log: say });
+  if (!reuse) await up({ nodes: Number(process.env.SPIDERPOOL_E2E_NODES ?? 5), log: say });
   say(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   try {
     const mocha = path.join(repoRoot, "node_modules/mocha/bin/mocha.js");
