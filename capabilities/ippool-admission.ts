@@ -31,11 +31,15 @@ export async function validateIPPool(req: PeprValidateRequest<GenericKind>) {
     const schema = schemaDenial("SpiderIPPool", SpiderIPPoolSchema, req.Raw);
     if (schema) return answer(req, { allowed: false, reason: "Invalid", status: 422, errors: [], message: schema });
     const name = req.Raw.metadata?.name ?? "";
-    const peers = (await reads.pools()).filter((p) => p.metadata.name !== name);
+    const stored = await reads.pools();
     const ownerSubnet = await ownerSubnetOf(reads, pool, config.enableSpiderSubnet);
     let verdict: AdmissionVerdict;
-    if (req.Request.operation === "CREATE") verdict = validateIPPoolCreate({ pool, peers, ownerSubnet, config });
-    else verdict = validateIPPoolUpdate({ pool, oldPool: req.OldResource as unknown as IPPoolObject, peers, inUse: await reads.inUse(name), ownerSubnet, config });
+    // On CREATE a stored pool of the same name is the 409 the rules report; on UPDATE it is this pool.
+    if (req.Request.operation === "CREATE") verdict = validateIPPoolCreate({ pool, peers: stored, ownerSubnet, config });
+    else {
+      const peers = stored.filter((p) => p.metadata.name !== name);
+      verdict = validateIPPoolUpdate({ pool, oldPool: req.OldResource as unknown as IPPoolObject, peers, inUse: await reads.inUse(name), ownerSubnet, config });
+    }
     return answer(req, verdict);
   });
 }

@@ -37,3 +37,8 @@ When(a.GenericKind, Subnet).IsDeleted().Validate(validateSubnetDeletion);
 When(a.GenericKind, ReservedIP).IsCreatedOrUpdated().Mutate(mutateReservedIP);
 // SpiderReservedIP: syntax and family; deletion is always allowed.
 When(a.GenericKind, ReservedIP).IsCreatedOrUpdated().Validate(validateReservedIP);
+
+// Pepr generates the watcher Deployment only for a module with a watch binding, and the
+// watcher process is where lib/watcher's controllers run (pepr.ts starts them in watch mode);
+// they keep their own informers, so this binding exists to put that process in the cluster.
+When(a.GenericKind, IPPool).IsDeleted().Watch(() => undefined);

@@ -24,10 +24,9 @@ export async function validateSubnet(req: PeprValidateRequest<GenericKind>) {
     const schema = schemaDenial("SpiderSubnet", SpiderSubnetSchema, req.Raw);
     if (schema) return answer(req, { allowed: false, reason: "Invalid", status: 422, errors: [], message: schema });
     const subnet = req.Raw as unknown as SubnetObject;
-    const name = req.Raw.metadata?.name ?? "";
     if (req.Request.operation === "CREATE") {
-      const peerSubnets = (await reads.subnets()).filter((s) => s.metadata.name !== name);
-      return answer(req, validateSubnetCreate({ subnet, peerSubnets, pools: await reads.pools(), config }));
+      // A stored subnet of the same name is kept among the peers: the rules answer it with a 409.
+      return answer(req, validateSubnetCreate({ subnet, peerSubnets: await reads.subnets(), pools: await reads.pools(), config }));
     }
     const stored = subnet.status?.controlledIPPools;
     const decoded = stored ? ControlledIPPoolsJsonSchema.safeParse(stored) : undefined;

@@ -20,9 +20,9 @@ import { freePort } from "./free-port.js";
 import { deleteNetnsWithPrefix, listNetns } from "./netns.js";
 import { paths, repoRoot, clusterDir } from "./paths.js";
 import { generatePki, writeKubeconfig } from "./pki.js";
-import { waitUntil } from "./readiness.js";
+import { probe, waitUntil } from "./readiness.js";
 import { StepError } from "./step-error.js";
-import { installCniPlugin, installCrds, startAgent, writeConfig, writeSpiderpoolNetwork } from "./spiderpool-install.js";
+import { confPath, installCniPlugin, installCrds, startAgent, writeConfig, writeSpiderpoolNetwork } from "./spiderpool-install.js";
 import { startPeprModule } from "./pepr-module.js";
 
 export interface SimNode {
@@ -244,6 +244,46 @@ export async function restartApiserver(state: ClusterState): Promise<void> {
   await waitApiserverReady(state.ports, d);
 }
 
+/**
+ * Starts the Pepr watcher process again (its Deployment restarting the pod), with the environment
+ * startPeprModule gives it; `kill: true` ends the old one with SIGKILL first, as a crash would.
+ * Only the watcher: admission keeps serving throughout.
+ */
+export async function restartPeprWatcher(state: ClusterState, opts: { kill?: boolean } = {}): Promise<void> {
+  const i = state.pepr.findIndex((d) => d.name === "pepr-watcher");
+  const old = state.pepr[i] as (Daemon & { metricsPort?: number }) | undefined;
+  if (!old) throw new Error("no pepr-watcher in the cluster state");
+  if (opts.kill) {
+    signalGroup(old.pid, "SIGKILL");
+    while (isAlive(old)) await new Promise((r) => setTimeout(r, 50));
+  } else await stopDaemon(old);
+  const port = await freePort(state.ports.webhook + 1);
+  const metricsPort = old.metricsPort ?? (await freePort(35721));
+  const pki = (f: string) => path.join(paths.pki, f);
+  const d = startDaemon(
+    "pepr-watcher",
+    process.execPath,
+    ["--import", "tsx", path.join(repoRoot, "pepr.ts"), "--role=watcher"],
+    {
+      PEPR_API_PATH: crypto.randomBytes(32).toString("hex"),
+      SSL_CERT_PATH: pki("webhook.crt"),
+      SSL_KEY_PATH: pki("webhook.key"),
+      KUBECONFIG: paths.kubeconfig,
+      SPIDERPOOL_CONFIG_PATH: confPath,
+      LOG_LEVEL: process.env.SPIDERPOOL_LOG_LEVEL ?? "info",
+      NODE_NO_WARNINGS: "1",
+      PORT: String(port),
+      PEPR_WATCH_MODE: "true",
+      SPIDERPOOL_METRIC_HTTP_PORT: String(metricsPort),
+      SPIDERPOOL_OPS_ADDRESS: "127.0.0.1",
+    },
+    "--role=watcher",
+  );
+  state.pepr[i] = { ...d, metricsPort } as Daemon;
+  saveState(state);
+  await waitUntil("pepr-watcher: /healthz", async () => (await probe(`https://localhost:${port}/healthz`, pki("ca.crt"))).status === 200, 90_000, d);
+}
+
 function nodeOf(state: ClusterState, name: string): SimNode {
   const n = state.nodes.find((x) => x.name === name);
   if (!n) throw new Error(`no simulated node ${name}`);
@@ -288,6 +328,11 @@ export function registerDaemon(d: Daemon): void {
   const dir = path.join(clusterDir, "daemons");
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, `${d.name}.json`), JSON.stringify(d));
+}
+
+/** Forgets a registered daemon once its owner has stopped it (e.g. the benchmark's agents). */
+export function unregisterDaemon(name: string): void {
+  fs.rmSync(path.join(clusterDir, "daemons", `${name}.json`), { force: true });
 }
 
 /** Runs the cluster's kubectl with the admin kubeconfig; returns stdout, throws with stderr. */

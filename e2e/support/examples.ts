@@ -3,14 +3,26 @@ import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { repoRoot } from "../cluster/paths.js";
 
-/** The text of an example manifest under docs/examples/, the same file the docs show. */
-export function exampleText(relative: string): string {
-  return fs.readFileSync(path.join(repoRoot, "docs/examples", relative), "utf8");
+/**
+ * The YAML files under docs/examples, which the usage docs quote and the e2e suites apply, so
+ * that what a user reads is what was tested.
+ */
+export const examplesDir = path.join(repoRoot, "docs/examples");
+
+/** A Kubernetes object as written in an example. */
+export interface ExampleObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
 }
 
-/** The objects of an example manifest, so tests can read names and annotations from it. */
-export function exampleObjects(relative: string): { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: Record<string, unknown> }[] {
-  return parseAllDocuments(exampleText(relative))
-    .map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> } | null)
-    .filter((o): o is NonNullable<typeof o> => o !== null);
+/** The text of `docs/examples/<file>`. */
+export function exampleText(file: string): string {
+  return fs.readFileSync(path.join(examplesDir, file), "utf8");
+}
+
+/** The objects of an example file, in file order. */
+export function exampleObjects(file: string): ExampleObject[] {
+  return parseAllDocuments(exampleText(file)).map((d) => d.toJS() as ExampleObject);
 }

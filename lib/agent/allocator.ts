@@ -1,18 +1,21 @@
 import type { ApiClient, OwnerReference } from "../k8s/api-client.js";
 import type { Pod } from "../k8s/core-kinds.js";
-import { createClaim, deleteClaim, repointClaim } from "../k8s/claim-store.js";
+import { createClaim } from "../k8s/claim-store.js";
 import { getEndpoint, upsertEndpoint } from "../k8s/endpoint-store.js";
-import { K8sError } from "../k8s/k8s-error.js";
 import { pickAddress } from "../core/address-pick.js";
 import { formatAddress, type IpFamily } from "../core/address.js";
 import { buildAllocationResult, resultFromDetails, type Grant } from "../core/allocation-result.js";
 import { isAlive } from "../core/pod-liveness.js";
-import { topController, type TopController } from "../core/top-controller.js";
+import { isThirdPartyController, topController, type TopController } from "../core/top-controller.js";
 import { describeSelectionError, selectPools, type NicPlan, type PoolView } from "../core/pool-selection.js";
 import { parseRoutesAnnotation } from "../core/pool-annotations.js";
 import type { IpamAddArgs, IpamAddResponse } from "../schemas/agent-api.js";
+import type { IPAllocationDetail } from "../schemas/endpoint.js";
 import type { SpiderpoolConfig } from "../schemas/config.js";
 import { AgentError } from "./agent-error.js";
+import { AutoPools } from "./auto-pools.js";
+import { sameAddresses } from "./same-addresses.js";
+import { StatefulSetAddresses } from "./statefulset-addresses.js";
 import { addressValue, type Claim, type ClusterView, type Pool } from "./cluster-view.js";
 import type { AgentMetrics } from "./metrics.js";
 import type { OwnerCache } from "./owner-cache.js";
@@ -36,7 +39,13 @@ export interface AllocatorDeps {
  * claims it made (by Pod UID and NIC) and returns the same addresses.
  */
 export class Allocator {
-  constructor(private readonly d: AllocatorDeps) {}
+  readonly #autoPools: AutoPools;
+  readonly #sts: StatefulSetAddresses;
+
+  constructor(private readonly d: AllocatorDeps) {
+    this.#autoPools = new AutoPools(d.api, d.view, d.log);
+    this.#sts = new StatefulSetAddresses(d.api, d.view, { enableIPConflictDetection: d.config.enableIPConflictDetection, enableGatewayDetection: d.config.enableGatewayDetection });
+  }
 
   async add(args: IpamAddArgs): Promise<IpamAddResponse> {
     const { view, config } = this.d;
@@ -46,18 +55,26 @@ export class Allocator {
     const uid = pod.metadata.uid ?? "";
     const isSts = config.enableStatefulSet && top.kind === "StatefulSet" && top.group === "apps";
 
+    let carried: IPAllocationDetail[] = [];
     if (isSts) {
-      const kept = await this.#retrieveStatefulSet(pod, top, args);
-      if (kept) return kept;
-    } else {
+      const kept = await this.#sts.retrieve(pod, top, args, (reusable) =>
+        this.#plan(pod, top, args, reusable).catch((e: unknown) => {
+          if (e instanceof AgentError) return undefined;
+          throw e;
+        }),
+      );
+      if (kept.response) return kept.response;
+      carried = kept.carried;
+    } else if (view.claimsOfUid(uid).some((c) => c.spec.interface === args.ifName)) {
+      // Only then can a recorded answer exist: the endpoint is written after the claims, and is
+      // not trusted without them. A first ADD skips this read.
       const ep = await getEndpoint(this.d.api, pod.metadata.namespace!, pod.metadata.name);
       const cur = ep?.status?.current;
       if (cur && cur.uid === uid && cur.ips.some((d) => d.interface === args.ifName)) {
         const mine = view.claimsOfUid(uid);
         // The endpoint is only trusted while the claims behind it still exist.
-        if (cur.ips.every((d) => [d.ipv4, d.ipv6].every((a) => !a || mine.some((c) => c.spec.address === a.split("/")[0])))) {
-          return resultFromDetails(cur.ips, flags);
-        }
+        const backed = cur.ips.every((d) => sameAddresses([d.ipv4, d.ipv6], mine.filter((c) => c.spec.interface === d.interface).map((c) => c.spec.address)));
+        if (backed) return resultFromDetails(cur.ips, flags);
       }
     }
 
@@ -92,7 +109,8 @@ export class Allocator {
       name: pod.metadata.name,
       podUid: uid,
       node: view.nodeName,
-      details: result.details,
+      // A StatefulSet Pod's other NICs keep their recorded details under the new Pod UID.
+      details: [...carried.filter((d) => !result.details.some((n) => n.interface === d.interface)), ...result.details],
       ownerControllerType: top.kind,
       ownerControllerName: top.name,
       ownerPod: isSts ? undefined : { name: pod.metadata.name, uid },
@@ -115,11 +133,17 @@ export class Allocator {
     return pod;
   }
 
-  /** Pool selection, waiting (bounded) for a controller-made auto pool when the source is a subnet. */
-  async #plan(pod: Pod, top: TopController, args: IpamAddArgs): Promise<NicPlan[]> {
+  /**
+   * Pool selection. When the source is a subnet, waits (bounded by the wait budget of §6.4) for
+   * the watcher's auto pool to exist and fit, or makes a third-party controller's pool itself.
+   */
+  async #plan(pod: Pod, top: TopController, args: IpamAddArgs, reusable: string[] = []): Promise<NicPlan[]> {
     const { view, config } = this.d;
-    const sleep = this.d.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-    for (let attempt = 1; ; attempt++) {
+    const waitMs = config.agent.waitSubnetPoolSeconds * 1000;
+    const deadline = Date.now() + config.agent.waitSubnetPoolMaxRetries * waitMs;
+    const thirdParty = isThirdPartyController(top);
+    for (;;) {
+      const waiting = Date.now() < deadline;
       const ns = view.namespaces.get(pod.metadata.namespace!);
       const node = view.nodes.get(view.nodeName);
       const r = selectPools({
@@ -137,7 +161,7 @@ export class Allocator {
         ifName: args.ifName,
         netconf: { defaultIPv4IPPool: args.defaultIPv4IPPool, defaultIPv6IPPool: args.defaultIPv6IPPool, cleanGateway: args.cleanGateway },
         pools: view.pools.list().map((p) => this.#poolView(p, pod.metadata.uid ?? "")),
-        reusablePools: [...new Set(view.claimsOfUid(pod.metadata.uid ?? "").map((c) => c.spec.pool))],
+        reusablePools: [...new Set([...reusable, ...view.claimsOfUid(pod.metadata.uid ?? "").map((c) => c.spec.pool)])],
         config: {
           enableIPv4: config.enableIPv4,
           enableIPv6: config.enableIPv6,
@@ -146,10 +170,17 @@ export class Allocator {
         },
         agentNamespace: this.d.agentNamespace,
         clusterNetwork: this.d.clusterNetwork,
+        // A third-party pool is sized by this agent, so its size is checked; past the budget any size is used.
+        ...(thirdParty && waiting ? { autoPool: { replicas: 0 } } : {}),
       });
-      if (r.ok) return r.value;
-      if (r.error.code === "auto_pool_not_ready" && attempt < config.agent.waitSubnetPoolMaxRetries) {
-        await sleep(config.agent.waitSubnetPoolSeconds * 1000);
+      if (r.ok) {
+        if (thirdParty) await this.#autoPools.adoptThirdParty(pod, top, r.value);
+        return r.value;
+      }
+      if (waiting && this.#autoPools.shouldWait(r.error, pod)) {
+        this.d.metrics.autoPoolWaits.inc();
+        if (r.error.code === "auto_pool_not_ready" && r.error.thirdParty) await this.#autoPools.ensureThirdParty(pod, top, r.error);
+        else await (this.d.sleep?.(waitMs) ?? this.#autoPools.wait(pod, r.error, waitMs));
         continue;
       }
       const code = r.error.code === "invalid_annotation" ? "invalid_request" : "no_available_pool";
@@ -158,12 +189,32 @@ export class Allocator {
     }
   }
 
+  /** A pool as selection sees it; its counts are computed only if selection asks (most pools are filtered out first). */
   #poolView(p: Pool, uid: string): PoolView {
-    const allocatable = this.d.view.allocatable(p);
-    const taken = this.d.view.taken(p, uid);
-    const total = allocatable.size();
-    const free = allocatable.subtract(taken).size();
-    return { name: p.metadata.name, spec: p.spec, labels: p.metadata.labels ?? {}, terminating: !!p.metadata.deletionTimestamp, free, total, used: total - free };
+    const view = this.d.view;
+    let counts: { total: bigint; free: bigint } | undefined;
+    const count = () => {
+      if (!counts) {
+        const allocatable = view.allocatable(p);
+        counts = { total: allocatable.size(), free: allocatable.subtract(view.taken(p, uid)).size() };
+      }
+      return counts;
+    };
+    return {
+      name: p.metadata.name,
+      spec: p.spec,
+      labels: p.metadata.labels ?? {},
+      terminating: !!p.metadata.deletionTimestamp,
+      get free() {
+        return count().free;
+      },
+      get total() {
+        return count().total;
+      },
+      get used() {
+        return count().total - count().free;
+      },
+    };
   }
 
   /** One address of one family for one NIC: reuse this Pod's claim if any, else claim a new one. */
@@ -221,53 +272,6 @@ export class Allocator {
       pool: { name: c.spec.pool, subnet: pool?.spec.subnet ?? "", gateway: pool?.spec.gateway, routes: pool?.spec.routes },
       cleanGateway: plan.cleanGateway,
     };
-  }
-
-  /**
-   * A StatefulSet Pod keeps its addresses across re-creation: its claims follow the Pod name.
-   * If the annotated pools changed, the outdated addresses are released and the Pod is
-   * allocated anew (Spiderpool's releaseStsOutdatedIPIfNeed).
-   */
-  async #retrieveStatefulSet(pod: Pod, top: TopController, args: IpamAddArgs): Promise<IpamAddResponse | undefined> {
-    const { view, api } = this.d;
-    const ns = pod.metadata.namespace!;
-    const held = view.claimsOfPodKey(ns, pod.metadata.name).filter((c) => c.spec.static);
-    if (!held.length) return undefined;
-    const plans = await this.#plan(pod, top, args).catch(() => undefined);
-    const candidates = (nic: string, family: IpFamily) =>
-      plans?.find((p) => p.nic === nic)?.families.find((f) => f.family === family)?.original ?? [];
-    const outdated = plans ? held.filter((c) => plans.some((p) => p.nic === c.spec.interface) && !candidates(c.spec.interface, c.spec.ipVersion).includes(c.spec.pool)) : [];
-    for (const c of outdated) {
-      await deleteClaim(api, c.metadata.name, c.metadata.uid);
-      view.forgetClaim(c);
-    }
-    const current = held.filter((c) => !outdated.includes(c));
-    if (!current.some((c) => c.spec.interface === args.ifName)) return undefined;
-    const uid = pod.metadata.uid ?? "";
-    for (const c of current) {
-      if (c.spec.podUID === uid && c.spec.node === view.nodeName) continue;
-      try {
-        view.noteClaim(await repointClaim(api, c, { podUID: uid, node: view.nodeName, containerID: args.containerID }));
-      } catch (e) {
-        if (e instanceof K8sError && e.code === "conflict") throw new AgentError("retries_exhausted", `claim ${c.metadata.name} changed while re-pointing it to Pod ${key(pod)}; retry`);
-        throw e;
-      }
-    }
-    const ep = await getEndpoint(api, ns, pod.metadata.name);
-    const details = ep?.status?.current.ips.filter((d) => current.some((c) => c.spec.interface === d.interface)) ?? [];
-    const grants = details.length ? undefined : current.map((c) => this.#grant(c, { nic: c.spec.interface, cleanGateway: false, families: [], source: "ippools" }));
-    const flags = { enableIPConflictDetection: false, enableGatewayDetection: false };
-    const built = grants ? buildAllocationResult(grants, [], flags) : undefined;
-    await upsertEndpoint(api, {
-      namespace: ns,
-      name: pod.metadata.name,
-      podUid: uid,
-      node: view.nodeName,
-      details: built?.details ?? details,
-      ownerControllerType: top.kind,
-      ownerControllerName: top.name,
-    });
-    return built ? { ips: built.ips, routes: built.routes } : resultFromDetails(details, flags);
   }
 }
 

@@ -1,9 +1,14 @@
 import client from "prom-client";
 
+/** Spiderpool's histogram buckets (seconds, spec §9), led by finer ones: our ADDs take milliseconds. */
+const BUCKETS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.3, 0.5, 1, 3, 5, 7, 10, 15];
+
 /**
- * The agent's metrics, with Spiderpool's names (spec §9.1) so existing dashboards work. Our
- * claim CREATEs that lose a race (409) count as "update_ippool_conflict" — the same event in
- * our design: another writer got the address first.
+ * The agent's metrics under Spiderpool's documented names (spec §9.1) as its Prometheus exporter
+ * serves them, counters with `_total`, so existing dashboards and alerts work. Our claim CREATEs
+ * that lose a race (409) count as "update_ippool_conflict": the same event in our design, another
+ * writer got the address first. Spiderpool's `*_limit_duration_*` series are not served: the agent
+ * has no request limiter to wait for.
  */
 export class AgentMetrics {
   readonly registry = new client.Registry();
@@ -14,49 +19,61 @@ export class AgentMetrics {
   readonly errNoPool = this.#counter("spiderpool_ipam_allocation_err_no_available_pool_counts", "ADD failures: no IPPool available");
   readonly errRetries = this.#counter("spiderpool_ipam_allocation_err_retries_exhausted_counts", "ADD failures: retries exhausted");
   readonly errUsedOut = this.#counter("spiderpool_ipam_allocation_err_ip_used_out_counts", "ADD failures: all IP addresses used out");
-  readonly allocDuration = new client.Histogram({
-    name: "spiderpool_ipam_allocation_duration_seconds",
-    help: "ADD duration",
-    buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10],
-    registers: [this.registry],
-  });
-  readonly allocLatest = this.#gauge("spiderpool_ipam_allocation_latest_duration_seconds", "duration of the last ADD");
-  readonly allocMax = this.#gauge("spiderpool_ipam_allocation_max_duration_seconds", "longest ADD since start");
-  readonly allocMin = this.#gauge("spiderpool_ipam_allocation_min_duration_seconds", "shortest ADD since start");
-  readonly allocAvg = this.#gauge("spiderpool_ipam_allocation_average_duration_seconds", "mean ADD duration since start");
+  readonly autoPoolWaits = this.#counter("spiderpool_debug_auto_pool_waited_for_available_counts", "waits for an auto-created pool to exist or reach its size");
   readonly releases = this.#counter("spiderpool_ipam_release_counts", "DEL requests (single and batch)");
   readonly releaseFailures = this.#counter("spiderpool_ipam_release_failure_counts", "DEL requests that failed");
   readonly releaseConflicts = this.#counter("spiderpool_ipam_release_update_ippool_conflict_counts", "release writes that lost to another writer");
   readonly releaseErrInternal = this.#counter("spiderpool_ipam_release_err_internal_counts", "DEL failures of no other class");
   readonly releaseErrRetries = this.#counter("spiderpool_ipam_release_err_retries_exhausted_counts", "DEL failures: retries exhausted");
-  readonly releaseDuration = new client.Histogram({
-    name: "spiderpool_ipam_release_duration_seconds",
-    help: "DEL duration",
-    buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10],
-    registers: [this.registry],
-  });
-  #allocN = 0;
-  #allocSum = 0;
-  #allocMaxSeen = 0;
-  #allocMinSeen = Infinity;
+  readonly #allocation = new DurationSeries(this.registry, "spiderpool_ipam_allocation", "ADD");
+  readonly #release = new DurationSeries(this.registry, "spiderpool_ipam_release", "DEL");
 
   #counter(name: string, help: string) {
-    return new client.Counter({ name, help, registers: [this.registry] });
-  }
-
-  #gauge(name: string, help: string) {
-    return new client.Gauge({ name, help, registers: [this.registry] });
+    return new client.Counter({ name: `${name}_total`, help, registers: [this.registry] });
   }
 
   observeAllocation(seconds: number): void {
-    this.allocDuration.observe(seconds);
-    this.allocLatest.set(seconds);
-    this.#allocN++;
-    this.#allocSum += seconds;
-    this.allocAvg.set(this.#allocSum / this.#allocN);
-    this.#allocMaxSeen = Math.max(this.#allocMaxSeen, seconds);
-    this.#allocMinSeen = Math.min(this.#allocMinSeen, seconds);
-    this.allocMax.set(this.#allocMaxSeen);
-    this.allocMin.set(this.#allocMinSeen);
+    this.#allocation.observe(seconds);
+  }
+
+  observeRelease(seconds: number): void {
+    this.#release.observe(seconds);
+  }
+}
+
+/**
+ * Spiderpool's five series per duration: a histogram plus latest, max, min and the running
+ * average since process start as gauges.
+ */
+class DurationSeries {
+  readonly #histogram: client.Histogram;
+  readonly #latest: client.Gauge;
+  readonly #max: client.Gauge;
+  readonly #min: client.Gauge;
+  readonly #average: client.Gauge;
+  #n = 0;
+  #sum = 0;
+  #maxSeen = 0;
+  #minSeen = Infinity;
+
+  constructor(registry: client.Registry, prefix: string, what: string) {
+    const registers = [registry];
+    this.#histogram = new client.Histogram({ name: `${prefix}_duration_seconds`, help: `${what} duration`, buckets: BUCKETS, registers });
+    this.#latest = new client.Gauge({ name: `${prefix}_latest_duration_seconds`, help: `duration of the last ${what}`, registers });
+    this.#max = new client.Gauge({ name: `${prefix}_max_duration_seconds`, help: `longest ${what} since start`, registers });
+    this.#min = new client.Gauge({ name: `${prefix}_min_duration_seconds`, help: `shortest ${what} since start`, registers });
+    this.#average = new client.Gauge({ name: `${prefix}_average_duration_seconds`, help: `mean ${what} duration since start`, registers });
+  }
+
+  observe(seconds: number): void {
+    this.#histogram.observe(seconds);
+    this.#latest.set(seconds);
+    this.#n++;
+    this.#sum += seconds;
+    this.#average.set(this.#sum / this.#n);
+    this.#maxSeen = Math.max(this.#maxSeen, seconds);
+    this.#minSeen = Math.min(this.#minSeen, seconds);
+    this.#max.set(this.#maxSeen);
+    this.#min.set(this.#minSeen);
   }
 }

@@ -9,6 +9,7 @@ import type { IpamBatchDelArgs, IpamCheckArgs, IpamDelArgs, IpamGcArgs } from ".
 import type { SpiderpoolConfig } from "../schemas/config.js";
 import { AgentError } from "./agent-error.js";
 import type { Claim, ClusterView } from "./cluster-view.js";
+import { sameAddresses } from "./same-addresses.js";
 import type { Logger } from "../logger.js";
 
 export interface ReleaserDeps {
@@ -104,7 +105,7 @@ export class Releaser {
       .map((c) => c.spec.address)
       .sort();
     const held = args.addresses.map((a) => a.split("/")[0] ?? "").sort();
-    if (claimed.join(",") !== held.join(",")) {
+    if (!sameAddresses(held, claimed)) {
       throw new AgentError("invalid_request", `Pod ${args.podNamespace}/${args.podName} NIC ${args.ifName} holds [${held.join(" ")}] but the allocation is [${claimed.join(" ")}]`);
     }
   }

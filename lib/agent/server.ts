@@ -66,23 +66,12 @@ async function handle(d: ServerDeps, req: http.IncomingMessage, res: http.Server
       }
       case "DELETE /v1/ipam/ip": {
         const args = parse(IpamDelArgsSchema, await body(req));
-        d.metrics.releases.inc();
-        const end = d.metrics.releaseDuration.startTimer();
-        try {
-          await d.releaser.del(args);
-        } catch (e) {
-          d.metrics.releaseFailures.inc();
-          d.metrics.releaseErrInternal.inc();
-          throw e;
-        } finally {
-          end();
-        }
+        await timedRelease(d.metrics, () => d.releaser.del(args));
         return reply(res, 200, "");
       }
       case "DELETE /v1/ipam/ips": {
         const args = parse(IpamBatchDelArgsSchema, await body(req));
-        d.metrics.releases.inc();
-        await d.releaser.batchDel(args);
+        await timedRelease(d.metrics, () => d.releaser.batchDel(args));
         return reply(res, 200, "");
       }
       case "POST /v1/ipam/check": {
@@ -107,6 +96,21 @@ async function handle(d: ServerDeps, req: http.IncomingMessage, res: http.Server
     }
   } catch (e) {
     return fail(res, toAgentError(e));
+  }
+}
+
+/** Counts a release (single or batch) and its duration, and its failure if it fails. */
+async function timedRelease(m: AgentMetrics, release: () => Promise<unknown>): Promise<void> {
+  m.releases.inc();
+  const started = performance.now();
+  try {
+    await release();
+    m.observeRelease((performance.now() - started) / 1000);
+  } catch (e) {
+    m.releaseFailures.inc();
+    if (toAgentError(e).code === "retries_exhausted") m.releaseErrRetries.inc();
+    else m.releaseErrInternal.inc();
+    throw e;
   }
 }
 

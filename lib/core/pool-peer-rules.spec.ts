@@ -85,8 +85,24 @@ describe("pool-peer-rules", () => {
     assert.equal(checkPoolCidrAgainstPeers(identity, [pool("new", { subnet: "10.9.0.0/16" })]).nameTaken, true);
   });
 
-  describe("performance: interval arithmetic only", () => {
-    it("validates a pool against 1,000 pools with many ranges quickly", () => {
+  it("re-reads a peer whose spec is a new object or whose lists changed in place (the memo never goes stale)", () => {
+    const cidr = parseCidr("10.6.0.0/16");
+    assert.ok(cidr.ok);
+    const identity = { name: "new", family: 4 as const, cidr: cidr.value, subnetText: "10.6.0.0/16" };
+    const mine = readStoredRanges(cidr.value, ["10.6.0.2"], []);
+    const peer = pool("old", { subnet: "10.6.0.0/16", ips: ["10.6.0.1"] });
+    assert.deepEqual(checkPoolRangesAgainstPeers(identity, mine, [peer]), []);
+    (peer.spec.ips as string[]).push("10.6.0.2");
+    assert.deepEqual(checkPoolRangesAgainstPeers(identity, mine, [peer]).map((e) => e.code), ["pool_ranges_overlap"]);
+    const replaced = { ...peer, spec: { ...peer.spec, ips: ["10.6.0.3"] } };
+    assert.deepEqual(checkPoolRangesAgainstPeers(identity, mine, [replaced]), []);
+    const renamed = { ...peer, metadata: { name: "new" } };
+    assert.deepEqual(checkPoolRangesAgainstPeers(identity, mine, [renamed]), [], "a peer of our own name is ourselves");
+  });
+
+  // How fast is measured by `npm run bench:webhook`; these keep the large shapes correct.
+  describe("large inputs", () => {
+    it("validates a pool against 1,000 pools with many ranges", () => {
       // 1,000 peers: 500 in the same /16 with 20 ranges each, 500 in other subnets.
       const peers: IPPoolObject[] = [];
       for (let i = 0; i < 500; i++) {
@@ -95,27 +111,17 @@ describe("pool-peer-rules", () => {
         peers.push(pool(`other-${i}`, { subnet: `10.${100 + (i % 100)}.${Math.floor(i / 100)}.0/24`, ips: [`10.${100 + (i % 100)}.${Math.floor(i / 100)}.1-10.${100 + (i % 100)}.${Math.floor(i / 100)}.200`] }));
       }
       const mine = pool("new", { subnet: "10.6.0.0/16", ips: Array.from({ length: 2_000 }, (_, k) => `10.6.${250 + (k % 6)}.${Math.floor(k / 6) % 250}`).filter((v, i, a) => a.indexOf(v) === i) });
-      const started = performance.now();
-      const verdict = validateIPPoolCreate({ pool: mine, peers, config: ALL_ON });
-      const elapsed = performance.now() - started;
-      assertAllowed(verdict);
-      assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
-
+      assertAllowed(validateIPPoolCreate({ pool: mine, peers, config: ALL_ON }));
       const clash = pool("clash", { subnet: "10.6.0.0/16", ips: ["10.6.0.0-10.6.255.255"] });
-      const startedClash = performance.now();
       assert.equal(codesOf(validateIPPoolCreate({ pool: clash, peers, config: ALL_ON })).length, 500);
-      assert.ok(performance.now() - startedClash < 1000);
     });
 
-    it("validates a /64 pool with thousands of ranges in milliseconds", () => {
+    it("validates a /64 pool with thousands of ranges", () => {
       const ips = Array.from({ length: 5_000 }, (_, i) => `fd00:1::${i.toString(16)}:0-fd00:1::${i.toString(16)}:ff`);
       const excludeIPs = Array.from({ length: 1_000 }, (_, i) => `fd00:1::${(i * 5).toString(16)}:7`);
       const big = pool("v6", { subnet: "fd00:1::/64", ips: [...ips].reverse(), excludeIPs, gateway: "fd00:1::ffff:1" });
       const peer = pool("peer", { subnet: "fd00:1::/64", ips: ["fd00:1::ffff:0-fd00:1::ffff:ff"] });
-      const started = performance.now();
       assertAllowed(validateIPPoolCreate({ pool: big, peers: [peer], config: ALL_ON }));
-      const elapsed = performance.now() - started;
-      assert.ok(elapsed < 500, `took ${elapsed.toFixed(0)} ms`);
     });
   });
 });

@@ -56,6 +56,15 @@ describe("reserved-ip-validation", () => {
       assert.equal(!verdict.allowed && verdict.status, 403);
       assert.equal(!verdict.allowed && verdict.message, "forbidden: cannot update a terminating ReservedIP");
     });
+    it("lets an already terminating object drop finalizers, and nothing else", () => {
+      const held = reserved({ ipVersion: 4, ips: ["10.0.0.1"] }, { deletionTimestamp: "2026-01-01T00:00:00Z", finalizers: ["a.io/x", "b.io/y"] });
+      const dropped = reserved({ ipVersion: 4, ips: ["10.0.0.1"] }, { deletionTimestamp: "2026-01-01T00:00:00Z", finalizers: ["b.io/y"] });
+      assertAllowed(validateReservedIPUpdate({ oldReservedIP: held, reservedIP: dropped, config: ALL_ON }));
+      const alsoEdited = { ...dropped, spec: { ipVersion: 4 as const, ips: ["10.0.0.2"] } };
+      assert.equal(validateReservedIPUpdate({ oldReservedIP: held, reservedIP: alsoEdited, config: ALL_ON }).allowed, false);
+      const swapped = reserved({ ipVersion: 4, ips: ["10.0.0.1"] }, { deletionTimestamp: "2026-01-01T00:00:00Z", finalizers: ["c.io/z"] });
+      assert.equal(validateReservedIPUpdate({ oldReservedIP: held, reservedIP: swapped, config: ALL_ON }).allowed, false);
+    });
     it("applies the CREATE rules", () => {
       const verdict = validateReservedIPUpdate({ oldReservedIP: old, reservedIP: reserved({ ipVersion: 4, ips: ["10.0.0.300"] }), config: ALL_ON });
       assert.deepEqual(codesOf(verdict), ["invalid_range_format"]);

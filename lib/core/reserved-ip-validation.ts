@@ -28,19 +28,31 @@ export function validateReservedIPCreate(input: ReservedIPCreateInput): Admissio
 }
 
 /**
- * UPDATE: the update that starts deletion passes; any update of an object that was already
- * terminating is refused (403 `cannot update a terminating ReservedIP`, there is no finalizer to
- * wait for). ipVersion is immutable; then the CREATE rules.
+ * UPDATE: the update that starts deletion passes; an update of an object that was already
+ * terminating is refused (403 `cannot update a terminating ReservedIP`) unless all it does is
+ * drop finalizers. Spiderpool refuses every such update, so a reserved IP carrying another
+ * controller's finalizer could never go away; ours has none of its own. ipVersion is immutable;
+ * then the CREATE rules.
  */
 export function validateReservedIPUpdate(input: ReservedIPUpdateInput): AdmissionVerdict {
   const { reservedIP, oldReservedIP } = input;
   if (reservedIP.metadata?.deletionTimestamp != null) {
-    return oldReservedIP.metadata?.deletionTimestamp == null
-      ? ALLOWED
-      : denyTerminating("cannot update a terminating ReservedIP");
+    if (oldReservedIP.metadata?.deletionTimestamp == null || onlyDropsFinalizers(oldReservedIP, reservedIP)) return ALLOWED;
+    return denyTerminating("cannot update a terminating ReservedIP");
   }
   const errors = [...checkIpVersionUnchanged(oldReservedIP.spec.ipVersion, reservedIP.spec.ipVersion), ...checkSpec(input)];
   return verdictOf("SpiderReservedIP", reservedIP.metadata?.name ?? "", errors);
+}
+
+/** Same spec, and the finalizers are a strict subset of the old ones. */
+function onlyDropsFinalizers(before: ReservedIPObject, after: ReservedIPObject): boolean {
+  const was = before.metadata?.finalizers ?? [];
+  const now = after.metadata?.finalizers ?? [];
+  const sameSpec =
+    before.spec.ipVersion === after.spec.ipVersion &&
+    (before.spec.ips ?? []).length === (after.spec.ips ?? []).length &&
+    (before.spec.ips ?? []).every((ip, i) => after.spec.ips?.[i] === ip);
+  return sameSpec && now.length < was.length && now.every((f) => was.includes(f));
 }
 
 /** DELETE is always allowed: nothing depends on a reserved IP. */

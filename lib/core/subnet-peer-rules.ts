@@ -9,7 +9,7 @@ import type { IPPoolObject, SubnetObject } from "./admission-objects.js";
 import { cidrsEqual, cidrsOverlap, type Cidr } from "./cidr.js";
 import { invalidValue, type FieldError } from "./field-error.js";
 import type { IntervalSet } from "./interval-set.js";
-import { describeStored, readStoredRanges } from "./stored-objects.js";
+import { peerNetwork, peerRanges } from "./pool-peer-rules.js";
 
 /** The subnet under admission, reduced to what the peer rules need. */
 export interface SubnetIdentity {
@@ -36,7 +36,7 @@ export function checkSubnetCidrAgainstSubnets(subnet: SubnetIdentity, peers: rea
   let nameTaken = false;
   const errors: FieldError[] = [];
   for (const peer of peers) {
-    const other = describeStored(peer);
+    const other = peerNetwork(peer);
     if (other?.family !== subnet.family) continue;
     if (other.name === subnet.name) {
       nameTaken = true;
@@ -69,7 +69,7 @@ export function checkSubnetAgainstPools(
 ): FieldError[] {
   const errors: FieldError[] = [];
   for (const pool of pools) {
-    const other = describeStored(pool);
+    const other = peerNetwork(pool);
     if (other?.family !== subnet.family || other.cidr === undefined) continue;
     if (!cidrsEqual(other.cidr, subnet.cidr)) {
       if (!cidrsOverlap(other.cidr, subnet.cidr)) continue;
@@ -84,7 +84,7 @@ export function checkSubnetAgainstPools(
       continue;
     }
     if (usable === undefined) continue;
-    const used = readStoredRanges(other.cidr, pool.spec.ips, pool.spec.excludeIPs).usable;
+    const used = peerRanges(pool, other.cidr).usable;
     if (used.isSubsetOf(usable)) continue;
     errors.push(
       invalidValue(

@@ -26,6 +26,12 @@ export interface PreAllocationInput {
   /** Addresses of this pool held by Pods. */
   readonly allocated: IntervalSet;
   readonly desired: number;
+  /**
+   * Shrink as far as possible now (true), or only when the whole shrink can be done (false,
+   * Spiderpool's rule): during a scale-down the Pods still hold their addresses, and a partial
+   * write then only adds a pool write to the storm of Pod deletions.
+   */
+  readonly partialShrink?: boolean;
 }
 
 export interface PreAllocation {
@@ -46,11 +52,13 @@ export type PreAllocationError =
 /**
  * The new record of `pool`:
  * 1. repair: addresses of the subnet this pool's Pods hold outside its record (an interrupted
- *    resize) join the record unless another record owns them;
+ *    resize) join the record unless another record owns them, and addresses of the record that
+ *    another pool has too leave it unless this pool's Pods hold them;
  * 2. grow: the lowest addresses of the subnet in no record, not reserved and not occupied, until
  *    `desired` (`insufficient subnet FreeIPs, required '<n>' but only left '<m>'` otherwise, and
  *    nothing changes);
- * 3. shrink: the lowest addresses no Pod holds, as many as allowed; the rest is `pendingShrink`.
+ * 3. shrink: the lowest addresses no Pod holds, as many as allowed (or, with `partialShrink:
+ *    false`, none until all can go); the rest is `pendingShrink`.
  */
 export function preAllocate(input: PreAllocationInput): Result<PreAllocation, PreAllocationError> {
   const { family, pool } = input;
@@ -67,6 +75,9 @@ export function preAllocate(input: PreAllocationInput): Result<PreAllocation, Pr
   const heldOutside = input.allocated.subtract(own).intersect(input.subnetUsable);
   const conflicts = heldOutside.intersect(others);
   own = own.union(heldOutside.subtract(others));
+  // An address of this record that another pool also has (a manual pool created while this
+  // record grew) goes back to that pool unless a Pod of this pool holds it.
+  own = own.subtract(others.union(input.occupied).subtract(input.allocated));
 
   const size = Number(own.size());
   if (size < input.desired) {
@@ -85,8 +96,10 @@ export function preAllocate(input: PreAllocationInput): Result<PreAllocation, Pr
   if (excess > 0) {
     const droppable = own.subtract(input.allocated);
     const drop = droppable.firstFreeAddresses(IntervalSet.empty(family), excess);
-    own = own.subtract(IntervalSet.fromAddresses(family, drop));
-    pendingShrink = excess - drop.length;
+    if (drop.length === excess || input.partialShrink !== false) {
+      own = own.subtract(IntervalSet.fromAddresses(family, drop));
+      pendingShrink = excess - drop.length;
+    } else pendingShrink = excess;
   }
   return ok({ ips: own, added: own.subtract(before), dropped: before.subtract(own), pendingShrink, conflicts });
 }

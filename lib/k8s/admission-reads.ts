@@ -12,14 +12,17 @@ const SP = "/apis/spiderpool.spidernet.io/v2beta1";
  * what is persisted, not against a watch that may lag behind another admin's create.
  */
 export class AdmissionReads {
+  readonly #poolSpecs = new SpecReuse();
+  readonly #subnetSpecs = new SpecReuse();
+
   constructor(private readonly api: ApiClient) {}
 
   async pools(): Promise<Stored<SpiderIPPool>[]> {
-    return (await this.api.get<KubeList<Stored<SpiderIPPool>>>(`${SP}/spiderippools`)).items;
+    return this.#poolSpecs.reuse((await this.api.get<KubeList<Stored<SpiderIPPool>>>(`${SP}/spiderippools`)).items);
   }
 
   async subnets(): Promise<Stored<SpiderSubnet>[]> {
-    return (await this.api.get<KubeList<Stored<SpiderSubnet>>>(`${SP}/spidersubnets`)).items;
+    return this.#subnetSpecs.reuse((await this.api.get<KubeList<Stored<SpiderSubnet>>>(`${SP}/spidersubnets`)).items);
   }
 
   async subnet(name: string): Promise<Stored<SpiderSubnet> | undefined> {
@@ -36,5 +39,30 @@ export class AdmissionReads {
     const selector = pool.length <= 63 ? `${CLAIM_LABELS.pool}=${pool}` : undefined;
     const l = await this.api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, { labelSelector: selector });
     return l.items.filter((c) => c.spec.pool === pool).map((c) => ({ address: c.spec.address, pod: `${c.spec.podNamespace}/${c.spec.podName}` }));
+  }
+}
+
+/**
+ * Hands out the spec object of the previous LIST for every object whose spec did not change
+ * (same uid and generation: the API server bumps a custom resource's generation on every spec
+ * change, and never on status writes). lib/core remembers what it parsed of a peer per spec
+ * object, so a request only parses the pools that changed since the last one: with a thousand
+ * pools of many ranges that parsing, not the rules, was the cost of a request. Only the last
+ * LIST is kept, so memory follows the cluster's pools.
+ */
+class SpecReuse {
+  #last = new Map<string, { generation: number; spec: unknown }>();
+
+  reuse<T extends { metadata: { uid?: string; generation?: number }; spec: unknown }>(items: T[]): T[] {
+    const next = new Map<string, { generation: number; spec: unknown }>();
+    for (const item of items) {
+      const { uid, generation } = item.metadata;
+      if (uid === undefined || generation === undefined) continue;
+      const before = this.#last.get(uid);
+      if (before?.generation === generation) item.spec = before.spec as T["spec"];
+      next.set(uid, { generation, spec: item.spec });
+    }
+    this.#last = next;
+    return items;
   }
 }

@@ -1,5 +1,5 @@
 import https from "node:https";
-import { KubeConfig } from "@kubernetes/client-node";
+import { loadCredentials, type Credentials, type TlsOptions } from "./kubeconfig.js";
 import { K8sError, k8sErrorFromStatus, toK8sError } from "./k8s-error.js";
 
 /**
@@ -8,8 +8,8 @@ import { K8sError, k8sErrorFromStatus, toK8sError } from "./k8s-error.js";
  * Why not kubernetes-fluent-client on hot paths: KFC re-reads the kubeconfig and builds a new
  * undici dispatcher (a new TLS handshake) for every request, which costs milliseconds of CPU per
  * call. The allocation path makes a fixed handful of calls per ADD and must not pay that; see
- * docs/adr/0001-api-client.md. Credentials come from @kubernetes/client-node's KubeConfig, so
- * every kubeconfig form (files, in-cluster token) is understood.
+ * docs/adr/0001-api-client.md. Credentials come from kubeconfig.ts, which reads kubeconfig files
+ * and the in-cluster service account itself and leaves only auth plugins to @kubernetes/client-node.
  */
 export interface RequestOptions {
   body?: unknown;
@@ -29,33 +29,30 @@ const patchContentType: Record<PatchType, string> = {
 
 export class ApiClient {
   readonly server: URL;
-  readonly #kc: KubeConfig;
+  readonly #credentials: Credentials;
   readonly #agent: https.Agent;
-  #tls: https.RequestOptions = {};
+  #tls: TlsOptions = {};
   #tlsLoadedAt = 0;
 
-  private constructor(kc: KubeConfig, maxSockets: number) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new K8sError("other", 0, "", "kubeconfig has no current cluster");
-    this.server = new URL(cluster.server);
-    this.#kc = kc;
+  private constructor(credentials: Credentials, maxSockets: number) {
+    this.server = credentials.server;
+    this.#credentials = credentials;
     this.#agent = new https.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   }
 
   /** From a kubeconfig path, else $KUBECONFIG, ~/.kube/config or the in-cluster service account. */
   static fromKubeconfig(path?: string, maxSockets = 64): ApiClient {
-    const kc = new KubeConfig();
-    if (path) kc.loadFromFile(path);
-    else kc.loadFromDefault();
-    return new ApiClient(kc, maxSockets);
+    try {
+      return new ApiClient(loadCredentials(path), maxSockets);
+    } catch (e) {
+      throw new K8sError("other", 0, "", (e as Error).message);
+    }
   }
 
   /** Projected service-account tokens rotate, so credentials are re-read once a minute. */
-  async #tlsOptions(): Promise<https.RequestOptions> {
+  async #tlsOptions(): Promise<TlsOptions> {
     if (Date.now() - this.#tlsLoadedAt > 60_000) {
-      const opts: https.RequestOptions = {};
-      await this.#kc.applyToHTTPSOptions(opts);
-      this.#tls = opts;
+      this.#tls = await this.#credentials.options();
       this.#tlsLoadedAt = Date.now();
     }
     return this.#tls;
@@ -74,7 +71,17 @@ export class ApiClient {
     return new Promise((resolve, reject) => {
       const req = https.request(
         url,
-        { method, agent: this.#agent, ca: tls.ca, cert: tls.cert, key: tls.key, headers, timeout: opts.timeoutMs },
+        {
+          method,
+          agent: this.#agent,
+          ca: tls.ca,
+          cert: tls.cert,
+          key: tls.key,
+          headers,
+          timeout: opts.timeoutMs,
+          ...(tls.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+          ...(tls.servername ? { servername: tls.servername } : {}),
+        },
         (res) => resolve({ status: res.statusCode ?? 0, res }),
       );
       req.on("timeout", () => req.destroy(Object.assign(new Error(`${method} ${url.pathname} timed out`), { code: "ETIMEDOUT" })));

@@ -12,6 +12,8 @@ const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
 /** Pools created this close together can both pass admission; later ones cannot. */
 const RACE_WINDOW_MS = 60_000;
 
+type Pool = Stored<SpiderIPPool>;
+
 /**
  * Closes the race admission cannot: two overlapping pools created at the same moment are both
  * judged against a cluster that holds neither. Every pool change re-runs the admission peer
@@ -22,10 +24,13 @@ const RACE_WINDOW_MS = 60_000;
 export class PoolOverlapController {
   readonly #queue: WorkQueue;
   readonly #warned = new Set<string>();
+  /** Order in which the watch first delivered each pool (by uid); see {@link #byAge}. */
+  readonly #seen = new Map<string, number>();
+  #next = 0;
 
   constructor(
     private readonly api: ApiClient,
-    private readonly pools: Informer<Stored<SpiderIPPool>>,
+    private readonly pools: Informer<Pool>,
     private readonly log: Logger,
   ) {
     this.#queue = new WorkQueue(() => this.#reconcile(), {
@@ -33,18 +38,26 @@ export class PoolOverlapController {
       onError: (_k, e, n) => log.warn("pool overlap check failed", { attempt: n, error: (e as Error).message }),
     });
     pools.on((ev) => {
-      if (ev.type !== "deleted") this.#queue.add("all");
+      const uid = ev.object.metadata.uid ?? ev.object.metadata.name;
+      if (ev.type === "deleted") {
+        this.#seen.delete(uid);
+        return;
+      }
+      if (!this.#seen.has(uid)) this.#seen.set(uid, this.#next++);
+      // Status writes (every allocation moves the counts) cannot create an overlap; re-judging
+      // a thousand pools costs about a second, so only a new pool or a new spec is worth it.
+      if (ev.type === "added" || specChanged(ev.old, ev.object)) this.#queue.add("all");
     });
   }
 
   async #reconcile(): Promise<void> {
     const live = this.pools.list().filter((p) => !p.metadata.deletionTimestamp);
-    for (const loser of findOverlapLosers(live)) {
+    for (const loser of findOverlapLosers(this.#byAge(live))) {
       const pool = this.pools.get(loser.name);
       if (!pool) continue;
       const why = formatFieldErrors(loser.reasons);
       const created = Date.parse(pool.metadata.creationTimestamp ?? "");
-      const racedWith = loser.winners.filter((w) => Math.abs(created - Date.parse(w.creationTimestamp ?? "")) <= RACE_WINDOW_MS);
+      const racedWith = loser.winners.filter((w) => Math.abs(created - Date.parse(this.pools.get(w.name)?.metadata.creationTimestamp ?? "")) <= RACE_WINDOW_MS);
       if (!racedWith.length) {
         // Not a race admission could lose (e.g. pools that predate this module): never delete
         // an operator's pool on our own; say so and leave it.
@@ -57,4 +70,28 @@ export class PoolOverlapController {
       await this.api.request("DELETE", `${POOLS}/${loser.name}`, { body: { apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid: pool.metadata.uid } } }).catch(() => undefined);
     }
   }
+
+  /**
+   * creationTimestamp has one-second resolution, so pools created in a race nearly always tie,
+   * and findOverlapLosers would fall back to name order: the newer pool could win. A watch
+   * delivers creations in etcd commit order, so the order in which this controller first saw
+   * each pool breaks the tie by real age (pools loaded by a relist come in name order, which
+   * only matters for a race that happened while the watcher was down). The order is handed
+   * over as a suffix of the timestamp: RFC 3339 timestamps of one length compare as times, and
+   * the suffix only decides between equal ones.
+   */
+  #byAge(pools: readonly Pool[]): Pool[] {
+    return pools.map((p) => {
+      const seen = this.#seen.get(p.metadata.uid ?? p.metadata.name) ?? Number.MAX_SAFE_INTEGER;
+      const stamp = `${p.metadata.creationTimestamp ?? ""}#${seen.toString().padStart(16, "0")}`;
+      return { ...p, metadata: { ...p.metadata, creationTimestamp: stamp } };
+    });
+  }
+}
+
+/** The API server bumps `generation` on every spec change of a custom resource, and only then. */
+function specChanged(before: Pool, after: Pool): boolean {
+  const [a, b] = [before.metadata.generation, after.metadata.generation];
+  if (a !== undefined && b !== undefined) return a !== b;
+  return JSON.stringify(before.spec) !== JSON.stringify(after.spec);
 }

@@ -5,6 +5,7 @@ import { IpGcController } from "./ip-gc-controller.js";
 import { WatcherMetrics } from "./metrics.js";
 import { PoolOverlapController } from "./pool-overlap-controller.js";
 import { PoolStatusController } from "./pool-status-controller.js";
+import { startAutoPoolControllers } from "./auto-pool-start.js";
 
 /**
  * The controllers of the watcher process (a single replica): pool status and finalizers, the
@@ -22,6 +23,7 @@ export async function startWatcherControllers(): Promise<void> {
   const pools = new PoolStatusController(api, log, metrics);
   new PoolOverlapController(api, pools.pools, log);
   pools.start();
+  startAutoPoolControllers(api, config, pools, log); // subnet status, auto pools, third-party reclaim
   setInterval(() => {
     pools.resyncAll();
     metrics.totalPools.set(pools.pools.list().length);

@@ -1,0 +1,80 @@
+/**
+ * The reads the CLI makes, one LIST or GET each, through the project's API client. Missing
+ * objects come back as `undefined`; every other failure is a CliError naming the request.
+ */
+import type { ApiClient, KubeList, KubeObject, Stored } from "../lib/k8s/api-client.js";
+import { CLAIMS_PATH } from "../lib/k8s/claim-store.js";
+import type { Namespace, Node, Pod } from "../lib/k8s/core-kinds.js";
+import { K8sError } from "../lib/k8s/k8s-error.js";
+import type { OwnerLookup } from "../lib/core/top-controller.js";
+import { CliError } from "./cli-error.js";
+import type { Claim, Pool, ReservedIP } from "./selection-request.js";
+
+const SP = "/apis/spiderpool.spidernet.io/v2beta1";
+
+export class ClusterReads {
+  constructor(private readonly api: ApiClient) {}
+
+  pools(): Promise<Pool[]> {
+    return this.#list<Pool>(`${SP}/spiderippools`);
+  }
+
+  claims(): Promise<Claim[]> {
+    return this.#list<Claim>(CLAIMS_PATH);
+  }
+
+  reserved(): Promise<ReservedIP[]> {
+    return this.#list<ReservedIP>(`${SP}/spiderreservedips`);
+  }
+
+  claim(name: string): Promise<Claim | undefined> {
+    return this.#get<Claim>(`${CLAIMS_PATH}/${name}`);
+  }
+
+  pod(namespace: string, name: string): Promise<Pod | undefined> {
+    return this.#get<Pod>(`/api/v1/namespaces/${namespace}/pods/${name}`);
+  }
+
+  namespace(name: string): Promise<Namespace | undefined> {
+    return this.#get<Namespace>(`/api/v1/namespaces/${name}`);
+  }
+
+  node(name: string): Promise<Node | undefined> {
+    return this.#get<Node>(`/api/v1/nodes/${name}`);
+  }
+
+  /** The ReplicaSet or Job controlling the Pod, read once, as the agent's owner cache does. */
+  async owners(pod: Pod): Promise<OwnerLookup> {
+    const paths: Record<string, string> = { ReplicaSet: "/apis/apps/v1/namespaces/%s/replicasets/", Job: "/apis/batch/v1/namespaces/%s/jobs/" };
+    const ns = pod.metadata.namespace ?? "";
+    const found = new Map<string, KubeObject["metadata"]>();
+    for (const ref of pod.metadata.ownerReferences ?? []) {
+      const base = paths[ref.kind];
+      if (!ref.controller || !base) continue;
+      const o = await this.#get<KubeObject>(base.replace("%s", ns) + ref.name);
+      if (o && o.metadata.uid === ref.uid) found.set(`${ref.kind}/${ns}/${ref.name}`, o.metadata);
+    }
+    return (kind, namespace, name) => found.get(`${kind}/${namespace}/${name}`);
+  }
+
+  async #list<T>(path: string): Promise<Stored<T>[]> {
+    try {
+      return (await this.api.get<KubeList<Stored<T>>>(path)).items;
+    } catch (e) {
+      throw apiError(`GET ${path}`, e);
+    }
+  }
+
+  async #get<T>(path: string): Promise<T | undefined> {
+    try {
+      return await this.api.get<T>(path);
+    } catch (e) {
+      if (e instanceof K8sError && e.code === "not_found") return undefined;
+      throw apiError(`GET ${path}`, e);
+    }
+  }
+}
+
+export function apiError(what: string, e: unknown): CliError {
+  return new CliError("api", `${what}: ${e instanceof Error ? e.message : String(e)}`);
+}

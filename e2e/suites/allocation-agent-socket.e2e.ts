@@ -1,0 +1,190 @@
+import assert from "node:assert/strict";
+import type { ApiClient, KubeList } from "../../lib/k8s/api-client.js";
+import type { Pod } from "../../lib/k8s/core-kinds.js";
+import { CLAIMS_PATH } from "../../lib/k8s/claim-store.js";
+import { adminClient } from "../cluster/cluster.js";
+import { deleteNamespaceAndWait, deletePools } from "../support/allocation-ledger.js";
+import { agentRequest, replyText } from "../support/agent-socket.js";
+import { scrapeAgent } from "../support/agent-metrics.js";
+import { apply, createNamespace, listPods } from "../support/kube.js";
+import { waitFor } from "../support/wait-for.js";
+
+/**
+ * The agent's unix-socket API under bad input (design §7): every refusal is a 400 or 500 whose
+ * text names the field or object and value, and nothing is allocated. Also the metrics of §9.1
+ * on the agent's ops port.
+ */
+describe("allocation: the agent socket refuses bad input", function () {
+  const ns = "alloc-socket";
+  const NODE = "node-1";
+  let api: ApiClient;
+  let hostPod: Pod;
+  let elsewhere: Pod;
+
+  const claimCount = async () => (await api.get<KubeList<unknown>>(CLAIMS_PATH)).items.length;
+  const add = (over: Record<string, unknown> = {}) => ({
+    containerID: "c0ffee",
+    ifName: "eth0",
+    netNamespace: "/run/netns/none",
+    podNamespace: ns,
+    podName: hostPod.metadata.name,
+    podUID: hostPod.metadata.uid,
+    ...over,
+  });
+
+  before(async () => {
+    api = adminClient();
+    apply(`
+apiVersion: spiderpool.spidernet.io/v2beta1
+kind: SpiderIPPool
+metadata: {name: socket-v4}
+spec: {subnet: 10.129.0.0/24, ips: ["10.129.0.10-10.129.0.19"]}
+`);
+    await createNamespace(api, ns, {}, { "ipam.spidernet.io/default-ipv4-ippool": '["socket-v4"]' });
+    // Host-network Pods get no CNI call from the node, so these requests are the only ones.
+    const pod = (name: string, node: string) => `
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  nodeName: ${node}
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers: [{name: c, image: registry.invalid/pause}]
+`;
+    apply(pod("on-node-1", NODE) + "---" + pod("on-node-2", "node-2"));
+    const pods = await waitFor("both host-network Pods Running", async () => {
+      const l = await listPods(api, ns);
+      return l.length === 2 && l.every((p) => p.status?.phase === "Running") && l;
+    });
+    hostPod = pods.find((p) => p.metadata.name === "on-node-1")!;
+    elsewhere = pods.find((p) => p.metadata.name === "on-node-2")!;
+  });
+  after(async () => {
+    await deleteNamespaceAndWait(api, ns).catch(() => undefined);
+    await deletePools(api, ["socket-v4"]).catch(() => undefined);
+    api.close();
+  });
+
+  let claimsBefore = 0;
+  let metricsBefore: Awaited<ReturnType<typeof scrapeAgent>>;
+
+  it("counts the claims before the bad requests", async () => {
+    claimsBefore = await claimCount();
+    metricsBefore = await scrapeAgent(NODE);
+    assert.ok(claimsBefore >= 0);
+  });
+
+  it("answers 400 to a body that is not JSON", async () => {
+    const r = await agentRequest(NODE, "POST", "/v1/ipam/ip", '{"containerID": "c0ffee",');
+    assert.equal(r.status, 400);
+    assert.equal(r.code, "invalid_request");
+    assert.match(replyText(r), /request body is not JSON/);
+  });
+
+  it("answers 400 naming every missing field", async () => {
+    const r = await agentRequest(NODE, "POST", "/v1/ipam/ip", {});
+    assert.equal(r.status, 400);
+    const text = replyText(r);
+    for (const f of ["containerID", "ifName", "netNamespace", "podNamespace", "podName", "podUID"]) assert.match(text, new RegExp(`\\b${f}\\b`), `${f} not named in: ${text}`);
+  });
+
+  it("answers 400 naming a field of the wrong type and its value", async () => {
+    const r = await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ ifName: 42, defaultIPv4IPPool: "socket-v4" }));
+    assert.equal(r.status, 400);
+    assert.match(replyText(r), /ifName: .*got 42/);
+    assert.match(replyText(r), /defaultIPv4IPPool: .*got "socket-v4"/);
+  });
+
+  it("answers 400 to an empty required string", async () => {
+    const r = await agentRequest(NODE, "DELETE", "/v1/ipam/ip", { containerID: "", ifName: "eth0", podNamespace: ns, podName: "x", podUID: "" });
+    assert.equal(r.status, 400);
+    assert.match(replyText(r), /containerID: .*got ""/);
+  });
+
+  it("answers 500 naming an unknown Pod", async () => {
+    const r = await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ podName: "no-such-pod", podUID: "" }));
+    assert.equal(r.status, 500);
+    assert.equal(r.code, "pod_not_found");
+    assert.equal(replyText(r), `failed to get Pod ${ns}/no-such-pod: not found`);
+  });
+
+  it("answers 500 when the Pod UID is of another incarnation", async () => {
+    const r = await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ podUID: "00000000-0000-0000-0000-000000000000" }));
+    assert.equal(r.status, 500);
+    assert.match(replyText(r), new RegExp(`Pod ${ns}/on-node-1 has UID ${hostPod.metadata.uid}, the runtime asked for 00000000-0000-0000-0000-000000000000`));
+  });
+
+  it("answers 500 to a Pod bound to another node", async () => {
+    const r = await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ podName: elsewhere.metadata.name, podUID: elsewhere.metadata.uid }));
+    assert.equal(r.status, 500);
+    assert.equal(r.code, "pod_not_on_node");
+    assert.match(replyText(r), /is bound to node "node-2", this agent serves node-1/);
+  });
+
+  it("answers 400 to a query without the Pod's name", async () => {
+    const r = await agentRequest(NODE, "GET", `/v1/workloadendpoint?podNamespace=${ns}`);
+    assert.equal(r.status, 400);
+    assert.match(replyText(r), /podNamespace and podName are required/);
+  });
+
+  it("answers 404 to an unknown path", async () => {
+    const r = await agentRequest(NODE, "POST", "/v1/ipam/nothing", {});
+    assert.equal(r.status, 404);
+    assert.match(replyText(r), /no route POST \/v1\/ipam\/nothing/);
+  });
+
+  it("has allocated nothing for any of them", async () => {
+    assert.equal(await claimCount(), claimsBefore);
+  });
+
+  it("allocates for a valid request, the same address when repeated, and releases it once the Pod is gone", async () => {
+    const first = await agentRequest(NODE, "POST", "/v1/ipam/ip", add());
+    assert.equal(first.status, 200, replyText(first));
+    const again = await agentRequest(NODE, "POST", "/v1/ipam/ip", add());
+    assert.equal(again.status, 200, replyText(again));
+    const ips = (r: typeof first) => (JSON.parse(r.body) as { ips: { address: string; nic: string; ipPool: string }[] }).ips;
+    assert.deepEqual(ips(again), ips(first));
+    assert.equal(ips(first).length, 1);
+    assert.match(ips(first)[0]!.address, /^10\.129\.0\.\d+\/24$/);
+    assert.equal(ips(first)[0]!.ipPool, "socket-v4");
+    assert.equal(await claimCount(), claimsBefore + 1);
+    const del = await agentRequest(NODE, "DELETE", "/v1/ipam/ip", { containerID: "c0ffee", ifName: "eth0", podNamespace: ns, podName: hostPod.metadata.name, podUID: hostPod.metadata.uid });
+    assert.equal(del.status, 200);
+    assert.equal(await claimCount(), claimsBefore + 1, "a live Pod keeps its address on DEL (sandbox re-creation)");
+    await api.delete(`/api/v1/namespaces/${ns}/pods/${hostPod.metadata.name}`);
+    await waitFor("on-node-1 gone", async () => !(await listPods(api, ns)).some((p) => p.metadata.name === "on-node-1"));
+    const gone = await agentRequest(NODE, "DELETE", "/v1/ipam/ip", { containerID: "c0ffee", ifName: "eth0", podNamespace: ns, podName: hostPod.metadata.name, podUID: hostPod.metadata.uid });
+    assert.equal(gone.status, 200);
+    assert.equal(await claimCount(), claimsBefore, "DEL of a deleted Pod releases its address");
+  });
+
+  it("serves Spiderpool's agent metrics on the ops port and counts the requests", async () => {
+    const m = await scrapeAgent(NODE);
+    const counters = [
+      "allocation_counts",
+      "allocation_failure_counts",
+      "allocation_update_ippool_conflict_counts",
+      "allocation_err_internal_counts",
+      "allocation_err_no_available_pool_counts",
+      "allocation_err_retries_exhausted_counts",
+      "allocation_err_ip_used_out_counts",
+      "release_counts",
+      "release_failure_counts",
+      "release_update_ippool_conflict_counts",
+      "release_err_internal_counts",
+      "release_err_retries_exhausted_counts",
+    ];
+    for (const c of counters) assert.equal(m.types.get(`spiderpool_ipam_${c}_total`), "counter", `spiderpool_ipam_${c}_total`);
+    for (const op of ["allocation", "release"]) {
+      assert.equal(m.types.get(`spiderpool_ipam_${op}_duration_seconds`), "histogram");
+      for (const g of ["average", "max", "min", "latest"]) assert.equal(m.types.get(`spiderpool_ipam_${op}_${g}_duration_seconds`), "gauge", `${op} ${g}`);
+    }
+    // Three well-formed ADDs reached the allocator and failed (unknown Pod, other UID, other node); two succeeded.
+    const delta = (n: string) => m.value(n) - metricsBefore.value(n);
+    assert.equal(delta("spiderpool_ipam_allocation_counts_total"), 5);
+    assert.equal(delta("spiderpool_ipam_allocation_failure_counts_total"), 3);
+    assert.equal(delta("spiderpool_ipam_release_counts_total"), 2);
+    assert.equal(delta("spiderpool_ipam_allocation_duration_seconds_count"), 2);
+  });
+});

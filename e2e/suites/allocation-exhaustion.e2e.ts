@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import type { ApiClient } from "../../lib/k8s/api-client.js";
+import { CLAIM_LABELS } from "../../lib/schemas/ip-claim.js";
+import { adminClient } from "../cluster/cluster.js";
+import { assertLedgerAgreesAll, claimsOf, deleteNamespaceAndWait, deletePools } from "../support/allocation-ledger.js";
+import { scrapeAgent } from "../support/agent-metrics.js";
+import { apply, createNamespace, listPods, podEvents, waitRunning } from "../support/kube.js";
+import { waitFor } from "../support/wait-for.js";
+
+/**
+ * A full pool (Spiderpool's "all IP addresses used out"): the Pod stays Pending with an Event that
+ * says why, pool by pool, holds nothing meanwhile, and starts as soon as an address is freed.
+ */
+describe("allocation: pool exhausted", function () {
+  const ns = "alloc-full";
+  let api: ApiClient;
+
+  const pod = (name: string, node?: string) => `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+  namespace: ${ns}
+  labels: {app: full}
+  annotations: {ipam.spidernet.io/ippool: '{"ipv4": ["tiny-v4"]}'}
+spec:
+  ${node ? `nodeName: ${node}` : ""}
+  terminationGracePeriodSeconds: 3
+  containers: [{name: c, image: registry.invalid/pause}]
+`;
+
+  before(async () => {
+    api = adminClient();
+    apply(`
+apiVersion: spiderpool.spidernet.io/v2beta1
+kind: SpiderIPPool
+metadata: {name: tiny-v4}
+spec: {subnet: 10.128.0.0/24, ips: ["10.128.0.10-10.128.0.11"], gateway: 10.128.0.1}
+`);
+    await createNamespace(api, ns);
+  });
+  after(async () => {
+    await deleteNamespaceAndWait(api, ns).catch(() => undefined);
+    await deletePools(api, ["tiny-v4"]).catch(() => undefined);
+    api.close();
+  });
+
+  let freed = "";
+
+  it("keeps a Pod Pending with the precise reason while the pool is full", async () => {
+    apply(pod("holder-a") + "---" + pod("holder-b"));
+    const holders = await waitRunning(api, ns, "app=full", 2);
+    freed = holders.find((p) => p.metadata.name === "holder-a")!.status!.podIP!;
+    const before = await scrapeAgent("node-3");
+    apply(pod("waiter", "node-3"));
+    const ev = await waitFor("FailedCreatePodSandBox on waiter", async () => (await podEvents(api, ns, "waiter")).find((e) => e.reason === "FailedCreatePodSandBox"), 30_000);
+    assert.match(ev.message, /spiderpool IP allocation error/);
+    assert.match(ev.message, /all IP addresses used out/);
+    assert.match(ev.message, /pool tiny-v4: 2\/2 addresses used/);
+    const waiter = (await listPods(api, ns)).find((p) => p.metadata.name === "waiter")!;
+    assert.equal(waiter.status?.phase, "Pending");
+    assert.deepEqual(await claimsOf(api, `${CLAIM_LABELS.podUid}=${waiter.metadata.uid}`), [], "a refused Pod holds nothing");
+    const after = await scrapeAgent("node-3");
+    assert.ok(after.value("spiderpool_ipam_allocation_err_ip_used_out_counts_total") > before.value("spiderpool_ipam_allocation_err_ip_used_out_counts_total"), "the used-out failure is counted");
+    assert.ok(after.value("spiderpool_ipam_allocation_failure_counts_total") > before.value("spiderpool_ipam_allocation_failure_counts_total"));
+  });
+
+  it("starts the Pending Pod with the address freed by deleting another Pod", async () => {
+    await api.delete(`/api/v1/namespaces/${ns}/pods/holder-a`);
+    const running = await waitFor("waiter Running", async () => {
+      const w = (await listPods(api, ns)).find((p) => p.metadata.name === "waiter");
+      return w?.status?.phase === "Running" && w;
+    }, 60_000);
+    assert.equal(running.status?.podIP, freed);
+    await assertLedgerAgreesAll(api, (await listPods(api, ns)).filter((p) => p.status?.phase === "Running" && !p.metadata.deletionTimestamp));
+  });
+});

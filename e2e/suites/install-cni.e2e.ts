@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { repoRoot } from "../cluster/paths.js";
+
+const script = path.join(repoRoot, "containers/agent/install-cni.sh");
+
+/**
+ * The CNI installer of the agent DaemonSet (containers/agent/install-cni.sh), run as its
+ * initContainer runs it, against a scratch directory standing in for the host's /opt/cni/bin.
+ */
+describe("install: the CNI installer", function () {
+  let dir: string;
+  let src: string;
+  let dest: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "install-cni-"));
+    src = path.join(dir, "image");
+    dest = path.join(dir, "host-cni-bin");
+    fs.mkdirSync(dest);
+    for (const target of ["linux-amd64", "linux-arm64"]) {
+      fs.mkdirSync(path.join(src, target), { recursive: true });
+      fs.writeFileSync(path.join(src, target, "spiderpool"), `#!/bin/sh\necho ${target}\n`);
+    }
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const install = (machine: string) =>
+    spawnSync("sh", [script], { env: { PATH: process.env.PATH ?? "", SPIDERPOOL_CNI_SRC_DIR: src, CNI_BIN_DIR: dest, SPIDERPOOL_MACHINE: machine }, encoding: "utf8" });
+
+  for (const [machine, target] of [
+    ["x86_64", "linux-amd64"],
+    ["aarch64", "linux-arm64"],
+  ] as const) {
+    it(`installs the ${target} plugin on ${machine}, executable, leaving no temporary file`, () => {
+      const r = install(machine);
+      assert.equal(r.status, 0, r.stderr);
+      const installed = path.join(dest, "spiderpool");
+      assert.equal(spawnSync(installed, { encoding: "utf8" }).stdout.trim(), target);
+      assert.equal(fs.statSync(installed).mode & 0o777, 0o755);
+      assert.deepEqual(fs.readdirSync(dest), ["spiderpool"]);
+      assert.match(r.stdout, new RegExp(`installed ${target} plugin as ${dest}/spiderpool`));
+    });
+  }
+
+  it("replaces a plugin that is executing at that moment (rename, not overwrite)", async () => {
+    const installed = path.join(dest, "spiderpool");
+    fs.copyFileSync(fs.realpathSync("/bin/sleep"), installed);
+    const running = spawn(installed, ["5"]);
+    await new Promise((r) => setTimeout(r, 200));
+    try {
+      // Writing into a running executable fails with ETXTBSY; the installer must not do that.
+      assert.throws(() => fs.writeFileSync(installed, "x"), /ETXTBSY/);
+      const r = install("x86_64");
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(spawnSync(installed, { encoding: "utf8" }).stdout.trim(), "linux-amd64");
+    } finally {
+      running.kill();
+    }
+  });
+
+  it("refuses an architecture it has no plugin for, naming the supported ones", () => {
+    const r = install("riscv64");
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /unsupported machine "riscv64"; the plugin is built for linux-amd64 \(x86_64\) and linux-arm64 \(aarch64\)/);
+    assert.deepEqual(fs.readdirSync(dest), []);
+  });
+
+  it("refuses when the image lacks the plugin or the host directory is not mounted", () => {
+    fs.rmSync(path.join(src, "linux-arm64"), { recursive: true });
+    const missing = install("aarch64");
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /linux-arm64\/spiderpool is missing from the image/);
+    fs.rmSync(dest, { recursive: true });
+    const unmounted = install("x86_64");
+    assert.equal(unmounted.status, 1);
+    assert.match(unmounted.stderr, /CNI directory .* is not mounted/);
+  });
+});

@@ -1,0 +1,117 @@
+import type { ApiClient, Stored } from "../k8s/api-client.js";
+import { deletePool } from "../k8s/auto-pool-store.js";
+import type { Informer } from "../k8s/informer.js";
+import { K8sError } from "../k8s/k8s-error.js";
+import { casSubnetStatus, controlledPoolsOf, encodeControlledPools, SUBNETS_PATH } from "../k8s/subnet-status-store.js";
+import type { IpFamily } from "../core/address.js";
+import { IntervalSet } from "../core/interval-set.js";
+import { isAutoCreatedPool } from "../core/pool-view.js";
+import { describeStored, readStoredRanges } from "../core/stored-objects.js";
+import { accountSubnet, type OwnedPoolFacts } from "../core/subnet-accounting.js";
+import { LABEL_OWNER_SPIDER_SUBNET, SPIDERPOOL_FINALIZER } from "../core/spiderpool-names.js";
+import type { SpiderIPPool } from "../schemas/ippool.js";
+import type { SpiderSubnet } from "../schemas/subnet.js";
+import type { Logger } from "../logger.js";
+import type { KeyedLock } from "./keyed-lock.js";
+import { WorkQueue } from "./work-queue.js";
+
+type Subnet = Stored<SpiderSubnet>;
+type Pool = Stored<SpiderIPPool>;
+
+/**
+ * SpiderSubnet status and deletion (spec §6.8): `controlledIPPools` keeps the records of auto
+ * pools whose application or pool still exists and one record per manual pool the subnet owns;
+ * `allocatedIPCount` and `totalIPCount` follow. A deleted subnet deletes the pools it controls and
+ * lets its finalizer go once none is left. Status writes are compare-and-swap and take the same
+ * per-subnet lock as the auto-pool writes of this process.
+ */
+export class SubnetController {
+  readonly #queue: WorkQueue;
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly log: Logger,
+    private readonly subnets: Informer<Subnet>,
+    private readonly pools: Informer<Pool>,
+    private readonly lock: KeyedLock,
+    private readonly applicationExists: (key: string) => boolean | undefined,
+  ) {
+    this.#queue = new WorkQueue((name) => this.#reconcile(name), {
+      delayMs: 300,
+      maxRetries: 10,
+      onError: (key, e, n) => log.warn("subnet status update failed", { subnet: key, attempt: n, error: (e as Error).message }),
+    });
+    subnets.on((ev) => this.#queue.add(ev.object.metadata.name));
+    pools.on((ev) => {
+      const owner = ownerSubnetOf(ev.object) ?? (ev.type === "updated" ? ownerSubnetOf(ev.old) : undefined);
+      if (!owner) return;
+      if (ev.type === "updated" && JSON.stringify([ev.old.spec.ips, ev.old.spec.excludeIPs, ev.old.metadata.deletionTimestamp]) === JSON.stringify([ev.object.spec.ips, ev.object.spec.excludeIPs, ev.object.metadata.deletionTimestamp])) return;
+      this.#queue.add(owner);
+    });
+  }
+
+  resync(): void {
+    for (const s of this.subnets.list()) this.#queue.add(s.metadata.name);
+  }
+
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  async #reconcile(name: string): Promise<void> {
+    const subnet = this.subnets.get(name);
+    if (!subnet) return;
+    const owned = this.pools.list().filter((p) => ownerSubnetOf(p) === name);
+    if (subnet.metadata.deletionTimestamp) return this.#finishDeletion(subnet, owned);
+    await this.lock.run(name, () =>
+      casSubnetStatus(this.api, name, (fresh) => {
+        const stored = describeStored(fresh);
+        const records = controlledPoolsOf(fresh);
+        if (!stored?.cidr || records === undefined) {
+          this.log.warn("subnet status left alone: unreadable subnet or controlledIPPools", { subnet: name });
+          return undefined;
+        }
+        const family = stored.family;
+        const usable = readStoredRanges(stored.cidr, fresh.spec.ips, fresh.spec.excludeIPs).usable;
+        const pools: OwnedPoolFacts[] = this.pools
+          .list()
+          // A terminating pool keeps its record until it is gone: Pods may still hold its addresses.
+          .filter((p) => ownerSubnetOf(p) === name)
+          .map((p) => ({ name: p.metadata.name, autoCreated: isAutoCreatedPool({ labels: p.metadata.labels ?? {} }), usable: usableOf(p, family) }));
+        const next = accountSubnet({ family, subnetUsable: usable, records, pools, applicationExists: this.applicationExists });
+        const status = { controlledIPPools: encodeControlledPools(next.records), allocatedIPCount: next.allocatedIPCount, totalIPCount: next.totalIPCount };
+        const cur = fresh.status ?? {};
+        if ((cur.controlledIPPools ?? undefined) === status.controlledIPPools && cur.allocatedIPCount === status.allocatedIPCount && cur.totalIPCount === status.totalIPCount) return undefined;
+        if (next.dropped.length) this.log.info("subnet records dropped: neither pool nor application exists", { subnet: name, pools: next.dropped });
+        return status;
+      }),
+    );
+  }
+
+  /** Deletes the subnet's pools; once none is left, removes the finalizer so the subnet goes. */
+  async #finishDeletion(subnet: Subnet, owned: Pool[]): Promise<void> {
+    for (const p of owned) if (!p.metadata.deletionTimestamp) await deletePool(this.api, p.metadata.name, p.metadata.uid);
+    if (owned.length > 0) return;
+    const fins = subnet.metadata.finalizers ?? [];
+    if (!fins.includes(SPIDERPOOL_FINALIZER)) return;
+    await this.api
+      // The resourceVersion makes it conditional (409 if the subnet changed since it was read).
+      .patch(`${SUBNETS_PATH}/${subnet.metadata.name}`, { metadata: { resourceVersion: subnet.metadata.resourceVersion, finalizers: fins.filter((f) => f !== SPIDERPOOL_FINALIZER) } }, "merge")
+      .catch((e) => {
+        if (!(e instanceof K8sError && e.code === "not_found")) throw e;
+      });
+    this.log.info("subnet released its finalizer: it controls no pool", { subnet: subnet.metadata.name });
+  }
+}
+
+/** The subnet a pool belongs to: its controller reference, or the owner label. */
+function ownerSubnetOf(p: Pool): string | undefined {
+  const ref = p.metadata.ownerReferences?.find((r) => r.controller === true && r.kind === "SpiderSubnet");
+  return ref?.name ?? p.metadata.labels?.[LABEL_OWNER_SPIDER_SUBNET];
+}
+
+function usableOf(p: Pool, family: IpFamily): IntervalSet {
+  const ips = IntervalSet.fromRanges(p.spec.ips ?? [], family);
+  const ex = IntervalSet.fromRanges(p.spec.excludeIPs ?? [], family);
+  return ips.ok ? (ex.ok ? ips.value.subtract(ex.value) : ips.value) : IntervalSet.empty(family);
+}

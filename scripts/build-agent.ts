@@ -1,0 +1,55 @@
+/**
+ * Builds the per-node agent: `tsx scripts/build-agent.ts`.
+ *
+ *   dist/agent/spiderpool-agent.cjs   esbuild bundle of lib/agent/main.ts, every dependency inside,
+ *                                     so it runs on a bare Node ≥ 20 (the agent image, or any node)
+ *
+ * One file on purpose: the agent image copies it next to the plugin executables
+ * (containers/agent/Containerfile) and runs it with the image's Node; nothing else is installed.
+ */
+import { mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const AGENT_BUNDLE = join(ROOT, "dist/agent/spiderpool-agent.cjs");
+
+/** Pepr and the plugin never belong in the agent: Pepr is not in its image, the plugin is its own executable. */
+const FORBIDDEN_INPUTS = [/^capabilities\//, /^cni\//, /^node_modules\/pepr\//, /^node_modules\/kubernetes-fluent-client\//];
+
+export async function buildAgent(out = AGENT_BUNDLE): Promise<{ path: string; bytes: number }> {
+  const result = await build({
+    entryPoints: [join(ROOT, "lib/agent/main.ts")],
+    absWorkingDir: ROOT,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minify: true,
+    keepNames: true,
+    legalComments: "none",
+    write: false,
+    metafile: true,
+    logLevel: "warning",
+  });
+  const stray = Object.keys(result.metafile.inputs).filter((input) => FORBIDDEN_INPUTS.some((re) => re.test(input)));
+  if (stray.length) throw new Error(`the agent bundle must not contain Pepr or the plugin; found: ${stray.join(", ")}`);
+  const code = result.outputFiles[0]?.contents;
+  if (!code) throw new Error("esbuild produced no output");
+  mkdirSync(join(out, ".."), { recursive: true });
+  const tmp = `${out}.tmp-${process.pid}`;
+  writeFileSync(tmp, code);
+  renameSync(tmp, out);
+  return { path: out, bytes: statSync(out).size };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  buildAgent().then(
+    ({ path, bytes }) => console.log(`${relative(ROOT, path).padEnd(34)} ${`${(bytes / 1024).toFixed(1)} KiB`.padStart(10)}`),
+    (error: unknown) => {
+      console.error(`build-agent: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}
