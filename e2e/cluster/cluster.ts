@@ -22,7 +22,7 @@ import { paths, repoRoot, clusterDir } from "./paths.js";
 import { generatePki, writeKubeconfig } from "./pki.js";
 import { probe, waitUntil } from "./readiness.js";
 import { StepError } from "./step-error.js";
-import { confPath, installCniPlugin, installCrds, startAgent, writeConfig, writeSpiderpoolNetwork } from "./spiderpool-install.js";
+import { buildAgentBundle, confPath, installCniPlugin, installCrds, startAgent, writeConfig, writeSpiderpoolNetwork } from "./spiderpool-install.js";
 import { startPeprModule } from "./pepr-module.js";
 
 export interface SimNode {
@@ -113,8 +113,9 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
   await waitClusterBootstrapped(api);
   log("installing CRDs");
   await installCrds(api);
-  log("building the spiderpool CNI plugin");
+  log("building the spiderpool CNI plugin and the agent bundle");
   state.cniBinDir = await installCniPlugin();
+  await buildAgentBundle();
   writeConfig();
   saveState(state);
   log("starting the Pepr module (admission and watcher) and registering its webhooks");

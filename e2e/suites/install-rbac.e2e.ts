@@ -45,6 +45,7 @@ const AGENT_MAY: Check[] = [
   ["list", "spiderippools.spiderpool.spidernet.io"], ["watch", "spiderippools.spiderpool.spidernet.io"],
   ["create", "spiderippools.spiderpool.spidernet.io"], ["patch", "spiderippools.spiderpool.spidernet.io"],
   ["list", "spidersubnets.spiderpool.spidernet.io"], ["watch", "spiderreservedips.spiderpool.spidernet.io"],
+  ["update", "spidersubnets.spiderpool.spidernet.io[status]"],
   ["get", "spiderendpoints.spiderpool.spidernet.io", "any-ns"], ["create", "spiderendpoints.spiderpool.spidernet.io", "any-ns"],
   ["update", "spiderendpoints.spiderpool.spidernet.io", "any-ns"], ["patch", "spiderendpoints.spiderpool.spidernet.io", "any-ns"],
   ["delete", "spiderendpoints.spiderpool.spidernet.io", "any-ns"],

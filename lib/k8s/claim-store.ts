@@ -45,21 +45,18 @@ export async function deleteClaim(api: ApiClient, name: string, uid: string | un
 }
 
 /**
- * Hands a StatefulSet Pod's claim to the Pod's new incarnation. The resourceVersion test makes
- * it a compare-and-swap: if anyone changed the claim since we read it, nothing is written (409).
+ * Hands a StatefulSet Pod's claim to the Pod's new incarnation. The resourceVersion in the merge
+ * patch makes it a compare-and-swap: if anyone changed the claim since we read it, nothing is
+ * written and the API server answers 409. (A JSON-patch `test` would fail with 422 instead.)
  */
 export async function repointClaim(api: ApiClient, claim: Stored<IPClaim>, to: { podUID: string; node: string; containerID: string }): Promise<Stored<IPClaim>> {
   return api.patch<Stored<IPClaim>>(
     `${CLAIMS_PATH}/${claim.metadata.name}`,
-    [
-      { op: "test", path: "/metadata/resourceVersion", value: claim.metadata.resourceVersion },
-      { op: "replace", path: "/spec/podUID", value: to.podUID },
-      { op: "replace", path: "/spec/node", value: to.node },
-      { op: "add", path: "/spec/containerID", value: to.containerID },
-      { op: "add", path: `/metadata/labels/${CLAIM_LABELS.podUid.replace("/", "~1")}`, value: to.podUID },
-      { op: "add", path: `/metadata/labels/${CLAIM_LABELS.node.replace("/", "~1")}`, value: to.node },
-    ],
-    "json",
+    {
+      metadata: { resourceVersion: claim.metadata.resourceVersion, labels: { [CLAIM_LABELS.podUid]: to.podUID, [CLAIM_LABELS.node]: to.node } },
+      spec: { podUID: to.podUID, node: to.node, containerID: to.containerID },
+    },
+    "merge",
   );
 }
 

@@ -79,14 +79,8 @@ export async function releaseEndpoint(api: ApiClient, ep: Stored<SpiderEndpoint>
     if (alsoDelete && !ep.metadata.deletionTimestamp) await api.delete(path);
     const fins = ep.metadata.finalizers ?? [];
     if (fins.includes(FINALIZER)) {
-      await api.patch(
-        path,
-        [
-          { op: "test", path: "/metadata/finalizers", value: fins },
-          { op: "replace", path: "/metadata/finalizers", value: fins.filter((f) => f !== FINALIZER) },
-        ],
-        "json",
-      );
+      // resourceVersion makes the list replacement conditional (409 if someone changed it).
+      await api.patch(path, { metadata: { resourceVersion: ep.metadata.resourceVersion, finalizers: fins.filter((f) => f !== FINALIZER) } }, "merge");
     }
   } catch (e) {
     if (e instanceof K8sError && e.code === "not_found") return;

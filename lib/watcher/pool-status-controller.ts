@@ -101,14 +101,8 @@ export class PoolStatusController {
     const fins = pool.metadata.finalizers ?? [];
     if (!fins.includes(FINALIZER)) return;
     await this.api
-      .patch(
-        `${POOLS}/${pool.metadata.name}`,
-        [
-          { op: "test", path: "/metadata/resourceVersion", value: pool.metadata.resourceVersion },
-          { op: "replace", path: "/metadata/finalizers", value: fins.filter((f) => f !== FINALIZER) },
-        ],
-        "json",
-      )
+      // resourceVersion in the merge patch: only the version we judged loses its finalizer.
+      .patch(`${POOLS}/${pool.metadata.name}`, { metadata: { resourceVersion: pool.metadata.resourceVersion, finalizers: fins.filter((f) => f !== FINALIZER) } }, "merge")
       .catch((e) => {
         if (!(e instanceof K8sError && e.code === "not_found")) throw e;
       });
