@@ -23,6 +23,8 @@ export function percentiles(ms: number[]): Percentiles {
 }
 
 export interface AllocationBenchResult {
+  /** Which agent process served the run. */
+  agent: string;
   date: string;
   machine: string;
   nodes: number;
@@ -32,6 +34,7 @@ export interface AllocationBenchResult {
   /** Plugin exec to exit, CNI VERSION: process start-up alone. */
   versionExec: Percentiles;
   /** The same ADD sent straight to the agent socket: no process start. */
+  /** The same ADD sent straight to the agent socket: no process start. Interleaved with the plugin ADDs. */
   addSocket: Percentiles;
   /** Plugin exec to exit, CNI DEL after the Pod is gone (address released). */
   delExec: Percentiles;
@@ -43,7 +46,10 @@ export interface AllocationBenchResult {
   /** API requests per ADD during the timed ADD phase, by `VERB group/resource`. */
   requestsPerAdd: Record<string, number>;
   writesPerAdd: { agent: number; watcher: number };
-  readsPerAdd: number;
+  /** Reads per ADD: of the IPAM groups (the agent's endpoint read), and of Pods (the watcher's GC). */
+  readsPerAdd: { ipam: number; pods: number };
+  /** The agent's live JS heap after the ADDs. */
+  heapUsedMiB: number;
   objects: { claims: number; endpoints: number };
 }
 
@@ -61,22 +67,39 @@ export function verdicts(r: AllocationBenchResult): { what: string; figure: stri
   ];
 }
 
-const row = (what: string, p: Percentiles) => `| ${what} | ${p.n} | ${p.p50.toFixed(1)} | ${p.p90.toFixed(1)} | ${p.p99.toFixed(1)} | ${p.max.toFixed(1)} |`;
+const row = (what: string, p: Percentiles) =>
+  p.n === 0 ? `| ${what} | 0 | not measured in this run | | | |` : `| ${what} | ${p.n} | ${p.p50.toFixed(1)} | ${p.p90.toFixed(1)} | ${p.p99.toFixed(1)} | ${p.max.toFixed(1)} |`;
 
-/** The Markdown section, markers included. */
-export function renderSection(r: AllocationBenchResult, resultsFile: string): string {
-  const req = Object.entries(r.requestsPerAdd)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `| \`${k}\` | ${v.toFixed(2)} |`);
+/** The Markdown section, markers included: one block per agent form measured. */
+export function renderSection(results: AllocationBenchResult[], resultsFile: string): string {
+  const first = results[0];
+  if (!first) throw new Error("no results to render");
   return [
     SECTION_BEGIN,
     "## Allocation latency on an idle cluster",
     "",
-    `${r.date}, ${r.machine}; local cluster of ${r.nodes} simulated nodes, idle apart from this run. ` +
-      `${r.allocations} ADDs, one after another, each for its own Pod bound to node-1 (host-network Pods, so the node itself makes no CNI call), ` +
-      "each taking one address from one /20 IPv4 pool chosen by the namespace's default-pool annotation. " +
+    `${first.date}, ${first.machine}; local cluster of ${first.nodes} simulated nodes with nothing else deployed. ` +
+      `Per run, one ADD after another, each for its own Pod bound to node-1 (host-network Pods, so the node itself makes no CNI call), ` +
+      "each taking one address from one /20 IPv4 pool named by the namespace's default-pool annotation. " +
       "The plugin is the single executable the nodes run, executed directly as a main plugin executes its IPAM plugin (IPAM-only exec, whole netconf on stdin, the kubelet's CNI environment, `CNI_NETNS` a throwaway namespace). " +
-      "Socket rows send the same request to the agent's unix socket from the harness: the ADD without process start.",
+      "Socket rows send the same request to the agent's unix socket from the harness: the ADD without process start. VERSION execs and socket ADDs are interleaved with the plugin ADDs, so every row of a run sees the same load.",
+    "",
+    ...results.flatMap((r) => block(r)),
+    "API requests are counted from kube-apiserver's `apiserver_request_total`, scraped before and after the timed ADDs (IPAM groups, Pods and Namespaces; watches not counted), and cross-checked against the number of IPClaims and SpiderEndpoints afterwards.",
+    "",
+    `_Raw figures: \`${resultsFile}\`. Regenerate with \`SPIDERPOOL_CLUSTER_DIR=<dir> npm run bench:allocation\` (needs \`npm run build:agent\` for the bundled agent)._`,
+    SECTION_END,
+  ].join("\n");
+}
+
+function block(r: AllocationBenchResult): string[] {
+  const req = Object.entries(r.requestsPerAdd)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `\`${k}\` ${v.toFixed(2)}`);
+  return [
+    `### ${r.agent}`,
+    "",
+    `Load average ${r.loadAverage.toFixed(1)} at the end of the ADDs (the machine is shared: wall times grow with load, CPU times much less).`,
     "",
     "| what is timed (ms) | n | p50 | p90 | p99 | max |",
     "|---|---|---|---|---|---|",
@@ -89,23 +112,14 @@ export function renderSection(r: AllocationBenchResult, resultsFile: string): st
     "|---|---|---|---|",
     ...verdicts(r).map((v) => `| ${v.what} | ${v.figure} | ${v.target} | ${v.met ? "met" : "**missed**"} |`),
     "",
-    `Agent RSS (\`VmRSS\` of the node-1 agent process): ${(r.rssKiB.before / 1024).toFixed(0)} MiB before, ${(r.rssKiB.after / 1024).toFixed(0)} MiB after the ${r.allocations} ADDs.`,
+    `- Agent RSS (\`VmRSS\`): ${(r.rssKiB.before / 1024).toFixed(0)} MiB before, ${(r.rssKiB.after / 1024).toFixed(0)} MiB after ${r.allocations} ADDs; live JS heap then ${r.heapUsedMiB.toFixed(0)} MiB.`,
+    `- CPU per ADD: ${r.cpu.agentMsPerAdd.toFixed(1)} ms in the agent, ${r.cpu.pluginMsPerAdd.toFixed(1)} ms in the plugin process (start-up included).`,
+    `- API writes per ADD: **${r.writesPerAdd.agent.toFixed(2)}** by the agent (one IPClaim CREATE, one SpiderEndpoint CREATE), ${r.writesPerAdd.watcher.toFixed(2)} pool-status PATCHes by the watcher (coalesced per pool). ` +
+      `Reads per ADD: ${r.readsPerAdd.ipam.toFixed(2)} by the agent (the SpiderEndpoint read before its write); the ${r.readsPerAdd.pods.toFixed(2)} Pod reads per ADD are the watcher's IP GC re-reading each Pod that holds an address at every scan, not the ADD path. ` +
+      `Objects afterwards: ${r.objects.claims} IPClaims, ${r.objects.endpoints} SpiderEndpoints.`,
+    `- All requests per ADD: ${req.join(", ")}.`,
     "",
-    `CPU per ADD: ${r.cpu.agentMsPerAdd.toFixed(1)} ms in the agent, ${r.cpu.pluginMsPerAdd.toFixed(1)} ms in the plugin process. ` +
-      `Load average at the end of the ADD phase: ${r.loadAverage.toFixed(1)} on ${r.machine.split(" ")[0]} cores (the machine is shared; wall times grow with it, CPU times much less).`,
-    "",
-    "API requests per ADD, from kube-apiserver's `apiserver_request_total` scraped before and after the timed ADD phase (IPAM groups, Pods and Namespaces; watches not counted). " +
-      `Writes per ADD: **${r.writesPerAdd.agent.toFixed(2)}** by the agent (claim CREATE + SpiderEndpoint CREATE), ` +
-      `${r.writesPerAdd.watcher.toFixed(2)} pool-status writes by the watcher (coalesced per pool); reads per ADD: ${r.readsPerAdd.toFixed(2)}. ` +
-      `Cross-check by object count after the phase: ${r.objects.claims} IPClaims, ${r.objects.endpoints} SpiderEndpoints.`,
-    "",
-    "| request | per ADD |",
-    "|---|---|",
-    ...req,
-    "",
-    `_Raw figures: \`${resultsFile}\`. Regenerate with \`SPIDERPOOL_CLUSTER_DIR=<dir> npx tsx bench/allocation.ts\`._`,
-    SECTION_END,
-  ].join("\n");
+  ];
 }
 
 /** Replaces the marked section of `file`, or appends it; the rest of the file is kept as is. */

@@ -21,7 +21,7 @@ import { createPods, finalize, type BenchPod } from "./pods.js";
 import { rssKiB } from "./process-usage.js";
 import type { Progress } from "./progress.js";
 import { Session, type RunEnv } from "./session.js";
-import type { OurSystem } from "./system-ours.js";
+import { deleteClaimsOfPool, type OurSystem } from "./system-ours.js";
 
 const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
 /** etcd's default request limit is 1.5 MiB; the issue sets 256 KiB as the bar for any object. */
@@ -77,7 +77,7 @@ export async function runPoolScale(env: RunEnv, opts: BenchOptions, ours: OurSys
   const sizes = await objectSizes(api, env.namespace, pool);
   await s.deletePods([...s.live], "scale", `scale DEL, ${opts.scaleAddresses} allocated`, "sequential");
 
-  await api.request("DELETE", CLAIMS_PATH, { query: { labelSelector: `${CLAIM_LABELS.pool}=${pool}` } });
+  await deleteClaimsOfPool(api, pool);
   await finalize(api, holders);
 
   const row = getSp.trim().split("\n")[1]?.trim().split(/\s+/) ?? [];

@@ -160,6 +160,24 @@ function cpuTable(r: ResultsFile): string {
   ].join("\n");
 }
 
+/** CPU per call by component in the storms, and how much of the machine the phase got. */
+function cpuPerCall(r: ResultsFile): string {
+  const phases = r.phases.filter((p) => /^(S2|S3) c=.* ADD$|^S4 .*after S2/.test(p.label));
+  const keys = ["plugins", "apiserver", "etcd", "agents", "watcher"];
+  const label = (id: string) => r.systems.find((s) => s.id === id)?.label ?? id;
+  return [
+    `| phase | system | ${keys.map((k) => `${k} ms`).join(" | ")} | total ms | CPU used ÷ (wall × ${r.machine.cpus} CPUs) |`,
+    `|---|---|${keys.map(() => "---|").join("")}---|---|`,
+    ...phases.map((p) => {
+      const n = p.stats.calls || 1;
+      const per = keys.map((k) => ((p.cpuSeconds[k] ?? 0) * 1000) / n);
+      const total = per.reduce((a, b) => a + b, 0);
+      const share = p.wallMs > 0 ? (total * n) / (p.wallMs * r.machine.cpus) : 0;
+      return `| ${p.label} | ${label(p.system)} | ${per.map((x) => x.toFixed(1)).join(" | ")} | ${total.toFixed(1)} | ${(share * 100).toFixed(0)} % |`;
+    }),
+  ].join("\n");
+}
+
 function poolScale(r: ResultsFile): string {
   const s = r.poolScale;
   if (!s) return "Not run.";
@@ -263,7 +281,15 @@ ${ratioTable(r)}
 
 ![Pods holding an address over time, per storm and system](${svgRel})
 
-### Where the time goes (CPU seconds during each phase)
+### Where the time goes
+
+CPU per call, by component, during the storms (the plugins' CPU is the harness's reaped children;
+the other components are read from /proc). The last column is the share of the machine's CPUs the
+measured components used during the phase; the rest went to other clusters on the machine.
+
+${cpuPerCall(r)}
+
+CPU seconds and memory per phase:
 
 ${cpuTable(r)}
 

@@ -1,6 +1,6 @@
 /**
  * The shape of bench/results/<timestamp>.json: everything the report is generated from, plus
- * every plugin call as a raw record.
+ * every plugin call as a raw record (its `containerId` cut to the first 16 hex digits).
  */
 import type { MachineInfo } from "./machine.js";
 import type { ScenarioId, SystemId } from "./options.js";
@@ -40,5 +40,7 @@ export interface ResultsFile {
   ratio_ours_over_runtime_floor: RatioTable;
   ratio_ours_over_static_floor: RatioTable;
   poolScale?: PoolScaleResult;
+  /** Set when the run stopped early; what was measured before is still here. */
+  error?: string;
   records: CallRecord[];
 }

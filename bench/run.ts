@@ -71,6 +71,7 @@ export async function runBench(opts: BenchOptions): Promise<ResultsFile> {
 
   let checks: ResultsFile["scenarioChecks"] = {};
   let poolScale: PoolScaleResult | undefined;
+  let failure: Error | undefined;
   try {
     await createNamespace(target.api, namespace);
     progress.note(`registering ${opts.nodes} simulated nodes`);
@@ -82,6 +83,10 @@ export async function runBench(opts: BenchOptions): Promise<ResultsFile> {
     for (const s of systems) await s.setup();
     checks = await runScenarios(env, opts, systems, seeded(opts.seed));
     if (ours && opts.scenarios.includes("scale")) poolScale = await runPoolScale(env, opts, ours, () => nodes.agentPids(), progress);
+  } catch (e) {
+    // Keep what was measured: the results file is written, then the run fails.
+    failure = e as Error;
+    progress.note(`run failed: ${failure.message}`);
   } finally {
     progress.note("tearing down");
     for (const s of systems) await s.teardown().catch((e: Error) => progress.note(`teardown of ${s.id}: ${e.message}`));
@@ -121,19 +126,22 @@ export async function runBench(opts: BenchOptions): Promise<ResultsFile> {
     ratio_ours_over_runtime_floor: ratiosAgainst(phases, "runtime-floor"),
     ratio_ours_over_static_floor: ratiosAgainst(phases, "static-floor"),
     ...(poolScale ? { poolScale } : {}),
-    records,
+    ...(failure ? { error: failure.stack ?? failure.message } : {}),
+    // 16 of the 64 hex digits identify a sandbox well enough and keep the file a third smaller.
+    records: records.map((r) => ({ ...r, containerId: r.containerId.slice(0, 16) })),
   };
   fs.mkdirSync(path.dirname(opts.out), { recursive: true });
   const tmp = `${opts.out}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(results) + "\n");
   fs.renameSync(tmp, opts.out);
   progress.note(`results: ${path.relative(repoRoot, opts.out)}`);
-  if (opts.docs) {
+  if (opts.docs && !failure) {
     const written = writeReport(results, opts.out, opts.docs);
     progress.note(`report: ${written.map((f) => path.relative(repoRoot, f)).join(", ")}`);
   }
   fs.rmSync(workDir, { recursive: true, force: true });
   target.api.close();
+  if (failure) throw failure;
   return results;
 }
 

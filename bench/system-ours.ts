@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { ApiClient, KubeList } from "../lib/k8s/api-client.js";
+import type { ApiClient, KubeList, Stored } from "../lib/k8s/api-client.js";
 import { CLAIMS_PATH } from "../lib/k8s/claim-store.js";
 import { K8sError } from "../lib/k8s/k8s-error.js";
 import { CLAIM_LABELS, type IPClaim } from "../lib/schemas/ip-claim.js";
@@ -83,7 +83,7 @@ export class OurSystem implements BenchSystem {
   }
 
   async #deleteClaims(pool: string): Promise<void> {
-    await this.api.request("DELETE", CLAIMS_PATH, { query: { labelSelector: `${CLAIM_LABELS.pool}=${pool}` } });
+    await deleteClaimsOfPool(this.api, pool);
   }
 
   async teardown(): Promise<void> {
@@ -107,4 +107,28 @@ export class OurSystem implements BenchSystem {
     }
     this.#pools.clear();
   }
+}
+
+/**
+ * Deletes every claim of a pool: one delete-collection, and one by one for whatever a
+ * delete-collection cut short (the API server drops long ones on a loaded machine).
+ */
+export async function deleteClaimsOfPool(api: ApiClient, pool: string): Promise<void> {
+  const selector = `${CLAIM_LABELS.pool}=${pool}`;
+  await api.request("DELETE", CLAIMS_PATH, { query: { labelSelector: selector }, timeoutMs: 120_000 }).catch(() => undefined);
+  for (let round = 0; round < 5; round++) {
+    const left = (await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, { labelSelector: selector })).items;
+    if (!left.length) return;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < left.length) {
+          await api.delete(`${CLAIMS_PATH}/${left[next++]!.metadata.name}`).catch((e) => {
+            if (!(e instanceof K8sError && e.code === "not_found")) throw e;
+          });
+        }
+      }),
+    );
+  }
+  throw new Error(`claims of pool ${pool} still present after 5 rounds of deletion`);
 }

@@ -113,6 +113,7 @@ async function pureRows(scenario: WebhookScenario): Promise<ResultRow[]> {
 }
 
 async function main(): Promise<void> {
+  const loadBefore = os.loadavg()[0] ?? 0;
   const rows: ResultRow[] = [];
   const scenarios = webhookScenarios(size);
   for (const s of scenarios) {
@@ -134,8 +135,10 @@ async function main(): Promise<void> {
   if (!values["no-docs"]) {
     const cpus = os.cpus();
     const machine = `${cpus.length} × ${cpus[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}`;
+    const load = `${loadBefore.toFixed(1)}→${(os.loadavg()[0] ?? 0).toFixed(1)}`;
     const note =
       `${runs} timed runs after ${warmup} warm-up runs per row; peers are decoded afresh for every run, as the webhook decodes its LIST. ` +
+      `The machine is shared: its 1-minute load average went ${load} during the run. ` +
       (values.cluster
         ? "Round-trip rows: server-side dry-run creates against the local cluster (kube-apiserver + the Pepr module as processes), with the 1,000 pools stored."
         : "Round-trip rows need a running cluster and `-- --cluster`; not measured in this run.");

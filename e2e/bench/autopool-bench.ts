@@ -190,7 +190,7 @@ function writeSection(results: RunResult[], clusterNodes: number): void {
     "<!-- autopool-bench:start -->",
     "## Auto pools: scaling a subnet-annotated Deployment",
     "",
-    `Measured by \`tsx e2e/bench/autopool-bench.ts\` on ${new Date().toISOString().slice(0, 10)}: ${clusterNodes} simulated nodes, ` +
+    `Measured by \`npm run bench:autopool\` on ${new Date().toISOString().slice(0, 10)}: ${clusterNodes} simulated nodes, ` +
       `${os.cpus().length} CPU cores shared by the whole cluster, a Deployment of ${replicas} replicas with \`ipam.spidernet.io/ippool-ip-number: "+1"\`, ` +
       `${ok.length} of ${results.length} runs passed every check (no duplicate, every address inside the pool, subnet accounting exact). Times in ms (polling every 100 ms); waits are counts. ` +
       `The machine was shared with other clusters: its 1-minute load average was ${results.map((r) => `${r.load[0]}→${r.load[1]}`).join(", ")} over the runs.`,

@@ -42,20 +42,27 @@ spec: {subnet: 10.129.0.0/24, ips: ["10.129.0.10-10.129.0.19"]}
 `);
     await createNamespace(api, ns, {}, { "ipam.spidernet.io/default-ipv4-ippool": '["socket-v4"]' });
     // Host-network Pods get no CNI call from the node, so these requests are the only ones.
-    const pod = (name: string, node: string) => `
+    const pod = (name: string, node: string, annotations = "{}") => `
 apiVersion: v1
 kind: Pod
-metadata: {name: ${name}, namespace: ${ns}}
+metadata: {name: ${name}, namespace: ${ns}, annotations: ${annotations}}
 spec:
   nodeName: ${node}
   hostNetwork: true
   terminationGracePeriodSeconds: 1
   containers: [{name: c, image: registry.invalid/pause}]
 `;
-    apply(pod("on-node-1", NODE) + "---" + pod("on-node-2", "node-2"));
-    const pods = await waitFor("both host-network Pods Running", async () => {
+    apply(
+      [
+        pod("on-node-1", NODE),
+        pod("on-node-2", "node-2"),
+        pod("bad-routes", NODE, `{ipam.spidernet.io/routes: '[{"dst": "10.0.0.0/8", "gw": "fd00::1"}]'}`),
+        pod("bad-ippool", NODE, `{ipam.spidernet.io/ippool: '{"ipv4": "socket-v4"}'}`),
+      ].join("---"),
+    );
+    const pods = await waitFor("the host-network Pods Running", async () => {
       const l = await listPods(api, ns);
-      return l.length === 2 && l.every((p) => p.status?.phase === "Running") && l;
+      return l.length === 4 && l.every((p) => p.status?.phase === "Running") && l;
     });
     hostPod = pods.find((p) => p.metadata.name === "on-node-1")!;
     elsewhere = pods.find((p) => p.metadata.name === "on-node-2")!;
@@ -122,6 +129,20 @@ spec:
     assert.match(replyText(r), /is bound to node "node-2", this agent serves node-1/);
   });
 
+  it("answers 400 naming a malformed routes annotation of the Pod, before claiming anything", async () => {
+    const p = (await listPods(api, ns)).find((x) => x.metadata.name === "bad-routes")!;
+    const r = await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ podName: "bad-routes", podUID: p.metadata.uid }));
+    assert.equal(r.status, 400);
+    assert.equal(replyText(r), "wrong input, invalid format of Pod annotation 'ipam.spidernet.io/routes': invalid route format 'dst: 10.0.0.0/8, gw: fd00::1'");
+  });
+
+  it("answers 400 naming a malformed ippool annotation of the Pod and the offending value", async () => {
+    const p = (await listPods(api, ns)).find((x) => x.metadata.name === "bad-ippool")!;
+    const r = await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ podName: "bad-ippool", podUID: p.metadata.uid }));
+    assert.equal(r.status, 400);
+    assert.match(replyText(r), /^wrong input, invalid format of Pod annotation 'ipam.spidernet.io\/ippool': .*ipv4/);
+  });
+
   it("answers 400 to a query without the Pod's name", async () => {
     const r = await agentRequest(NODE, "GET", `/v1/workloadendpoint?podNamespace=${ns}`);
     assert.equal(r.status, 400);
@@ -180,10 +201,11 @@ spec:
       assert.equal(m.types.get(`spiderpool_ipam_${op}_duration_seconds`), "histogram");
       for (const g of ["average", "max", "min", "latest"]) assert.equal(m.types.get(`spiderpool_ipam_${op}_${g}_duration_seconds`), "gauge", `${op} ${g}`);
     }
-    // Three well-formed ADDs reached the allocator and failed (unknown Pod, other UID, other node); two succeeded.
+    // Five well-formed ADDs reached the allocator and failed (unknown Pod, other UID, other node,
+    // two bad annotations); two succeeded.
     const delta = (n: string) => m.value(n) - metricsBefore.value(n);
-    assert.equal(delta("spiderpool_ipam_allocation_counts_total"), 5);
-    assert.equal(delta("spiderpool_ipam_allocation_failure_counts_total"), 3);
+    assert.equal(delta("spiderpool_ipam_allocation_counts_total"), 7);
+    assert.equal(delta("spiderpool_ipam_allocation_failure_counts_total"), 5);
     assert.equal(delta("spiderpool_ipam_release_counts_total"), 2);
     assert.equal(delta("spiderpool_ipam_allocation_duration_seconds_count"), 2);
   });

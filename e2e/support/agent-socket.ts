@@ -15,10 +15,15 @@ export interface AgentReply {
  * sent verbatim when it is a string, so malformed JSON can be sent on purpose.
  */
 export function agentRequest(node: string, method: string, path: string, body?: unknown): Promise<AgentReply> {
+  return socketRequest(socketOf(node), method, path, body);
+}
+
+/** {@link agentRequest} to an agent listening on `socketPath`. */
+export function socketRequest(socketPath: string, method: string, path: string, body?: unknown): Promise<AgentReply> {
   const text = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { socketPath: socketOf(node), method, path, headers: { "Content-Type": "application/json", Host: "localhost", ...(text ? { "Content-Length": Buffer.byteLength(text) } : {}) } },
+      { socketPath, method, path, headers: { "Content-Type": "application/json", Host: "localhost", ...(text ? { "Content-Length": Buffer.byteLength(text) } : {}) } },
       (res) => {
         let data = "";
         res.setEncoding("utf8");
@@ -29,7 +34,7 @@ export function agentRequest(node: string, method: string, path: string, body?: 
         });
       },
     );
-    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path} on ${node}: no answer in 30 s`)));
+    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path} on ${socketPath}: no answer in 30 s`)));
     req.on("error", reject);
     req.end(text);
   });

@@ -78,6 +78,9 @@ export class Allocator {
       }
     }
 
+    // Spiderpool reads the routes annotation first (§5.2): a bad one must fail before anything is claimed.
+    const routes = parseRoutesAnnotation(pod.metadata.annotations ?? {});
+    if (!routes.ok) throw new AgentError("invalid_request", routes.error.message);
     const plans = await this.#plan(pod, top, args);
     const grants: Grant[] = [];
     const failures: string[] = [];
@@ -100,8 +103,6 @@ export class Allocator {
     }
     grants.sort((a, b) => order(plans, a) - order(plans, b));
 
-    const routes = parseRoutesAnnotation(pod.metadata.annotations ?? {});
-    if (!routes.ok) throw new AgentError("invalid_request", routes.error.message);
     const result = buildAllocationResult(grants, routes.value, flags);
     if (result.droppedRoutes.length) this.d.log.warn("custom routes match no allocated subnet; dropped", { pod: key(pod), routes: result.droppedRoutes });
     await upsertEndpoint(this.d.api, {

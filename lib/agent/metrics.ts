@@ -28,6 +28,11 @@ export class AgentMetrics {
   readonly #allocation = new DurationSeries(this.registry, "spiderpool_ipam_allocation", "ADD");
   readonly #release = new DurationSeries(this.registry, "spiderpool_ipam_release", "DEL");
 
+  constructor() {
+    // process_* and nodejs_* (RSS, heap, event-loop lag): what an operator checks first on a node.
+    client.collectDefaultMetrics({ register: this.registry });
+  }
+
   #counter(name: string, help: string) {
     return new client.Counter({ name: `${name}_total`, help, registers: [this.registry] });
   }

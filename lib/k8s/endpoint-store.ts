@@ -31,12 +31,18 @@ export interface EndpointWrite {
 }
 
 /**
- * Records a Pod's addresses in its SpiderEndpoint: created when absent; when present for the
+ * Records a Pod's addresses in its SpiderEndpoint: created when absent (one request); when present for the
  * same Pod UID the new NICs are appended; when present for an older Pod of the same name it is
  * replaced. Writes carry the read resourceVersion, so concurrent writers retry instead of losing
  * a NIC.
  */
 export async function upsertEndpoint(api: ApiClient, w: EndpointWrite): Promise<Stored<SpiderEndpoint>> {
+  // Most ADDs are a Pod's first: try the CREATE before paying a read; 409 means read and merge.
+  try {
+    return await api.create<Stored<SpiderEndpoint>>(endpointPath(w.namespace), merged(undefined, w));
+  } catch (e) {
+    if (!(e instanceof K8sError && e.code === "already_exists")) throw e;
+  }
   for (let attempt = 0; ; attempt++) {
     const current = await getEndpoint(api, w.namespace, w.name);
     const body = merged(current, w);

@@ -129,6 +129,9 @@ export class Informer<T extends KubeObject> {
 
   #apply(ev: WatchEvent): void {
     const obj = ev.object as unknown as T;
+    // Server-side-apply bookkeeping, often a third of an object, read by nothing here: a cache of
+    // every claim in the cluster should not carry it.
+    delete (obj.metadata as { managedFields?: unknown }).managedFields;
     const key = keyOf(obj.metadata.namespace, obj.metadata.name);
     const old = this.#cache.get(key);
     let out: InformerEvent<T> | undefined;
