@@ -20,7 +20,7 @@ import { freePort } from "./free-port.js";
 import { deleteNetnsWithPrefix, listNetns } from "./netns.js";
 import { paths, repoRoot, clusterDir } from "./paths.js";
 import { generatePki, writeKubeconfig } from "./pki.js";
-import { probe, waitUntil } from "./readiness.js";
+import { probe, waitPortClosed, waitUntil } from "./readiness.js";
 import { StepError } from "./step-error.js";
 import { buildAgentBundle, confPath, installCniPlugin, installCrds, startAgent, writeConfig, writeSpiderpoolNetwork } from "./spiderpool-install.js";
 import { startPeprModule } from "./pepr-module.js";
@@ -239,10 +239,22 @@ export async function restartApiserver(state: ClusterState): Promise<void> {
   const old = state.control[i];
   if (!old) throw new Error("no kube-apiserver in the cluster state");
   await stopDaemon(old);
-  const d = startDaemon("kube-apiserver", path.join(state.binDir, "kube-apiserver"), apiserverArgs(state.ports));
-  state.control[i] = d;
-  saveState(state);
-  await waitApiserverReady(state.ports, d);
+  await waitPortClosed(state.ports.api, 30_000);
+  // A loaded machine can still hand the new process a port in TIME_WAIT or an etcd that is slow
+  // to answer, and it exits; a second or third start succeeds where an operator would retry too.
+  for (let attempt = 1; ; attempt++) {
+    const d = startDaemon("kube-apiserver", path.join(state.binDir, "kube-apiserver"), apiserverArgs(state.ports));
+    state.control[i] = d;
+    saveState(state);
+    try {
+      await waitApiserverReady(state.ports, d);
+      return;
+    } catch (e) {
+      if (attempt >= 3 || isAlive(d)) throw e;
+      process.stderr.write(`kube-apiserver restart attempt ${attempt} failed: ${(e as Error).message}\n`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
 }
 
 /**

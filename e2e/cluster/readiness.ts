@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import fs from "node:fs";
+import net from "node:net";
 import { isAlive, type Daemon } from "./daemon.js";
 import { StepError } from "./step-error.js";
 
@@ -27,8 +28,35 @@ export async function waitUntil(step: string, check: () => Promise<boolean>, tim
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
-    if (daemon && !isAlive(daemon)) throw new StepError(step, `${daemon.name} exited`, daemon.log);
+    if (daemon && !isAlive(daemon)) throw new StepError(step, `${daemon.name} exited: ${logTail(daemon.log)}`, daemon.log);
     if (Date.now() > deadline) throw new StepError(step, `not ready after ${Math.round(timeoutMs / 1000)}s`, daemon?.log);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The last lines of a daemon's log, on one line: why it exited is nearly always there. */
+export function logTail(file: string, lines = 3): string {
+  try {
+    const text = fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines);
+    return text.map((l) => l.slice(0, 300)).join(" | ");
+  } catch {
+    return "(no log)";
+  }
+}
+
+/** Resolves once nothing accepts connections on 127.0.0.1:port (a stopped server has let go of it). */
+export async function waitPortClosed(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: "127.0.0.1", port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on("error", () => resolve(false));
+    });
+    if (!open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new StepError(`port ${port}`, `still accepting connections after ${Math.round(timeoutMs / 1000)}s`);
 }

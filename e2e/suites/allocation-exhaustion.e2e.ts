@@ -57,6 +57,11 @@ spec: {subnet: 10.128.0.0/24, ips: ["10.128.0.10-10.128.0.11"], gateway: 10.128.
     assert.match(ev.message, /spiderpool IP allocation error/);
     assert.match(ev.message, /all IP addresses used out/);
     assert.match(ev.message, /pool tiny-v4: 2\/2 addresses used/);
+    // The agent's own Event names the NIC and the reason, once per refusal however often the kubelet retries.
+    await waitFor("the kubelet retried the sandbox", async () => (await podEvents(api, ns, "waiter")).filter((e) => e.reason === "FailedCreatePodSandBox").length >= 2, 30_000);
+    const mine = (await podEvents(api, ns, "waiter")).filter((e) => e.reason === "IPAllocationFailed");
+    assert.equal(mine.length, 1, "one Event for the refusal, however often the kubelet retries within a minute");
+    assert.match(mine[0]!.message, /^eth0: .*all IP addresses used out/);
     const waiter = (await listPods(api, ns)).find((p) => p.metadata.name === "waiter")!;
     assert.equal(waiter.status?.phase, "Pending");
     assert.deepEqual(await claimsOf(api, `${CLAIM_LABELS.podUid}=${waiter.metadata.uid}`), [], "a refused Pod holds nothing");

@@ -12,6 +12,7 @@ import {
 } from "../schemas/agent-api.js";
 import { AgentError, toAgentError } from "./agent-error.js";
 import type { Allocator } from "./allocator.js";
+import { AllocationFailureEvents } from "./failure-events.js";
 import type { Releaser } from "./releaser.js";
 import type { AgentMetrics } from "./metrics.js";
 import type { Logger } from "../logger.js";
@@ -35,12 +36,13 @@ export interface ServerDeps {
  * request that does not parse), plus a header naming the error class for our plugin.
  */
 export function createAgentServer(d: ServerDeps): http.Server {
+  const failures = new AllocationFailureEvents(d.api);
   return http.createServer((req, res) => {
-    void handle(d, req, res).catch((e: unknown) => reply(res, 500, JSON.stringify(String(e)), "internal"));
+    void handle(d, failures, req, res).catch((e: unknown) => reply(res, 500, JSON.stringify(String(e)), "internal"));
   });
 }
 
-async function handle(d: ServerDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(d: ServerDeps, failures: AllocationFailureEvents, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   const route = `${req.method} ${url.pathname}`;
   if (route === "GET /v1/ipam/healthy") return d.ready() ? reply(res, 200, "") : fail(res, new AgentError("not_ready", "agent caches are not synced yet"));
@@ -61,6 +63,7 @@ async function handle(d: ServerDeps, req: http.IncomingMessage, res: http.Server
           const err = toAgentError(e);
           countAllocFailure(d.metrics, err);
           d.log.warn("allocation failed", { pod: `${args.podNamespace}/${args.podName}`, nic: args.ifName, code: err.code, error: err.message });
+          failures.report(args, err.code, err.message);
           throw err;
         }
       }
