@@ -1,14 +1,14 @@
 /**
- * Allocation latency on an idle local cluster (`npx tsx bench/allocation.ts`): CNI ADD from
+ * Allocation latency on an idle local cluster (`npm run bench:allocation`): CNI ADD from
  * plugin exec to exit, plugin start-up alone (VERSION), the same ADD at the agent socket (no
  * process start), DEL, the agent's RSS after the ADDs, and API requests per ADD from
  * kube-apiserver's own counters. Uses the cluster in SPIDERPOOL_CLUSTER_DIR when one is up, else
  * brings a 3-node one up and down. Writes bench/results/allocation-<time>.json and its section of
  * docs/benchmarks.md. Flags: --adds N (1000), --socket-adds N (200), --no-docs, --agent:
- *   cluster  the node-1 agent as the local cluster runs it (TypeScript through tsx)
- *   bundled  a second agent for node-1 from dist/agent/spiderpool-agent.cjs, as the agent image
- *            runs it (`tsx scripts/build-agent.ts` builds it); only this harness calls it
- *   both     (default) one run each
+ *   cluster  (default) the node-1 agent as the local cluster runs it: the bundle the DaemonSet runs
+ *   bundled  a second agent for node-1 from dist/agent/spiderpool-agent.cjs started by this
+ *            harness (`npm run build:agent` builds it), the only agent the plugin calls
+ *   both     one run each
  */
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -34,7 +34,7 @@ const { values } = parseArgs({
     adds: { type: "string", default: "1000" },
     "socket-adds": { type: "string", default: "200" },
     "no-docs": { type: "boolean", default: false },
-    agent: { type: "string", default: "both" },
+    agent: { type: "string", default: "cluster" },
   },
 });
 if (!["cluster", "bundled", "both"].includes(values.agent ?? "")) {
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     const results: AllocationBenchResult[] = [];
     const cluster = state.agents[NODE] as { pid: number; healthPort?: number };
     if (values.agent !== "bundled") {
-      const agent = { label: "cluster agent (TypeScript through tsx, as the local cluster runs it)", socket: socketOf(NODE), pid: cluster.pid, healthPort: cluster.healthPort ?? 0 };
+      const agent = { label: "cluster agent (the bundle the DaemonSet runs, started by the local cluster)", socket: socketOf(NODE), pid: cluster.pid, healthPort: cluster.healthPort ?? 0 };
       results.push(await run(api, path.join(state.cniBinDir, "spiderpool"), `/run/netns/${netns}`, agent, state.nodes.length));
     }
     if (values.agent !== "cluster") {

@@ -92,8 +92,15 @@ export class IpGcController {
     const claims = this.#claimsOf(uid);
     if (!uid || claims.length === 0) return;
     const { podNamespace: ns, podName: name } = claims[0]!.spec;
-    const pod = await this.#freshPod(ns, name);
     const isStatic = claims.some((c) => c.spec.static);
+    // A full scan looks at every Pod holding an address; reading each from the API server would
+    // cost one GET per Pod per scan. The cache decides "keep" for the live incarnation (a wrong
+    // keep only delays: the Pod's next event or the next scan looks again); anything that could
+    // release is confirmed against the API server below. StatefulSet claims always take the
+    // confirmed path, their answer depends on the StatefulSet too.
+    const cached = this.pods.get(name, ns);
+    if (!isStatic && cached?.metadata.uid === uid && gcDecision({ podUID: uid, static: false }, this.#facts(cached), false, Date.now(), this.policy).action === "keep") return;
+    const pod = await this.#freshPod(ns, name);
     const stsValid = isStatic ? await this.#statefulSetWants(ns, name) : false;
     const verdict = gcDecision({ podUID: uid, static: isStatic }, pod ? this.#facts(pod) : undefined, stsValid, Date.now(), this.policy);
     if (verdict.action === "keep") return;
