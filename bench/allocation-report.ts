@@ -115,7 +115,7 @@ function block(r: AllocationBenchResult): string[] {
     `- Agent RSS (\`VmRSS\`): ${(r.rssKiB.before / 1024).toFixed(0)} MiB before, ${(r.rssKiB.after / 1024).toFixed(0)} MiB after ${r.allocations} ADDs; live JS heap then ${r.heapUsedMiB.toFixed(0)} MiB.`,
     `- CPU per ADD: ${r.cpu.agentMsPerAdd.toFixed(1)} ms in the agent, ${r.cpu.pluginMsPerAdd.toFixed(1)} ms in the plugin process (start-up included).`,
     `- API writes per ADD: **${r.writesPerAdd.agent.toFixed(2)}** by the agent (one IPClaim CREATE, one SpiderEndpoint CREATE), ${r.writesPerAdd.watcher.toFixed(2)} pool-status PATCHes by the watcher (coalesced per pool). ` +
-      `Reads per ADD: ${r.readsPerAdd.ipam.toFixed(2)} by the agent (the SpiderEndpoint read before its write); the ${r.readsPerAdd.pods.toFixed(2)} Pod reads per ADD are the watcher's IP GC re-reading each Pod that holds an address at every scan, not the ADD path. ` +
+      `Reads per ADD: ${r.readsPerAdd.ipam.toFixed(2)} by the agent (a SpiderEndpoint read only when its CREATE finds one already there); ${r.readsPerAdd.pods.toFixed(2)} Pod reads (the agent reads Pods from its watch; the watcher's IP GC reads a Pod only to confirm a release). ` +
       `Objects afterwards: ${r.objects.claims} IPClaims, ${r.objects.endpoints} SpiderEndpoints.`,
     `- All requests per ADD: ${req.join(", ")}.`,
     "",
