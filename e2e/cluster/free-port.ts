@@ -4,11 +4,15 @@ import net from "node:net";
  * Returns a port that nobody listens on right now, starting from `preferred` and skipping busy
  * ones, so a developer's own services or a second checkout never collide with ours.
  */
-export async function freePort(preferred: number, taken: Set<number> = new Set()): Promise<number> {
+/** Ports handed out by this process: callers starting daemons in parallel must not share one. */
+const handedOut = new Set<number>();
+
+export async function freePort(preferred: number, taken: Set<number> = handedOut): Promise<number> {
   for (let port = preferred; port < preferred + 2000; port++) {
-    if (taken.has(port)) continue;
+    if (taken.has(port) || handedOut.has(port)) continue;
     if (await isFree(port)) {
       taken.add(port);
+      handedOut.add(port);
       return port;
     }
   }

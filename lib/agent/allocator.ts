@@ -229,11 +229,17 @@ export class Allocator {
       const pool = view.pools.get(name);
       if (!pool) continue;
       for (let attempt = 0; attempt < config.agent.claimAttemptsPerPool; attempt++) {
-        const value = pickAddress(view.allocatable(pool), view.taken(pool), `${uid}/${plan.nic}/${family}`, config.agent.addressWindow);
+        // Each lost race widens the window the pick hashes into (16, 32, … 1024 lowest free
+        // addresses), so retries under a storm spread out instead of meeting at the same few.
+        const window = config.agent.addressWindow * 2 ** Math.min(attempt, 6);
+        const value = pickAddress(view.allocatable(pool), view.taken(pool), `${uid}/${plan.nic}/${family}`, window);
         if (value === undefined) {
           reasons.push(`pool ${name}: all IP addresses used out`);
           break;
         }
+        // Held locally while the CREATE is in flight: the other ADDs this agent serves meanwhile
+        // (up to a hundred in a storm) must not pick the same address and lose the race to us.
+        view.markPending(name, value);
         const claim = await createClaim(
           api,
           {
@@ -250,10 +256,16 @@ export class Allocator {
             ...(isSts ? { static: true } : {}),
           },
           value,
-        );
+        ).catch((e: unknown) => {
+          view.clearPending(name, value);
+          throw e;
+        });
         if (claim === "taken") {
           metrics.conflicts.inc();
-          view.markPending(name, value);
+          // Another agent got there first, so our view lags theirs: a short jittered pause lets
+          // the watch bring their claims in before the next pick, instead of colliding again on
+          // the last free addresses of a nearly full pool.
+          await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 10 * 2 ** attempt)));
           if (attempt === config.agent.claimAttemptsPerPool - 1) reasons.push(`pool ${name}: exhaust all retries (${config.agent.claimAttemptsPerPool} times), failed to allocate IP from IPPool ${name}`);
           continue;
         }

@@ -125,6 +125,11 @@ export class ClusterView {
     this.#pending.set(pool, m);
   }
 
+  /** Drops a pending mark whose CREATE failed for another reason than the address being taken. */
+  clearPending(pool: string, value: bigint): void {
+    this.#pending.get(pool)?.delete(value);
+  }
+
   claimsOfUid(uid: string): Claim[] {
     return [...(this.#byUid.get(uid) ?? [])].map((n) => this.#claimByName.get(n)!).filter(Boolean);
   }
