@@ -4,6 +4,7 @@
  * `tsx bench/report.ts bench/results/<file>.json` regenerates them from an earlier run.
  */
 import fs from "node:fs";
+import zlib from "node:zlib";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { OBJECT_SIZE_LIMIT } from "./pool-scale.js";
@@ -305,7 +306,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.stderr.write("usage: npx tsx bench/report.ts bench/results/<file>.json [docs/benchmarks.md]\n");
     process.exit(2);
   }
-  const r = JSON.parse(fs.readFileSync(file, "utf8")) as ResultsFile;
+  // Results of full runs are committed gzipped: their raw records are ~11 MiB of JSON.
+  const raw = fs.readFileSync(file);
+  const r = JSON.parse((file.endsWith(".gz") ? zlib.gunzipSync(raw) : raw).toString("utf8")) as ResultsFile;
   const written = writeReport(r, path.resolve(file), path.resolve(process.argv[3] ?? path.join(REPO, "docs/benchmarks.md")));
   process.stderr.write(`wrote ${written.join(", ")}\n`);
 }

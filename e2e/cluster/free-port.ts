@@ -7,7 +7,7 @@ import net from "node:net";
 /** Ports handed out by this process: callers starting daemons in parallel must not share one. */
 const handedOut = new Set<number>();
 
-export async function freePort(preferred: number, taken: Set<number> = handedOut): Promise<number> {
+export async function freePort(preferred: number, taken: Set<number> = new Set()): Promise<number> {
   for (let port = preferred; port < preferred + 2000; port++) {
     if (taken.has(port) || handedOut.has(port)) continue;
     if (await isFree(port)) {
