@@ -1,12 +1,12 @@
 /**
- * Builds the `spiderpool` CNI plugin: `tsx cni/build.ts [--target linux-amd64,linux-arm64] [--no-code-cache]`.
+ * Builds the `spiderpool` CNI plugin: `tsx cni/build.ts [--target linux-amd64,linux-arm64] [--no-snapshot] [--no-code-cache]`.
  *
  *   dist/cni/spiderpool.cjs            esbuild bundle of cni/main.ts (runs with any Node ≥ 20)
  *   dist/cni/linux-amd64/spiderpool    Node single-executable application (no Node needed on the host)
  *   dist/cni/linux-arm64/spiderpool    same, on the linux-arm64 Node of the same version from npm
  *
  * Incremental: the bundle is rewritten only when its bytes change, and an executable is rebuilt
- * only when its inputs (bundle hash, runtime, postject, code-cache flag) differ from the stamp
+ * only when its inputs (bundle hash, runtime, postject, snapshot and code-cache flags) differ from the stamp
  * beside it. Prints one line per output with its size.
  */
 import { createHash } from "node:crypto";
@@ -41,7 +41,12 @@ const ALLOWED_INPUTS = [/^cni\//, /^lib\/schemas\/(agent-api|cni-netconf)\.ts$/,
 /** buildCni options; the CLI maps `--target` and `--no-code-cache` onto them. */
 export interface BuildOptions {
   readonly targets?: readonly Target[];
-  /** V8 code cache in the blob (native target only); on by default, see cni/README.md. */
+  /**
+   * V8 start-up snapshot of the initialised bundle (native target only; a snapshot is made by the
+   * building node and only loads into the same build); on by default, see cni/README.md.
+   */
+  readonly snapshot?: boolean;
+  /** V8 code cache in the blob when there is no snapshot (native target only); on by default. */
   readonly codeCache?: boolean;
   /** Output path per target; defaults to dist/cni/<target>/spiderpool. */
   readonly outputFor?: (target: Target) => string;
@@ -57,7 +62,7 @@ export async function buildCni(options: BuildOptions = {}): Promise<{ bundle: st
   const executables: Record<string, string> = {};
   for (const target of options.targets ?? TARGETS) {
     const out = options.outputFor?.(target) ?? join(OUT_DIR, target, "spiderpool");
-    const state = await singleExecutable(target, out, bundleHash, options.codeCache ?? true);
+    const state = await singleExecutable(target, out, bundleHash, { snapshot: options.snapshot ?? true, codeCache: options.codeCache ?? true });
     log(outputLine(out, state));
     executables[target] = out;
   }
@@ -91,45 +96,49 @@ async function bundle(): Promise<string> {
   return "built";
 }
 
-async function singleExecutable(target: Target, out: string, bundleHash: string, codeCacheWanted: boolean): Promise<string> {
+async function singleExecutable(target: Target, out: string, bundleHash: string, wanted: { snapshot: boolean; codeCache: boolean }): Promise<string> {
   const arch = TARGET_ARCH[target];
   const runtime = await ensureNodeRuntime(arch);
-  // The code cache is V8 machine-specific: only usable when the blob is made by the same arch.
-  const codeCache = codeCacheWanted && arch === process.arch;
+  // Snapshot and code cache are V8 machine-specific: only usable when the blob is made by the same arch.
+  const snapshot = wanted.snapshot && arch === process.arch;
+  // Node ignores the code cache in a snapshot blob (the snapshot replaces running the bundle).
+  const codeCache = !snapshot && wanted.codeCache && arch === process.arch;
+  const startup = snapshot ? "snapshot" : codeCache ? "code cache" : "plain";
   const postject = postjectCommand();
   const runtimeStat = statSync(runtime);
-  const stamp = JSON.stringify({ bundleHash, runtime, size: runtimeStat.size, mtime: runtimeStat.mtimeMs, node: process.version, postject: postject.version, codeCache });
+  const stamp = JSON.stringify({ bundleHash, runtime, size: runtimeStat.size, mtime: runtimeStat.mtimeMs, node: process.version, postject: postject.version, startup });
   const stampFile = `${out}.stamp`;
-  if (existsSync(out) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return describe("unchanged", codeCache);
+  if (existsSync(out) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return describe("unchanged", startup);
 
   mkdirSync(dirname(out), { recursive: true });
   const work = `${out}.tmp-${process.pid}`;
   const blob = `${work}.blob`;
   const config = `${work}.sea.json`;
   try {
-    writeFileSync(config, JSON.stringify({ main: BUNDLE, output: blob, disableExperimentalSEAWarning: true, useCodeCache: codeCache, useSnapshot: false }));
+    writeFileSync(config, JSON.stringify({ main: BUNDLE, output: blob, disableExperimentalSEAWarning: true, useCodeCache: codeCache, useSnapshot: snapshot }));
     // The blob is made by the running node; SEA requires it to match the runtime's version.
     execFileSync(process.execPath, ["--experimental-sea-config", config], { stdio: "pipe" });
     copyFileSync(runtime, work);
     chmodSync(work, 0o755);
     execFileSync(postject.command[0]!, [...postject.command.slice(1), work, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SEA_FUSE], { stdio: "pipe" });
-    verifyExecutable(work, arch);
+    verifyExecutable(work, arch, snapshot);
     renameSync(work, out);
     writeFileSync(stampFile, stamp);
   } finally {
     for (const file of [work, blob, config]) rmSync(file, { force: true });
   }
-  return describe("built", codeCache);
+  return describe("built", startup);
 }
 
 /** Checks the result is an ELF for `arch` with the SEA fuse set and the bundle inside; runs VERSION when it can. */
-function verifyExecutable(path: string, arch: Arch): void {
+function verifyExecutable(path: string, arch: Arch, snapshot: boolean): void {
   const machine = elfMachine(path);
   if (machine !== arch) throw new Error(`${path}: expected an ELF for ${arch}, got ${machine ?? "something else"}`);
   const image = readFileSync(path);
   if (!image.includes(`${SEA_FUSE}:1`)) throw new Error(`${path}: the SEA fuse is not set, injection failed`);
-  // The blob carries the script source verbatim (with or without code cache).
-  if (!image.includes(readFileSync(BUNDLE).subarray(0, 256))) throw new Error(`${path}: the bundle is not inside the executable`);
+  // A plain or code-cache blob carries the script source verbatim; a snapshot carries the heap
+  // the bundle built, which only the VERSION run below (always possible on the native arch) shows.
+  if (!snapshot && !image.includes(readFileSync(BUNDLE).subarray(0, 256))) throw new Error(`${path}: the bundle is not inside the executable`);
   const command = runnerFor(arch);
   if (!command) return;
   const [file = path, ...args] = [...command, path];
@@ -165,8 +174,8 @@ function writeAtomically(path: string, data: Uint8Array): void {
   renameSync(tmp, path);
 }
 
-function describe(state: string, codeCache: boolean): string {
-  return `${state}, ${codeCache ? "with" : "without"} code cache`;
+function describe(state: string, startup: string): string {
+  return `${state}, ${startup === "plain" ? "without snapshot or code cache" : `with ${startup === "snapshot" ? "start-up snapshot" : "code cache"}`}`;
 }
 
 function outputLine(path: string, state: string): string {
@@ -178,17 +187,19 @@ function outputLine(path: string, state: string): string {
 function parseArgs(argv: string[]): BuildOptions {
   let targets: Target[] | undefined;
   let codeCache = true;
+  let snapshot = true;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--no-code-cache") codeCache = false;
+    else if (arg === "--no-snapshot") snapshot = false;
     else if (arg === "--target" || arg === "--targets") {
       targets = (argv[++i] ?? "").split(",").map((t) => {
         if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${JSON.stringify(t)}; known: ${TARGETS.join(", ")}`);
         return t as Target;
       });
-    } else throw new Error(`unknown argument ${JSON.stringify(arg)}; usage: tsx cni/build.ts [--target ${TARGETS.join(",")}] [--no-code-cache]`);
+    } else throw new Error(`unknown argument ${JSON.stringify(arg)}; usage: tsx cni/build.ts [--target ${TARGETS.join(",")}] [--no-snapshot] [--no-code-cache]`);
   }
-  return { targets, codeCache };
+  return { targets, codeCache, snapshot };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

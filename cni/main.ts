@@ -2,9 +2,12 @@
  * Process wiring of the `spiderpool` CNI IPAM plugin (bundled by cni/build.ts into
  * dist/cni/spiderpool.cjs and the single executables). All behaviour lives in plugin.ts.
  */
+import { startupSnapshot } from "node:v8";
 import { formatCniError, cniError } from "./cni-error.js";
 import { LATEST_CNI_VERSION } from "./netconf.js";
 import { runPlugin } from "./plugin.js";
+import { fdChunks } from "./stdin.js";
+import { warmUp } from "./warm-up.js";
 
 // Replaced by esbuild's `define` with the package version; absent when run from source.
 declare const __SPIDERPOOL_CNI_VERSION__: string | undefined;
@@ -23,22 +26,32 @@ function exit(code: number): void {
   process.stdout.write("", () => process.exit(code));
 }
 
-// Last resort for an exception that escapes runPlugin's own handling (e.g. thrown in a callback).
-process.on("uncaughtException", (error) => {
-  process.stderr.write(`${error.stack ?? String(error)}\n`);
-  writeStdout(`${formatCniError(cniError("internal", `spiderpool plugin internal error: ${error.message}`), LATEST_CNI_VERSION)}\n`);
-  exit(1);
-});
+function main(): void {
+  // Last resort for an exception that escapes runPlugin's own handling (e.g. thrown in a callback).
+  process.on("uncaughtException", (error) => {
+    process.stderr.write(`${error.stack ?? String(error)}\n`);
+    writeStdout(`${formatCniError(cniError("internal", `spiderpool plugin internal error: ${error.message}`), LATEST_CNI_VERSION)}\n`);
+    exit(1);
+  });
 
-runPlugin(
-  {
-    env: process.env,
-    stdin: () => process.stdin,
-    stdout: writeStdout,
-    stderr: (text) => process.stderr.write(text),
-  },
-  { version },
-).then(exit, (error: unknown) => {
-  writeStdout(`${formatCniError(cniError("internal", `spiderpool plugin internal error: ${String(error)}`), LATEST_CNI_VERSION)}\n`);
-  exit(1);
-});
+  runPlugin(
+    {
+      env: process.env,
+      stdin: () => fdChunks(0),
+      stdout: writeStdout,
+      stderr: (text) => process.stderr.write(text),
+    },
+    { version },
+  ).then(exit, (error: unknown) => {
+    writeStdout(`${formatCniError(cniError("internal", `spiderpool plugin internal error: ${String(error)}`), LATEST_CNI_VERSION)}\n`);
+    exit(1);
+  });
+}
+
+// In a SEA built with a V8 start-up snapshot the modules above are already initialised in the
+// snapshot; only main() runs at each start.
+if (startupSnapshot.isBuildingSnapshot()) {
+  warmUp();
+  startupSnapshot.setDeserializeMainFunction(main);
+}
+else main();

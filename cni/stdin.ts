@@ -2,11 +2,12 @@
  * Reads the network configuration from stdin with a size cap and a deadline: a runtime that
  * never closes stdin, or pipes in garbage without end, must not keep the plugin alive.
  */
+import { read } from "node:fs";
 import { fail, type Outcome } from "./cni-error.js";
 
 /**
  * What the entry function accepts as stdin: the whole text/bytes (tests), or a function returning
- * a stream (main.ts passes `() => process.stdin` so commands that need no stdin never open it).
+ * a stream of chunks (main.ts passes `() => fdChunks(0)` so commands that need no stdin never read it).
  */
 export type StdinSource = string | Uint8Array | (() => AsyncIterable<Uint8Array | string>);
 
@@ -30,7 +31,8 @@ export async function readStdin(source: StdinSource, maxBytes: number, deadlineA
   });
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), timedOut]);
+      const next = await Promise.race([iterator.next(), timedOut]).catch((error: unknown) => error as Error);
+      if (next instanceof Error) return fail("decoding_failure", `${PARSE} reading stdin: ${next.message}`, "stdin");
       if (next === "timeout") return fail("decoding_failure", `${PARSE} stdin was not closed before the deadline`, "stdin");
       if (next.done) break;
       const chunk = typeof next.value === "string" ? Buffer.from(next.value, "utf8") : Buffer.from(next.value);
@@ -49,4 +51,28 @@ export async function readStdin(source: StdinSource, maxBytes: number, deadlineA
 
 function oversized(maxBytes: number): Outcome<never> {
   return fail("decoding_failure", `${PARSE} stdin exceeds ${maxBytes} bytes`, "stdin");
+}
+
+/** Pause before reading again when a non-blocking stdin has nothing yet. */
+const EAGAIN_PAUSE_MS = 2;
+
+/**
+ * The chunks of a file descriptor until end of file, read with fs.read. Not `process.stdin`:
+ * building that stream costs ~9 ms of CPU at every plugin start, for a few hundred bytes.
+ */
+export async function* fdChunks(fd: number, chunkSize = 64 * 1024): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    const buffer = Buffer.allocUnsafe(chunkSize);
+    const count = await new Promise<number>((resolve, reject) => {
+      const attempt = () =>
+        read(fd, buffer, 0, chunkSize, null, (error, bytesRead) => {
+          if (error?.code === "EAGAIN") setTimeout(attempt, EAGAIN_PAUSE_MS);
+          else if (error) reject(error);
+          else resolve(bytesRead);
+        });
+      attempt();
+    });
+    if (count === 0) return;
+    yield buffer.subarray(0, count);
+  }
 }
