@@ -1,6 +1,6 @@
 /**
  * Builds the runtime-floor plugin (bench/floor-plugin.ts) the way cni/build.ts builds ours: the
- * same esbuild settings, a Node single executable of the running node with a V8 start-up snapshot, the
+ * same esbuild settings, a Node single executable of the running node with V8 code cache, the
  * same postject and SEA fuse. cni/build.ts only exposes its whole pipeline for cni/main.ts, so
  * the SEA step is repeated here with its shared pieces (runtime, postject version) imported.
  * Incremental like ours: rebuilt only when the bundle or the runtime changes.
@@ -45,14 +45,14 @@ export async function buildFloorPlugin(): Promise<string> {
   const runtime = await ensureNodeRuntime(process.arch === "arm64" ? "arm64" : "x64");
   const postject = postjectCli();
   const st = statSync(runtime);
-  const stamp = JSON.stringify({ bundle: createHash("sha256").update(code).digest("hex"), runtime, size: st.size, mtime: st.mtimeMs, node: process.version, postject: postject.version, startup: "snapshot" });
+  const stamp = JSON.stringify({ bundle: createHash("sha256").update(code).digest("hex"), runtime, size: st.size, mtime: st.mtimeMs, node: process.version, postject: postject.version });
   if (existsSync(out) && existsSync(`${out}.stamp`) && readFileSync(`${out}.stamp`, "utf8") === stamp) return out;
 
   const work = `${out}.tmp-${process.pid}`;
   const blob = `${work}.blob`;
   const config = `${work}.sea.json`;
   try {
-    writeFileSync(config, JSON.stringify({ main: BUNDLE, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: true }));
+    writeFileSync(config, JSON.stringify({ main: BUNDLE, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false }));
     execFileSync(process.execPath, ["--experimental-sea-config", config], { stdio: "pipe" });
     copyFileSync(runtime, work);
     chmodSync(work, 0o755);
