@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { ApiClient, KubeList } from "../../lib/k8s/api-client.js";
 import type { Pod } from "../../lib/k8s/core-kinds.js";
 import { CLAIMS_PATH } from "../../lib/k8s/claim-store.js";
+import { endpointPath, FINALIZER, getEndpoint } from "../../lib/k8s/endpoint-store.js";
 import { adminClient } from "../cluster/cluster.js";
 import { deleteNamespaceAndWait, deletePools } from "../support/allocation-ledger.js";
 import { agentRequest, replyText } from "../support/agent-socket.js";
@@ -208,5 +209,56 @@ spec:
     assert.equal(delta("spiderpool_ipam_allocation_failure_counts_total"), 5);
     assert.equal(delta("spiderpool_ipam_release_counts_total"), 2);
     assert.equal(delta("spiderpool_ipam_allocation_duration_seconds_count"), 2);
+  });
+
+  it("on DEL of a gone Pod drops only our endpoint finalizer, and never touches another incarnation's endpoint", async () => {
+    const podYaml = (name: string) => `
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  nodeName: ${NODE}
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers: [{name: c, image: registry.invalid/pause}]
+`;
+    const running = async (name: string) =>
+      waitFor(`${name} Running`, async () => (await listPods(api, ns)).find((p) => p.metadata.name === name && p.status?.phase === "Running"));
+    const endpoint = (name: string) => getEndpoint(api, ns, name);
+    const delFor = (pod: Pod, uid = pod.metadata.uid) =>
+      agentRequest(NODE, "DELETE", "/v1/ipam/ip", { containerID: "c0ffee", ifName: "eth0", podNamespace: ns, podName: pod.metadata.name, podUID: uid });
+    const KEEP = "example.com/keep";
+
+    // A finalizer of someone else: the one-request release must not apply, the read path decides.
+    apply(podYaml("ep-shared"));
+    const shared = await running("ep-shared");
+    assert.equal((await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ podName: "ep-shared", podUID: shared.metadata.uid }))).status, 200);
+    const written = await endpoint("ep-shared");
+    assert.deepEqual(written?.metadata.finalizers, [FINALIZER]);
+    await api.patch(endpointPath(ns, "ep-shared"), { metadata: { finalizers: [FINALIZER, KEEP] } }, "merge");
+    await api.delete(`/api/v1/namespaces/${ns}/pods/ep-shared`);
+    await waitFor("ep-shared gone", async () => !(await listPods(api, ns)).some((p) => p.metadata.name === "ep-shared"));
+    assert.equal((await delFor(shared)).status, 200);
+    assert.deepEqual((await endpoint("ep-shared"))?.metadata.finalizers, [KEEP], "only our finalizer is removed");
+    await api.patch(endpointPath(ns, "ep-shared"), { metadata: { finalizers: [] } }, "merge");
+
+    // A DEL naming another incarnation of a live Pod: no claim and no endpoint of the live one moves.
+    apply(podYaml("ep-live"));
+    const live = await running("ep-live");
+    assert.equal((await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ podName: "ep-live", podUID: live.metadata.uid }))).status, 200);
+    const claims = await claimCount();
+    assert.equal((await delFor(live, "00000000-0000-0000-0000-00000000dead")).status, 200);
+    assert.equal(await claimCount(), claims, "the live incarnation keeps its claim");
+    const kept = await endpoint("ep-live");
+    assert.equal(kept?.status?.current.uid, live.metadata.uid);
+    assert.deepEqual(kept?.metadata.finalizers, [FINALIZER], "the live incarnation keeps its endpoint finalizer");
+
+    // The ordinary case: the Pod is gone, its endpoint is as the agent wrote it.
+    await api.delete(`/api/v1/namespaces/${ns}/pods/ep-live`);
+    await waitFor("ep-live gone", async () => !(await listPods(api, ns)).some((p) => p.metadata.name === "ep-live"));
+    assert.equal((await delFor(live)).status, 200);
+    assert.equal(await claimCount(), claims - 1, "DEL of the gone Pod releases its claim");
+    const after = await endpoint("ep-live");
+    assert.ok(!after || !(after.metadata.finalizers ?? []).includes(FINALIZER), `our finalizer is gone: ${JSON.stringify(after?.metadata)}`);
   });
 });

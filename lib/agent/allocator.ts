@@ -12,6 +12,7 @@ import { parseRoutesAnnotation } from "../core/pool-annotations.js";
 import type { IpamAddArgs, IpamAddResponse } from "../schemas/agent-api.js";
 import type { IPAllocationDetail } from "../schemas/endpoint.js";
 import type { SpiderpoolConfig } from "../schemas/config.js";
+import { hasSubnetAnnotation } from "../core/subnet-annotations.js";
 import { AgentError } from "./agent-error.js";
 import { AutoPools } from "./auto-pools.js";
 import { sameAddresses } from "./same-addresses.js";
@@ -81,24 +82,40 @@ export class Allocator {
     // Spiderpool reads the routes annotation first (§5.2): a bad one must fail before anything is claimed.
     const routes = parseRoutesAnnotation(pod.metadata.annotations ?? {});
     if (!routes.ok) throw new AgentError("invalid_request", routes.error.message);
-    const plans = await this.#plan(pod, top, args);
-    const grants: Grant[] = [];
-    const failures: string[] = [];
-    await Promise.all(
-      plans.flatMap((plan) =>
-        plan.families.map(async (fc) => {
-          try {
-            grants.push(await this.#allocateFamily(pod, plan, fc.family, fc.pools, args, isSts));
-          } catch (e) {
-            failures.push(e instanceof Error ? e.message : String(e));
-          }
-        }),
-      ),
-    );
-    if (failures.length) {
+    // An auto pool that looked big enough to selection can still run out under our feet: an
+    // agent on another node won the last free address while its workload scales up. The watcher
+    // grows the pool in a moment, so within the wait budget that is a reason to wait and plan
+    // again, as when selection itself finds the pool full (spec §6.5).
+    const waitMs = config.agent.waitSubnetPoolSeconds * 1000;
+    const waitUntil = Date.now() + config.agent.waitSubnetPoolMaxRetries * waitMs;
+    let plans: NicPlan[];
+    let grants: Grant[];
+    for (;;) {
+      plans = await this.#plan(pod, top, args);
+      grants = [];
+      const failures: string[] = [];
+      await Promise.all(
+        plans.flatMap((plan) =>
+          plan.families.map(async (fc) => {
+            try {
+              grants.push(await this.#allocateFamily(pod, plan, fc.family, fc.pools, args, isSts));
+            } catch (e) {
+              failures.push(e instanceof Error ? e.message : String(e));
+            }
+          }),
+        ),
+      );
+      if (!failures.length) break;
+      const usedOut = failures.some((f) => f.includes("all IP addresses used out"));
+      if (usedOut && Date.now() < waitUntil && hasSubnetAnnotation(pod.metadata.annotations ?? {})) {
+        this.d.metrics.autoPoolWaits.inc();
+        this.d.log.info("auto pool ran out while allocating; waiting for it to grow", { pod: key(pod), failures });
+        await (this.d.sleep?.(waitMs) ?? this.#autoPools.changed(waitMs));
+        continue;
+      }
       // Addresses won for the other NICs/families stay claimed for this Pod UID, so the
       // runtime's retry reuses them instead of draining the pools (Spiderpool's failure cache).
-      const code = failures.some((f) => f.includes("all IP addresses used out")) ? "ip_used_out" : failures.some((f) => f.includes("exhaust all retries")) ? "retries_exhausted" : "no_available_pool";
+      const code = usedOut ? "ip_used_out" : failures.some((f) => f.includes("exhaust all retries")) ? "retries_exhausted" : "no_available_pool";
       throw new AgentError(code, `failed to allocate IP addresses in standard mode: ${failures.join("; ")}`);
     }
     grants.sort((a, b) => order(plans, a) - order(plans, b));

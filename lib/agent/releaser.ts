@@ -1,7 +1,7 @@
 import type { ApiClient } from "../k8s/api-client.js";
 import type { Namespace, Pod } from "../k8s/core-kinds.js";
 import { deleteClaim } from "../k8s/claim-store.js";
-import { getEndpoint, releaseEndpoint } from "../k8s/endpoint-store.js";
+import { getEndpoint, releaseEndpoint, releaseEndpointOfPod } from "../k8s/endpoint-store.js";
 import { K8sError } from "../k8s/k8s-error.js";
 import { isAlive } from "../core/pod-liveness.js";
 import { isValidStatefulSetPod, statefulSetOrdinal } from "../core/statefulset-identity.js";
@@ -20,15 +20,17 @@ export interface ReleaserDeps {
 }
 
 /**
- * CNI DEL, batch release, CHECK and GC. Release never trusts the watch cache for the Pod: a
- * same-name Pod may already exist again, so the Pod is read from the API server (spec §5.13).
+ * CNI DEL, batch release, CHECK and GC. Release does not trust the watch cache to say a Pod is
+ * alive or gone: a same-name Pod may already exist again, so the Pod is read from the API server
+ * (spec §5.13). The one exception is an incarnation the cache already shows dead (its UID being
+ * deleted or finished): that never lives again, so the read could only say the same.
  */
 export class Releaser {
   constructor(private readonly d: ReleaserDeps) {}
 
   /** Idempotent; succeeds for unknown containers and Pods. Returns how many addresses were released. */
   async del(args: IpamDelArgs): Promise<number> {
-    const pod = await this.#freshPod(args.podNamespace, args.podName);
+    const pod = this.#knownDead(args.podNamespace, args.podName, args.podUID) ?? (await this.#freshPod(args.podNamespace, args.podName));
     // A live Pod keeps its addresses: this DEL tears down a sandbox the runtime will re-create.
     if (pod && isAlive(pod) && (!args.podUID || pod.metadata.uid === args.podUID)) return 0;
     const uid = args.podUID || pod?.metadata.uid || "";
@@ -62,8 +64,12 @@ export class Releaser {
       await deleteClaim(this.d.api, c.metadata.name, c.metadata.uid);
       this.d.view.forgetClaim(c);
     }
-    const ep = await getEndpoint(this.d.api, namespace, name);
-    if (ep && (ep.status?.current.uid === uid || !ep.status)) await releaseEndpoint(this.d.api, ep, deleteEndpoint);
+    if (deleteEndpoint) {
+      const ep = await getEndpoint(this.d.api, namespace, name);
+      if (ep && (ep.status?.current.uid === uid || !ep.status)) await releaseEndpoint(this.d.api, ep, true);
+    } else {
+      await releaseEndpointOfPod(this.d.api, namespace, name, uid);
+    }
     if (claims.length) this.d.log.info("released", { pod: `${namespace}/${name}`, podUID: uid, addresses: claims.map((c) => c.spec.address) });
     return claims.length;
   }
@@ -132,6 +138,13 @@ export class Releaser {
       released += await this.#release(c0.spec.podNamespace, c0.spec.podName, uid, pod);
     }
     return released;
+  }
+
+  /** The cached Pod when it is the incarnation `uid` and already dead; else undefined (read it). */
+  #knownDead(namespace: string, name: string, uid: string | undefined): Pod | undefined {
+    if (!uid) return undefined;
+    const cached = this.d.view.pods.get(name, namespace);
+    return cached && cached.metadata.uid === uid && !isAlive(cached) ? cached : undefined;
   }
 
   async #freshPod(namespace: string, name: string): Promise<Pod | undefined> {

@@ -159,15 +159,20 @@ export class ApiClient {
     const abort = () => res.destroy();
     signal.addEventListener("abort", abort, { once: true });
     try {
-      let buf = "";
+      // Lines are cut from the bytes and decoded one by one: every agent reads every claim
+      // event of the cluster, so this loop runs N-agents times per allocation (see
+      // docs/benchmarks.md, "where the time goes").
+      let rest: Buffer | undefined;
       for await (const chunk of res) {
-        buf += (chunk as Buffer).toString("utf8");
+        const data: Buffer = rest ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+        let start = 0;
         let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (line) onEvent(JSON.parse(line) as WatchEvent);
+        while ((nl = data.indexOf(NEWLINE, start)) >= 0) {
+          const line = data.toString("utf8", start, nl);
+          if (line.trim()) onEvent(JSON.parse(line) as WatchEvent);
+          start = nl + 1;
         }
+        rest = start < data.length ? data.subarray(start) : undefined;
       }
     } catch (e) {
       if (!signal.aborted) throw toK8sError(e, context);
@@ -180,6 +185,8 @@ export class ApiClient {
     this.#agent.destroy();
   }
 }
+
+const NEWLINE = 0x0a;
 
 export interface WatchEvent {
   type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
