@@ -99,7 +99,16 @@ export class IpGcController {
     // release is confirmed against the API server below. StatefulSet claims always take the
     // confirmed path, their answer depends on the StatefulSet too.
     const cached = this.pods.get(name, ns);
-    if (!isStatic && cached?.metadata.uid === uid && gcDecision({ podUID: uid, static: false }, this.#facts(cached), false, Date.now(), this.policy).action === "keep") return;
+    if (!isStatic && cached?.metadata.uid === uid) {
+      // "Recheck later" from the cache is safe too: it means this incarnation is terminating (or
+      // on a lost node), which a read cannot undo. Only a release is worth a read.
+      const early = gcDecision({ podUID: uid, static: false }, this.#facts(cached), false, Date.now(), this.policy);
+      if (early.action === "keep") return;
+      if (early.action === "recheck" && cached.metadata.deletionTimestamp) {
+        this.#schedule(uid, early.at);
+        return;
+      }
+    }
     const pod = await this.#freshPod(ns, name);
     const stsValid = isStatic ? await this.#statefulSetWants(ns, name) : false;
     const verdict = gcDecision({ podUID: uid, static: isStatic }, pod ? this.#facts(pod) : undefined, stsValid, Date.now(), this.policy);
