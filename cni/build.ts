@@ -38,7 +38,7 @@ const TARGET_ARCH: Record<Target, Arch> = { "linux-amd64": "x64", "linux-arm64":
 // lib/core's address parser is pure and dependency-free: cheaper at start-up than node:net's isIP.
 const ALLOWED_INPUTS = [/^cni\//, /^lib\/schemas\/(agent-api|cni-netconf)\.ts$/, /^lib\/core\/(address|address-errors|result)\.ts$/, /^node_modules\/zod\//];
 
-/** buildCni options; the CLI maps `--target` and `--no-code-cache` onto them. */
+/** buildCni options; the CLI maps `--target`, `--no-snapshot` and `--no-code-cache` onto them. */
 export interface BuildOptions {
   readonly targets?: readonly Target[];
   /**

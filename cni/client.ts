@@ -4,7 +4,7 @@
  * retries: the runtime retries the CNI call itself when we answer code 11.
  *
  * Written on node:net rather than node:http: loading node:http costs ~13 ms of CPU on every
- * plugin start against ~6 ms for node:net, and the plugin starts once per CNI call (ADR 0004).
+ * plugin start against ~6 ms for node:net, and the plugin starts once per CNI call (ADR 0005).
  * The peer is always our agent, so the client needs one request per connection, `Connection:
  * close`, and the three ways a body can be framed (cni/http-response.ts).
  */

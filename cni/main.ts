@@ -53,5 +53,4 @@ function main(): void {
 if (startupSnapshot.isBuildingSnapshot()) {
   warmUp();
   startupSnapshot.setDeserializeMainFunction(main);
-}
-else main();
+} else main();

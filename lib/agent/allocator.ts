@@ -87,11 +87,12 @@ export class Allocator {
     // grows the pool in a moment, so within the wait budget that is a reason to wait and plan
     // again, as when selection itself finds the pool full (spec §6.5).
     const waitMs = config.agent.waitSubnetPoolSeconds * 1000;
-    const waitUntil = Date.now() + config.agent.waitSubnetPoolMaxRetries * waitMs;
+    // One budget for the whole ADD: planning again after a wait does not start a new one.
+    const waitUntil = this.#waitDeadline();
     let plans: NicPlan[];
     let grants: Grant[];
     for (;;) {
-      plans = await this.#plan(pod, top, args);
+      plans = await this.#plan(pod, top, args, [], waitUntil);
       grants = [];
       const failures: string[] = [];
       await Promise.all(
@@ -151,14 +152,19 @@ export class Allocator {
     return pod;
   }
 
+  /** Until when an ADD may wait for an auto pool to appear or grow (`waitSubnetPool*`). */
+  #waitDeadline(): number {
+    const { agent } = this.d.config;
+    return Date.now() + agent.waitSubnetPoolMaxRetries * agent.waitSubnetPoolSeconds * 1000;
+  }
+
   /**
-   * Pool selection. When the source is a subnet, waits (bounded by the wait budget of §6.4) for
+   * Pool selection. When the source is a subnet, waits until `deadline` (the wait budget of §6.4) for
    * the watcher's auto pool to exist and fit, or makes a third-party controller's pool itself.
    */
-  async #plan(pod: Pod, top: TopController, args: IpamAddArgs, reusable: string[] = []): Promise<NicPlan[]> {
+  async #plan(pod: Pod, top: TopController, args: IpamAddArgs, reusable: string[] = [], deadline = this.#waitDeadline()): Promise<NicPlan[]> {
     const { view, config } = this.d;
     const waitMs = config.agent.waitSubnetPoolSeconds * 1000;
-    const deadline = Date.now() + config.agent.waitSubnetPoolMaxRetries * waitMs;
     const thirdParty = isThirdPartyController(top);
     for (;;) {
       const waiting = Date.now() < deadline;

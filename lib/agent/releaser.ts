@@ -1,7 +1,7 @@
 import type { ApiClient } from "../k8s/api-client.js";
 import type { Namespace, Pod } from "../k8s/core-kinds.js";
 import { deleteClaim } from "../k8s/claim-store.js";
-import { getEndpoint, releaseEndpoint, releaseEndpointOfPod } from "../k8s/endpoint-store.js";
+import { releaseEndpointOf } from "../k8s/endpoint-store.js";
 import { K8sError } from "../k8s/k8s-error.js";
 import { isAlive } from "../core/pod-liveness.js";
 import { isValidStatefulSetPod, statefulSetOrdinal } from "../core/statefulset-identity.js";
@@ -64,12 +64,7 @@ export class Releaser {
       await deleteClaim(this.d.api, c.metadata.name, c.metadata.uid);
       this.d.view.forgetClaim(c);
     }
-    if (deleteEndpoint) {
-      const ep = await getEndpoint(this.d.api, namespace, name);
-      if (ep && (ep.status?.current.uid === uid || !ep.status)) await releaseEndpoint(this.d.api, ep, true);
-    } else {
-      await releaseEndpointOfPod(this.d.api, namespace, name, uid);
-    }
+    await releaseEndpointOf(this.d.api, namespace, name, uid, deleteEndpoint);
     if (claims.length) this.d.log.info("released", { pod: `${namespace}/${name}`, podUID: uid, addresses: claims.map((c) => c.spec.address) });
     return claims.length;
   }

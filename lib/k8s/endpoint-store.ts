@@ -95,24 +95,28 @@ export async function releaseEndpoint(api: ApiClient, ep: Stored<SpiderEndpoint>
 }
 
 /**
- * CNI DEL's endpoint step for an ordinary Pod, in one request when the endpoint looks as the
- * agent wrote it: a JSON patch that tests the Pod UID and the finalizer list, then removes the
- * finalizer. Any other shape (another incarnation's endpoint, extra finalizers, no status) makes
- * a test fail and falls back to reading the endpoint and deciding on what it holds.
+ * CNI DEL's endpoint step: lets go of the endpoint of Pod incarnation `uid` (and deletes it when
+ * `alsoDelete`); an endpoint of another incarnation is left alone. For an ordinary Pod this is
+ * one request when the endpoint looks as the agent wrote it: a JSON patch that tests the Pod UID
+ * and the finalizer list, then removes the finalizer. Any other shape (another incarnation's
+ * endpoint, extra finalizers, no status) makes a test fail and falls back to reading the
+ * endpoint and deciding on what it holds.
  */
-export async function releaseEndpointOfPod(api: ApiClient, namespace: string, name: string, uid: string): Promise<void> {
-  const patch = [
-    { op: "test", path: "/status/current/uid", value: uid },
-    { op: "test", path: "/metadata/finalizers", value: [FINALIZER] },
-    { op: "remove", path: "/metadata/finalizers" },
-  ];
-  try {
-    await api.patch(endpointPath(namespace, name), patch, "json");
-    return;
-  } catch (e) {
-    if (e instanceof K8sError && e.code === "not_found") return;
-    // A failed test (422) or anything unexpected: the read-then-write path below decides.
+export async function releaseEndpointOf(api: ApiClient, namespace: string, name: string, uid: string, alsoDelete: boolean): Promise<void> {
+  if (!alsoDelete) {
+    const patch = [
+      { op: "test", path: "/status/current/uid", value: uid },
+      { op: "test", path: "/metadata/finalizers", value: [FINALIZER] },
+      { op: "remove", path: "/metadata/finalizers" },
+    ];
+    try {
+      await api.patch(endpointPath(namespace, name), patch, "json");
+      return;
+    } catch (e) {
+      if (e instanceof K8sError && e.code === "not_found") return;
+      // A failed test (422) or anything unexpected: the read-then-write path below decides.
+    }
   }
   const ep = await getEndpoint(api, namespace, name);
-  if (ep && (ep.status?.current.uid === uid || !ep.status)) await releaseEndpoint(api, ep, false);
+  if (ep && (ep.status?.current.uid === uid || !ep.status)) await releaseEndpoint(api, ep, alsoDelete);
 }
