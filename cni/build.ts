@@ -1,9 +1,11 @@
 /**
- * Builds the `spiderpool` CNI plugin: `tsx cni/build.ts [--target linux-amd64,linux-arm64] [--no-snapshot] [--no-code-cache]`.
+ * Builds the `spiderpool` CNI plugin: `tsx cni/build.ts [--target linux-amd64,linux-arm64] [--no-snapshot] [--no-code-cache] [--no-shim]`.
  *
- *   dist/cni/spiderpool.cjs            esbuild bundle of cni/main.ts (runs with any Node ≥ 20)
- *   dist/cni/linux-amd64/spiderpool    Node single-executable application (no Node needed on the host)
- *   dist/cni/linux-arm64/spiderpool    same, on the linux-arm64 Node of the same version from npm
+ *   dist/cni/spiderpool.cjs                 esbuild bundle of cni/main.ts (runs with any Node ≥ 20)
+ *   dist/cni/linux-amd64/spiderpool-node    Node single-executable application (no Node needed on the host)
+ *   dist/cni/linux-arm64/spiderpool-node    same, on the linux-arm64 Node of the same version from npm
+ *   dist/cni/linux-<arch>/spiderpool        the exec shim (cni/shim, Go, static): what the runtime
+ *                                           runs; it hands the call to the agent, or to spiderpool-node
  *
  * Incremental: the bundle is rewritten only when its bytes change, and an executable is rebuilt
  * only when its inputs (bundle hash, runtime, postject, snapshot and code-cache flags) differ from the stamp
@@ -48,25 +50,65 @@ export interface BuildOptions {
   readonly snapshot?: boolean;
   /** V8 code cache in the blob when there is no snapshot (native target only); on by default. */
   readonly codeCache?: boolean;
-  /** Output path per target; defaults to dist/cni/<target>/spiderpool. */
+  /** Output path of the Node executable per target; defaults to dist/cni/<target>/spiderpool-node. */
   readonly outputFor?: (target: Target) => string;
+  /** Build the exec shim beside each Node executable (needs Go); on by default. */
+  readonly shim?: boolean;
   readonly log?: (line: string) => void;
 }
 
 /** Builds the bundle and the requested executables; returns the paths written or kept. */
-export async function buildCni(options: BuildOptions = {}): Promise<{ bundle: string; executables: Record<string, string> }> {
+export async function buildCni(options: BuildOptions = {}): Promise<{ bundle: string; executables: Record<string, string>; shims: Record<string, string> }> {
   const log = options.log ?? ((line) => console.log(line));
   const bundleState = await bundle();
   log(outputLine(BUNDLE, bundleState));
   const bundleHash = createHash("sha256").update(readFileSync(BUNDLE)).digest("hex");
   const executables: Record<string, string> = {};
+  const shims: Record<string, string> = {};
   for (const target of options.targets ?? TARGETS) {
-    const out = options.outputFor?.(target) ?? join(OUT_DIR, target, "spiderpool");
+    const out = options.outputFor?.(target) ?? join(OUT_DIR, target, `${SHIM_NAME}${NODE_SUFFIX}`);
     const state = await singleExecutable(target, out, bundleHash, { snapshot: options.snapshot ?? true, codeCache: options.codeCache ?? true });
     log(outputLine(out, state));
     executables[target] = out;
+    if (options.shim ?? true) {
+      const shim = join(dirname(out), SHIM_NAME);
+      log(outputLine(shim, buildShim(target, shim)));
+      shims[target] = shim;
+    }
   }
-  return { bundle: BUNDLE, executables };
+  return { bundle: BUNDLE, executables, shims };
+}
+
+/** The runtime runs `spiderpool`; the shim falls back to the file of its own name plus this suffix. */
+export const SHIM_NAME = "spiderpool";
+export const NODE_SUFFIX = "-node";
+const GOARCH: Record<Target, string> = { "linux-amd64": "amd64", "linux-arm64": "arm64" };
+
+/**
+ * `go build` of cni/shim for `target` (static, no cgo, so one binary runs on any Linux of that
+ * arch). Go's build cache makes an unchanged rebuild cost well under a second.
+ */
+function buildShim(target: Target, out: string): string {
+  const work = `${out}.tmp-${process.pid}`;
+  try {
+    execFileSync("go", ["build", "-trimpath", "-ldflags", "-s -w", "-o", work, "."], {
+      cwd: join(ROOT, "cni/shim"),
+      env: { ...process.env, CGO_ENABLED: "0", GOOS: "linux", GOARCH: GOARCH[target], GOTOOLCHAIN: "local" },
+      stdio: "pipe",
+    });
+  } catch (error) {
+    rmSync(work, { force: true });
+    const e = error as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (e.code === "ENOENT") throw new Error("building the CNI exec shim needs Go on PATH (Debian: apt-get install golang-go); `tsx cni/build.ts --no-shim` builds the Node executable alone");
+    throw new Error(`go build of cni/shim for ${target} failed: ${e.stderr?.toString().trim() ?? e.message}`);
+  }
+  if (elfMachine(work) !== TARGET_ARCH[target]) throw new Error(`${work}: go build did not produce an ELF for ${target}`);
+  if (existsSync(out) && readFileSync(out).equals(readFileSync(work))) {
+    rmSync(work, { force: true });
+    return "unchanged";
+  }
+  renameSync(work, out);
+  return "built";
 }
 
 async function bundle(): Promise<string> {
@@ -188,18 +230,20 @@ function parseArgs(argv: string[]): BuildOptions {
   let targets: Target[] | undefined;
   let codeCache = true;
   let snapshot = true;
+  let shim = true;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--no-code-cache") codeCache = false;
+    else if (arg === "--no-shim") shim = false;
     else if (arg === "--no-snapshot") snapshot = false;
     else if (arg === "--target" || arg === "--targets") {
       targets = (argv[++i] ?? "").split(",").map((t) => {
         if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${JSON.stringify(t)}; known: ${TARGETS.join(", ")}`);
         return t as Target;
       });
-    } else throw new Error(`unknown argument ${JSON.stringify(arg)}; usage: tsx cni/build.ts [--target ${TARGETS.join(",")}] [--no-snapshot] [--no-code-cache]`);
+    } else throw new Error(`unknown argument ${JSON.stringify(arg)}; usage: tsx cni/build.ts [--target ${TARGETS.join(",")}] [--no-snapshot] [--no-code-cache] [--no-shim]`);
   }
-  return { targets, codeCache, snapshot };
+  return { targets, codeCache, snapshot, shim };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -26,6 +26,12 @@ export type AgentFailure =
 /** A 2xx answer with its body text, or why there was none. */
 export type AgentReply = { ok: true; status: number; body: string } | { ok: false; failure: AgentFailure };
 
+/**
+ * How a plugin run reaches the agent: over the unix socket (callAgent, in the plugin process), or
+ * in-process when the agent itself runs the plugin for the exec shim (lib/agent/cni-exec.ts).
+ */
+export type AgentTransport = (method: "GET" | "POST" | "DELETE", path: string, body: unknown, deadlineAt: number) => Promise<AgentReply>;
+
 /** An agent answer never legitimately approaches this; beyond it the agent is broken. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 /** Room for the status line and headers on top of the body limit. */
@@ -92,10 +98,13 @@ export function callAgent(
 function answerOf(response: HttpResponse, method: string, path: string): AgentReply {
   const { status, headers, body } = response;
   if (body.length > MAX_RESPONSE_BYTES) return failed({ kind: "oversized", text: `agent response to ${method} ${path} exceeds ${MAX_RESPONSE_BYTES} bytes` });
-  const text = body.toString("utf8");
+  return replyOf(status, headers[ERROR_CODE_HEADER], body.toString("utf8"));
+}
+
+/** An agent answer (status, error-code header, body text) as the plugin judges it, however it travelled. */
+export function replyOf(status: number, errorCode: string | undefined, text: string): AgentReply {
   if (status >= 200 && status < 300) return { ok: true, status, body: text };
-  const header = headers[ERROR_CODE_HEADER];
-  const agentCode = header !== undefined && header !== "" ? header : undefined;
+  const agentCode = errorCode !== undefined && errorCode !== "" ? errorCode : undefined;
   return failed({ kind: "status", status, agentCode, text: errorText(text, status) });
 }
 

@@ -12,18 +12,20 @@ import {
 } from "../lib/schemas/agent-api.js";
 import type { CniEnv } from "./args.js";
 import { cniError, fail, quote, type CniError, type CniErrorName, type Outcome } from "./cni-error.js";
-import { callAgent, isRetryable, type AgentFailure } from "./client.js";
+import { isRetryable, type AgentFailure, type AgentReply } from "./client.js";
 import type { Logger } from "./logger.js";
 import type { PluginConfig } from "./netconf.js";
 import { prevResultAddresses, toCniResult } from "./result.js";
 import { describeIssue } from "./zod-issue.js";
 
-/** Everything a handler needs: parsed input, the absolute deadline (epoch ms) and a logger. */
+/** Everything a handler needs: parsed input, the absolute deadline (epoch ms), a logger and the way to the agent. */
 export interface CommandContext {
   readonly env: CniEnv;
   readonly conf: PluginConfig;
   readonly deadlineAt: number;
   readonly log: Logger;
+  /** One request to the agent, bounded by `deadlineAt`; never rejects. */
+  readonly call: (method: "GET" | "POST" | "DELETE", path: string, body?: unknown) => Promise<AgentReply>;
 }
 
 /** stdout text on success (`undefined` prints nothing), or the error to print. */
@@ -38,7 +40,7 @@ export async function add(ctx: CommandContext): Promise<CommandOutcome> {
   const pod = requirePod(ctx.env, "ADD");
   if (!pod.ok) return pod;
   const { env, conf } = ctx;
-  const health = await callAgent(conf.socketPath, "GET", HEALTHY, undefined, ctx.deadlineAt);
+  const health = await ctx.call("GET", HEALTHY);
   if (!health.ok) {
     return { ok: false, error: cniError("try_again_later", `unhealthy spiderpool-agent backend, failed to check: ${health.failure.text}`, where("GET", HEALTHY, health.failure)) };
   }
@@ -56,7 +58,7 @@ export async function add(ctx: CommandContext): Promise<CommandOutcome> {
   if (conf.defaultIPv4IPPool) request.defaultIPv4IPPool = conf.defaultIPv4IPPool;
   if (conf.defaultIPv6IPPool) request.defaultIPv6IPPool = conf.defaultIPv6IPPool;
   ctx.log.debug("requesting allocation", { request });
-  const reply = await callAgent(conf.socketPath, "POST", IP, request, ctx.deadlineAt);
+  const reply = await ctx.call("POST", IP, request);
   if (!reply.ok) return { ok: false, error: agentError("allocation_failed", ALLOC, "POST", IP, reply.failure) };
   let json: unknown;
   try {
@@ -80,7 +82,7 @@ export async function add(ctx: CommandContext): Promise<CommandOutcome> {
  * forever, while a missed release is reclaimed by the agent's GC (Spiderpool does the same).
  */
 export async function del(ctx: CommandContext): Promise<CommandOutcome> {
-  const { env, conf, log } = ctx;
+  const { env, log } = ctx;
   if (!env.args.podNamespace || !env.args.podName) {
     log.warn("CNI_ARGS lacks K8S_POD_NAMESPACE/K8S_POD_NAME: nothing to release here, GC reclaims any leftover");
     return { ok: true, value: undefined };
@@ -93,7 +95,7 @@ export async function del(ctx: CommandContext): Promise<CommandOutcome> {
     podName: env.args.podName,
     podUID: env.args.podUid ?? "",
   };
-  const reply = await callAgent(conf.socketPath, "DELETE", IP, request, ctx.deadlineAt);
+  const reply = await ctx.call("DELETE", IP, request);
   if (reply.ok) log.info("released");
   else log.error("release failed, leaving it to GC", { err: { message: reply.failure.text }, failure: reply.failure.kind });
   return { ok: true, value: undefined };
@@ -113,7 +115,7 @@ export async function check(ctx: CommandContext): Promise<CommandOutcome> {
     podUID: ctx.env.args.podUid ?? "",
     addresses: addresses.value,
   };
-  const reply = await callAgent(ctx.conf.socketPath, "POST", "/v1/ipam/check", request, ctx.deadlineAt);
+  const reply = await ctx.call("POST", "/v1/ipam/check", request);
   if (!reply.ok) return { ok: false, error: agentError("check_failed", "spiderpool IP check error:", "POST", "/v1/ipam/check", reply.failure) };
   ctx.log.debug("check passed", { addresses: addresses.value });
   return { ok: true, value: undefined };
@@ -125,7 +127,7 @@ export async function gc(ctx: CommandContext): Promise<CommandOutcome> {
   // Without the list the agent would see "nothing is valid" and release every address here.
   if (!valid) return fail("invalid_network_config", "cni.dev/valid-attachments: required for GC, got missing", "cni.dev/valid-attachments");
   const request: IpamGcArgs = { networkName: ctx.conf.name, validAttachments: valid };
-  const reply = await callAgent(ctx.conf.socketPath, "POST", "/v1/ipam/gc", request, ctx.deadlineAt);
+  const reply = await ctx.call("POST", "/v1/ipam/gc", request);
   if (!reply.ok) return { ok: false, error: agentError("gc_failed", "spiderpool IP gc error:", "POST", "/v1/ipam/gc", reply.failure) };
   ctx.log.info("gc done", { validAttachments: valid.length });
   return { ok: true, value: undefined };
@@ -133,7 +135,7 @@ export async function gc(ctx: CommandContext): Promise<CommandOutcome> {
 
 /** STATUS (CNI 1.1): can ADD succeed now? Any health failure is code 50. */
 export async function status(ctx: CommandContext): Promise<CommandOutcome> {
-  const health = await callAgent(ctx.conf.socketPath, "GET", HEALTHY, undefined, ctx.deadlineAt);
+  const health = await ctx.call("GET", HEALTHY);
   if (health.ok) return { ok: true, value: undefined };
   return fail("plugin_not_available", `plugin not available: unhealthy spiderpool-agent backend, failed to check: ${health.failure.text}`, where("GET", HEALTHY, health.failure));
 }

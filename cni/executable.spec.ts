@@ -40,9 +40,10 @@ function exec(command: string[], env: Record<string, string>, stdin: string | Bu
   });
 }
 
-describe("cni executable (dist/cni/linux-amd64/spiderpool)", function () {
-  this.timeout(120_000);
+describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec shim falling back to it)", function () {
+  this.timeout(180_000);
   let binary: string;
+  let shim: string;
   let dir: string;
   let agent: FakeAgent;
   let logFile: string;
@@ -55,6 +56,7 @@ describe("cni executable (dist/cni/linux-amd64/spiderpool)", function () {
     this.timeout(600_000);
     const built = await buildCni({ targets: ["linux-amd64"], log: () => undefined });
     binary = built.executables["linux-amd64"]!;
+    shim = built.shims["linux-amd64"]!;
     dir = mkdtempSync(join(tmpdir(), "spiderpool-exec-"));
     logFile = join(dir, "log", "spiderpool.log");
     agent = await startFakeAgent(join(dir, "agent.sock"));
@@ -108,16 +110,23 @@ describe("cni executable (dist/cni/linux-amd64/spiderpool)", function () {
       if (errorCode !== undefined) assert.equal(JSON.parse(r.stdout).code, errorCode, label);
       assert.equal(r.stderr, "", label); // logs went to the file
       assert.ok(r.elapsedMs < deadlineMs + 2_000, `${name} took ${r.elapsedMs} ms`);
+      // The fake agent has no exec route, so the shim must hand every call to the Node executable.
+      // (A timeout's text gives the milliseconds left, which differ by the shim's own start-up.)
+      const viaShim = await exec([shim], e, stdin, deadlineMs + 5_000);
+      const same = (x: Exec) => [x.code, x.stdout.replace(/within \d+ ms/, "within N ms"), x.stderr];
+      assert.deepEqual(same(viaShim), same(r), `${name} through the shim`);
     }
     const lines = readFileSync(logFile, "utf8").trim().split("\n");
     assert.ok(lines.every((l) => typeof JSON.parse(l).cmd === "string"), "every log line is JSON with cmd");
   });
 
-  it("prints the about text (with the package version) when run by hand", async () => {
-    const r = await exec([binary], {}, "", 5_000);
+  it("prints the about text (with the package version) when run by hand, through the shim too", async () => {
     const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-    assert.deepEqual([r.code, r.stdout], [0, ""]);
-    assert.ok(r.stderr.startsWith(`Spiderpool IPAM ${pkg.version}\n`), r.stderr);
+    for (const file of [binary, shim]) {
+      const r = await exec([file], {}, "", 5_000);
+      assert.deepEqual([r.code, r.stdout], [0, ""], file);
+      assert.ok(r.stderr.startsWith(`Spiderpool IPAM ${pkg.version}\n`), `${file}: ${r.stderr}`);
+    }
   });
 
   it("the node-run bundle behaves the same", async () => {

@@ -58,6 +58,8 @@ const agentError = (status: number, text: string, code?: string): CannedReply =>
  */
 export const podNameScenario: Scenario = (request) => {
   if (request.path === "/v1/ipam/healthy") return { status: 200 };
+  // As an agent without the exec shim's route (Spiderpool's own, or an older one of ours).
+  if (request.path === "/v1/cni/exec") return agentError(404, `no route ${request.method} ${request.path}`, "invalid_request");
   const body = (request.body ?? {}) as { podName?: string; addresses?: string[] };
   switch (body.podName) {
     case "hang":

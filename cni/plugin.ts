@@ -7,6 +7,7 @@
 import { SUPPORTED_CNI_VERSIONS } from "../lib/schemas/cni-netconf.js";
 import { parseCommand, parseEnv, podKey, type CniCommand, type CniEnv } from "./args.js";
 import { cniError, formatCniError, type CniError } from "./cni-error.js";
+import { callAgent, type AgentTransport } from "./client.js";
 import * as commands from "./commands.js";
 import { createFileLogger, createStreamLogger, errorFields, type Logger } from "./logger.js";
 import { decodeNetConf, DEFAULT_LOG_FILE, LATEST_CNI_VERSION, supportedVersionOf, validateNetConf, type CniVersion, type PluginConfig } from "./netconf.js";
@@ -29,6 +30,12 @@ export interface PluginOptions {
   /** Log file when the netconf sets none (Spiderpool's path by default). */
   readonly defaultLogFilePath?: string;
   readonly maxStdinBytes?: number;
+  /** When the CNI call began (epoch ms): the exec shim's start, so the deadline counts from there. */
+  readonly startedAt?: number;
+  /** How to reach the agent; the unix socket of the netconf by default. */
+  readonly transport?: AgentTransport;
+  /** Added to every log line (the agent marks the calls it runs for the exec shim). */
+  readonly logFields?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -50,7 +57,7 @@ const HANDLERS = { ADD: commands.add, DEL: commands.del, CHECK: commands.check, 
 
 /** Runs one CNI invocation; resolves to the process exit code (0 success, 1 error printed). */
 export async function runPlugin(io: PluginIo, options: PluginOptions = {}): Promise<number> {
-  const startedAt = Date.now();
+  const startedAt = options.startedAt ?? Date.now();
   let errorVersion: CniVersion = LATEST_CNI_VERSION;
   let log: Logger = createStreamLogger(io.stderr, "info");
   let configParsed = false;
@@ -87,7 +94,9 @@ export async function runPlugin(io: PluginIo, options: PluginOptions = {}): Prom
     log = openLog(conf.value, env.value, io, options);
     const deadlineAt = startedAt + (conf.value.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS[command]) * 1000;
     log.debug("invoked", { netns: env.value.netns, network: conf.value.name, cniVersion: conf.value.cniVersion });
-    const outcome = await withDeadline(HANDLERS[command]({ env: env.value, conf: conf.value, deadlineAt, log }), deadlineAt, command);
+    const transport = options.transport ?? socketTransport(conf.value.socketPath);
+    const call: commands.CommandContext["call"] = (method, path, body) => transport(method, path, body, deadlineAt);
+    const outcome = await withDeadline(HANDLERS[command]({ env: env.value, conf: conf.value, deadlineAt, log, call }), deadlineAt, command);
     if (!outcome.ok) {
       if (command === "DEL") {
         log.error("DEL failed, reporting success so Pod deletion proceeds", { err: { message: outcome.error.msg } });
@@ -108,6 +117,10 @@ export async function runPlugin(io: PluginIo, options: PluginOptions = {}): Prom
   }
 }
 
+function socketTransport(socketPath: string): AgentTransport {
+  return (method, path, body, deadlineAt) => callAgent(socketPath, method, path, body, deadlineAt);
+}
+
 function versionGate(command: CniCommand, version: CniVersion): CniError | undefined {
   const min = MIN_VERSION[command];
   if (min === undefined || compareVersions(version, min) >= 0) return undefined;
@@ -126,7 +139,7 @@ export function compareVersions(a: string, b: string): number {
 }
 
 function openLog(conf: PluginConfig, env: CniEnv, io: PluginIo, options: PluginOptions): Logger {
-  const fields: Record<string, string> = { component: "spiderpool-cni", cmd: env.command };
+  const fields: Record<string, string> = { component: "spiderpool-cni", cmd: env.command, ...options.logFields };
   if (env.containerId) fields.containerID = env.containerId;
   if (env.ifName) fields.ifName = env.ifName;
   const pod = podKey(env.args);

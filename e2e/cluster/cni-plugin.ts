@@ -1,9 +1,16 @@
 import { buildCni } from "../../cni/build.js";
 
-/** Builds (or reuses, when its inputs are unchanged) the plugin executable for this machine. */
-export async function buildCniPlugin(log: (l: string) => void = () => undefined): Promise<string> {
-  const { executables } = await buildCni({ targets: ["linux-amd64"], log });
-  const exe = executables["linux-amd64"];
-  if (!exe) throw new Error("the CNI build produced no linux-amd64 executable");
-  return exe;
+/** What a node's CNI directory gets: the exec shim the runtime runs, and the Node executable it falls back to. */
+export interface CniPluginFiles {
+  readonly shim: string;
+  readonly node: string;
+}
+
+/** Builds (or reuses, when its inputs are unchanged) the plugin executables for this machine. */
+export async function buildCniPlugin(log: (l: string) => void = () => undefined): Promise<CniPluginFiles> {
+  const { executables, shims } = await buildCni({ targets: ["linux-amd64"], log });
+  const node = executables["linux-amd64"];
+  const shim = shims["linux-amd64"];
+  if (!node || !shim) throw new Error("the CNI build produced no linux-amd64 executables");
+  return { shim, node };
 }

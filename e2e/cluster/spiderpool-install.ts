@@ -7,6 +7,7 @@ import { startDaemon, stopDaemon, type Daemon } from "./daemon.js";
 import { freePort } from "./free-port.js";
 import { clusterDir, paths, repoRoot } from "./paths.js";
 import { waitUntil, probe } from "./readiness.js";
+import { NODE_SUFFIX, SHIM_NAME } from "../../cni/build.js";
 import { buildCniPlugin } from "./cni-plugin.js";
 import { AGENT_BUNDLE, buildAgent } from "../../scripts/build-agent.js";
 
@@ -121,12 +122,20 @@ export function writeSpiderpoolNetwork(node: string): void {
   fs.writeFileSync(path.join(netd, "10-macvlan.conflist"), JSON.stringify(conflist, null, 2));
 }
 
-/** Builds the plugin executable and puts it first in the CNI path of every node. */
+/**
+ * Builds the plugin and puts it first in the CNI path of every node, as install-cni.sh does on a
+ * real node: `spiderpool` (the exec shim) and `spiderpool-node` beside it (its fallback).
+ */
 export async function installCniPlugin(log?: (l: string) => void): Promise<string> {
   const dir = path.join(clusterDir, "cni-bin");
   fs.mkdirSync(dir, { recursive: true });
-  const exe = await buildCniPlugin(log);
-  fs.copyFileSync(exe, path.join(dir, "spiderpool"));
-  fs.chmodSync(path.join(dir, "spiderpool"), 0o755);
+  const built = await buildCniPlugin(log);
+  for (const [file, name] of [[built.node, `${SHIM_NAME}${NODE_SUFFIX}`], [built.shim, SHIM_NAME]] as const) {
+    // Written beside and renamed over, so a plugin running right now keeps its file.
+    const tmp = path.join(dir, `.${name}.tmp-${process.pid}`);
+    fs.copyFileSync(file, tmp);
+    fs.chmodSync(tmp, 0o755);
+    fs.renameSync(tmp, path.join(dir, name));
+  }
   return dir;
 }

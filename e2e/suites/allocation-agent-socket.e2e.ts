@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import type { ApiClient, KubeList } from "../../lib/k8s/api-client.js";
 import type { Pod } from "../../lib/k8s/core-kinds.js";
 import { CLAIMS_PATH } from "../../lib/k8s/claim-store.js";
 import { endpointPath, FINALIZER, getEndpoint } from "../../lib/k8s/endpoint-store.js";
 import { adminClient } from "../cluster/cluster.js";
+import { clusterDir } from "../cluster/paths.js";
+import { socketOf } from "../cluster/spiderpool-install.js";
 import { deleteNamespaceAndWait, deletePools } from "../support/allocation-ledger.js";
 import { agentRequest, replyText } from "../support/agent-socket.js";
 import { scrapeAgent } from "../support/agent-metrics.js";
@@ -154,6 +159,56 @@ spec:
     const r = await agentRequest(NODE, "POST", "/v1/ipam/nothing", {});
     assert.equal(r.status, 404);
     assert.match(replyText(r), /no route POST \/v1\/ipam\/nothing/);
+  });
+
+  it("answers 400 to an exec call naming a variable that is not CNI_* and a stdin that is not base64", async () => {
+    const r = await agentRequest(NODE, "POST", "/v1/cni/exec", { env: { CNI_COMMAND: "ADD", PATH: "/bin" }, stdin: "not base64!" });
+    assert.equal(r.status, 400);
+    assert.match(replyText(r), /env\.PATH: expected a CNI_\* variable name/);
+    assert.match(replyText(r), /stdin: expected base64 text \(got "not base64!"\)/);
+  });
+
+  // The runtime runs the exec shim (cni/shim); the agent runs the plugin for it (ADR 0006). For
+  // the same input it must answer exactly as the Node executable does on its own.
+  const runPlugin = (file: string, env: Record<string, string>, stdin: string) => {
+    const r = spawnSync(path.join(clusterDir, "cni-bin", file), [], { env, input: stdin, encoding: "utf8", timeout: 30_000 });
+    return { exit: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const cniEnv = (podName: string, uid = "") => ({
+    CNI_COMMAND: "ADD",
+    CNI_CONTAINERID: "c0ffee",
+    CNI_NETNS: "/run/netns/none",
+    CNI_IFNAME: "eth0",
+    CNI_PATH: "/opt/cni/bin",
+    CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=${ns};K8S_POD_NAME=${podName};K8S_POD_UID=${uid}`,
+  });
+  const netconf = (ipam: Record<string, unknown>) =>
+    JSON.stringify({ cniVersion: "1.0.0", name: "socket-test", ipam: { type: "spiderpool", ipam_unix_socket_path: socketOf(NODE), log_file_path: path.join(clusterDir, "logs", "exec-shim-test.log"), ...ipam } });
+
+  for (const [label, env, stdin, code] of [
+    ["an unknown Pod", cniEnv("no-such-pod"), netconf({}), 100],
+    ["a Pod of another node", cniEnv("on-node-2"), netconf({}), 100],
+    ["a netconf field of the wrong type", cniEnv("no-such-pod"), netconf({ log_level: 7 }), 7],
+    ["a bad routes annotation", cniEnv("bad-routes"), netconf({}), 100],
+  ] as const) {
+    it(`the exec shim answers ${label} exactly as the Node executable does`, () => {
+      const shim = runPlugin("spiderpool", env, stdin);
+      const node = runPlugin("spiderpool-node", env, stdin);
+      assert.equal(shim.exit, 1, JSON.stringify(shim));
+      assert.equal(JSON.parse(shim.stdout).code, code, shim.stdout);
+      assert.deepEqual(shim, node);
+    });
+  }
+
+  it("the exec shim's calls ran in the agent, and a missing agent is answered by the Node executable", () => {
+    const log = fs.readFileSync(path.join(clusterDir, "logs", "exec-shim-test.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { runner?: string; message: string });
+    assert.ok(log.some((l) => l.runner === "agent"), "no log line of a call run by the agent");
+    assert.ok(log.some((l) => l.runner === undefined), "no log line of the Node executable");
+    const absent = netconf({ ipam_unix_socket_path: path.join(clusterDir, "no-agent.sock") });
+    const shim = runPlugin("spiderpool", cniEnv("no-such-pod"), absent);
+    assert.deepEqual(shim, runPlugin("spiderpool-node", cniEnv("no-such-pod"), absent));
+    assert.equal(JSON.parse(shim.stdout).code, 11, shim.stdout);
+    assert.match(JSON.parse(shim.stdout).msg, /no-agent\.sock: no such file or directory/);
   });
 
   it("has allocated nothing for any of them", async () => {

@@ -154,3 +154,24 @@ export const AGENT_ERROR_CODES = [
 ] as const;
 export type AgentErrorCode = (typeof AGENT_ERROR_CODES)[number];
 export const RETRYABLE_AGENT_ERRORS: readonly AgentErrorCode[] = ["not_ready", "api_unavailable", "retries_exhausted"];
+
+/**
+ * Ours, not Spiderpool's: `POST /v1/cni/exec` runs one whole CNI call of the plugin inside the
+ * agent, for the exec shim (cni/shim, docs/adr/0006-exec-shim.md). `env` holds the call's CNI_*
+ * variables, `stdin` the netconf bytes in base64, `startedAtMs` when the runtime started the shim
+ * (the call's deadline counts from there).
+ */
+export const CniExecArgsSchema = z.object({
+  env: z.record(z.string().check(z.regex(/^CNI_[A-Z_]+$/, "expected a CNI_* variable name")), z.string()),
+  stdin: z.base64("expected base64 text"),
+  startedAtMs: z.optional(z.number().check(z.int())),
+});
+export type CniExecArgs = z.infer<typeof CniExecArgsSchema>;
+
+/** What the plugin printed and returned; the shim writes both streams and exits with `exitCode`. */
+export const CniExecResultSchema = z.object({
+  exitCode: z.number().check(z.int()),
+  stdout: z.string(),
+  stderr: z.string(),
+});
+export type CniExecResult = z.infer<typeof CniExecResultSchema>;

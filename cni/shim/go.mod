@@ -1,0 +1,3 @@
+module github.com/pepr-spiderpool/cni-shim
+
+go 1.22
