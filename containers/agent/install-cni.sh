@@ -1,8 +1,10 @@
 #!/bin/sh
-# CNI installer (initContainer of the spiderpool-agent DaemonSet): puts the plugin executable
-# for this node's architecture into the host's CNI directory. The copy is written beside the
-# target and renamed over it, so a runtime executing the plugin at that moment never sees a
-# partial file (and a running old binary is not overwritten in place: no "text file busy").
+# CNI installer (initContainer of the spiderpool-agent DaemonSet): puts the plugin for this
+# node's architecture into the host's CNI directory: `spiderpool`, the exec shim the runtime
+# runs, and `spiderpool-node`, the Node executable it falls back to (docs/adr/0006-exec-shim.md).
+# Each copy is written beside its target and renamed over it, so a runtime executing the plugin
+# at that moment never sees a partial file (and a running old binary is not overwritten in
+# place: no "text file busy"). The fallback goes first: the shim never runs without it.
 set -eu
 
 SRC_DIR="${SPIDERPOOL_CNI_SRC_DIR:-/opt/spiderpool/cni}"
@@ -18,20 +20,25 @@ case "$MACHINE" in
     ;;
 esac
 
-SRC="$SRC_DIR/$TARGET/spiderpool"
-if [ ! -f "$SRC" ]; then
-  echo "install-cni: $SRC is missing from the image; rebuild it with npm run build (containers/agent/Containerfile)" >&2
-  exit 1
-fi
+for FILE in spiderpool-node spiderpool; do
+  if [ ! -f "$SRC_DIR/$TARGET/$FILE" ]; then
+    echo "install-cni: $SRC_DIR/$TARGET/$FILE is missing from the image; rebuild it with npm run build (containers/agent/Containerfile)" >&2
+    exit 1
+  fi
+done
 if [ ! -d "$DEST_DIR" ]; then
   echo "install-cni: CNI directory $DEST_DIR is not mounted" >&2
   exit 1
 fi
 
-TMP="$DEST_DIR/.spiderpool.tmp.$$"
+TMP=""
 trap 'rm -f "$TMP"' EXIT
-cp "$SRC" "$TMP"
-chmod 0755 "$TMP"
-mv -f "$TMP" "$DEST_DIR/spiderpool"
+for FILE in spiderpool-node spiderpool; do
+  TMP="$DEST_DIR/.$FILE.tmp.$$"
+  cp "$SRC_DIR/$TARGET/$FILE" "$TMP"
+  chmod 0755 "$TMP"
+  mv -f "$TMP" "$DEST_DIR/$FILE"
+  echo "install-cni: installed $TARGET plugin as $DEST_DIR/$FILE ($(wc -c < "$DEST_DIR/$FILE") bytes)"
+done
+TMP=""
 trap - EXIT
-echo "install-cni: installed $TARGET plugin as $DEST_DIR/spiderpool ($(wc -c < "$DEST_DIR/spiderpool") bytes)"

@@ -258,10 +258,11 @@ spec:
       for (const g of ["average", "max", "min", "latest"]) assert.equal(m.types.get(`spiderpool_ipam_${op}_${g}_duration_seconds`), "gauge", `${op} ${g}`);
     }
     // Five well-formed ADDs reached the allocator and failed (unknown Pod, other UID, other node,
-    // two bad annotations); two succeeded.
+    // two bad annotations), and six more from the executables (three Pods, shim and Node each);
+    // two succeeded.
     const delta = (n: string) => m.value(n) - metricsBefore.value(n);
-    assert.equal(delta("spiderpool_ipam_allocation_counts_total"), 7);
-    assert.equal(delta("spiderpool_ipam_allocation_failure_counts_total"), 5);
+    assert.equal(delta("spiderpool_ipam_allocation_counts_total"), 13);
+    assert.equal(delta("spiderpool_ipam_allocation_failure_counts_total"), 11);
     assert.equal(delta("spiderpool_ipam_release_counts_total"), 2);
     assert.equal(delta("spiderpool_ipam_allocation_duration_seconds_count"), 2);
   });

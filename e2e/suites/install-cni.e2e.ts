@@ -24,6 +24,7 @@ describe("install: the CNI installer", function () {
     for (const target of ["linux-amd64", "linux-arm64"]) {
       fs.mkdirSync(path.join(src, target), { recursive: true });
       fs.writeFileSync(path.join(src, target, "spiderpool"), `#!/bin/sh\necho ${target}\n`);
+      fs.writeFileSync(path.join(src, target, "spiderpool-node"), `#!/bin/sh\necho ${target} node\n`);
     }
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -35,14 +36,18 @@ describe("install: the CNI installer", function () {
     ["x86_64", "linux-amd64"],
     ["aarch64", "linux-arm64"],
   ] as const) {
-    it(`installs the ${target} plugin on ${machine}, executable, leaving no temporary file`, () => {
+    it(`installs the ${target} shim and its Node fallback on ${machine}, executable, fallback first, leaving no temporary file`, () => {
       const r = install(machine);
       assert.equal(r.status, 0, r.stderr);
-      const installed = path.join(dest, "spiderpool");
-      assert.equal(spawnSync(installed, { encoding: "utf8" }).stdout.trim(), target);
-      assert.equal(fs.statSync(installed).mode & 0o777, 0o755);
-      assert.deepEqual(fs.readdirSync(dest), ["spiderpool"]);
-      assert.match(r.stdout, new RegExp(`installed ${target} plugin as ${dest}/spiderpool`));
+      for (const [file, says] of [["spiderpool", target], ["spiderpool-node", `${target} node`]]) {
+        const installed = path.join(dest, file!);
+        assert.equal(spawnSync(installed, { encoding: "utf8" }).stdout.trim(), says);
+        assert.equal(fs.statSync(installed).mode & 0o777, 0o755);
+      }
+      assert.deepEqual(fs.readdirSync(dest).sort(), ["spiderpool", "spiderpool-node"]);
+      const lines = r.stdout.trim().split("\n");
+      assert.match(lines[0]!, new RegExp(`installed ${target} plugin as ${dest}/spiderpool-node`));
+      assert.match(lines[1]!, new RegExp(`installed ${target} plugin as ${dest}/spiderpool \\(`));
     });
   }
 
@@ -70,10 +75,15 @@ describe("install: the CNI installer", function () {
   });
 
   it("refuses when the image lacks the plugin or the host directory is not mounted", () => {
+    fs.rmSync(path.join(src, "linux-arm64", "spiderpool-node"));
+    const noFallback = install("aarch64");
+    assert.equal(noFallback.status, 1);
+    assert.match(noFallback.stderr, /linux-arm64\/spiderpool-node is missing from the image/);
+    assert.deepEqual(fs.readdirSync(dest), [], "nothing installed when one file is missing");
     fs.rmSync(path.join(src, "linux-arm64"), { recursive: true });
     const missing = install("aarch64");
     assert.equal(missing.status, 1);
-    assert.match(missing.stderr, /linux-arm64\/spiderpool is missing from the image/);
+    assert.match(missing.stderr, /linux-arm64\/spiderpool-node is missing from the image/);
     fs.rmSync(dest, { recursive: true });
     const unmounted = install("x86_64");
     assert.equal(unmounted.status, 1);

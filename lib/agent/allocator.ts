@@ -22,6 +22,9 @@ import type { AgentMetrics } from "./metrics.js";
 import type { OwnerCache } from "./owner-cache.js";
 import type { Logger } from "../logger.js";
 
+/** Upper bound of the pick window: listing the lowest free addresses costs time linear in it. */
+const MAX_PICK_WINDOW = 4096;
+
 export interface AllocatorDeps {
   api: ApiClient;
   view: ClusterView;
@@ -252,9 +255,12 @@ export class Allocator {
       const pool = view.pools.get(name);
       if (!pool) continue;
       for (let attempt = 0; attempt < config.agent.claimAttemptsPerPool; attempt++) {
-        // Each lost race widens the window the pick hashes into (16, 32, … 1024 lowest free
-        // addresses), so retries under a storm spread out instead of meeting at the same few.
-        const window = config.agent.addressWindow * 2 ** Math.min(attempt, 6);
+        // The window the pick hashes into grows with this agent's unsettled picks in the pool
+        // (its CREATEs in flight and races it just lost): other agents are probably as busy, and
+        // their picks, not yet in our watch, land among the same lowest free addresses. Each lost
+        // race doubles it again, so retries under a storm spread out instead of meeting.
+        const busy = view.pendingCount(name);
+        const window = Math.min(MAX_PICK_WINDOW, config.agent.addressWindow * (1 + busy) * 2 ** Math.min(attempt, 6));
         const value = pickAddress(view.allocatable(pool), view.taken(pool), `${uid}/${plan.nic}/${family}`, window);
         if (value === undefined) {
           reasons.push(`pool ${name}: all IP addresses used out`);

@@ -125,6 +125,15 @@ export class ClusterView {
     this.#pending.set(pool, m);
   }
 
+  /** Addresses of the pool held by our CREATEs in flight or lost to another agent, not yet seen in the watch. */
+  pendingCount(pool: string): number {
+    const pending = this.#pending.get(pool);
+    if (!pending) return 0;
+    const now = Date.now();
+    for (const [v, exp] of pending) if (exp < now) pending.delete(v);
+    return pending.size;
+  }
+
   /** Drops a pending mark whose CREATE failed for another reason than the address being taken. */
   clearPending(pool: string, value: bigint): void {
     this.#pending.get(pool)?.delete(value);
