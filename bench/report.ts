@@ -225,7 +225,10 @@ prescribe (kubeconfig + flat file, CRDs, its own namespace, \`log_level: error\`
 election, overlapping ranges on, no controllers; same system:masters identity as our agents, so both
 are exempt from API priority and fairness); our plugin also logs at \`error\`. The floors get an
 address the harness precomputed: the static floor is the Go \`static\` IPAM plugin, the runtime floor
-a Node single executable built like ours (\`bench/floor-plugin.ts\`; with the V8 code cache, which starts it faster than the start-up snapshot ours uses, ADR 0005) that only prints it.
+a Node single executable (\`bench/floor-plugin.ts\`, with the V8 code cache, ADR 0005) that only prints it.
+Ours is what a node runs: \`spiderpool\`, the Go exec shim that hands the call to the node's agent, which runs the
+plugin in-process (ADR 0006); its Node executable \`spiderpool-node\` is installed beside it as the fallback and
+is not started while the agent is up. So ours starts no Node process per call and can be faster than the runtime floor.
 
 **API requests** are the deltas of kube-apiserver's \`apiserver_request_total\` around each timed
 phase, restricted to the IPAM resources (both systems' groups, Leases without PATCH — the simulated
