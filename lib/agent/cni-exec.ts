@@ -8,8 +8,7 @@ import { replyOf, type AgentReply, type AgentTransport } from "../../cni/client.
 import { runPlugin } from "../../cni/plugin.js";
 import { CniExecArgsSchema, type CniExecResult } from "../schemas/agent-api.js";
 import type { Logger } from "../logger.js";
-import type { AgentAnswer, Router } from "./routes.js";
-import { parseBody } from "./routes.js";
+import { parseBody, type AgentAnswer, type Router } from "./routes.js";
 
 export const CNI_EXEC_ROUTE = "POST /v1/cni/exec";
 /** A 1 MiB netconf (the plugin's own stdin limit) in base64, plus the environment. */
