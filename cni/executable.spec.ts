@@ -4,41 +4,14 @@
  * incremental build so the binary under test always matches the sources.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildCni, BUNDLE } from "./build.js";
 import { startFakeAgent, type FakeAgent } from "./fake-agent.js";
-import { outputProblem } from "./spec-harness.js";
+import { execPlugin as exec, outputProblem, type Execution } from "./spec-harness.js";
 
 const RUNS = 50;
-
-interface Exec {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  elapsedMs: number;
-}
-
-function exec(command: string[], env: Record<string, string>, stdin: string | Buffer, killAfterMs: number): Promise<Exec> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command[0]!, command.slice(1), { env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const killer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr, elapsedMs: performance.now() - started });
-    });
-    child.stdin.on("error", () => undefined); // VERSION exits without reading stdin
-    child.stdin.end(stdin);
-  });
-}
 
 describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec shim falling back to it)", function () {
   this.timeout(180_000);
@@ -113,7 +86,7 @@ describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec sh
       // The fake agent has no exec route, so the shim must hand every call to the Node executable.
       // (A timeout's text gives the milliseconds left, which differ by the shim's own start-up.)
       const viaShim = await exec([shim], e, stdin, deadlineMs + 5_000);
-      const same = (x: Exec) => [x.code, x.stdout.replace(/within \d+ ms/, "within N ms"), x.stderr];
+      const same = (x: Execution) => [x.code, x.stdout.replace(/within \d+ ms/, "within N ms"), x.stderr];
       assert.deepEqual(same(viaShim), same(r), `${name} through the shim`);
     }
     const lines = readFileSync(logFile, "utf8").trim().split("\n");

@@ -5,39 +5,15 @@
  * The fallback itself (every case of the plugin through the shim) is in executable.spec.ts.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CniExecArgsSchema } from "../lib/schemas/agent-api.js";
 import { buildCni } from "./build.js";
 import { podNameScenario, startFakeAgent, type CannedReply, type FakeAgent, type SeenRequest } from "./fake-agent.js";
+import { execPlugin } from "./spec-harness.js";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  elapsedMs: number;
-}
-
-function run(file: string, env: Record<string, string>, stdin: Buffer | string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(file, [], { env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr, elapsedMs: performance.now() - started });
-    });
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(stdin);
-  });
-}
+const run = (file: string, env: Record<string, string>, stdin: Buffer | string) => execPlugin([file], env, stdin, 20_000);
 
 describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
   this.timeout(120_000);

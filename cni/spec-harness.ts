@@ -1,7 +1,8 @@
 /**
- * Shared by the cni specs: run the plugin in-process with captured output, and judge whether
- * what it printed is a well-formed CNI answer. Not part of the bundle.
+ * Shared by the cni specs: run the plugin in-process with captured output, or an executable as a
+ * runtime would, and judge whether what it printed is a well-formed CNI answer. Not part of the bundle.
  */
+import { spawn } from "node:child_process";
 import { SUPPORTED_CNI_VERSIONS } from "../lib/schemas/cni-netconf.js";
 import { runPlugin, type PluginOptions } from "./plugin.js";
 import type { StdinSource } from "./stdin.js";
@@ -14,6 +15,34 @@ export interface Invocation {
   /** How many separate stdout writes happened (the runtime expects at most one document). */
   readonly stdoutWrites: number;
   readonly elapsedMs: number;
+}
+
+/** What one executable run produced; `code` is null when it was killed. */
+export interface Execution {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly elapsedMs: number;
+}
+
+/** Runs `command` with exactly `env` and `stdin`, as a runtime execs a plugin; SIGKILL after `killAfterMs`. */
+export function execPlugin(command: string[], env: Record<string, string>, stdin: string | Buffer, killAfterMs: number): Promise<Execution> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command[0]!, command.slice(1), { env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const killer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr, elapsedMs: performance.now() - started });
+    });
+    child.stdin.on("error", () => undefined); // VERSION exits without reading stdin
+    child.stdin.end(stdin);
+  });
 }
 
 /** Calls `runPlugin` with `env` and `stdin`; the log goes to `logFile` unless the netconf names one. */

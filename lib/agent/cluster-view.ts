@@ -127,11 +127,16 @@ export class ClusterView {
 
   /** Addresses of the pool held by our CREATEs in flight or lost to another agent, not yet seen in the watch. */
   pendingCount(pool: string): number {
+    return this.#livePending(pool)?.size ?? 0;
+  }
+
+  /** The pool's pending marks, the expired ones dropped. */
+  #livePending(pool: string): Map<bigint, number> | undefined {
     const pending = this.#pending.get(pool);
-    if (!pending) return 0;
+    if (!pending?.size) return undefined;
     const now = Date.now();
     for (const [v, exp] of pending) if (exp < now) pending.delete(v);
-    return pending.size;
+    return pending;
   }
 
   /** Drops a pending mark whose CREATE failed for another reason than the address being taken. */
@@ -174,12 +179,8 @@ export class ClusterView {
   taken(pool: Pool, exceptUid?: string): IntervalSet {
     const fam = (pool.spec.ipVersion ?? 4) as IpFamily;
     let t = this.#taken.get(pool.metadata.name) ?? IntervalSet.empty(fam);
-    const pending = this.#pending.get(pool.metadata.name);
-    if (pending?.size) {
-      const now = Date.now();
-      for (const [v, exp] of pending) if (exp < now) pending.delete(v);
-      t = t.union(IntervalSet.fromAddresses(fam, pending.keys()));
-    }
+    const pending = this.#livePending(pool.metadata.name);
+    if (pending?.size) t = t.union(IntervalSet.fromAddresses(fam, pending.keys()));
     if (exceptUid) {
       const mine = this.claimsOfUid(exceptUid).filter((c) => c.spec.pool === pool.metadata.name).map(addressValue);
       t = t.subtract(IntervalSet.fromAddresses(fam, mine.filter((v): v is bigint => v !== undefined)));
