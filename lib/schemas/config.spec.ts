@@ -75,6 +75,8 @@ describe("conf.yml: Spiderpool's chart-rendered file and our keys (lib/schemas/c
   describe("keys for behaviour we do not implement", () => {
     const refusals: Array<{ key: string; value: unknown; line: RegExp }> = [
       { key: "enableCleanOutdatedEndpoint", value: true, line: /^conf\.yml: enableCleanOutdatedEndpoint: got true, .*; set it to false or remove the key$/ },
+      { key: "enableIPConflictDetection", value: true, line: /^conf\.yml: enableIPConflictDetection: got true, .*; set it to false or remove the key$/ },
+      { key: "enableGatewayDetection", value: true, line: /^conf\.yml: enableGatewayDetection: got true, .*; set it to false or remove the key$/ },
       { key: "podResourceInject.enabled", value: true, line: /^conf\.yml: podResourceInject\.enabled: got true, .*; set it to false or remove podResourceInject$/ },
       {
         key: "iaasNetworkProvider.serverUrl",
@@ -96,7 +98,7 @@ describe("conf.yml: Spiderpool's chart-rendered file and our keys (lib/schemas/c
     }
 
     it("at the value that says what we do they load, without a warning for our own behaviour", () => {
-      const r = accepted({ enableKubevirtStaticIP: false, tuneSysctlConfig: false, enableCleanOutdatedEndpoint: false });
+      const r = accepted({ enableKubevirtStaticIP: false, tuneSysctlConfig: false, enableCleanOutdatedEndpoint: false, enableIPConflictDetection: false, enableGatewayDetection: false });
       assert.deepEqual(r.warnings, []);
     });
 

@@ -50,7 +50,9 @@ export const SpiderpoolConfigSchema = z.strictObject({
   enableAutoPoolForApplication: bool(true),
   /** Not implemented; `true` is refused. */
   enableCleanOutdatedEndpoint: bool(false),
+  /** Not implemented by the plugin; `true` is refused. */
   enableIPConflictDetection: bool(false),
+  /** Not implemented by the plugin; `true` is refused. */
   enableGatewayDetection: bool(false),
   enableValidatingResourcesDeletedWebhook: bool(false),
   /** Default `+N` of auto pools (the key Spiderpool's code reads). */

@@ -105,6 +105,17 @@ const RULES: readonly KeyRule[] = [
         : undefined,
   },
   {
+    // Spiderpool's plugin probes before answering the runtime; ours cannot open raw sockets in
+    // the Pod's network namespace, so `true` would only be echoed in the agent's answer.
+    key: "enableIPConflictDetection",
+    judge: (v) =>
+      isTrue(v) ? { refuse: "got true, but the plugin here sends no ARP/NDP probe for a duplicate address; set it to false or remove the key" } : undefined,
+  },
+  {
+    key: "enableGatewayDetection",
+    judge: (v) => (isTrue(v) ? { refuse: "got true, but the plugin here does not check that the gateway answers; set it to false or remove the key" } : undefined),
+  },
+  {
     key: "podResourceInject",
     judge: (v) =>
       isTrue(field(v, "enabled"))
