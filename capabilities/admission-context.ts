@@ -1,7 +1,7 @@
 import { ApiClient } from "../lib/k8s/api-client.js";
 import { AdmissionReads } from "../lib/k8s/admission-reads.js";
 import { loadConfig } from "../lib/k8s/config-source.js";
-import type { SpiderpoolConfig } from "../lib/schemas/config.js";
+import { configWarningLine, type SpiderpoolConfig } from "../lib/schemas/config.js";
 import { createLogger, type Logger } from "../lib/logger.js";
 
 /**
@@ -19,8 +19,11 @@ let ctx: Promise<AdmissionContext> | undefined;
 export function admissionContext(): Promise<AdmissionContext> {
   ctx ??= (async () => {
     const api = ApiClient.fromKubeconfig(process.env.KUBECONFIG || undefined);
-    const config = await loadConfig(api);
-    return { reads: new AdmissionReads(api), config, log: createLogger("admission") };
+    const { config, warnings } = await loadConfig(api);
+    const log = createLogger("admission");
+    // Once per process: the context is made once (again only after a failure, which logged nothing).
+    if (warnings.length) log.warn(configWarningLine(warnings), { keys: warnings.map((w) => w.key) });
+    return { reads: new AdmissionReads(api), config, log };
   })().catch((e: unknown) => {
     ctx = undefined; // a transient failure must not poison every later request
     throw e;

@@ -36,7 +36,8 @@ export async function explainCommand(api: ApiClient, reads: ClusterReads, global
   ]);
   if (!node) throw new CliError("not_found", `Node ${JSON.stringify(nodeName)} not found`);
   if (!namespace) throw new CliError("not_found", `Namespace ${JSON.stringify(pod.metadata.namespace)} not found`);
-  const config = await loadConfig(api, { SPIDERPOOL_NAMESPACE: global.namespace }).catch((e: Error) => {
+  // Warnings (keys the components accept but do not act on) are theirs to log; the CLI only needs the switches.
+  const { config } = await loadConfig(api, { SPIDERPOOL_NAMESPACE: global.namespace }).catch((e: Error) => {
     throw new CliError("api", `ConfigMap ${global.namespace}/spiderpool-conf: ${e.message}`);
   });
   const input = selectionInputFor({

@@ -1,15 +1,20 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { buildAgent } from "./build-agent.js";
+
+const CHART_CONF = fileURLToPath(new URL("../lib/schemas/fixtures/spiderpool-v1.2.2-conf.yml", import.meta.url));
 
 /**
  * The built agent (what the DaemonSet runs) refuses a broken ConfigMap value or an unknown key
  * before it touches the API: exit 2 and one line on stderr naming the key and what it accepts.
+ * The file Spiderpool's chart renders is not refused: the agent starts and warns once.
  */
-describe("scripts/build-agent: the bundled agent refuses bad configuration", function () {
+describe("scripts/build-agent: the bundled agent refuses bad configuration, and starts on Spiderpool's", function () {
   this.timeout(60_000);
   let dir: string;
   let bundle: string;
@@ -54,6 +59,16 @@ describe("scripts/build-agent: the bundled agent refuses bad configuration", fun
       line: /^spiderpool-agent: refusing to start: conf\.yml: gc\.scanAllIntervalSeconds: .*>=10.*, got 5$/,
     },
     {
+      name: "a Spiderpool feature we do not have, turned on, names the key, the value and what to set",
+      conf: "podResourceInject:\n  enabled: true\n",
+      line: /^spiderpool-agent: refusing to start: conf\.yml: podResourceInject\.enabled: got true, .*; set it to false or remove podResourceInject$/,
+    },
+    {
+      name: "a key this project dropped says so and what to do",
+      conf: "gc:\n  tracePodGapSeconds: 5\n",
+      line: /^spiderpool-agent: refusing to start: conf\.yml: gc\.tracePodGapSeconds: no longer a setting: .*; remove the key$/,
+    },
+    {
       name: "YAML that does not parse names the file",
       conf: "enableIPv4: [true\n",
       line: /^spiderpool-agent: refusing to start: .*conf-.*\.yml: not valid YAML: /,
@@ -65,6 +80,58 @@ describe("scripts/build-agent: the bundled agent refuses bad configuration", fun
       line: /^spiderpool-agent: refusing to start: SPIDERPOOL_LOG_LEVEL: expected one of debug, info, warn, error, got "chatty"$/,
     },
   ];
+
+  it("starts with conf.yml exactly as Spiderpool's v1.2.2 chart renders it, logging one warning naming the keys it does not act on", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    // An API server that refuses connections: the agent keeps retrying its watches, and its
+    // liveness endpoint answers, which only happens after the configuration was accepted.
+    const kubeconfig = join(dir, "kubeconfig-nowhere");
+    writeFileSync(
+      kubeconfig,
+      "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}}]\n" +
+        "users: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n",
+    );
+    const child = spawn(process.execPath, [bundle, `--config-path=${CHART_CONF}`], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        KUBECONFIG: kubeconfig,
+        SPIDERPOOL_NODE_NAME: "node-1",
+        SPIDERPOOL_IPAM_SOCKET: join(dir, "agent.sock"),
+        SPIDERPOOL_HEALTH_PORT: String(port),
+        SPIDERPOOL_METRIC_HTTP_PORT: "0",
+        SPIDERPOOL_OPS_ADDRESS: "127.0.0.1",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+    try {
+      let live = false;
+      for (let i = 0; i < 200 && !live && child.exitCode === null; i++) {
+        live = (await fetch(`http://127.0.0.1:${port}/v1/runtime/liveness`).catch(() => undefined))?.status === 200;
+        if (!live) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(live, `liveness answered; exit code ${child.exitCode}, stderr:\n${stderr}`);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    assert.equal((await exited).signal, "SIGKILL", "still running until the test stopped it");
+    assert.doesNotMatch(stderr, /refusing to start/);
+    const warnings = stderr
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { level: string; msg: string; keys?: string[] })
+      .filter((l) => l.level === "warn" && l.msg.startsWith("conf.yml: "));
+    assert.equal(warnings.length, 1, `one configuration warning, got:\n${stderr}`);
+    assert.match(warnings[0]!.msg, /^conf\.yml: accepted and not acted on: /);
+    assert.deepEqual([...(warnings[0]!.keys ?? [])].sort(), ["agent.networkResourcePlugin", "enableKubevirtStaticIP", "iaasNetworkProvider", "podResourceInject", "tuneSysctlConfig"]);
+  });
 
   for (const c of cases) {
     it(c.name, () => {

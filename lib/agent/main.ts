@@ -3,6 +3,7 @@
  * probes and metrics on TCP. One line on stderr and exit 2 for a configuration it cannot use.
  */
 import { ApiClient } from "../k8s/api-client.js";
+import { configWarningLine } from "../schemas/config.js";
 import { createLogger } from "../logger.js";
 import { Allocator } from "./allocator.js";
 import { loadAgentSettings } from "./settings.js";
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   }
   const s = settings.value;
   const log = createLogger("agent", s.logLevel).child({ node: s.nodeName });
+  if (s.configWarnings.length) log.warn(configWarningLine(s.configWarnings), { keys: s.configWarnings.map((w) => w.key) });
   const api = ApiClient.fromKubeconfig(s.kubeconfig);
   const metrics = new AgentMetrics();
   const view = new ClusterView(api, s.nodeName, log).start();

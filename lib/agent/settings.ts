@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { parseConfig, type SpiderpoolConfig } from "../schemas/config.js";
+import { parseConfig, type ConfigWarning, type SpiderpoolConfig } from "../schemas/config.js";
 
 /** Everything the agent process needs to start, from its environment and the ConfigMap file. */
 export interface AgentSettings {
@@ -14,6 +14,8 @@ export interface AgentSettings {
   logLevel: string;
   clusterNetwork?: string;
   config: SpiderpoolConfig;
+  /** Keys of `conf.yml` accepted but not acted on: logged once at start. */
+  configWarnings: ConfigWarning[];
 }
 
 const LEVELS = ["debug", "info", "warn", "error"];
@@ -65,6 +67,7 @@ export function loadAgentSettings(env: NodeJS.ProcessEnv, argv: string[]): { ok:
       logLevel,
       clusterNetwork: env.MULTUS_CLUSTER_NETWORK || undefined,
       config: config.value,
+      configWarnings: config.warnings,
     },
   };
 }

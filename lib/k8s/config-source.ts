@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { parseConfig, type SpiderpoolConfig } from "../schemas/config.js";
+import { parseConfig, type ConfigWarning, type SpiderpoolConfig } from "../schemas/config.js";
 import type { ApiClient } from "./api-client.js";
 import { K8sError } from "./k8s-error.js";
 
@@ -20,9 +20,10 @@ export class ConfigError extends Error {
  * The configuration: from the file at `SPIDERPOOL_CONFIG_PATH` when set (the agent mounts the
  * ConfigMap; the local cluster writes the file), else from ConfigMap `spiderpool-conf` in
  * `SPIDERPOOL_NAMESPACE` (the Pepr pods read it through the API, as Pepr cannot mount it).
- * Absent everywhere: the defaults. Unusable: a ConfigError naming each key.
+ * Absent everywhere: the defaults. Unusable: a ConfigError naming each key. The caller logs
+ * `warnings` (keys accepted but not acted on) once, with configWarningLine.
  */
-export async function loadConfig(api: ApiClient, env: NodeJS.ProcessEnv = process.env): Promise<SpiderpoolConfig> {
+export async function loadConfig(api: ApiClient, env: NodeJS.ProcessEnv = process.env): Promise<{ config: SpiderpoolConfig; warnings: ConfigWarning[] }> {
   let text: string | undefined;
   const file = env.SPIDERPOOL_CONFIG_PATH;
   if (file && fs.existsSync(file)) text = fs.readFileSync(file, "utf8");
@@ -45,5 +46,5 @@ export async function loadConfig(api: ApiClient, env: NodeJS.ProcessEnv = proces
   }
   const r = parseConfig(raw);
   if (!r.ok) throw new ConfigError(r.errors);
-  return r.value;
+  return { config: r.value, warnings: r.warnings };
 }

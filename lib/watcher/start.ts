@@ -1,5 +1,6 @@
 import { ApiClient } from "../k8s/api-client.js";
 import { loadConfig } from "../k8s/config-source.js";
+import { configWarningLine } from "../schemas/config.js";
 import { createLogger } from "../logger.js";
 import { IpGcController } from "./ip-gc-controller.js";
 import { WatcherMetrics } from "./metrics.js";
@@ -15,7 +16,8 @@ import { startAutoPoolControllers } from "./auto-pool-start.js";
 export async function startWatcherControllers(): Promise<void> {
   const log = createLogger("watcher");
   const api = ApiClient.fromKubeconfig(process.env.KUBECONFIG || undefined);
-  const config = await loadConfig(api);
+  const { config, warnings } = await loadConfig(api);
+  if (warnings.length) log.warn(configWarningLine(warnings), { keys: warnings.map((w) => w.key) });
   const metrics = new WatcherMetrics();
   const metricsPort = Number(process.env.SPIDERPOOL_METRIC_HTTP_PORT ?? 5721);
   if (metricsPort > 0) metrics.serve(metricsPort, process.env.SPIDERPOOL_OPS_ADDRESS ?? "0.0.0.0");

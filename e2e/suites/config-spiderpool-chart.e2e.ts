@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { ApiClient } from "../../lib/k8s/api-client.js";
+import { ConfigError, loadConfig } from "../../lib/k8s/config-source.js";
+import { AGENT_BUNDLE } from "../../scripts/build-agent.js";
+import { adminClient } from "../cluster/cluster.js";
+import { freePort } from "../cluster/free-port.js";
+import { paths, repoRoot } from "../cluster/paths.js";
+import { createNamespace, deleteNamespace } from "../support/kube.js";
+import { waitFor } from "../support/wait-for.js";
+
+const CHART_CONF = path.join(repoRoot, "lib/schemas/fixtures/spiderpool-v1.2.2-conf.yml");
+const NOT_ACTED_ON = ["agent.networkResourcePlugin", "enableKubevirtStaticIP", "iaasNetworkProvider", "podResourceInject", "tuneSysctlConfig"];
+
+/**
+ * ConfigMap `spiderpool-conf` as Spiderpool's v1.2.2 chart renders it, against the real control
+ * plane: the Pepr pods' read path (through the API) and the built agent (its mounted file) both
+ * take it, with one warning naming the keys this project does not act on
+ * (docs/usage/configuration.md).
+ */
+describe("config: Spiderpool's chart-rendered spiderpool-conf", function () {
+  const ns = `config-${Date.now().toString(36)}`;
+  let api: ApiClient;
+
+  before(async () => {
+    api = adminClient();
+    await createNamespace(api, ns);
+  });
+  after(async () => {
+    await deleteNamespace(api, ns);
+    api.close();
+  });
+
+  it("read through the API as the watcher and admission read it: loads, with the warning's keys; an IaaS URL is refused by name", async () => {
+    const text = fs.readFileSync(CHART_CONF, "utf8");
+    await api.create(`/api/v1/namespaces/${ns}/configmaps`, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "spiderpool-conf", namespace: ns },
+      data: { clusterNetwork: "", "conf.yml": text },
+    });
+    const { config, warnings } = await loadConfig(api, { SPIDERPOOL_NAMESPACE: ns });
+    assert.equal(config.enableStatefulSet, true);
+    assert.deepEqual(warnings.map((w) => w.key).sort(), NOT_ACTED_ON);
+
+    await api.patch(`/api/v1/namespaces/${ns}/configmaps/spiderpool-conf`, { data: { "conf.yml": text.replace('serverUrl: ""', 'serverUrl: "http://iaas.example:8080"') } });
+    await assert.rejects(loadConfig(api, { SPIDERPOOL_NAMESPACE: ns }), (e: unknown) => {
+      assert.ok(e instanceof ConfigError, String(e));
+      assert.match(e.message, /^conf\.yml: iaasNetworkProvider\.serverUrl: got "http:\/\/iaas\.example:8080", .*; set it to "" or remove iaasNetworkProvider$/);
+      return true;
+    });
+  });
+
+  it("the built agent syncs its caches and reports ready with that file, after one warning naming the keys", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-chart-conf-"));
+    let child: ChildProcess | undefined;
+    let stderr = "";
+    try {
+      const health = await freePort(37710);
+      child = spawn(process.execPath, [AGENT_BUNDLE, `--config-path=${CHART_CONF}`], {
+        env: {
+          PATH: process.env.PATH ?? "",
+          KUBECONFIG: paths.kubeconfig,
+          SPIDERPOOL_NODE_NAME: "config-probe-node",
+          SPIDERPOOL_IPAM_SOCKET: path.join(dir, "agent.sock"),
+          SPIDERPOOL_HEALTH_PORT: String(health),
+          SPIDERPOOL_METRIC_HTTP_PORT: "0",
+          SPIDERPOOL_OPS_ADDRESS: "127.0.0.1",
+          SPIDERPOOL_LOG_LEVEL: "info",
+        },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      child.stderr?.on("data", (b: Buffer) => (stderr += b.toString()));
+      await waitFor(
+        "agent on the chart's conf.yml: ready",
+        async () => {
+          if (child?.exitCode !== null) throw new Error(`agent exited ${child?.exitCode}: ${stderr}`);
+          return (await fetch(`http://127.0.0.1:${health}/v1/runtime/readiness`).catch(() => undefined))?.status === 200;
+        },
+        60_000,
+      );
+      const warnings = stderr
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as { level: string; msg: string; keys?: string[] })
+        .filter((l) => l.level === "warn" && l.msg.startsWith("conf.yml: "));
+      assert.equal(warnings.length, 1, `one configuration warning, got:\n${stderr}`);
+      assert.deepEqual([...(warnings[0]!.keys ?? [])].sort(), NOT_ACTED_ON);
+    } finally {
+      child?.kill("SIGTERM");
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
