@@ -74,6 +74,17 @@ export function adminClient(): ApiClient {
  * on loopback. Any leftover of an earlier cluster in this checkout is removed first.
  */
 export async function up(opts: UpOptions): Promise<ClusterState> {
+  try {
+    return await bringUp(opts);
+  } catch (e) {
+    // Whatever started before the failing step is in the state file: stop it and remove the
+    // namespaces, so a failed start leaves no process or network namespace behind.
+    await down(opts.log).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function bringUp(opts: UpOptions): Promise<ClusterState> {
   const log = opts.log ?? (() => undefined);
   await down();
   fs.mkdirSync(paths.logs, { recursive: true });
