@@ -116,6 +116,8 @@ async function bundle(): Promise<string> {
   const result = await build({
     entryPoints: [join(ROOT, "cni/main.ts")],
     absWorkingDir: ROOT,
+    // Inputs are checked by path: a symlinked node_modules (a git worktree's) must keep its name.
+    preserveSymlinks: true,
     bundle: true,
     platform: "node",
     target: "node20",

@@ -26,6 +26,8 @@ export async function buildAgent(out = AGENT_BUNDLE): Promise<{ path: string; by
   const result = await build({
     entryPoints: [join(ROOT, "lib/agent/main.ts")],
     absWorkingDir: ROOT,
+    // Inputs are checked by path: a symlinked node_modules (a git worktree's) must keep its name.
+    preserveSymlinks: true,
     bundle: true,
     platform: "node",
     target: "node20",
