@@ -141,7 +141,8 @@ export const WorkloadEndpointStatusSchema = z.object({
 export type WorkloadEndpointStatus = z.infer<typeof WorkloadEndpointStatusSchema>;
 
 /**
- * Failures are HTTP 500 with a JSON string body (Spiderpool's convention). Ours also send a
+ * Failures are HTTP 500 with a JSON string body (Spiderpool's convention; 400 for a request that
+ * does not validate, 403 `forbidden` for one about another Pod's or node's addresses). Ours also send a
  * header `X-Spiderpool-Error-Code` naming the error class, so the plugin can tell "try again
  * later" (agent not ready, API server unreachable) from a definitive refusal.
  */
