@@ -31,7 +31,7 @@ function claim(address: string, podName: string, podUID: string, node = NODE, ov
   return {
     apiVersion: "ipam.pepr-spiderpool.io/v1alpha1",
     kind: "IPClaim",
-    metadata: { name: address, uid: `claim-${address}` },
+    metadata: { name: address, uid: `claim-${address}`, resourceVersion: "1" },
     spec: { address, ipVersion: 4, pool: "p", podNamespace: NS, podName, podUID, interface: "eth0", node, containerID: "c0ffee", ...over },
   } as Claim;
 }
@@ -48,7 +48,12 @@ class FakeApi {
     if (!found) throw new K8sError("not_found", 404, "NotFound", `${path} not found`);
     return found as T;
   }
-  async request(method: string, path: string): Promise<unknown> {
+  /** Claims whose stored resourceVersion differs from the one a precondition names. */
+  readonly current = new Map<string, string>();
+  async request(method: string, path: string, opts: { body?: { preconditions?: { resourceVersion?: string } } } = {}): Promise<unknown> {
+    const rv = opts.body?.preconditions?.resourceVersion;
+    const now = this.current.get(path.slice(path.lastIndexOf("/") + 1));
+    if (rv && now && rv !== now) throw new K8sError("conflict", 409, "Conflict", `${path}: precondition failed`);
     this.writes.push(`${method} ${path}`);
     return {};
   }
@@ -193,6 +198,15 @@ describe("Releaser: only the named Pod's claims on this node", () => {
     await assert.rejects(check("web", "u-r", []), (e: AgentError) => e.code === "pod_not_found" && /has UID u1, the runtime asked for u-r/.test(e.message));
     await check("web", "u1", ["10.0.0.5/24"]);
     await assert.rejects(check("web", "u1", ["10.0.0.6/24"]), /holds \[10\.0\.0\.6\] but the allocation is \[10\.0\.0\.5\]/);
+  });
+
+  it("DEL leaves a claim that changed since the view saw it (re-pointed meanwhile)", async () => {
+    const { api, view, releaser, deleted } = setup();
+    view.add(claim("10.0.0.5", "db-0", "u-old", NODE, { static: true }), claim("10.0.0.6", "db-0", "u-old"));
+    api.current.set("10.0.0.5", "2");
+    assert.equal(await releaser.del(del("db-0", "u-old")), 1);
+    assert.deepEqual(deleted(), ["10.0.0.6"]);
+    assert.ok(view.claims.has("10.0.0.5"), "the changed claim stays in the view until the watch shows it");
   });
 
   it("GC releases this node's claims of gone Pods, leaves a Pod with claims on another node alone", async () => {

@@ -76,13 +76,17 @@ export class Releaser {
   }
 
   async #releaseClaims(claims: Claim[], namespace: string, name: string, uid: string, deleteEndpoint: boolean): Promise<number> {
+    const released: Claim[] = [];
     for (const c of claims) {
-      await deleteClaim(this.d.api, c.metadata.name, c.metadata.uid);
+      // The decision was taken on this version of the claim; a changed one (re-pointed to another
+      // incarnation or node) is left for the watch to show and the next DEL or GC to judge.
+      if ((await deleteClaim(this.d.api, c.metadata.name, c.metadata.uid, c.metadata.resourceVersion)) === "changed") continue;
       this.d.view.forgetClaim(c);
+      released.push(c);
     }
     await releaseEndpointOf(this.d.api, namespace, name, uid, deleteEndpoint);
-    if (claims.length) this.d.log.info("released", { pod: `${namespace}/${name}`, podUID: uid, addresses: claims.map((c) => c.spec.address) });
-    return claims.length;
+    if (released.length) this.d.log.info("released", { pod: `${namespace}/${name}`, podUID: uid, addresses: released.map((c) => c.spec.address) });
+    return released.length;
   }
 
   /**
