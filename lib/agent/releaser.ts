@@ -4,9 +4,11 @@ import { deleteClaim } from "../k8s/claim-store.js";
 import { releaseEndpointOf } from "../k8s/endpoint-store.js";
 import { K8sError } from "../k8s/k8s-error.js";
 import { isAlive } from "../core/pod-liveness.js";
+import { releaseScope, type ReleaseScope, type ScopeOptions } from "../core/release-scope.js";
 import { isValidStatefulSetPod, statefulSetOrdinal } from "../core/statefulset-identity.js";
 import type { IpamBatchDelArgs, IpamCheckArgs, IpamDelArgs, IpamGcArgs } from "../schemas/agent-api.js";
 import type { SpiderpoolConfig } from "../schemas/config.js";
+import { isNamespaceName, isPodName } from "../schemas/kube-name.js";
 import { AgentError } from "./agent-error.js";
 import type { Claim, ClusterView } from "./cluster-view.js";
 import { sameAddresses } from "./same-addresses.js";
@@ -28,45 +30,63 @@ export interface ReleaserDeps {
 export class Releaser {
   constructor(private readonly d: ReleaserDeps) {}
 
-  /** Idempotent; succeeds for unknown containers and Pods. Returns how many addresses were released. */
+  /**
+   * Idempotent; succeeds for unknown containers and Pods. Returns how many addresses were
+   * released. Refuses (AgentError `forbidden`) a request whose Pod or claims are not this node's
+   * or not the named Pod's (core/release-scope.ts).
+   */
   async del(args: IpamDelArgs): Promise<number> {
     const pod = this.#knownDead(args.podNamespace, args.podName, args.podUID) ?? (await this.#freshPod(args.podNamespace, args.podName));
     // A live Pod keeps its addresses: this DEL tears down a sandbox the runtime will re-create.
-    if (pod && isAlive(pod) && (!args.podUID || pod.metadata.uid === args.podUID)) return 0;
-    const uid = args.podUID || pod?.metadata.uid || "";
-    if (!uid) return 0; // no way to tell which incarnation; the GC scan decides later
-    return this.#release(args.podNamespace, args.podName, uid, pod);
+    const scope = this.#scope("DEL", args, pod, { keepLive: true });
+    if (scope.verdict !== "release" || !scope.uid) return 0; // without a UID the GC scan decides later
+    return this.#release(args.podNamespace, args.podName, scope.uid, scope.claims);
   }
 
   /** `DELETE /v1/ipam/ips`: every address of the Pod, e.g. after an address conflict was detected. */
   async batchDel(args: IpamBatchDelArgs): Promise<number> {
     const pod = await this.#freshPod(args.podNamespace, args.podName);
-    const uid = args.podUID || pod?.metadata.uid || "";
-    if (!uid) return 0;
-    const claims = this.d.view.claimsOfUid(uid);
+    const scope = this.#scope("batch DEL", args, pod, { keepLive: false });
+    if (scope.verdict !== "release" || !scope.uid) return 0;
+    const claims = [...scope.claims];
     if (args.isReleaseConflictIPs && claims.some((c) => c.spec.static)) {
       throw new AgentError("invalid_request", "forbid releasing IPs for stateful workload ");
     }
-    return this.#releaseClaims(claims, args.podNamespace, args.podName, uid, true);
+    return this.#releaseClaims(claims, args.podNamespace, args.podName, scope.uid, true);
   }
 
-  async #release(namespace: string, name: string, uid: string, pod: Pod | undefined): Promise<number> {
-    const claims = this.d.view.claimsOfUid(uid);
+  /** The claims a request for `args`' Pod may touch; a refusal is logged and thrown as `forbidden`. */
+  #scope(what: string, args: { podNamespace: string; podName: string; podUID: string }, pod: Pod | undefined, opts: ScopeOptions): ReleaseScope<Claim> {
+    const req = { namespace: args.podNamespace, name: args.podName, uid: args.podUID };
+    const facts = pod && { uid: pod.metadata.uid ?? "", node: pod.spec.nodeName ?? "", alive: isAlive(pod) };
+    const scope = releaseScope(req, this.d.view.nodeName, facts, (uid) => this.d.view.claimsOfUid(uid), opts);
+    if (scope.verdict === "refused") {
+      this.d.log.warn(`${what} refused`, { pod: `${req.namespace}/${req.name}`, podUID: req.uid, reason: scope.reason });
+      throw new AgentError("forbidden", `${what} refused: ${scope.reason}`);
+    }
+    return scope;
+  }
+
+  async #release(namespace: string, name: string, uid: string, scoped: readonly Claim[]): Promise<number> {
+    const claims = [...scoped];
     if (claims.some((c) => c.spec.static) && this.d.config.enableStatefulSet && (await this.#validStatefulSetPod(namespace, name))) {
       return 0; // a valid StatefulSet ordinal keeps its addresses for its next incarnation
     }
-    void pod;
     return this.#releaseClaims(claims, namespace, name, uid, claims.some((c) => c.spec.static));
   }
 
   async #releaseClaims(claims: Claim[], namespace: string, name: string, uid: string, deleteEndpoint: boolean): Promise<number> {
+    const released: Claim[] = [];
     for (const c of claims) {
-      await deleteClaim(this.d.api, c.metadata.name, c.metadata.uid);
+      // The decision was taken on this version of the claim; a changed one (re-pointed to another
+      // incarnation or node) is left for the watch to show and the next DEL or GC to judge.
+      if ((await deleteClaim(this.d.api, c.metadata.name, c.metadata.uid, c.metadata.resourceVersion)) === "changed") continue;
       this.d.view.forgetClaim(c);
+      released.push(c);
     }
     await releaseEndpointOf(this.d.api, namespace, name, uid, deleteEndpoint);
-    if (claims.length) this.d.log.info("released", { pod: `${namespace}/${name}`, podUID: uid, addresses: claims.map((c) => c.spec.address) });
-    return claims.length;
+    if (released.length) this.d.log.info("released", { pod: `${namespace}/${name}`, podUID: uid, addresses: released.map((c) => c.spec.address) });
+    return released.length;
   }
 
   /**
@@ -97,17 +117,20 @@ export class Releaser {
 
   /** CNI CHECK: the addresses the runtime holds for the NIC are exactly the ones claimed for it. */
   async check(args: IpamCheckArgs): Promise<void> {
+    const ref = `${args.podNamespace}/${args.podName}`;
     const pod = await this.d.view.pod(args.podNamespace, args.podName, args.podUID || undefined);
-    if (!pod) throw new AgentError("pod_not_found", `failed to get Pod ${args.podNamespace}/${args.podName}: not found`);
-    const uid = args.podUID || pod.metadata.uid || "";
-    const claimed = this.d.view
-      .claimsOfUid(uid)
+    if (!pod) throw new AgentError("pod_not_found", `failed to get Pod ${ref}: not found`);
+    if (args.podUID && pod.metadata.uid !== args.podUID) {
+      throw new AgentError("pod_not_found", `Pod ${ref} has UID ${pod.metadata.uid}, the runtime asked for ${args.podUID}`);
+    }
+    const scope = this.#scope("CHECK", args, pod, { keepLive: false });
+    const claimed = (scope.verdict === "release" ? scope.claims : [])
       .filter((c) => c.spec.interface === args.ifName)
       .map((c) => c.spec.address)
       .sort();
     const held = args.addresses.map((a) => a.split("/")[0] ?? "").sort();
     if (!sameAddresses(held, claimed)) {
-      throw new AgentError("invalid_request", `Pod ${args.podNamespace}/${args.podName} NIC ${args.ifName} holds [${held.join(" ")}] but the allocation is [${claimed.join(" ")}]`);
+      throw new AgentError("invalid_request", `Pod ${ref} NIC ${args.ifName} holds [${held.join(" ")}] but the allocation is [${claimed.join(" ")}]`);
     }
   }
 
@@ -127,10 +150,21 @@ export class Releaser {
     for (const c of suspects) byPod.set(c.spec.podUID, [...(byPod.get(c.spec.podUID) ?? []), c]);
     let released = 0;
     for (const [uid, claims] of byPod) {
-      const c0 = claims[0]!;
-      const pod = await this.#freshPod(c0.spec.podNamespace, c0.spec.podName);
+      const { podNamespace, podName } = claims[0]!.spec;
+      // Claims are written through the API, not only by agents: their names reach an API path only when valid.
+      if (!isNamespaceName(podNamespace) || !isPodName(podName)) {
+        this.d.log.warn("GC skips claims naming an invalid Pod", { pod: `${podNamespace}/${podName}`, podUID: uid });
+        continue;
+      }
+      const pod = await this.#freshPod(podNamespace, podName);
       if (pod && pod.metadata.uid === uid && isAlive(pod)) continue;
-      released += await this.#release(c0.spec.podNamespace, c0.spec.podName, uid, pod);
+      let scope: ReleaseScope<Claim>;
+      try {
+        scope = this.#scope("GC", { podNamespace, podName, podUID: uid }, pod, { keepLive: false });
+      } catch {
+        continue; // logged; another node's agent or GC owns what this Pod holds elsewhere
+      }
+      if (scope.verdict === "release") released += await this.#release(podNamespace, podName, uid, scope.claims);
     }
     return released;
   }

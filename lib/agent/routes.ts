@@ -2,7 +2,8 @@
  * The agent's request handling, apart from how a request arrives: HTTP over the unix socket
  * (server.ts) or in-process, when the agent runs a plugin call for the exec shim (cni-exec.ts).
  * Paths and bodies are Spiderpool's (spec §4.4). Failures are 500 with a JSON string body as
- * Spiderpool sends them (400 for a request that does not parse), plus the error class.
+ * Spiderpool sends them (400 for a request that does not parse, 403 for a request about another
+ * Pod's or another node's addresses), plus the error class.
  */
 import * as z from "zod/mini";
 import {
@@ -20,6 +21,7 @@ import type { AgentMetrics } from "./metrics.js";
 import type { Logger } from "../logger.js";
 import { getEndpoint } from "../k8s/endpoint-store.js";
 import type { ApiClient } from "../k8s/api-client.js";
+import { isNamespaceName, isPodName } from "../schemas/kube-name.js";
 
 export interface RouteDeps {
   allocator: Allocator;
@@ -109,6 +111,9 @@ async function serve(d: RouteDeps, failures: AllocationFailureEvents, route: str
       const ns = req.query.get("podNamespace");
       const name = req.query.get("podName");
       if (!ns || !name) throw new AgentError("invalid_request", "query parameters podNamespace and podName are required");
+      // Both go into an API path: only names the API server could hold (docs/security.md).
+      if (!isNamespaceName(ns)) throw new AgentError("invalid_request", `query parameter podNamespace: expected a Kubernetes namespace name (got ${JSON.stringify(ns)})`);
+      if (!isPodName(name)) throw new AgentError("invalid_request", `query parameter podName: expected a Kubernetes Pod name (got ${JSON.stringify(name)})`);
       const ep = await getEndpoint(d.api, ns, name);
       if (!ep?.status) return { status: 404, text: JSON.stringify(`SpiderEndpoint not found for pod ${ns}/${name}`), code: "pod_not_found" };
       const cur = ep.status.current;
@@ -128,8 +133,9 @@ async function timedRelease(m: AgentMetrics, release: () => Promise<unknown>): P
     m.observeRelease((performance.now() - started) / 1000);
   } catch (e) {
     m.releaseFailures.inc();
-    if (toAgentError(e).code === "retries_exhausted") m.releaseErrRetries.inc();
-    else m.releaseErrInternal.inc();
+    const code = toAgentError(e).code;
+    if (code === "retries_exhausted") m.releaseErrRetries.inc();
+    else if (code !== "forbidden") m.releaseErrInternal.inc();
     throw e;
   }
 }
@@ -142,9 +148,13 @@ function countAllocFailure(m: AgentMetrics, e: AgentError): void {
   else m.errInternal.inc();
 }
 
-/** An AgentError as Spiderpool's agent answers it: a JSON string, 400 for bad requests, else 500. */
+/**
+ * An AgentError as Spiderpool's agent answers it: a JSON string, 400 for bad requests, else 500.
+ * Ours: 403 for a request about addresses that are not the named Pod's on this node.
+ */
 export function failed(e: AgentError): AgentAnswer {
-  return { status: e.code === "invalid_request" ? 400 : 500, text: JSON.stringify(e.message), code: e.code };
+  const status = e.code === "invalid_request" ? 400 : e.code === "forbidden" ? 403 : 500;
+  return { status, text: JSON.stringify(e.message), code: e.code };
 }
 
 /** Validates a request body; the error names every offending field and its value. */

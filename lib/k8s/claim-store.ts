@@ -32,14 +32,21 @@ export async function createClaim(api: ApiClient, spec: ClaimSpec, value: bigint
   }
 }
 
-/** Deletes a claim, but only the incarnation we read (uid precondition); absent is success. */
-export async function deleteClaim(api: ApiClient, name: string, uid: string | undefined): Promise<void> {
+/**
+ * Deletes a claim, but only the incarnation we read (uid precondition) and, given its
+ * resourceVersion, only as we read it: a claim re-pointed meanwhile is someone else's decision.
+ * Absent is success; says whether this call deleted it, found it gone, or found it changed.
+ */
+export async function deleteClaim(api: ApiClient, name: string, uid: string | undefined, resourceVersion?: string): Promise<"deleted" | "absent" | "changed"> {
+  const preconditions = { ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) };
   try {
     await api.request("DELETE", `${CLAIMS_PATH}/${name}`, {
-      body: { apiVersion: "v1", kind: "DeleteOptions", ...(uid ? { preconditions: { uid } } : {}) },
+      body: { apiVersion: "v1", kind: "DeleteOptions", ...(uid || resourceVersion ? { preconditions } : {}) },
     });
+    return "deleted";
   } catch (e) {
-    if (e instanceof K8sError && (e.code === "not_found" || e.code === "conflict")) return;
+    if (e instanceof K8sError && e.code === "not_found") return "absent";
+    if (e instanceof K8sError && e.code === "conflict") return "changed";
     throw e;
   }
 }

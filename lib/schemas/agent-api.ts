@@ -6,6 +6,7 @@
  * Written with `zod/mini` because the plugin imports it and every CNI exec pays its load time.
  */
 import * as z from "zod/mini";
+import { isNamespaceName, isPodName } from "./kube-name.js";
 
 /** Default path of the agent's socket. */
 export const DEFAULT_AGENT_SOCKET = "/var/run/spidernet/spiderpool.sock";
@@ -13,13 +14,20 @@ export const DEFAULT_AGENT_SOCKET = "/var/run/spidernet/spiderpool.sock";
 const str = z.string();
 const optStr = z.optional(z.string());
 
+/**
+ * The Pod a request names. The agent puts both into API paths, so a name the API server would
+ * refuse (`..`, `/`, `?`, upper case) is refused here, before any request (docs/security.md).
+ */
+const podNamespace = z.string().check(z.refine(isNamespaceName, "expected a Kubernetes namespace name (DNS-1123 label, at most 63 characters)"));
+const podName = z.string().check(z.refine(isPodName, "expected a Kubernetes Pod name (DNS-1123 subdomain, at most 253 characters)"));
+
 /** `POST /v1/ipam/ip`: allocate for one NIC of a Pod (and, on the first call, every NIC it declares). */
 export const IpamAddArgsSchema = z.object({
   containerID: z.string().check(z.minLength(1)),
   ifName: z.string().check(z.minLength(1)),
   netNamespace: str,
-  podNamespace: z.string().check(z.minLength(1)),
-  podName: z.string().check(z.minLength(1)),
+  podNamespace,
+  podName,
   podUID: str,
   defaultIPv4IPPool: z.optional(z.array(z.string())),
   defaultIPv6IPPool: z.optional(z.array(z.string())),
@@ -67,8 +75,8 @@ export const IpamDelArgsSchema = z.object({
   containerID: z.string().check(z.minLength(1)),
   ifName: z.string().check(z.minLength(1)),
   netNamespace: optStr,
-  podNamespace: z.string().check(z.minLength(1)),
-  podName: z.string().check(z.minLength(1)),
+  podNamespace,
+  podName,
   podUID: str,
 });
 export type IpamDelArgs = z.infer<typeof IpamDelArgsSchema>;
@@ -77,8 +85,8 @@ export type IpamDelArgs = z.infer<typeof IpamDelArgsSchema>;
 export const IpamBatchDelArgsSchema = z.object({
   containerID: z.string().check(z.minLength(1)),
   netNamespace: optStr,
-  podNamespace: z.string().check(z.minLength(1)),
-  podName: z.string().check(z.minLength(1)),
+  podNamespace,
+  podName,
   podUID: str,
   isReleaseConflictIPs: z.optional(z.boolean()),
 });
@@ -91,8 +99,8 @@ export type IpamBatchDelArgs = z.infer<typeof IpamBatchDelArgsSchema>;
 export const IpamCheckArgsSchema = z.object({
   containerID: z.string().check(z.minLength(1)),
   ifName: z.string().check(z.minLength(1)),
-  podNamespace: z.string().check(z.minLength(1)),
-  podName: z.string().check(z.minLength(1)),
+  podNamespace,
+  podName,
   podUID: str,
   addresses: z.array(z.string()),
 });
@@ -133,7 +141,8 @@ export const WorkloadEndpointStatusSchema = z.object({
 export type WorkloadEndpointStatus = z.infer<typeof WorkloadEndpointStatusSchema>;
 
 /**
- * Failures are HTTP 500 with a JSON string body (Spiderpool's convention). Ours also send a
+ * Failures are HTTP 500 with a JSON string body (Spiderpool's convention; 400 for a request that
+ * does not validate, 403 `forbidden` for one about another Pod's or node's addresses). Ours also send a
  * header `X-Spiderpool-Error-Code` naming the error class, so the plugin can tell "try again
  * later" (agent not ready, API server unreachable) from a definitive refusal.
  */
@@ -144,6 +153,7 @@ export const AGENT_ERROR_CODES = [
   "invalid_request",
   "pod_not_found",
   "pod_not_on_node",
+  "forbidden",
   "dead_pod",
   "no_available_pool",
   "ip_used_out",
