@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const s = settings.value;
   const log = createLogger("agent", s.logLevel).child({ node: s.nodeName });
   const api = ApiClient.fromKubeconfig(s.kubeconfig);
-  const metrics = new AgentMetrics();
+  const metrics = new AgentMetrics().watchApi(api.activity);
   const view = new ClusterView(api, s.nodeName, log).start();
   let ready = false;
   const allocator = new Allocator({

@@ -16,7 +16,7 @@ export async function startWatcherControllers(): Promise<void> {
   const log = createLogger("watcher");
   const api = ApiClient.fromKubeconfig(process.env.KUBECONFIG || undefined);
   const config = await loadConfig(api);
-  const metrics = new WatcherMetrics();
+  const metrics = new WatcherMetrics().watchApi(api.activity);
   const metricsPort = Number(process.env.SPIDERPOOL_METRIC_HTTP_PORT ?? 5721);
   if (metricsPort > 0) metrics.serve(metricsPort, process.env.SPIDERPOOL_OPS_ADDRESS ?? "0.0.0.0");
 
