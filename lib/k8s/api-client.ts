@@ -47,6 +47,13 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
  */
 const TCP_KEEPALIVE_MS = 15_000;
 
+/**
+ * A pooled connection unused this long is closed rather than kept: one that went dead while
+ * idle (a path that drops packets, a frozen proxy) would otherwise be handed to the next request
+ * and cost it its whole deadline. Sockets carrying a request or a watch are not affected.
+ */
+const FREE_SOCKET_IDLE_MS = 15_000;
+
 export type PatchType = "merge" | "json" | "strategic" | "apply";
 
 const patchContentType: Record<PatchType, string> = {
@@ -70,7 +77,7 @@ export class ApiClient {
   private constructor(credentials: Credentials, maxSockets: number) {
     this.server = credentials.server;
     this.#credentials = credentials;
-    this.#agent = new https.Agent({ keepAlive: true, keepAliveMsecs: TCP_KEEPALIVE_MS, maxSockets, maxFreeSockets: maxSockets });
+    this.#agent = new https.Agent({ keepAlive: true, keepAliveMsecs: TCP_KEEPALIVE_MS, timeout: FREE_SOCKET_IDLE_MS, maxSockets, maxFreeSockets: maxSockets });
   }
 
   /** From a kubeconfig path, else $KUBECONFIG, ~/.kube/config or the in-cluster service account. */

@@ -79,7 +79,7 @@ describe("Informer against a server whose watch goes silent", function () {
     };
     const errors: K8sError[] = [];
     const inf = start(errors);
-    await until(() => !!inf.get("new"));
+    await until(() => !!inf.get("new") && watches.length >= 2);
     assert.equal(inf.get("old"), undefined);
     assert.equal(lists, 2);
     assert.equal(errors[0]?.code, "gone");
