@@ -125,6 +125,9 @@ async function bundle(): Promise<string> {
     write: false,
     metafile: true,
     logLevel: "warning",
+    // A worktree's node_modules may be a symlink to a shared install: inputs keep the path seen
+    // from the repository, so the allow-list below recognises them.
+    preserveSymlinks: true,
     define: { __SPIDERPOOL_CNI_VERSION__: JSON.stringify(pkg.version) },
   });
   // eslint keeps pepr/k8s imports out of cni/ sources; this catches them arriving transitively.
