@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
-import type { ApiClient, WatchEvent } from "./api-client.js";
+import { WATCH_IDLE, type ApiClient, type WatchEvent } from "./api-client.js";
 import { K8sError } from "./k8s-error.js";
 import { StallingServer } from "./stalling-server.spec-support.js";
 
@@ -9,12 +9,12 @@ const json = (res: ServerResponse, body: unknown) => {
   res.end(JSON.stringify(body));
 };
 
-async function codeOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+async function codeOf(p: Promise<unknown>): Promise<{ code: string; reason: string; message: string }> {
   try {
     await p;
   } catch (e) {
     assert.ok(e instanceof K8sError, `not a K8sError: ${String(e)}`);
-    return { code: e.code, message: e.message };
+    return { code: e.code, reason: e.reason, message: e.message };
   }
   assert.fail("resolved, expected a rejection");
 }
@@ -114,6 +114,7 @@ describe("ApiClient watch liveness against a stalling server", function () {
     const err = await codeOf(api.stream("/api/v1/pods", { watch: 1 }, (e) => seen.push(e), new AbortController().signal, { idleMs: 300 }));
     assert.equal(err.code, "timeout");
     assert.match(err.message, /WATCH \/api\/v1\/pods: no event or bookmark for 300 ms; connection dropped/);
+    assert.equal(err.reason, WATCH_IDLE);
     assert.deepEqual(seen.map((e) => e.object.metadata.resourceVersion), ["7"]);
   });
 

@@ -30,12 +30,15 @@ export interface StreamOptions {
   openTimeoutMs?: number;
   /**
    * Longest silence in ms (no byte: no event, no bookmark) before the watch is taken for a dead
-   * connection, destroyed and failed with code `timeout`. Unset: no bound.
+   * connection, destroyed and failed with code `timeout` and reason WATCH_IDLE. Unset: no bound.
    */
   idleMs?: number;
   /** Called when the server answered 2xx: the watch is established. */
   onOpen?: () => void;
 }
+
+/** The K8sError reason of a watch dropped for silence (code `timeout`). */
+export const WATCH_IDLE = "WatchIdle";
 
 /** Long enough for a LIST page of thousands of objects on a loaded apiserver, short enough to notice a dead one. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -206,18 +209,18 @@ export class ApiClient {
     const openMs = checkedMs("openTimeoutMs", opts.openTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, context);
     const idleMs = opts.idleMs === undefined ? undefined : checkedMs("idleMs", opts.idleMs, context);
     const ac = new AbortController();
-    let expired: string | undefined;
-    const expire = (why: string) => () => {
-      expired = why;
+    let expired: { why: string; reason: string } | undefined;
+    const expire = (why: string, reason: string) => () => {
+      expired = { why, reason };
       ac.abort();
     };
-    let timer = setTimeout(expire(`no answer within ${openMs} ms`), openMs);
+    let timer = setTimeout(expire(`no answer within ${openMs} ms`, "ClientTimeout"), openMs);
     const stop = () => ac.abort();
     signal.addEventListener("abort", stop, { once: true });
     let res: IncomingMessage | undefined;
     const destroyRes = () => res?.destroy();
     ac.signal.addEventListener("abort", destroyRes, { once: true });
-    const failure = (e: unknown) => (expired ? new K8sError("timeout", 0, "ClientTimeout", `${context}: ${expired}; connection dropped`) : toK8sError(e, context));
+    const failure = (e: unknown) => (expired ? new K8sError("timeout", 0, expired.reason, `${context}: ${expired.why}; connection dropped`) : toK8sError(e, context));
     try {
       const done = this.activity.begin();
       try {
@@ -242,7 +245,7 @@ export class ApiClient {
       opts.onOpen?.();
       const arm = () => {
         clearTimeout(timer);
-        if (idleMs !== undefined) timer = setTimeout(expire(`no event or bookmark for ${idleMs} ms`), idleMs);
+        if (idleMs !== undefined) timer = setTimeout(expire(`no event or bookmark for ${idleMs} ms`, WATCH_IDLE), idleMs);
       };
       arm();
       try {

@@ -1,11 +1,14 @@
 import { backoffDelay, DEFAULT_BACKOFF, spread, type BackoffPolicy, type RandomSource } from "../core/backoff.js";
-import type { ApiClient, KubeList, KubeObject, WatchEvent } from "./api-client.js";
+import { WATCH_IDLE, type ApiClient, type KubeList, type KubeObject, type WatchEvent } from "./api-client.js";
 import { kindOfPath, type WatchActivity } from "./api-activity.js";
 import { K8sError } from "./k8s-error.js";
 
 /**
  * The apiserver sends a bookmark to every watch that asked for them about once a minute, so a
- * watch silent for two of those intervals sits on a dead connection.
+ * watch silent for two of those intervals is probably on a dead connection. Not certainly: for a
+ * kind that has not changed since the apiserver started, it sends no bookmarks at all. So such a
+ * watch is reopened at once from its resourceVersion, without a log line or backoff. A dead
+ * connection then shows when the reopened watch gets no answer.
  */
 export const DEFAULT_WATCH_LIVENESS_MS = 120_000;
 /** Server-side lifetime of one watch request, spread ±1/3 so that watches do not all end together. */
@@ -103,6 +106,7 @@ export class Informer<T extends KubeObject> {
       } catch (e) {
         if (this.#abort.signal.aborted) return;
         const err = e instanceof K8sError ? e : new K8sError("other", 0, "", String(e));
+        if (err.reason === WATCH_IDLE) continue;
         if (err.code === "gone") this.#resourceVersion = "";
         this.#opts.onError?.(err);
         this.#failures++;
