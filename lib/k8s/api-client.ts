@@ -1,4 +1,4 @@
-import type { ClientRequest, IncomingMessage } from "node:http";
+import type { IncomingMessage } from "node:http";
 import https from "node:https";
 import { ApiActivity } from "./api-activity.js";
 import { loadCredentials, type Credentials, type TlsOptions } from "./kubeconfig.js";
@@ -44,9 +44,10 @@ export const WATCH_IDLE = "WatchIdle";
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
- * TCP keepalive on every socket: the kernel probes a connection idle this long, so a pooled
- * keep-alive socket whose peer vanished (half-open) is closed by the kernel instead of being
- * handed to the next request. The request deadline covers the window before that.
+ * TCP keepalive on every socket: the kernel starts probing a connection idle this long, so one
+ * whose peer vanished (half-open) is eventually closed by the kernel, watches included. With the
+ * kernel's default probe count that takes minutes; the free-socket limit below, the request
+ * deadlines and the watch liveness bound act first.
  */
 const TCP_KEEPALIVE_MS = 15_000;
 
@@ -66,7 +67,7 @@ const patchContentType: Record<PatchType, string> = {
   apply: "application/apply-patch+yaml",
 };
 
-type Opened = { status: number; res: IncomingMessage; req: ClientRequest };
+type Opened = { status: number; res: IncomingMessage };
 
 export class ApiClient {
   readonly server: URL;
@@ -128,7 +129,7 @@ export class ApiClient {
         (res) => {
           // From here on the caller owns the response and destroys it on abort.
           signal.removeEventListener("abort", abort);
-          resolve({ status: res.statusCode ?? 0, res, req });
+          resolve({ status: res.statusCode ?? 0, res });
         },
       );
       const abort = () => req.destroy(Object.assign(new Error(`${method} ${url.pathname} aborted`), { code: "ABORT_ERR" }));
