@@ -91,7 +91,7 @@ export async function runBench(opts: BenchOptions): Promise<ResultsFile> {
     progress.note("tearing down");
     for (const s of systems) await s.teardown().catch((e: Error) => progress.note(`teardown of ${s.id}: ${e.message}`));
     // Pods left Terminating by an interrupted phase would hold the namespace for their hour of grace.
-    await target.api.request("DELETE", `/api/v1/namespaces/${namespace}/pods`, { body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0 } }).catch(() => undefined);
+    await target.api.request("DELETE", `/api/v1/namespaces/${namespace}/pods`, { body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0 }, timeoutMs: 120_000 }).catch(() => undefined);
     await target.api.delete(`/api/v1/namespaces/${namespace}`).catch(() => undefined);
     await nodes.remove().catch((e: Error) => progress.note(`removing nodes: ${e.message}`));
   }

@@ -105,7 +105,7 @@ current-context: whereabouts
   async resetWindow(w: AddressWindow): Promise<void> {
     const ns = `${GROUP}/namespaces/${this.namespace}`;
     await this.api.delete(`${ns}/ippools/${this.poolName(w)}`).catch(ignoreNotFound);
-    await this.api.request("DELETE", `${ns}/overlappingrangeipreservations`);
+    await this.api.request("DELETE", `${ns}/overlappingrangeipreservations`, { timeoutMs: 120_000 });
     await this.api.delete(`/apis/coordination.k8s.io/v1/namespaces/${this.namespace}/leases/whereabouts`).catch(ignoreNotFound);
     // Pre-created, as our pool is: spares the first ADD Whereabouts' create-then-retry round.
     await this.api.create(`${ns}/ippools`, {

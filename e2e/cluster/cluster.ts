@@ -24,6 +24,7 @@ import { probe, waitPortClosed, waitUntil } from "./readiness.js";
 import { StepError } from "./step-error.js";
 import { buildAgentBundle, confPath, installCniPlugin, installCrds, startAgent, writeConfig, writeSpiderpoolNetwork } from "./spiderpool-install.js";
 import { startPeprModule } from "./pepr-module.js";
+import { startFaultProxy, viaFaultProxy } from "./fault-proxy.js";
 
 export interface SimNode {
   name: string;
@@ -115,6 +116,8 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
   state.control.push(await startApiserver(binDir, ports));
   saveState(state);
   writeKubeconfig(paths.kubeconfig, ports.api, "admin");
+  // Agents and the Pepr module reach the apiserver through it; tests can black-hole it.
+  registerDaemon(await startFaultProxy(ports.api));
   log("starting kube-controller-manager and kube-scheduler");
   state.control.push(await startControllerManager(binDir, ports));
   saveState(state);
@@ -292,7 +295,7 @@ export async function restartPeprWatcher(state: ClusterState, opts: { kill?: boo
       PEPR_API_PATH: crypto.randomBytes(32).toString("hex"),
       SSL_CERT_PATH: pki("webhook.crt"),
       SSL_KEY_PATH: pki("webhook.key"),
-      KUBECONFIG: paths.kubeconfig,
+      KUBECONFIG: viaFaultProxy(paths.kubeconfig),
       SPIDERPOOL_CONFIG_PATH: confPath,
       LOG_LEVEL: process.env.SPIDERPOOL_LOG_LEVEL ?? "info",
       NODE_NO_WARNINGS: "1",
@@ -336,7 +339,7 @@ export async function down(log: (l: string) => void = () => undefined): Promise<
     const alive = [...state.control, ...state.nodes.map((x) => x.daemon), ...Object.values(state.agents ?? {}), ...(state.pepr ?? [])].filter(isAlive);
     if (alive.length) throw new StepError("cluster:down", `processes still running: ${alive.map((d) => `${d.name}(${d.pid})`).join(", ")}`);
   }
-  for (const entry of ["state.json", "etcd", "pki", "nodes", "bin", "apiserver", "kcm", "daemons", "kubeconfig", "kcm.kubeconfig", "scheduler.kubeconfig", "scheduler.yaml", "cni-bin", "conf.yml"]) {
+  for (const entry of ["state.json", "etcd", "pki", "nodes", "bin", "apiserver", "kcm", "daemons", "kubeconfig", "kcm.kubeconfig", "scheduler.kubeconfig", "scheduler.yaml", "cni-bin", "conf.yml", "fault-proxy"]) {
     fs.rmSync(path.join(clusterDir, entry), { recursive: true, force: true });
   }
 }

@@ -7,6 +7,7 @@ import { repoRoot } from "../cluster/paths.js";
 import { parseConfig, SpiderpoolConfigSchema } from "../../lib/schemas/config.js";
 import { AgentMetrics } from "../../lib/agent/metrics.js";
 import { WatcherMetrics } from "../../lib/watcher/metrics.js";
+import { ApiActivity } from "../../lib/k8s/api-activity.js";
 import { peprBuild, rulesOf, type K8sDoc } from "./install-pepr-build.js";
 
 const manifests = path.join(repoRoot, "manifests");
@@ -118,7 +119,7 @@ describe("install: manifests against the real API server", function () {
 
   it("the Grafana dashboard queries only metrics the agent and watcher serve, and docs/usage/metrics.md lists them all", async () => {
     const served = new Set<string>();
-    for (const registry of [new AgentMetrics().registry, new WatcherMetrics().registry]) {
+    for (const registry of [new AgentMetrics().watchApi(new ApiActivity()).registry, new WatcherMetrics().watchApi(new ApiActivity()).registry]) {
       for (const m of await registry.getMetricsAsJSON()) served.add(m.name);
     }
     const dashboard = fs.readFileSync(path.join(manifests, "grafana/spiderpool-dashboard.json"), "utf8");

@@ -3,6 +3,7 @@ import type { Pod } from "../k8s/core-kinds.js";
 import { createClaim } from "../k8s/claim-store.js";
 import { getEndpoint, upsertEndpoint } from "../k8s/endpoint-store.js";
 import { pickAddress } from "../core/address-pick.js";
+import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
 import { formatAddress, type IpFamily } from "../core/address.js";
 import { buildAllocationResult, resultFromDetails, type Grant } from "../core/allocation-result.js";
 import { isAlive } from "../core/pod-liveness.js";
@@ -24,6 +25,8 @@ import type { Logger } from "../logger.js";
 
 /** Upper bound of the pick window: listing the lowest free addresses costs time linear in it. */
 const MAX_PICK_WINDOW = 4096;
+/** Pause after a lost claim race: anywhere up to 10 ms, 20 ms, … 200 ms (full jitter). */
+const CONFLICT_PAUSE: BackoffPolicy = { baseMs: 10, maxMs: 200, jitter: 1 };
 
 export interface AllocatorDeps {
   api: ApiClient;
@@ -294,7 +297,7 @@ export class Allocator {
           // Another agent got there first, so our view lags theirs: a short jittered pause lets
           // the watch bring their claims in before the next pick, instead of colliding again on
           // the last free addresses of a nearly full pool.
-          await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 10 * 2 ** attempt)));
+          await new Promise((r) => setTimeout(r, backoffDelay(CONFLICT_PAUSE, attempt + 1, Math.random)));
           if (attempt === config.agent.claimAttemptsPerPool - 1) reasons.push(`pool ${name}: exhaust all retries (${config.agent.claimAttemptsPerPool} times), failed to allocate IP from IPPool ${name}`);
           continue;
         }

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const log = createLogger("agent", s.logLevel).child({ node: s.nodeName });
   if (s.configWarnings.length) log.warn(configWarningLine(s.configWarnings), { keys: s.configWarnings.map((w) => w.key) });
   const api = ApiClient.fromKubeconfig(s.kubeconfig);
-  const metrics = new AgentMetrics();
+  const metrics = new AgentMetrics().watchApi(api.activity);
   const view = new ClusterView(api, s.nodeName, log).start();
   let ready = false;
   const allocator = new Allocator({

@@ -1,5 +1,18 @@
-import type { ApiClient, KubeList, KubeObject, WatchEvent } from "./api-client.js";
+import { backoffDelay, DEFAULT_BACKOFF, spread, type BackoffPolicy, type RandomSource } from "../core/backoff.js";
+import { WATCH_IDLE, type ApiClient, type KubeList, type KubeObject, type WatchEvent } from "./api-client.js";
+import { kindOfPath, type WatchActivity } from "./api-activity.js";
 import { K8sError } from "./k8s-error.js";
+
+/**
+ * The apiserver sends a bookmark to every watch that asked for them about once a minute, so a
+ * watch silent for two of those intervals is probably on a dead connection. Not certainly: for a
+ * kind that has not changed since the apiserver started, it sends no bookmarks at all. So such a
+ * watch is reopened at once from its resourceVersion, without a log line or backoff. A dead
+ * connection then shows when the reopened watch gets no answer.
+ */
+export const DEFAULT_WATCH_LIVENESS_MS = 120_000;
+/** Server-side lifetime of one watch request, spread ±1/3 so that watches do not all end together. */
+const WATCH_SECONDS = 450;
 
 export type InformerEvent<T> =
   | { type: "added"; object: T }
@@ -11,8 +24,14 @@ export interface InformerOptions {
   path: string;
   labelSelector?: string;
   fieldSelector?: string;
-  /** How long one watch request may stay open before the server closes it. */
+  /** How long one watch request may stay open before the server closes it (default 300-600 s, jittered). */
   watchTimeoutSeconds?: number;
+  /** Silence (no event, no bookmark) after which the connection is dropped and the watch resumed. */
+  livenessMs?: number;
+  /** Delays between restarts after a failure (default DEFAULT_BACKOFF). */
+  backoff?: BackoffPolicy;
+  /** Random source of the jitter (default Math.random). */
+  random?: RandomSource;
   /** Called for every error that made the informer relist or reconnect. */
   onError?: (e: K8sError) => void;
 }
@@ -29,6 +48,8 @@ export class Informer<T extends KubeObject> {
   readonly #handlers: ((ev: InformerEvent<T>) => void)[] = [];
   readonly #abort = new AbortController();
   #resourceVersion = "";
+  #activity?: WatchActivity;
+  #failures = 0;
   #synced!: Promise<void>;
   #markSynced!: () => void;
 
@@ -57,29 +78,39 @@ export class Informer<T extends KubeObject> {
   }
 
   start(): this {
+    this.#activity ??= this.#api.activity.watch(kindOfPath(this.#opts.path));
     void this.#run();
     return this;
   }
 
   stop(): void {
     this.#abort.abort();
+    this.#activity?.close();
   }
 
+  /**
+   * Relist when there is no resourceVersion to resume from, then watch; any failure (a dead
+   * connection included) waits a jittered, growing delay and resumes from the last
+   * resourceVersion seen, relisting only after 410 Gone.
+   */
   async #run(): Promise<void> {
-    let backoff = 200;
+    const random = this.#opts.random ?? Math.random;
     while (!this.#abort.signal.aborted) {
       try {
-        if (!this.#resourceVersion) await this.#relist();
+        if (!this.#resourceVersion) {
+          await this.#relist();
+          this.#failures = 0;
+        }
         this.#markSynced();
-        backoff = 200;
-        await this.#watch();
+        await this.#watch(random);
       } catch (e) {
         if (this.#abort.signal.aborted) return;
         const err = e instanceof K8sError ? e : new K8sError("other", 0, "", String(e));
+        if (err.reason === WATCH_IDLE) continue;
         if (err.code === "gone") this.#resourceVersion = "";
         this.#opts.onError?.(err);
-        await sleep(backoff, this.#abort.signal);
-        backoff = Math.min(backoff * 2, 5000);
+        this.#failures++;
+        await sleep(backoffDelay(this.#opts.backoff ?? DEFAULT_BACKOFF, this.#failures, random), this.#abort.signal);
       }
     }
   }
@@ -104,7 +135,7 @@ export class Informer<T extends KubeObject> {
     this.#resourceVersion = rv;
   }
 
-  async #watch(): Promise<void> {
+  async #watch(random: RandomSource): Promise<void> {
     await this.#api.stream(
       this.#opts.path,
       {
@@ -113,9 +144,10 @@ export class Informer<T extends KubeObject> {
         resourceVersion: this.#resourceVersion,
         labelSelector: this.#opts.labelSelector,
         fieldSelector: this.#opts.fieldSelector,
-        timeoutSeconds: this.#opts.watchTimeoutSeconds ?? 300,
+        timeoutSeconds: this.#opts.watchTimeoutSeconds ?? Math.round(spread(WATCH_SECONDS, 1 / 3, random)),
       },
       (ev) => {
+        this.#activity?.seen();
         if (ev.type === "ERROR") {
           const code = ev.object.code ?? 500;
           throw new K8sError(code === 410 ? "gone" : "other", code, ev.object.reason ?? "", ev.object.message ?? "watch error");
@@ -124,6 +156,13 @@ export class Informer<T extends KubeObject> {
         if (ev.type !== "BOOKMARK") this.#apply(ev);
       },
       this.#abort.signal,
+      {
+        idleMs: this.#opts.livenessMs ?? DEFAULT_WATCH_LIVENESS_MS,
+        onOpen: () => {
+          this.#failures = 0;
+          this.#activity?.seen();
+        },
+      },
     );
   }
 

@@ -1,5 +1,7 @@
 import http from "node:http";
 import client from "prom-client";
+import type { ApiActivity } from "../k8s/api-activity.js";
+import { registerApiActivityMetrics } from "../k8s/api-activity-metrics.js";
 
 /**
  * Metrics of the watcher (spec §9.2 names), in a registry of our own: Pepr's `/metrics` serves
@@ -23,6 +25,12 @@ export class WatcherMetrics {
   });
   readonly totalPools = new client.Gauge({ name: "spiderpool_total_ippool_counts", help: "number of SpiderIPPools", registers: [this.registry] });
   readonly totalSubnets = new client.Gauge({ name: "spiderpool_total_subnet_counts", help: "number of SpiderSubnets", registers: [this.registry] });
+
+  /** The API client's health: age of the last watch event per kind and of the oldest request. */
+  watchApi(activity: ApiActivity): this {
+    registerApiActivityMetrics(this.registry, activity);
+    return this;
+  }
 
   serve(port: number, host = "0.0.0.0"): http.Server {
     return http

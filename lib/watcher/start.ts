@@ -18,7 +18,7 @@ export async function startWatcherControllers(): Promise<void> {
   const api = ApiClient.fromKubeconfig(process.env.KUBECONFIG || undefined);
   const { config, warnings } = await loadConfig(api);
   if (warnings.length) log.warn(configWarningLine(warnings), { keys: warnings.map((w) => w.key) });
-  const metrics = new WatcherMetrics();
+  const metrics = new WatcherMetrics().watchApi(api.activity);
   const metricsPort = Number(process.env.SPIDERPOOL_METRIC_HTTP_PORT ?? 5721);
   if (metricsPort > 0) metrics.serve(metricsPort, process.env.SPIDERPOOL_OPS_ADDRESS ?? "0.0.0.0");
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { WorkQueue } from "./work-queue.js";
+import { JobTimeoutError, WorkQueue } from "./work-queue.js";
 
 describe("WorkQueue", () => {
   it("coalesces repeated adds of one key into one run", async () => {
@@ -50,5 +50,29 @@ describe("WorkQueue", () => {
     await q.idle();
     assert.equal(attempts, 3);
     assert.deepEqual(errors, [1, 2, 3]);
+  });
+
+  it("frees the slot of a hung run at its deadline and retries that key", async () => {
+    const runs: string[] = [];
+    const errors: unknown[] = [];
+    let hungRuns = 0;
+    const q = new WorkQueue(
+      async (k) => {
+        runs.push(k);
+        // The first run of "hung" never settles, like a call on a dead connection.
+        if (k === "hung" && hungRuns++ === 0) await new Promise(() => undefined);
+      },
+      { delayMs: 1, concurrency: 1, jobTimeoutMs: 100, backoff: { baseMs: 10, maxMs: 20, jitter: 0.5 }, onError: (_k, e) => errors.push(e) },
+    );
+    q.add("hung");
+    await new Promise((r) => setTimeout(r, 20));
+    q.add("next");
+    await new Promise((r) => setTimeout(r, 50));
+    await q.idle();
+    assert.deepEqual(runs, ["hung", "next", "hung"]);
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0] instanceof JobTimeoutError);
+    assert.match((errors[0] as Error).message, /work on hung did not finish within 100 ms/);
+    assert.equal(q.active, 0);
   });
 });

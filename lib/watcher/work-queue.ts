@@ -1,20 +1,57 @@
+import { backoffDelay, type BackoffPolicy, type RandomSource } from "../core/backoff.js";
+
+/** Retries of a failed key: 0.4 s, 0.8 s, … up to 30 s, each jittered into its upper half. */
+const RETRY_BACKOFF: BackoffPolicy = { baseMs: 400, maxMs: 30_000, jitter: 0.5 };
+
+/**
+ * How long one run of a key may hold a concurrency slot. Every API request has its own deadline
+ * (30 s), so only a handler stuck on something else, or one chaining many slow calls, gets here.
+ */
+export const DEFAULT_JOB_TIMEOUT_MS = 120_000;
+
+export interface WorkQueueOptions {
+  delayMs?: number;
+  concurrency?: number;
+  maxRetries?: number;
+  /** Deadline of one run; past it the slot is freed and the key retried like a failure. */
+  jobTimeoutMs?: number;
+  backoff?: BackoffPolicy;
+  random?: RandomSource;
+  onError?: (key: string, e: unknown, attempt: number) => void;
+}
+
+/** The failure a run is charged with when it outlives its deadline. */
+export class JobTimeoutError extends Error {
+  readonly code = "job_timeout";
+  constructor(key: string, ms: number) {
+    super(`work on ${key} did not finish within ${ms} ms; its slot is freed and the key retried`);
+    this.name = "JobTimeoutError";
+  }
+}
+
 /**
  * A keyed work queue with the semantics Pepr's Reconcile lacks: a key queued many times runs
  * once (coalescing bursts of events), one key never runs twice at the same time, and a failed
- * key is retried with exponential backoff up to a bound, then dropped until its next event or
- * the next periodic resync.
+ * key is retried with jittered exponential backoff up to a bound, then dropped until its next
+ * event or the next periodic resync.
+ *
+ * A run that outlives `jobTimeoutMs` is abandoned: its slot goes to the next key and the key is
+ * retried like a failure, so a handler hung on a dead connection cannot hold the queue for good.
+ * The abandoned promise may still settle later; its outcome is ignored. Handlers are written to
+ * be repeatable (reads before writes, UID preconditions), which is what makes that retry safe.
  */
 export class WorkQueue {
   readonly #dirty = new Set<string>();
-  readonly #running = new Set<string>();
+  readonly #running = new Map<string, number>();
   readonly #failures = new Map<string, number>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   #active = 0;
+  #runs = 0;
   #stopped = false;
 
   constructor(
     private readonly work: (key: string) => Promise<void>,
-    private readonly opts: { delayMs?: number; concurrency?: number; maxRetries?: number; onError?: (key: string, e: unknown, attempt: number) => void } = {},
+    private readonly opts: WorkQueueOptions = {},
   ) {}
 
   /** Schedules `key` after the coalescing delay (or `delayMs`). */
@@ -35,6 +72,11 @@ export class WorkQueue {
     for (const t of this.#timers.values()) clearTimeout(t);
   }
 
+  /** Keys holding a slot right now. */
+  get active(): number {
+    return this.#active;
+  }
+
   /** Resolves when nothing is queued, waiting or running. */
   async idle(): Promise<void> {
     while (this.#dirty.size || this.#running.size || this.#timers.size) await new Promise((r) => setTimeout(r, 20));
@@ -46,23 +88,34 @@ export class WorkQueue {
       if (this.#active >= limit) return;
       if (this.#running.has(key)) continue; // runs again after the current run ends
       this.#dirty.delete(key);
-      this.#running.add(key);
-      this.#active++;
-      void this.work(key)
-        .then(() => this.#failures.delete(key))
-        .catch((e: unknown) => {
-          const n = (this.#failures.get(key) ?? 0) + 1;
-          this.opts.onError?.(key, e, n);
-          if (n <= (this.opts.maxRetries ?? 10)) {
-            this.#failures.set(key, n);
-            this.add(key, Math.min(200 * 2 ** n, 30_000));
-          } else this.#failures.delete(key);
-        })
-        .finally(() => {
-          this.#running.delete(key);
-          this.#active--;
-          this.#pump();
-        });
+      this.#run(key);
     }
+  }
+
+  #run(key: string): void {
+    const run = ++this.#runs;
+    this.#running.set(key, run);
+    this.#active++;
+    const timeoutMs = this.opts.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new JobTimeoutError(key, timeoutMs)), timeoutMs);
+    });
+    void Promise.race([this.work(key), deadline])
+      .then(() => this.#failures.delete(key))
+      .catch((e: unknown) => {
+        const n = (this.#failures.get(key) ?? 0) + 1;
+        this.opts.onError?.(key, e, n);
+        if (n <= (this.opts.maxRetries ?? 10)) {
+          this.#failures.set(key, n);
+          this.add(key, backoffDelay(this.opts.backoff ?? RETRY_BACKOFF, n, this.opts.random ?? Math.random));
+        } else this.#failures.delete(key);
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        if (this.#running.get(key) === run) this.#running.delete(key);
+        this.#active--;
+        this.#pump();
+      });
   }
 }
