@@ -36,12 +36,13 @@ describe("hostile netconf: the plugin writes and connects only inside the node's
     return { content: fs.readFileSync(victim, "utf8"), ino: st.ino, mtimeMs: st.mtimeMs, names: fs.readdirSync(outside).sort() };
   };
 
+  // The pool a net1 that reached the agent would take its address from (default_ipv4_ippool).
   const nad = (name: string, ipam: Record<string, unknown>) => `
 apiVersion: k8s.cni.cncf.io/v1
 kind: NetworkAttachmentDefinition
 metadata: {name: ${name}, namespace: ${ns}}
 spec:
-  config: '${JSON.stringify({ cniVersion: "1.0.0", name, type: "macvlan", master: "eth0", mode: "bridge", ipam: { type: "spiderpool", ...ipam } })}'
+  config: '${JSON.stringify({ cniVersion: "1.0.0", name, type: "macvlan", master: "eth0", mode: "bridge", ipam: { type: "spiderpool", default_ipv4_ippool: ["hostile-v4"], ...ipam } })}'
 `;
   const pod = (name: string, network: string) => `
 apiVersion: v1
@@ -51,7 +52,7 @@ metadata:
   namespace: ${ns}
   annotations:
     k8s.v1.cni.cncf.io/networks: ${network}
-    ipam.spidernet.io/ippools: '[{"interface": "eth0", "ipv4": ["hostile-v4"]}, {"interface": "net1", "ipv4": ["hostile-v4"]}]'
+    ipam.spidernet.io/ippools: '[{"interface": "eth0", "ipv4": ["hostile-v4"]}]'
 spec:
   nodeName: ${NODE}
   terminationGracePeriodSeconds: 1
@@ -96,7 +97,7 @@ spec: {subnet: 10.131.0.0/24, ips: ["10.131.0.10-10.131.0.29"], gateway: 10.131.
     ["timeout-huge", { timeout_seconds: 1e300 }, "ipam.timeout_seconds", "expected a whole number of seconds from 1 to 600, got 1e+300"],
   ];
 
-  it("refuses each hostile attachment at ADD with the field named: the Pod stays Pending, holds nothing, no file outside touched", async () => {
+  it("refuses each hostile attachment at ADD with the field named: the Pod stays Pending, nothing for that NIC, no file outside touched", async () => {
     const before = seen();
     const all = cases();
     apply(all.map(([name, ipam]) => nad(name, ipam) + "---" + pod(name, name)).join("---"));
@@ -106,10 +107,24 @@ spec: {subnet: 10.131.0.0/24, ips: ["10.131.0.10-10.131.0.29"], gateway: 10.131.
       assert.ok(ev.message.includes(text), `${name}: ${ev.message}\nshould contain\n${text}`);
       const p = (await listPods(api, ns)).find((x) => x.metadata.name === name)!;
       assert.equal(p.status?.phase, "Pending", name);
-      assert.deepEqual(await claimsOf(api, `${CLAIM_LABELS.podUid}=${p.metadata.uid}`), [], `${name} holds no address once the sandbox is torn down`);
+      // eth0 (the node's network) may hold its address while the runtime retries. net1 would get one
+      // from its netconf's default pool had its ADD reached the agent.
+      const net1 = (await claimsOf(api, `${CLAIM_LABELS.podUid}=${p.metadata.uid}`)).filter((c) => c.spec.interface === "net1");
+      assert.deepEqual(net1, [], `${name}: no address for the refused attachment`);
     }
     assert.deepEqual(seen(), before, "the victim and its directory are untouched");
     assert.equal(connections, 0, "nothing connected to the foreign socket");
+  });
+
+  it("control: the same attachment without the hostile field starts, with net1's address from the netconf's pool", async () => {
+    apply(nad("benign", { log_file_path: path.join(pluginDirs.logDir, "hostile-netconf-benign.log"), log_file_max_size: 1, timeout_seconds: 600 }) + "---" + pod("benign", "benign"));
+    const running = await waitFor("benign Running", async () => {
+      const p = (await listPods(api, ns)).find((x) => x.metadata.name === "benign");
+      return p?.status?.phase === "Running" && p;
+    }, 90_000);
+    const net1 = (await claimsOf(api, `${CLAIM_LABELS.podUid}=${running.metadata.uid}`)).filter((c) => c.spec.interface === "net1");
+    assert.equal(net1.length, 1, "the hostile cases would have shown a net1 claim had they reached the agent");
+    assert.ok(fs.statSync(path.join(pluginDirs.logDir, "hostile-netconf-benign.log")).size > 0, "the plugin logged where the netconf said, inside the directory");
   });
 
   it("the agent refuses the same netconfs when the exec shim hands them over (its own directories, not the netconf's)", async () => {
