@@ -21,7 +21,7 @@ import { CLAIMS_PATH } from "../lib/k8s/claim-store.js";
 import { adminClient, down, loadState, up } from "../e2e/cluster/cluster.js";
 import { repoRoot } from "../e2e/cluster/paths.js";
 import { freePort } from "../e2e/cluster/free-port.js";
-import { confPath, socketOf } from "../e2e/cluster/spiderpool-install.js";
+import { confPath, pluginDirs, pluginDirsEnv, socketOf } from "../e2e/cluster/spiderpool-install.js";
 import { socketRequest } from "../e2e/support/agent-socket.js";
 import { waitFor } from "../e2e/support/wait-for.js";
 import { delta, scrapeRequests, splitKey, type Counters } from "./api-requests.js";
@@ -62,11 +62,12 @@ interface AgentUnderTest {
 /** A second agent for NODE from the bundle, on its own socket and ops port. */
 async function startBundledAgent(kubeconfig: string): Promise<AgentUnderTest> {
   if (!fs.existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: build it with npx tsx scripts/build-agent.ts`);
-  const socket = path.join(os.tmpdir(), `alloc-bench-agent-${process.pid}.sock`);
+  // Below the cluster's plugin run directory: the plugin refuses a socket anywhere else.
+  const socket = path.join(pluginDirs.runDir, `alloc-bench-agent-${process.pid}.sock`);
   const healthPort = await freePort(36710);
   const log = fs.openSync(path.join(os.tmpdir(), "alloc-bench-agent.log"), "w");
   const child = spawn(process.execPath, [BUNDLE, `--config-path=${confPath}`], {
-    env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig, SPIDERPOOL_NODE_NAME: NODE, SPIDERPOOL_IPAM_SOCKET: socket, SPIDERPOOL_HEALTH_PORT: String(healthPort), SPIDERPOOL_METRIC_HTTP_PORT: "0", SPIDERPOOL_OPS_ADDRESS: "127.0.0.1" },
+    env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig, SPIDERPOOL_NODE_NAME: NODE, SPIDERPOOL_IPAM_SOCKET: socket, SPIDERPOOL_HEALTH_PORT: String(healthPort), SPIDERPOOL_METRIC_HTTP_PORT: "0", SPIDERPOOL_OPS_ADDRESS: "127.0.0.1", ...pluginDirsEnv() },
     stdio: ["ignore", log, log],
   });
   fs.closeSync(log);
@@ -133,7 +134,7 @@ async function run(api: ApiClient, plugin: string, netnsPath: string, agent: Age
     name: "alloc-bench",
     type: "macvlan",
     master: "eth0",
-    ipam: { type: "spiderpool", ipam_unix_socket_path: agent.socket, log_level: "info", log_file_path: path.join(os.tmpdir(), "alloc-bench-cni.log") },
+    ipam: { type: "spiderpool", ipam_unix_socket_path: agent.socket, log_level: "info", log_file_path: path.join(pluginDirs.logDir, "alloc-bench-cni.log") },
   };
   const call = (command: "ADD" | "DEL", p: Pod): PluginCall => ({
     exe: plugin,

@@ -137,4 +137,43 @@ describe("cni/args", () => {
       });
     }
   });
+  describe("K8S_POD_NAMESPACE / K8S_POD_NAME: Kubernetes names before any use", () => {
+    const long = (n: number) => "a".repeat(n);
+    const good: Array<[string, string]> = [
+      ["kube-system", "coredns-5d78c9869d-abcde"],
+      ["a", "a.b.c"],
+      [long(63), `${long(63)}.${long(63)}.${long(63)}.${long(61)}`],
+    ];
+    for (const [ns, pod] of good) {
+      it(`accepts ${ns.length > 20 ? `a ${ns.length}-character namespace` : ns}/${pod.length > 30 ? `a ${pod.length}-character name` : pod}`, () => {
+        const r = parseCniArgs(`K8S_POD_NAMESPACE=${ns};K8S_POD_NAME=${pod}`);
+        assert.deepEqual(r.ok && [r.value.podNamespace, r.value.podName], [ns, pod]);
+      });
+    }
+    const bad: Array<[string, string, string]> = [
+      ["K8S_POD_NAMESPACE", "../../api/v1/secrets", "not a namespace name"],
+      ["K8S_POD_NAMESPACE", "Default", "not a namespace name"],
+      ["K8S_POD_NAMESPACE", "a.b", "not a namespace name"],
+      ["K8S_POD_NAMESPACE", long(64), "not a namespace name"],
+      ["K8S_POD_NAMESPACE", "-x", "not a namespace name"],
+      ["K8S_POD_NAME", "p/../../x", "not a Pod name"],
+      ["K8S_POD_NAME", "p?watch", "not a Pod name"],
+      ["K8S_POD_NAME", "p%2F", "not a Pod name"],
+      ["K8S_POD_NAME", "UPPER", "not a Pod name"],
+      ["K8S_POD_NAME", "x.", "not a Pod name"],
+      ["K8S_POD_NAME", long(254), "not a Pod name"],
+    ];
+    for (const [key, value, text] of bad) {
+      it(`refuses ${key}=${JSON.stringify(value.length > 40 ? `${value.slice(0, 10)}…(${value.length})` : value)} naming the variable and value (code 4)`, () => {
+        const other = key === "K8S_POD_NAME" ? "K8S_POD_NAMESPACE=default" : "K8S_POD_NAME=p";
+        const r = parseEnv({ ...BASE, CNI_ARGS: `${other};${key}=${value}` }, "ADD");
+        assert.equal(r.ok, false);
+        if (r.ok) return;
+        assert.equal(r.error.code, 4);
+        assert.equal(r.error.details, key);
+        assert.ok(r.error.msg.includes(`${key}: ${text}`), r.error.msg);
+        assert.ok(r.error.msg.includes(JSON.stringify(value.length > 120 ? `${value.slice(0, 120)}…` : value)), r.error.msg);
+      });
+    }
+  });
 });

@@ -5,6 +5,7 @@
  */
 // Our parser, not node:net's isIP: its IPv6 regex takes ~6 ms to compile on every plugin start.
 import { readAddress } from "../lib/core/address.js";
+import { isNamespaceName, isPodName } from "../lib/schemas/kube-name.js";
 import { fail, quote, type Outcome } from "./cni-error.js";
 
 /** The commands of CNI 1.1; VERSION needs no stdin, GC and STATUS no container. */
@@ -118,6 +119,15 @@ export function parseCniArgs(text: string): Outcome<K8sArgs> {
   }
   if (found.IP !== undefined && found.IP !== "" && readAddress(found.IP) === undefined) {
     return fail("invalid_environment", `${ARGS_PREFIX} error parsing value of pair ${quote(`IP=${found.IP}`)}: invalid IP address`, "CNI_ARGS");
+  }
+  // The agent puts both into API paths; a name the API server would refuse stops here (docs/security.md).
+  const namespace = found.K8S_POD_NAMESPACE;
+  if (namespace !== undefined && namespace !== "" && !isNamespaceName(namespace)) {
+    return fail("invalid_environment", `${ARGS_PREFIX} K8S_POD_NAMESPACE: not a namespace name (a DNS-1123 label of at most 63 characters): ${quote(namespace)}`, "K8S_POD_NAMESPACE");
+  }
+  const pod = found.K8S_POD_NAME;
+  if (pod !== undefined && pod !== "" && !isPodName(pod)) {
+    return fail("invalid_environment", `${ARGS_PREFIX} K8S_POD_NAME: not a Pod name (a DNS-1123 subdomain of at most 253 characters): ${quote(pod)}`, "K8S_POD_NAME");
   }
   return {
     ok: true,

@@ -36,7 +36,7 @@ export const TARGETS = ["linux-amd64", "linux-arm64"] as const;
 export type Target = (typeof TARGETS)[number];
 const TARGET_ARCH: Record<Target, Arch> = { "linux-amd64": "x64", "linux-arm64": "arm64" };
 
-/** What the plugin bundle may contain: itself, the three schema files, and zod. */
+/** What the plugin bundle may contain: itself, its three schema files, and zod. */
 // lib/core's address parser is pure and dependency-free: cheaper at start-up than node:net's isIP.
 const ALLOWED_INPUTS = [/^cni\//, /^lib\/schemas\/(agent-api|cni-netconf|kube-name)\.ts$/, /^lib\/core\/(address|address-errors|result)\.ts$/, /^node_modules\/zod\//];
 

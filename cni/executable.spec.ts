@@ -4,12 +4,12 @@
  * incremental build so the binary under test always matches the sources.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildCni, BUNDLE } from "./build.js";
 import { startFakeAgent, type FakeAgent } from "./fake-agent.js";
-import { execPlugin as exec, outputProblem, type Execution } from "./spec-harness.js";
+import { execPlugin as exec, installPlugin, outputProblem, type Execution } from "./spec-harness.js";
 
 const RUNS = 50;
 
@@ -20,6 +20,7 @@ describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec sh
   let dir: string;
   let agent: FakeAgent;
   let logFile: string;
+  let bundle: string;
 
   before(async function () {
     if (process.platform !== "linux" || process.arch !== "x64") {
@@ -28,9 +29,10 @@ describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec sh
     }
     this.timeout(600_000);
     const built = await buildCni({ targets: ["linux-amd64"], log: () => undefined });
-    binary = built.executables["linux-amd64"]!;
-    shim = built.shims["linux-amd64"]!;
     dir = mkdtempSync(join(tmpdir(), "spiderpool-exec-"));
+    // Installed as on a node, with this spec's directory as the node's log and run directory.
+    mkdirSync(join(dir, "bin"));
+    [binary, shim, bundle] = installPlugin([built.executables["linux-amd64"]!, built.shims["linux-amd64"]!, BUNDLE], join(dir, "bin"), { logDir: dir, runDir: dir }) as [string, string, string];
     logFile = join(dir, "log", "spiderpool.log");
     agent = await startFakeAgent(join(dir, "agent.sock"));
   });
@@ -59,8 +61,12 @@ describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec sh
     ...versions.map((v): Case => [`ADD ${v}`, env("ADD"), netconf(v), 0, undefined, 60_000]),
     ["ADD ip used out", env("ADD", "ip-used-out"), netconf("1.0.0"), 1, 100, 60_000],
     ["ADD agent not ready", env("ADD", "not-ready"), netconf("1.0.0"), 1, 11, 60_000],
-    ["ADD unreachable", env("ADD"), netconf("1.0.0", { ipam_unix_socket_path: join(tmpdir(), "absent.sock") }), 1, 11, 60_000],
-    ["ADD hanging agent", env("ADD", "hang"), netconf("1.0.0", { timeout_seconds: 0.3 }), 1, 11, 300],
+    ["ADD unreachable", env("ADD"), netconf("1.0.0", { ipam_unix_socket_path: join(dir, "absent.sock") }), 1, 11, 60_000],
+    ["ADD hanging agent", env("ADD", "hang"), netconf("1.0.0", { timeout_seconds: 1 }), 1, 11, 1_000],
+    ["ADD foreign socket", env("ADD"), netconf("1.0.0", { ipam_unix_socket_path: join(tmpdir(), "absent.sock") }), 1, 7, 60_000],
+    ["DEL log file elsewhere", env("DEL"), netconf("1.0.0", { log_file_path: join(tmpdir(), "spiderpool-exec.log") }), 1, 7, 30_000],
+    ["DEL timeout 1e300", env("DEL"), netconf("1.0.0", { timeout_seconds: 1e300 }), 1, 7, 30_000],
+    ["bad pod name", env("ADD", "a/../b"), netconf("1.0.0"), 1, 4, 60_000],
     ["DEL", env("DEL"), netconf("0.3.1"), 0, undefined, 30_000],
     ["DEL agent error", env("DEL", "ip-used-out"), netconf("1.0.0"), 0, undefined, 30_000],
     ["CHECK", env("CHECK"), netconf("1.0.0", {}, prev), 0, undefined, 30_000],
@@ -103,8 +109,43 @@ describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec sh
   });
 
   it("the node-run bundle behaves the same", async () => {
-    const r = await exec([process.execPath, BUNDLE], env("ADD"), netconf("0.4.0"), 10_000);
+    const r = await exec([process.execPath, bundle], env("ADD"), netconf("0.4.0"), 10_000);
     assert.equal(r.code, 0, r.stdout);
     assert.equal(outputProblem("ADD", r.code, r.stdout), undefined);
+  });
+  it("a hostile netconf, through the shim and the Node executable alike: refused naming the field, no file outside touched", async () => {
+    const outside = mkdtempSync(join(tmpdir(), "spiderpool-victim-"));
+    try {
+      const victim = join(outside, "victim.log");
+      writeFileSync(victim, "precious\n".repeat(300));
+      utimesSync(victim, 1_000_000, 1_000_000);
+      writeFileSync(join(outside, "victim-2000-01-01T00-00-00.000.log"), "older");
+      const seen = () => ({ content: readFileSync(victim, "utf8"), ino: statSync(victim).ino, mtimeMs: statSync(victim).mtimeMs, names: readdirSync(outside).sort() });
+      const before = seen();
+      const hostile: Array<[Record<string, unknown>, string]> = [
+        [{ log_file_path: victim, log_file_max_size: 1, log_file_max_count: 1 }, "ipam.log_file_path"],
+        [{ log_file_path: join(dir, "..", outside.split("/").pop()!, "victim.log") }, "ipam.log_file_path"],
+        [{ log_file_max_size: 0.000001 }, "ipam.log_file_max_size"],
+        [{ ipam_unix_socket_path: join(outside, "agent.sock") }, "ipam.ipam_unix_socket_path"],
+        [{ timeout_seconds: 1e300 }, "ipam.timeout_seconds"],
+        [{ timeout_seconds: -1 }, "ipam.timeout_seconds"],
+        [{ timeout_seconds: 601 }, "ipam.timeout_seconds"],
+      ];
+      for (const [ipam, field] of hostile) {
+        for (const command of ["ADD", "DEL"]) {
+          const answers = [];
+          for (const file of [shim, binary]) {
+            const r = await exec([file], env(command), netconf("1.0.0", ipam), 10_000);
+            const error = JSON.parse(r.stdout) as { code: number; msg: string; details: string };
+            assert.deepEqual([r.code, error.code, error.details], [1, 7, field], `${file} ${command} ${JSON.stringify(ipam)}: ${r.stdout}`);
+            answers.push([r.code, r.stdout, r.stderr]);
+          }
+          assert.deepEqual(answers[0], answers[1], `the shim and the Node executable differ for ${JSON.stringify(ipam)}`);
+        }
+      }
+      assert.deepEqual(seen(), before);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });

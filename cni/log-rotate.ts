@@ -6,25 +6,36 @@
  * Runs only when the file is over its limit, so the common start-up pays one fstat. Several
  * plugin processes may race here; every step tolerates the file having moved already.
  */
-import { readdirSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { lstatSync, readdirSync, renameSync, unlinkSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
+import { isBelow } from "./host-dirs.js";
 import type { LogFileLimits } from "./netconf.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Moves `path` aside under a timestamped name, then prunes backups by count and age. */
-export function rotateLogFile(path: string, limits: LogFileLimits, now: Date = new Date()): void {
+/**
+ * Moves `path` aside under a timestamped name in its own directory, then prunes backups by count
+ * and age. Does nothing unless `path` lies below `logDir` and is a regular file: the netconf names
+ * the file, and rotation must never become a way to rename or delete anything else
+ * (docs/security.md "What a netconf cannot do").
+ */
+export function rotateLogFile(path: string, logDir: string, limits: LogFileLimits, now: Date = new Date()): void {
+  if (!isBelow(path, logDir) || !isRegularFile(path)) return;
   const { prefix, ext } = nameParts(path);
   try {
     renameSync(path, join(dirname(path), `${prefix}${stamp(now)}${ext}`));
   } catch {
     return; // another process rotated it first
   }
-  pruneBackups(path, limits, now);
+  pruneBackups(path, logDir, limits, now);
 }
 
-/** Deletes backups beyond `maxCount` (newest kept) and older than `maxAgeDays`; 0 disables a rule. */
-export function pruneBackups(path: string, limits: LogFileLimits, now: Date = new Date()): void {
+/**
+ * Deletes backups of `path` (its own name pattern, in its own directory below `logDir`, regular
+ * files only) beyond `maxCount` (newest kept) and older than `maxAgeDays`; 0 disables a rule.
+ */
+export function pruneBackups(path: string, logDir: string, limits: LogFileLimits, now: Date = new Date()): void {
+  if (!isBelow(path, logDir)) return;
   if (limits.maxCount === 0 && limits.maxAgeDays === 0) return;
   const { prefix, ext } = nameParts(path);
   const dir = dirname(path);
@@ -43,12 +54,23 @@ export function pruneBackups(path: string, limits: LogFileLimits, now: Date = ne
     const tooMany = limits.maxCount > 0 && index >= limits.maxCount;
     const tooOld = limits.maxAgeDays > 0 && backup.time < cutoff;
     if (!tooMany && !tooOld) return;
-    try {
-      if (statSync(join(dir, backup.name)).isFile()) unlinkSync(join(dir, backup.name));
-    } catch {
-      // pruned concurrently
+    // lstat: a symbolic link carrying a backup's name is not ours to judge by its target.
+    if (isRegularFile(join(dir, backup.name))) {
+      try {
+        unlinkSync(join(dir, backup.name));
+      } catch {
+        // pruned concurrently
+      }
     }
   });
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function nameParts(path: string): { prefix: string; ext: string } {

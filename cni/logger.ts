@@ -43,9 +43,13 @@ export function createStreamLogger(write: (text: string) => void, level: LogLeve
  * Opens (creating the directory of) `path` for appending, rotating it first when it reached
  * `limits.maxBytes`. If the file cannot be opened the logger writes to `fallback` instead and
  * says why in its first line: logging must never be the reason a Pod does not start.
+ *
+ * `path` must already be checked to lie below `logDir` (cni/contained-path.ts); rotation never
+ * touches anything outside `logDir`, and the file itself is never a symbolic link followed.
  */
 export function createFileLogger(
   path: string,
+  logDir: string,
   level: LogLevel,
   limits: LogFileLimits,
   fallback: (text: string) => void,
@@ -53,7 +57,7 @@ export function createFileLogger(
 ): Logger {
   let fd: number;
   try {
-    fd = openLogFile(path, limits);
+    fd = openLogFile(path, logDir, limits);
   } catch (error) {
     const logger = createStreamLogger(fallback, level, fields);
     logger.warn("cannot open log file, logging to stderr", { logFile: path, err: errorFields(error) });
@@ -84,14 +88,15 @@ export function createFileLogger(
 }
 
 // O_NONBLOCK: opening a FIFO with no reader would otherwise block the process forever.
-const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK;
+// O_NOFOLLOW: a symbolic link planted at the log file's name must not send our lines elsewhere.
+const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK | constants.O_NOFOLLOW;
 
-function openLogFile(path: string, limits: LogFileLimits): number {
+function openLogFile(path: string, logDir: string, limits: LogFileLimits): number {
   makeDirectory(dirname(path));
   let fd = openRegularFile(path);
   if (fstatSync(fd).size >= limits.maxBytes) {
     closeSync(fd);
-    rotateLogFile(path, limits);
+    rotateLogFile(path, logDir, limits);
     fd = openRegularFile(path);
   }
   return fd;

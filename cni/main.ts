@@ -2,8 +2,12 @@
  * Process wiring of the `spiderpool` CNI IPAM plugin (bundled by cni/build.ts into
  * dist/cni/spiderpool.cjs and the single executables). All behaviour lives in plugin.ts.
  */
+import { realpathSync } from "node:fs";
+import { dirname } from "node:path";
+import { isSea } from "node:sea";
 import { startupSnapshot } from "node:v8";
 import { formatCniError, cniError } from "./cni-error.js";
+import { readHostDirs } from "./host-dirs.js";
 import { LATEST_CNI_VERSION } from "./netconf.js";
 import { runPlugin } from "./plugin.js";
 import { fdChunks } from "./stdin.js";
@@ -26,6 +30,19 @@ function exit(code: number): void {
   process.stdout.write("", () => process.exit(code));
 }
 
+/**
+ * Where the node's plugin configuration lives: beside this executable, in the CNI bin directory
+ * only root writes (docs/adr/0007-node-plugin-dirs.md). For `node spiderpool.cjs`, beside the bundle.
+ */
+function binDir(): string {
+  const self = isSea() ? process.execPath : (process.argv[1] ?? process.execPath);
+  try {
+    return dirname(realpathSync(self));
+  } catch {
+    return dirname(self);
+  }
+}
+
 function main(): void {
   // Last resort for an exception that escapes runPlugin's own handling (e.g. thrown in a callback).
   process.on("uncaughtException", (error) => {
@@ -41,7 +58,7 @@ function main(): void {
       stdout: writeStdout,
       stderr: (text) => process.stderr.write(text),
     },
-    { version },
+    { version, hostDirs: readHostDirs(binDir()) },
   ).then(exit, (error: unknown) => {
     writeStdout(`${formatCniError(cniError("internal", `spiderpool plugin internal error: ${String(error)}`), LATEST_CNI_VERSION)}\n`);
     exit(1);

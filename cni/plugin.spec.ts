@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OK_ALLOCATION, podNameScenario, startFakeAgent, unhealthy, type FakeAgent } from "./fake-agent.js";
-import { invoke, outputProblem } from "./spec-harness.js";
+import type { PluginOptions } from "./plugin.js";
+import { invoke as invokeAnywhere, outputProblem } from "./spec-harness.js";
+import type { StdinSource } from "./stdin.js";
 
 describe("cni/plugin (in-process, against a fake agent on a unix socket)", () => {
   let dir: string;
@@ -22,6 +24,9 @@ describe("cni/plugin (in-process, against a fake agent on a unix socket)", () =>
   beforeEach(() => {
     agent.requests.length = 0;
   });
+  // The node's directories are the spec's temp dir: the netconfs below log and connect inside it.
+  const invoke = (env: Record<string, string | undefined>, stdin: StdinSource, options: PluginOptions = {}) =>
+    invokeAnywhere(env, stdin, { hostDirs: { ok: true, value: { logDir: dir, runDir: dir } }, ...options });
 
   const netconf = (ipam: Record<string, unknown> = {}, top: Record<string, unknown> = {}) =>
     JSON.stringify({
@@ -144,10 +149,10 @@ describe("cni/plugin (in-process, against a fake agent on a unix socket)", () =>
       }
     });
     it("a hanging agent → 11 once timeout_seconds has passed", async () => {
-      const r = await invoke(env("ADD", "hang"), netconf({ timeout_seconds: 0.3 }));
+      const r = await invoke(env("ADD", "hang"), netconf({ timeout_seconds: 1 }));
       assert.equal(errorOf(r.stdout).code, 11);
       assert.match(errorOf(r.stdout).msg, /^spiderpool IP allocation error: POST \/v1\/ipam\/ip: no answer from the agent within \d+ ms$/);
-      assert.ok(r.elapsedMs >= 250 && r.elapsedMs < 1000, `took ${r.elapsedMs} ms`);
+      assert.ok(r.elapsedMs >= 950 && r.elapsedMs < 3000, `took ${r.elapsedMs} ms`);
     });
     it("requires the Pod in CNI_ARGS", async () => {
       const r = await invoke(env("ADD", "ok", { CNI_ARGS: "K8S_POD_NAMESPACE=default" }), netconf());
@@ -180,9 +185,9 @@ describe("cni/plugin (in-process, against a fake agent on a unix socket)", () =>
       assert.equal(JSON.parse(last).message, "release failed, leaving it to GC");
     });
     it("a hanging agent → success at the deadline", async () => {
-      const r = await invoke(env("DEL", "hang"), netconf({ timeout_seconds: 0.2 }));
+      const r = await invoke(env("DEL", "hang"), netconf({ timeout_seconds: 1 }));
       assert.deepEqual([r.code, r.stdout], [0, ""]);
-      assert.ok(r.elapsedMs < 800, `took ${r.elapsedMs} ms`);
+      assert.ok(r.elapsedMs < 3000, `took ${r.elapsedMs} ms`);
     });
     it("tolerates missing K8S args and a missing netns, without calling the agent", async () => {
       const r = await invoke({ ...env("DEL"), CNI_NETNS: undefined, CNI_ARGS: "" }, netconf());
@@ -261,7 +266,7 @@ describe("cni/plugin (in-process, against a fake agent on a unix socket)", () =>
       ["unsupported version", {}, '{"cniVersion":"0.2.0","name":"n","ipam":{"type":"spiderpool"}}', 1, /unsupported specified CNI version 0\.2\.0/],
       ["wrong ipam type", {}, '{"cniVersion":"1.0.0","name":"n","ipam":{"type":"static"}}', 7, /ipam\.type: expected "spiderpool", got "static"/],
       ["bad log level", {}, '{"cniVersion":"1.0.0","name":"n","ipam":{"type":"spiderpool","log_level":"loud"}}', 7, /ipam\.log_level: unsupported log level loud/],
-      ["bad timeout", {}, '{"cniVersion":"1.0.0","name":"n","ipam":{"type":"spiderpool","timeout_seconds":-1}}', 7, /ipam\.timeout_seconds: must be > 0, got -1/],
+      ["bad timeout", {}, '{"cniVersion":"1.0.0","name":"n","ipam":{"type":"spiderpool","timeout_seconds":-1}}', 7, /ipam\.timeout_seconds: expected a whole number of seconds from 1 to 600, got -1/],
     ];
     for (const [what, overrides, stdin, code, msg] of cases) {
       it(what, async () => {
@@ -297,11 +302,101 @@ describe("cni/plugin (in-process, against a fake agent on a unix socket)", () =>
       );
     });
     it("falls back to stderr when the file cannot be written, and still succeeds", async () => {
-      const r = await invoke(env("ADD"), netconf({ log_file_path: "/proc/no-such-dir/spiderpool.log", log_level: "info" }));
+      const path = join(dir, "a-directory.log");
+      mkdirSync(path, { recursive: true });
+      const r = await invoke(env("ADD"), netconf({ log_file_path: path, log_level: "info" }));
       assert.equal(r.code, 0);
       assert.match(r.stderr, /"message":"cannot open log file, logging to stderr"/);
       assert.match(r.stderr, /"message":"allocated"/);
       assert.equal(outputProblem("ADD", r.code, r.stdout), undefined);
+    });
+  });
+  describe("a hostile netconf or CNI_ARGS: refused naming the field, nothing sent, no host file touched", () => {
+    let outside: string;
+    let victim: string;
+    let foreign: FakeAgent;
+    const seen = () => {
+      const st = statSync(victim);
+      const list = (d: string) => readdirSync(d, { recursive: true }).map(String).sort();
+      return { content: readFileSync(victim, "utf8"), ino: st.ino, mtimeMs: st.mtimeMs, outside: list(outside), inside: list(dir) };
+    };
+    before(async () => {
+      outside = mkdtempSync(join(tmpdir(), "spiderpool-victim-"));
+      victim = join(outside, "victim.log");
+      writeFileSync(victim, "precious\n".repeat(300));
+      utimesSync(victim, 1_000_000, 1_000_000);
+      writeFileSync(join(outside, "victim-2000-01-01T00-00-00.000.log"), "older");
+      foreign = await startFakeAgent(join(outside, "foreign.sock"));
+      symlinkSync(outside, join(dir, "link-out"));
+      symlinkSync(victim, join(dir, "victim-link.log"));
+      symlinkSync(foreign.socketPath, join(dir, "foreign-link.sock"));
+    });
+    after(async () => {
+      await foreign.close();
+      rmSync(outside, { recursive: true, force: true });
+    });
+
+    const refuse = (field: string, text: string) => ({ code: 7, field, text });
+    const LOG = "ipam.log_file_path";
+    const SOCKET = "ipam.ipam_unix_socket_path";
+    const cases = (): Array<[string, Record<string, unknown>, { code: number; field: string; text: string }]> => [
+      ["a log file elsewhere", { log_file_path: victim, log_file_max_size: 1 }, refuse(LOG, `must be a file below the node's plugin log directory ${dir}, got ${JSON.stringify(victim)}`)],
+      ["a log file reached with ..", { log_file_path: join(dir, "..", outside.split("/").pop()!, "victim.log") }, refuse(LOG, "must be a file below the node's plugin log directory")],
+      ["a log file in a linked directory", { log_file_path: join(dir, "link-out", "victim.log") }, refuse(LOG, `leads out of the node's plugin log directory ${dir} through a symbolic link`)],
+      ["a new directory under a linked one", { log_file_path: join(dir, "link-out", "new", "x.log") }, refuse(LOG, "through a symbolic link")],
+      ["a log file that is a link out", { log_file_path: join(dir, "victim-link.log") }, refuse(LOG, "through a symbolic link")],
+      ["a fractional size", { log_file_max_size: 0.000001 }, refuse("ipam.log_file_max_size", "ipam.log_file_max_size: expected int, got 0.000001")],
+      ["a zero size", { log_file_max_size: 0 }, refuse("ipam.log_file_max_size", "ipam.log_file_max_size: must be >= 1, got 0")],
+      ["a huge size", { log_file_max_size: 1e300 }, refuse("ipam.log_file_max_size", "ipam.log_file_max_size: must be <= 9007199254740991, got 1e+300")],
+      ["a negative count", { log_file_max_count: -1 }, refuse("ipam.log_file_max_count", "ipam.log_file_max_count: must be >= 1, got -1")],
+      ["a foreign socket", { ipam_unix_socket_path: foreign.socketPath }, refuse(SOCKET, `must be a socket below the node's run directory ${dir}, got ${JSON.stringify(foreign.socketPath)}`)],
+      ["a socket that is a link out", { ipam_unix_socket_path: join(dir, "foreign-link.sock") }, refuse(SOCKET, `leads out of the node's run directory ${dir} through a symbolic link`)],
+      ["timeout 1e300", { timeout_seconds: 1e300 }, refuse("ipam.timeout_seconds", "expected a whole number of seconds from 1 to 600, got 1e+300")],
+      ["timeout -1", { timeout_seconds: -1 }, refuse("ipam.timeout_seconds", "expected a whole number of seconds from 1 to 600, got -1")],
+      ["timeout 601", { timeout_seconds: 601 }, refuse("ipam.timeout_seconds", "expected a whole number of seconds from 1 to 600, got 601")],
+    ];
+    for (const command of ["ADD", "DEL"]) {
+      it(`${command}: every case refused with exit 1, and nothing about the victim changed`, async () => {
+        const before = seen();
+        for (const [what, ipam, expected] of cases()) {
+          const r = await invoke(env(command), netconf(ipam));
+          assert.equal(r.code, 1, `${what}: ${r.stdout}`);
+          const error = errorOf(r.stdout);
+          assert.deepEqual([error.code, error.details], [expected.code, expected.field], `${what}: ${r.stdout}`);
+          assert.ok(error.msg.startsWith(`failed to load CNI network configuration: ${expected.field}: `), `${what}: ${error.msg}`);
+          assert.ok(error.msg.includes(expected.text), `${what}: ${error.msg}\nshould contain\n${expected.text}`);
+          assert.equal(r.stderr, "", `${what}: nothing logged anywhere`);
+        }
+        assert.deepEqual(seen(), before);
+        assert.deepEqual([agent.requests.length, foreign.requests.length], [0, 0]);
+      });
+    }
+    for (const [key, value] of [
+      ["K8S_POD_NAMESPACE", "../../../apis"],
+      ["K8S_POD_NAME", "a/b"],
+      ["K8S_POD_NAME", "Victim"],
+    ]) {
+      it(`refuses ${key}=${value} before any use (code 4, nothing sent or logged)`, async () => {
+        const before = seen();
+        const args = key === "K8S_POD_NAME" ? `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${value}` : `K8S_POD_NAMESPACE=${value};K8S_POD_NAME=ok`;
+        const r = await invoke({ ...env("ADD"), CNI_ARGS: args }, netconf());
+        const error = errorOf(r.stdout);
+        assert.deepEqual([r.code, error.code, error.details], [1, 4, key]);
+        assert.ok(error.msg.includes(`${key}: not a`) && error.msg.includes(JSON.stringify(value)), error.msg);
+        assert.deepEqual(seen(), before);
+        assert.equal(agent.requests.length, 0);
+      });
+    }
+    it("still answers a netconf inside both directories (the cases above fail for their field alone)", async () => {
+      const r = await invoke(env("ADD"), netconf({ log_file_path: join(dir, "sub", "ok.log"), log_file_max_size: 1, timeout_seconds: 600 }));
+      assert.equal(r.code, 0, r.stdout);
+      assert.equal(agent.requests.length, 2);
+      assert.ok(statSync(join(dir, "sub", "ok.log")).size > 0);
+    });
+    it("an unreadable node configuration is an error naming the file, before anything else", async () => {
+      const r = await invokeAnywhere(env("ADD"), netconf(), { hostDirs: { ok: false, error: { name: "invalid_environment", code: 4, msg: "node plugin configuration /x: not JSON", details: "/x" } } });
+      assert.deepEqual([r.code, errorOf(r.stdout).msg], [1, "node plugin configuration /x: not JSON"]);
+      assert.equal(agent.requests.length, 0);
     });
   });
 });

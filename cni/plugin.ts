@@ -6,11 +6,13 @@
  */
 import { SUPPORTED_CNI_VERSIONS } from "../lib/schemas/cni-netconf.js";
 import { parseCommand, parseEnv, podKey, type CniCommand, type CniEnv } from "./args.js";
-import { cniError, formatCniError, type CniError } from "./cni-error.js";
+import { cniError, formatCniError, type CniError, type Outcome } from "./cni-error.js";
 import { callAgent, type AgentTransport } from "./client.js";
 import * as commands from "./commands.js";
+import { escapeProblem } from "./contained-path.js";
+import { DEFAULT_HOST_DIRS, type HostDirs } from "./host-dirs.js";
 import { createFileLogger, createStreamLogger, errorFields, type Logger } from "./logger.js";
-import { decodeNetConf, DEFAULT_LOG_FILE, LATEST_CNI_VERSION, supportedVersionOf, validateNetConf, type CniVersion, type PluginConfig } from "./netconf.js";
+import { decodeNetConf, LATEST_CNI_VERSION, supportedVersionOf, validateNetConf, type CniVersion, type PluginConfig } from "./netconf.js";
 import { DEFAULT_MAX_STDIN_BYTES, readStdin, type StdinSource } from "./stdin.js";
 
 /** What one invocation sees of the outside world. */
@@ -27,8 +29,12 @@ export interface PluginIo {
 export interface PluginOptions {
   /** Reported in the about text; the build stamps the package version. */
   readonly version?: string;
-  /** Log file when the netconf sets none (Spiderpool's path by default). */
-  readonly defaultLogFilePath?: string;
+  /**
+   * The node's log and run directories (cni/host-dirs.ts), or why they could not be read; the
+   * defaults when absent. Never from the netconf: main.ts reads the file beside the executable,
+   * the agent passes its own settings.
+   */
+  readonly hostDirs?: Outcome<HostDirs>;
   readonly maxStdinBytes?: number;
   /** When the CNI call began (epoch ms): the exec shim's start, so the deadline counts from there. */
   readonly startedAt?: number;
@@ -78,6 +84,8 @@ export async function runPlugin(io: PluginIo, options: PluginOptions = {}): Prom
       io.stdout(`${JSON.stringify({ cniVersion: LATEST_CNI_VERSION, supportedVersions: SUPPORTED_CNI_VERSIONS })}\n`);
       return 0;
     }
+    const dirs = options.hostDirs ?? { ok: true, value: DEFAULT_HOST_DIRS };
+    if (!dirs.ok) return printError(dirs.error);
     const env = parseEnv(io.env, command);
     if (!env.ok) return printError(env.error);
     // Until the netconf is read its timeout is unknown: bound reading stdin by the default.
@@ -86,10 +94,13 @@ export async function runPlugin(io: PluginIo, options: PluginOptions = {}): Prom
     const json = decodeNetConf(stdin.value);
     if (!json.ok) return printError(json.error);
     errorVersion = supportedVersionOf(json.value) ?? LATEST_CNI_VERSION;
-    const conf = validateNetConf(json.value);
+    const conf = validateNetConf(json.value, dirs.value);
     if (!conf.ok) return printError(conf.error);
     const gate = versionGate(command, conf.value.cniVersion);
     if (gate) return printError(gate);
+    // Checked before the log's directory is created or anything is opened.
+    const escape = escapeProblem(conf.value, dirs.value, options.transport === undefined);
+    if (escape) return printError(escape);
     configParsed = true;
     log = openLog(conf.value, env.value, io, options);
     const deadlineAt = startedAt + (conf.value.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS[command]) * 1000;
@@ -144,8 +155,7 @@ function openLog(conf: PluginConfig, env: CniEnv, io: PluginIo, options: PluginO
   if (env.ifName) fields.ifName = env.ifName;
   const pod = podKey(env.args);
   if (pod) fields.pod = pod;
-  const path = conf.logFilePath ?? options.defaultLogFilePath ?? DEFAULT_LOG_FILE;
-  return createFileLogger(path, conf.logLevel, conf.logFile, io.stderr, fields);
+  return createFileLogger(conf.logFilePath, conf.logDir, conf.logLevel, conf.logFile, io.stderr, fields);
 }
 
 /**

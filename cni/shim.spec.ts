@@ -5,19 +5,21 @@
  * The fallback itself (every case of the plugin through the shim) is in executable.spec.ts.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CniExecArgsSchema } from "../lib/schemas/agent-api.js";
 import { buildCni } from "./build.js";
 import { podNameScenario, startFakeAgent, type CannedReply, type FakeAgent, type SeenRequest } from "./fake-agent.js";
-import { execPlugin } from "./spec-harness.js";
+import { execPlugin, installPlugin } from "./spec-harness.js";
 
 const run = (file: string, env: Record<string, string>, stdin: Buffer | string) => execPlugin([file], env, stdin, 20_000);
 
 describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
   this.timeout(120_000);
   let shim: string;
+  let node: string;
   let dir: string;
   let agent: FakeAgent;
   /** What the exec route answers next; the other routes are the ordinary fake agent's. */
@@ -26,8 +28,11 @@ describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
   before(async function () {
     if (process.platform !== "linux" || process.arch !== "x64") this.skip();
     this.timeout(600_000);
-    shim = (await buildCni({ targets: ["linux-amd64"], log: () => undefined })).shims["linux-amd64"]!;
+    const built = await buildCni({ targets: ["linux-amd64"], log: () => undefined });
     dir = mkdtempSync(join(tmpdir(), "spiderpool-shim-"));
+    // Installed as on a node, with this spec's directory as the node's log and run directory.
+    mkdirSync(join(dir, "bin"));
+    [shim, node] = installPlugin([built.shims["linux-amd64"]!, built.executables["linux-amd64"]!], join(dir, "bin"), { logDir: dir, runDir: dir }) as [string, string];
     agent = await startFakeAgent(join(dir, "agent.sock"), (request) => (request.path === "/v1/cni/exec" ? execReply(request) : podNameScenario(request)));
   });
   after(async () => {
@@ -78,7 +83,7 @@ describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
   ] as const) {
     it(`answers ${command} itself when the agent took the call and the deadline passed (exit ${exit})`, async () => {
       execReply = () => "hang";
-      const r = await run(shim, env(command), netconf({ timeout_seconds: 0.2 }));
+      const r = await run(shim, env(command), netconf({ timeout_seconds: 1 }));
       assert.equal(r.code, exit, JSON.stringify(r));
       if (code === undefined) assert.equal(r.stdout, "");
       else {
@@ -86,7 +91,7 @@ describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
         assert.deepEqual([error.cniVersion, error.code, error.msg], ["1.0.0", code, `${command} did not finish before its deadline`]);
       }
       // The deadline plus the shim's grace for the agent's own answer, and not much more.
-      assert.ok(r.elapsedMs >= 2_200 && r.elapsedMs < 6_000, `took ${r.elapsedMs} ms`);
+      assert.ok(r.elapsedMs >= 3_000 && r.elapsedMs < 8_000, `took ${r.elapsedMs} ms`);
     });
   }
 
@@ -114,6 +119,45 @@ describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
       assert.ok(error.msg.includes(`cannot run ${join(lonely, "spiderpool-node")}`), error.msg);
     } finally {
       rmSync(lonely, { recursive: true, force: true });
+    }
+  });
+  it("passes go test: timeoutOf against the table the plugin's spec reads (testdata/timeout-seconds.json)", () => {
+    const out = execFileSync("go", ["test", "-count=1", "./..."], { cwd: new URL("./shim", import.meta.url).pathname, env: { ...process.env, GOTOOLCHAIN: "local" }, encoding: "utf8" });
+    assert.match(out, /^ok\s/m);
+  });
+
+  const TABLE = JSON.parse(readFileSync(new URL("./shim/testdata/timeout-seconds.json", import.meta.url), "utf8")) as { cases: { input: string; error?: string }[] };
+  for (const input of ["1e300", "-1", "601"]) {
+    it(`refuses timeout_seconds ${input} itself, with the Node executable's answer, without calling the agent`, async () => {
+      execReply = () => ({ status: 200, body: { exitCode: 0, stdout: "", stderr: "" } });
+      const before = execRequests().length;
+      const stdin = netconf().replace(/}}$/, `,"timeout_seconds":${input}}}`);
+      for (const command of ["ADD", "DEL"]) {
+        const viaShim = await run(shim, env(command), stdin);
+        const direct = await run(node, env(command), stdin);
+        assert.deepEqual([viaShim.code, viaShim.stdout, viaShim.stderr], [direct.code, direct.stdout, direct.stderr], command);
+        const error = JSON.parse(viaShim.stdout) as { cniVersion: string; code: number; msg: string; details: string };
+        assert.deepEqual([viaShim.code, error], [1, { cniVersion: "1.0.0", code: 7, msg: TABLE.cases.find((c) => c.input === input)!.error!, details: "ipam.timeout_seconds" }]);
+      }
+      assert.equal(execRequests().length, before, "the agent was not asked");
+    });
+  }
+
+  it("connects to no socket outside the node's run directory, directly or through a link", async () => {
+    const outside = mkdtempSync(join(tmpdir(), "spiderpool-shim-foreign-"));
+    const foreign = await startFakeAgent(join(outside, "foreign.sock"), () => ({ status: 200, body: { exitCode: 0, stdout: "", stderr: "" } }));
+    try {
+      const link = join(dir, "foreign-link.sock");
+      symlinkSync(foreign.socketPath, link);
+      for (const socket of [foreign.socketPath, link]) {
+        const r = await run(shim, env("ADD"), netconf({ ipam_unix_socket_path: socket }));
+        const error = JSON.parse(r.stdout) as { code: number; details: string };
+        assert.deepEqual([r.code, error.code, error.details], [1, 7, "ipam.ipam_unix_socket_path"], r.stdout);
+      }
+      assert.equal(foreign.requests.length, 0);
+    } finally {
+      await foreign.close();
+      rmSync(outside, { recursive: true, force: true });
     }
   });
 });

@@ -3,7 +3,10 @@
  * runtime would, and judge whether what it printed is a well-formed CNI answer. Not part of the bundle.
  */
 import { spawn } from "node:child_process";
+import { copyFileSync, linkSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { SUPPORTED_CNI_VERSIONS } from "../lib/schemas/cni-netconf.js";
+import { HOST_CONFIG_FILE, type HostDirs } from "./host-dirs.js";
 import { runPlugin, type PluginOptions } from "./plugin.js";
 import type { StdinSource } from "./stdin.js";
 
@@ -42,6 +45,25 @@ export function execPlugin(command: string[], env: Record<string, string>, stdin
     });
     child.stdin.on("error", () => undefined); // VERSION exits without reading stdin
     child.stdin.end(stdin);
+  });
+}
+
+/**
+ * Puts `files` (the built executables) into `binDir` with the node's configuration file beside
+ * them, as install-cni.sh does; returns the new paths in order. A hard link when the file system
+ * allows it (the Node executable is ~100 MiB), else a copy: never a symbolic link, which the
+ * executables would resolve back to dist/.
+ */
+export function installPlugin(files: string[], binDir: string, dirs: HostDirs): string[] {
+  writeFileSync(join(binDir, HOST_CONFIG_FILE), JSON.stringify(dirs));
+  return files.map((file) => {
+    const to = join(binDir, basename(file));
+    try {
+      linkSync(file, to);
+    } catch {
+      copyFileSync(file, to);
+    }
+    return to;
   });
 }
 

@@ -6,6 +6,7 @@
 import { IpamAddResponseSchema } from "../lib/schemas/agent-api.js";
 import { parseCommand, parseEnv } from "./args.js";
 import { formatCniError, cniError } from "./cni-error.js";
+import { DEFAULT_HOST_DIRS, parseHostDirs } from "./host-dirs.js";
 import { parseHttpResponse } from "./http-response.js";
 import { decodeNetConf, validateNetConf } from "./netconf.js";
 import { toCniResult } from "./result.js";
@@ -27,7 +28,8 @@ export function warmUp(): void {
   parseCommand(SAMPLE_ENV);
   parseEnv(SAMPLE_ENV, "ADD");
   const json = decodeNetConf(Buffer.from(SAMPLE_CONF));
-  if (json.ok) validateNetConf(json.value);
+  parseHostDirs('{"logDir":"/var/log/spidernet","runDir":"/var/run/spidernet"}', "warm-up");
+  if (json.ok) validateNetConf(json.value, DEFAULT_HOST_DIRS);
   const answer = parseHttpResponse(Buffer.from(SAMPLE_ANSWER));
   const parsed = IpamAddResponseSchema.safeParse(JSON.parse(answer.ok ? answer.value.body.toString("utf8") : "{}"), { reportInput: true });
   if (parsed.success) JSON.stringify(toCniResult(parsed.data, "eth0", "1.0.0"));

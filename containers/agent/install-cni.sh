@@ -10,6 +10,25 @@ set -eu
 SRC_DIR="${SPIDERPOOL_CNI_SRC_DIR:-/opt/spiderpool/cni}"
 DEST_DIR="${CNI_BIN_DIR:-/host/opt/cni/bin}"
 MACHINE="${SPIDERPOOL_MACHINE:-$(uname -m)}"
+LOG_DIR="${SPIDERPOOL_PLUGIN_LOG_DIR:-/var/log/spidernet}"
+RUN_DIR="${SPIDERPOOL_PLUGIN_RUN_DIR:-/var/run/spidernet}"
+
+# Absolute, and nothing that would need escaping in JSON.
+for VAR in SPIDERPOOL_PLUGIN_LOG_DIR:"$LOG_DIR" SPIDERPOOL_PLUGIN_RUN_DIR:"$RUN_DIR"; do
+  NAME="${VAR%%:*}"
+  VALUE="${VAR#*:}"
+  case "$VALUE" in
+    /*) ;;
+    *)
+      echo "install-cni: $NAME must be an absolute path, got \"$VALUE\"" >&2
+      exit 1
+      ;;
+  esac
+  if printf '%s' "$VALUE" | LC_ALL=C grep -q '["\\[:cntrl:]]'; then
+    echo "install-cni: $NAME must not contain quotes, backslashes or control characters, got \"$VALUE\"" >&2
+    exit 1
+  fi
+done
 
 case "$MACHINE" in
   x86_64 | amd64) TARGET=linux-amd64 ;;
@@ -33,6 +52,11 @@ fi
 
 TMP=""
 trap 'rm -f "$TMP"' EXIT
+TMP="$DEST_DIR/.spiderpool-host.json.tmp.$$"
+printf '{"logDir":"%s","runDir":"%s"}\n' "$LOG_DIR" "$RUN_DIR" > "$TMP"
+chmod 0644 "$TMP"
+mv -f "$TMP" "$DEST_DIR/spiderpool-host.json"
+echo "install-cni: wrote $DEST_DIR/spiderpool-host.json (plugin logs below $LOG_DIR, agent socket below $RUN_DIR)"
 for FILE in spiderpool-node spiderpool; do
   TMP="$DEST_DIR/.$FILE.tmp.$$"
   cp "$SRC_DIR/$TARGET/$FILE" "$TMP"

@@ -8,6 +8,7 @@ import { freePort } from "./free-port.js";
 import { clusterDir, paths, repoRoot } from "./paths.js";
 import { waitUntil, probe } from "./readiness.js";
 import { NODE_SUFFIX, SHIM_NAME } from "../../cni/build.js";
+import { HOST_CONFIG_FILE, type HostDirs } from "../../cni/host-dirs.js";
 import { buildCniPlugin } from "./cni-plugin.js";
 import { viaFaultProxy } from "./fault-proxy.js";
 import { AGENT_BUNDLE, buildAgent } from "../../scripts/build-agent.js";
@@ -64,6 +65,16 @@ ${extra}`,
   );
 }
 
+/**
+ * The local cluster's plugin log and run directories (docs/adr/0007-node-plugin-dirs.md): what
+ * /var/log/spidernet and /var/run/spidernet are on a real node. Every node's socket lies below the
+ * run directory (simulated nodes share one file system); netconfs naming anything else are refused.
+ */
+export const pluginDirs: HostDirs = { logDir: paths.logs, runDir: paths.nodes };
+
+/** The agent's settings for the same directories (lib/agent/settings.ts). */
+export const pluginDirsEnv = (): Record<string, string> => ({ SPIDERPOOL_PLUGIN_LOG_DIR: pluginDirs.logDir, SPIDERPOOL_PLUGIN_RUN_DIR: pluginDirs.runDir });
+
 export function socketOf(node: string): string {
   return path.join(paths.nodeDir(node), "spiderpool.sock");
 }
@@ -87,6 +98,7 @@ export async function startAgent(node: string): Promise<Daemon> {
       SPIDERPOOL_LOG_LEVEL: process.env.SPIDERPOOL_LOG_LEVEL ?? "info",
       KUBECONFIG: viaFaultProxy(paths.kubeconfig),
       NODE_NO_WARNINGS: "1",
+      ...pluginDirsEnv(),
     },
     `--agent-node=${node}`,
   );
@@ -125,12 +137,16 @@ export function writeSpiderpoolNetwork(node: string): void {
 
 /**
  * Builds the plugin and puts it first in the CNI path of every node, as install-cni.sh does on a
- * real node: `spiderpool` (the exec shim) and `spiderpool-node` beside it (its fallback).
+ * real node: the node's plugin directories (pluginDirs) in spiderpool-host.json first, then
+ * `spiderpool` (the exec shim) and `spiderpool-node` beside it (its fallback).
  */
 export async function installCniPlugin(log?: (l: string) => void): Promise<string> {
   const dir = path.join(clusterDir, "cni-bin");
   fs.mkdirSync(dir, { recursive: true });
   const built = await buildCniPlugin(log);
+  const hostTmp = path.join(dir, `.${HOST_CONFIG_FILE}.tmp-${process.pid}`);
+  fs.writeFileSync(hostTmp, JSON.stringify(pluginDirs));
+  fs.renameSync(hostTmp, path.join(dir, HOST_CONFIG_FILE));
   for (const [file, name] of [[built.node, `${SHIM_NAME}${NODE_SUFFIX}`], [built.shim, SHIM_NAME]] as const) {
     // Written beside and renamed over, so a plugin running right now keeps its file.
     const tmp = path.join(dir, `.${name}.tmp-${process.pid}`);

@@ -204,7 +204,8 @@ spec:
     const log = fs.readFileSync(path.join(clusterDir, "logs", "exec-shim-test.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { runner?: string; message: string });
     assert.ok(log.some((l) => l.runner === "agent"), "no log line of a call run by the agent");
     assert.ok(log.some((l) => l.runner === undefined), "no log line of the Node executable");
-    const absent = netconf({ ipam_unix_socket_path: path.join(clusterDir, "no-agent.sock") });
+    // Below the node's run directory (pluginDirs), where a missing agent's socket would be.
+    const absent = netconf({ ipam_unix_socket_path: path.join(clusterDir, "nodes", "no-agent.sock") });
     const shim = runPlugin("spiderpool", cniEnv("no-such-pod"), absent);
     assert.deepEqual(shim, runPlugin("spiderpool-node", cniEnv("no-such-pod"), absent));
     assert.equal(JSON.parse(shim.stdout).code, 11, shim.stdout);

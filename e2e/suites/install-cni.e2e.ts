@@ -29,8 +29,8 @@ describe("install: the CNI installer", function () {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const install = (machine: string) =>
-    spawnSync("sh", [script], { env: { PATH: process.env.PATH ?? "", SPIDERPOOL_CNI_SRC_DIR: src, CNI_BIN_DIR: dest, SPIDERPOOL_MACHINE: machine }, encoding: "utf8" });
+  const install = (machine: string, extra: Record<string, string> = {}) =>
+    spawnSync("sh", [script], { env: { PATH: process.env.PATH ?? "", SPIDERPOOL_CNI_SRC_DIR: src, CNI_BIN_DIR: dest, SPIDERPOOL_MACHINE: machine, ...extra }, encoding: "utf8" });
 
   for (const [machine, target] of [
     ["x86_64", "linux-amd64"],
@@ -44,12 +44,34 @@ describe("install: the CNI installer", function () {
         assert.equal(spawnSync(installed, { encoding: "utf8" }).stdout.trim(), says);
         assert.equal(fs.statSync(installed).mode & 0o777, 0o755);
       }
-      assert.deepEqual(fs.readdirSync(dest).sort(), ["spiderpool", "spiderpool-node"]);
+      assert.deepEqual(fs.readdirSync(dest).sort(), ["spiderpool", "spiderpool-host.json", "spiderpool-node"]);
       const lines = r.stdout.trim().split("\n");
-      assert.match(lines[0]!, new RegExp(`installed ${target} plugin as ${dest}/spiderpool-node`));
-      assert.match(lines[1]!, new RegExp(`installed ${target} plugin as ${dest}/spiderpool \\(`));
+      assert.match(lines[0]!, new RegExp(`wrote ${dest}/spiderpool-host.json`));
+      assert.match(lines[1]!, new RegExp(`installed ${target} plugin as ${dest}/spiderpool-node`));
+      assert.match(lines[2]!, new RegExp(`installed ${target} plugin as ${dest}/spiderpool \\(`));
+      // Spiderpool's directories unless the DaemonSet says otherwise.
+      assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dest, "spiderpool-host.json"), "utf8")), { logDir: "/var/log/spidernet", runDir: "/var/run/spidernet" });
     });
   }
+
+  it("writes the node's plugin directories from its environment, and refuses a relative or unquotable one", () => {
+    const r = install("x86_64", { SPIDERPOOL_PLUGIN_LOG_DIR: "/srv/logs/cni", SPIDERPOOL_PLUGIN_RUN_DIR: "/run/spiderpool" });
+    assert.equal(r.status, 0, r.stderr);
+    const file = path.join(dest, "spiderpool-host.json");
+    assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), { logDir: "/srv/logs/cni", runDir: "/run/spiderpool" });
+    assert.equal(fs.statSync(file).mode & 0o777, 0o644);
+    for (const [name, value, text] of [
+      ["SPIDERPOOL_PLUGIN_LOG_DIR", "logs", "must be an absolute path"],
+      ["SPIDERPOOL_PLUGIN_RUN_DIR", '/run/"x', "must not contain quotes"],
+    ] as const) {
+      fs.rmSync(dest, { recursive: true });
+      fs.mkdirSync(dest);
+      const bad = install("x86_64", { [name]: value });
+      assert.equal(bad.status, 1);
+      assert.ok(bad.stderr.includes(`${name} ${text}`) && bad.stderr.includes(value), bad.stderr);
+      assert.deepEqual(fs.readdirSync(dest), [], "nothing installed");
+    }
+  });
 
   it("replaces a plugin that is executing at that moment (rename, not overwrite)", async () => {
     const installed = path.join(dest, "spiderpool");

@@ -48,8 +48,8 @@ describe("install: manifests against the real API server", function () {
       hostNetwork: boolean;
       tolerations: { operator: string; key?: string }[];
       serviceAccountName: string;
-      initContainers: { name: string; image: string; volumeMounts: { name: string; mountPath: string }[] }[];
-      containers: { image: string; command: string[]; env: { name: string }[]; volumeMounts: { name: string; mountPath: string }[] }[];
+      initContainers: { name: string; image: string; env?: { name: string; value?: string }[]; volumeMounts: { name: string; mountPath: string }[] }[];
+      containers: { image: string; command: string[]; env: { name: string; value?: string }[]; volumeMounts: { name: string; mountPath: string }[] }[];
       volumes: { name: string; hostPath?: { path: string }; configMap?: { name: string } }[];
     };
     assert.equal(pod.hostNetwork, true);
@@ -70,6 +70,13 @@ describe("install: manifests against the real API server", function () {
     assert.ok(installer, "CNI installer initContainer");
     assert.equal(installer.image, agent.image, "installer and agent come from one image");
     assert.equal(volume("cni-bin")?.hostPath?.path, "/opt/cni/bin");
+    // The installer's node file and the agent's settings name the same plugin directories, the ones mounted.
+    for (const [env, volumeName] of [["SPIDERPOOL_PLUGIN_LOG_DIR", "spidernet-log"], ["SPIDERPOOL_PLUGIN_RUN_DIR", "spidernet-run"]] as const) {
+      const value = (c: { env?: { name: string; value?: string }[] }) => c.env?.find((e) => e.name === env)?.value;
+      assert.equal(value(installer), value(agent), env);
+      assert.equal(value(agent), volume(volumeName)?.hostPath?.path, env);
+      assert.equal(value(agent), mount(volumeName), env);
+    }
     assert.match(agent.image, /^[^:]+\/spiderpool-agent:[\w.-]+$/, "the kustomization sets the agent image");
   });
 

@@ -5,6 +5,7 @@
  * route table in-process instead of a second connection to our own socket.
  */
 import { replyOf, type AgentReply, type AgentTransport } from "../../cni/client.js";
+import type { HostDirs } from "../../cni/host-dirs.js";
 import { runPlugin } from "../../cni/plugin.js";
 import { CniExecArgsSchema, type CniExecResult } from "../schemas/agent-api.js";
 import type { Logger } from "../logger.js";
@@ -18,8 +19,12 @@ const MAX_STDERR = 64 * 1024;
 /** A start time further off than this is not the shim's (clock step, forged request): count from now. */
 const MAX_START_SKEW_MS = 10 * 60 * 1000;
 
-/** Runs the call described by `body`; the answer is 200 with a CniExecResult whatever the plugin decided. */
-export async function runCniExec(router: Router, body: unknown, log: Logger): Promise<AgentAnswer> {
+/**
+ * Runs the call described by `body`; the answer is 200 with a CniExecResult whatever the plugin
+ * decided. `dirs` are the agent's own settings: the netconf's log file and socket are checked
+ * against them exactly as the Node executable checks them against the installer's file.
+ */
+export async function runCniExec(router: Router, body: unknown, dirs: HostDirs, log: Logger): Promise<AgentAnswer> {
   const args = parseBody(CniExecArgsSchema, body);
   const now = Date.now();
   const startedAt = args.startedAtMs !== undefined && Math.abs(now - args.startedAtMs) <= MAX_START_SKEW_MS ? args.startedAtMs : now;
@@ -34,7 +39,7 @@ export async function runCniExec(router: Router, body: unknown, log: Logger): Pr
         if (stderr.length < MAX_STDERR) stderr += text.slice(0, MAX_STDERR - stderr.length);
       },
     },
-    { startedAt, transport: inProcess(router), logFields: { runner: "agent" } },
+    { startedAt, transport: inProcess(router), hostDirs: { ok: true, value: dirs }, logFields: { runner: "agent" } },
   );
   if (exitCode !== 0) log.debug("cni call failed", { command: args.env.CNI_COMMAND, exitCode });
   const result: CniExecResult = { exitCode, stdout, stderr };

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     createOpsServer(metrics.registry, () => ready).listen(port, s.opsAddress);
   }
   await view.synced();
-  const server = createAgentServer({ allocator, releaser, metrics, log, api, ready: () => ready });
+  const server = createAgentServer({ allocator, releaser, metrics, log, api, ready: () => ready, pluginDirs: s.pluginDirs });
   await listenOnSocket(server, s.socketPath);
   ready = true;
   log.info("agent ready", { socket: s.socketPath, pools: view.pools.list().length, claims: view.allClaims().length });

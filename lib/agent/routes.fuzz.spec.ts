@@ -160,7 +160,7 @@ describe("agent routes fuzz", function () {
       fc.asyncProperty(request, async (c) => {
         const f = fakes();
         const router: Router = createRouter({ allocator: f.allocator, releaser: f.releaser, metrics, log: f.log, api: f.api, ready: () => true }, {
-          [CNI_EXEC_ROUTE]: async (req) => runCniExec(router, await req.body(), f.log),
+          [CNI_EXEC_ROUTE]: async (req) => runCniExec(router, await req.body(), { logDir: dir, runDir: dir }, f.log),
         });
         let method: string;
         let path: string;

@@ -1,12 +1,14 @@
 import fs from "node:fs";
 import http from "node:http";
 import type { Registry } from "prom-client";
+import type { HostDirs } from "../../cni/host-dirs.js";
 import { ERROR_CODE_HEADER } from "../schemas/agent-api.js";
 import { AgentError } from "./agent-error.js";
 import { CNI_EXEC_ROUTE, MAX_CNI_EXEC_BODY, runCniExec } from "./cni-exec.js";
 import { createRouter, failed, type AgentAnswer, type RouteDeps, type Router } from "./routes.js";
 
-export type ServerDeps = RouteDeps;
+/** The routes' needs, plus the node's plugin directories the exec route checks netconfs against. */
+export type ServerDeps = RouteDeps & { pluginDirs: HostDirs };
 
 const MAX_BODY = 1 << 20;
 
@@ -16,7 +18,7 @@ const MAX_BODY = 1 << 20;
  */
 export function createAgentServer(d: ServerDeps): http.Server {
   const router: Router = createRouter(d, {
-    [CNI_EXEC_ROUTE]: async (req) => runCniExec(router, await req.body(), d.log),
+    [CNI_EXEC_ROUTE]: async (req) => runCniExec(router, await req.body(), d.pluginDirs, d.log),
   });
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");

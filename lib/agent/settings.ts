@@ -1,5 +1,7 @@
 import fs from "node:fs";
+import path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { DEFAULT_HOST_DIRS, type HostDirs } from "../../cni/host-dirs.js";
 import { parseConfig, type ConfigWarning, type SpiderpoolConfig } from "../schemas/config.js";
 
 /** Everything the agent process needs to start, from its environment and the ConfigMap file. */
@@ -13,6 +15,12 @@ export interface AgentSettings {
   opsAddress: string;
   logLevel: string;
   clusterNetwork?: string;
+  /**
+   * The node's plugin log and run directories, the same values the installer writes beside the
+   * plugin (cni/host-dirs.ts, docs/adr/0007-node-plugin-dirs.md): the plugin this agent runs for
+   * the exec shim checks netconfs against them.
+   */
+  pluginDirs: HostDirs;
   config: SpiderpoolConfig;
   /** Keys of `conf.yml` accepted but not acted on: logged once at start. */
   configWarnings: ConfigWarning[];
@@ -53,6 +61,16 @@ export function loadAgentSettings(env: NodeJS.ProcessEnv, argv: string[]): { ok:
   const metricPort = port("SPIDERPOOL_METRIC_HTTP_PORT", 5711);
   const logLevel = (env.SPIDERPOOL_LOG_LEVEL ?? "info").toLowerCase();
   if (!LEVELS.includes(logLevel)) errors.push(`SPIDERPOOL_LOG_LEVEL: expected one of ${LEVELS.join(", ")}, got ${JSON.stringify(env.SPIDERPOOL_LOG_LEVEL)}`);
+  const dir = (name: string, d: string) => {
+    const v = env[name];
+    if (v === undefined || v === "") return d;
+    if (!path.isAbsolute(v)) errors.push(`${name}: expected an absolute path, got ${JSON.stringify(v)}`);
+    return path.normalize(v).replace(/(.)\/+$/, "$1");
+  };
+  const pluginDirs: HostDirs = {
+    logDir: dir("SPIDERPOOL_PLUGIN_LOG_DIR", DEFAULT_HOST_DIRS.logDir),
+    runDir: dir("SPIDERPOOL_PLUGIN_RUN_DIR", DEFAULT_HOST_DIRS.runDir),
+  };
   if (errors.length || !config.ok) return { ok: false, errors };
   return {
     ok: true,
@@ -66,6 +84,7 @@ export function loadAgentSettings(env: NodeJS.ProcessEnv, argv: string[]): { ok:
       opsAddress: env.SPIDERPOOL_OPS_ADDRESS ?? "0.0.0.0",
       logLevel,
       clusterNetwork: env.MULTUS_CLUSTER_NETWORK || undefined,
+      pluginDirs,
       config: config.value,
       configWarnings: config.warnings,
     },

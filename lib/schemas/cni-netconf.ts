@@ -6,12 +6,30 @@
  * Written with `zod/mini` because every CNI exec pays its load time.
  */
 import * as z from "zod/mini";
-import { DEFAULT_AGENT_SOCKET } from "./agent-api.js";
 
 /** CNI spec versions the plugin accepts and reports for VERSION. */
 export const SUPPORTED_CNI_VERSIONS = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"] as const;
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "fatal", "panic"] as const;
+
+/**
+ * Bounds of `ipam.timeout_seconds`, whole seconds. The exec shim (cni/shim/main.go,
+ * minTimeoutSeconds/maxTimeoutSeconds) checks the same bounds with the same text before it
+ * computes its own deadline; cni/shim/testdata/timeout-seconds.json is the table both sides test.
+ */
+export const TIMEOUT_SECONDS_BOUNDS = { min: 1, max: 600 } as const;
+
+/** Rotation limits a netconf may ask for: whole MiB and whole files or days, none unbounded. */
+export const LOG_FILE_BOUNDS = {
+  /** `log_file_max_size` in MiB; Spiderpool's default is 100. */
+  maxSizeMiB: { min: 1, max: 1024 },
+  /** `log_file_max_count`: rotated files kept. */
+  maxCount: { min: 1, max: 100 },
+  /** `log_file_max_age` in days; 0 keeps backups until the count prunes them. */
+  maxAgeDays: { min: 0, max: 3650 },
+} as const;
+
+const bounded = (b: { min: number; max: number }) => z.optional(z.int().check(z.gte(b.min), z.lte(b.max)));
 
 export const IpamSectionSchema = z.object({
   type: z.literal("spiderpool"),
@@ -20,13 +38,18 @@ export const IpamSectionSchema = z.object({
   clean_gateway: z.optional(z.boolean()),
   match_master_subnet: z.optional(z.boolean()),
   log_level: z.optional(z.string()),
+  /** Must name a file below the node's log directory (cni/host-dirs.ts); checked in cni/netconf.ts. */
   log_file_path: z.optional(z.string()),
-  log_file_max_size: z.optional(z.number()),
-  log_file_max_age: z.optional(z.number()),
-  log_file_max_count: z.optional(z.number()),
-  ipam_unix_socket_path: z._default(z.string(), DEFAULT_AGENT_SOCKET),
-  /** Ours: the deadline of one call to the agent, in seconds (the whole plugin run is bounded by it). */
-  timeout_seconds: z.optional(z.number().check(z.positive(), z.lte(600))),
+  log_file_max_size: bounded(LOG_FILE_BOUNDS.maxSizeMiB),
+  log_file_max_age: bounded(LOG_FILE_BOUNDS.maxAgeDays),
+  log_file_max_count: bounded(LOG_FILE_BOUNDS.maxCount),
+  /** Must name a socket below the node's run directory; unset or empty means `spiderpool.sock` there. */
+  ipam_unix_socket_path: z.optional(z.string()),
+  /**
+   * Ours: the deadline of the whole plugin run, in seconds. Its bounds are checked before this
+   * schema, with the text the shim uses (cni/netconf.ts timeoutProblem).
+   */
+  timeout_seconds: z.optional(z.number()),
 });
 export type IpamSection = z.infer<typeof IpamSectionSchema>;
 
