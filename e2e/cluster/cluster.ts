@@ -24,6 +24,7 @@ import { probe, waitPortClosed, waitUntil } from "./readiness.js";
 import { StepError } from "./step-error.js";
 import { buildAgentBundle, confPath, installCniPlugin, installCrds, startAgent, writeConfig, writeSpiderpoolNetwork } from "./spiderpool-install.js";
 import { startPeprModule } from "./pepr-module.js";
+import { installIdentities, peprKubeconfig } from "./identities.js";
 
 export interface SimNode {
   name: string;
@@ -113,6 +114,8 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
   await waitClusterBootstrapped(api);
   log("installing CRDs");
   await installCrds(api);
+  log("creating the ServiceAccounts, roles and kubeconfigs of the agent and the Pepr module");
+  await installIdentities(api);
   log("building the spiderpool CNI plugin and the agent bundle");
   state.cniBinDir = await installCniPlugin();
   await buildAgentBundle();
@@ -281,7 +284,7 @@ export async function restartPeprWatcher(state: ClusterState, opts: { kill?: boo
       PEPR_API_PATH: crypto.randomBytes(32).toString("hex"),
       SSL_CERT_PATH: pki("webhook.crt"),
       SSL_KEY_PATH: pki("webhook.key"),
-      KUBECONFIG: paths.kubeconfig,
+      KUBECONFIG: peprKubeconfig(),
       SPIDERPOOL_CONFIG_PATH: confPath,
       LOG_LEVEL: process.env.SPIDERPOOL_LOG_LEVEL ?? "info",
       NODE_NO_WARNINGS: "1",
@@ -325,7 +328,7 @@ export async function down(log: (l: string) => void = () => undefined): Promise<
     const alive = [...state.control, ...state.nodes.map((x) => x.daemon), ...Object.values(state.agents ?? {}), ...(state.pepr ?? [])].filter(isAlive);
     if (alive.length) throw new StepError("cluster:down", `processes still running: ${alive.map((d) => `${d.name}(${d.pid})`).join(", ")}`);
   }
-  for (const entry of ["state.json", "etcd", "pki", "nodes", "bin", "apiserver", "kcm", "daemons", "kubeconfig", "kcm.kubeconfig", "scheduler.kubeconfig", "scheduler.yaml", "cni-bin", "conf.yml"]) {
+  for (const entry of ["state.json", "etcd", "pki", "nodes", "bin", "apiserver", "kcm", "daemons", "kubeconfig", "kcm.kubeconfig", "scheduler.kubeconfig", "scheduler.yaml", "cni-bin", "conf.yml", "identities"]) {
     fs.rmSync(path.join(clusterDir, entry), { recursive: true, force: true });
   }
 }

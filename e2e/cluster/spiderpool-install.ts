@@ -10,6 +10,7 @@ import { waitUntil, probe } from "./readiness.js";
 import { NODE_SUFFIX, SHIM_NAME } from "../../cni/build.js";
 import { buildCniPlugin } from "./cni-plugin.js";
 import { AGENT_BUNDLE, buildAgent } from "../../scripts/build-agent.js";
+import { agentKubeconfig } from "./identities.js";
 
 /** Bundles the agent from the current sources. */
 export async function buildAgentBundle(): Promise<void> {
@@ -84,7 +85,7 @@ export async function startAgent(node: string): Promise<Daemon> {
       SPIDERPOOL_METRIC_HTTP_PORT: "0",
       SPIDERPOOL_OPS_ADDRESS: "127.0.0.1",
       SPIDERPOOL_LOG_LEVEL: process.env.SPIDERPOOL_LOG_LEVEL ?? "info",
-      KUBECONFIG: paths.kubeconfig,
+      KUBECONFIG: agentKubeconfig(),
       NODE_NO_WARNINGS: "1",
     },
     `--agent-node=${node}`,
