@@ -9,6 +9,7 @@ import { createNamespace, deleteNamespace } from "../support/kube.js";
 import { refusalOf } from "../support/refusals.js";
 
 const NAME_RULE = "metadata.name must be derived from spec.address";
+const FAMILY_RULE = "spec.address must be an IP address of the family spec.ipVersion";
 
 /**
  * The IPClaim CRD's validation rules (lib/schemas/ip-claim.ts), enforced by the real API server
@@ -71,21 +72,35 @@ describe("ipclaim CRD: names follow addresses, spec is immutable but for re-poin
   it("accepts claims named after their address, IPv4 and IPv6", async () => {
     const v4 = await create(spec("198.51.100.7", 4));
     assert.equal(v4.metadata.name, "198.51.100.7");
-    const v6 = await create(spec("2001:db8:14::7", 6));
-    assert.equal(v6.metadata.name, "v6-20010db8001400000000000000000007");
+    for (const [address, name] of [
+      ["2001:db8:14::7", "v6-20010db8001400000000000000000007"],
+      ["2001:db8:14:0:1::9", "v6-20010db8001400000001000000000009"],
+      ["2001:db8:14:1:2:3:4:5", "v6-20010db8001400010002000300040005"],
+      ["2001:db8:14::", "v6-20010db8001400000000000000000000"],
+    ] as const) {
+      const v6 = await create(spec(address, 6));
+      assert.equal(v6.metadata.name, name);
+    }
   });
 
   it("refuses a claim whose name is another address, with the rule's message", async () => {
     for (const [name, s] of [
       ["198.51.100.9", spec("198.51.100.8", 4)],
       ["v6-20010db8001400000000000000000009", spec("2001:db8:14::8", 6)],
-      ["v6-20010db8001400000000000000000008", spec("2001:db8:14::8", 4)], // right name, wrong family
-      ["198.51.100.8", spec("198.51.100.8", 6)],
       ["anything", spec("198.51.100.8", 4)],
     ] as const) {
       const r = await refusalOf(raw(name, s));
       assert.equal(r.status, 422, r.message);
       assert.ok(r.message.includes(NAME_RULE), `${name} for ${s.address}/${s.ipVersion}: ${r.message}`);
+    }
+    for (const [name, s] of [
+      ["v6-20010db8001400000000000000000008", spec("2001:db8:14::8", 4)],
+      ["198.51.100.8", spec("198.51.100.8", 6)],
+      ["not-an-address", spec("not-an-address", 4)],
+    ] as const) {
+      const r = await refusalOf(raw(name, s));
+      assert.equal(r.status, 422, r.message);
+      assert.ok(r.message.includes(FAMILY_RULE), `${name} for ${s.address}/${s.ipVersion}: ${r.message}`);
     }
     const left = await refusalOf(api.get(`${CLAIMS_PATH}/198.51.100.9`));
     assert.equal(left.status, 404, "nothing was stored");

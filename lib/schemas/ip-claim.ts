@@ -58,25 +58,36 @@ export const ClaimSpecSchema = z
   .meta({ description: "Who holds the address.", "x-kubernetes-validations": [immutableOptional("network"), immutableOptional("static")] });
 export type ClaimSpec = z.infer<typeof ClaimSpecSchema>;
 
-/** `v6-` and the 32 hex digits of claimName, written back as eight colon-separated groups. */
-const V6_NAME_AS_ADDRESS = Array.from({ length: 8 }, (_, i) => `self.metadata.name.substring(${3 + 4 * i}, ${7 + 4 * i})`).join(" + ':' + ");
+/**
+ * claimName in CEL, from the address side: the cost of a rule is estimated from the largest
+ * value a field may hold, and `metadata.name` has no bound the estimator uses, so the rule works
+ * on `spec.address` (at most 45 characters): `::` is written out as the zero groups it stands
+ * for, each group padded to four hex digits. (CRD rules have no `cel.bind`, hence the repetition.)
+ */
+const ADDRESS_GROUPS = "self.spec.address.split(':').filter(g, g != '')";
+const FULL_ADDRESS =
+  `(self.spec.address.contains('::') ? self.spec.address.replace('::', ':' + '0:0:0:0:0:0:0:0'.substring(0, 2 * (8 - ${ADDRESS_GROUPS}.size()) - 1) + ':') : self.spec.address)`;
+const V6_NAME_OF_ADDRESS = `'v6-' + ${FULL_ADDRESS}.split(':').filter(g, g != '').map(g, ('0000' + g).substring(size(g))).join('')`;
 
 /**
  * The name is the address (claimName below): one object per address is what makes CREATE the
  * atomic allocation, so a claim named after one address but holding another would let two Pods
  * hold the same address. The API server checks it, whoever writes.
  */
-const NAME_MATCHES_ADDRESS = {
-  rule:
-    "isIP(self.spec.address) && ip(self.spec.address).family() == self.spec.ipVersion && " +
-    "(self.spec.ipVersion == 4 ? self.metadata.name == self.spec.address : " +
-    `self.metadata.name.matches('^v6-[0-9a-f]{32}$') && ip(${V6_NAME_AS_ADDRESS}) == ip(self.spec.address))`,
-  message: "metadata.name must be derived from spec.address (the address itself for IPv4, v6- and its 32 hex digits for IPv6), and spec.address must be an address of family spec.ipVersion",
-};
+const CLAIM_RULES = [
+  {
+    rule: "isIP(self.spec.address) && ip(self.spec.address).family() == self.spec.ipVersion",
+    message: "spec.address must be an IP address of the family spec.ipVersion",
+  },
+  {
+    rule: `!isIP(self.spec.address) || self.metadata.name == (self.spec.ipVersion == 4 ? self.spec.address : ${V6_NAME_OF_ADDRESS})`,
+    message: "metadata.name must be derived from spec.address: the address itself for IPv4, v6- and its 32 hex digits for IPv6",
+  },
+];
 
 export const IPClaimSchema = z
   .strictObject({ ...objectRootShape, spec: ClaimSpecSchema })
-  .meta({ description: "IPClaim records that one address is allocated; its name is derived from the address.", "x-kubernetes-validations": [NAME_MATCHES_ADDRESS] });
+  .meta({ description: "IPClaim records that one address is allocated; its name is derived from the address.", "x-kubernetes-validations": CLAIM_RULES });
 export type IPClaim = z.infer<typeof IPClaimSchema>;
 
 export const IPClaimCrdNames: CrdNames = {
