@@ -86,7 +86,8 @@ describe("ipclaim CRD: names follow addresses, spec is immutable but for re-poin
   it("refuses a claim whose name is another address, with the rule's message", async () => {
     for (const [name, s] of [
       ["198.51.100.9", spec("198.51.100.8", 4)],
-      ["v6-20010db8001400000000000000000009", spec("2001:db8:14::8", 6)],
+      ["v6-2001db8", spec("2001:db8:14::8", 6)],
+      ["2001.db8.14.8", spec("2001:db8:14::8", 6)],
       ["anything", spec("198.51.100.8", 4)],
     ] as const) {
       const r = await refusalOf(raw(name, s));
