@@ -22,6 +22,7 @@ import { adminClient, down, loadState, up } from "../e2e/cluster/cluster.js";
 import { repoRoot } from "../e2e/cluster/paths.js";
 import { freePort } from "../e2e/cluster/free-port.js";
 import { confPath, pluginDirs, pluginDirsEnv, socketOf } from "../e2e/cluster/spiderpool-install.js";
+import { agentKubeconfig } from "../e2e/cluster/identities.js";
 import { socketRequest } from "../e2e/support/agent-socket.js";
 import { waitFor } from "../e2e/support/wait-for.js";
 import { delta, scrapeRequests, splitKey, type Counters } from "./api-requests.js";
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
       results.push(await run(api, path.join(state.cniBinDir, "spiderpool"), `/run/netns/${netns}`, agent, state.nodes.length));
     }
     if (values.agent !== "cluster") {
-      const agent = await startBundledAgent(path.join(path.dirname(confPath), "kubeconfig"));
+      const agent = await startBundledAgent(agentKubeconfig());
       try {
         results.push(await run(api, path.join(state.cniBinDir, "spiderpool"), `/run/netns/${netns}`, agent, state.nodes.length));
       } finally {

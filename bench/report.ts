@@ -222,8 +222,10 @@ plugin process; wall time is first spawn to last exit. Every system allocates fr
 (S2: exactly as many addresses as Pods in 10.200.0.0/16; S1/S3: all of 10.201.0.0/16) with the same
 Pods, nodes and environment; only the \`ipam\` section differs. Whereabouts v0.9.2 runs as its notes
 prescribe (kubeconfig + flat file, CRDs, its own namespace, \`log_level: error\`, default leader
-election, overlapping ranges on, no controllers; same system:masters identity as our agents, so both
-are exempt from API priority and fairness); our plugin also logs at \`error\`. The floors get an
+election, overlapping ranges on, no controllers) as system:masters, which API priority and fairness
+exempts; our agents run as their ServiceAccount with the manifests' RBAC (priority level
+workload-high, for ServiceAccounts of kube-system), so any queueing there counts against ours; our
+plugin also logs at \`error\`. The floors get an
 address the harness precomputed: the static floor is the Go \`static\` IPAM plugin, the runtime floor
 a Node single executable (\`bench/floor-plugin.ts\`, with the V8 code cache, ADR 0005) that only prints it.
 Ours is what a node runs: \`spiderpool\`, the Go exec shim that hands the call to the node's agent, which runs the

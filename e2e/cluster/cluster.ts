@@ -25,6 +25,7 @@ import { StepError } from "./step-error.js";
 import { buildAgentBundle, confPath, installCniPlugin, installCrds, startAgent, writeConfig, writeSpiderpoolNetwork } from "./spiderpool-install.js";
 import { startPeprModule } from "./pepr-module.js";
 import { startFaultProxy, viaFaultProxy } from "./fault-proxy.js";
+import { installIdentities, peprKubeconfig } from "./identities.js";
 
 export interface SimNode {
   name: string;
@@ -127,6 +128,8 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
   await waitClusterBootstrapped(api);
   log("installing CRDs");
   await installCrds(api);
+  log("creating the ServiceAccounts, roles and kubeconfigs of the agent and the Pepr module");
+  await installIdentities(api);
   log("building the spiderpool CNI plugin and the agent bundle");
   state.cniBinDir = await installCniPlugin();
   await buildAgentBundle();
@@ -295,7 +298,7 @@ export async function restartPeprWatcher(state: ClusterState, opts: { kill?: boo
       PEPR_API_PATH: crypto.randomBytes(32).toString("hex"),
       SSL_CERT_PATH: pki("webhook.crt"),
       SSL_KEY_PATH: pki("webhook.key"),
-      KUBECONFIG: viaFaultProxy(paths.kubeconfig),
+      KUBECONFIG: viaFaultProxy(peprKubeconfig()),
       SPIDERPOOL_CONFIG_PATH: confPath,
       LOG_LEVEL: process.env.SPIDERPOOL_LOG_LEVEL ?? "info",
       NODE_NO_WARNINGS: "1",
@@ -339,7 +342,7 @@ export async function down(log: (l: string) => void = () => undefined): Promise<
     const alive = [...state.control, ...state.nodes.map((x) => x.daemon), ...Object.values(state.agents ?? {}), ...(state.pepr ?? [])].filter(isAlive);
     if (alive.length) throw new StepError("cluster:down", `processes still running: ${alive.map((d) => `${d.name}(${d.pid})`).join(", ")}`);
   }
-  for (const entry of ["state.json", "etcd", "pki", "nodes", "bin", "apiserver", "kcm", "daemons", "kubeconfig", "kcm.kubeconfig", "scheduler.kubeconfig", "scheduler.yaml", "cni-bin", "conf.yml", "fault-proxy"]) {
+  for (const entry of ["state.json", "etcd", "pki", "nodes", "bin", "apiserver", "kcm", "daemons", "kubeconfig", "kcm.kubeconfig", "scheduler.kubeconfig", "scheduler.yaml", "cni-bin", "conf.yml", "fault-proxy", "identities"]) {
     fs.rmSync(path.join(clusterDir, entry), { recursive: true, force: true });
   }
 }

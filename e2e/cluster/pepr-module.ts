@@ -9,6 +9,7 @@ import { paths, repoRoot } from "./paths.js";
 import { probe, waitUntil } from "./readiness.js";
 import { confPath } from "./spiderpool-install.js";
 import { viaFaultProxy } from "./fault-proxy.js";
+import { peprKubeconfig } from "./identities.js";
 
 const pki = (f: string) => path.join(paths.pki, f);
 
@@ -33,7 +34,7 @@ export async function startPeprModule(api: ApiClient, ports: { webhook: number }
     PEPR_API_PATH: apiPath,
     SSL_CERT_PATH: pki("webhook.crt"),
     SSL_KEY_PATH: pki("webhook.key"),
-    KUBECONFIG: viaFaultProxy(paths.kubeconfig),
+    KUBECONFIG: viaFaultProxy(peprKubeconfig()),
     SPIDERPOOL_CONFIG_PATH: confPath,
     LOG_LEVEL: process.env.SPIDERPOOL_LOG_LEVEL ?? "info",
     NODE_NO_WARNINGS: "1",

@@ -12,6 +12,7 @@ import { HOST_CONFIG_FILE, type HostDirs } from "../../cni/host-dirs.js";
 import { buildCniPlugin } from "./cni-plugin.js";
 import { viaFaultProxy } from "./fault-proxy.js";
 import { AGENT_BUNDLE, buildAgent } from "../../scripts/build-agent.js";
+import { agentKubeconfig } from "./identities.js";
 
 /** Bundles the agent from the current sources. */
 export async function buildAgentBundle(): Promise<void> {
@@ -96,7 +97,7 @@ export async function startAgent(node: string): Promise<Daemon> {
       SPIDERPOOL_METRIC_HTTP_PORT: "0",
       SPIDERPOOL_OPS_ADDRESS: "127.0.0.1",
       SPIDERPOOL_LOG_LEVEL: process.env.SPIDERPOOL_LOG_LEVEL ?? "info",
-      KUBECONFIG: viaFaultProxy(paths.kubeconfig),
+      KUBECONFIG: viaFaultProxy(agentKubeconfig()),
       NODE_NO_WARNINGS: "1",
       ...pluginDirsEnv(),
     },

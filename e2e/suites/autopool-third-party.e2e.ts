@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ApiClient, KubeList } from "../../lib/k8s/api-client.js";
 import type { Pod } from "../../lib/k8s/core-kinds.js";
-import { adminClient } from "../cluster/cluster.js";
+import { adminClient, kubectl } from "../cluster/cluster.js";
 import { apply, listPods, waitGone, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
 import { applyExample, autoPoolsOf, deleteNamespaceAndWait, exampleText, getSubnet, type Pool, poolAddresses, SP, subnetProblems } from "./autopool-checks.js";
@@ -18,8 +18,25 @@ describe("autopool: third-party controllers (a CloneSet custom resource)", funct
   const subnet = "demo-v4-subnet";
   let api: ApiClient;
 
+  // The module runs with its ServiceAccount's rights: for the watcher to see a CloneSet go, the
+  // operator adds one rule per third-party kind, as docs/security.md says. Without it the
+  // watcher's watch is refused (403) and the reclaim tests below fail.
+  const cloneSetRule = `
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: pepr-spiderpool-clonesets}
+rules: [{apiGroups: [apps.kruise.io], resources: [clonesets], verbs: [get, list, watch]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: pepr-spiderpool-clonesets}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pepr-spiderpool-clonesets}
+subjects: [{kind: ServiceAccount, name: pepr-spiderpool, namespace: pepr-system}]
+`;
+
   before(async () => {
     api = adminClient();
+    apply(cloneSetRule);
     applyExample("subnet.yaml");
     applyExample("third-party.yaml");
     await waitFor("CloneSet CRD served", () => api.get("/apis/apps.kruise.io/v1beta1").then(() => true), 30_000);
@@ -33,6 +50,7 @@ describe("autopool: third-party controllers (a CloneSet custom resource)", funct
     await deleteNamespaceAndWait(api, "autopool-demo");
     await api.delete(`${SP}/spidersubnets/${subnet}`).catch(() => undefined);
     await waitFor("subnet gone", () => getSubnet(api, subnet).then(() => false, () => true), 60_000).catch(() => undefined);
+    kubectl(["delete", "--ignore-not-found", "-f", "-"], cloneSetRule);
     api.close();
   });
 

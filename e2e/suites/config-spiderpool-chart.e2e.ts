@@ -11,6 +11,7 @@ import { freePort } from "../cluster/free-port.js";
 import { paths, repoRoot } from "../cluster/paths.js";
 import { createNamespace, deleteNamespace } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
+import { agentKubeconfig } from "../cluster/identities.js";
 
 const CHART_CONF = path.join(repoRoot, "lib/schemas/fixtures/spiderpool-v1.2.2-conf.yml");
 const NOT_ACTED_ON = ["agent.networkResourcePlugin", "enableKubevirtStaticIP", "iaasNetworkProvider", "podResourceInject", "tuneSysctlConfig"];
@@ -63,7 +64,7 @@ describe("config: Spiderpool's chart-rendered spiderpool-conf", function () {
       child = spawn(process.execPath, [AGENT_BUNDLE, `--config-path=${CHART_CONF}`], {
         env: {
           PATH: process.env.PATH ?? "",
-          KUBECONFIG: paths.kubeconfig,
+          KUBECONFIG: agentKubeconfig(),
           SPIDERPOOL_NODE_NAME: "config-probe-node",
           SPIDERPOOL_IPAM_SOCKET: path.join(dir, "agent.sock"),
           SPIDERPOOL_HEALTH_PORT: String(health),

@@ -10,6 +10,7 @@ import { paths, repoRoot } from "../cluster/paths.js";
 import { buildAgent } from "../../scripts/build-agent.js";
 import { waitFor } from "../support/wait-for.js";
 import { peprBuild, type K8sDoc } from "./install-pepr-build.js";
+import { peprRbacDocs, type PolicyRule } from "../../scripts/rbac-manifests.js";
 
 const AGENT = "system:serviceaccount:kube-system:spiderpool-agent";
 const PEPR = "system:serviceaccount:pepr-system:pepr-spiderpool";
@@ -104,9 +105,17 @@ describe("install: RBAC of the agent and the Pepr module", function () {
     peprRbac = peprBuild().docs.filter((d) => ["ClusterRole", "ClusterRoleBinding", "ServiceAccount"].includes(d.kind));
     kubectl(["apply", "--server-side", "--force-conflicts", "-f", "-"], peprRbac.map((d) => stringify(d)).join("---\n"));
   });
-  after(() => {
-    kubectl(["delete", "--ignore-not-found", "-f", agentRbac]);
-    kubectl(["delete", "--ignore-not-found", "-f", "-"], peprRbac.map((d) => stringify(d)).join("---\n"));
+  // Nothing is deleted afterwards: the cluster installed these objects at up
+  // (e2e/cluster/identities.ts) and every later suite runs its agents and module under them.
+
+  it("the local cluster runs the module under the ClusterRole `pepr build` renders", () => {
+    const built = peprRbac.find((d) => d.kind === "ClusterRole");
+    const ours = peprRbacDocs().find((d) => d.kind === "ClusterRole");
+    // Same rules whatever the key order of each: fields in a fixed order, verbs sorted.
+    const norm = (rules: unknown) =>
+      (rules as PolicyRule[]).map((r) => JSON.stringify([r.apiGroups, r.resources, r.resourceNames ?? [], [...r.verbs].sort()])).sort();
+    assert.equal(ours?.metadata.name, built?.metadata.name);
+    assert.deepEqual(norm(ours?.rules), norm(built?.rules));
   });
 
   for (const [who, as, may, mayNot] of [

@@ -82,6 +82,7 @@ describe("findStructuralViolations", () => {
     ["an enum of the wrong type", { type: "object", properties: { v: { type: "integer", enum: ["4"] } } }, /enum values/],
     ["list-type on an object", { type: "object", "x-kubernetes-list-type": "atomic" }, /x-kubernetes-list-type/],
     ["a non-object root", { type: "string" }, /root must be type object/],
+    ["a validation rule without a message", { type: "object", "x-kubernetes-validations": [{ rule: "self == oldSelf" }] }, /x-kubernetes-validations must be a list of \{rule, message\}/],
     [
       "constrained root metadata",
       { type: "object", properties: { metadata: { type: "object", properties: { labels: { type: "object" } } } } },

@@ -32,6 +32,13 @@ export interface JsonSchemaProps {
   "x-kubernetes-list-type"?: "atomic" | "set" | "map";
   "x-kubernetes-map-type"?: "atomic" | "granular";
   "x-kubernetes-preserve-unknown-fields"?: true;
+  "x-kubernetes-validations"?: ValidationRule[];
+}
+
+/** A CEL rule the API server evaluates on every write; `oldSelf` makes it a transition rule (updates only). */
+export interface ValidationRule {
+  rule: string;
+  message: string;
 }
 
 /** Column types `kubectl get` understands. */
@@ -110,6 +117,7 @@ const ALLOWED_KEYS = new Set<string>([
   "x-kubernetes-list-type",
   "x-kubernetes-map-type",
   "x-kubernetes-preserve-unknown-fields",
+  "x-kubernetes-validations",
 ]);
 
 const TYPES = new Set(["object", "array", "string", "integer", "number", "boolean"]);
@@ -186,6 +194,7 @@ const KEY_ORDER = [
   "additionalProperties",
   "properties",
   "required",
+  "x-kubernetes-validations",
 ];
 
 /** Same node with keys in KEY_ORDER; unknown keys keep their order at the end. */
@@ -284,6 +293,14 @@ export function findStructuralViolations(node: unknown, path = ""): string[] {
   const preserve = node["x-kubernetes-preserve-unknown-fields"];
   if (preserve !== undefined && preserve !== true) {
     problems.push(`${at}: x-kubernetes-preserve-unknown-fields may only be true`);
+  }
+
+  const validations = node["x-kubernetes-validations"];
+  if (validations !== undefined) {
+    const wellFormed = (v: unknown) => isNode(v) && typeof v.rule === "string" && v.rule !== "" && typeof v.message === "string" && v.message !== "";
+    if (!Array.isArray(validations) || !validations.every(wellFormed)) {
+      problems.push(`${at}: x-kubernetes-validations must be a list of {rule, message}, both non-empty`);
+    }
   }
 
   if (isNode(properties)) {

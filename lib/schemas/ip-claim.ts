@@ -23,15 +23,30 @@ export const CLAIM_LABELS = {
   node: `${CLAIM_GROUP}/node`,
 } as const;
 
+/**
+ * A field the API server keeps as created: only the re-pointing of a StatefulSet claim to the
+ * Pod's new incarnation (podUID, node, containerID; lib/k8s/claim-store.ts repointClaim) may
+ * change a claim, so the address can never move to another pool or Pod by an update
+ * (docs/adr/0002-address-claims.md).
+ */
+const immutable = (field: string) => ({ "x-kubernetes-validations": [{ rule: "self == oldSelf", message: `spec.${field} is immutable` }] });
+
+/** The same for an optional field: it may be neither added, removed nor changed. */
+const immutableOptional = (field: string) => ({
+  rule: `has(self.${field}) == has(oldSelf.${field}) && (!has(self.${field}) || self.${field} == oldSelf.${field})`,
+  message: `spec.${field} is immutable`,
+});
+
 export const ClaimSpecSchema = z
   .strictObject({
-    address: z.string().meta({ description: "The claimed address, canonical, without prefix length." }),
-    ipVersion: IpVersionSchema,
-    pool: z.string().meta({ description: "SpiderIPPool the address belongs to." }),
-    podNamespace: z.string(),
-    podName: z.string(),
+    // 45: the longest textual IPv6 address (IPv4-embedded form); bounds the CEL rules' cost.
+    address: z.string().max(45).meta({ description: "The claimed address, canonical, without prefix length.", ...immutable("address") }),
+    ipVersion: IpVersionSchema.meta(immutable("ipVersion")),
+    pool: z.string().meta({ description: "SpiderIPPool the address belongs to.", ...immutable("pool") }),
+    podNamespace: z.string().meta(immutable("podNamespace")),
+    podName: z.string().meta(immutable("podName")),
     podUID: z.string().meta({ description: "UID of the Pod holding the address; re-pointed when a StatefulSet Pod is re-created." }),
-    interface: z.string().meta({ description: "NIC of the Pod, e.g. eth0 or net1." }),
+    interface: z.string().meta({ description: "NIC of the Pod, e.g. eth0 or net1.", ...immutable("interface") }),
     node: z.string().meta({ description: "Node the Pod ran on when the address was claimed or last re-pointed." }),
     containerID: z.string().optional(),
     network: z.string().meta({ description: "CNI network (netconf name) the attachment was made through." }).optional(),
@@ -40,12 +55,35 @@ export const ClaimSpecSchema = z
       .meta({ description: "True for StatefulSet Pods: the claim follows the Pod name across re-creation." })
       .optional(),
   })
-  .meta({ description: "Who holds the address." });
+  .meta({ description: "Who holds the address.", "x-kubernetes-validations": [immutableOptional("network"), immutableOptional("static")] });
 export type ClaimSpec = z.infer<typeof ClaimSpecSchema>;
+
+/**
+ * The name is the address (claimName below): one object per address is what makes CREATE the
+ * atomic allocation, so a claim named after one address but holding another would let two Pods
+ * hold the same address. The API server checks it, whoever writes. For IPv6 it checks the form
+ * only: writing the address out as 32 hex digits in CEL (from the name or from the address)
+ * exceeds the cost budget kube-apiserver allows a CRD rule, so there the agent's claimName is
+ * the only guard of the digits (docs/security.md).
+ */
+const CLAIM_RULES = [
+  {
+    rule: "isIP(self.spec.address) && ip(self.spec.address).family() == self.spec.ipVersion",
+    message: "spec.address must be an IP address of the family spec.ipVersion",
+  },
+  {
+    rule: "self.spec.ipVersion != 4 || self.metadata.name == self.spec.address",
+    message: "metadata.name must be derived from spec.address: for IPv4 the address itself",
+  },
+  {
+    rule: "self.spec.ipVersion != 6 || self.metadata.name.matches('^v6-[0-9a-f]{32}$')",
+    message: "metadata.name must be derived from spec.address: for IPv6 v6- and its 32 hex digits",
+  },
+];
 
 export const IPClaimSchema = z
   .strictObject({ ...objectRootShape, spec: ClaimSpecSchema })
-  .meta({ description: "IPClaim records that one address is allocated; its name is derived from the address." });
+  .meta({ description: "IPClaim records that one address is allocated; its name is derived from the address.", "x-kubernetes-validations": CLAIM_RULES });
 export type IPClaim = z.infer<typeof IPClaimSchema>;
 
 export const IPClaimCrdNames: CrdNames = {
