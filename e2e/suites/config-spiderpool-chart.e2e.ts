@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from "../../lib/k8s/config-source.js";
 import { AGENT_BUNDLE } from "../../scripts/build-agent.js";
 import { adminClient } from "../cluster/cluster.js";
 import { freePort } from "../cluster/free-port.js";
-import { paths, repoRoot } from "../cluster/paths.js";
+import { repoRoot } from "../cluster/paths.js";
 import { createNamespace, deleteNamespace } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
 import { agentKubeconfig } from "../cluster/identities.js";
