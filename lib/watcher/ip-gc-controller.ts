@@ -110,7 +110,7 @@ export class IpGcController {
     if (!isStatic && cached?.metadata.uid === uid) {
       // "Recheck later" from the cache is safe too: it means this incarnation is terminating (or
       // on a lost node), which a read cannot undo. Only a release is worth a read.
-      const early = gcDecision({ podUID: uid, static: false }, this.#facts(cached), false, this.#nodeOf(cached.spec.nodeName), Date.now(), this.policy);
+      const early = gcDecision({ podUID: uid, static: false }, this.#facts(cached), false, this.#nodeOf(cached.spec.nodeName), this.api.clock.now(), this.policy);
       if (early.action === "keep") return;
       if (early.action === "recheck" && cached.metadata.deletionTimestamp) {
         this.#schedule(uid, early.at);
@@ -122,7 +122,7 @@ export class IpGcController {
     // The sandbox of the incarnation that holds the claims lives on the claim's node, or on the
     // node of that same incarnation if the claim is older than a move (it never moves today).
     const nodeName = pod?.metadata.uid === uid ? (pod.spec.nodeName ?? claims[0]!.spec.node) : claims[0]!.spec.node;
-    const verdict = gcDecision({ podUID: uid, static: isStatic }, pod ? this.#facts(pod) : undefined, stsValid, this.#nodeOf(nodeName), Date.now(), this.policy);
+    const verdict = gcDecision({ podUID: uid, static: isStatic }, pod ? this.#facts(pod) : undefined, stsValid, this.#nodeOf(nodeName), this.api.clock.now(), this.policy);
     if (verdict.action === "keep") return;
     if (verdict.action === "recheck") {
       this.#schedule(uid, verdict.at);
@@ -143,7 +143,7 @@ export class IpGcController {
     const t = setTimeout(() => {
       this.#timers.delete(uid);
       this.#queue.add(uid, 0);
-    }, Math.max(0, at - Date.now()) + 100);
+    }, Math.max(0, at - this.api.clock.now()) + 100);
     t.unref();
     this.#timers.set(uid, t);
   }
