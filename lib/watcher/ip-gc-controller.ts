@@ -11,6 +11,7 @@ import type { IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderEndpoint } from "../schemas/endpoint.js";
 import type { Logger } from "../logger.js";
 import type { WatcherMetrics } from "./metrics.js";
+import { nodeFacts } from "./node-facts.js";
 import { WorkQueue } from "./work-queue.js";
 
 type Claim = Stored<IPClaim>;
@@ -119,8 +120,8 @@ export class IpGcController {
     }
     const pod = await this.#freshPod(ns, name);
     const stsValid = isStatic ? await this.#statefulSetWants(ns, name) : false;
-    // The sandbox of the incarnation that holds the claims lives on the claim's node, or on the
-    // node of that same incarnation if the claim is older than a move (it never moves today).
+    // The sandbox that holds the claims is on the node of their incarnation: the Pod's own node
+    // while it exists, else the node the claim records.
     const nodeName = pod?.metadata.uid === uid ? (pod.spec.nodeName ?? claims[0]!.spec.node) : claims[0]!.spec.node;
     const verdict = gcDecision({ podUID: uid, static: isStatic }, pod ? this.#facts(pod) : undefined, stsValid, this.#nodeOf(nodeName), this.api.clock.now(), this.policy);
     if (verdict.action === "keep") return;
@@ -238,18 +239,3 @@ export class IpGcController {
   }
 }
 
-/** Kubernetes' own word that a node is dead and its workloads may be recovered elsewhere. */
-const OUT_OF_SERVICE = "node.kubernetes.io/out-of-service";
-
-/**
- * Whether a node may still hold sandboxes on the wire. NotReady and unreachable (Ready
- * `Unknown`) both may: the kubelet lost the control plane, not necessarily its NIC. `since` is
- * the Ready condition's last transition, stamped by the API server's side.
- */
-export function nodeFacts(node: Node): NodeFacts {
-  if (node.metadata.deletionTimestamp || node.spec?.taints?.some((t) => t.key === OUT_OF_SERVICE)) return { state: "dead" };
-  const ready = node.status?.conditions?.find((c) => c.type === "Ready");
-  if (ready?.status === "True") return { state: "ready" };
-  const since = Date.parse(ready?.lastTransitionTime ?? "");
-  return { state: "notReady", since: Number.isNaN(since) ? undefined : since };
-}
