@@ -277,9 +277,10 @@ export async function restartApiserver(state: ClusterState): Promise<void> {
 /**
  * Starts the Pepr watcher process again (its Deployment restarting the pod), with the environment
  * startPeprModule gives it; `kill: true` ends the old one with SIGKILL first, as a crash would.
- * Only the watcher: admission keeps serving throughout.
+ * Only the watcher: admission keeps serving throughout. `env` adds variables to its environment
+ * (e.g. SPIDERPOOL_TEST_CLOCK_SKEW_MS); the next restart without it drops them again.
  */
-export async function restartPeprWatcher(state: ClusterState, opts: { kill?: boolean } = {}): Promise<void> {
+export async function restartPeprWatcher(state: ClusterState, opts: { kill?: boolean; env?: Record<string, string> } = {}): Promise<void> {
   const i = state.pepr.findIndex((d) => d.name === "pepr-watcher");
   const old = state.pepr[i] as (Daemon & { metricsPort?: number }) | undefined;
   if (!old) throw new Error("no pepr-watcher in the cluster state");
@@ -306,6 +307,7 @@ export async function restartPeprWatcher(state: ClusterState, opts: { kill?: boo
       PEPR_WATCH_MODE: "true",
       SPIDERPOOL_METRIC_HTTP_PORT: String(metricsPort),
       SPIDERPOOL_OPS_ADDRESS: "127.0.0.1",
+      ...opts.env,
     },
     "--role=watcher",
   );

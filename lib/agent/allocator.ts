@@ -264,7 +264,7 @@ export class Allocator {
         // race doubles it again, so retries under a storm spread out instead of meeting.
         const busy = view.pendingCount(name);
         const window = Math.min(MAX_PICK_WINDOW, config.agent.addressWindow * (1 + busy) * 2 ** Math.min(attempt, 6));
-        const value = pickAddress(view.allocatable(pool), view.taken(pool), `${uid}/${plan.nic}/${family}`, window);
+        const value = pickAddress(view.allocatable(pool), view.taken(pool), `${uid}/${plan.nic}/${family}`, window, view.recentlyFreed(name));
         if (value === undefined) {
           reasons.push(`pool ${name}: all IP addresses used out`);
           break;

@@ -18,6 +18,13 @@ export type Pool = Stored<SpiderIPPool>;
 
 /** How long an address we lost a race for counts as taken before the watch confirms it. */
 const PENDING_MS = 30_000;
+/**
+ * Freed addresses are picked last for this long, and at most this many per pool are remembered
+ * (the oldest forgotten first): enough to outlast a late sandbox teardown or a neighbour's ARP
+ * cache, small enough that a pick stays cheap (lib/core/address-pick.ts).
+ */
+const FREED_MS = 10 * 60_000;
+const FREED_KEEP = 1024;
 
 /**
  * The agent's view of the cluster, from watches only (design §3.5): its own Node and the Pods
@@ -39,6 +46,8 @@ export class ClusterView {
   readonly #byPodKey = new Map<string, Set<string>>();
   readonly #taken = new Map<string, IntervalSet>();
   readonly #pending = new Map<string, Map<bigint, number>>();
+  /** Per pool: address → when its claim was deleted, in the order they were freed. */
+  readonly #freed = new Map<string, Map<bigint, number>>();
   readonly #usable = new Map<string, { rv: string; set: IntervalSet }>();
   #reservedSets: Record<IpFamily, IntervalSet> = { 4: IntervalSet.empty(4), 6: IntervalSet.empty(6) };
 
@@ -99,6 +108,7 @@ export class ClusterView {
     if (v !== undefined) {
       this.#taken.set(c.spec.pool, (this.#taken.get(c.spec.pool) ?? IntervalSet.empty(c.spec.ipVersion)).union(IntervalSet.of(c.spec.ipVersion, [{ start: v, end: v }])));
       this.#pending.get(c.spec.pool)?.delete(v);
+      this.#freed.get(c.spec.pool)?.delete(v);
     }
   }
 
@@ -108,6 +118,31 @@ export class ClusterView {
     if (!cur || (c.metadata.uid && cur.metadata.uid && cur.metadata.uid !== c.metadata.uid)) return;
     this.#claimByName.delete(c.metadata.name);
     this.#unindex(cur);
+    const v = addressValue(cur);
+    if (v !== undefined) this.#noteFreed(cur.spec.pool, v);
+  }
+
+  #noteFreed(pool: string, value: bigint): void {
+    const m = this.#freed.get(pool) ?? new Map<bigint, number>();
+    m.delete(value); // re-inserted last: Map order is the order of freeing
+    m.set(value, Date.now());
+    for (const k of m.keys()) {
+      if (m.size <= FREED_KEEP) break;
+      m.delete(k);
+    }
+    this.#freed.set(pool, m);
+  }
+
+  /** Addresses of the pool freed in the last minutes, the least recently freed first. */
+  recentlyFreed(pool: string): bigint[] {
+    const m = this.#freed.get(pool);
+    if (!m?.size) return [];
+    const horizon = Date.now() - FREED_MS;
+    for (const [v, at] of m) {
+      if (at >= horizon) break;
+      m.delete(v);
+    }
+    return [...m.keys()];
   }
 
   #unindex(c: Claim): void {

@@ -1,4 +1,4 @@
-import type { IntervalSet } from "./interval-set.js";
+import { IntervalSet } from "./interval-set.js";
 
 /**
  * Chooses a free address of a pool for one allocation.
@@ -9,14 +9,30 @@ import type { IntervalSet } from "./interval-set.js";
  * concurrent requests spread out while the pool still fills from the bottom; the choice is
  * deterministic, so a retried request asks for the same address again.
  *
+ * Addresses freed recently are picked last, the least recently freed first: a freed address
+ * may still be answered on the wire for a while (a sandbox torn down late, neighbours' ARP
+ * caches), and the lowest-first order would make it the very next one handed out
+ * (docs/concepts/fault-model.md). They are set aside as if taken; only when nothing else is
+ * free does the pick hash into the `window` oldest of them. The cost per pick grows with the
+ * length of `recentlyFreed` (bounded by the caller), never with the size of the pool.
+ *
  * @param usable  the pool's allocatable set (ips minus excludeIPs minus reserved)
  * @param taken   addresses known to be claimed, plus ones this caller just lost a race for
+ * @param recentlyFreed  addresses of the pool freed lately, the least recently freed first
  * @returns the address, or undefined when the pool has no free address
  */
-export function pickAddress(usable: IntervalSet, taken: IntervalSet, seed: string, window: number): bigint | undefined {
-  const free = usable.firstFreeAddresses(taken, Math.max(1, window));
-  if (free.length === 0) return undefined;
-  return free[fnv1a(seed) % free.length];
+export function pickAddress(usable: IntervalSet, taken: IntervalSet, seed: string, window: number, recentlyFreed: readonly bigint[] = []): bigint | undefined {
+  const size = Math.max(1, window);
+  const cooling = recentlyFreed.length ? IntervalSet.fromAddresses(usable.family, recentlyFreed) : undefined;
+  const free = usable.firstFreeAddresses(cooling ? taken.union(cooling) : taken, size);
+  if (free.length) return free[fnv1a(seed) % free.length];
+  const oldest: bigint[] = [];
+  for (const v of recentlyFreed) {
+    if (oldest.length === size) break;
+    if (usable.contains(v) && !taken.contains(v)) oldest.push(v);
+  }
+  if (oldest.length === 0) return undefined;
+  return oldest[fnv1a(seed) % oldest.length];
 }
 
 /** 32-bit FNV-1a: cheap, stable across processes and versions, good enough to spread choices. */

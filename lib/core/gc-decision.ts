@@ -6,7 +6,24 @@ export interface GcPolicy {
   terminatingPodOnReadyNode: boolean;
   terminatingPodOnNotReadyNode: boolean;
   statelessRunningPodOnEmptyPodStatusIPs: boolean;
+  /**
+   * Upper bound on how long addresses wait for a NotReady node to be known dead (0 = no bound:
+   * they wait). Counted from the node's last Ready transition (docs/concepts/gc.md).
+   */
+  notReadyNodeReleaseAfterSeconds: number;
 }
+
+/**
+ * The node where the sandbox holding an address may still live: the claim's node for a Pod that
+ * is gone or re-created, the Pod's node otherwise. `dead` means known dead: the Node object is
+ * deleted or tainted `node.kubernetes.io/out-of-service`. Anything else not Ready (NotReady,
+ * unreachable, unknown) may still have the sandbox answering on the wire.
+ */
+export type NodeFacts =
+  | { state: "ready" }
+  | { state: "dead" }
+  /** `since`: when the node stopped being Ready (epoch ms, API server clock), if known. */
+  | { state: "notReady"; since?: number };
 
 /** What GC knows about one address claim. */
 export interface ClaimFacts {
@@ -27,8 +44,6 @@ export interface PodFacts {
   /** Latest `finishedAt` of its containers, for Succeeded/Failed Pods. */
   finishedAt?: string;
   podIPs: string[];
-  /** Whether the Pod's node is Ready now. */
-  nodeReady: boolean;
 }
 
 export type GcVerdict =
@@ -39,27 +54,31 @@ export type GcVerdict =
 
 /**
  * Should the address behind a claim go back to its pool? Spiderpool's trace and scan-all rules
- * (spec §8.2-§8.3), restated for claims. The one invariant: never release an address the live
+ * (docs/concepts/gc.md), restated for claims, with one rule of our own: an address whose sandbox
+ * may still live on a NotReady node is not released until that node is known dead (or the
+ * operator's bound passes), since that sandbox keeps answering ARP for it
+ * (docs/concepts/fault-model.md). The one invariant: never release an address the live
  * incarnation of its Pod holds. `statefulSetValid` tells whether the Pod name is an ordinal its
- * StatefulSet still wants (only asked for static claims).
+ * StatefulSet still wants (only asked for static claims). `now` is the API server's clock.
  */
-export function gcDecision(claim: ClaimFacts, pod: PodFacts | undefined, statefulSetValid: boolean, now: number, policy: GcPolicy): GcVerdict {
+export function gcDecision(claim: ClaimFacts, pod: PodFacts | undefined, statefulSetValid: boolean, node: NodeFacts, now: number, policy: GcPolicy): GcVerdict {
   const delayMs = policy.additionalGraceDelaySeconds * 1000;
   if (!pod) {
     if (claim.static && statefulSetValid) return { action: "keep", reason: "StatefulSet Pod is gone but its ordinal is still wanted" };
-    return { action: "release", reason: "Pod no longer exists" };
+    return afterSandbox(node, now, now, policy, "Pod no longer exists");
   }
   if (pod.uid !== claim.podUID) {
     if (claim.static && statefulSetValid) return { action: "keep", reason: "StatefulSet Pod re-created; its next ADD takes the address over" };
-    return { action: "release", reason: `Pod was re-created (UID ${pod.uid}, claim holds ${claim.podUID})` };
+    return afterSandbox(node, now, now, policy, `Pod was re-created (UID ${pod.uid}, claim holds ${claim.podUID})`);
   }
   if (pod.deletionTimestamp) {
     if (claim.static && statefulSetValid) return { action: "keep", reason: "terminating StatefulSet Pod keeps its address for the next incarnation" };
     const deadline = Date.parse(pod.deletionTimestamp) + (pod.deletionGracePeriodSeconds ?? 0) * 1000 + delayMs;
-    const allowed = pod.nodeReady ? policy.terminatingPodOnReadyNode : policy.terminatingPodOnNotReadyNode;
-    if (!allowed) return { action: "keep", reason: `terminating Pod on a ${pod.nodeReady ? "Ready" : "NotReady"} node: reclaiming is switched off` };
-    if (now >= deadline) return { action: "release", reason: "Pod stuck Terminating past its grace period" };
-    return { action: "recheck", at: deadline, reason: "Pod is Terminating within its grace period" };
+    const ready = node.state === "ready";
+    const allowed = ready ? policy.terminatingPodOnReadyNode : policy.terminatingPodOnNotReadyNode;
+    if (!allowed) return { action: "keep", reason: `terminating Pod on a ${ready ? "Ready" : "NotReady"} node: reclaiming is switched off` };
+    if (now < deadline) return { action: "recheck", at: deadline, reason: "Pod is Terminating within its grace period" };
+    return afterSandbox(node, deadline, now, policy, "Pod stuck Terminating past its grace period");
   }
   if ((pod.phase === "Succeeded" || pod.phase === "Failed") && !isAlive(pod)) {
     if (claim.static && statefulSetValid) return { action: "keep", reason: "completed StatefulSet Pod keeps its address" };
@@ -72,4 +91,18 @@ export function gcDecision(claim: ClaimFacts, pod: PodFacts | undefined, statefu
     return { action: "release", reason: "Running Pod reports no podIPs" };
   }
   return { action: "keep", reason: "Pod is alive" };
+}
+
+/**
+ * Release for `reason`, unless the node that may still hold the sandbox is NotReady: then wait
+ * until it is known dead, or until the operator's bound (counted from when the node stopped
+ * being Ready, and never before `earliest`) has passed.
+ */
+function afterSandbox(node: NodeFacts, earliest: number, now: number, policy: GcPolicy, reason: string): GcVerdict {
+  if (node.state !== "notReady") return { action: "release", reason };
+  const wait = `${reason}, but its node is NotReady and may still hold the sandbox`;
+  if (policy.notReadyNodeReleaseAfterSeconds <= 0) return { action: "keep", reason: `${wait}: waiting until the node is deleted or tainted out-of-service` };
+  const bound = Math.max(earliest, (node.since ?? now) + policy.notReadyNodeReleaseAfterSeconds * 1000);
+  if (now >= bound) return { action: "release", reason: `${reason}; its node has been NotReady longer than gc.notReadyNodeReleaseAfterSeconds` };
+  return { action: "recheck", at: bound, reason: `${wait}: bounded by gc.notReadyNodeReleaseAfterSeconds` };
 }

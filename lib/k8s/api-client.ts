@@ -1,8 +1,10 @@
 import type { IncomingMessage } from "node:http";
 import https from "node:https";
+import { ServerClock } from "../core/server-clock.js";
 import { ApiActivity } from "./api-activity.js";
 import { loadCredentials, type Credentials, type TlsOptions } from "./kubeconfig.js";
 import { K8sError, k8sErrorFromStatus, toK8sError } from "./k8s-error.js";
+import { localClock } from "./local-clock.js";
 
 /**
  * A small REST client over one keep-alive HTTPS agent.
@@ -73,6 +75,8 @@ export class ApiClient {
   readonly server: URL;
   /** In-flight requests and watch liveness, for the metrics (lib/k8s/api-activity-metrics.ts). */
   readonly activity = new ApiActivity();
+  /** The API server's clock, from the `Date` header of every answer: deadlines are judged by it. */
+  readonly clock = new ServerClock(localClock());
   readonly #credentials: Credentials;
   readonly #agent: https.Agent;
   #tls: TlsOptions = {};
@@ -129,6 +133,7 @@ export class ApiClient {
         (res) => {
           // From here on the caller owns the response and destroys it on abort.
           signal.removeEventListener("abort", abort);
+          this.clock.sample(res.headers.date, this.clock.localNow());
           resolve({ status: res.statusCode ?? 0, res });
         },
       );

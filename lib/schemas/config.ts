@@ -27,6 +27,12 @@ export const GcConfigSchema = z.strictObject({
   terminatingPodOnNotReadyNode: bool(true),
   /** Release addresses of Running stateless Pods that report no podIPs (off: such Pods may be starting). */
   statelessRunningPodOnEmptyPodStatusIPs: bool(false),
+  /**
+   * Ours: addresses of Pods on a NotReady node wait until the node is known dead (deleted, or
+   * tainted out-of-service); after this many seconds of NotReady they are released anyway.
+   * 0 = wait (docs/concepts/gc.md).
+   */
+  notReadyNodeReleaseAfterSeconds: seconds(0),
 });
 
 export const AgentConfigSchema = z.strictObject({

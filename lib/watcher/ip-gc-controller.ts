@@ -5,12 +5,13 @@ import { FINALIZER, releaseEndpoint } from "../k8s/endpoint-store.js";
 import { recordEvent } from "../k8s/events.js";
 import { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
-import { gcDecision, type GcPolicy, type PodFacts } from "../core/gc-decision.js";
+import { gcDecision, type GcPolicy, type NodeFacts, type PodFacts } from "../core/gc-decision.js";
 import { isValidStatefulSetPod, statefulSetOrdinal } from "../core/statefulset-identity.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderEndpoint } from "../schemas/endpoint.js";
 import type { Logger } from "../logger.js";
 import type { WatcherMetrics } from "./metrics.js";
+import { nodeFacts } from "./node-facts.js";
 import { WorkQueue } from "./work-queue.js";
 
 type Claim = Stored<IPClaim>;
@@ -61,6 +62,14 @@ export class IpGcController {
     });
     // Any Pod event may end a Pod's need for its addresses: look at the claims of its UID.
     this.pods.on((ev) => this.#queue.add(ev.object.metadata.uid ?? ""));
+    // A node known dead at last (deleted, tainted out-of-service) or Ready again frees what
+    // waited for it: look at the claims made on it.
+    this.nodes.on((ev) => {
+      const before = ev.type === "updated" ? nodeFacts(ev.old).state : undefined;
+      const after = ev.type === "deleted" ? "dead" : nodeFacts(ev.object).state;
+      if (before === after || ev.type === "added") return;
+      for (const c of this.claims.list()) if (c.spec.node === ev.object.metadata.name) this.#queue.add(c.spec.podUID);
+    });
   }
 
   start(): this {
@@ -102,7 +111,7 @@ export class IpGcController {
     if (!isStatic && cached?.metadata.uid === uid) {
       // "Recheck later" from the cache is safe too: it means this incarnation is terminating (or
       // on a lost node), which a read cannot undo. Only a release is worth a read.
-      const early = gcDecision({ podUID: uid, static: false }, this.#facts(cached), false, Date.now(), this.policy);
+      const early = gcDecision({ podUID: uid, static: false }, this.#facts(cached), false, this.#nodeOf(cached.spec.nodeName), this.api.clock.now(), this.policy);
       if (early.action === "keep") return;
       if (early.action === "recheck" && cached.metadata.deletionTimestamp) {
         this.#schedule(uid, early.at);
@@ -111,7 +120,10 @@ export class IpGcController {
     }
     const pod = await this.#freshPod(ns, name);
     const stsValid = isStatic ? await this.#statefulSetWants(ns, name) : false;
-    const verdict = gcDecision({ podUID: uid, static: isStatic }, pod ? this.#facts(pod) : undefined, stsValid, Date.now(), this.policy);
+    // The sandbox that holds the claims is on the node of their incarnation: the Pod's own node
+    // while it exists, else the node the claim records.
+    const nodeName = pod?.metadata.uid === uid ? (pod.spec.nodeName ?? claims[0]!.spec.node) : claims[0]!.spec.node;
+    const verdict = gcDecision({ podUID: uid, static: isStatic }, pod ? this.#facts(pod) : undefined, stsValid, this.#nodeOf(nodeName), this.api.clock.now(), this.policy);
     if (verdict.action === "keep") return;
     if (verdict.action === "recheck") {
       this.#schedule(uid, verdict.at);
@@ -132,13 +144,18 @@ export class IpGcController {
     const t = setTimeout(() => {
       this.#timers.delete(uid);
       this.#queue.add(uid, 0);
-    }, Math.max(0, at - Date.now()) + 100);
+    }, Math.max(0, at - this.api.clock.now()) + 100);
     t.unref();
     this.#timers.set(uid, t);
   }
 
+  /** A node the (synced) cache does not hold was deleted: its sandboxes went with it. */
+  #nodeOf(name: string | undefined): NodeFacts {
+    const node = name ? this.nodes.get(name) : undefined;
+    return node ? nodeFacts(node) : { state: "dead" };
+  }
+
   #facts(pod: Pod): PodFacts {
-    const node = pod.spec.nodeName ? this.nodes.get(pod.spec.nodeName) : undefined;
     const statuses = (pod.status as { containerStatuses?: { state?: { terminated?: { finishedAt?: string } } }[] } | undefined)?.containerStatuses ?? [];
     const finished = statuses.map((s) => s.state?.terminated?.finishedAt ?? "").sort().pop();
     return {
@@ -151,7 +168,6 @@ export class IpGcController {
       terminationGracePeriodSeconds: pod.spec.terminationGracePeriodSeconds,
       finishedAt: finished || undefined,
       podIPs: (pod.status?.podIPs ?? []).map((p) => p.ip),
-      nodeReady: !!node?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
     };
   }
 
@@ -222,3 +238,4 @@ export class IpGcController {
     }
   }
 }
+

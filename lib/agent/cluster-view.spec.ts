@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import type { ApiClient } from "../k8s/api-client.js";
+import type { Logger } from "../logger.js";
+import { ClusterView, type Claim } from "./cluster-view.js";
+
+/** The view's bookkeeping only: nothing here is started, so no request is ever made. */
+const view = () => new ClusterView({} as ApiClient, "node-1", {} as Logger);
+let uid = 0;
+const claim = (address: string, pool = "p"): Claim => ({
+  apiVersion: "ipam.pepr-spiderpool.io/v1alpha1",
+  kind: "IPClaim",
+  metadata: { name: `claim-${address}`, uid: `c${++uid}` },
+  spec: { address, ipVersion: 4, pool, podNamespace: "ns", podName: `pod-${uid}`, podUID: `u${uid}`, interface: "eth0", node: "node-1" },
+});
+const v4 = (s: string) => s.split(".").reduce((a, o) => (a << 8n) | BigInt(o), 0n);
+
+describe("ClusterView: recently freed addresses", () => {
+  it("lists freed addresses of a pool, least recently freed first", () => {
+    const v = view();
+    const [a, b, c] = [claim("10.0.0.3"), claim("10.0.0.1"), claim("10.0.0.2", "other")];
+    for (const x of [a, b, c]) v.noteClaim(x);
+    assert.deepEqual(v.recentlyFreed("p"), []);
+    v.forgetClaim(b);
+    v.forgetClaim(a);
+    v.forgetClaim(c);
+    assert.deepEqual(v.recentlyFreed("p"), [v4("10.0.0.1"), v4("10.0.0.3")]);
+    assert.deepEqual(v.recentlyFreed("other"), [v4("10.0.0.2")]);
+  });
+
+  it("drops an address claimed again, and puts it last when freed again", () => {
+    const v = view();
+    const [a, b] = [claim("10.0.0.1"), claim("10.0.0.2")];
+    for (const x of [a, b]) v.noteClaim(x);
+    v.forgetClaim(a);
+    v.forgetClaim(b);
+    const again = claim("10.0.0.1");
+    v.noteClaim(again);
+    assert.deepEqual(v.recentlyFreed("p"), [v4("10.0.0.2")]);
+    v.forgetClaim(again);
+    assert.deepEqual(v.recentlyFreed("p"), [v4("10.0.0.2"), v4("10.0.0.1")]);
+  });
+
+  it("does not count a claim that is only re-pointed (same object updated) as freed", () => {
+    const v = view();
+    const a = claim("10.0.0.1");
+    v.noteClaim(a);
+    v.noteClaim({ ...a, spec: { ...a.spec, podUID: "new" } });
+    assert.deepEqual(v.recentlyFreed("p"), []);
+  });
+
+  it("remembers at most 1024 addresses per pool, forgetting the oldest", () => {
+    const v = view();
+    for (let i = 0; i < 1100; i++) {
+      const c = claim(`10.0.${i >> 8}.${i & 255}`);
+      v.noteClaim(c);
+      v.forgetClaim(c);
+    }
+    const freed = v.recentlyFreed("p");
+    assert.equal(freed.length, 1024);
+    assert.equal(freed[0], v4("10.0.0.76"));
+  });
+});
