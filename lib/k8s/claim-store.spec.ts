@@ -35,13 +35,14 @@ class FakeApi {
   async create<T>(path: string, body: IPClaim): Promise<T> {
     assert.equal(path, CLAIMS_PATH);
     this.creates++;
+    const name = body.metadata?.name ?? "";
     if (this.failBefore > 0) {
       this.failBefore--;
       throw new K8sError("timeout", 0, "ClientTimeout", "POST ipclaims: no complete answer");
     }
-    if (this.claims.has(body.metadata.name!)) throw new K8sError("already_exists", 409, "AlreadyExists", `ipclaims ${body.metadata.name} already exists`);
+    if (this.claims.has(name)) throw new K8sError("already_exists", 409, "AlreadyExists", `ipclaims ${name} already exists`);
     const stored = { ...body, metadata: { ...body.metadata, uid: `u-${this.creates}`, resourceVersion: String(this.creates) } };
-    this.claims.set(body.metadata.name!, stored);
+    this.claims.set(name, stored);
     if (this.loseReplies > 0) {
       this.loseReplies--;
       throw new K8sError("unavailable", 0, "ECONNRESET", "POST ipclaims: socket hang up");
