@@ -26,6 +26,8 @@ import type { Logger } from "../logger.js";
 
 /** Upper bound of the pick window: listing the lowest free addresses costs time linear in it. */
 const MAX_PICK_WINDOW = 4096;
+/** Remembered CREATEs of unknown outcome; far more than one agent has ADDs in flight. */
+const MAX_UNCERTAIN = 4096;
 /** Pause after a lost claim race: anywhere up to 10 ms, 20 ms, … 200 ms (full jitter). */
 const CONFLICT_PAUSE: BackoffPolicy = { baseMs: 10, maxMs: 200, jitter: 1 };
 
@@ -333,7 +335,11 @@ export class Allocator {
       );
     } catch (e) {
       view.clearPending(pool, value);
-      if (e instanceof K8sError && e.retryable) this.#uncertain.set(uncertainKey, { pool, value });
+      if (e instanceof K8sError && e.retryable) {
+        this.#uncertain.set(uncertainKey, { pool, value });
+        // Pods that never come back would keep their entry: the oldest go first past a bound.
+        if (this.#uncertain.size > MAX_UNCERTAIN) this.#uncertain.delete(this.#uncertain.keys().next().value!);
+      }
       throw e;
     }
     this.#uncertain.delete(uncertainKey);
