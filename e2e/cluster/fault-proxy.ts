@@ -19,10 +19,12 @@
  * opens its own TLS connection upstream with the key of the client certificate the component
  * presented (all of them live in the local cluster's PKI directory), so the API server sees the
  * same identity. Arming it drops the connections being passed through, so that every request
- * from then on goes over a connection the proxy can read.
+ * from then on goes over a connection the proxy can read. With `&lagClaimWatchMs=M`, watches of
+ * IPClaims opened meanwhile get every byte M ms late: the client's cache lags the API server, as
+ * it does under load, so a retry cannot count on having seen its own committed claim.
  *
  * Run as its own process by the cluster harness (`startFaultProxy`), controlled over HTTP on
- * loopback: `POST /blackhole`, `POST /forward`, `POST /lose-create-replies?count=N`, `GET /status`.
+ * loopback: `POST /blackhole`, `POST /forward`, `POST /lose-create-replies?count=N[&lagClaimWatchMs=M]`, `GET /status`.
  */
 import fs from "node:fs";
 import http from "node:http";
@@ -57,6 +59,8 @@ export interface FaultProxyStatus {
   loseCreateReplies: number;
   /** IPClaim CREATEs forwarded whose answer was dropped so far. */
   lostCreateReplies: number;
+  /** Delay given to IPClaim watches opened while armed (0: none). */
+  lagClaimWatchMs: number;
 }
 
 const dir = path.join(clusterDir, "fault-proxy");
@@ -134,8 +138,8 @@ export function setBlackhole(on: boolean): Promise<FaultProxyStatus> {
 }
 
 /** Forward the next `count` IPClaim CREATEs and cut each connection before its answer reaches the client (0 disarms). */
-export function loseCreateReplies(count: number): Promise<FaultProxyStatus> {
-  return control("POST", `/lose-create-replies?count=${count}`);
+export function loseCreateReplies(count: number, lagClaimWatchMs = 0): Promise<FaultProxyStatus> {
+  return control("POST", `/lose-create-replies?count=${count}${lagClaimWatchMs ? `&lagClaimWatchMs=${lagClaimWatchMs}` : ""}`);
 }
 
 export function faultProxyStatus(): Promise<FaultProxyStatus> {
@@ -148,9 +152,12 @@ function serve(listen: number, target: number, controlPort: number): void {
   let accepted = 0;
   let loseCreates = 0;
   let lostCreates = 0;
+  let lagClaimWatchMs = 0;
   const forwarding = new Set<() => void>();
   /** Connections passed through as TCP, dropped when lost-reply mode is armed. */
   const passing = new Set<net.Socket>();
+  /** Lagging claim watches, cut when the mode is disarmed so that their clients resume at once. */
+  const lagging = new Set<tls.TLSSocket>();
   const log = (what: string) => process.stdout.write(`${new Date().toISOString()} ${what}\n`);
   const held = new Set<net.Socket>();
   const drop = () => undefined;
@@ -171,6 +178,7 @@ function serve(listen: number, target: number, controlPort: number): void {
     }
   };
   const CREATE_CLAIM = /^POST \/apis\/ipam\.pepr-spiderpool\.io\/v1alpha1\/ipclaims[? ]/m;
+  const WATCH_CLAIMS = /^GET \/apis\/ipam\.pepr-spiderpool\.io\/v1alpha1\/ipclaims\?\S*watch=(1|true)/m;
   let terminator: tls.Server | undefined;
   /** A connection the proxy terminates: it reads the requests, and drops the answer of an armed IPClaim CREATE. */
   const intercept = (raw: net.Socket) => {
@@ -183,6 +191,8 @@ function serve(listen: number, target: number, controlPort: number): void {
         upstream.on("error", drop);
         let frozen = false;
         let cutting = false;
+        /** Delay of every answer byte on a lagging claim watch; fixed per connection so bytes stay in order. */
+        let lag = 0;
         const freeze = () => {
           frozen = true;
           forwarding.delete(freeze);
@@ -195,6 +205,10 @@ function serve(listen: number, target: number, controlPort: number): void {
         };
         forwarding.add(freeze);
         client.on("data", (chunk: Buffer) => {
+          if (lagClaimWatchMs > 0 && !lag && WATCH_CLAIMS.test(chunk.toString("latin1"))) {
+            lag = lagClaimWatchMs;
+            lagging.add(client);
+          }
           if (loseCreates > 0 && !cutting && CREATE_CLAIM.test(chunk.toString("latin1"))) {
             loseCreates--;
             cutting = true;
@@ -203,7 +217,11 @@ function serve(listen: number, target: number, controlPort: number): void {
           upstream.write(chunk);
         });
         upstream.on("data", (chunk: Buffer) => {
-          if (!cutting) return void client.write(chunk);
+          if (!cutting) {
+            if (lag) setTimeout(() => !client.destroyed && client.write(chunk), lag);
+            else client.write(chunk);
+            return;
+          }
           // The answer is here, so the CREATE was processed: the client must never see it.
           lostCreates++;
           log(`dropped the answer of an IPClaim CREATE (${lostCreates} so far) and cut the connection`);
@@ -214,6 +232,7 @@ function serve(listen: number, target: number, controlPort: number): void {
         });
         client.on("close", () => {
           forwarding.delete(freeze);
+          lagging.delete(client);
           upstream.destroy();
         });
         upstream.on("close", () => {
@@ -257,15 +276,17 @@ function serve(listen: number, target: number, controlPort: number): void {
     })
     .listen(listen, "127.0.0.1");
 
-  const status = (): FaultProxyStatus => ({ mode, forwarding: forwarding.size, held: held.size, accepted, loseCreateReplies: loseCreates, lostCreateReplies: lostCreates });
+  const status = (): FaultProxyStatus => ({ mode, forwarding: forwarding.size, held: held.size, accepted, loseCreateReplies: loseCreates, lostCreateReplies: lostCreates, lagClaimWatchMs });
   http
     .createServer((req, res) => {
       const route = `${req.method} ${req.url}`;
-      const lose = /^POST \/lose-create-replies\?count=(\d+)$/.exec(route);
+      const lose = /^POST \/lose-create-replies\?count=(\d+)(?:&lagClaimWatchMs=(\d+))?$/.exec(route);
       if (lose) {
         loseCreates = Number(lose[1]);
+        lagClaimWatchMs = Number(lose[2] ?? 0);
         // Requests on connections passed through as TCP cannot be read: those clients reconnect.
         if (loseCreates > 0) for (const c of [...passing]) c.destroy();
+        else for (const c of [...lagging]) c.destroy();
       } else if (route === "POST /blackhole") {
         mode = "blackhole";
         for (const freeze of [...forwarding]) freeze();

@@ -10,6 +10,9 @@ import { assertNoDuplicates } from "../support/allocation-ledger.js";
 import { apply, createNamespace, deleteNamespace, podEvents, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
 
+/** How late the agents' IPClaim watches get their events while the fault is armed. */
+const WATCH_LAG_MS = 10_000;
+
 /**
  * A CREATE of an IPClaim reaches the API server and commits, and its answer never reaches the
  * agent: the fault proxy in front of the API server cuts the connection when the answer comes
@@ -45,7 +48,9 @@ spec: {subnet: 10.183.0.0/16, ips: ["10.183.0.1-10.183.0.50"], gateway: 10.183.2
   it("a Pod whose claim CREATE lost its answer runs with exactly one claim, adopted by the agent", async function () {
     const node = loadState()!.nodes[0]!.name;
     const logBefore = fs.statSync(paths.log(`agent-${node}`)).size;
-    const armed = await loseCreateReplies(1);
+    // The agent's claim watch lags too, so the runtime's retry of a failed ADD cannot lean on
+    // having seen the committed claim: only reading it on the 409 tells the agent it is its own.
+    const armed = await loseCreateReplies(1, WATCH_LAG_MS);
     assert.equal(armed.loseCreateReplies, 1);
     apply(`
 apiVersion: v1
