@@ -15,8 +15,9 @@ describe("cli/args", () => {
       ["explain", "-f", "pod.yaml", "--nic", "net1", "--node=n2", "--default-ipv4-ippool", "a, b", "--default-ipv6-ippool", "c", "--cluster-network", "kube-system/macvlan"],
       { name: "explain", target: { kind: "file", path: "pod.yaml" }, nic: "net1", node: "n2", defaultIPv4IPPool: ["a", "b"], defaultIPv6IPPool: ["c"], clusterNetwork: "kube-system/macvlan" },
     ],
-    ["release", ["release", "10.6.0.5"], { name: "release", address: "10.6.0.5", dryRun: false }],
-    ["release --dry-run", ["release", "--dry-run", "fd00::5"], { name: "release", address: "fd00::5", dryRun: true }],
+    ["release", ["release", "10.6.0.5"], { name: "release", address: "10.6.0.5", dryRun: false, force: false }],
+    ["release --dry-run", ["release", "--dry-run", "fd00::5"], { name: "release", address: "fd00::5", dryRun: true, force: false }],
+    ["release --force", ["release", "10.6.0.5", "--force"], { name: "release", address: "10.6.0.5", dryRun: false, force: true }],
   ];
   for (const [name, argv, command] of ok) {
     it(`parses: ${name}`, () => assert.deepEqual(parseArgs(argv).command, command));

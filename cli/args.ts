@@ -23,7 +23,7 @@ export type Command =
       readonly defaultIPv6IPPool: readonly string[];
       readonly clusterNetwork?: string;
     }
-  | { readonly name: "release"; readonly address: string; readonly dryRun: boolean };
+  | { readonly name: "release"; readonly address: string; readonly dryRun: boolean; readonly force: boolean };
 
 export const USAGE = `usage: spiderpool [--kubeconfig PATH] [--namespace NS] <command>
 
@@ -32,7 +32,9 @@ commands:
   explain NS/POD | -f POD.yaml      dry run of pool selection for the Pod: every candidate pool,
         [--nic eth0] [--node NODE]    taken or skipped and why (same rules as the agent)
         [--default-ipv4-ippool a,b] [--default-ipv6-ippool c] [--cluster-network NS/NAD]
-  release ADDRESS [--dry-run]       release a leaked address; refused while a live Pod holds it
+  release ADDRESS [--dry-run]       release a leaked address; refused while a live Pod holds it,
+        [--force]                     or while its StatefulSet still wants the Pod's ordinal
+                                      (--force overrides only the StatefulSet rule)
 
 --namespace is where ConfigMap spiderpool-conf and the agent live (default kube-system).
 exit status: 0 done, 1 refused or not found, 2 bad arguments or malformed input.`;
@@ -67,6 +69,9 @@ export function parseArgs(argv: readonly string[]): { global: GlobalOptions; com
         break;
       case "--dry-run":
         flags.set("dry-run", true);
+        break;
+      case "--force":
+        flags.set("force", true);
         break;
       case "--kubeconfig":
         [kubeconfig, i] = valueOf(flag, i, inline);
@@ -136,9 +141,9 @@ export function parseArgs(argv: readonly string[]): { global: GlobalOptions; com
       };
     }
     case "release": {
-      allow("dry-run");
+      allow("dry-run", "force");
       if (rest.length !== 1) throw new CliError("usage", `release: give exactly one address, got ${rest.length}`);
-      return { global, command: { name, address: rest[0]!, dryRun: flags.has("dry-run") } };
+      return { global, command: { name, address: rest[0]!, dryRun: flags.has("dry-run"), force: flags.has("force") } };
     }
     default:
       throw new CliError("usage", `unknown command ${JSON.stringify(name)}; commands: pools, explain, release`);

@@ -12,6 +12,11 @@ import type { Claim, Pool, ReservedIP } from "./selection-request.js";
 
 const SP = "/apis/spiderpool.spidernet.io/v2beta1";
 
+export interface StatefulSetReplicaFacts {
+  metadata: { name: string; deletionTimestamp?: string };
+  spec: { replicas?: number; ordinals?: { start?: number } };
+}
+
 export class ClusterReads {
   constructor(private readonly api: ApiClient) {}
 
@@ -37,6 +42,11 @@ export class ClusterReads {
 
   namespace(name: string): Promise<Namespace | undefined> {
     return this.#get<Namespace>(`/api/v1/namespaces/${name}`);
+  }
+
+  /** The StatefulSet, as far as the release rule reads it (replicas, ordinals, deletion). */
+  statefulSet(namespace: string, name: string): Promise<StatefulSetReplicaFacts | undefined> {
+    return this.#get<StatefulSetReplicaFacts>(`/apis/apps/v1/namespaces/${namespace}/statefulsets/${name}`);
   }
 
   node(name: string): Promise<Node | undefined> {

@@ -34,7 +34,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         io.out(await explainCommand(api, reads, global, command));
         break;
       case "release":
-        io.out(await releaseCommand(api, reads, command.address, command.dryRun));
+        io.out(await releaseCommand(api, reads, command.address, { dryRun: command.dryRun, force: command.force }));
         break;
     }
     return 0;

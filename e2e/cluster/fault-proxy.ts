@@ -11,18 +11,32 @@
  * kubeconfigs handed to the components point here (`viaFaultProxy`). TLS passes through
  * untouched: the apiserver's certificate names 127.0.0.1, whatever the port.
  *
+ * Lost replies (`POST /lose-create-replies?count=N`): the proxy forwards the next N CREATEs of an
+ * IPClaim to the API server and cuts the client's connection when the answer comes back, so the
+ * claim is committed and the client never learns it (docs/adr/0002-address-claims.md). Seeing
+ * the request needs the plain HTTP, so connections accepted while this mode is armed are not
+ * passed through but terminated: the proxy answers TLS with the apiserver's own certificate and
+ * opens its own TLS connection upstream with the key of the client certificate the component
+ * presented (all of them live in the local cluster's PKI directory), so the API server sees the
+ * same identity. Arming it drops the connections being passed through, so that every request
+ * from then on goes over a connection the proxy can read. With `&lagClaimWatchMs=M`, watches of
+ * IPClaims opened meanwhile get every byte M ms late: the client's cache lags the API server, as
+ * it does under load, so a retry cannot count on having seen its own committed claim.
+ *
  * Run as its own process by the cluster harness (`startFaultProxy`), controlled over HTTP on
- * loopback: `POST /blackhole`, `POST /forward`, `GET /status`.
+ * loopback: `POST /blackhole`, `POST /forward`, `POST /lose-create-replies?count=N[&lagClaimWatchMs=M]`, `GET /status`.
  */
 import fs from "node:fs";
 import http from "node:http";
+import crypto from "node:crypto";
 import net from "node:net";
 import path from "node:path";
+import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import { startDaemon, type Daemon } from "./daemon.js";
 import { freePort } from "./free-port.js";
-import { clusterDir } from "./paths.js";
+import { clusterDir, paths } from "./paths.js";
 import { probe, waitUntil } from "./readiness.js";
 
 export interface FaultProxyInfo {
@@ -41,6 +55,12 @@ export interface FaultProxyStatus {
   /** Connections accepted or frozen in black-hole mode that the client has not closed yet. */
   held: number;
   accepted: number;
+  /** IPClaim CREATEs still to forward with their answer dropped. */
+  loseCreateReplies: number;
+  /** IPClaim CREATEs forwarded whose answer was dropped so far. */
+  lostCreateReplies: number;
+  /** Delay given to IPClaim watches opened while armed (0: none). */
+  lagClaimWatchMs: number;
 }
 
 const dir = path.join(clusterDir, "fault-proxy");
@@ -117,6 +137,11 @@ export function setBlackhole(on: boolean): Promise<FaultProxyStatus> {
   return control("POST", on ? "/blackhole" : "/forward");
 }
 
+/** Forward the next `count` IPClaim CREATEs and cut each connection before its answer reaches the client (0 disarms). */
+export function loseCreateReplies(count: number, lagClaimWatchMs = 0): Promise<FaultProxyStatus> {
+  return control("POST", `/lose-create-replies?count=${count}${lagClaimWatchMs ? `&lagClaimWatchMs=${lagClaimWatchMs}` : ""}`);
+}
+
 export function faultProxyStatus(): Promise<FaultProxyStatus> {
   return control("GET", "/status");
 }
@@ -125,7 +150,15 @@ export function faultProxyStatus(): Promise<FaultProxyStatus> {
 function serve(listen: number, target: number, controlPort: number): void {
   let mode: FaultProxyStatus["mode"] = "forward";
   let accepted = 0;
+  let loseCreates = 0;
+  let lostCreates = 0;
+  let lagClaimWatchMs = 0;
   const forwarding = new Set<() => void>();
+  /** Connections passed through as TCP, dropped when lost-reply mode is armed. */
+  const passing = new Set<net.Socket>();
+  /** Lagging claim watches, cut when the mode is disarmed so that their clients resume at once. */
+  const lagging = new Set<tls.TLSSocket>();
+  const log = (what: string) => process.stdout.write(`${new Date().toISOString()} ${what}\n`);
   const held = new Set<net.Socket>();
   const drop = () => undefined;
   const hold = (s: net.Socket) => {
@@ -134,11 +167,90 @@ function serve(listen: number, target: number, controlPort: number): void {
     s.on("close", () => held.delete(s));
   };
 
+  const pki = (f: string) => fs.readFileSync(path.join(paths.pki, f));
+  /** Client certificates of the local cluster by fingerprint, with their keys. */
+  const identities = new Map<string, { cert: Buffer; key: Buffer }>();
+  const loadIdentities = () => {
+    for (const f of fs.readdirSync(paths.pki).filter((x) => x.endsWith(".crt") && x !== "ca.crt")) {
+      const keyFile = f.replace(/\.crt$/, ".key");
+      if (!fs.existsSync(path.join(paths.pki, keyFile))) continue;
+      identities.set(new crypto.X509Certificate(pki(f)).fingerprint256, { cert: pki(f), key: pki(keyFile) });
+    }
+  };
+  const CREATE_CLAIM = /^POST \/apis\/ipam\.pepr-spiderpool\.io\/v1alpha1\/ipclaims[? ]/m;
+  const WATCH_CLAIMS = /^GET \/apis\/ipam\.pepr-spiderpool\.io\/v1alpha1\/ipclaims\?\S*watch=(1|true)/m;
+  let terminator: tls.Server | undefined;
+  /** A connection the proxy terminates: it reads the requests, and drops the answer of an armed IPClaim CREATE. */
+  const intercept = (raw: net.Socket) => {
+    if (!terminator) {
+      loadIdentities();
+      terminator = tls.createServer({ cert: pki("apiserver.crt"), key: pki("apiserver.key"), requestCert: true, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] }, (client) => {
+        client.on("error", drop);
+        const id = identities.get(client.getPeerCertificate().fingerprint256 ?? "");
+        const upstream = tls.connect({ host: "127.0.0.1", port: target, ca: pki("ca.crt"), ...(id ?? {}), ALPNProtocols: ["http/1.1"] });
+        upstream.on("error", drop);
+        let frozen = false;
+        let cutting = false;
+        /** Delay of every answer byte on a lagging claim watch; fixed per connection so bytes stay in order. */
+        let lag = 0;
+        const freeze = () => {
+          frozen = true;
+          forwarding.delete(freeze);
+          client.removeAllListeners("data");
+          upstream.removeAllListeners("data");
+          upstream.on("data", drop);
+          client.on("data", drop);
+          held.add(client);
+          client.on("close", () => held.delete(client));
+        };
+        forwarding.add(freeze);
+        client.on("data", (chunk: Buffer) => {
+          if (lagClaimWatchMs > 0 && !lag && WATCH_CLAIMS.test(chunk.toString("latin1"))) {
+            lag = lagClaimWatchMs;
+            lagging.add(client);
+          }
+          if (loseCreates > 0 && !cutting && CREATE_CLAIM.test(chunk.toString("latin1"))) {
+            loseCreates--;
+            cutting = true;
+            log(`forwarding an IPClaim CREATE and dropping its answer (${loseCreates} more to drop)`);
+          }
+          upstream.write(chunk);
+        });
+        upstream.on("data", (chunk: Buffer) => {
+          if (!cutting) {
+            if (lag) setTimeout(() => !client.destroyed && client.write(chunk), lag);
+            else client.write(chunk);
+            return;
+          }
+          // The answer is here, so the CREATE was processed: the client must never see it.
+          lostCreates++;
+          log(`dropped the answer of an IPClaim CREATE (${lostCreates} so far) and cut the connection`);
+          cutting = false;
+          forwarding.delete(freeze);
+          client.destroy();
+          upstream.destroy();
+        });
+        client.on("close", () => {
+          forwarding.delete(freeze);
+          lagging.delete(client);
+          upstream.destroy();
+        });
+        upstream.on("close", () => {
+          if (!frozen) client.destroy();
+        });
+      });
+    }
+    terminator.emit("connection", raw);
+  };
+
   net
     .createServer((client) => {
       accepted++;
       client.on("error", drop);
       if (mode === "blackhole") return hold(client);
+      if (loseCreates > 0) return intercept(client);
+      passing.add(client);
+      client.on("close", () => passing.delete(client));
       const upstream = net.connect(target, "127.0.0.1");
       upstream.on("error", drop);
       let frozen = false;
@@ -164,16 +276,23 @@ function serve(listen: number, target: number, controlPort: number): void {
     })
     .listen(listen, "127.0.0.1");
 
-  const status = (): FaultProxyStatus => ({ mode, forwarding: forwarding.size, held: held.size, accepted });
+  const status = (): FaultProxyStatus => ({ mode, forwarding: forwarding.size, held: held.size, accepted, loseCreateReplies: loseCreates, lostCreateReplies: lostCreates, lagClaimWatchMs });
   http
     .createServer((req, res) => {
       const route = `${req.method} ${req.url}`;
-      if (route === "POST /blackhole") {
+      const lose = /^POST \/lose-create-replies\?count=(\d+)(?:&lagClaimWatchMs=(\d+))?$/.exec(route);
+      if (lose) {
+        loseCreates = Number(lose[1]);
+        lagClaimWatchMs = Number(lose[2] ?? 0);
+        // Requests on connections passed through as TCP cannot be read: those clients reconnect.
+        if (loseCreates > 0) for (const c of [...passing]) c.destroy();
+        else for (const c of [...lagging]) c.destroy();
+      } else if (route === "POST /blackhole") {
         mode = "blackhole";
         for (const freeze of [...forwarding]) freeze();
       } else if (route === "POST /forward") mode = "forward";
       else if (route !== "GET /status") return void res.writeHead(404).end(`unknown route ${route}`);
-      process.stdout.write(`${new Date().toISOString()} ${route} -> ${JSON.stringify(status())}\n`);
+      log(`${route} -> ${JSON.stringify(status())}`);
       res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(status()));
     })
     .listen(controlPort, "127.0.0.1");

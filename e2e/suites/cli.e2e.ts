@@ -195,6 +195,68 @@ spec: {subnet: 10.148.79.0/24, ips: [10.148.79.10-10.148.79.12]}
     assert.match(again.stderr, /10\.148\.79\.12 is not allocated: there is no IPClaim for it/);
   }
 
+  it("release: a StatefulSet Pod's address is kept while the StatefulSet wants its ordinal, unless --force", async () => {
+    // The claim of web-1, whose Pod is gone, with a StatefulSet that still wants two replicas.
+    // The controller-manager (which would create web-1 again, and its ADD take the claim over)
+    // and the watcher (whose IP GC applies the same rule) are frozen: the CLI alone decides.
+    const state = loadState();
+    const frozen = [state?.control.find((d) => d.name === "kube-controller-manager"), state?.pepr.find((d) => d.name === "pepr-watcher")];
+    assert.ok(frozen[0] && frozen[1], "the local cluster runs a controller-manager and a Pepr watcher");
+    const signal = (s: NodeJS.Signals) => {
+      for (const d of frozen) {
+        try {
+          process.kill(-d!.pid, s);
+        } catch {
+          process.kill(d!.pid, s);
+        }
+      }
+    };
+    const address = "10.148.79.11";
+    signal("SIGSTOP");
+    try {
+      apply(`
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web, namespace: ${ns}}
+spec:
+  replicas: 2
+  serviceName: web
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {terminationGracePeriodSeconds: 1, containers: [{name: c, image: registry.invalid/pause}]}
+`);
+      await api.create(CLAIMS_PATH, {
+        apiVersion: "ipam.pepr-spiderpool.io/v1alpha1",
+        kind: "IPClaim",
+        metadata: { name: address, labels: { "ipam.pepr-spiderpool.io/pool": spare } },
+        spec: { address, ipVersion: 4, pool: spare, podNamespace: ns, podName: "web-1", podUID: "00000000-0000-4000-8000-000000000001", interface: "eth0", node: "gone-node", static: true },
+      });
+      const refused = spiderpool("release", address);
+      assert.equal(refused.status, 1, refused.stdout);
+      assert.match(refused.stderr, new RegExp(`refusing to release 10\\.148\\.79\\.11 \\(pool ${spare}\\): StatefulSet ${ns}/web still wants ordinal 1: .*--force`));
+      await api.get(`${CLAIMS_PATH}/${address}`);
+      const forcedDry = spiderpool("release", "--dry-run", "--force", address);
+      assert.equal(forcedDry.status, 0, forcedDry.stderr);
+      assert.match(forcedDry.stdout, /would release 10\.148\.79\.11 .*no longer exists \(--force: its StatefulSet still wants the ordinal\)/);
+      // Scaled down to one replica, ordinal 1 is no longer wanted: released without --force.
+      await api.patch(`/apis/apps/v1/namespaces/${ns}/statefulsets/web`, { spec: { replicas: 1 } }, "merge");
+      const r = spiderpool("release", address);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^released 10\.148\.79\.11 .*no longer exists$/m);
+      await waitFor(`claim ${address} deleted`, () =>
+        api.get(`${CLAIMS_PATH}/${address}`).then(
+          () => false,
+          (e: unknown) => e instanceof K8sError && e.code === "not_found",
+        ),
+      );
+    } finally {
+      await api.delete(`/apis/apps/v1/namespaces/${ns}/statefulsets/web`).catch(() => undefined);
+      await api.delete(`${CLAIMS_PATH}/${address}`).catch(() => undefined);
+      signal("SIGCONT");
+    }
+  });
+
   it("release: a malformed address is refused before any API call (exit 2)", () => {
     const r = spiderpool("release", "10.148.79.300");
     assert.equal(r.status, 2);

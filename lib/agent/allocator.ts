@@ -1,6 +1,7 @@
 import type { ApiClient, OwnerReference } from "../k8s/api-client.js";
 import type { Pod } from "../k8s/core-kinds.js";
-import { createClaim } from "../k8s/claim-store.js";
+import { claimAddress } from "../k8s/claim-store.js";
+import { K8sError } from "../k8s/k8s-error.js";
 import { getEndpoint, upsertEndpoint } from "../k8s/endpoint-store.js";
 import { pickAddress } from "../core/address-pick.js";
 import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
@@ -25,6 +26,8 @@ import type { Logger } from "../logger.js";
 
 /** Upper bound of the pick window: listing the lowest free addresses costs time linear in it. */
 const MAX_PICK_WINDOW = 4096;
+/** Remembered CREATEs of unknown outcome; far more than one agent has ADDs in flight. */
+const MAX_UNCERTAIN = 4096;
 /** Pause after a lost claim race: anywhere up to 10 ms, 20 ms, … 200 ms (full jitter). */
 const CONFLICT_PAUSE: BackoffPolicy = { baseMs: 10, maxMs: 200, jitter: 1 };
 
@@ -48,6 +51,12 @@ export interface AllocatorDeps {
 export class Allocator {
   readonly #autoPools: AutoPools;
   readonly #sts: StatefulSetAddresses;
+  /**
+   * Addresses whose CREATE ended without an answer (`uid/nic/family` → pool and address): it may
+   * have committed, so the next ADD for that NIC tries the same address first instead of picking
+   * another one while our own claim may already exist (docs/adr/0002-address-claims.md).
+   */
+  readonly #uncertain = new Map<string, { pool: string; value: bigint }>();
 
   constructor(private readonly d: AllocatorDeps) {
     this.#autoPools = new AutoPools(d.api, d.view, d.log);
@@ -249,11 +258,17 @@ export class Allocator {
 
   /** One address of one family for one NIC: reuse this Pod's claim if any, else claim a new one. */
   async #allocateFamily(pod: Pod, plan: NicPlan, family: IpFamily, pools: string[], args: IpamAddArgs, isSts: boolean): Promise<Grant> {
-    const { view, api, config, metrics } = this.d;
+    const { view, config, metrics } = this.d;
     const uid = pod.metadata.uid ?? "";
     const mine = view.claimsOfUid(uid).find((c) => c.spec.interface === plan.nic && c.spec.ipVersion === family && pools.includes(c.spec.pool));
     if (mine) return this.#grant(mine, plan);
     const reasons: string[] = [];
+    const uncertainKey = `${uid}/${plan.nic}/${family}`;
+    const earlier = this.#uncertain.get(uncertainKey);
+    if (earlier && pools.includes(earlier.pool)) {
+      const settled = await this.#claim(pod, plan, family, earlier.pool, earlier.value, args, isSts);
+      if (settled !== "taken") return settled;
+    }
     for (const name of pools) {
       const pool = view.pools.get(name);
       if (!pool) continue;
@@ -269,29 +284,7 @@ export class Allocator {
           reasons.push(`pool ${name}: all IP addresses used out`);
           break;
         }
-        // Held locally while the CREATE is in flight: the other ADDs this agent serves meanwhile
-        // (up to a hundred in a storm) must not pick the same address and lose the race to us.
-        view.markPending(name, value);
-        const claim = await createClaim(
-          api,
-          {
-            address: formatAddress(value, family),
-            ipVersion: family,
-            pool: name,
-            podNamespace: pod.metadata.namespace!,
-            podName: pod.metadata.name,
-            podUID: uid,
-            interface: plan.nic,
-            node: view.nodeName,
-            containerID: args.containerID,
-            ...(args.networkName ? { network: args.networkName } : {}),
-            ...(isSts ? { static: true } : {}),
-          },
-          value,
-        ).catch((e: unknown) => {
-          view.clearPending(name, value);
-          throw e;
-        });
+        const claim = await this.#claim(pod, plan, family, name, value, args, isSts);
         if (claim === "taken") {
           metrics.conflicts.inc();
           // Another agent got there first, so our view lags theirs: a short jittered pause lets
@@ -301,11 +294,61 @@ export class Allocator {
           if (attempt === config.agent.claimAttemptsPerPool - 1) reasons.push(`pool ${name}: exhaust all retries (${config.agent.claimAttemptsPerPool} times), failed to allocate IP from IPPool ${name}`);
           continue;
         }
-        view.noteClaim(claim);
-        return this.#grant(claim, plan);
+        return claim;
       }
     }
     throw new AgentError("no_available_pool", `failed to allocate any IPv${family} IP address to NIC ${plan.nic} from IPPools [${pools.join(" ")}]: ${reasons.join("; ")}`);
+  }
+
+  /**
+   * One CREATE of `value` for this NIC, settled: the grant when the claim is ours (created now, or
+   * an earlier CREATE of ours that committed while its reply was lost), "taken" when someone
+   * else's. An outcome that stays unknown is remembered and rethrown: the ADD fails, and its
+   * retry tries this address first.
+   */
+  async #claim(pod: Pod, plan: NicPlan, family: IpFamily, pool: string, value: bigint, args: IpamAddArgs, isSts: boolean): Promise<Grant | "taken"> {
+    const { view, api } = this.d;
+    const uid = pod.metadata.uid ?? "";
+    const uncertainKey = `${uid}/${plan.nic}/${family}`;
+    // Held locally while the CREATE is in flight: the other ADDs this agent serves meanwhile
+    // (up to a hundred in a storm) must not pick the same address and lose the race to us.
+    view.markPending(pool, value);
+    let outcome: Awaited<ReturnType<typeof claimAddress>>;
+    try {
+      outcome = await claimAddress(
+        api,
+        {
+          address: formatAddress(value, family),
+          ipVersion: family,
+          pool,
+          podNamespace: pod.metadata.namespace!,
+          podName: pod.metadata.name,
+          podUID: uid,
+          interface: plan.nic,
+          node: view.nodeName,
+          containerID: args.containerID,
+          ...(args.networkName ? { network: args.networkName } : {}),
+          ...(isSts ? { static: true } : {}),
+        },
+        value,
+        { sleep: this.d.sleep },
+      );
+    } catch (e) {
+      view.clearPending(pool, value);
+      if (e instanceof K8sError && e.retryable) {
+        this.#uncertain.set(uncertainKey, { pool, value });
+        // Pods that never come back would keep their entry: the oldest go first past a bound.
+        if (this.#uncertain.size > MAX_UNCERTAIN) this.#uncertain.delete(this.#uncertain.keys().next().value!);
+      }
+      throw e;
+    }
+    this.#uncertain.delete(uncertainKey);
+    if (outcome === "taken") return "taken";
+    if (outcome.adopted) {
+      this.d.log.info("adopted our own claim: an earlier CREATE committed but its reply was lost", { pod: key(pod), podUID: uid, interface: plan.nic, address: outcome.claim.spec.address, claim: outcome.claim.metadata.name });
+    }
+    view.noteClaim(outcome.claim);
+    return this.#grant(outcome.claim, plan);
   }
 
   #grant(c: Claim, plan: NicPlan): Grant {

@@ -51,7 +51,10 @@ export class StatefulSetAddresses {
     const candidates = (nic: string, family: IpFamily) => plans?.find((p) => p.nic === nic)?.families.find((f) => f.family === family)?.original ?? [];
     const outdated = plans ? held.filter((c) => plans.some((p) => p.nic === c.spec.interface) && !candidates(c.spec.interface, c.spec.ipVersion).includes(c.spec.pool)) : [];
     for (const c of outdated) {
-      await deleteClaim(this.api, c.metadata.name, c.metadata.uid);
+      // As read: a claim that moved since (another incarnation took it over) is not ours to drop.
+      if ((await deleteClaim(this.api, c.metadata.name, c.metadata.uid, c.metadata.resourceVersion)) === "changed") {
+        throw new AgentError("retries_exhausted", `claim ${c.metadata.name} changed while releasing it for Pod ${ns}/${pod.metadata.name}; retry`);
+      }
       this.view.forgetClaim(c);
     }
 

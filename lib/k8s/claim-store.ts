@@ -1,6 +1,8 @@
 import type { ApiClient, Stored } from "./api-client.js";
 import { CLAIM_API_VERSION, CLAIM_GROUP, CLAIM_LABELS, CLAIM_VERSION, claimName, type ClaimSpec, type IPClaim } from "../schemas/ip-claim.js";
 import { K8sError } from "./k8s-error.js";
+import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
+import { isOwnClaim } from "../core/claim-ownership.js";
 
 export const CLAIMS_PATH = `/apis/${CLAIM_GROUP}/${CLAIM_VERSION}/ipclaims`;
 
@@ -29,6 +31,61 @@ export async function createClaim(api: ApiClient, spec: ClaimSpec, value: bigint
   } catch (e) {
     if (e instanceof K8sError && e.code === "already_exists") return "taken";
     throw e;
+  }
+}
+
+/** The claim of that name as the API server has it now, or `undefined` when there is none. */
+export async function readClaim(api: ApiClient, name: string): Promise<Stored<IPClaim> | undefined> {
+  try {
+    return await api.get<Stored<IPClaim>>(`${CLAIMS_PATH}/${name}`);
+  } catch (e) {
+    if (e instanceof K8sError && e.code === "not_found") return undefined;
+    throw e;
+  }
+}
+
+/** Retries of a CREATE whose outcome is unknown: up to 0.1 s, 0.2 s, … 2 s, jittered. */
+const UNKNOWN_OUTCOME_PAUSE: BackoffPolicy = { baseMs: 100, maxMs: 2000, jitter: 0.5 };
+
+export interface ClaimAttempt {
+  /** The claim this Pod's NIC now holds. */
+  claim: Stored<IPClaim>;
+  /** True when the claim existed already and is this Pod's (an earlier CREATE of ours committed). */
+  adopted: boolean;
+}
+
+/**
+ * Claims `value` for the Pod and NIC of `spec`, settling what a lost reply leaves open:
+ *  - 409 AlreadyExists: the claim is read; it is ours when it names this Pod (UID, namespace,
+ *    name) and NIC — an earlier CREATE of ours committed and its reply was lost — and adopted;
+ *    anyone else's is "taken". Gone again by the time we read it: the CREATE is repeated.
+ *  - a timeout, a cut connection, a 5xx or 429: the CREATE may or may not have committed, and may
+ *    still commit later. It is repeated for the same address (never another one), which is
+ *    idempotent by name: a CREATE that did commit shows up as the 409 above.
+ * Throws the last error when the outcome stays unknown after `attempts` tries: the caller must
+ * not claim another address for this NIC before it knows (docs/adr/0002-address-claims.md).
+ */
+export async function claimAddress(
+  api: ApiClient,
+  spec: ClaimSpec,
+  value: bigint,
+  opts: { attempts?: number; sleep?: (ms: number) => Promise<void>; random?: () => number } = {},
+): Promise<ClaimAttempt | "taken"> {
+  const attempts = opts.attempts ?? 4;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const name = claimName(spec.ipVersion, value);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const created = await createClaim(api, spec, value);
+      if (created !== "taken") return { claim: created, adopted: false };
+      const existing = await readClaim(api, name);
+      if (existing) return isOwnClaim(existing.spec, spec) ? { claim: existing, adopted: true } : "taken";
+      // Released between our CREATE and our read: the address is free again, try it once more.
+    } catch (e) {
+      if (!(e instanceof K8sError && e.retryable) || attempt >= attempts) throw e;
+    }
+    if (attempt >= attempts) return "taken";
+    await sleep(backoffDelay(UNKNOWN_OUTCOME_PAUSE, attempt, opts.random ?? Math.random));
   }
 }
 

@@ -96,6 +96,70 @@ describe("Informer against a server whose watch goes silent", function () {
   });
 });
 
+describe("Informer whose handler throws", function () {
+  this.timeout(10_000);
+  const server = new StallingServer();
+  let api: ApiClient;
+  let informer: Informer<KubeObject> | undefined;
+
+  before(() => server.start());
+  after(() => server.stop());
+  beforeEach(() => (api = server.client()));
+  afterEach(() => {
+    informer?.stop();
+    api.close();
+  });
+
+  /** LIST: `a`; the one watch sends `events` and stays open. */
+  const serve = (events: string[]) => {
+    server.handler = (req, res) => {
+      const q = new URL(req.url ?? "", "https://x").searchParams;
+      if (!q.get("watch")) return void res.writeHead(200).end(JSON.stringify({ metadata: { resourceVersion: "5" }, items: [obj("a", "5")] }));
+      res.writeHead(200);
+      if (q.get("resourceVersion") === "5") res.write(events.join(""));
+    };
+  };
+
+  it("delivers the event again to the handler that threw, once, and keeps the cache consistent", async () => {
+    serve([line("ADDED", obj("b", "6"))]);
+    const seen: string[] = [];
+    const others: string[] = [];
+    const handlerErrors: number[] = [];
+    let fail = true;
+    informer = new Informer<KubeObject>(api, { path: "/apis/example.com/v1/widgets", backoff: { baseMs: 10, maxMs: 20, jitter: 0.5 }, onHandlerError: (_e, n) => handlerErrors.push(n) })
+      .on((ev) => {
+        seen.push(`${ev.type} ${ev.object.metadata.name}@${ev.object.metadata.resourceVersion}`);
+        if (ev.object.metadata.name === "b" && fail) {
+          fail = false;
+          throw new Error("handler failed once");
+        }
+      })
+      .on((ev) => others.push(`${ev.type} ${ev.object.metadata.name}`))
+      .start();
+    await until(() => seen.filter((x) => x === "added b@6").length === 2);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(seen, ["added a@5", "added b@6", "added b@6"]);
+    assert.deepEqual(others, ["added a", "added b"], "a handler that succeeded is not run twice");
+    assert.deepEqual(handlerErrors, [1]);
+    assert.deepEqual(informer.list().map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`).sort(), ["a@5", "b@6"]);
+  });
+
+  it("does not redeliver an event a newer one superseded", async () => {
+    serve([line("ADDED", obj("b", "6")), line("MODIFIED", obj("b", "7"))]);
+    const seen: string[] = [];
+    informer = new Informer<KubeObject>(api, { path: "/apis/example.com/v1/widgets", backoff: { baseMs: 200, maxMs: 200, jitter: 0 } })
+      .on((ev) => {
+        seen.push(`${ev.type} ${ev.object.metadata.name}@${ev.object.metadata.resourceVersion}`);
+        if (ev.object.metadata.resourceVersion === "6") throw new Error("stale event fails");
+      })
+      .start();
+    await until(() => seen.includes("updated b@7"));
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(seen, ["added a@5", "added b@6", "updated b@7"]);
+    assert.equal(informer.get("b")?.metadata.resourceVersion, "7");
+  });
+});
+
 async function until(ok: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
   while (!ok()) {

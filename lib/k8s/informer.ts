@@ -34,6 +34,8 @@ export interface InformerOptions {
   random?: RandomSource;
   /** Called for every error that made the informer relist or reconnect. */
   onError?: (e: K8sError) => void;
+  /** Called when a handler throws; the event is delivered to it again after a backoff (attempt counts from 1). */
+  onHandlerError?: (e: unknown, attempt: number) => void;
 }
 
 /**
@@ -47,6 +49,8 @@ export class Informer<T extends KubeObject> {
   readonly #cache = new Map<string, T>();
   readonly #handlers: ((ev: InformerEvent<T>) => void)[] = [];
   readonly #abort = new AbortController();
+  /** Redeliveries waiting for their backoff to pass. */
+  readonly #redeliveries = new Set<ReturnType<typeof setTimeout>>();
   #resourceVersion = "";
   #activity?: WatchActivity;
   #failures = 0;
@@ -85,6 +89,8 @@ export class Informer<T extends KubeObject> {
 
   stop(): void {
     this.#abort.abort();
+    for (const t of this.#redeliveries) clearTimeout(t);
+    this.#redeliveries.clear();
     this.#activity?.close();
   }
 
@@ -184,7 +190,42 @@ export class Informer<T extends KubeObject> {
       this.#cache.set(key, obj);
       out = old ? { type: "updated", object: obj, old } : { type: "added", object: obj };
     }
-    for (const h of this.#handlers) h(out);
+    this.#deliver(out, key, this.#handlers, 0);
+  }
+
+  /**
+   * Runs the handlers on one event. The cache has already moved on, so a handler that throws
+   * would otherwise never see this event again (the next relist finds nothing to emit): it gets
+   * the event again after a jittered, growing backoff (lib/core/backoff.ts), alone (handlers that
+   * succeeded are not run twice), for as long as the event is current. An event superseded
+   * meanwhile (the object changed again, or came back after a delete) is not redelivered: the
+   * handler has been given the newer one, which carries the state it must converge on.
+   */
+  #deliver(out: InformerEvent<T>, key: string, handlers: readonly ((ev: InformerEvent<T>) => void)[], attempt: number): void {
+    const failed: ((ev: InformerEvent<T>) => void)[] = [];
+    for (const h of handlers) {
+      try {
+        h(out);
+      } catch (e) {
+        failed.push(h);
+        this.#opts.onHandlerError?.(e, attempt + 1);
+      }
+    }
+    if (!failed.length || this.#abort.signal.aborted) return;
+    const delay = backoffDelay(this.#opts.backoff ?? DEFAULT_BACKOFF, attempt + 1, this.#opts.random ?? Math.random);
+    const t = setTimeout(() => {
+      this.#redeliveries.delete(t);
+      if (this.#abort.signal.aborted || this.#superseded(out, key)) return;
+      this.#deliver(out, key, failed, attempt + 1);
+    }, delay);
+    t.unref?.();
+    this.#redeliveries.add(t);
+  }
+
+  #superseded(out: InformerEvent<T>, key: string): boolean {
+    const now = this.#cache.get(key);
+    if (out.type === "deleted") return now !== undefined;
+    return now?.metadata.resourceVersion !== out.object.metadata.resourceVersion;
   }
 }
 

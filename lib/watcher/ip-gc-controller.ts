@@ -94,7 +94,8 @@ export class IpGcController {
   }
 
   #claimsOf(uid: string): Claim[] {
-    return [...(this.#byUid.get(uid) ?? [])].map((n) => this.claims.get(n)).filter((c): c is Claim => !!c);
+    // A re-pointed claim stays in its old UID's set: it belongs to the UID it names now.
+    return [...(this.#byUid.get(uid) ?? [])].map((n) => this.claims.get(n)).filter((c): c is Claim => !!c && c.spec.podUID === uid);
   }
 
   async #reconcileUid(uid: string): Promise<void> {
@@ -130,7 +131,13 @@ export class IpGcController {
       return;
     }
     for (const c of claims) {
-      await deleteClaim(this.api, c.metadata.name, c.metadata.uid);
+      // Conditioned on the claim as judged: one a new StatefulSet incarnation re-pointed meanwhile
+      // has moved on, so this Pod UID is decided again from what is there now.
+      if ((await deleteClaim(this.api, c.metadata.name, c.metadata.uid, c.metadata.resourceVersion)) === "changed") {
+        this.log.info("IP GC: claim changed since it was judged; deciding again", { claim: c.metadata.name, podUID: uid });
+        this.#queue.add(uid);
+        return;
+      }
       this.metrics.gcCounts.inc();
       this.metrics.gcReleased.inc({ reason: verdict.reason.split(" (")[0] ?? verdict.reason });
     }
