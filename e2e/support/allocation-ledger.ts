@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { ApiClient, KubeList, Stored } from "../../lib/k8s/api-client.js";
 import type { Pod } from "../../lib/k8s/core-kinds.js";
 import { CLAIMS_PATH } from "../../lib/k8s/claim-store.js";
-import { endpointPath } from "../../lib/k8s/endpoint-store.js";
+import { endpointPath, FINALIZER } from "../../lib/k8s/endpoint-store.js";
 import { CLAIM_LABELS, type IPClaim } from "../../lib/schemas/ip-claim.js";
 import type { SpiderEndpoint } from "../../lib/schemas/endpoint.js";
 import type { SpiderIPPool } from "../../lib/schemas/ippool.js";
@@ -116,9 +116,15 @@ export async function assertNoDuplicates(api: ApiClient): Promise<void> {
   };
   const claims = (await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH)).items;
   seen("IPClaims", claims.map((c) => c.spec.address));
-  const eps = (await api.get<KubeList<Stored<SpiderEndpoint>>>("/apis/spiderpool.spidernet.io/v2beta1/spiderendpoints")).items;
+  const allPods = (await api.get<KubeList<Pod>>("/api/v1/pods")).items;
+  const podUids = new Set(allPods.map((p) => p.metadata.uid));
+  // A released endpoint (finalizer dropped) of a Pod incarnation that no longer exists holds
+  // nothing: it only waits for the garbage collector to follow its owner reference.
+  const eps = (await api.get<KubeList<Stored<SpiderEndpoint>>>("/apis/spiderpool.spidernet.io/v2beta1/spiderendpoints")).items.filter(
+    (e) => (e.metadata.finalizers ?? []).includes(FINALIZER) || podUids.has(e.status?.current.uid),
+  );
   seen("SpiderEndpoints", eps.flatMap((e) => (e.status?.current.ips ?? []).flatMap((d) => [d.ipv4, d.ipv6].filter((a): a is string => !!a).map(bare))));
-  const pods = (await api.get<KubeList<Pod>>("/api/v1/pods")).items.filter((p) => !p.spec.hostNetwork && p.status?.phase === "Running");
+  const pods = allPods.filter((p) => !p.spec.hostNetwork && p.status?.phase === "Running");
   seen("running Pods", pods.flatMap((p) => (p.status?.podIPs ?? []).map((x) => x.ip)));
 }
 
