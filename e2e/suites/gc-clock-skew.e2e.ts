@@ -34,7 +34,7 @@ describe("gc: deadlines follow the API server's clock while the watcher's is 60 
 apiVersion: spiderpool.spidernet.io/v2beta1
 kind: SpiderIPPool
 metadata: {name: ${ns}}
-spec: {subnet: 10.182.0.0/24, ips: ["10.182.0.1-10.182.0.20"], gateway: 10.182.0.254}
+spec: {subnet: 10.184.0.0/24, ips: ["10.184.0.1-10.184.0.20"], gateway: 10.184.0.254}
 `);
     await createNamespace(api, ns, {}, { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([ns]) });
   });
