@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -7,10 +6,9 @@ import type { ApiClient } from "../../lib/k8s/api-client.js";
 import { ConfigError, loadConfig } from "../../lib/k8s/config-source.js";
 import { AGENT_BUNDLE } from "../../scripts/build-agent.js";
 import { adminClient } from "../cluster/cluster.js";
-import { freePort } from "../cluster/free-port.js";
 import { repoRoot } from "../cluster/paths.js";
 import { createNamespace, deleteNamespace } from "../support/kube.js";
-import { waitFor } from "../support/wait-for.js";
+import { startProbeAgent, type ProbeAgent } from "../support/probe-agent.js";
 import { agentKubeconfig } from "../cluster/identities.js";
 
 const CHART_CONF = path.join(repoRoot, "lib/schemas/fixtures/spiderpool-v1.2.2-conf.yml");
@@ -57,32 +55,10 @@ describe("config: Spiderpool's chart-rendered spiderpool-conf", function () {
 
   it("the built agent syncs its caches and reports ready with that file, after one warning naming the keys", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-chart-conf-"));
-    let child: ChildProcess | undefined;
-    let stderr = "";
+    let agent: ProbeAgent | undefined;
     try {
-      const health = await freePort(37710);
-      child = spawn(process.execPath, [AGENT_BUNDLE, `--config-path=${CHART_CONF}`], {
-        env: {
-          PATH: process.env.PATH ?? "",
-          KUBECONFIG: agentKubeconfig(),
-          SPIDERPOOL_NODE_NAME: "config-probe-node",
-          SPIDERPOOL_IPAM_SOCKET: path.join(dir, "agent.sock"),
-          SPIDERPOOL_HEALTH_PORT: String(health),
-          SPIDERPOOL_METRIC_HTTP_PORT: "0",
-          SPIDERPOOL_OPS_ADDRESS: "127.0.0.1",
-          SPIDERPOOL_LOG_LEVEL: "info",
-        },
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      child.stderr?.on("data", (b: Buffer) => (stderr += b.toString()));
-      await waitFor(
-        "agent on the chart's conf.yml: ready",
-        async () => {
-          if (child?.exitCode !== null) throw new Error(`agent exited ${child?.exitCode}: ${stderr}`);
-          return (await fetch(`http://127.0.0.1:${health}/v1/runtime/readiness`).catch(() => undefined))?.status === 200;
-        },
-        60_000,
-      );
+      agent = await startProbeAgent({ bundle: AGENT_BUNDLE, conf: CHART_CONF, kubeconfig: agentKubeconfig(), node: "config-probe-node", dir, what: "agent on the chart's conf.yml: ready" });
+      const stderr = agent.stderr();
       const warnings = stderr
         .split("\n")
         .filter((l) => l.startsWith("{"))
@@ -91,7 +67,7 @@ describe("config: Spiderpool's chart-rendered spiderpool-conf", function () {
       assert.equal(warnings.length, 1, `one configuration warning, got:\n${stderr}`);
       assert.deepEqual([...(warnings[0]!.keys ?? [])].sort(), NOT_ACTED_ON);
     } finally {
-      child?.kill("SIGTERM");
+      agent?.kill();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

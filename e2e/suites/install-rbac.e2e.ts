@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
 import { kubectl, loadState } from "../cluster/cluster.js";
-import { freePort } from "../cluster/free-port.js";
 import { paths, repoRoot } from "../cluster/paths.js";
 import { buildAgent } from "../../scripts/build-agent.js";
-import { waitFor } from "../support/wait-for.js";
+import { startProbeAgent, type ProbeAgent } from "../support/probe-agent.js";
 import { peprBuild, type K8sDoc } from "./install-pepr-build.js";
 import { peprRbacDocs, type PolicyRule } from "../../scripts/rbac-manifests.js";
 
@@ -153,7 +152,7 @@ describe("install: RBAC of the agent and the Pepr module", function () {
 
   it("the built agent starts and syncs its caches with nothing but its ServiceAccount's rights", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-sa-"));
-    let child: ChildProcess | undefined;
+    let agent: ProbeAgent | undefined;
     try {
       const token = kubectl(["-n", "kube-system", "create", "token", "spiderpool-agent", "--duration=10m"]).trim();
       const admin = kubectl(["config", "view", "--raw", "--minify", "-o", "json"]);
@@ -171,37 +170,13 @@ describe("install: RBAC of the agent and the Pepr module", function () {
         }),
       );
       const bundle = (await buildAgent(path.join(dir, "spiderpool-agent.cjs"))).path;
-      const health = await freePort(36710);
       const conf = path.join(dir, "conf.yml");
       fs.writeFileSync(conf, "");
-      const stderr: string[] = [];
-      child = spawn(process.execPath, [bundle, `--config-path=${conf}`], {
-        env: {
-          PATH: process.env.PATH ?? "",
-          KUBECONFIG: kubeconfig,
-          SPIDERPOOL_NODE_NAME: "rbac-probe-node",
-          SPIDERPOOL_IPAM_SOCKET: path.join(dir, "agent.sock"),
-          SPIDERPOOL_HEALTH_PORT: String(health),
-          SPIDERPOOL_METRIC_HTTP_PORT: "0",
-          SPIDERPOOL_OPS_ADDRESS: "127.0.0.1",
-          SPIDERPOOL_LOG_LEVEL: "info",
-        },
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      child.stderr?.on("data", (b: Buffer) => stderr.push(b.toString()));
-      await waitFor(
-        "agent with its ServiceAccount token: ready",
-        async () => {
-          if (child?.exitCode !== null) throw new Error(`agent exited ${child?.exitCode}: ${stderr.join("")}`);
-          const r = await fetch(`http://127.0.0.1:${health}/v1/runtime/readiness`).catch(() => undefined);
-          return r?.status === 200;
-        },
-        60_000,
-      );
-      const forbidden = stderr.join("").split("\n").filter((l) => /forbidden/i.test(l));
+      agent = await startProbeAgent({ bundle, conf, kubeconfig, node: "rbac-probe-node", dir, what: "agent with its ServiceAccount token: ready" });
+      const forbidden = agent.stderr().split("\n").filter((l) => /forbidden/i.test(l));
       assert.deepEqual(forbidden, [], "no watch was refused");
     } finally {
-      child?.kill("SIGTERM");
+      agent?.kill();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
