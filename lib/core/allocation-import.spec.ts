@@ -65,7 +65,7 @@ describe("importState", () => {
   });
 
   it("records no claim covers hold the pool back, counted in the reason", () => {
-    const s = importState(pool(two), (a) => a === "10.6.0.1");
+    const s = importState(pool(two), (v) => v === (10n << 24n) + (6n << 16n) + 1n);
     assert.equal(s.state, "awaiting_import");
     assert.match((s as { reason: string }).reason, /^1 of Spiderpool's allocation records/);
   });

@@ -33,14 +33,14 @@ export type ImportState =
   | { state: "awaiting_import"; reason: string };
 
 /**
- * Whether a pool may be allocated from and its status projected. `isClaimed(address)` says
+ * Whether a pool may be allocated from and its status projected. `isClaimed(value)` says
  * whether a claim for the address exists (anyone's: then the address is held either way).
  */
-export function importState(pool: PoolFacts, isClaimed: (address: string) => boolean): ImportState {
+export function importState(pool: PoolFacts, isClaimed: (value: bigint) => boolean): ImportState {
   if (pool.annotations[IMPORTED_ANNOTATION] !== undefined) return { state: "imported" };
   const parsed = parseAllocationRecords(pool.allocatedIPs, pool.family);
   if (!parsed.ok) return { state: "awaiting_import", reason: `status.allocatedIPs cannot be imported: ${describeRecordErrors(parsed.error)}` };
-  const open = parsed.value.filter((r) => !isClaimed(r.address)).length;
+  const open = parsed.value.filter((r) => !isClaimed(r.value)).length;
   if (!open) return { state: "nothing_to_import" };
   return { state: "awaiting_import", reason: `${open} of Spiderpool's allocation records in status.allocatedIPs are not imported as claims yet` };
 }
@@ -164,4 +164,9 @@ function bare(cidr: string | undefined): string | undefined {
 export function describeRecordErrors(errors: readonly RecordError[]): string {
   const shown = errors.slice(0, 3).map((e) => `${e.field}: ${JSON.stringify(e.value)}: ${e.message}`);
   return shown.join("; ") + (errors.length > 3 ? `; and ${errors.length - 3} more` : "");
+}
+
+/** What the import looks at of a stored SpiderIPPool. */
+export function poolFactsOf(pool: { metadata: { name: string; annotations?: Record<string, string> }; spec: { ipVersion?: number }; status?: { allocatedIPs?: string } }): PoolFacts {
+  return { name: pool.metadata.name, family: pool.spec.ipVersion === 6 ? 6 : 4, annotations: pool.metadata.annotations ?? {}, allocatedIPs: pool.status?.allocatedIPs };
 }
