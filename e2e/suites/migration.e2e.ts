@@ -157,5 +157,10 @@ spec: {subnet: 10.186.0.0/24, ips: ["${addr(FIRST)}-${addr(LAST)}"], gateway: 10
       assert.deepEqual(rec, { pod: `${ns}/${p.metadata.name}`, podUid: p.metadata.uid }, `the record of ${p.metadata.name} was erased or changed`);
     }
     for (const p of await listPods(api, ns, "app=old")) assert.ok(isRunning(p), `${p.metadata.name} stopped running`);
+    const claims = await claimsOfPool();
+    for (const p of old) {
+      const c = claims.find((x) => x.spec.address === p.status!.podIPs![0]!.ip);
+      assert.equal(c?.spec.podUID, p.metadata.uid, `${p.metadata.name}'s address is no longer claimed for it`);
+    }
   });
 });
