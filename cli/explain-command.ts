@@ -9,6 +9,7 @@ import type { Command, GlobalOptions } from "./args.js";
 import type { ClusterReads } from "./cluster-reads.js";
 import { CliError } from "./cli-error.js";
 import { formatExplanation } from "./explain-format.js";
+import { awaitingImport } from "./pool-usage.js";
 import { selectionInputFor } from "./selection-request.js";
 
 type Explain = Extract<Command, { name: "explain" }>;
@@ -64,6 +65,7 @@ export async function explainCommand(api: ApiClient, reads: ClusterReads, global
     pools: input.pools,
     result: selectPools(input),
     ...(candidates.ok ? { sources: new Map(candidates.value.map((c) => [c.nic, c.source])) } : {}),
+    awaitingImport: awaitingImport(pools, claims),
   });
 }
 

@@ -32,6 +32,28 @@ function explain(overrides: Partial<SelectionFacts>): string {
 }
 
 describe("cli/explain-format (with the agent's selection)", () => {
+  it("a taken pool awaiting the migration import is flagged, and the next one is the result", () => {
+    const input = selectionInputFor({
+      pod: pod("web", "u1", { annotations: { "ipam.spidernet.io/ippool": JSON.stringify({ ipv4: ["old", "ok"] }) } }),
+      node: { name: "node-1", labels: {} },
+      namespace: { labels: {}, annotations: {} },
+      pools: [pool("old", { ips: ["10.9.0.1-10.9.0.2"] }), pool("ok", { ips: ["10.9.0.4-10.9.0.5"] })],
+      claims: [],
+      reserved: [],
+      owners: () => undefined,
+      ifName: "eth0",
+      netconf: { defaultIPv4IPPool: [], defaultIPv6IPPool: [] },
+      config: { enableIPv4: true, enableIPv6: true, enableSpiderSubnet: true, enableAutoPoolForApplication: true },
+      agentNamespace: "kube-system",
+    });
+    const base = { pod: "ns/web", uid: "u1", node: "node-1", nodeAssumed: false, ifName: "eth0", pools: input.pools, result: selectPools(input) };
+    const one = formatExplanation({ ...base, awaitingImport: new Map([["old", "1 of Spiderpool's allocation records …"]]) });
+    assert.match(one, /^ {4}old +taken, try 1 \(.*\); skipped at allocation until imported: 1 of Spiderpool's/m);
+    assert.match(one, /^result: eth0 would be allocated IPv4 from ok$/m);
+    const both = formatExplanation({ ...base, awaitingImport: new Map([["old", "r"], ["ok", "r"]]) });
+    assert.match(both, /^result: the CNI ADD would fail until the watcher imports old, ok /m);
+  });
+
   it("shows each candidate taken or skipped, with the rule and reason, and the outcome", () => {
     const text = explain({});
     assert.match(text, /^Pod ns\/web \(uid u1\) on node node-1, interface eth0$/m);

@@ -17,6 +17,8 @@ export interface Explanation {
   readonly result: Result<NicPlan[], SelectionError>;
   /** Where each NIC's candidates came from, known even when selection failed later. */
   readonly sources?: ReadonlyMap<string, PoolSource>;
+  /** Pools the agent skips at allocation until Spiderpool's records in their status are imported, with why. */
+  readonly awaitingImport?: ReadonlyMap<string, string>;
 }
 
 const SOURCE: Readonly<Record<PoolSource, string>> = {
@@ -48,13 +50,20 @@ export function formatExplanation(e: Explanation): string {
         for (const name of f.original) {
           const order = f.pools.indexOf(name);
           const skipped = f.skipped.find((s) => s.pool === name);
-          if (order >= 0) out.push(`    ${name.padEnd(w)}  taken, try ${order + 1} (${usage(name)})`);
+          const waiting = e.awaitingImport?.get(name);
+          if (order >= 0) out.push(`    ${name.padEnd(w)}  taken, try ${order + 1} (${usage(name)})${waiting ? `; skipped at allocation until imported: ${waiting}` : ""}`);
           else if (skipped) out.push(`    ${name.padEnd(w)}  skipped [${skipped.rule}]: ${skipped.reason}`);
         }
       }
     }
     const current = e.result.value.find((p) => p.nic === e.ifName || p.mode === "unnamed") ?? e.result.value[0];
-    const first = current?.families.map((f) => `IPv${f.family} from ${f.pools[0]}`).join(", ");
+    const usable = (pools: readonly string[]) => pools.find((n) => !e.awaitingImport?.has(n));
+    const blocked = current?.families.filter((f) => !usable(f.pools)) ?? [];
+    if (blocked.length) {
+      out.push(`result: the CNI ADD would fail until the watcher imports ${blocked.flatMap((f) => f.pools).join(", ")} (docs/usage/migrate-from-spiderpool.md)`);
+      return out.join("\n");
+    }
+    const first = current?.families.map((f) => `IPv${f.family} from ${usable(f.pools)}`).join(", ");
     out.push(`result: ${e.ifName} would be allocated ${first || "nothing"}`);
     return out.join("\n");
   }

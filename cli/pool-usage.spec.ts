@@ -19,6 +19,15 @@ describe("cli/pool-usage", () => {
     );
   });
 
+  it("flags a pool whose Spiderpool records no claim covers until it is imported", () => {
+    const records = JSON.stringify({ "10.9.0.1": { pod: "ns/x", podUid: "u1" }, "10.9.0.2": { pod: "ns/y", podUid: "u2" } });
+    const waiting = { ...a, status: { allocatedIPs: records } } as typeof a;
+    assert.match(poolUsage([waiting], [claim("10.9.0.1", "a", "u1")], [])[0]!.awaitingImport ?? "", /^1 of Spiderpool's allocation records/);
+    assert.equal(poolUsage([waiting], [claim("10.9.0.1", "a", "u1"), claim("10.9.0.2", "a", "u2")], [])[0]!.awaitingImport, undefined);
+    const marked = { ...waiting, metadata: { ...waiting.metadata, annotations: { "ipam.pepr-spiderpool.io/allocations-imported": "2" } } } as typeof a;
+    assert.equal(poolUsage([marked], [], [])[0]!.awaitingImport, undefined);
+  });
+
   it("ignores reserved IPs being deleted and claims of other pools", () => {
     const usage = poolUsage([a], [claim("10.9.0.5", "other", "u1")], [reservedIP("r", ["10.9.0.1"], { deletionTimestamp: "2026-01-01T00:00:00Z" })]);
     assert.deepEqual([usage[0]?.reserved, usage[0]?.used, usage[0]?.free], [0n, 0n, 9n]);

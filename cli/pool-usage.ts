@@ -4,6 +4,7 @@
  * which the watcher projects and may lag. Pure.
  */
 import { formatAddress, parseAddress, type IpFamily } from "../lib/core/address.js";
+import { importState, poolFactsOf, type ImportState } from "../lib/core/allocation-import.js";
 import { reservedSets, takenOf, usableOf, type Claim, type Pool, type ReservedIP } from "./selection-request.js";
 
 export interface PoolUsage {
@@ -18,6 +19,8 @@ export interface PoolUsage {
   readonly used: bigint;
   readonly free: bigint;
   readonly terminating: boolean;
+  /** Set while Spiderpool's records in the pool's status are not claims yet: agents skip the pool. */
+  readonly awaitingImport?: string;
 }
 
 export interface Holder {
@@ -31,6 +34,7 @@ export interface Holder {
 
 export function poolUsage(pools: readonly Pool[], claims: readonly Claim[], reserved: readonly ReservedIP[]): PoolUsage[] {
   const reservedByFamily = reservedSets(reserved);
+  const claimed = new Set(claims.map((c) => `${c.spec.ipVersion}/${c.spec.address}`));
   return [...pools]
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
     .map((p) => {
@@ -47,6 +51,7 @@ export function poolUsage(pools: readonly Pool[], claims: readonly Claim[], rese
         used: taken.size(),
         free: usable.subtract(held).subtract(taken).size(),
         terminating: !!p.metadata.deletionTimestamp,
+        ...awaiting(importState(poolFactsOf(p), (v) => claimed.has(`${family}/${formatAddress(v, family)}`))),
       };
     });
 }
@@ -71,4 +76,13 @@ export function holdersOf(pool: string, claims: readonly Claim[]): Holder[] {
 export function orphanClaims(pools: readonly Pool[], claims: readonly Claim[]): Claim[] {
   const names = new Set(pools.map((p) => p.metadata.name));
   return claims.filter((c) => !names.has(c.spec.pool));
+}
+
+function awaiting(s: ImportState): { awaitingImport?: string } {
+  return s.state === "awaiting_import" ? { awaitingImport: s.reason } : {};
+}
+
+/** Pools the agent skips until the watcher imports Spiderpool's records of them, with why. */
+export function awaitingImport(pools: readonly Pool[], claims: readonly Claim[]): Map<string, string> {
+  return new Map(poolUsage(pools, claims, []).flatMap((u) => (u.awaitingImport ? [[u.name, u.awaitingImport] as const] : [])));
 }

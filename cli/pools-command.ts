@@ -17,7 +17,7 @@ export async function poolsCommand(reads: ClusterReads, names: readonly string[]
   const out = [
     table(
       ["POOL", "VERSION", "SUBNET", "TOTAL", "RESERVED", "USED", "FREE"],
-      usage.map((u) => [u.name + (u.terminating ? " (terminating)" : ""), `IPv${u.family}`, u.subnet, String(u.total), String(u.reserved), String(u.used), String(u.free)]),
+      usage.map((u) => [u.name + (u.terminating ? " (terminating)" : "") + (u.awaitingImport ? " (awaiting import)" : ""), `IPv${u.family}`, u.subnet, String(u.total), String(u.reserved), String(u.used), String(u.free)]),
     ),
   ];
   for (const n of names) {

@@ -41,7 +41,7 @@ export const PEPR_REASONS: Record<string, string> = {
   "spiderpool.spidernet.io/spidersubnets": "admission reads subnets; the watcher drops the subnet finalizer",
   "spiderpool.spidernet.io/spiderreservedips": "reserved addresses are excluded from auto pools",
   "spiderpool.spidernet.io/spiderendpoints": "IP GC removes endpoints of gone Pods and repairs inconsistent ones",
-  "ipam.pepr-spiderpool.io/ipclaims": "admission refuses shrinking a pool under live claims; IP GC deletes claims of gone Pods; pool status counts them",
+  "ipam.pepr-spiderpool.io/ipclaims": "admission refuses shrinking a pool under live claims; IP GC deletes claims of gone Pods; pool status counts them; the migration import creates the claims of Spiderpool's records",
   "pepr.dev/peprstores": "Pepr's own store; `list` is ours (KFC lists before it watches), the rest Pepr adds itself",
   "apiextensions.k8s.io/customresourcedefinitions": "**forced by Pepr**: its controller server-side-applies the `peprstores.pepr.dev` CRD at start",
 };

@@ -75,14 +75,14 @@ const PEPR_MAY: Check[] = [
   ["create", "spiderippools.spiderpool.spidernet.io"], ["delete", "spiderippools.spiderpool.spidernet.io"], ["patch", "spiderippools.spiderpool.spidernet.io"],
   ["patch", "spiderippools.spiderpool.spidernet.io[status]"], ["update", "spidersubnets.spiderpool.spidernet.io[status]"], ["patch", "spidersubnets.spiderpool.spidernet.io"],
   ["list", "spiderreservedips.spiderpool.spidernet.io"], ["watch", "spiderendpoints.spiderpool.spidernet.io"], ["patch", "spiderendpoints.spiderpool.spidernet.io", "any-ns"],
-  ["list", "ipclaims.ipam.pepr-spiderpool.io"], ["delete", "ipclaims.ipam.pepr-spiderpool.io"],
+  ["list", "ipclaims.ipam.pepr-spiderpool.io"], ["delete", "ipclaims.ipam.pepr-spiderpool.io"], ["create", "ipclaims.ipam.pepr-spiderpool.io"],
   ["get", "peprstores.pepr.dev", "pepr-system"], ["list", "peprstores.pepr.dev", "pepr-system"], ["patch", "peprstores.pepr.dev", "pepr-system"],
 ];
 const PEPR_MAY_NOT: Check[] = [
   ["get", "configmaps/other", "kube-system"], ["list", "configmaps", "kube-system"], ["get", "secrets", "pepr-system"], ["list", "secrets"],
   ["create", "pods", "any-ns"], ["delete", "pods", "any-ns"], ["patch", "nodes"], ["delete", "namespaces"],
   ["create", "deployments.apps", "any-ns"], ["delete", "statefulsets.apps", "any-ns"], ["create", "daemonsets.apps", "kube-system"],
-  ["create", "ipclaims.ipam.pepr-spiderpool.io"], ["patch", "ipclaims.ipam.pepr-spiderpool.io"], ["update", "spiderippools.spiderpool.spidernet.io"],
+  ["patch", "ipclaims.ipam.pepr-spiderpool.io"], ["update", "spiderippools.spiderpool.spidernet.io"],
   ["create", "spiderreservedips.spiderpool.spidernet.io"], ["delete", "spiderreservedips.spiderpool.spidernet.io"],
   ["create", "spiderendpoints.spiderpool.spidernet.io", "any-ns"],
   ["create", "clusterroles.rbac.authorization.k8s.io"], ["create", "clusterrolebindings.rbac.authorization.k8s.io"],

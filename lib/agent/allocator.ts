@@ -11,6 +11,8 @@ import { isAlive } from "../core/pod-liveness.js";
 import { isThirdPartyController, topController, type TopController } from "../core/top-controller.js";
 import { describeSelectionError, selectPools, type NicPlan, type PoolView } from "../core/pool-selection.js";
 import { parseRoutesAnnotation } from "../core/pool-annotations.js";
+import { importState, poolFactsOf } from "../core/allocation-import.js";
+import { claimName } from "../schemas/ip-claim.js";
 import type { IpamAddArgs, IpamAddResponse } from "../schemas/agent-api.js";
 import type { IPAllocationDetail } from "../schemas/endpoint.js";
 import type { SpiderpoolConfig } from "../schemas/config.js";
@@ -272,6 +274,14 @@ export class Allocator {
     for (const name of pools) {
       const pool = view.pools.get(name);
       if (!pool) continue;
+      // Spiderpool's Pods hold addresses of this pool that are not claims yet: handing any out
+      // before the watcher imports them could give one twice. The next pool in order is tried;
+      // with none left the ADD fails and the runtime retries it (docs/usage/migrate-from-spiderpool.md).
+      const imported = importState(poolFactsOf(pool), (v) => view.claims.get(claimName(family, v)) !== undefined);
+      if (imported.state === "awaiting_import") {
+        reasons.push(`pool ${name}: not usable until the watcher imports it: ${imported.reason}`);
+        continue;
+      }
       for (let attempt = 0; attempt < config.agent.claimAttemptsPerPool; attempt++) {
         // The window the pick hashes into grows with this agent's unsettled picks in the pool
         // (its CREATEs in flight and races it just lost): other agents are probably as busy, and

@@ -397,6 +397,16 @@ describe("ippool-validation", () => {
       assertAllowed(update({ ...terminating, metadata: { ...terminating.metadata, finalizers: [] } }));
     });
 
+    it("lets a terminating pool gain the migration import mark, and nothing else with it", () => {
+      const terminating = { ...old, metadata: { ...old.metadata, deletionTimestamp: "2026-01-01T00:00:00Z" } };
+      const marked = (extra: object = {}, spec = terminating.spec) => ({ ...terminating, spec, metadata: { ...terminating.metadata, annotations: { "ipam.pepr-spiderpool.io/allocations-imported": "3", ...extra } } });
+      const v = (p: IPPoolObject) => validateIPPoolUpdate({ oldPool: terminating, pool: p, peers: [], inUse: [], config: ALL_ON });
+      assertAllowed(v(marked()));
+      assert.equal(v(marked({ other: "x" })).allowed, false);
+      assert.equal(v(marked({}, { ...terminating.spec, ips: ["10.6.0.1-10.6.0.11"] })).allowed, false);
+      assert.equal(v({ ...terminating, metadata: { ...terminating.metadata, labels: { a: "b" } } }).allowed, false);
+    });
+
     it("keeps ipVersion and subnet immutable, reporting both", () => {
       const moved = pool("p1", { subnet: "fd00::/64", ipVersion: 6 });
       assert.deepEqual(codesOf(update(moved, [])), ["ip_version_changed", "subnet_changed"]);

@@ -27,6 +27,7 @@ import { checkPodAffinity } from "./pod-affinity-rules.js";
 import { checkPoolCidrAgainstPeers, checkPoolRangesAgainstPeers, type PoolIdentity } from "./pool-peer-rules.js";
 import { checkEntriesDisjoint, checkPoolEntries } from "./range-entry-rules.js";
 import { SPIDERPOOL_FINALIZER } from "./spiderpool-names.js";
+import { IMPORTED_ANNOTATION } from "./allocation-import.js";
 import { IntervalSet } from "./interval-set.js";
 import { lazyStoredRanges } from "./stored-objects.js";
 
@@ -92,7 +93,7 @@ export function validateIPPoolUpdate(input: IPPoolUpdateInput): AdmissionVerdict
   const { pool, oldPool, config } = input;
   const name = pool.metadata?.name ?? "";
   if (pool.metadata?.deletionTimestamp != null) {
-    return pool.metadata.finalizers?.includes(SPIDERPOOL_FINALIZER) === true
+    return pool.metadata.finalizers?.includes(SPIDERPOOL_FINALIZER) === true && !onlyImportMarkAdded(oldPool, pool)
       ? denyTerminating("cannot update a terminating IPPool")
       : ALLOWED;
   }
@@ -159,4 +160,23 @@ function checkSpec(
   if (family !== undefined) errors.push(...checkRoutes(spec.routes, family, undefined, spec.subnet));
   errors.push(...checkPodAffinity(pool));
   return errors;
+}
+
+/**
+ * The watcher's migration mark added and nothing else changed (ours, not Spiderpool's rule): a
+ * pool deleted before its Spiderpool records were imported must still be marked once they are
+ * claims, or the watcher would keep its finalizer for good (docs/usage/migrate-from-spiderpool.md).
+ */
+function onlyImportMarkAdded(oldPool: IPPoolObject, pool: IPPoolObject): boolean {
+  const { [IMPORTED_ANNOTATION]: mark, ...rest } = pool.metadata?.annotations ?? {};
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return (
+    mark !== undefined &&
+    oldPool.metadata?.annotations?.[IMPORTED_ANNOTATION] === undefined &&
+    same(rest, oldPool.metadata?.annotations ?? {}) &&
+    same(pool.spec, oldPool.spec) &&
+    same(pool.metadata?.labels, oldPool.metadata?.labels) &&
+    same(pool.metadata?.finalizers, oldPool.metadata?.finalizers) &&
+    same(pool.metadata?.ownerReferences, oldPool.metadata?.ownerReferences)
+  );
 }

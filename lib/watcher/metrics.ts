@@ -23,6 +23,12 @@ export class WatcherMetrics {
     labelNames: ["kind"],
     registers: [this.registry],
   });
+  readonly importedRecords = new client.Counter({
+    name: "spiderpool_imported_allocation_record_counts",
+    help: "Spiderpool allocation records of pools' status.allocatedIPs met by the migration import: created (a claim made), covered (the same Pod's claim existed), conflict (another Pod's claim holds the address), refused (a pool whose records cannot be read)",
+    labelNames: ["result"],
+    registers: [this.registry],
+  });
   readonly totalPools = new client.Gauge({ name: "spiderpool_total_ippool_counts", help: "number of SpiderIPPools", registers: [this.registry] });
   readonly totalSubnets = new client.Gauge({ name: "spiderpool_total_subnet_counts", help: "number of SpiderSubnets", registers: [this.registry] });
 

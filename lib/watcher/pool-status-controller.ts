@@ -5,6 +5,7 @@ import { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
 import { IntervalSet } from "../core/interval-set.js";
 import { poolStatusOf, statusDiffers } from "../core/pool-status.js";
+import { IMPORTED_ANNOTATION } from "../core/allocation-import.js";
 import type { IpFamily } from "../core/address.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
@@ -75,6 +76,10 @@ export class PoolStatusController {
   async #reconcile(name: string): Promise<void> {
     const pool = this.pools.get(name);
     if (!pool) return;
+    // Not before Spiderpool's records are claims (allocation-import-controller.ts marks the pool
+    // then): a status projected from our claims alone would erase them, and a terminating pool
+    // would lose its finalizer while Spiderpool's Pods still hold its addresses.
+    if (pool.metadata.annotations?.[IMPORTED_ANNOTATION] === undefined) return;
     const claims = [...(this.#byPool.get(name) ?? [])].map((n) => this.claims.get(n)).filter((c): c is Claim => !!c && c.spec.pool === name);
     if (pool.metadata.deletionTimestamp) {
       if (claims.length === 0) await this.#dropFinalizer(pool);

@@ -6,6 +6,7 @@ import { IpGcController } from "./ip-gc-controller.js";
 import { WatcherMetrics } from "./metrics.js";
 import { PoolOverlapController } from "./pool-overlap-controller.js";
 import { PoolStatusController } from "./pool-status-controller.js";
+import { AllocationImportController } from "./allocation-import-controller.js";
 import { startAutoPoolControllers } from "./auto-pool-start.js";
 
 /**
@@ -24,10 +25,14 @@ export async function startWatcherControllers(): Promise<void> {
 
   const pools = new PoolStatusController(api, log, metrics);
   new PoolOverlapController(api, pools.pools, log);
+  // Before the watches start, so every pool's first event reaches it: pools Spiderpool filled
+  // stay closed to allocation and to the status projection until their records are claims.
+  const imports = new AllocationImportController(api, pools.pools, pools.claims, log, metrics);
   pools.start();
   startAutoPoolControllers(api, config, pools, log); // subnet status, auto pools, third-party reclaim
   setInterval(() => {
     pools.resyncAll();
+    imports.resyncAll();
     metrics.totalPools.set(pools.pools.list().length);
   }, 60_000).unref();
 
