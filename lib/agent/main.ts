@@ -10,6 +10,7 @@ import { loadAgentSettings } from "./settings.js";
 import { ClusterView } from "./cluster-view.js";
 import { AgentMetrics } from "./metrics.js";
 import { OwnerCache } from "./owner-cache.js";
+import { ClaimAuditor } from "./claim-auditor.js";
 import { Releaser } from "./releaser.js";
 import { SandboxRecords } from "./sandbox-records.js";
 import { SandboxSweep } from "./sandbox-sweep.js";
@@ -51,12 +52,14 @@ async function main(): Promise<void> {
   await listenOnSocket(server, s.socketPath);
   ready = true;
   log.info("agent ready", { socket: s.socketPath, pools: view.pools.list().length, claims: view.allClaims().length, sandboxRecords: records.size });
+  const auditor = new ClaimAuditor({ api, view, records, config: s.config, metrics, log }).start(s.config.agent.claimAuditIntervalSeconds * 1000);
   const sweep = s.config.gc.enabled ? new SandboxSweep({ view, records, releaser, metrics, log }).start(s.config.agent.sandboxCheckIntervalSeconds * 1000) : undefined;
 
   const stop = () => {
     log.info("agent stopping");
     server.close();
     sweep?.stop();
+    auditor.stop();
     view.stop();
     api.close();
     process.exit(0);
