@@ -45,6 +45,8 @@ export class ClaimAuditor {
     this.#timer.unref();
     this.d.view.claims.on((ev) => {
       if (ev.type === "deleted") this.#claimDeleted(ev.object);
+      // A claim of an address in use here now names someone else: look at once.
+      else if (ev.type === "updated" && ev.old.spec.podUID !== ev.object.spec.podUID && this.#usedHere(ev.object.spec.address)) void this.trigger();
     });
     void this.trigger();
     return this;
@@ -75,11 +77,15 @@ export class ClaimAuditor {
    * the Pod by the audit. Runs in the watch handler, synchronously.
    */
   #claimDeleted(c: Claim): void {
-    const user = this.#podsInUse().find((p) => p.addresses.some((a) => a.address.split("/")[0] === c.spec.address));
-    if (!user) return;
+    if (!this.#usedHere(c.spec.address)) return;
     const v = addressValue(c);
     if (v !== undefined) this.d.view.markPending(c.spec.pool, v);
     void this.trigger();
+  }
+
+  /** Cheap enough for every claim event of the cluster: no namespace is looked at. */
+  #usedHere(address: string): boolean {
+    return this.#podsInUse(false).some((p) => p.addresses.some((a) => sameAddress(a.address, address)));
   }
 
   /** One pass; returns the findings. */
@@ -103,10 +109,10 @@ export class ClaimAuditor {
     return findings;
   }
 
-  /** This node's Pods that run now and the addresses they use. */
-  #podsInUse(): AuditPod[] {
+  /** This node's Pods that run now and the addresses they use; `probe`: only recorded sandboxes whose namespace still exists count. */
+  #podsInUse(probe = true): AuditPod[] {
     const { view, records } = this.d;
-    const live = records.observe().filter((s) => !s.released && s.netns === "present");
+    const live = probe ? records.observe().filter((s) => !s.released && s.netns === "present") : records.list().filter((s) => !s.released);
     const out: AuditPod[] = [];
     for (const p of view.pods.list()) {
       if (p.spec.nodeName !== view.nodeName || p.spec.hostNetwork || !isRunningNow(p)) continue;
