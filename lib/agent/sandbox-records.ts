@@ -35,9 +35,8 @@ export interface AttachmentArgs {
 /**
  * The agent's durable memory of the sandbox attachments it served (containerID, ifName, netns
  * and its inode, Pod, addresses), one small JSON file per attachment under
- * `<run dir>/sandboxes/<node>/`, written atomically (temporary file, fsync, rename, fsync of the
- * directory), so an agent restart keeps it and a crash leaves the old or the new record, never
- * half of one. A run directory on tmpfs is forgotten on reboot, with the sandboxes it described.
+ * `<run dir>/sandboxes/<node>/`, written atomically (a temporary file renamed over the old one),
+ * so an agent restart keeps it and a crash leaves the old or the new record, never half of one. A run directory on tmpfs is forgotten on reboot, with the sandboxes it described.
  * Bounded: MAX_SANDBOX_RECORDS, and records nobody needs any more are dropped by `prune`
  * (docs/adr/0008-sandbox-confirmation.md).
  */
@@ -201,20 +200,12 @@ export class SandboxRecords {
     const file = path.join(this.dir, key);
     const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
     try {
-      const fh = await fs.promises.open(tmp, "wx", 0o600);
-      try {
-        await fh.writeFile(JSON.stringify(rec));
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      // Written whole, then renamed over the old one: a reader (the next agent) sees the old or
+      // the new record, never half. No fsync: the records must survive the agent, not the machine
+      // — a crash of the agent keeps the page cache, and a power loss ends the sandboxes they
+      // describe (a file it leaves empty does not parse, and counts as lost).
+      await fs.promises.writeFile(tmp, JSON.stringify(rec), { flag: "wx", mode: 0o600 });
       await fs.promises.rename(tmp, file);
-      const dir = await fs.promises.open(this.dir, "r");
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
     } catch (e) {
       await fs.promises.rm(tmp, { force: true });
       throw new SandboxRecordError("write_failed", `cannot write sandbox record ${file}: ${(e as Error).message}`);
@@ -228,13 +219,7 @@ const SINCE_MARGIN_MS = 2000;
 
 function writeAtomically(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, "w", 0o600);
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  fs.writeFileSync(tmp, text, { mode: 0o600 });
   fs.renameSync(tmp, file);
 }
 
