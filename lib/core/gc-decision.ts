@@ -76,9 +76,10 @@ export type GcVerdict =
 /**
  * Should the address behind a claim go back to its pool? Spiderpool's trace and scan-all rules
  * (docs/concepts/gc.md), restated for claims, with one rule of our own: an address whose sandbox
- * may still live on a NotReady node is not released until that node is known dead (or the
- * operator's bound passes), since that sandbox keeps answering ARP for it
- * (docs/concepts/fault-model.md). The one invariant: never release an address the live
+ * may still live is not released until no sandbox can hold it — on a Ready node until its agent
+ * confirms that, on a NotReady node until it is known dead (or the operator's bound passes) —
+ * since that sandbox keeps answering ARP for it (docs/concepts/fault-model.md,
+ * docs/adr/0008-sandbox-confirmation.md). The one invariant: never release an address the live
  * incarnation of its Pod holds. `statefulSetValid` tells whether the Pod name is an ordinal its
  * StatefulSet still wants (only asked for static claims). `now` is the API server's clock.
  * `sandbox`: what the node's agent confirmed; by default nothing, since the moment of judging.
