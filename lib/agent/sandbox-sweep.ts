@@ -6,6 +6,9 @@ import type { AgentMetrics } from "./metrics.js";
 import type { Releaser } from "./releaser.js";
 import type { SandboxRecords } from "./sandbox-records.js";
 
+/** How long a Pod UID whose claims GC's rules keep is left alone before it is judged again. */
+const KEPT_MS = 30_000;
+
 export interface SandboxSweepDeps {
   view: ClusterView;
   records: SandboxRecords;
@@ -26,6 +29,11 @@ export class SandboxSweep {
   #again = false;
   #soon: NodeJS.Timeout | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /**
+   * Pod UIDs whose confirmed claims GC's rules still keep (a wanted StatefulSet ordinal, a grace
+   * period) → when to judge them again: each judgement reads the Pod and maybe its StatefulSet.
+   */
+  readonly #kept = new Map<string, number>();
 
   constructor(private readonly d: SandboxSweepDeps) {}
 
@@ -87,12 +95,16 @@ export class SandboxSweep {
       if (cached && cached.metadata.uid === uid && isAlive(cached)) continue;
       const evidence = claims.map((c) => sandboxEvidence({ podUID: uid, address: c.spec.address, createdAt: Date.parse(c.metadata.creationTimestamp ?? "") || 0 }, observed, records.since));
       if (!evidence.every((e) => e.state === "gone")) continue;
+      if ((this.#kept.get(uid) ?? 0) > Date.now()) continue;
       const how = evidence[0]!.state === "gone" ? evidence[0]!.how : "";
       const n = await this.d.releaser.releaseConfirmed(uid, claims, how);
+      if (n === 0) this.#kept.set(uid, Date.now() + KEPT_MS);
+      else this.#kept.delete(uid);
       this.d.metrics.sandboxConfirmedReleases.inc(n);
       released += n;
     }
     const claimed = new Set(view.allClaims().filter((c) => c.spec.node === view.nodeName).map((c) => c.spec.podUID));
+    for (const uid of this.#kept.keys()) if (!claimed.has(uid)) this.#kept.delete(uid);
     const dropped = records.prune(claimed);
     if (dropped) this.d.log.debug("sandbox records dropped", { dropped, left: records.size });
     return released;
