@@ -5,7 +5,8 @@ import { FINALIZER, releaseEndpoint } from "../k8s/endpoint-store.js";
 import { recordEvent } from "../k8s/events.js";
 import { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
-import { gcDecision, type GcPolicy, type NodeFacts, type PodFacts, type SandboxFacts } from "../core/gc-decision.js";
+import { gcDecision, type GcPolicy, type NodeFacts, type SandboxFacts } from "../core/gc-decision.js";
+import { gcPodFacts } from "../k8s/gc-pod-facts.js";
 import { isValidStatefulSetPod, statefulSetOrdinal } from "../core/statefulset-identity.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderEndpoint } from "../schemas/endpoint.js";
@@ -121,7 +122,7 @@ export class IpGcController {
     if (!isStatic && cached?.metadata.uid === uid) {
       // "Recheck later" from the cache is safe too: it means this incarnation is terminating (or
       // on a lost node), which a read cannot undo. Only a release is worth a read.
-      const early = gcDecision({ podUID: uid, static: false }, this.#facts(cached), false, this.#nodeOf(cached.spec.nodeName), this.api.clock.now(), this.policy, this.#sandbox(uid));
+      const early = gcDecision({ podUID: uid, static: false }, gcPodFacts(cached), false, this.#nodeOf(cached.spec.nodeName), this.api.clock.now(), this.policy, this.#sandbox(uid));
       if (early.action === "keep") {
         this.#waitingSince.delete(uid);
         return;
@@ -136,7 +137,7 @@ export class IpGcController {
     // The sandbox that holds the claims is on the node of their incarnation: the Pod's own node
     // while it exists, else the node the claim records.
     const nodeName = pod?.metadata.uid === uid ? (pod.spec.nodeName ?? claims[0]!.spec.node) : claims[0]!.spec.node;
-    const verdict = gcDecision({ podUID: uid, static: isStatic }, pod ? this.#facts(pod) : undefined, stsValid, this.#nodeOf(nodeName), this.api.clock.now(), this.policy, this.#sandbox(uid));
+    const verdict = gcDecision({ podUID: uid, static: isStatic }, pod ? gcPodFacts(pod) : undefined, stsValid, this.#nodeOf(nodeName), this.api.clock.now(), this.policy, this.#sandbox(uid));
     if (verdict.action === "keep") {
       this.#waitingSince.delete(uid);
       return;
@@ -201,22 +202,6 @@ export class IpGcController {
   #nodeOf(name: string | undefined): NodeFacts {
     const node = name ? this.nodes.get(name) : undefined;
     return node ? nodeFacts(node) : { state: "dead" };
-  }
-
-  #facts(pod: Pod): PodFacts {
-    const statuses = (pod.status as { containerStatuses?: { state?: { terminated?: { finishedAt?: string } } }[] } | undefined)?.containerStatuses ?? [];
-    const finished = statuses.map((s) => s.state?.terminated?.finishedAt ?? "").sort().pop();
-    return {
-      uid: pod.metadata.uid ?? "",
-      phase: pod.status?.phase,
-      reason: pod.status?.reason,
-      restartPolicy: pod.spec.restartPolicy,
-      deletionTimestamp: pod.metadata.deletionTimestamp,
-      deletionGracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds,
-      terminationGracePeriodSeconds: pod.spec.terminationGracePeriodSeconds,
-      finishedAt: finished || undefined,
-      podIPs: (pod.status?.podIPs ?? []).map((p) => p.ip),
-    };
   }
 
   /** The Pod is read from the API server: the cache may not have seen a same-name re-creation. */
