@@ -179,6 +179,13 @@ export class PodWorker {
       // Fault injection: the annotation (per pod) or the node's ratio makes the DEL "lost".
       const annotated = this.#pod.metadata.annotations?.["sim.spiderpool.io/skip-cni-del"] === "true";
       const lose = annotated || ((this.deps.lostDelRatio ?? 0) > 0 && Math.random() < (this.deps.lostDelRatio ?? 0));
+      // Test knob: a slow runtime. The sandbox (its netns, its address on the wire) stays up this
+      // many seconds before the CNI DEL runs, whatever happens to the pod object meanwhile.
+      const slow = Number(this.#pod.metadata.annotations?.["sim.spiderpool.io/del-delay-seconds"] ?? NaN);
+      if (Number.isFinite(slow) && slow > 0) {
+        this.deps.log("CNI DEL delayed (test knob)", { pod: `${sb.namespace}/${sb.name}`, seconds: slow });
+        await new Promise((r) => setTimeout(r, slow * 1000));
+      }
       await this.gate.run(() => tearDownSandbox(this.deps.cni, this.deps.store, sb, lose));
       this.deps.onTornDown?.(sb);
     }

@@ -24,6 +24,7 @@ import { StatefulSetAddresses } from "./statefulset-addresses.js";
 import { addressValue, type Claim, type ClusterView, type Pool } from "./cluster-view.js";
 import type { AgentMetrics } from "./metrics.js";
 import type { OwnerCache } from "./owner-cache.js";
+import type { SandboxRecords } from "./sandbox-records.js";
 import type { Logger } from "../logger.js";
 
 /** Upper bound of the pick window: listing the lowest free addresses costs time linear in it. */
@@ -59,15 +60,36 @@ export class Allocator {
    * another one while our own claim may already exist (docs/adr/0002-address-claims.md).
    */
   readonly #uncertain = new Map<string, { pool: string; value: bigint }>();
+  /** The agent's record of the sandboxes it served; set once loaded (absent in specs that do not need it). */
+  records: SandboxRecords | undefined;
 
   constructor(private readonly d: AllocatorDeps) {
     this.#autoPools = new AutoPools(d.api, d.view, d.log);
     this.#sts = new StatefulSetAddresses(d.api, d.view, { enableIPConflictDetection: d.config.enableIPConflictDetection, enableGatewayDetection: d.config.enableGatewayDetection });
   }
 
+  /**
+   * The attachment is recorded before anything is claimed and its addresses after
+   * (lib/agent/sandbox-records.ts): while its namespace exists, a Pod deleted meanwhile keeps the
+   * addresses this ADD hands out (docs/adr/0008-sandbox-confirmation.md).
+   */
   async add(args: IpamAddArgs): Promise<IpamAddResponse> {
-    const { view, config } = this.d;
     const pod = await this.#pod(args);
+    const records = this.records;
+    if (!records) return this.#allocate(args, pod);
+    await records.begin(args).catch((e: Error) => {
+      throw new AgentError("internal", e.message);
+    });
+    const r = await this.#allocate(args, pod);
+    const mine = r.ips.filter((i) => i.nic === args.ifName).map((i) => i.address.split("/")[0] ?? "");
+    await records.complete(args.containerID, args.ifName, mine).catch((e: Error) => {
+      throw new AgentError("internal", e.message);
+    });
+    return r;
+  }
+
+  async #allocate(args: IpamAddArgs, pod: Pod): Promise<IpamAddResponse> {
+    const { view, config } = this.d;
     const top = topController(pod, await this.d.owners.lookup(pod));
     const flags = { enableIPConflictDetection: config.enableIPConflictDetection, enableGatewayDetection: config.enableGatewayDetection };
     const uid = pod.metadata.uid ?? "";

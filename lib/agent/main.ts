@@ -10,7 +10,10 @@ import { loadAgentSettings } from "./settings.js";
 import { ClusterView } from "./cluster-view.js";
 import { AgentMetrics } from "./metrics.js";
 import { OwnerCache } from "./owner-cache.js";
+import { ClaimAuditor } from "./claim-auditor.js";
 import { Releaser } from "./releaser.js";
+import { SandboxRecords } from "./sandbox-records.js";
+import { SandboxSweep } from "./sandbox-sweep.js";
 import { createAgentServer, createOpsServer, listenOnSocket } from "./server.js";
 
 async function main(): Promise<void> {
@@ -36,20 +39,27 @@ async function main(): Promise<void> {
     agentNamespace: s.namespace,
     clusterNetwork: s.clusterNetwork,
   });
-  const releaser = new Releaser({ api, view, config: s.config, log });
-
   for (const port of new Set([s.healthPort, s.metricPort].filter((p) => p > 0))) {
     createOpsServer(metrics.registry, () => ready).listen(port, s.opsAddress);
   }
   await view.synced();
+  // The sandboxes served by earlier runs, before any ADD (docs/adr/0008-sandbox-confirmation.md).
+  const records = new SandboxRecords(s.pluginDirs.runDir, s.nodeName, log, () => api.clock.now()).load();
+  allocator.records = records;
+  const releaser = new Releaser({ api, view, config: s.config, log, records });
+
   const server = createAgentServer({ allocator, releaser, metrics, log, api, ready: () => ready, pluginDirs: s.pluginDirs });
   await listenOnSocket(server, s.socketPath);
   ready = true;
-  log.info("agent ready", { socket: s.socketPath, pools: view.pools.list().length, claims: view.allClaims().length });
+  log.info("agent ready", { socket: s.socketPath, pools: view.pools.list().length, claims: view.allClaims().length, sandboxRecords: records.size });
+  const auditor = new ClaimAuditor({ api, view, records, config: s.config, metrics, log }).start(s.config.agent.claimAuditIntervalSeconds * 1000);
+  const sweep = s.config.gc.enabled ? new SandboxSweep({ view, records, releaser, metrics, log }).start(s.config.agent.sandboxCheckIntervalSeconds * 1000) : undefined;
 
   const stop = () => {
     log.info("agent stopping");
     server.close();
+    sweep?.stop();
+    auditor.stop();
     view.stop();
     api.close();
     process.exit(0);

@@ -27,6 +27,16 @@ export class AgentMetrics {
   readonly releaseConflicts = this.#counter("spiderpool_ipam_release_update_ippool_conflict_counts", "release writes that lost to another writer");
   readonly releaseErrInternal = this.#counter("spiderpool_ipam_release_err_internal_counts", "DEL failures of no other class");
   readonly releaseErrRetries = this.#counter("spiderpool_ipam_release_err_retries_exhausted_counts", "DEL failures: retries exhausted");
+  /** docs/concepts/gc.md, "Ready nodes: the agent confirms". */
+  readonly sandboxConfirmedReleases = this.#counter("spiderpool_sandbox_confirmed_release_counts", "addresses of gone Pods released once this agent confirmed that no sandbox holds them");
+  /** docs/concepts/gc.md, "Claims against reality". */
+  readonly unclaimedInUse = new client.Gauge({
+    name: "spiderpool_unclaimed_addresses_in_use",
+    help: "addresses a running Pod of this node uses that no claim of that Pod backs, at the last audit (claimed for it when free, else reported)",
+    registers: [this.registry],
+  });
+  readonly unclaimedReclaimed = this.#counter("spiderpool_unclaimed_address_reclaimed_counts", "addresses in use without a claim that the agent claimed for their Pod");
+  readonly unclaimedReported = this.#counter("spiderpool_unclaimed_address_reported_counts", "addresses in use by a Pod while another holder's claim names them (reported, not changed)");
   readonly #allocation = new DurationSeries(this.registry, "spiderpool_ipam_allocation", "ADD");
   readonly #release = new DurationSeries(this.registry, "spiderpool_ipam_release", "DEL");
 

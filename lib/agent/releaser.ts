@@ -12,6 +12,9 @@ import { isNamespaceName, isPodName } from "../schemas/kube-name.js";
 import { AgentError } from "./agent-error.js";
 import type { Claim, ClusterView } from "./cluster-view.js";
 import { sameAddresses } from "./same-addresses.js";
+import type { SandboxRecords } from "./sandbox-records.js";
+import { gcDecision } from "../core/gc-decision.js";
+import { gcPodFacts } from "../k8s/gc-pod-facts.js";
 import type { Logger } from "../logger.js";
 
 export interface ReleaserDeps {
@@ -19,6 +22,8 @@ export interface ReleaserDeps {
   view: ClusterView;
   config: SpiderpoolConfig;
   log: Logger;
+  /** The agent's record of the sandboxes it served: DEL and CNI GC say which are gone. */
+  records?: SandboxRecords;
 }
 
 /**
@@ -39,8 +44,41 @@ export class Releaser {
     const pod = this.#knownDead(args.podNamespace, args.podName, args.podUID) ?? (await this.#freshPod(args.podNamespace, args.podName));
     // A live Pod keeps its addresses: this DEL tears down a sandbox the runtime will re-create.
     const scope = this.#scope("DEL", args, pod, { keepLive: true });
+    // The runtime tears this attachment down: its record no longer keeps anything (the claims of a
+    // live Pod stay for its next sandbox, which gets a record of its own).
+    await this.d.records?.released(args.containerID, args.ifName);
     if (scope.verdict !== "release" || !scope.uid) return 0; // without a UID the GC scan decides later
     return this.#release(args.podNamespace, args.podName, scope.uid, scope.claims);
+  }
+
+  /**
+   * The agent's own confirmation (lib/agent/sandbox-sweep.ts): the claims of Pod incarnation
+   * `uid` made on this node are held by no sandbox here (`how`). Judged by the same rules as IP
+   * GC (lib/core/gc-decision.ts) on the Pod as the API server has it now, then released like a
+   * DEL. Returns how many addresses went.
+   */
+  async releaseConfirmed(uid: string, claims: readonly Claim[], how: string): Promise<number> {
+    const first = claims[0];
+    if (!first) return 0;
+    const { podNamespace, podName } = first.spec;
+    if (!isNamespaceName(podNamespace) || !isPodName(podName)) return 0;
+    const pod = await this.#freshPod(podNamespace, podName);
+    const isStatic = claims.some((c) => c.spec.static);
+    const stsValid = isStatic && this.d.config.enableStatefulSet ? await this.#validStatefulSetPod(podNamespace, podName) : false;
+    const facts = pod ? gcPodFacts(pod) : undefined;
+    // The node is this one, alive enough to run us: its sandboxes are what the records say.
+    const verdict = gcDecision({ podUID: uid, static: isStatic }, facts, stsValid, { state: "ready" }, this.d.api.clock.now(), this.d.config.gc, { state: "gone", how });
+    if (verdict.action !== "release") return 0;
+    let scope: ReleaseScope<Claim>;
+    try {
+      scope = this.#scope("sandbox check", { podNamespace, podName, podUID: uid }, pod, { keepLive: false });
+    } catch {
+      return 0; // logged; not this node's to release
+    }
+    if (scope.verdict !== "release" || !scope.uid) return 0;
+    const n = await this.#releaseClaims([...scope.claims], podNamespace, podName, uid, isStatic && !stsValid);
+    if (n) this.d.log.info("released after confirming no sandbox holds the addresses", { pod: `${podNamespace}/${podName}`, podUID: uid, reason: verdict.reason });
+    return n;
   }
 
   /** `DELETE /v1/ipam/ips`: every address of the Pod, e.g. after an address conflict was detected. */
@@ -141,6 +179,7 @@ export class Releaser {
    */
   async gc(args: IpamGcArgs): Promise<number> {
     const valid = new Set(args.validAttachments.map((a) => `${a.containerID}/${a.ifname}`));
+    await this.d.records?.collected(valid, args.networkName ?? "");
     const suspects = this.d.view
       .allClaims()
       .filter((c) => c.spec.node === this.d.view.nodeName && !valid.has(`${c.spec.containerID}/${c.spec.interface}`))

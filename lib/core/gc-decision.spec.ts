@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { gcDecision, type GcPolicy, type NodeFacts, type PodFacts } from "./gc-decision.js";
+import { gcDecision, type GcPolicy, type NodeFacts, type PodFacts, type SandboxFacts } from "./gc-decision.js";
 
 const policy: GcPolicy = {
   additionalGraceDelaySeconds: 0,
@@ -8,6 +8,8 @@ const policy: GcPolicy = {
   terminatingPodOnNotReadyNode: true,
   statelessRunningPodOnEmptyPodStatusIPs: false,
   notReadyNodeReleaseAfterSeconds: 0,
+  // The rows below that predate the agent's confirmation judge without it; "waiting" waits.
+  readyNodeReleaseAfterSeconds: 0,
 };
 const now = Date.parse("2026-11-26T12:00:00Z");
 const iso = (msAgo: number) => new Date(now - msAgo).toISOString();
@@ -18,6 +20,9 @@ const notReady: NodeFacts = { state: "notReady", since: now - 60_000 };
 const bounded = { ...policy, notReadyNodeReleaseAfterSeconds: 300 };
 const stuck = (graceAgo: number, grace: number): PodFacts => ({ ...running, deletionTimestamp: iso(graceAgo), deletionGracePeriodSeconds: grace });
 const claim = { podUID: "u1", static: false };
+const waiting = { ...policy, readyNodeReleaseAfterSeconds: 600 };
+const confirmed: SandboxFacts = { state: "gone", how: "its sandbox's netns is gone" };
+const unconfirmed = (msAgo: number, holder?: string): SandboxFacts => ({ state: "unconfirmed", since: now - msAgo, holder });
 const sts = { podUID: "u1", static: true };
 
 describe("gcDecision", () => {
@@ -57,6 +62,17 @@ describe("gcDecision", () => {
     ["gone Pod on a node NotReady within the bound rechecks", [claim, undefined, false, notReady, now, bounded], "recheck"],
     ["gone Pod on a node NotReady past the bound releases", [claim, undefined, false, { state: "notReady", since: now - 301_000 }, now, bounded], "release"],
     ["terminating on a node NotReady past the bound releases", [claim, stuck(31_000, 30), false, { state: "notReady", since: now - 301_000 }, now, bounded], "release"],
+    // A Ready node: its agent confirms that no sandbox holds the addresses, or the bound passes.
+    ["gone Pod on a Ready node waits for its agent", [claim, undefined, false, ready, now, waiting], "recheck"],
+    ["gone Pod on a Ready node releases once its agent confirms", [claim, undefined, false, ready, now, waiting, confirmed], "release"],
+    ["gone Pod whose sandbox is still held waits within the bound", [claim, undefined, false, ready, now, waiting, unconfirmed(599_000, "c1/eth0")], "recheck"],
+    ["gone Pod unconfirmed past the bound releases", [claim, undefined, false, ready, now, waiting, unconfirmed(600_000, "c1/eth0")], "release"],
+    ["re-created Pod on a Ready node waits for its agent", [claim, { ...running, uid: "u2" }, false, ready, now, waiting], "recheck"],
+    ["terminating past grace on a Ready node waits for its agent", [claim, stuck(31_000, 30), false, ready, now, waiting, unconfirmed(31_000)], "recheck"],
+    ["terminating within grace on a Ready node rechecks even when confirmed", [claim, stuck(1000, 30), false, ready, now, waiting, confirmed], "recheck"],
+    ["confirmed gone on a NotReady node releases (its agent is back)", [claim, undefined, false, notReady, now, policy, confirmed], "release"],
+    ["confirmation does not free a gone StatefulSet Pod's wanted ordinal", [sts, undefined, true, ready, now, waiting, confirmed], "keep"],
+    ["confirmation does not free a live Pod", [claim, running, false, ready, now, waiting, confirmed], "keep"],
   ];
   for (const [why, args, action] of table) it(why, () => assert.equal(gcDecision(...args).action, action));
 
@@ -72,6 +88,32 @@ describe("gcDecision", () => {
     assert.equal(gone.action === "recheck" && gone.at, now - 60_000 + 300_000);
     const late = gcDecision(claim, stuck(0, 600), false, { state: "notReady", since: now - 301_000 }, now, bounded);
     assert.equal(late.action === "recheck" && late.at, now + 600_000);
+  });
+
+  it("on a Ready node, waits from the grace deadline or from the first look, whichever is later", () => {
+    const stuckPod = gcDecision(claim, stuck(31_000, 30), false, ready, now, waiting, unconfirmed(40_000));
+    assert.equal(stuckPod.action === "recheck" && stuckPod.at, now - 1000 + 600_000);
+    const gone = gcDecision(claim, undefined, false, ready, now, waiting, unconfirmed(10_000));
+    assert.equal(gone.action === "recheck" && gone.at, now - 10_000 + 600_000);
+  });
+
+  it("says when it releases without the sandbox's end known", () => {
+    const v = gcDecision(claim, undefined, false, ready, now, waiting, unconfirmed(601_000, "c1/eth0"));
+    assert.equal(v.action === "release" && v.unconfirmed, true);
+    assert.match(v.reason, /gc\.readyNodeReleaseAfterSeconds.*c1\/eth0/);
+    const ok = gcDecision(claim, undefined, false, ready, now, waiting, confirmed);
+    assert.equal(ok.action === "release" && ok.unconfirmed, undefined);
+    assert.match(ok.reason, /netns is gone/);
+  });
+
+  it("never releases a gone or stuck Pod's address on a Ready node before the bound without its agent's word", () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.boolean(), fc.nat(3_600_000), fc.nat(599_999), (gone, recreated, graceAgo, waitedMs) => {
+        const pod = gone ? undefined : recreated ? { ...running, uid: "u2" } : stuck(graceAgo, 0);
+        const since = gone || recreated ? waitedMs : Math.min(graceAgo, waitedMs);
+        return gcDecision(claim, pod, false, ready, now, waiting, unconfirmed(since)).action !== "release";
+      }),
+    );
   });
 
   it("never releases an address whose node is NotReady while no bound is set", () => {

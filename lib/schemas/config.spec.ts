@@ -59,7 +59,7 @@ describe("conf.yml: Spiderpool's chart-rendered file and our keys (lib/schemas/c
       assert.equal(v.enableIPConflictDetection, false);
       assert.equal(v.clusterSubnetAutoPoolDefaultRedundantIPNumber, 1);
       assert.equal(accepted(chartWith("clusterSubnetDefaultFlexibleIPNumber", 3)).value.clusterSubnetAutoPoolDefaultRedundantIPNumber, 3);
-      assert.deepEqual(Object.keys(v.agent).sort(), ["addressWindow", "claimAttemptsPerPool", "waitSubnetPoolMaxRetries", "waitSubnetPoolSeconds"]);
+      assert.deepEqual(Object.keys(v.agent).sort(), ["addressWindow", "claimAttemptsPerPool", "claimAuditIntervalSeconds", "sandboxCheckIntervalSeconds", "waitSubnetPoolMaxRetries", "waitSubnetPoolSeconds"]);
       assert.ok(!("podResourceInject" in v) && !("iaasNetworkProvider" in v), "nothing can read a key we do not act on");
     });
 

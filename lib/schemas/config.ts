@@ -33,6 +33,12 @@ export const GcConfigSchema = z.strictObject({
    * 0 = wait (docs/concepts/gc.md).
    */
   notReadyNodeReleaseAfterSeconds: seconds(0),
+  /**
+   * Ours: addresses of Pods gone or stuck Terminating on a Ready node wait for the node's agent
+   * to confirm that no sandbox there still holds them; after this many seconds they are released
+   * anyway, with a Warning Event. 0 = do not wait (docs/concepts/gc.md).
+   */
+  readyNodeReleaseAfterSeconds: seconds(600),
 });
 
 export const AgentConfigSchema = z.strictObject({
@@ -43,6 +49,13 @@ export const AgentConfigSchema = z.strictObject({
   /** Waiting for a controller-made auto pool: attempts and the pause between them. */
   waitSubnetPoolMaxRetries: z.number().int().min(1).default(25),
   waitSubnetPoolSeconds: z.number().min(0).default(2),
+  /**
+   * How often the agent looks at the sandboxes it recorded, to confirm that no sandbox holds the
+   * addresses of this node's gone Pods (docs/concepts/gc.md, "Ready nodes: the agent confirms").
+   */
+  sandboxCheckIntervalSeconds: z.number().int().min(1).max(3600).default(10),
+  /** How often the agent compares its node's running Pods with the claims (docs/concepts/gc.md, "Claims against reality"). */
+  claimAuditIntervalSeconds: z.number().int().min(5).max(86400).default(60),
 });
 
 export const SpiderpoolConfigSchema = z.strictObject({

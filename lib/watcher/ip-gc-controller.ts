@@ -5,7 +5,8 @@ import { FINALIZER, releaseEndpoint } from "../k8s/endpoint-store.js";
 import { recordEvent } from "../k8s/events.js";
 import { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
-import { gcDecision, type GcPolicy, type NodeFacts, type PodFacts } from "../core/gc-decision.js";
+import { gcDecision, type GcPolicy, type NodeFacts, type SandboxFacts } from "../core/gc-decision.js";
+import { gcPodFacts } from "../k8s/gc-pod-facts.js";
 import { isValidStatefulSetPod, statefulSetOrdinal } from "../core/statefulset-identity.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderEndpoint } from "../schemas/endpoint.js";
@@ -32,6 +33,12 @@ export class IpGcController {
   readonly endpoints: Informer<Endpoint>;
   readonly #byUid = new Map<string, Set<string>>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  /**
+   * Pod UID → when GC first found its claims free but for the sandbox (API server clock): the
+   * wait for the node's agent to confirm is counted from there (docs/concepts/gc.md, "Ready
+   * nodes: the agent confirms"). In memory: a watcher restart starts the wait again, later, never earlier.
+   */
+  readonly #waitingSince = new Map<string, number>();
   readonly #queue: WorkQueue;
 
   constructor(
@@ -58,7 +65,10 @@ export class IpGcController {
       if (ev.type === "deleted") s.delete(c.metadata.name);
       else s.add(c.metadata.name);
       if (s.size) this.#byUid.set(c.spec.podUID, s);
-      else this.#byUid.delete(c.spec.podUID);
+      else {
+        this.#byUid.delete(c.spec.podUID);
+        this.#waitingSince.delete(c.spec.podUID);
+      }
     });
     // Any Pod event may end a Pod's need for its addresses: look at the claims of its UID.
     this.pods.on((ev) => this.#queue.add(ev.object.metadata.uid ?? ""));
@@ -112,8 +122,11 @@ export class IpGcController {
     if (!isStatic && cached?.metadata.uid === uid) {
       // "Recheck later" from the cache is safe too: it means this incarnation is terminating (or
       // on a lost node), which a read cannot undo. Only a release is worth a read.
-      const early = gcDecision({ podUID: uid, static: false }, this.#facts(cached), false, this.#nodeOf(cached.spec.nodeName), this.api.clock.now(), this.policy);
-      if (early.action === "keep") return;
+      const early = gcDecision({ podUID: uid, static: false }, gcPodFacts(cached), false, this.#nodeOf(cached.spec.nodeName), this.api.clock.now(), this.policy, this.#sandbox(uid));
+      if (early.action === "keep") {
+        this.#waitingSince.delete(uid);
+        return;
+      }
       if (early.action === "recheck" && cached.metadata.deletionTimestamp) {
         this.#schedule(uid, early.at);
         return;
@@ -124,8 +137,11 @@ export class IpGcController {
     // The sandbox that holds the claims is on the node of their incarnation: the Pod's own node
     // while it exists, else the node the claim records.
     const nodeName = pod?.metadata.uid === uid ? (pod.spec.nodeName ?? claims[0]!.spec.node) : claims[0]!.spec.node;
-    const verdict = gcDecision({ podUID: uid, static: isStatic }, pod ? this.#facts(pod) : undefined, stsValid, this.#nodeOf(nodeName), this.api.clock.now(), this.policy);
-    if (verdict.action === "keep") return;
+    const verdict = gcDecision({ podUID: uid, static: isStatic }, pod ? gcPodFacts(pod) : undefined, stsValid, this.#nodeOf(nodeName), this.api.clock.now(), this.policy, this.#sandbox(uid));
+    if (verdict.action === "keep") {
+      this.#waitingSince.delete(uid);
+      return;
+    }
     if (verdict.action === "recheck") {
       this.#schedule(uid, verdict.at);
       return;
@@ -141,9 +157,35 @@ export class IpGcController {
       this.metrics.gcCounts.inc();
       this.metrics.gcReleased.inc({ reason: verdict.reason.split(" (")[0] ?? verdict.reason });
     }
+    this.#waitingSince.delete(uid);
     this.log.info("IP GC released addresses", { pod: `${ns}/${name}`, podUID: uid, addresses: claims.map((c) => c.spec.address), reason: verdict.reason });
+    if (verdict.unconfirmed) await this.#sayUnconfirmed(pod?.metadata.uid === uid ? pod : undefined, claims, verdict.reason);
     const ep = this.endpoints.get(name, ns);
     if (ep && (ep.status?.current.uid === uid || !ep.status)) await releaseEndpoint(this.api, ep, isStatic && !stsValid);
+  }
+
+  /**
+   * The watcher never knows a sandbox's end: only the node's agent does, and it releases itself
+   * when it can confirm (lib/agent/sandbox-sweep.ts). Here the wait is only counted.
+   */
+  #sandbox(uid: string): SandboxFacts {
+    let since = this.#waitingSince.get(uid);
+    if (since === undefined) {
+      since = this.api.clock.now();
+      this.#waitingSince.set(uid, since);
+    }
+    return { state: "unconfirmed", since };
+  }
+
+  /** An address released by a bound, not by knowledge: a Warning on the Pod (or the pool, once the Pod is gone) and a metric. */
+  async #sayUnconfirmed(pod: Pod | undefined, claims: Claim[], reason: string): Promise<void> {
+    this.metrics.gcUnconfirmed.inc(claims.length);
+    const msg = `released [${claims.map((c) => c.spec.address).join(" ")}] without confirmation that no sandbox holds them: ${reason}`;
+    this.log.warn("IP GC released addresses without confirmation from the node's agent", { podUID: claims[0]?.spec.podUID, addresses: claims.map((c) => c.spec.address), reason });
+    if (pod) await recordEvent(this.api, { ...pod, apiVersion: "v1", kind: "Pod" }, "Warning", "AddressReleasedUnconfirmed", msg);
+    for (const p of new Set(claims.map((c) => c.spec.pool))) {
+      await recordEvent(this.api, { apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool", metadata: { name: p } }, "Warning", "AddressReleasedUnconfirmed", `${claims[0]?.spec.podNamespace}/${claims[0]?.spec.podName}: ${msg}`);
+    }
   }
 
   #schedule(uid: string, at: number): void {
@@ -160,22 +202,6 @@ export class IpGcController {
   #nodeOf(name: string | undefined): NodeFacts {
     const node = name ? this.nodes.get(name) : undefined;
     return node ? nodeFacts(node) : { state: "dead" };
-  }
-
-  #facts(pod: Pod): PodFacts {
-    const statuses = (pod.status as { containerStatuses?: { state?: { terminated?: { finishedAt?: string } } }[] } | undefined)?.containerStatuses ?? [];
-    const finished = statuses.map((s) => s.state?.terminated?.finishedAt ?? "").sort().pop();
-    return {
-      uid: pod.metadata.uid ?? "",
-      phase: pod.status?.phase,
-      reason: pod.status?.reason,
-      restartPolicy: pod.spec.restartPolicy,
-      deletionTimestamp: pod.metadata.deletionTimestamp,
-      deletionGracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds,
-      terminationGracePeriodSeconds: pod.spec.terminationGracePeriodSeconds,
-      finishedAt: finished || undefined,
-      podIPs: (pod.status?.podIPs ?? []).map((p) => p.ip),
-    };
   }
 
   /** The Pod is read from the API server: the cache may not have seen a same-name re-creation. */

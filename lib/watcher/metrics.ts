@@ -11,6 +11,12 @@ export class WatcherMetrics {
   readonly registry = new client.Registry();
   readonly gcCounts = new client.Counter({ name: "spiderpool_ip_gc_counts", help: "addresses released by IP GC", registers: [this.registry] });
   readonly gcFailures = new client.Counter({ name: "spiderpool_ip_gc_failure_counts", help: "IP GC releases that failed", registers: [this.registry] });
+  /** Releases whose sandbox's end no agent confirmed: a bound passed (docs/concepts/gc.md). */
+  readonly gcUnconfirmed = new client.Counter({
+    name: "spiderpool_ip_gc_unconfirmed_release_counts",
+    help: "addresses released by IP GC after a bound passed without the node's agent confirming that no sandbox holds them",
+    registers: [this.registry],
+  });
   readonly gcReleased = new client.Counter({
     name: "spiderpool_ip_gc_released_by_reason_counts",
     help: "addresses released by IP GC, by why the Pod no longer needed them",
