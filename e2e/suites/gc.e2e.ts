@@ -6,6 +6,7 @@ import type { IPClaim } from "../../lib/schemas/ip-claim.js";
 import { adminClient, killNode, loadState, reviveNode } from "../cluster/cluster.js";
 import { apply, createNamespace, deleteNamespace, listPods, waitGone, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
+import { assertWireClean } from "../support/wire-audit.js";
 
 /**
  * IP garbage collection on the real cluster: addresses come back to their pool when the Pod no
@@ -65,6 +66,7 @@ spec: {subnet: 10.170.0.0/16, ips: ["10.170.0.1-10.170.0.50"], gateway: 10.170.0
     } finally {
       reviveNode(state, p!.spec.nodeName!);
     }
+    await assertWireClean(api, loadState()!, "gc: after the force-deleted pod on a down node");
   });
 
   it("releases the address of a pod stuck Terminating past its grace period, and not before", async () => {
@@ -86,6 +88,7 @@ spec: {subnet: 10.170.0.0/16, ips: ["10.170.0.1-10.170.0.50"], gateway: 10.170.0
       reviveNode(state, p!.spec.nodeName!);
     }
     await waitGone(api, ns, "app=stuck");
+    await assertWireClean(api, loadState()!, "gc: after the pod stuck Terminating");
   });
 
   it("releases a completed Job-style pod's address after its grace when DEL was lost", async () => {
@@ -95,6 +98,7 @@ spec: {subnet: 10.170.0.0/16, ips: ["10.170.0.1-10.170.0.50"], gateway: 10.170.0
     await waitFor("pod Succeeded", async () => (await listPods(api, ns, "app=job"))[0]?.status?.phase === "Succeeded", 30_000);
     await waitFor("claim of the Succeeded pod released", async () => !(await claims()).some((x) => x.metadata.name === c.metadata.name), 60_000);
     assert.equal((await listPods(api, ns, "app=job"))[0]?.status?.phase, "Succeeded", "the pod object still exists: GC released it");
+    await assertWireClean(api, loadState()!, "gc: after the completed pod with a lost DEL");
   });
 
   it("releases a dirty claim whose pod never existed, and keeps the claims of live pods", async () => {
@@ -109,6 +113,7 @@ spec: {subnet: 10.170.0.0/16, ips: ["10.170.0.1-10.170.0.50"], gateway: 10.170.0
     });
     await waitFor("dirty claim released by the full scan", async () => !(await claims()).some((x) => x.metadata.name === "10.170.0.49"), 90_000);
     assert.ok((await claims()).some((x) => x.metadata.name === liveClaim.metadata.name), "the live pod's claim was released");
+    await assertWireClean(api, loadState()!, "gc: after the dirty claim");
   });
 
   it("reports a hand-broken SpiderEndpoint and pool status as Events, repairs the status, keeps the live pod's address", async () => {
@@ -127,5 +132,6 @@ spec: {subnet: 10.170.0.0/16, ips: ["10.170.0.1-10.170.0.50"], gateway: 10.170.0
     });
     await waitFor("InconsistentEndpoint event", async () => (await events("live")).includes("InconsistentEndpoint"), 90_000);
     assert.ok((await claims()).some((x) => x.metadata.name === liveClaim.metadata.name), "GC released the live pod's address");
+    await assertWireClean(api, loadState()!, "gc: after the hand-broken endpoint and pool status");
   });
 });
