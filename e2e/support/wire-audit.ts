@@ -71,14 +71,15 @@ export async function wireAudit(netnsPrefix: string, addresses: readonly string[
   }
 }
 
-/** Distinct MACs answering two broadcast ARP requests for `address` (iputils arping; exit 1 = nobody answered). */
+/** Distinct MACs answering two broadcast ARP requests, a second apart, for `address` (iputils arping). */
 async function arpingMacs(ns: string, ifname: string, address: string): Promise<string[]> {
   let out: string;
   try {
-    out = (await execFileAsync("ip", ["netns", "exec", ns, "arping", "-b", "-c", "2", "-i", "0.5", "-I", ifname, address], { encoding: "utf8" })).stdout;
+    out = (await execFileAsync("ip", ["netns", "exec", ns, "arping", "-b", "-c", "2", "-I", ifname, address], { encoding: "utf8" })).stdout;
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string; message: string };
-    if (err.code !== 1) throw new Error(`arping ${address}: ${(err.stderr ?? err.message).trim()}`);
+    // arping exits 1 both when nobody answered and on bad usage: only the former reports its probes.
+    if (err.code !== 1 || !/Sent \d+ probe/.test(err.stdout ?? "")) throw new Error(`arping ${address}: ${(err.stderr || err.message).trim()}`);
     out = err.stdout ?? "";
   }
   const macs = [...out.matchAll(/reply from \S+ \[([0-9A-Fa-f:]{17})\]/g)].map((m) => m[1]!.toLowerCase());
@@ -93,7 +94,7 @@ async function ndiscMacs(ns: string, ifname: string, address: string): Promise<s
   } catch (e) {
     const err = e as { code?: number | string; stdout?: string; stderr?: string; message: string };
     if (err.code === "ENOENT") throw new Error("ndisc6 is not installed (Debian package ndisc6; .ci/run installs it)");
-    if (err.code !== 2) throw new Error(`ndisc6 ${address}: ${(err.stderr ?? err.message).trim()}`);
+    if (err.code !== 2 || !/No response/.test(`${err.stdout}${err.stderr}`)) throw new Error(`ndisc6 ${address}: ${(err.stderr || err.message).trim()}`);
     out = err.stdout ?? "";
   }
   const macs = [...out.matchAll(/Target link-layer address: ([0-9A-Fa-f:]{17})/g)].map((m) => m[1]!.toLowerCase());
