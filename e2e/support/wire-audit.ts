@@ -157,7 +157,7 @@ export async function assertWireClean(api: ApiClient, state: ClusterState, label
   const { inUse, hosts } = await addressesInUse(api, state);
   const audit = await wireAudit(state.netnsPrefix, [...inUse.keys()], hosts);
   const count = (w: "claim" | "pod" | "netns") => [...inUse.values()].filter((s) => s.has(w)).length;
-  process.stdout.write(`      ${label}: ${formatWireAudit(audit)} (in use: ${count("claim")} claimed, ${count("pod")} Running pod IPs, ${count("netns")} in sandboxes)\n`);
+  process.stdout.write(`      ${label} (in use: ${count("claim")} claimed, ${count("pod")} Running Pod IPs, ${count("netns")} in sandboxes): ${formatWireAudit(audit)}\n`);
   const doubled = audit.duplicates.map((d) => `${d}: ${audit.answered.get(d)!.map((m) => `${m} (${hosts.get(m) ?? "unknown host"})`).join(", ")}`);
   if (doubled.length) assert.fail(`${label}: addresses answered on the wire by two hosts: ${doubled.join("; ")}`);
   return audit;
