@@ -100,20 +100,17 @@ spec: {subnet: 10.188.0.0/24, ips: ["10.188.0.1-10.188.0.10"], gateway: 10.188.0
     assert.deepEqual(early, [], "the held release finished before db-2 came back: the test did not see the race");
 
     // The held decision runs out: its delete must lose, and nothing may release the new claim.
-    await waitFor(
-      "the GC's delete of the old db-2's claim refused as changed",
-      async () => watcherLog().some((l) => l.includes("claim changed since it was judged") && l.includes(claim.metadata.name)),
-      GC_DELAY_MS + 30_000,
-      500,
-    );
+    const refused = (l: string) => l.includes("claim changed since it was judged") && l.includes(claim.metadata.name);
+    const released = (l: string) => l.includes("IP GC released addresses") && l.includes(`${ns}/db-2`);
+    await waitFor("the GC's held decision on the old db-2 carried out", async () => watcherLog().some((l) => refused(l) || released(l)), GC_DELAY_MS + 30_000, 500);
     await new Promise((r) => setTimeout(r, 3_000)); // the GC decides the old UID again from what is there now
-    const released = watcherLog().filter((l) => l.includes("IP GC released addresses") && l.includes(`${ns}/db-2`));
-    assert.deepEqual(released, [], "the GC released db-2's address");
+    assert.deepEqual(watcherLog().filter(released), [], "the GC released db-2's address");
     const now = (await claims()).filter((c) => c.spec.podName === "db-2");
     assert.equal(now.length, 1, `exactly one claim for db-2, got ${now.map((c) => `${c.spec.address} (${c.spec.podUID})`).join(", ")}`);
     assert.equal(now[0]!.metadata.uid, claim.metadata.uid, "the same claim object, taken over");
     assert.equal(now[0]!.spec.podUID, fresh.metadata.uid, "the claim names the new incarnation");
     assert.deepEqual(fresh.status!.podIPs!.map((p) => p.ip), [address], "the new db-2 keeps its address");
+    assert.ok(watcherLog().some(refused), "the GC's delete was refused as changed (the race the test is about)");
     const live = (await listPods(api, ns, "app=db")).find((p) => p.metadata.name === "db-2");
     assert.equal(live?.metadata.uid, fresh.metadata.uid, "db-2 still runs as the new incarnation");
     await assertWireClean(api, state, "after the StatefulSet flapped 3→2→3 with a GC release in flight");
