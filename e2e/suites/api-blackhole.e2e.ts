@@ -11,6 +11,7 @@ import { assertNoDuplicates } from "../support/allocation-ledger.js";
 import { scrapeAgent } from "../support/agent-metrics.js";
 import { apply, createNamespace, deleteNamespace, isRunning, listPods, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
+import { assertWireClean } from "../support/wire-audit.js";
 
 /** How long the API server stays a black hole (the issue asks for 2 minutes). */
 const BLACKHOLE_MS = Number(process.env.SPIDERPOOL_BLACKHOLE_SECONDS ?? 120) * 1000;
@@ -148,6 +149,7 @@ spec:
     await assertNoDuplicates(api);
     const after = await faultProxyStatus();
     mark(`audit clean: ${a.running} running pods, ${a.claims} claims; proxy forwarding ${after.forwarding}, still holding ${after.held} dead connections`);
+    await assertWireClean(api, state, "after the black hole");
   });
 });
 

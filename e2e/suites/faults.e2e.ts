@@ -10,6 +10,7 @@ import { probe } from "../cluster/readiness.js";
 import { apply, createNamespace, deleteNamespace, listPods } from "../support/kube.js";
 import { sandboxOf } from "../support/sandboxes.js";
 import { waitFor } from "../support/wait-for.js";
+import { assertWireClean } from "../support/wire-audit.js";
 
 const PODS = Number(process.env.SPIDERPOOL_FAULT_PODS ?? 300);
 const DEPLOYMENTS = 10;
@@ -131,6 +132,7 @@ spec:
     const gc = /^spiderpool_ip_gc_counts (\d+)/m.exec(metrics)?.[1] ?? "?";
     mark(`GC found and released ${gc} leaked addresses in total`);
     process.stdout.write(`      converged; GC released ${gc} addresses; ${a.pods} pods, ${a.claims} claims\n`);
+    await assertWireClean(api, state, "after the storm with faults");
   });
 });
 

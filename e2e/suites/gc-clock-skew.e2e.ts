@@ -6,6 +6,7 @@ import type { IPClaim } from "../../lib/schemas/ip-claim.js";
 import { adminClient, loadState, restartPeprWatcher, type ClusterState } from "../cluster/cluster.js";
 import { apply, createNamespace, deleteNamespace, listPods, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
+import { assertWireClean } from "../support/wire-audit.js";
 
 /** The completed pods' grace period: their addresses go back this long after they finished. */
 const GRACE_S = 20;
@@ -88,6 +89,7 @@ spec:
       }
       assert.ok(looks > 0, "the pod finished too late to look before its deadline");
       await waitFor("claim released after the deadline", async () => !(await claims()).some((c) => c.metadata.name === claim.metadata.name), deadline + LATE_MS - Date.now(), 500);
+      await assertWireClean(api, state, `after the watcher's clock ran 60 s ${name}`);
     });
   }
 });

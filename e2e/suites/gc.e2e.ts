@@ -6,6 +6,7 @@ import type { IPClaim } from "../../lib/schemas/ip-claim.js";
 import { adminClient, killNode, loadState, reviveNode } from "../cluster/cluster.js";
 import { apply, createNamespace, deleteNamespace, listPods, waitGone, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
+import { assertWireClean } from "../support/wire-audit.js";
 
 /**
  * IP garbage collection on the real cluster: addresses come back to their pool when the Pod no
@@ -71,6 +72,7 @@ spec: {subnet: 10.170.0.0/16, ips: ["10.170.0.1-10.170.0.50"], gateway: 10.170.0
       reviveNode(state, p!.spec.nodeName!);
     }
     await waitFor("claim released once the sandbox is torn down", async () => !(await claims()).some((x) => x.metadata.name === c!.metadata.name), 60_000);
+    await assertWireClean(api, loadState()!, "gc: after the force-deleted pod on a down node");
   });
 
   it("keeps the address of a pod stuck Terminating past its grace period while its sandbox is up, releases it after", async () => {
@@ -91,6 +93,7 @@ spec: {subnet: 10.170.0.0/16, ips: ["10.170.0.1-10.170.0.50"], gateway: 10.170.0
     }
     await waitFor("claim released after the sandbox is gone", async () => !(await claims()).some((x) => x.metadata.name === c.metadata.name), 60_000);
     await waitGone(api, ns, "app=stuck");
+    await assertWireClean(api, loadState()!, "gc: after the pod stuck Terminating");
   });
 
   it("releases a completed Job-style pod's address after its grace when DEL was lost", async () => {
@@ -100,6 +103,7 @@ spec: {subnet: 10.170.0.0/16, ips: ["10.170.0.1-10.170.0.50"], gateway: 10.170.0
     await waitFor("pod Succeeded", async () => (await listPods(api, ns, "app=job"))[0]?.status?.phase === "Succeeded", 30_000);
     await waitFor("claim of the Succeeded pod released", async () => !(await claims()).some((x) => x.metadata.name === c.metadata.name), 60_000);
     assert.equal((await listPods(api, ns, "app=job"))[0]?.status?.phase, "Succeeded", "the pod object still exists: GC released it");
+    await assertWireClean(api, loadState()!, "gc: after the completed pod with a lost DEL");
   });
 
   it("releases a dirty claim whose pod never existed, and keeps the claims of live pods", async () => {
@@ -114,6 +118,7 @@ spec: {subnet: 10.170.0.0/16, ips: ["10.170.0.1-10.170.0.50"], gateway: 10.170.0
     });
     await waitFor("dirty claim released by the full scan", async () => !(await claims()).some((x) => x.metadata.name === "10.170.0.49"), 90_000);
     assert.ok((await claims()).some((x) => x.metadata.name === liveClaim.metadata.name), "the live pod's claim was released");
+    await assertWireClean(api, loadState()!, "gc: after the dirty claim");
   });
 
   it("reports a hand-broken SpiderEndpoint and pool status as Events, repairs the status, keeps the live pod's address", async () => {
@@ -132,5 +137,6 @@ spec: {subnet: 10.170.0.0/16, ips: ["10.170.0.1-10.170.0.50"], gateway: 10.170.0
     });
     await waitFor("InconsistentEndpoint event", async () => (await events("live")).includes("InconsistentEndpoint"), 90_000);
     assert.ok((await claims()).some((x) => x.metadata.name === liveClaim.metadata.name), "GC released the live pod's address");
+    await assertWireClean(api, loadState()!, "gc: after the hand-broken endpoint and pool status");
   });
 });

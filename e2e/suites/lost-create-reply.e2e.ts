@@ -9,6 +9,7 @@ import { paths } from "../cluster/paths.js";
 import { assertNoDuplicates } from "../support/allocation-ledger.js";
 import { apply, createNamespace, deleteNamespace, podEvents, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
+import { assertWireClean } from "../support/wire-audit.js";
 
 /** How late the agents' IPClaim watches get their events while the fault is armed. */
 const WATCH_LAG_MS = 10_000;
@@ -81,5 +82,6 @@ spec:
     assert.match(log, /adopted our own claim/, "the agent log shows the adoption");
     assert.ok(log.includes(claims[0]!.spec.address), "the adoption names the address");
     await assertNoDuplicates(api);
+    await assertWireClean(api, loadState()!, "after the lost CREATE reply");
   });
 });

@@ -47,6 +47,8 @@ export class IpGcController {
     private readonly policy: GcPolicy,
     private readonly metrics: WatcherMetrics,
     private readonly log: Logger,
+    /** Test knob only (gc-test-delay.ts): how long a decided release waits before its deletes. */
+    private readonly releaseDelayMs = 0,
   ) {
     this.pods = new Informer<Pod>(api, { path: "/api/v1/pods" });
     this.nodes = new Informer<Node>(api, { path: "/api/v1/nodes" });
@@ -145,6 +147,10 @@ export class IpGcController {
     if (verdict.action === "recheck") {
       this.#schedule(uid, verdict.at);
       return;
+    }
+    if (this.releaseDelayMs > 0) {
+      this.log.info("IP GC: release decided, held back by SPIDERPOOL_TEST_GC_DELAY_MS", { pod: `${ns}/${name}`, podUID: uid, addresses: claims.map((c) => c.spec.address), delayMs: this.releaseDelayMs });
+      await new Promise((r) => setTimeout(r, this.releaseDelayMs));
     }
     for (const c of claims) {
       // Conditioned on the claim as judged: one a new StatefulSet incarnation re-pointed meanwhile

@@ -2,6 +2,7 @@ import { ApiClient } from "../k8s/api-client.js";
 import { loadConfig } from "../k8s/config-source.js";
 import { configWarningLine } from "../schemas/config.js";
 import { createLogger } from "../logger.js";
+import { gcReleaseDelayMs } from "./gc-test-delay.js";
 import { IpGcController } from "./ip-gc-controller.js";
 import { WatcherMetrics } from "./metrics.js";
 import { PoolOverlapController } from "./pool-overlap-controller.js";
@@ -37,7 +38,9 @@ export async function startWatcherControllers(): Promise<void> {
   }, 60_000).unref();
 
   if (config.gc.enabled) {
-    const gc = new IpGcController(api, pools.claims, config.gc, metrics, log).start();
+    const delayMs = gcReleaseDelayMs();
+    if (delayMs) log.warn("SPIDERPOOL_TEST_GC_DELAY_MS is set: every IP GC release waits this long after its decision (a test knob, never for production)", { delayMs });
+    const gc = new IpGcController(api, pools.claims, config.gc, metrics, log, delayMs).start();
     await gc.synced();
     gc.scanAll(); // at start: whatever happened while no watcher ran
     setInterval(() => gc.scanAll(), config.gc.scanAllIntervalSeconds * 1000).unref();
