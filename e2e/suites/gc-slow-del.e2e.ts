@@ -10,7 +10,7 @@ import { paths } from "../cluster/paths.js";
 import { apply, createNamespace, deleteNamespace, isRunning, listPods } from "../support/kube.js";
 import { sandboxOf } from "../support/sandboxes.js";
 import { waitFor } from "../support/wait-for.js";
-import { formatWireAudit, wireAudit } from "../support/wire-audit.js";
+import { addressesInUse, formatWireAudit, wireAudit } from "../support/wire-audit.js";
 
 const POOL_SIZE = 3;
 const GRACE_SECONDS = 3;
@@ -104,7 +104,7 @@ spec: {subnet: 10.191.0.0/24, ips: ["10.191.0.1-10.191.0.${POOL_SIZE}"], gateway
     await new Promise((r) => setTimeout(r, OBSERVE_MS));
 
     const stillUp = !!sandboxOf(slowNode, uid);
-    const during = await wireAudit(state.netnsPrefix, pool, "10.191.0.200/24");
+    const during = await wireAudit(state.netnsPrefix, pool, (await addressesInUse(api, state)).hosts);
     process.stdout.write(`      while the slow DEL runs: ${formatWireAudit(during)}\n`);
     assert.ok(stillUp, `the slow sandbox went before the check; raise DEL_DELAY_SECONDS`);
     const next = (await listPods(api, ns, "app=next"))[0];
@@ -126,7 +126,7 @@ spec: {subnet: 10.191.0.0/24, ips: ["10.191.0.1-10.191.0.${POOL_SIZE}"], gateway
       1000,
     );
     assert.equal(got, slowIp, "the address came back to the pool and went to the waiting pod");
-    const after = await wireAudit(state.netnsPrefix, pool, "10.191.0.200/24");
+    const after = await wireAudit(state.netnsPrefix, pool, (await addressesInUse(api, state)).hosts);
     process.stdout.write(`      after the DEL: ${formatWireAudit(after)}\n`);
     assert.deepEqual(after.duplicates, [], "addresses answered by two MACs");
   });
