@@ -93,7 +93,7 @@ export class SandboxSweep {
       const cached = view.pods.get(podName, podNamespace);
       // The live incarnation keeps its addresses whatever its sandboxes do; no read needed.
       if (cached && cached.metadata.uid === uid && isAlive(cached)) continue;
-      const evidence = claims.map((c) => sandboxEvidence({ podUID: uid, address: c.spec.address, createdAt: Date.parse(c.metadata.creationTimestamp ?? "") || 0, viaAdd: Boolean(c.spec.containerID) }, observed, records.since));
+      const evidence = claims.map((c) => sandboxEvidence({ podUID: uid, address: c.spec.address, createdAt: Date.parse(c.metadata.creationTimestamp ?? "") || 0 }, observed, records.since));
       if (!evidence.every((e) => e.state === "gone")) continue;
       if ((this.#kept.get(uid) ?? 0) > Date.now()) continue;
       const how = evidence[0]!.state === "gone" ? evidence[0]!.how : "";

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { sandboxEvidence, type NetnsState, type ObservedSandbox } from "./sandbox-evidence.js";
 
 const since = Date.parse("2026-12-07T12:00:00Z");
-const claim = { podUID: "u1", address: "10.0.0.5", createdAt: since + 60_000, viaAdd: true };
+const claim = { podUID: "u1", address: "10.0.0.5", createdAt: since + 60_000 };
 const sb = (over: Partial<ObservedSandbox> = {}): ObservedSandbox => ({
   containerID: "c0ffee0000000000",
   ifName: "eth0",
@@ -26,8 +26,6 @@ describe("sandboxEvidence", () => {
     ["a sandbox of the Pod whose ADD has not recorded addresses yet: held", [claim, [sb({ addresses: [] })], since], "held"],
     ["no record, claim made after records began: gone", [claim, [sb({ podUID: "u9", addresses: ["10.0.0.9"] })], since], "gone"],
     ["no record, claim made before records began: unknown", [{ ...claim, createdAt: since - 1000 }, [], since], "unknown"],
-    ["no record, claim not made by an ADD (migration import, re-claim): unknown however new", [{ ...claim, viaAdd: false }, [], since], "unknown"],
-    ["a record of the Pod's sandbox decides for an imported claim too", [{ ...claim, viaAdd: false }, [sb({ netns: "absent" })], since], "gone"],
   ];
   for (const [why, args, state] of table) it(why, () => assert.equal(sandboxEvidence(...args).state, state));
 

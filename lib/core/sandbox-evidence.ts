@@ -38,12 +38,6 @@ export interface EvidenceClaim {
   readonly address: string;
   /** `metadata.creationTimestamp` (epoch ms, API server clock, whole seconds). */
   readonly createdAt: number;
-  /**
-   * The claim names the container of the ADD that made it (`spec.containerID`). Claims made
-   * elsewhere (the migration import, a re-claim without a record) do not: no ADD of ours was
-   * recorded for them, so the absence of a record says nothing about a live sandbox.
-   */
-  readonly viaAdd: boolean;
 }
 
 /**
@@ -58,11 +52,10 @@ export interface EvidenceClaim {
 export function sandboxEvidence(claim: EvidenceClaim, sandboxes: readonly ObservedSandbox[], recordsSince: number): SandboxEvidence {
   const relevant = sandboxes.filter((s) => s.podUID === claim.podUID || s.addresses.includes(claim.address));
   if (!relevant.length) {
-    if (claim.viaAdd && claim.createdAt >= recordsSince) {
+    if (claim.createdAt >= recordsSince) {
       return { state: "gone", how: `its node's agent served no sandbox of Pod UID ${claim.podUID} or with ${claim.address} since it began keeping records` };
     }
-    const why = claim.viaAdd ? "the claim predates this node's sandbox records" : "the claim was not made by an ADD of this agent (imported, or re-claimed)";
-    return { state: "unknown", why: `${why} and no record names Pod UID ${claim.podUID} or ${claim.address}` };
+    return { state: "unknown", why: `the claim predates this node's sandbox records and no record names Pod UID ${claim.podUID} or ${claim.address}` };
   }
   const live = relevant.find((s) => !s.released && s.netns === "present");
   if (live) return { state: "held", holder: `${live.containerID.slice(0, 12)}/${live.ifName}` };
