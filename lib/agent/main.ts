@@ -11,6 +11,10 @@ import { ClusterView } from "./cluster-view.js";
 import { AgentMetrics } from "./metrics.js";
 import { OwnerCache } from "./owner-cache.js";
 import { Releaser } from "./releaser.js";
+import { CoordinatorDefaults } from "./coordinator-defaults.js";
+import { CoordinatorService } from "./coordinator-service.js";
+import { CoordinatorFieldWarnings } from "./coordinator-warnings.js";
+import { isQuarantined } from "../core/quarantine.js";
 import { createAgentServer, createOpsServer, listenOnSocket } from "./server.js";
 
 async function main(): Promise<void> {
@@ -37,12 +41,15 @@ async function main(): Promise<void> {
     clusterNetwork: s.clusterNetwork,
   });
   const releaser = new Releaser({ api, view, config: s.config, log });
+  const defaults = new CoordinatorDefaults(api, log).start();
+  const coordinator = new CoordinatorService({ api, view, config: s.config, metrics, log, defaults, warnings: new CoordinatorFieldWarnings(api, log) });
+  metrics.watchQuarantine(() => view.allClaims().filter((c) => isQuarantined(c.spec)).length);
 
   for (const port of new Set([s.healthPort, s.metricPort].filter((p) => p > 0))) {
     createOpsServer(metrics.registry, () => ready).listen(port, s.opsAddress);
   }
   await view.synced();
-  const server = createAgentServer({ allocator, releaser, metrics, log, api, ready: () => ready, pluginDirs: s.pluginDirs });
+  const server = createAgentServer({ allocator, releaser, coordinator, metrics, log, api, ready: () => ready, pluginDirs: s.pluginDirs });
   await listenOnSocket(server, s.socketPath);
   ready = true;
   log.info("agent ready", { socket: s.socketPath, pools: view.pools.list().length, claims: view.allClaims().length });
@@ -51,6 +58,7 @@ async function main(): Promise<void> {
     log.info("agent stopping");
     server.close();
     view.stop();
+    defaults.stop();
     api.close();
     process.exit(0);
   };

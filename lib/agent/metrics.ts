@@ -27,6 +27,14 @@ export class AgentMetrics {
   readonly releaseConflicts = this.#counter("spiderpool_ipam_release_update_ippool_conflict_counts", "release writes that lost to another writer");
   readonly releaseErrInternal = this.#counter("spiderpool_ipam_release_err_internal_counts", "DEL failures of no other class");
   readonly releaseErrRetries = this.#counter("spiderpool_ipam_release_err_retries_exhausted_counts", "DEL failures: retries exhausted");
+  /** Ours: IP conflicts the coordinator plugin found, by what happened to the address. */
+  readonly ipConflicts = new client.Counter({
+    name: "spiderpool_ip_conflict_counts_total",
+    help: "addresses another host answered for at ADD (coordinator), by outcome: quarantined, or kept (StatefulSet)",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  readonly gatewayUnreachable = this.#counter("spiderpool_gateway_unreachable_counts", "ADDs failed because the gateway did not answer the coordinator's probe");
   readonly #allocation = new DurationSeries(this.registry, "spiderpool_ipam_allocation", "ADD");
   readonly #release = new DurationSeries(this.registry, "spiderpool_ipam_release", "DEL");
 
@@ -38,6 +46,19 @@ export class AgentMetrics {
   /** The API client's health: age of the last watch event per kind and of the oldest request. */
   watchApi(activity: ApiActivity): this {
     registerApiActivityMetrics(this.registry, activity);
+    return this;
+  }
+
+  /** Addresses in quarantine now, cluster-wide as this agent's claim watch shows them. */
+  watchQuarantine(count: () => number): this {
+    new client.Gauge({
+      name: "spiderpool_ip_quarantined",
+      help: "addresses quarantined after an IP conflict, not yet freed (cluster-wide)",
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
     return this;
   }
 

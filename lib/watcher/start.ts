@@ -7,6 +7,7 @@ import { WatcherMetrics } from "./metrics.js";
 import { PoolOverlapController } from "./pool-overlap-controller.js";
 import { PoolStatusController } from "./pool-status-controller.js";
 import { startAutoPoolControllers } from "./auto-pool-start.js";
+import { QuarantineExpiry } from "./quarantine-expiry.js";
 
 /**
  * The controllers of the watcher process (a single replica): pool status and finalizers, the
@@ -30,6 +31,8 @@ export async function startWatcherControllers(): Promise<void> {
     pools.resyncAll();
     metrics.totalPools.set(pools.pools.list().length);
   }, 60_000).unref();
+
+  new QuarantineExpiry(api, pools.claims, log).start();
 
   if (config.gc.enabled) {
     const gc = new IpGcController(api, pools.claims, config.gc, metrics, log).start();
