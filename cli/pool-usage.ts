@@ -4,6 +4,7 @@
  * which the watcher projects and may lag. Pure.
  */
 import { formatAddress, parseAddress, type IpFamily } from "../lib/core/address.js";
+import { isQuarantined } from "../lib/core/quarantine.js";
 import { reservedSets, takenOf, usableOf, type Claim, type Pool, type ReservedIP } from "./selection-request.js";
 
 export interface PoolUsage {
@@ -16,6 +17,8 @@ export interface PoolUsage {
   readonly reserved: bigint;
   /** Addresses with a claim. */
   readonly used: bigint;
+  /** Of `used`: addresses quarantined after an IP conflict (docs/usage/conflict-detection.md). */
+  readonly quarantined: number;
   readonly free: bigint;
   readonly terminating: boolean;
 }
@@ -27,6 +30,8 @@ export interface Holder {
   readonly nic: string;
   readonly node: string;
   readonly static: boolean;
+  /** Set for a quarantined address: until when, and the MAC that answered. */
+  readonly quarantine?: { readonly until: string; readonly mac: string };
 }
 
 export function poolUsage(pools: readonly Pool[], claims: readonly Claim[], reserved: readonly ReservedIP[]): PoolUsage[] {
@@ -45,6 +50,7 @@ export function poolUsage(pools: readonly Pool[], claims: readonly Claim[], rese
         total: usable.size(),
         reserved: held.size(),
         used: taken.size(),
+        quarantined: claims.filter((c) => c.spec.pool === p.metadata.name && isQuarantined(c.spec)).length,
         free: usable.subtract(held).subtract(taken).size(),
         terminating: !!p.metadata.deletionTimestamp,
       };
@@ -64,6 +70,7 @@ export function holdersOf(pool: string, claims: readonly Claim[]): Holder[] {
       nic: c.spec.interface,
       node: c.spec.node,
       static: c.spec.static === true,
+      ...(isQuarantined(c.spec) && c.spec.quarantine ? { quarantine: { until: c.spec.quarantine.until, mac: c.spec.quarantine.mac } } : {}),
     }));
 }
 
