@@ -26,7 +26,7 @@ var (
 
 // install builds the executable once per test run and copies it into a fresh CNI directory
 // whose run directory is dir; it returns the executable's path.
-func install(t *testing.T, dir string) string {
+func install(t testing.TB, dir string) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		out, err := os.MkdirTemp("", "coordinator-build-")
@@ -73,7 +73,7 @@ type fakeAgent struct {
 	report   func() (int, any)
 }
 
-func startFakeAgent(t *testing.T, dir string) *fakeAgent {
+func startFakeAgent(t testing.TB, dir string) *fakeAgent {
 	t.Helper()
 	agent := &fakeAgent{requests: map[string][]map[string]any{}}
 	listener, err := net.Listen("unix", filepath.Join(dir, socketName))
@@ -119,7 +119,7 @@ type runResult struct {
 	stderr string
 }
 
-func runPlugin(t *testing.T, exe, command, netns, stdin string) runResult {
+func runPlugin(t testing.TB, exe, command, netns, stdin string) runResult {
 	t.Helper()
 	cmd := exec.Command(exe)
 	cmd.Env = []string{

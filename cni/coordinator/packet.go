@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -28,7 +29,10 @@ type packetSocket struct {
 
 // openPacketSocket opens the socket in the calling thread's network namespace.
 func openPacketSocket(l *link, etherType uint16) (*packetSocket, error) {
-	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, int(htons(etherType)))
+	// Protocol 0 here and the real one at bind: a socket opened with a protocol starts receiving
+	// on every interface at once, and moving it to one interface then waits for an RCU grace
+	// period (tens of milliseconds on a busy node) on every ADD.
+	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open a packet socket on %s: %w", l.name, err)
 	}
@@ -40,6 +44,20 @@ func openPacketSocket(l *link, etherType uint16) (*packetSocket, error) {
 }
 
 func (s *packetSocket) close() { syscall.Close(s.fd) }
+
+// closeSockets closes all at once: each close of a packet socket waits for an RCU grace period
+// in the kernel, so one at a time would add one such wait per probe to the ADD.
+func closeSockets(sockets []*packetSocket) {
+	var wg sync.WaitGroup
+	for _, s := range sockets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.close()
+		}()
+	}
+	wg.Wait()
+}
 
 // send writes one Ethernet frame (header included) to the interface.
 func (s *packetSocket) send(frame []byte) error {

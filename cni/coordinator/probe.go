@@ -34,9 +34,11 @@ type armedProbe struct {
 func runProbes(netnsPath string, p *plan) ([]finding, error) {
 	var armed []*armedProbe
 	closeAll := func() {
+		sockets := make([]*packetSocket, 0, len(armed))
 		for _, a := range armed {
-			a.socket.close()
+			sockets = append(sockets, a.socket)
 		}
+		closeSockets(sockets)
 	}
 	err := inNetns(netnsPath, func() error {
 		l, err := lookupLink(p.ifName)

@@ -23,7 +23,7 @@ const (
 )
 
 type testbed struct {
-	t          *testing.T
+	t          testing.TB
 	pod, peer  string // netns names
 	podNetns   string // path, as CNI_NETNS gives it
 	peerNetnsP string
@@ -39,7 +39,7 @@ func requireRoot(t testing.TB) {
 	}
 }
 
-func newTestbed(t *testing.T) *testbed {
+func newTestbed(t testing.TB) *testbed {
 	requireRoot(t)
 	name := fmt.Sprintf("spcoord-%d-%d", os.Getpid(), testbeds.Add(1))
 	tb := &testbed{t: t, pod: name + "-pod", peer: name + "-peer"}
