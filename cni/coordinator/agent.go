@@ -17,6 +17,8 @@ const (
 	// Per call: the agent answers from memory and its own caches; a slower agent is one to retry.
 	agentCallTimeout = 10 * time.Second
 	maxAnswer        = 1 << 20
+	// lib/schemas/agent-api.ts ERROR_CODE_HEADER: the agent's error code beside its message.
+	errorCodeHeader = "x-spiderpool-error-code"
 )
 
 // agentCniError is the error the agent decided on, printed as it sent it.
@@ -90,7 +92,7 @@ func (c *agentClient) post(path string, body, out any) *failure {
 		return fail(codeTryAgainLater, c.socket, fmt.Sprintf("reading the answer of the spiderpool agent at %s to %s: %v", c.socket, path, err))
 	}
 	if res.StatusCode != http.StatusOK {
-		return refused(c.socket, path, res.StatusCode, answer)
+		return refused(path, res.StatusCode, res.Header.Get(errorCodeHeader), answer)
 	}
 	dec := json.NewDecoder(bytes.NewReader(answer))
 	dec.DisallowUnknownFields()
@@ -101,18 +103,24 @@ func (c *agentClient) post(path string, body, out any) *failure {
 }
 
 // refused maps an agent error status: 4xx is the agent refusing this call (7), 5xx the agent
-// unable to answer now (11). The agent's usual error JSON {code, message} gives the text.
-func refused(socket, path string, status int, answer []byte) *failure {
+// unable to answer now (11). The text is the agent's: its error body is the message as a JSON
+// string with the code in a header (lib/agent/routes.ts failed), or an object {code, message}.
+func refused(path string, status int, headerCode string, answer []byte) *failure {
 	var body struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	}
-	_ = json.Unmarshal(answer, &body)
+	if json.Unmarshal(answer, &body.Message) != nil {
+		_ = json.Unmarshal(answer, &body)
+	}
 	message := body.Message
 	if message == "" {
 		message = fmt.Sprintf("HTTP %d from %s", status, path)
 	}
-	details := body.Code
+	details := headerCode
+	if details == "" {
+		details = body.Code
+	}
 	if details == "" {
 		details = path
 	}

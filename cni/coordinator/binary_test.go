@@ -93,10 +93,15 @@ func startFakeAgent(t testing.TB, dir string) *fakeAgent {
 			return
 		}
 		status, reply := answer()
+		if e, ok := reply.(agentFailure); ok {
+			// As lib/agent/routes.ts failed answers: the message as a JSON string, the code in a header.
+			w.Header().Set(errorCodeHeader, e.code)
+			reply = e.message
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
-		if text, ok := reply.(string); ok {
-			io.WriteString(w, text)
+		if text, ok := reply.(rawBody); ok {
+			io.WriteString(w, string(text))
 			return
 		}
 		_ = json.NewEncoder(w).Encode(reply)
@@ -106,6 +111,12 @@ func startFakeAgent(t testing.TB, dir string) *fakeAgent {
 	t.Cleanup(server.Close)
 	return agent
 }
+
+// rawBody is sent as it is, not as JSON.
+type rawBody string
+
+// agentFailure is an error answer in the agent's own form.
+type agentFailure struct{ code, message string }
 
 func (a *fakeAgent) seen(path string) []map[string]any {
 	a.mu.Lock()
@@ -183,7 +194,7 @@ func TestAddWithoutFindingsPrintsPrevResult(t *testing.T) {
 	exe := install(t, dir)
 	agent := startFakeAgent(t, dir)
 	agent.plan = plannedConflict("10.251.0.5", "fd00:251::5")
-	agent.report = func() (int, any) { t.Error("report called without findings"); return 500, "" }
+	agent.report = func() (int, any) { t.Error("report called without findings"); return 500, rawBody("") }
 
 	stdin := netconfWith(prevResult)
 	r := runPlugin(t, exe, "ADD", tb.podNetns, stdin)
@@ -291,7 +302,9 @@ func TestAddRefusals(t *testing.T) {
 		{"a 4xx", func() (int, any) {
 			return 403, map[string]any{"code": "forbidden", "message": "pod ns1/p1 is not on this node"}
 		}, 7, "pod ns1/p1 is not on this node"},
-		{"garbage", func() (int, any) { return 200, "<html>" }, 11, socket},
+		{"a 403 as the agent writes it", func() (int, any) { return 403, agentFailure{"forbidden", "10.251.0.5 is not claimed by pod ns1/p1"} }, 7, "10.251.0.5 is not claimed by pod ns1/p1"},
+		{"a 500 as the agent writes it", func() (int, any) { return 500, agentFailure{"internal", "informer not synced"} }, 11, "informer not synced"},
+		{"garbage", func() (int, any) { return 200, rawBody("<html>") }, 11, socket},
 		{"an unknown field", func() (int, any) { return 200, map[string]any{"probes": []any{}, "verdict": "ok"} }, 11, socket},
 		{"an unusable plan", func() (int, any) {
 			return 200, map[string]any{"probes": []any{map[string]any{"kind": "conflict", "ip": "10.0.0.1", "family": 6}}, "timeoutMs": 100, "retries": 1, "deadlineMs": 1000}
