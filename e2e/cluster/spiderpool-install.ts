@@ -7,7 +7,7 @@ import { startDaemon, stopDaemon, type Daemon } from "./daemon.js";
 import { freePort } from "./free-port.js";
 import { clusterDir, paths, repoRoot } from "./paths.js";
 import { waitUntil, probe } from "./readiness.js";
-import { NODE_SUFFIX, SHIM_NAME } from "../../cni/build.js";
+import { COORDINATOR_NAME, NODE_SUFFIX, SHIM_NAME } from "../../cni/build.js";
 import { HOST_CONFIG_FILE, type HostDirs } from "../../cni/host-dirs.js";
 import { buildCniPlugin } from "./cni-plugin.js";
 import { viaFaultProxy } from "./fault-proxy.js";
@@ -139,7 +139,8 @@ export function writeSpiderpoolNetwork(node: string): void {
 /**
  * Builds the plugin and puts it first in the CNI path of every node, as install-cni.sh does on a
  * real node: the node's plugin directories (pluginDirs) in spiderpool-host.json first, then
- * `spiderpool` (the exec shim) and `spiderpool-node` beside it (its fallback).
+ * `spiderpool` (the exec shim) and `spiderpool-node` beside it (its fallback), and `coordinator`
+ * (the chained conflict/gateway prober).
  */
 export async function installCniPlugin(log?: (l: string) => void): Promise<string> {
   const dir = path.join(clusterDir, "cni-bin");
@@ -148,7 +149,7 @@ export async function installCniPlugin(log?: (l: string) => void): Promise<strin
   const hostTmp = path.join(dir, `.${HOST_CONFIG_FILE}.tmp-${process.pid}`);
   fs.writeFileSync(hostTmp, JSON.stringify(pluginDirs));
   fs.renameSync(hostTmp, path.join(dir, HOST_CONFIG_FILE));
-  for (const [file, name] of [[built.node, `${SHIM_NAME}${NODE_SUFFIX}`], [built.shim, SHIM_NAME]] as const) {
+  for (const [file, name] of [[built.node, `${SHIM_NAME}${NODE_SUFFIX}`], [built.shim, SHIM_NAME], [built.coordinator, COORDINATOR_NAME]] as const) {
     // Written beside and renamed over, so a plugin running right now keeps its file.
     const tmp = path.join(dir, `.${name}.tmp-${process.pid}`);
     fs.copyFileSync(file, tmp);
