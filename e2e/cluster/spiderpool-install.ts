@@ -62,6 +62,9 @@ enableAutoPoolForApplication: true
 clusterSubnetAutoPoolDefaultRedundantIPNumber: 1
 gc:
   scanAllIntervalSeconds: 30
+# Short, so the conflict suite sees a quarantined address come back (docs/usage/conflict-detection.md).
+coordinator:
+  quarantineSeconds: 20
 ${extra}`,
   );
 }
@@ -134,6 +137,24 @@ export function writeSpiderpoolNetwork(node: string): void {
     ],
   };
   fs.writeFileSync(path.join(netd, "10-macvlan.conflist"), JSON.stringify(conflist, null, 2));
+}
+
+/**
+ * The `coordinator` of one simulated node, in a directory of its own that the node's CNI path
+ * lists first. On a real node spiderpool-host.json's `runDir` holds the one agent socket; here
+ * every node's socket lies below one shared run directory, and the coordinator (which takes no
+ * socket from a netconf) finds `spiderpool.sock` directly in `runDir`: so each node's copy gets
+ * its own file naming the node's directory.
+ */
+export function installNodeCoordinator(node: string, sharedBinDir: string): string {
+  const dir = path.join(paths.nodeDir(node), "cni-coordinator");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, HOST_CONFIG_FILE), JSON.stringify({ logDir: pluginDirs.logDir, runDir: paths.nodeDir(node) }));
+  const tmp = path.join(dir, `.${COORDINATOR_NAME}.tmp-${process.pid}`);
+  fs.copyFileSync(path.join(sharedBinDir, COORDINATOR_NAME), tmp);
+  fs.chmodSync(tmp, 0o755);
+  fs.renameSync(tmp, path.join(dir, COORDINATOR_NAME));
+  return dir;
 }
 
 /**
