@@ -98,6 +98,9 @@ func arm(l *link, pr probe) (*armedProbe, error) {
 				return answeredMAC(arpAnswers(frame, l.mac, pr.ip))
 			}
 			mac, _ := arpConflict(frame, l.mac, pr.ip)
+			if l.isOwn(mac) {
+				return nil
+			}
 			return mac
 		}
 	} else {
@@ -119,6 +122,9 @@ func arm(l *link, pr probe) (*armedProbe, error) {
 				return answeredMAC(ndpAnswers(frame, l.mac, pr.ip))
 			}
 			mac, _ := ndpConflict(frame, l.mac, pr.ip)
+			if l.isOwn(mac) {
+				return nil
+			}
 			return mac
 		}
 	}

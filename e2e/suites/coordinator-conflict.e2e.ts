@@ -82,7 +82,8 @@ spec:
     ip("link", "add", "fgn0", "netns", foreign, "type", "veth", "peer", "name", "v-coordfgn", "netns", fabricNetns(state!.netnsPrefix));
     ip("-n", fabricNetns(state!.netnsPrefix), "link", "set", "v-coordfgn", "master", "br0", "up");
     ip("-n", foreign, "link", "set", "fgn0", "up");
-    for (const a of ["10.186.0.10/24", "10.186.0.20/24"]) ip("-n", foreign, "addr", "add", a, "dev", "fgn0");
+    // .20 first, as the primary address of the subnet: deleting a primary takes its secondaries along.
+    for (const a of ["10.186.0.20/24", "10.186.0.10/32"]) ip("-n", foreign, "addr", "add", a, "dev", "fgn0");
     ip("-n", foreign, "addr", "add", "fd00:186::10/64", "dev", "fgn0", "nodad");
     foreignMac = (JSON.parse(ip("-j", "-n", foreign, "link", "show", "dev", "fgn0")) as { address: string }[])[0]!.address.toLowerCase();
     await createNamespace(api, ns);
@@ -152,7 +153,7 @@ spec: {subnet: 10.188.0.0/24, ips: ["10.188.0.10-10.188.0.19"], gateway: 10.188.
   });
 
   it("uses the address again once the host has left and the quarantine has ended", async () => {
-    ip("-n", foreign, "addr", "del", "10.186.0.10/24", "dev", "fgn0");
+    ip("-n", foreign, "addr", "del", "10.186.0.10/32", "dev", "fgn0");
     ip("-n", foreign, "addr", "del", "fd00:186::10/64", "dev", "fgn0");
     await waitFor("quarantined claims freed", async () => !(await claimOf("10.186.0.10")) && !(await claimOf("fd00:186::10")), 90_000);
     apply(pod("second", "probed", "coord-v4", "coord-v6"));
