@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
 import type { ApiClient, Stored } from "../../lib/k8s/api-client.js";
 import { CLAIMS_PATH } from "../../lib/k8s/claim-store.js";
 import type { Pod } from "../../lib/k8s/core-kinds.js";
@@ -8,6 +10,7 @@ import { readAddress } from "../../lib/core/address.js";
 import { adminClient, loadState } from "../cluster/cluster.js";
 import { fabricNetns } from "../cluster/fabric.js";
 import { ip } from "../cluster/netns.js";
+import { paths } from "../cluster/paths.js";
 import { deleteNamespaceAndWait, deletePools } from "../support/allocation-ledger.js";
 import { apply, createNamespace, isRunning, listPods, podEvents } from "../support/kube.js";
 import { kubectlRefusal } from "../support/refusals.js";
@@ -27,7 +30,7 @@ import { waitFor } from "../support/wait-for.js";
 describe("coordinator: IP conflict and gateway detection", function () {
   this.timeout(240_000);
   const ns = "coord-conflict";
-  const pools = ["coord-eth0", "coord-v4", "coord-v6", "coord-sts-v4", "coord-gw-v4"];
+  const pools = ["coord-eth0", "coord-v4", "coord-v6", "coord-sts-v4", "coord-gw-v4", "coord-gw2-v4"];
   let api: ApiClient;
   let foreign = "";
   let foreignMac = "";
@@ -112,6 +115,11 @@ apiVersion: spiderpool.spidernet.io/v2beta1
 kind: SpiderIPPool
 metadata: {name: coord-gw-v4}
 spec: {subnet: 10.188.0.0/24, ips: ["10.188.0.10-10.188.0.19"], gateway: 10.188.0.1}
+---
+apiVersion: spiderpool.spidernet.io/v2beta1
+kind: SpiderIPPool
+metadata: {name: coord-gw2-v4}
+spec: {subnet: 10.189.0.0/24, ips: ["10.189.0.10-10.189.0.19"], gateway: 10.189.0.1}
 `);
     apply(nad("probed", { detectIPConflict: true, detectOptions: { retries: 3, timeout: "100ms" } }));
     apply(nad("gateway", { detectGateway: true, detectOptions: { retries: 2, timeout: "100ms" } }));
@@ -120,6 +128,7 @@ spec: {subnet: 10.188.0.0/24, ips: ["10.188.0.10-10.188.0.19"], gateway: 10.188.
   after(async () => {
     if (!api) return;
     if (foreign) ip("netns", "delete", foreign);
+    await api.delete("/apis/spiderpool.spidernet.io/v2beta1/spidercoordinators/default").catch(() => undefined);
     await deleteNamespaceAndWait(api, ns).catch(() => undefined);
     await deletePools(api, pools).catch(() => undefined);
     api.close();
@@ -237,6 +246,19 @@ spec:
     assert.match(failure, /gateway 10\.188\.0\.1 is unreachable from pod coord-conflict\/gw NIC net1: no answer after 2 attempt\(s\)/);
     ip("-n", foreign, "addr", "add", "10.188.0.1/24", "dev", "fgn0");
     await waitFor("pod gw Running", async () => (await listPods(api, ns, "app=gw")).some(isRunning), 90_000);
+  });
+
+  it("takes the detection default from the SpiderCoordinator default, and warns at admission about fields not implemented", async () => {
+    const applied = spawnSync(path.join(loadState()!.binDir, "kubectl"), ["--kubeconfig", paths.kubeconfig, "apply", "-f", "-"], {
+      encoding: "utf8",
+      input: "apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderCoordinator\nmetadata: {name: default}\nspec: {detectGateway: true, mode: underlay, podMACPrefix: \"0a:1b\"}\n",
+    });
+    assert.equal(applied.status, 0, applied.stderr);
+    assert.match(applied.stderr, /Warning: .*spec\.mode, spec\.podMACPrefix accepted but not implemented/);
+    apply(nad("plain", {}));
+    apply(pod("defaulted", "plain", "coord-gw2-v4"));
+    const failure = await waitFor("a gateway failure of pod defaulted", async () => (await sandboxFailures("defaulted")).find((m) => m.includes("gateway")), 90_000);
+    assert.match(failure, /gateway 10\.189\.0\.1 is unreachable from pod coord-conflict\/defaulted NIC net1/);
   });
 
   it("refuses a coordinator netconf with an unknown field or an option out of range, naming field and value", async () => {
