@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// finding is what a probe reports to the agent (COORDINATOR-CONTRACT.md "report").
+// finding is what a probe reports to the agent (cni/README.md, the report call).
 type finding struct {
 	Kind     string `json:"kind"` // "conflict" or "gatewayUnreachable"
 	IP       string `json:"ip"`
