@@ -22,9 +22,9 @@ type armedProbe struct {
 	probe
 	socket *packetSocket
 	frame  []byte
-	// answered judges a received frame: the MAC of a conflicting host (conflict) or any
-	// non-nil value (gateway).
-	answered func(frame []byte) net.HardwareAddr
+	// answered judges a received frame: ok when it is the answer the probe waits for, with
+	// the MAC of the conflicting host for a conflict probe.
+	answered func(frame []byte) (mac net.HardwareAddr, ok bool)
 }
 
 // runProbes runs every probe of p on ifName inside the network namespace at netnsPath and
@@ -93,12 +93,11 @@ func arm(l *link, pr probe) (*armedProbe, error) {
 		}
 		a.frame = arpRequestFrame(l.mac, source, pr.ip)
 		a.socket, err = openPacketSocket(l, etherTypeARP)
-		a.answered = func(frame []byte) net.HardwareAddr {
+		a.answered = func(frame []byte) (net.HardwareAddr, bool) {
 			if pr.kind == "gateway" {
-				return answeredMAC(arpAnswers(frame, l.mac, pr.ip))
+				return nil, arpAnswers(frame, l.mac, pr.ip)
 			}
-			mac, _ := arpConflict(frame, l.mac, pr.ip)
-			return mac
+			return arpConflict(frame, l.mac, pr.ip)
 		}
 	} else {
 		source := netip.IPv6Unspecified() // DAD form
@@ -114,26 +113,17 @@ func arm(l *link, pr probe) (*armedProbe, error) {
 		}
 		a.frame = neighborSolicitationFrame(l.mac, source, pr.ip)
 		a.socket, err = openPacketSocket(l, etherTypeIPv6)
-		a.answered = func(frame []byte) net.HardwareAddr {
+		a.answered = func(frame []byte) (net.HardwareAddr, bool) {
 			if pr.kind == "gateway" {
-				return answeredMAC(ndpAnswers(frame, l.mac, pr.ip))
+				return nil, ndpAnswers(frame, l.mac, pr.ip)
 			}
-			mac, _ := ndpConflict(frame, l.mac, pr.ip)
-			return mac
+			return ndpConflict(frame, l.mac, pr.ip)
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
 	return a, nil
-}
-
-// answeredMAC turns a gateway verdict into the non-nil/nil the probe loop reads.
-func answeredMAC(yes bool) net.HardwareAddr {
-	if yes {
-		return broadcastMAC
-	}
-	return nil
 }
 
 // run sends up to retries frames, each followed by a wait of timeout for an answer, all within
@@ -160,7 +150,7 @@ func (a *armedProbe) run(retries int, timeout time.Duration, deadline time.Time)
 			if frame == nil {
 				break
 			}
-			if mac := a.answered(frame); mac != nil {
+			if mac, ok := a.answered(frame); ok {
 				if a.kind == "gateway" {
 					return nil, nil
 				}
