@@ -20,21 +20,31 @@ import (
 
 var (
 	buildOnce sync.Once
+	buildDir  string
 	built     string
 	buildErr  error
 )
+
+// TestMain removes the executable the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
 
 // install builds the executable once per test run and copies it into a fresh CNI directory
 // whose run directory is dir; it returns the executable's path.
 func install(t testing.TB, dir string) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		out, err := os.MkdirTemp("", "coordinator-build-")
-		if err != nil {
+		var err error
+		if buildDir, err = os.MkdirTemp("", "coordinator-build-"); err != nil {
 			buildErr = err
 			return
 		}
-		built = filepath.Join(out, "coordinator")
+		built = filepath.Join(buildDir, "coordinator")
 		cmd := exec.Command("go", "build", "-trimpath", "-o", built, ".")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if text, err := cmd.CombinedOutput(); err != nil {

@@ -8,7 +8,7 @@ import (
 
 // CNI error codes this executable prints for its own (local) failures. They are the plugin's
 // names and numbers (cni/cni-error.ts CNI_ERROR_CODES); every other error text is the agent's,
-// printed as it sent it (docs: the coordinator contract, COORDINATOR-CONTRACT.md "Commands").
+// printed as it sent it (cni/README.md, "coordinator/").
 const (
 	codeIncompatibleVersion  = 1   // incompatible_version
 	codeInvalidEnvironment   = 4   // invalid_environment

@@ -1,6 +1,6 @@
 // Command coordinator is the chained CNI plugin that checks, before a pod starts, that nothing
 // else on the wire answers for the addresses the main plugin gave it and that its gateway
-// answers (docs/usage: conflict and gateway detection; COORDINATOR-CONTRACT.md).
+// answers (cni/README.md, "coordinator/": the calls, the probes, the error codes).
 //
 // It holds no policy. For ADD it asks the node's agent what to probe (POST /v1/coordinator/plan),
 // probes inside the pod's network namespace on the pod's interface (ARP for IPv4, NDP for IPv6),

@@ -15,7 +15,7 @@ const (
 	maxProbes       = 64
 )
 
-// plannedProbe is one probe as the agent asks for it (COORDINATOR-CONTRACT.md "plan").
+// plannedProbe is one probe as the agent asks for it (cni/README.md, the plan call).
 type plannedProbe struct {
 	Kind   string `json:"kind"`
 	IP     string `json:"ip"`

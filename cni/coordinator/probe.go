@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// finding is what a probe reports to the agent (COORDINATOR-CONTRACT.md "report").
+// finding is what a probe reports to the agent (cni/README.md, the report call).
 type finding struct {
 	Kind     string `json:"kind"` // "conflict" or "gatewayUnreachable"
 	IP       string `json:"ip"`
@@ -22,9 +22,9 @@ type armedProbe struct {
 	probe
 	socket *packetSocket
 	frame  []byte
-	// answered judges a received frame: the MAC of a conflicting host (conflict) or any
-	// non-nil value (gateway).
-	answered func(frame []byte) net.HardwareAddr
+	// answered judges a received frame: ok when it is the answer the probe waits for, with
+	// the MAC of the conflicting host for a conflict probe.
+	answered func(frame []byte) (mac net.HardwareAddr, ok bool)
 }
 
 // runProbes runs every probe of p on ifName inside the network namespace at netnsPath and
@@ -93,15 +93,12 @@ func arm(l *link, pr probe) (*armedProbe, error) {
 		}
 		a.frame = arpRequestFrame(l.mac, source, pr.ip)
 		a.socket, err = openPacketSocket(l, etherTypeARP)
-		a.answered = func(frame []byte) net.HardwareAddr {
+		a.answered = func(frame []byte) (net.HardwareAddr, bool) {
 			if pr.kind == "gateway" {
-				return answeredMAC(arpAnswers(frame, l.mac, pr.ip))
+				return nil, arpAnswers(frame, l.mac, pr.ip)
 			}
-			mac, _ := arpConflict(frame, l.mac, pr.ip)
-			if l.isOwn(mac) {
-				return nil
-			}
-			return mac
+			mac, ok := arpConflict(frame, l.mac, pr.ip)
+			return mac, ok && !l.isOwn(mac)
 		}
 	} else {
 		source := netip.IPv6Unspecified() // DAD form
@@ -117,29 +114,18 @@ func arm(l *link, pr probe) (*armedProbe, error) {
 		}
 		a.frame = neighborSolicitationFrame(l.mac, source, pr.ip)
 		a.socket, err = openPacketSocket(l, etherTypeIPv6)
-		a.answered = func(frame []byte) net.HardwareAddr {
+		a.answered = func(frame []byte) (net.HardwareAddr, bool) {
 			if pr.kind == "gateway" {
-				return answeredMAC(ndpAnswers(frame, l.mac, pr.ip))
+				return nil, ndpAnswers(frame, l.mac, pr.ip)
 			}
-			mac, _ := ndpConflict(frame, l.mac, pr.ip)
-			if l.isOwn(mac) {
-				return nil
-			}
-			return mac
+			mac, ok := ndpConflict(frame, l.mac, pr.ip)
+			return mac, ok && !l.isOwn(mac)
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
 	return a, nil
-}
-
-// answeredMAC turns a gateway verdict into the non-nil/nil the probe loop reads.
-func answeredMAC(yes bool) net.HardwareAddr {
-	if yes {
-		return broadcastMAC
-	}
-	return nil
 }
 
 // run sends up to retries frames, each followed by a wait of timeout for an answer, all within
@@ -166,7 +152,7 @@ func (a *armedProbe) run(retries int, timeout time.Duration, deadline time.Time)
 			if frame == nil {
 				break
 			}
-			if mac := a.answered(frame); mac != nil {
+			if mac, ok := a.answered(frame); ok {
 				if a.kind == "gateway" {
 					return nil, nil
 				}
