@@ -2,6 +2,7 @@ import { Capability, a } from "pepr";
 import { mutateIPPool, validateIPPool, validateIPPoolDeletion } from "./ippool-admission.js";
 import { mutateSubnet, validateSubnet, validateSubnetDeletion } from "./subnet-admission.js";
 import { mutateReservedIP, validateReservedIP } from "./reserved-ip-admission.js";
+import { validateCoordinator } from "./coordinator-admission.js";
 
 /**
  * The one capability of the module. Every binding (kind + event → handler) is listed in this
@@ -18,6 +19,7 @@ const gvk = (kind: string, plural: string) => ({ group: "spiderpool.spidernet.io
 const IPPool = gvk("SpiderIPPool", "spiderippools");
 const Subnet = gvk("SpiderSubnet", "spidersubnets");
 const ReservedIP = gvk("SpiderReservedIP", "spiderreservedips");
+const Coordinator = gvk("SpiderCoordinator", "spidercoordinators");
 
 // SpiderIPPool: finalizer, ipVersion, CIDR label, adoption by its SpiderSubnet, merged ranges.
 When(a.GenericKind, IPPool).IsCreatedOrUpdated().Mutate(mutateIPPool);
@@ -37,6 +39,9 @@ When(a.GenericKind, Subnet).IsDeleted().Validate(validateSubnetDeletion);
 When(a.GenericKind, ReservedIP).IsCreatedOrUpdated().Mutate(mutateReservedIP);
 // SpiderReservedIP: syntax and family; deletion is always allowed.
 When(a.GenericKind, ReservedIP).IsCreatedOrUpdated().Validate(validateReservedIP);
+
+// SpiderCoordinator: only "default"; fields we do not implement come back as warnings by name.
+When(a.GenericKind, Coordinator).IsCreatedOrUpdated().Validate(validateCoordinator);
 
 // Pepr generates the watcher Deployment only for a module with a watch binding, and the
 // watcher process is where lib/watcher's controllers run (pepr.ts starts them in watch mode);

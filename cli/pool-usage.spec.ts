@@ -28,6 +28,15 @@ describe("cli/pool-usage", () => {
     assert.equal(poolUsage([marked], [], [])[0]!.awaitingImport, undefined);
   });
 
+  it("counts quarantined addresses among the used ones and shows who answered for them", () => {
+    const q = { podUID: "quarantine", quarantine: { until: "2026-12-07T16:10:00Z", since: "2026-12-07T16:00:00Z", mac: "02:00:00:00:00:99", podUID: "u1" } };
+    const claims = [claim("10.9.0.1", "a", "u1", q), claim("10.9.0.2", "a", "u2")];
+    const [u] = poolUsage([a], claims, []);
+    assert.deepEqual([u?.used, u?.quarantined, u?.free], [2n, 1, 7n]);
+    assert.deepEqual(holdersOf("a", claims)[0]?.quarantine, { until: "2026-12-07T16:10:00Z", mac: "02:00:00:00:00:99" });
+    assert.equal(holdersOf("a", claims)[1]?.quarantine, undefined);
+  });
+
   it("ignores reserved IPs being deleted and claims of other pools", () => {
     const usage = poolUsage([a], [claim("10.9.0.5", "other", "u1")], [reservedIP("r", ["10.9.0.1"], { deletionTimestamp: "2026-01-01T00:00:00Z" })]);
     assert.deepEqual([usage[0]?.reserved, usage[0]?.used, usage[0]?.free], [0n, 0n, 9n]);

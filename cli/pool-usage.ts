@@ -5,6 +5,7 @@
  */
 import { formatAddress, parseAddress, type IpFamily } from "../lib/core/address.js";
 import { importState, poolFactsOf, type ImportState } from "../lib/core/allocation-import.js";
+import { isQuarantined } from "../lib/core/quarantine.js";
 import { reservedSets, takenOf, usableOf, type Claim, type Pool, type ReservedIP } from "./selection-request.js";
 
 export interface PoolUsage {
@@ -17,6 +18,8 @@ export interface PoolUsage {
   readonly reserved: bigint;
   /** Addresses with a claim. */
   readonly used: bigint;
+  /** Of `used`: addresses quarantined after an IP conflict (docs/usage/conflict-detection.md). */
+  readonly quarantined: number;
   readonly free: bigint;
   readonly terminating: boolean;
   /** Set while Spiderpool's records in the pool's status are not claims yet: agents skip the pool. */
@@ -30,6 +33,8 @@ export interface Holder {
   readonly nic: string;
   readonly node: string;
   readonly static: boolean;
+  /** Set for a quarantined address: until when, and the MAC that answered. */
+  readonly quarantine?: { readonly until: string; readonly mac: string };
 }
 
 export function poolUsage(pools: readonly Pool[], claims: readonly Claim[], reserved: readonly ReservedIP[]): PoolUsage[] {
@@ -49,6 +54,7 @@ export function poolUsage(pools: readonly Pool[], claims: readonly Claim[], rese
         total: usable.size(),
         reserved: held.size(),
         used: taken.size(),
+        quarantined: claims.filter((c) => c.spec.pool === p.metadata.name && isQuarantined(c.spec)).length,
         free: usable.subtract(held).subtract(taken).size(),
         terminating: !!p.metadata.deletionTimestamp,
         ...awaiting(importState(poolFactsOf(p), (v) => claimed.has(`${family}/${formatAddress(v, family)}`))),
@@ -69,6 +75,7 @@ export function holdersOf(pool: string, claims: readonly Claim[]): Holder[] {
       nic: c.spec.interface,
       node: c.spec.node,
       static: c.spec.static === true,
+      ...(isQuarantined(c.spec) && c.spec.quarantine ? { quarantine: { until: c.spec.quarantine.until, mac: c.spec.quarantine.mac } } : {}),
     }));
 }
 

@@ -16,14 +16,26 @@ export async function poolsCommand(reads: ClusterReads, names: readonly string[]
   }
   const out = [
     table(
-      ["POOL", "VERSION", "SUBNET", "TOTAL", "RESERVED", "USED", "FREE"],
-      usage.map((u) => [u.name + (u.terminating ? " (terminating)" : "") + (u.awaitingImport ? " (awaiting import)" : ""), `IPv${u.family}`, u.subnet, String(u.total), String(u.reserved), String(u.used), String(u.free)]),
+      ["POOL", "VERSION", "SUBNET", "TOTAL", "RESERVED", "USED", "QUARANTINED", "FREE"],
+      usage.map((u) => [
+        u.name + (u.terminating ? " (terminating)" : "") + (u.awaitingImport ? " (awaiting import)" : ""),
+        `IPv${u.family}`,
+        u.subnet,
+        String(u.total),
+        String(u.reserved),
+        String(u.used),
+        String(u.quarantined),
+        String(u.free),
+      ]),
     ),
   ];
   for (const n of names) {
     const holders = holdersOf(n, claims);
     out.push("", `${n}: ${holders.length} address${holders.length === 1 ? "" : "es"} held`);
-    if (holders.length) out.push(table(["ADDRESS", "POD", "POD UID", "NIC", "NODE", "STATIC"], holders.map((h) => [h.address, h.pod, h.podUID, h.nic, h.node, h.static ? "yes" : ""])));
+    if (holders.length) {
+      const rows = holders.map((h) => [h.address, h.quarantine ? `(quarantined until ${h.quarantine.until}, answered by ${h.quarantine.mac})` : h.pod, h.podUID, h.nic, h.node, h.static ? "yes" : ""]);
+      out.push(table(["ADDRESS", "POD", "POD UID", "NIC", "NODE", "STATIC"], rows));
+    }
   }
   if (!names.length) {
     const orphans = orphanClaims(pools, claims);

@@ -6,6 +6,7 @@
  *   dist/cni/linux-arm64/spiderpool-node    same, on the linux-arm64 Node of the same version from npm
  *   dist/cni/linux-<arch>/spiderpool        the exec shim (cni/shim, Go, static): what the runtime
  *                                           runs; it hands the call to the agent, or to spiderpool-node
+ *   dist/cni/linux-<arch>/coordinator       the chained conflict/gateway prober (cni/coordinator, Go, static)
  *
  * Incremental: the bundle is rewritten only when its bytes change, and an executable is rebuilt
  * only when its inputs (bundle hash, runtime, postject, snapshot and code-cache flags) differ from the stamp
@@ -52,19 +53,22 @@ export interface BuildOptions {
   readonly codeCache?: boolean;
   /** Output path of the Node executable per target; defaults to dist/cni/<target>/spiderpool-node. */
   readonly outputFor?: (target: Target) => string;
-  /** Build the exec shim beside each Node executable (needs Go); on by default. */
+  /** Build the Go executables (exec shim and coordinator) beside each Node executable; on by default. */
   readonly shim?: boolean;
   readonly log?: (line: string) => void;
 }
 
 /** Builds the bundle and the requested executables; returns the paths written or kept. */
-export async function buildCni(options: BuildOptions = {}): Promise<{ bundle: string; executables: Record<string, string>; shims: Record<string, string> }> {
+export async function buildCni(
+  options: BuildOptions = {},
+): Promise<{ bundle: string; executables: Record<string, string>; shims: Record<string, string>; coordinators: Record<string, string> }> {
   const log = options.log ?? ((line) => console.log(line));
   const bundleState = await bundle();
   log(outputLine(BUNDLE, bundleState));
   const bundleHash = createHash("sha256").update(readFileSync(BUNDLE)).digest("hex");
   const executables: Record<string, string> = {};
   const shims: Record<string, string> = {};
+  const coordinators: Record<string, string> = {};
   for (const target of options.targets ?? TARGETS) {
     const out = options.outputFor?.(target) ?? join(OUT_DIR, target, `${SHIM_NAME}${NODE_SUFFIX}`);
     const state = await singleExecutable(target, out, bundleHash, { snapshot: options.snapshot ?? true, codeCache: options.codeCache ?? true });
@@ -72,35 +76,41 @@ export async function buildCni(options: BuildOptions = {}): Promise<{ bundle: st
     executables[target] = out;
     if (options.shim ?? true) {
       const shim = join(dirname(out), SHIM_NAME);
-      log(outputLine(shim, buildShim(target, shim)));
+      log(outputLine(shim, buildGo("cni/shim", target, shim)));
       shims[target] = shim;
+      const coordinator = join(dirname(out), COORDINATOR_NAME);
+      log(outputLine(coordinator, buildGo("cni/coordinator", target, coordinator)));
+      coordinators[target] = coordinator;
     }
   }
-  return { bundle: BUNDLE, executables, shims };
+  return { bundle: BUNDLE, executables, shims, coordinators };
 }
 
 /** The runtime runs `spiderpool`; the shim falls back to the file of its own name plus this suffix. */
 export const SHIM_NAME = "spiderpool";
 export const NODE_SUFFIX = "-node";
+/** The chained plugin a network runs as `{"type":"coordinator"}` (cni/coordinator). */
+export const COORDINATOR_NAME = "coordinator";
 const GOARCH: Record<Target, string> = { "linux-amd64": "amd64", "linux-arm64": "arm64" };
 
 /**
- * `go build` of cni/shim for `target` (static, no cgo, so one binary runs on any Linux of that
- * arch). Go's build cache makes an unchanged rebuild cost well under a second.
+ * `go build` of the Go module in `dir` (cni/shim or cni/coordinator) for `target` (static, no
+ * cgo, so one binary runs on any Linux of that arch). Neither module has dependencies, so a fresh
+ * clone builds offline. Go's build cache makes an unchanged rebuild cost well under a second.
  */
-function buildShim(target: Target, out: string): string {
+function buildGo(dir: string, target: Target, out: string): string {
   const work = `${out}.tmp-${process.pid}`;
   try {
     execFileSync("go", ["build", "-trimpath", "-ldflags", "-s -w", "-o", work, "."], {
-      cwd: join(ROOT, "cni/shim"),
+      cwd: join(ROOT, dir),
       env: { ...process.env, CGO_ENABLED: "0", GOOS: "linux", GOARCH: GOARCH[target], GOTOOLCHAIN: "local" },
       stdio: "pipe",
     });
   } catch (error) {
     rmSync(work, { force: true });
     const e = error as NodeJS.ErrnoException & { stderr?: Buffer };
-    if (e.code === "ENOENT") throw new Error("building the CNI exec shim needs Go on PATH (Debian: apt-get install golang-go); `tsx cni/build.ts --no-shim` builds the Node executable alone");
-    throw new Error(`go build of cni/shim for ${target} failed: ${e.stderr?.toString().trim() ?? e.message}`);
+    if (e.code === "ENOENT") throw new Error(`building ${dir} needs Go on PATH (Debian: apt-get install golang-go); \`tsx cni/build.ts --no-shim\` builds the Node executable alone`);
+    throw new Error(`go build of ${dir} for ${target} failed: ${e.stderr?.toString().trim() ?? e.message}`);
   }
   if (elfMachine(work) !== TARGET_ARCH[target]) throw new Error(`${work}: go build did not produce an ELF for ${target}`);
   if (existsSync(out) && readFileSync(out).equals(readFileSync(work))) {

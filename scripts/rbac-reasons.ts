@@ -8,7 +8,7 @@ export const AGENT_REASONS: Record<string, string> = {
   "/pods": "watch cache of the Pods bound to its node (field selector `spec.nodeName`); GET a Pod its watch has not delivered yet",
   "/namespaces": "namespace labels and default-pool annotations for pool selection; namespace of a Pod at DEL",
   "/nodes": "its own Node's labels for node affinity (field selector `metadata.name`)",
-  "/events": "Warning Events on Pods whose allocation failed",
+  "/events": "Warning Events on Pods whose allocation failed; IP conflicts on the Pod and its pool; coordinator fields not implemented",
   "apps/replicasets": "the Deployment above a Pod's ReplicaSet (top controller: auto pools, StatefulSet rules)",
   "apps/statefulsets": "whether a StatefulSet Pod's addresses must be kept at DEL (replicas, deletion)",
   "batch/jobs": "the CronJob above a Pod's Job",
@@ -17,9 +17,10 @@ export const AGENT_REASONS: Record<string, string> = {
   "spiderpool.spidernet.io/spidersubnets": "auto pools are carved from subnets",
   "spiderpool.spidernet.io/spidersubnets/status": "the third-party auto pool above is recorded in its subnet first (compare-and-swap on resourceVersion)",
   "spiderpool.spidernet.io/spiderreservedips": "reserved addresses are never handed out",
+  "spiderpool.spidernet.io/spidercoordinators": "cluster-wide defaults of conflict and gateway detection (the object `default`), read-only",
   "spiderpool.spidernet.io/spiderendpoints": "the per-Pod SpiderEndpoint written at ADD (update under resourceVersion), finalizer dropped at DEL",
   "ipam.pepr-spiderpool.io/ipclaims":
-    "the allocation ledger: CREATE is the atomic allocation (409 = taken), DELETE with a UID precondition releases, PATCH with a resourceVersion test re-points a StatefulSet claim (the CRD's validation rules allow no other change)",
+    "the allocation ledger: CREATE is the atomic allocation (409 = taken), DELETE with a UID precondition releases, PATCH with a resourceVersion test re-points a StatefulSet claim or quarantines an address another host answered for (the CRD's validation rules keep pool, Pod name and NIC)",
 };
 
 export const PEPR_REASONS: Record<string, string> = {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # CNI installer (initContainer of the spiderpool-agent DaemonSet): puts the plugin for this
 # node's architecture into the host's CNI directory: `spiderpool`, the exec shim the runtime
-# runs, and `spiderpool-node`, the Node executable it falls back to (docs/adr/0006-exec-shim.md).
+# runs, `spiderpool-node`, the Node executable it falls back to (docs/adr/0006-exec-shim.md), and
+# `coordinator`, the chained plugin that probes for address conflicts and the gateway.
 # Each copy is written beside its target and renamed over it, so a runtime executing the plugin
 # at that moment never sees a partial file (and a running old binary is not overwritten in
 # place: no "text file busy"). The fallback goes first: the shim never runs without it.
@@ -39,7 +40,7 @@ case "$MACHINE" in
     ;;
 esac
 
-for FILE in spiderpool-node spiderpool; do
+for FILE in spiderpool-node spiderpool coordinator; do
   if [ ! -f "$SRC_DIR/$TARGET/$FILE" ]; then
     echo "install-cni: $SRC_DIR/$TARGET/$FILE is missing from the image; rebuild it with npm run build (containers/agent/Containerfile)" >&2
     exit 1
@@ -57,7 +58,7 @@ printf '{"logDir":"%s","runDir":"%s"}\n' "$LOG_DIR" "$RUN_DIR" > "$TMP"
 chmod 0644 "$TMP"
 mv -f "$TMP" "$DEST_DIR/spiderpool-host.json"
 echo "install-cni: wrote $DEST_DIR/spiderpool-host.json (plugin logs below $LOG_DIR, agent socket below $RUN_DIR)"
-for FILE in spiderpool-node spiderpool; do
+for FILE in spiderpool-node spiderpool coordinator; do
   TMP="$DEST_DIR/.$FILE.tmp.$$"
   cp "$SRC_DIR/$TARGET/$FILE" "$TMP"
   chmod 0755 "$TMP"

@@ -22,7 +22,7 @@ import { paths, repoRoot, clusterDir } from "./paths.js";
 import { generatePki, writeKubeconfig } from "./pki.js";
 import { probe, waitPortClosed, waitUntil } from "./readiness.js";
 import { StepError } from "./step-error.js";
-import { buildAgentBundle, confPath, installCniPlugin, installCrds, startAgent, writeConfig, writeSpiderpoolNetwork } from "./spiderpool-install.js";
+import { buildAgentBundle, confPath, installCniPlugin, installCrds, installNodeCoordinator, startAgent, writeConfig, writeSpiderpoolNetwork } from "./spiderpool-install.js";
 import { startPeprModule } from "./pepr-module.js";
 import { startFaultProxy, viaFaultProxy } from "./fault-proxy.js";
 import { installIdentities, peprKubeconfig } from "./identities.js";
@@ -192,6 +192,7 @@ function launchSim(state: ClusterState, name: string, index: number, netns: stri
     `--kubeconfig=${paths.kubeconfig}`,
     `--node-netns=${netns}`,
     `--netns-prefix=${state.netnsPrefix}`,
+    `--cni-bin=${installNodeCoordinator(name, state.cniBinDir)}`,
     `--cni-bin=${state.cniBinDir}`,
     `--cni-bin=${path.join(state.binDir, "cni")}`,
     `--dir=${paths.nodeDir(name)}`,

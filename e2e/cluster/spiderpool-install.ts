@@ -7,7 +7,7 @@ import { startDaemon, stopDaemon, type Daemon } from "./daemon.js";
 import { freePort } from "./free-port.js";
 import { clusterDir, paths, repoRoot } from "./paths.js";
 import { waitUntil, probe } from "./readiness.js";
-import { NODE_SUFFIX, SHIM_NAME } from "../../cni/build.js";
+import { COORDINATOR_NAME, NODE_SUFFIX, SHIM_NAME } from "../../cni/build.js";
 import { HOST_CONFIG_FILE, type HostDirs } from "../../cni/host-dirs.js";
 import { buildCniPlugin } from "./cni-plugin.js";
 import { viaFaultProxy } from "./fault-proxy.js";
@@ -62,6 +62,9 @@ enableAutoPoolForApplication: true
 clusterSubnetAutoPoolDefaultRedundantIPNumber: 1
 gc:
   scanAllIntervalSeconds: 30
+# Short, so the conflict suite sees a quarantined address come back (docs/usage/conflict-detection.md).
+coordinator:
+  quarantineSeconds: 20
 ${extra}`,
   );
 }
@@ -137,9 +140,28 @@ export function writeSpiderpoolNetwork(node: string): void {
 }
 
 /**
+ * The `coordinator` of one simulated node, in a directory of its own that the node's CNI path
+ * lists first. On a real node spiderpool-host.json's `runDir` holds the one agent socket; here
+ * every node's socket lies below one shared run directory, and the coordinator (which takes no
+ * socket from a netconf) finds `spiderpool.sock` directly in `runDir`: so each node's copy gets
+ * its own file naming the node's directory.
+ */
+export function installNodeCoordinator(node: string, sharedBinDir: string): string {
+  const dir = path.join(paths.nodeDir(node), "cni-coordinator");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, HOST_CONFIG_FILE), JSON.stringify({ logDir: pluginDirs.logDir, runDir: paths.nodeDir(node) }));
+  const tmp = path.join(dir, `.${COORDINATOR_NAME}.tmp-${process.pid}`);
+  fs.copyFileSync(path.join(sharedBinDir, COORDINATOR_NAME), tmp);
+  fs.chmodSync(tmp, 0o755);
+  fs.renameSync(tmp, path.join(dir, COORDINATOR_NAME));
+  return dir;
+}
+
+/**
  * Builds the plugin and puts it first in the CNI path of every node, as install-cni.sh does on a
  * real node: the node's plugin directories (pluginDirs) in spiderpool-host.json first, then
- * `spiderpool` (the exec shim) and `spiderpool-node` beside it (its fallback).
+ * `spiderpool` (the exec shim) and `spiderpool-node` beside it (its fallback), and `coordinator`
+ * (the chained conflict/gateway prober).
  */
 export async function installCniPlugin(log?: (l: string) => void): Promise<string> {
   const dir = path.join(clusterDir, "cni-bin");
@@ -148,7 +170,7 @@ export async function installCniPlugin(log?: (l: string) => void): Promise<strin
   const hostTmp = path.join(dir, `.${HOST_CONFIG_FILE}.tmp-${process.pid}`);
   fs.writeFileSync(hostTmp, JSON.stringify(pluginDirs));
   fs.renameSync(hostTmp, path.join(dir, HOST_CONFIG_FILE));
-  for (const [file, name] of [[built.node, `${SHIM_NAME}${NODE_SUFFIX}`], [built.shim, SHIM_NAME]] as const) {
+  for (const [file, name] of [[built.node, `${SHIM_NAME}${NODE_SUFFIX}`], [built.shim, SHIM_NAME], [built.coordinator, COORDINATOR_NAME]] as const) {
     // Written beside and renamed over, so a plugin running right now keeps its file.
     const tmp = path.join(dir, `.${name}.tmp-${process.pid}`);
     fs.copyFileSync(file, tmp);

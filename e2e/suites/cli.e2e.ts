@@ -79,8 +79,8 @@ spec: {subnet: 10.148.79.0/24, ips: [10.148.79.10-10.148.79.12]}
     assert.ok(holder);
     const all = spiderpool("pools");
     assert.equal(all.status, 0, all.stderr);
-    assert.match(all.stdout, new RegExp(`^${one} +IPv4 +10\\.148\\.77\\.0/24 +1 +0 +1 +0$`, "m"));
-    assert.match(all.stdout, new RegExp(`^${far} +IPv4 +10\\.148\\.78\\.0/24 +2 +0 +0 +2$`, "m"));
+    assert.match(all.stdout, new RegExp(`^${one} +IPv4 +10\\.148\\.77\\.0/24 +1 +0 +1 +0 +0$`, "m"));
+    assert.match(all.stdout, new RegExp(`^${far} +IPv4 +10\\.148\\.78\\.0/24 +2 +0 +0 +0 +2$`, "m"));
     const named = spiderpool("pools", one);
     assert.equal(named.status, 0, named.stderr);
     assert.match(named.stdout, new RegExp(`^10\\.148\\.77\\.10 +${ns}/holder +${holder.metadata.uid} +eth0 +${holder.spec.nodeName}`, "m"));

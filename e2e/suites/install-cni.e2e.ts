@@ -25,6 +25,7 @@ describe("install: the CNI installer", function () {
       fs.mkdirSync(path.join(src, target), { recursive: true });
       fs.writeFileSync(path.join(src, target, "spiderpool"), `#!/bin/sh\necho ${target}\n`);
       fs.writeFileSync(path.join(src, target, "spiderpool-node"), `#!/bin/sh\necho ${target} node\n`);
+      fs.writeFileSync(path.join(src, target, "coordinator"), `#!/bin/sh\necho ${target} coordinator\n`);
     }
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -36,19 +37,20 @@ describe("install: the CNI installer", function () {
     ["x86_64", "linux-amd64"],
     ["aarch64", "linux-arm64"],
   ] as const) {
-    it(`installs the ${target} shim and its Node fallback on ${machine}, executable, fallback first, leaving no temporary file`, () => {
+    it(`installs the ${target} shim, its Node fallback and the coordinator on ${machine}, executable, fallback first, leaving no temporary file`, () => {
       const r = install(machine);
       assert.equal(r.status, 0, r.stderr);
-      for (const [file, says] of [["spiderpool", target], ["spiderpool-node", `${target} node`]]) {
+      for (const [file, says] of [["spiderpool", target], ["spiderpool-node", `${target} node`], ["coordinator", `${target} coordinator`]]) {
         const installed = path.join(dest, file!);
         assert.equal(spawnSync(installed, { encoding: "utf8" }).stdout.trim(), says);
         assert.equal(fs.statSync(installed).mode & 0o777, 0o755);
       }
-      assert.deepEqual(fs.readdirSync(dest).sort(), ["spiderpool", "spiderpool-host.json", "spiderpool-node"]);
+      assert.deepEqual(fs.readdirSync(dest).sort(), ["coordinator", "spiderpool", "spiderpool-host.json", "spiderpool-node"]);
       const lines = r.stdout.trim().split("\n");
       assert.match(lines[0]!, new RegExp(`wrote ${dest}/spiderpool-host.json`));
       assert.match(lines[1]!, new RegExp(`installed ${target} plugin as ${dest}/spiderpool-node`));
       assert.match(lines[2]!, new RegExp(`installed ${target} plugin as ${dest}/spiderpool \\(`));
+      assert.match(lines[3]!, new RegExp(`installed ${target} plugin as ${dest}/coordinator \\(`));
       // Spiderpool's directories unless the DaemonSet says otherwise.
       assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dest, "spiderpool-host.json"), "utf8")), { logDir: "/var/log/spidernet", runDir: "/var/run/spidernet" });
     });
@@ -97,6 +99,12 @@ describe("install: the CNI installer", function () {
   });
 
   it("refuses when the image lacks the plugin or the host directory is not mounted", () => {
+    fs.rmSync(path.join(src, "linux-amd64", "coordinator"));
+    const noCoordinator = install("x86_64");
+    assert.equal(noCoordinator.status, 1);
+    assert.match(noCoordinator.stderr, /linux-amd64\/coordinator is missing from the image/);
+    assert.deepEqual(fs.readdirSync(dest), [], "nothing installed when the coordinator is missing");
+    fs.writeFileSync(path.join(src, "linux-amd64", "coordinator"), "#!/bin/sh\n");
     fs.rmSync(path.join(src, "linux-arm64", "spiderpool-node"));
     const noFallback = install("aarch64");
     assert.equal(noFallback.status, 1);

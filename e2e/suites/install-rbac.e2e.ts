@@ -51,6 +51,7 @@ const AGENT_MAY: Check[] = [
   ["delete", "spiderendpoints.spiderpool.spidernet.io", "any-ns"],
   ["create", "ipclaims.ipam.pepr-spiderpool.io"], ["delete", "ipclaims.ipam.pepr-spiderpool.io"], ["patch", "ipclaims.ipam.pepr-spiderpool.io"],
   ["list", "ipclaims.ipam.pepr-spiderpool.io"], ["watch", "ipclaims.ipam.pepr-spiderpool.io"],
+  ["get", "spidercoordinators.spiderpool.spidernet.io"], ["watch", "spidercoordinators.spiderpool.spidernet.io"],
 ];
 const AGENT_MAY_NOT: Check[] = [
   ["get", "secrets", "kube-system"], ["list", "secrets"], ["get", "configmaps", "kube-system"],
@@ -59,7 +60,7 @@ const AGENT_MAY_NOT: Check[] = [
   ["delete", "spiderippools.spiderpool.spidernet.io"], ["update", "spiderippools.spiderpool.spidernet.io"],
   ["patch", "spiderippools.spiderpool.spidernet.io[status]"], ["create", "spidersubnets.spiderpool.spidernet.io"],
   ["patch", "spidersubnets.spiderpool.spidernet.io"], ["create", "spiderreservedips.spiderpool.spidernet.io"],
-  ["update", "ipclaims.ipam.pepr-spiderpool.io"],
+  ["update", "ipclaims.ipam.pepr-spiderpool.io"], ["patch", "spidercoordinators.spiderpool.spidernet.io"],
   ["list", "deployments.apps"], ["create", "daemonsets.apps", "kube-system"],
   ["create", "clusterroles.rbac.authorization.k8s.io"], ["create", "clusterrolebindings.rbac.authorization.k8s.io"],
   ["create", "customresourcedefinitions.apiextensions.k8s.io"], ["create", "mutatingwebhookconfigurations.admissionregistration.k8s.io"],

@@ -187,6 +187,11 @@ export class ClusterView {
     return [...(this.#byPodKey.get(`${namespace}/${name}`) ?? [])].map((n) => this.#claimByName.get(n)!).filter(Boolean);
   }
 
+  /** The claim of that object name (an address's, lib/schemas/ip-claim.ts claimName). */
+  claim(name: string): Claim | undefined {
+    return this.#claimByName.get(name);
+  }
+
   allClaims(): Claim[] {
     return [...this.#claimByName.values()];
   }

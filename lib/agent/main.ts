@@ -14,6 +14,10 @@ import { ClaimAuditor } from "./claim-auditor.js";
 import { Releaser } from "./releaser.js";
 import { SandboxRecords } from "./sandbox-records.js";
 import { SandboxSweep } from "./sandbox-sweep.js";
+import { CoordinatorDefaults } from "./coordinator-defaults.js";
+import { CoordinatorService } from "./coordinator-service.js";
+import { CoordinatorFieldWarnings } from "./coordinator-warnings.js";
+import { isQuarantined } from "../core/quarantine.js";
 import { createAgentServer, createOpsServer, listenOnSocket } from "./server.js";
 
 async function main(): Promise<void> {
@@ -39,6 +43,10 @@ async function main(): Promise<void> {
     agentNamespace: s.namespace,
     clusterNetwork: s.clusterNetwork,
   });
+  const defaults = new CoordinatorDefaults(api, log).start();
+  const coordinator = new CoordinatorService({ api, view, config: s.config, metrics, log, defaults, warnings: new CoordinatorFieldWarnings(api, log) });
+  metrics.watchQuarantine(() => view.allClaims().filter((c) => isQuarantined(c.spec)).length);
+
   for (const port of new Set([s.healthPort, s.metricPort].filter((p) => p > 0))) {
     createOpsServer(metrics.registry, () => ready).listen(port, s.opsAddress);
   }
@@ -48,7 +56,7 @@ async function main(): Promise<void> {
   allocator.records = records;
   const releaser = new Releaser({ api, view, config: s.config, log, records });
 
-  const server = createAgentServer({ allocator, releaser, metrics, log, api, ready: () => ready, pluginDirs: s.pluginDirs });
+  const server = createAgentServer({ allocator, releaser, coordinator, metrics, log, api, ready: () => ready, pluginDirs: s.pluginDirs });
   await listenOnSocket(server, s.socketPath);
   ready = true;
   log.info("agent ready", { socket: s.socketPath, pools: view.pools.list().length, claims: view.allClaims().length, sandboxRecords: records.size });
@@ -61,6 +69,7 @@ async function main(): Promise<void> {
     sweep?.stop();
     auditor.stop();
     view.stop();
+    defaults.stop();
     api.close();
     process.exit(0);
   };

@@ -37,6 +37,14 @@ export class AgentMetrics {
   });
   readonly unclaimedReclaimed = this.#counter("spiderpool_unclaimed_address_reclaimed_counts", "addresses in use without a claim that the agent claimed for their Pod");
   readonly unclaimedReported = this.#counter("spiderpool_unclaimed_address_reported_counts", "addresses in use by a Pod while another holder's claim names them (reported, not changed)");
+  /** Ours: IP conflicts the coordinator plugin found, by what happened to the address. */
+  readonly ipConflicts = new client.Counter({
+    name: "spiderpool_ip_conflict_counts_total",
+    help: "addresses another host answered for at ADD (coordinator), by outcome: quarantined, or kept (StatefulSet)",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  readonly gatewayUnreachable = this.#counter("spiderpool_gateway_unreachable_counts", "ADDs failed because the gateway did not answer the coordinator's probe");
   readonly #allocation = new DurationSeries(this.registry, "spiderpool_ipam_allocation", "ADD");
   readonly #release = new DurationSeries(this.registry, "spiderpool_ipam_release", "DEL");
 
@@ -48,6 +56,19 @@ export class AgentMetrics {
   /** The API client's health: age of the last watch event per kind and of the oldest request. */
   watchApi(activity: ApiActivity): this {
     registerApiActivityMetrics(this.registry, activity);
+    return this;
+  }
+
+  /** Addresses in quarantine now, cluster-wide as this agent's claim watch shows them. */
+  watchQuarantine(count: () => number): this {
+    new client.Gauge({
+      name: "spiderpool_ip_quarantined",
+      help: "addresses quarantined after an IP conflict, not yet freed (cluster-wide)",
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
     return this;
   }
 

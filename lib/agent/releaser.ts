@@ -4,6 +4,7 @@ import { deleteClaim } from "../k8s/claim-store.js";
 import { releaseEndpointOf } from "../k8s/endpoint-store.js";
 import { K8sError } from "../k8s/k8s-error.js";
 import { isAlive } from "../core/pod-liveness.js";
+import { isQuarantined } from "../core/quarantine.js";
 import { releaseScope, type ReleaseScope, type ScopeOptions } from "../core/release-scope.js";
 import { isValidStatefulSetPod, statefulSetOrdinal } from "../core/statefulset-identity.js";
 import type { IpamBatchDelArgs, IpamCheckArgs, IpamDelArgs, IpamGcArgs } from "../schemas/agent-api.js";
@@ -183,6 +184,8 @@ export class Releaser {
     const suspects = this.d.view
       .allClaims()
       .filter((c) => c.spec.node === this.d.view.nodeName && !valid.has(`${c.spec.containerID}/${c.spec.interface}`))
+      // A quarantined address belongs to no Pod any more; the watcher frees it at its expiry.
+      .filter((c) => !isQuarantined(c.spec))
       // A runtime collects one network at a time; claims made through another are not its to judge.
       .filter((c) => !args.networkName || !c.spec.network || c.spec.network === args.networkName);
     const byPod = new Map<string, Claim[]>();

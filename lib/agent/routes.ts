@@ -13,6 +13,8 @@ import {
   IpamDelArgsSchema,
   IpamGcArgsSchema,
 } from "../schemas/agent-api.js";
+import { CoordinatorPlanRequestSchema, CoordinatorReportRequestSchema } from "../schemas/coordinator-api.js";
+import type { CoordinatorService } from "./coordinator-service.js";
 import { AgentError, toAgentError } from "./agent-error.js";
 import type { Allocator } from "./allocator.js";
 import { AllocationFailureEvents } from "./failure-events.js";
@@ -30,6 +32,8 @@ export interface RouteDeps {
   log: Logger;
   api: ApiClient;
   ready: () => boolean;
+  /** The coordinator plugin's routes (docs/usage/conflict-detection.md); absent: 404. */
+  coordinator?: CoordinatorService;
 }
 
 /** One request, however it arrived; `body` reads and JSON-decodes it on demand (throws AgentError). */
@@ -107,6 +111,18 @@ async function serve(d: RouteDeps, failures: AllocationFailureEvents, route: str
       const n = await d.releaser.gc(parseBody(IpamGcArgsSchema, await req.body()));
       return { status: 200, text: JSON.stringify({ released: n }) };
     }
+    // Ours: the coordinator plugin asks what to probe and reports what answered. A decision,
+    // including a refusal of the netconf, is a 200 carrying the CNI error to print.
+    case "POST /v1/coordinator/plan": {
+      if (!d.coordinator) break;
+      const answer = await d.coordinator.plan(parseBody(CoordinatorPlanRequestSchema, await req.body()));
+      return { status: 200, text: JSON.stringify(answer) };
+    }
+    case "POST /v1/coordinator/report": {
+      if (!d.coordinator) break;
+      const answer = await d.coordinator.report(parseBody(CoordinatorReportRequestSchema, await req.body()));
+      return { status: 200, text: JSON.stringify(answer) };
+    }
     case "GET /v1/workloadendpoint": {
       const ns = req.query.get("podNamespace");
       const name = req.query.get("podName");
@@ -119,9 +135,8 @@ async function serve(d: RouteDeps, failures: AllocationFailureEvents, route: str
       const cur = ep.status.current;
       return { status: 200, text: JSON.stringify({ podNamespace: ns, podName: name, podUID: cur.uid, node: cur.node, interfaces: cur.ips }) };
     }
-    default:
-      return { status: 404, text: JSON.stringify(`no route ${route}`), code: "invalid_request" };
   }
+  return { status: 404, text: JSON.stringify(`no route ${route}`), code: "invalid_request" };
 }
 
 /** Counts a release (single or batch) and its duration, and its failure if it fails. */

@@ -1,4 +1,5 @@
 import { isAlive } from "../core/pod-liveness.js";
+import { isQuarantined } from "../core/quarantine.js";
 import { sandboxEvidence } from "../core/sandbox-evidence.js";
 import type { Logger } from "../logger.js";
 import type { Claim, ClusterView } from "./cluster-view.js";
@@ -84,6 +85,9 @@ export class SandboxSweep {
     const byUid = new Map<string, Claim[]>();
     for (const c of view.allClaims()) {
       if (c.spec.node !== view.nodeName) continue;
+      // A quarantined address belongs to no Pod, whatever its sandboxes do: the watcher frees it
+      // at its expiry (docs/usage/conflict-detection.md).
+      if (isQuarantined(c.spec)) continue;
       byUid.set(c.spec.podUID, [...(byUid.get(c.spec.podUID) ?? []), c]);
     }
     const observed = records.observe();

@@ -1,5 +1,5 @@
 import type { ApiClient, Stored } from "./api-client.js";
-import { CLAIM_API_VERSION, CLAIM_GROUP, CLAIM_LABELS, CLAIM_VERSION, claimName, type ClaimSpec, type IPClaim } from "../schemas/ip-claim.js";
+import { CLAIM_API_VERSION, CLAIM_GROUP, CLAIM_LABELS, CLAIM_VERSION, claimName, QUARANTINE_POD_UID, type ClaimSpec, type IPClaim } from "../schemas/ip-claim.js";
 import { K8sError } from "./k8s-error.js";
 import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
 import { isOwnClaim } from "../core/claim-ownership.js";
@@ -119,6 +119,23 @@ export async function repointClaim(api: ApiClient, claim: Stored<IPClaim>, to: {
     {
       metadata: { resourceVersion: claim.metadata.resourceVersion, labels: { [CLAIM_LABELS.podUid]: to.podUID, [CLAIM_LABELS.node]: to.node } },
       spec: { podUID: to.podUID, node: to.node, containerID: to.containerID },
+    },
+    "merge",
+  );
+}
+
+/**
+ * Takes an address from its Pod and quarantines it in one write (docs/usage/conflict-detection.md):
+ * the claim stays, so the address is never free in between, but names no Pod any more. The
+ * resourceVersion makes it a compare-and-swap: a claim changed since we judged it (released,
+ * re-pointed) is not touched, the API server answers 409.
+ */
+export async function quarantineClaim(api: ApiClient, claim: Stored<IPClaim>, q: { until: string; since: string; mac: string }): Promise<Stored<IPClaim>> {
+  return api.patch<Stored<IPClaim>>(
+    `${CLAIMS_PATH}/${claim.metadata.name}`,
+    {
+      metadata: { resourceVersion: claim.metadata.resourceVersion, labels: { [CLAIM_LABELS.podUid]: QUARANTINE_POD_UID } },
+      spec: { podUID: QUARANTINE_POD_UID, quarantine: { ...q, podUID: claim.spec.podUID } },
     },
     "merge",
   );

@@ -75,8 +75,8 @@ describe("conf.yml: Spiderpool's chart-rendered file and our keys (lib/schemas/c
   describe("keys for behaviour we do not implement", () => {
     const refusals: Array<{ key: string; value: unknown; line: RegExp }> = [
       { key: "enableCleanOutdatedEndpoint", value: true, line: /^conf\.yml: enableCleanOutdatedEndpoint: got true, .*; set it to false or remove the key$/ },
-      { key: "enableIPConflictDetection", value: true, line: /^conf\.yml: enableIPConflictDetection: got true, .*; set it to false or remove the key$/ },
-      { key: "enableGatewayDetection", value: true, line: /^conf\.yml: enableGatewayDetection: got true, .*; set it to false or remove the key$/ },
+      { key: "enableIPConflictDetection", value: true, line: /^conf\.yml: enableIPConflictDetection: got true, .*"detectIPConflict": true.*SpiderCoordinator "default".*; set it to false or remove the key$/ },
+      { key: "enableGatewayDetection", value: true, line: /^conf\.yml: enableGatewayDetection: got true, .*"detectGateway": true.*SpiderCoordinator "default".*; set it to false or remove the key$/ },
       { key: "podResourceInject.enabled", value: true, line: /^conf\.yml: podResourceInject\.enabled: got true, .*; set it to false or remove podResourceInject$/ },
       {
         key: "iaasNetworkProvider.serverUrl",

@@ -58,6 +58,12 @@ export const AgentConfigSchema = z.strictObject({
   claimAuditIntervalSeconds: z.number().int().min(5).max(86400).default(60),
 });
 
+/** Ours: the agent's side of the coordinator plugin (docs/usage/conflict-detection.md). */
+export const CoordinatorConfigSchema = z.strictObject({
+  /** How long an address another host answered for stays out of every pool before GC frees it. */
+  quarantineSeconds: z.number().int().min(1).max(7 * 86400).default(600),
+});
+
 export const SpiderpoolConfigSchema = z.strictObject({
   ipamUnixSocketPath: z.string().min(1).default("/var/run/spidernet/spiderpool.sock"),
   enableIPv4: bool(true),
@@ -69,9 +75,9 @@ export const SpiderpoolConfigSchema = z.strictObject({
   enableAutoPoolForApplication: bool(true),
   /** Not implemented; `true` is refused. */
   enableCleanOutdatedEndpoint: bool(false),
-  /** Not implemented by the plugin; `true` is refused. */
+  /** `true` is refused: detection is the chained coordinator plugin's (docs/usage/conflict-detection.md). */
   enableIPConflictDetection: bool(false),
-  /** Not implemented by the plugin; `true` is refused. */
+  /** `true` is refused, as enableIPConflictDetection. */
   enableGatewayDetection: bool(false),
   enableValidatingResourcesDeletedWebhook: bool(false),
   /** Default `+N` of auto pools (the key Spiderpool's code reads). */
@@ -82,6 +88,7 @@ export const SpiderpoolConfigSchema = z.strictObject({
   tuneSysctlConfig: bool(false),
   gc: GcConfigSchema.default(GcConfigSchema.parse({})),
   agent: AgentConfigSchema.default(AgentConfigSchema.parse({})),
+  coordinator: CoordinatorConfigSchema.default(CoordinatorConfigSchema.parse({})),
 });
 export type SpiderpoolConfig = z.infer<typeof SpiderpoolConfigSchema>;
 

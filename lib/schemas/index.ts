@@ -10,6 +10,7 @@ export * from "./subnet.js";
 export * from "./reserved-ip.js";
 export * from "./endpoint.js";
 export * from "./ip-claim.js";
+export * from "./coordinator.js";
 export {
   findStructuralViolations,
   toCustomResourceDefinition,

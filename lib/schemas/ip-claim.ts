@@ -37,6 +37,23 @@ const immutableOptional = (field: string) => ({
   message: `spec.${field} is immutable`,
 });
 
+/**
+ * Set when another host answered for the address (docs/usage/conflict-detection.md): the claim
+ * no longer belongs to the Pod (podUID is QUARANTINE_POD_UID) and holds the address so nobody
+ * picks it until `until`, when the watcher's GC deletes the claim.
+ */
+export const QuarantineSchema = z
+  .strictObject({
+    until: z.string().meta({ description: "RFC 3339 time after which the address is freed." }),
+    since: z.string().meta({ description: "RFC 3339 time the conflict was found." }),
+    mac: z.string().meta({ description: "MAC address that answered for the address." }),
+    podUID: z.string().meta({ description: "UID of the Pod that held the address when the conflict was found." }),
+  })
+  .meta({ description: "The address is quarantined after an IP conflict." });
+
+/** The podUID of a quarantined claim: no Pod has it, so no ADD, DEL or Pod GC takes the claim as its own. */
+export const QUARANTINE_POD_UID = "quarantine";
+
 export const ClaimSpecSchema = z
   .strictObject({
     // 45: the longest textual IPv6 address (IPv4-embedded form); bounds the CEL rules' cost.
@@ -54,6 +71,7 @@ export const ClaimSpecSchema = z
       .boolean()
       .meta({ description: "True for StatefulSet Pods: the claim follows the Pod name across re-creation." })
       .optional(),
+    quarantine: QuarantineSchema.optional(),
   })
   .meta({ description: "Who holds the address.", "x-kubernetes-validations": [immutableOptional("network"), immutableOptional("static")] });
 export type ClaimSpec = z.infer<typeof ClaimSpecSchema>;

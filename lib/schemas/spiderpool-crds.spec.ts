@@ -38,7 +38,7 @@ describe("Spiderpool CRDs", () => {
     const crds = buildSpiderpoolCrds();
     assert.deepEqual(
       crds.map((c) => c.spec.names.plural),
-      ["spiderippools", "spidersubnets", "spiderreservedips", "spiderendpoints", "ipclaims"],
+      ["spiderippools", "spidersubnets", "spiderreservedips", "spiderendpoints", "ipclaims", "spidercoordinators"],
     );
     for (const crd of crds) {
       const ours = crd.spec.names.plural === "ipclaims";
@@ -56,6 +56,7 @@ describe("Spiderpool CRDs", () => {
     ["SpiderReservedIP", "sr", "Cluster", false],
     ["SpiderEndpoint", "se", "Namespaced", false],
     ["IPClaim", "ipc", "Cluster", false],
+    ["SpiderCoordinator", "scc", "Cluster", true],
   ];
   for (const [kind, short, scope, status] of table) {
     it(`${kind}: short name ${short}, ${scope}, status subresource ${status ? "on" : "off"}`, () => {

@@ -1,7 +1,7 @@
 /**
  * The CRDs this project installs, in one list: `scripts/gen-crds.ts` writes them to
  * `manifests/crds/<plural>.yaml` and the golden test compares them with the committed files.
- * SpiderMultusConfig and SpiderCoordinator are not served by this project.
+ * SpiderMultusConfig is not served by this project.
  */
 import type { z } from "zod";
 import { toCustomResourceDefinition, type CrdNames, type CustomResourceDefinition } from "./crd.js";
@@ -10,6 +10,7 @@ import { SpiderIPPoolCrdNames, SpiderIPPoolSchema } from "./ippool.js";
 import { SpiderReservedIPCrdNames, SpiderReservedIPSchema } from "./reserved-ip.js";
 import { SpiderSubnetCrdNames, SpiderSubnetSchema } from "./subnet.js";
 import { IPClaimCrdNames, IPClaimSchema } from "./ip-claim.js";
+import { SpiderCoordinatorCrdNames, SpiderCoordinatorSchema } from "./coordinator.js";
 
 /** A root object schema and the names its CRD is published under. */
 export interface CrdSource {
@@ -24,6 +25,7 @@ export const spiderpoolCrdSources: readonly CrdSource[] = [
   { schema: SpiderReservedIPSchema, names: SpiderReservedIPCrdNames },
   { schema: SpiderEndpointSchema, names: SpiderEndpointCrdNames },
   { schema: IPClaimSchema, names: IPClaimCrdNames },
+  { schema: SpiderCoordinatorSchema, names: SpiderCoordinatorCrdNames },
 ];
 
 /**

@@ -105,15 +105,26 @@ const RULES: readonly KeyRule[] = [
         : undefined,
   },
   {
-    // Spiderpool's plugin probes before answering the runtime; ours cannot open raw sockets in
-    // the Pod's network namespace, so `true` would only be echoed in the agent's answer.
+    // Detection here is the chained `coordinator` plugin's, switched per network or cluster-wide
+    // (SpiderCoordinator `default`); a node-wide key beside it would be a second switch for one thing.
     key: "enableIPConflictDetection",
     judge: (v) =>
-      isTrue(v) ? { refuse: "got true, but the plugin here sends no ARP/NDP probe for a duplicate address; set it to false or remove the key" } : undefined,
+      isTrue(v)
+        ? {
+            refuse:
+              'got true, but the IPAM plugin here sends no probe itself: chain the coordinator plugin with "detectIPConflict": true in the NetworkAttachmentDefinition, or set spec.detectIPConflict: true in the SpiderCoordinator "default" (docs/usage/conflict-detection.md); set it to false or remove the key',
+          }
+        : undefined,
   },
   {
     key: "enableGatewayDetection",
-    judge: (v) => (isTrue(v) ? { refuse: "got true, but the plugin here does not check that the gateway answers; set it to false or remove the key" } : undefined),
+    judge: (v) =>
+      isTrue(v)
+        ? {
+            refuse:
+              'got true, but the IPAM plugin here sends no probe itself: chain the coordinator plugin with "detectGateway": true in the NetworkAttachmentDefinition, or set spec.detectGateway: true in the SpiderCoordinator "default" (docs/usage/conflict-detection.md); set it to false or remove the key',
+          }
+        : undefined,
   },
   {
     key: "podResourceInject",

@@ -8,7 +8,7 @@ import { K8sError } from "../k8s/k8s-error.js";
 import { gcDecision, type GcPolicy, type NodeFacts, type SandboxFacts } from "../core/gc-decision.js";
 import { gcPodFacts } from "../k8s/gc-pod-facts.js";
 import { isValidStatefulSetPod, statefulSetOrdinal } from "../core/statefulset-identity.js";
-import type { IPClaim } from "../schemas/ip-claim.js";
+import { QUARANTINE_POD_UID, type IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderEndpoint } from "../schemas/endpoint.js";
 import type { Logger } from "../logger.js";
 import type { WatcherMetrics } from "./metrics.js";
@@ -111,6 +111,8 @@ export class IpGcController {
   }
 
   async #reconcileUid(uid: string): Promise<void> {
+    // Quarantined addresses belong to no Pod; lib/watcher/quarantine-expiry.ts frees them.
+    if (uid === QUARANTINE_POD_UID) return;
     const claims = this.#claimsOf(uid);
     if (!uid || claims.length === 0) return;
     const { podNamespace: ns, podName: name } = claims[0]!.spec;

@@ -9,6 +9,7 @@ import { PoolOverlapController } from "./pool-overlap-controller.js";
 import { PoolStatusController } from "./pool-status-controller.js";
 import { AllocationImportController } from "./allocation-import-controller.js";
 import { startAutoPoolControllers } from "./auto-pool-start.js";
+import { QuarantineExpiry } from "./quarantine-expiry.js";
 
 /**
  * The controllers of the watcher process (a single replica): pool status and finalizers, the
@@ -36,6 +37,8 @@ export async function startWatcherControllers(): Promise<void> {
     imports.resyncAll();
     metrics.totalPools.set(pools.pools.list().length);
   }, 60_000).unref();
+
+  new QuarantineExpiry(api, pools.claims, log).start();
 
   if (config.gc.enabled) {
     const delayMs = gcReleaseDelayMs();

@@ -1,0 +1,3 @@
+module github.com/pepr-spiderpool/cni-coordinator
+
+go 1.22
