@@ -131,7 +131,7 @@ spec: {subnet: 10.188.0.0/24, ips: ["10.188.0.1-10.188.0.10"], gateway: 10.188.0
     const watcherFrom = logEnd("pepr-watcher");
     const agentFrom = logEnd(`agent-${node}`);
     const lineOf = () => logSince(log(node), from);
-    const refused = (l: LogLine) => Boolean(l.msg?.startsWith("claim changed since it was judged") && l.claim === claim.metadata.name && l.podUID === old.metadata.uid);
+    const refused = (l: LogLine) => Boolean(l.msg?.includes("claim changed since it was judged") && l.claim === claim.metadata.name && l.podUID === old.metadata.uid);
     const released = (l: LogLine) => lines.released(l) && l.pod === `${ns}/${name}-2`;
 
     // 3 → 2: ordinal 2 goes without a CNI DEL, and the path under test decides to release its claim.
