@@ -232,11 +232,14 @@ export async function killAgent(state: ClusterState, node: string): Promise<void
   while (d && isAlive(d)) await new Promise((r) => setTimeout(r, 50));
 }
 
-/** Starts a node's agent again (the DaemonSet restarting its pod). */
-export async function restartAgent(state: ClusterState, node: string): Promise<void> {
+/**
+ * Starts a node's agent again (the DaemonSet restarting its pod). `env` adds variables to its
+ * environment (e.g. SPIDERPOOL_TEST_GC_DELAY_MS); the next restart without it drops them again.
+ */
+export async function restartAgent(state: ClusterState, node: string, opts: { env?: Record<string, string> } = {}): Promise<void> {
   const d = state.agents[node];
   if (d) await stopDaemon(d);
-  state.agents[node] = await startAgent(node);
+  state.agents[node] = await startAgent(node, opts.env);
   saveState(state);
 }
 

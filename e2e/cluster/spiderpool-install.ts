@@ -83,8 +83,11 @@ export function socketOf(node: string): string {
   return path.join(paths.nodeDir(node), "spiderpool.sock");
 }
 
-/** The agent of one simulated node, as its DaemonSet pod would run it. */
-export async function startAgent(node: string): Promise<Daemon> {
+/**
+ * The agent of one simulated node, as its DaemonSet pod would run it; `env` adds variables to its
+ * environment (e.g. SPIDERPOOL_TEST_GC_DELAY_MS).
+ */
+export async function startAgent(node: string, env: Record<string, string> = {}): Promise<Daemon> {
   const healthPort = await freePort(35710);
   const d = startDaemon(
     `agent-${node}`,
@@ -103,6 +106,7 @@ export async function startAgent(node: string): Promise<Daemon> {
       KUBECONFIG: viaFaultProxy(agentKubeconfig()),
       NODE_NO_WARNINGS: "1",
       ...pluginDirsEnv(),
+      ...env,
     },
     `--agent-node=${node}`,
   );

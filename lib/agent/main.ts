@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   const s = settings.value;
   const log = createLogger("agent", s.logLevel).child({ node: s.nodeName });
   if (s.configWarnings.length) log.warn(configWarningLine(s.configWarnings), { keys: s.configWarnings.map((w) => w.key) });
+  if (s.releaseHoldMs) log.warn("SPIDERPOOL_TEST_GC_DELAY_MS is set: every release after a sandbox check waits this long after its decision (a test knob, never for production)", { delayMs: s.releaseHoldMs });
   const api = ApiClient.fromKubeconfig(s.kubeconfig);
   const metrics = new AgentMetrics().watchApi(api.activity);
   const view = new ClusterView(api, s.nodeName, log).start();
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
   // The sandboxes served by earlier runs, before any ADD (docs/adr/0008-sandbox-confirmation.md).
   const records = new SandboxRecords(s.pluginDirs.runDir, s.nodeName, log, () => api.clock.now()).load();
   allocator.records = records;
-  const releaser = new Releaser({ api, view, config: s.config, log, records });
+  const releaser = new Releaser({ api, view, config: s.config, log, records, releaseHoldMs: s.releaseHoldMs });
 
   const server = createAgentServer({ allocator, releaser, coordinator, metrics, log, api, ready: () => ready, pluginDirs: s.pluginDirs });
   await listenOnSocket(server, s.socketPath);

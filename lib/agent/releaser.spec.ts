@@ -8,7 +8,7 @@ import type { ApiClient } from "../k8s/api-client.js";
 import type { Pod } from "../k8s/core-kinds.js";
 import { CLAIMS_PATH } from "../k8s/claim-store.js";
 import { K8sError } from "../k8s/k8s-error.js";
-import type { SpiderpoolConfig } from "../schemas/config.js";
+import { parseConfig, type SpiderpoolConfig } from "../schemas/config.js";
 import type { Logger } from "../logger.js";
 import { AgentError } from "./agent-error.js";
 import type { Claim, ClusterView } from "./cluster-view.js";
@@ -41,6 +41,7 @@ class FakeApi {
   readonly pods = new Map<string, Pod>();
   readonly writes: string[] = [];
   readonly gets: string[] = [];
+  readonly clock = { now: () => Date.now() };
   async get<T>(path: string): Promise<T> {
     this.gets.push(path);
     const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(path);
@@ -93,15 +94,27 @@ class FakeView {
   }
 }
 
-function setup() {
+function setup(releaseHoldMs = 0) {
   const api = new FakeApi();
   const view = new FakeView(api);
   const warnings: { msg: string; meta: Record<string, unknown> }[] = [];
-  const log = { warn: (msg: string, meta: Record<string, unknown>) => warnings.push({ msg, meta }), info: () => undefined, debug: () => undefined } as unknown as Logger;
-  const config = { enableStatefulSet: true } as SpiderpoolConfig;
-  const releaser = new Releaser({ api: api as unknown as ApiClient, view: view as unknown as ClusterView, config, log });
+  const infos: { msg: string; meta: Record<string, unknown> }[] = [];
+  const log = {
+    warn: (msg: string, meta: Record<string, unknown>) => warnings.push({ msg, meta }),
+    info: (msg: string, meta: Record<string, unknown>) => infos.push({ msg, meta }),
+    debug: () => undefined,
+  } as unknown as Logger;
+  const defaults = parseConfig({});
+  const config = { enableStatefulSet: true, gc: defaults.ok ? defaults.value.gc : undefined } as SpiderpoolConfig;
+  const releaser = new Releaser({ api: api as unknown as ApiClient, view: view as unknown as ClusterView, config, log, releaseHoldMs });
   const deleted = () => api.writes.filter((w) => w.startsWith(`DELETE ${CLAIMS_PATH}/`)).map((w) => w.slice(`DELETE ${CLAIMS_PATH}/`.length));
-  return { api, view, warnings, releaser, deleted };
+  return { api, view, warnings, infos, releaser, deleted };
+}
+
+/** `api` answers for StatefulSet `db` with `replicas`. */
+function withStatefulSet(api: FakeApi, replicas: number): void {
+  const get = api.get.bind(api);
+  api.get = async <T>(path: string): Promise<T> => (path.endsWith("/statefulsets/db") ? ({ metadata: {}, spec: { replicas } } as T) : get<T>(path));
 }
 
 const del = (podName: string, podUID: string) => ({ containerID: "c0ffee", ifName: "eth0", podNamespace: NS, podName, podUID });
@@ -224,5 +237,40 @@ describe("Releaser: only the named Pod's claims on this node", () => {
       warnings.map((w) => w.msg),
       ["GC refused", "GC skips claims naming an invalid Pod"],
     );
+  });
+});
+
+describe("Releaser: the release after a sandbox check (releaseConfirmed)", () => {
+  it("releases a gone Pod's claims, each delete conditioned on the resourceVersion judged", async () => {
+    const { api, view, releaser, deleted } = setup();
+    view.add(claim("10.0.0.5", "web", "u-gone"));
+    const sent: unknown[] = [];
+    const request = api.request.bind(api);
+    api.request = async (method, path, opts = {}) => (sent.push(opts.body?.preconditions), request(method, path, opts));
+    assert.equal(await releaser.releaseConfirmed("u-gone", view.claimsOfUid("u-gone"), "released by the runtime"), 1);
+    assert.deepEqual(deleted(), ["10.0.0.5"]);
+    assert.deepEqual(sent, [{ uid: "claim-10.0.0.5", resourceVersion: "1" }]);
+  });
+
+  it("keeps a gone StatefulSet Pod's claim while the StatefulSet wants its ordinal again", async () => {
+    const { api, view, releaser, deleted } = setup();
+    withStatefulSet(api, 3);
+    view.add(claim("10.0.0.7", "db-2", "u-old", NODE, { static: true }));
+    assert.equal(await releaser.releaseConfirmed("u-old", view.claimsOfUid("u-old"), "released by the runtime"), 0);
+    assert.deepEqual(deleted(), []);
+  });
+
+  it("a release held by the test knob loses to the new incarnation that re-pointed the claim meanwhile", async () => {
+    const { api, view, infos, releaser, deleted } = setup(30);
+    withStatefulSet(api, 2); // scaled down: ordinal 2 is not wanted when the release is decided
+    view.add(claim("10.0.0.7", "db-2", "u-old", NODE, { static: true }));
+    const released = releaser.releaseConfirmed("u-old", view.claimsOfUid("u-old"), "released by the runtime");
+    await new Promise((r) => setTimeout(r, 5));
+    assert.ok(infos.some((i) => i.msg.includes("held back by SPIDERPOOL_TEST_GC_DELAY_MS") && i.meta.podUID === "u-old"), "the decision is held");
+    api.current.set("10.0.0.7", "2"); // the new db-2 took the claim over while the decision was held
+    assert.equal(await released, 0);
+    assert.deepEqual(deleted(), []);
+    assert.ok(infos.some((i) => i.msg.startsWith("claim changed since it was judged") && i.meta.claim === "10.0.0.7"));
+    assert.ok(view.claims.has("10.0.0.7"), "the claim stays for the watch to show re-pointed");
   });
 });

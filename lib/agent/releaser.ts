@@ -25,6 +25,11 @@ export interface ReleaserDeps {
   log: Logger;
   /** The agent's record of the sandboxes it served: DEL and CNI GC say which are gone. */
   records?: SandboxRecords;
+  /**
+   * Test knob only (lib/core/gc-test-delay.ts): how long a release decided after a sandbox check
+   * waits before its deletes, so an e2e suite can let a StatefulSet Pod come back meanwhile.
+   */
+  releaseHoldMs?: number;
 }
 
 /**
@@ -77,6 +82,12 @@ export class Releaser {
       return 0; // logged; not this node's to release
     }
     if (scope.verdict !== "release" || !scope.uid) return 0;
+    if (this.d.releaseHoldMs) {
+      this.d.log.info("release decided after the sandbox check, held back by SPIDERPOOL_TEST_GC_DELAY_MS", { pod: `${podNamespace}/${podName}`, podUID: uid, addresses: scope.claims.map((c) => c.spec.address), delayMs: this.d.releaseHoldMs });
+      await new Promise((r) => setTimeout(r, this.d.releaseHoldMs));
+    }
+    // The deletes carry the resourceVersion judged here: a claim a new StatefulSet incarnation
+    // took over meanwhile is left to it (docs/concepts/gc.md).
     const n = await this.#releaseClaims([...scope.claims], podNamespace, podName, uid, isStatic && !stsValid);
     if (n) this.d.log.info("released after confirming no sandbox holds the addresses", { pod: `${podNamespace}/${podName}`, podUID: uid, reason: verdict.reason });
     return n;
@@ -119,7 +130,10 @@ export class Releaser {
     for (const c of claims) {
       // The decision was taken on this version of the claim; a changed one (re-pointed to another
       // incarnation or node) is left for the watch to show and the next DEL or GC to judge.
-      if ((await deleteClaim(this.d.api, c.metadata.name, c.metadata.uid, c.metadata.resourceVersion)) === "changed") continue;
+      if ((await deleteClaim(this.d.api, c.metadata.name, c.metadata.uid, c.metadata.resourceVersion)) === "changed") {
+        this.d.log.info("claim changed since it was judged; left as it is", { claim: c.metadata.name, podUID: uid });
+        continue;
+      }
       this.d.view.forgetClaim(c);
       released.push(c);
     }

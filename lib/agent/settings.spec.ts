@@ -29,4 +29,14 @@ describe("agent settings: conf.yml as Spiderpool's chart renders it (lib/agent/s
     assert.match(r.errors[0]!, /^conf\.yml: enableCleanOutdatedEndpoint: got true, .*set it to false or remove the key$/);
     assert.match(r.errors[1]!, /^SPIDERPOOL_NODE_NAME: required/);
   });
+
+  it("the test-only release hold is 0 unless set, and a bad value is refused naming the variable", () => {
+    const ok = loadAgentSettings({ SPIDERPOOL_NODE_NAME: "node-1" }, [`--config-path=${CHART_CONF}`]);
+    assert.ok(ok.ok && ok.value.releaseHoldMs === 0);
+    const held = loadAgentSettings({ SPIDERPOOL_NODE_NAME: "node-1", SPIDERPOOL_TEST_GC_DELAY_MS: "25000" }, [`--config-path=${CHART_CONF}`]);
+    assert.ok(held.ok && held.value.releaseHoldMs === 25_000);
+    const bad = loadAgentSettings({ SPIDERPOOL_NODE_NAME: "node-1", SPIDERPOOL_TEST_GC_DELAY_MS: "25s" }, [`--config-path=${CHART_CONF}`]);
+    assert.ok(!bad.ok);
+    assert.deepEqual(bad.errors, ['SPIDERPOOL_TEST_GC_DELAY_MS: expected a non-negative integer number of milliseconds, got "25s"']);
+  });
 });

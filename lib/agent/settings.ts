@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { DEFAULT_HOST_DIRS, type HostDirs } from "../../cni/host-dirs.js";
+import { gcReleaseDelayMs } from "../core/gc-test-delay.js";
 import { parseConfig, type ConfigWarning, type SpiderpoolConfig } from "../schemas/config.js";
 
 /** Everything the agent process needs to start, from its environment and the ConfigMap file. */
@@ -24,6 +25,11 @@ export interface AgentSettings {
   config: SpiderpoolConfig;
   /** Keys of `conf.yml` accepted but not acted on: logged once at start. */
   configWarnings: ConfigWarning[];
+  /**
+   * Test knob only (`SPIDERPOOL_TEST_GC_DELAY_MS`, lib/core/gc-test-delay.ts): how long a release
+   * decided after a sandbox check waits before its deletes. 0 unless a test sets it.
+   */
+  releaseHoldMs: number;
 }
 
 const LEVELS = ["debug", "info", "warn", "error"];
@@ -71,6 +77,12 @@ export function loadAgentSettings(env: NodeJS.ProcessEnv, argv: string[]): { ok:
     logDir: dir("SPIDERPOOL_PLUGIN_LOG_DIR", DEFAULT_HOST_DIRS.logDir),
     runDir: dir("SPIDERPOOL_PLUGIN_RUN_DIR", DEFAULT_HOST_DIRS.runDir),
   };
+  let releaseHoldMs = 0;
+  try {
+    releaseHoldMs = gcReleaseDelayMs(env);
+  } catch (e) {
+    errors.push((e as Error).message);
+  }
   if (errors.length || !config.ok) return { ok: false, errors };
   return {
     ok: true,
@@ -87,6 +99,7 @@ export function loadAgentSettings(env: NodeJS.ProcessEnv, argv: string[]): { ok:
       pluginDirs,
       config: config.value,
       configWarnings: config.warnings,
+      releaseHoldMs,
     },
   };
 }

@@ -47,7 +47,7 @@ export class IpGcController {
     private readonly policy: GcPolicy,
     private readonly metrics: WatcherMetrics,
     private readonly log: Logger,
-    /** Test knob only (gc-test-delay.ts): how long a decided release waits before its deletes. */
+    /** Test knob only (lib/core/gc-test-delay.ts): how long a decided release waits before its deletes. */
     private readonly releaseDelayMs = 0,
   ) {
     this.pods = new Informer<Pod>(api, { path: "/api/v1/pods" });

@@ -1,9 +1,10 @@
 /**
- * `SPIDERPOOL_TEST_GC_DELAY_MS`: how long the IP GC holds a release it has decided before it
- * deletes the claims. The local cluster sets it to keep a decision in flight while a StatefulSet
- * Pod comes back, so a test can watch the resourceVersion-conditioned delete lose
+ * `SPIDERPOOL_TEST_GC_DELAY_MS`: how long a decided GC release waits before it deletes the
+ * claims — the watcher's IP GC, and the agent's release after it confirmed no sandbox holds the
+ * addresses (docs/concepts/gc.md). The local cluster sets it to keep a decision in flight while a
+ * StatefulSet Pod comes back, so a test can watch the resourceVersion-conditioned delete lose
  * (docs/concepts/fault-model.md, "What never means"). Nothing else should set it: unset or 0 is
- * no wait, and the watcher warns at start when it is set.
+ * no wait, and the watcher and the agent each warn at start when it is set.
  */
 export function gcReleaseDelayMs(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.SPIDERPOOL_TEST_GC_DELAY_MS;
