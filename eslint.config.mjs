@@ -2,7 +2,7 @@ import tsParser from "@typescript-eslint/parser";
 import tsPlugin from "@typescript-eslint/eslint-plugin";
 import globals from "globals";
 
-/** Layering rules of design §4: data flows one way; only lib/k8s talks to the API server. */
+/** Layering rules (docs/architecture.md#where-things-happen): data flows one way; only lib/k8s talks to the API server. */
 const noIo = ["node:fs", "node:net", "node:http", "node:https", "node:child_process", "fs", "net", "http", "https", "child_process"];
 const noFramework = ["pepr", "kubernetes-fluent-client", "@kubernetes/client-node"];
 

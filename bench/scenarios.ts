@@ -1,5 +1,5 @@
 /**
- * The scenarios of shared/notes/whereabouts.md §5.4, run for every system in turn (scenario
+ * The scenarios of docs/benchmarks.md#storm-benchmark-ours-vs-whereabouts-and-the-floors, run for every system in turn (scenario
  * outer, system inner, so a change in the shared machine's load hits all systems alike):
  *
  *   S0  warm-up: 1 ADD + 1 DEL, not reported

@@ -1,5 +1,6 @@
 /**
- * Whereabouts v0.9.2 as its notes (shared/notes/whereabouts.md §3) say to run it by hand: its
+ * Whereabouts v0.9.2 run by hand the way its own documentation describes (setup stated in
+ * docs/benchmarks.md#storm-benchmark-ours-vs-whereabouts-and-the-floors): its
  * CRDs applied, a namespace for its IPPools, reservations and Lease, a kubeconfig whose context
  * names that namespace, the mandatory flat file, `log_level: error`, default leader-election
  * timings, overlapping-range protection on (its default), none of its controllers running.
@@ -101,7 +102,7 @@ current-context: whereabouts
     return coversSubnet(w) ? w.subnet : `${addressAt(w, 0)}-${lastAddress(w)}/${w.prefix}`;
   }
 
-  /** Empty pool, no reservations, no Lease: the notes' reset between runs (§5.3). */
+  /** Empty pool, no reservations, no Lease: the reset between runs. */
   async resetWindow(w: AddressWindow): Promise<void> {
     const ns = `${GROUP}/namespaces/${this.namespace}`;
     await this.api.delete(`${ns}/ippools/${this.poolName(w)}`).catch(ignoreNotFound);

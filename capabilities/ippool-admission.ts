@@ -10,7 +10,7 @@ import { admissionContext } from "./admission-context.js";
 import { answer, denyOnError, replaceRaw } from "./admission-answer.js";
 import { schemaDenial } from "./schema-denial.js";
 
-/** Defaulting of SpiderIPPool (spec §2.2). Never rejects: a failure leaves the object to validation. */
+/** Defaulting of SpiderIPPool (docs/reference/admission.md#spiderippool). Never rejects: a failure leaves the object to validation. */
 export async function mutateIPPool(req: PeprMutateRequest<GenericKind>): Promise<void> {
   const { reads, config, log } = await admissionContext();
   try {
@@ -44,7 +44,7 @@ export async function validateIPPool(req: PeprValidateRequest<GenericKind>) {
   });
 }
 
-/** DELETE: refused while addresses are in use, when the deletion webhook is enabled (spec §2.2). */
+/** DELETE: refused while addresses are in use, when the deletion webhook is enabled (docs/reference/admission.md#spiderippool). */
 export async function validateIPPoolDeletion(req: PeprValidateRequest<GenericKind>) {
   return denyOnError(req, "SpiderIPPool", async () => {
     const { reads, config } = await admissionContext();

@@ -8,7 +8,7 @@ import { admissionContext } from "./admission-context.js";
 import { answer, denyOnError, replaceRaw } from "./admission-answer.js";
 import { schemaDenial } from "./schema-denial.js";
 
-/** Defaulting of SpiderReservedIP (spec §2.4); never rejects. */
+/** Defaulting of SpiderReservedIP (docs/reference/admission.md#spiderreservedip); never rejects. */
 export async function mutateReservedIP(req: PeprMutateRequest<GenericKind>): Promise<void> {
   const { log } = await admissionContext();
   try {

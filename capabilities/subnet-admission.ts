@@ -8,7 +8,7 @@ import { admissionContext } from "./admission-context.js";
 import { answer, denyOnError, replaceRaw } from "./admission-answer.js";
 import { schemaDenial } from "./schema-denial.js";
 
-/** Defaulting of SpiderSubnet (spec §2.3); never rejects. */
+/** Defaulting of SpiderSubnet (docs/reference/admission.md#spidersubnet); never rejects. */
 export async function mutateSubnet(req: PeprMutateRequest<GenericKind>): Promise<void> {
   const { log } = await admissionContext();
   try {

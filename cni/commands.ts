@@ -1,5 +1,5 @@
 /**
- * What each CNI command asks of the agent (spec §4.3–4.6, plus CHECK/GC/STATUS of CNI 1.1).
+ * What each CNI command asks of the agent (docs/reference/netconf.md#commands, CHECK/GC/STATUS of CNI 1.1 included).
  * Handlers return the text for stdout (or nothing) or a CniError; they never throw on purpose
  * and never print: plugin.ts owns the output and the deadline.
  */

@@ -160,7 +160,7 @@ describe("cni/netconf", () => {
     });
   });
 
-  describe("validateNetConf: defaults (spec §4.1)", () => {
+  describe("validateNetConf: defaults", () => {
     it("fills Spiderpool's defaults", () => {
       const r = validateNetConf(conf());
       assert.deepEqual(r, {

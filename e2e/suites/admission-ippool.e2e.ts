@@ -11,7 +11,7 @@ import { waitFor } from "../support/wait-for.js";
 
 /**
  * SpiderIPPool admission against the real API server, through the Pepr module: the defaulting
- * users rely on, and every refusal of spec §2.2 with Spiderpool's words and HTTP status, sent
+ * users rely on, and every refusal of docs/reference/admission.md#spiderippool with Spiderpool's words and HTTP status, sent
  * the ways users send them (kubectl apply/create/patch, server-side dry run, the REST API).
  * Addresses: 10.100.0.0/16 (the docs example), 10.103.0.0/16 (this suite), fd00:100::/64.
  */
@@ -100,7 +100,7 @@ describe("admission: SpiderIPPool", function () {
     }
   });
 
-  describe("refuses every invalid CREATE of spec §2.2, with Spiderpool's text and nothing stored", () => {
+  describe("refuses every invalid CREATE, with Spiderpool's text and nothing stored", () => {
     const HEAD = (name: string) => `SpiderIPPool.spiderpool.spidernet.io "${name}" is invalid: `;
     const cases: [string, Record<string, unknown>, string, Record<string, unknown>?][] = [
       // row 1: ipVersion (spec.subnet that tells no family leaves it unset)

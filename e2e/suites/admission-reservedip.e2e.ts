@@ -9,7 +9,7 @@ import { removeAndWait, stored, type SpiderObject } from "../support/spider-obje
 import { waitFor } from "../support/wait-for.js";
 
 /**
- * SpiderReservedIP admission (spec §2.4) against the real API server through the Pepr module.
+ * SpiderReservedIP admission (docs/reference/admission.md#spiderreservedip) against the real API server through the Pepr module.
  * Reserved IPs are never compared with pools, so only their own syntax and family are checked.
  * Addresses: 10.100.1.x and fd00:100:: of the docs example, 10.106.0.0/16 (this suite).
  */
@@ -44,7 +44,7 @@ describe("admission: SpiderReservedIP", function () {
     }
   });
 
-  describe("refuses every invalid CREATE of spec §2.4, with Spiderpool's text and nothing stored", () => {
+  describe("refuses every invalid CREATE, with Spiderpool's text and nothing stored", () => {
     const HEAD = (name: string) => `SpiderReservedIP.spiderpool.spidernet.io "${name}" is invalid: `;
     const cases: [string, Record<string, unknown>, string][] = [
       ["no addresses", { ips: [] }, `spec.ipVersion: Invalid value: "null": is not generated correctly, 'spec.ips' is empty or 'spec.ips[0]' may be invalid`],

@@ -9,8 +9,8 @@ import { assertCreateRefused, assertPatchRefused } from "../support/refusals.js"
 import { collectionOf, removeAndWait, stored, type SpiderObject } from "../support/spider-objects.js";
 
 /**
- * SpiderSubnet admission (spec §2.3) and the pool rules that involve a subnet (§2.2 defaulting
- * step 4, validation row 4), against the real API server through the Pepr module.
+ * SpiderSubnet admission (docs/reference/admission.md#spidersubnet) and the pool rules that involve a subnet (adoption,
+ * docs/reference/admission.md#defaulting; the controlling-subnet rules, docs/reference/admission.md#spiderippool), against the real API server through the Pepr module.
  * Addresses: 10.101.0.0/16 (the docs example), 10.105.0.0/16 and 10.116-10.117 (this suite).
  */
 describe("admission: SpiderSubnet", function () {
@@ -93,7 +93,7 @@ spec: {subnet: 10.101.0.0/16, ips: [10.101.1.30-10.101.1.39], gateway: 10.101.0.
     }
   });
 
-  describe("refuses every invalid CREATE of spec §2.3, with Spiderpool's text and nothing stored", () => {
+  describe("refuses every invalid CREATE, with Spiderpool's text and nothing stored", () => {
     const HEAD = (name: string) => `SpiderSubnet.spiderpool.spidernet.io "${name}" is invalid: `;
     const cases: [string, Record<string, unknown>, string][] = [
       ["ipVersion that cannot be inferred", { subnet: "bogus" }, `spec.ipVersion: Invalid value: "null": is not generated correctly, 'spec.subnet' may be invalid`],
@@ -146,7 +146,7 @@ spec: {subnet: 10.101.0.0/16, ips: [10.101.1.30-10.101.1.39], gateway: 10.101.0.
     });
   });
 
-  describe("pool rules that involve the controlling subnet (spec §2.2 row 4)", () => {
+  describe("pool rules that involve the controlling subnet", () => {
     it("refuses a pool labelled as an application's whose addresses the subnet never recorded for it", () =>
       assertCreateRefused(
         api,

@@ -16,8 +16,8 @@ import { apply, createNamespace, listPods } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
- * The agent's unix-socket API under bad input (design §7): every refusal is a 400 or 500 whose
- * text names the field or object and value, and nothing is allocated. Also the metrics of §9.1
+ * The agent's unix-socket API under bad input (docs/reference/agent-api.md#errors): every refusal is a 400 or 500 whose
+ * text names the field or object and value, and nothing is allocated. Also the metrics of docs/usage/metrics.md#agent-metrics
  * on the agent's ops port.
  */
 describe("allocation: the agent socket refuses bad input", function () {

@@ -11,7 +11,7 @@ import { waitFor } from "../support/wait-for.js";
 const RESERVED = "/apis/spiderpool.spidernet.io/v2beta1/spiderreservedips";
 
 /**
- * Backup pools, excludeIPs and SpiderReservedIPs (Spiderpool E00008, S00001, §5.6, §7) with
+ * Backup pools, excludeIPs and SpiderReservedIPs (Spiderpool E00008, S00001; docs/usage/backup-pools.md, docs/usage/reserved-ip.md) with
  * docs/examples/allocation/backup-pools.yaml: the primary pool serves until it has no address
  * left, then the backup does; excluded and reserved addresses are never handed out, and become
  * allocatable as soon as they are released from those lists.

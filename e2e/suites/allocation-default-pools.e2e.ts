@@ -9,7 +9,7 @@ import { apply, isRunning, listPods } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
- * Which rule picks the pool (Spiderpool A00004–A00006, §5.3), with docs/examples/allocation/default-pools.yaml:
+ * Which rule picks the pool (Spiderpool A00004–A00006, docs/reference/allocation.md#pool-sources), with docs/examples/allocation/default-pools.yaml:
  * Pod `ippools` > Pod `ippool` > Namespace defaults > netconf `default_ipv4_ippool` > cluster
  * default pools. The netconf rule is exercised the user-facing way: a NetworkAttachmentDefinition
  * whose IPAM section names its pool, attached through `k8s.v1.cni.cncf.io/networks`.

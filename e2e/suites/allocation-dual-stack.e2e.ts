@@ -15,7 +15,7 @@ import { waitFor } from "../support/wait-for.js";
 const run = promisify(execFile);
 
 /**
- * Dual stack and IPv6 only (Spiderpool E00009, §5.15) with docs/examples/allocation/dual-stack.yaml:
+ * Dual stack and IPv6 only (Spiderpool E00009, docs/reference/allocation.md#dual-stack) with docs/examples/allocation/dual-stack.yaml:
  * a NIC gets one address per family named, from single-family pools, both configured by the
  * real macvlan plugin and recorded in canonical form everywhere.
  */

@@ -8,7 +8,7 @@ import { apply, createNamespace, listPods, waitRunning } from "../support/kube.j
 import { waitFor } from "../support/wait-for.js";
 
 /**
- * StatefulSet Pods keep their addresses (Spiderpool L00008 + A00009, §5.10): a re-created Pod of
+ * StatefulSet Pods keep their addresses (Spiderpool L00008 + A00009, docs/reference/allocation.md#statefulset-pods): a re-created Pod of
  * the same name takes over its claims (re-pointed to the new Pod UID), even on another node; a
  * change of the annotated pool moves it to the new pool and releases the old address; scaling
  * down releases the addresses of the removed ordinals.

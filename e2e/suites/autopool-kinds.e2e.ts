@@ -6,7 +6,7 @@ import { waitFor } from "../support/wait-for.js";
 import { autoPoolsOf, deleteNamespaceAndWait, getSubnet, listPools, poolAddresses, SP, subnetProblems, type Pool } from "./autopool-checks.js";
 
 /**
- * Every built-in workload kind counts its Pods its own way (spec §6.1, I00003): a DaemonSet by
+ * Every built-in workload kind counts its Pods its own way (docs/reference/auto-pools.md#workloads-and-pod-counts, I00003): a DaemonSet by
  * the nodes it is scheduled on, a bare ReplicaSet by replicas, a Job by completions/parallelism,
  * a CronJob by its job template. One pool each, none for a ReplicaSet or Job that has a parent,
  * none for a host-network template.

@@ -7,7 +7,7 @@ import { waitFor } from "../support/wait-for.js";
 import { applyExample, autoPoolsOf, deleteNamespaceAndWait, exampleText, getSubnet, type Pool, poolAddresses, SP, subnetProblems } from "./autopool-checks.js";
 
 /**
- * Third-party controllers (spec §6.5, T00002–T00005): a CloneSet-like custom resource owns Pods
+ * Third-party controllers (docs/reference/auto-pools.md#the-agents-side, T00002–T00005): a CloneSet-like custom resource owns Pods
  * annotated with a subnet and a fixed IP number. The agent creates (and sizes) the auto pool at
  * the first ADD; the watcher deletes it when the CloneSet is deleted, or keeps it for a
  * same-name successor with `ippool-reclaim: "false"`. The suite stands in for the OpenKruise

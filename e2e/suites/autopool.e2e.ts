@@ -8,7 +8,7 @@ import { waitFor } from "../support/wait-for.js";
 import { applyExample, autoPoolsOf, claimsOfPool, deleteNamespaceAndWait, exampleText, getSubnet, type Pool, poolAddresses, rangesOf, SP, subnetProblems } from "./autopool-checks.js";
 
 /**
- * Fixed IPs for a Deployment from a SpiderSubnet (spec §6): the watcher makes the pool, sizes it
+ * Fixed IPs for a Deployment from a SpiderSubnet (docs/reference/auto-pools.md): the watcher makes the pool, sizes it
  * to replicas + the flexible number as the Deployment scales, gives the addresses back when the
  * Deployment goes (or keeps the pool with ippool-reclaim "false"), and converges after a crash.
  * Runs the documented examples in docs/examples/autopool/.

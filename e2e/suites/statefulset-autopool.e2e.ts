@@ -8,7 +8,7 @@ import { applyExample, autoPoolsOf, claimsOfPool, deleteNamespaceAndWait, exampl
 import { apply } from "../support/kube.js";
 
 /**
- * StatefulSet Pods keep their addresses by name (spec §5.10): across a restart on the same node,
+ * StatefulSet Pods keep their addresses by name (docs/reference/allocation.md#statefulset-pods): across a restart on the same node,
  * across a move to another node, and from an auto pool that follows the StatefulSet's replicas.
  * Scale-down releases the removed ordinals, scale-up allocates new ones, and changing the
  * annotated pool moves each Pod to the new pool when it restarts.

@@ -7,7 +7,7 @@ import { waitFor } from "../support/wait-for.js";
 import { applyExample, deleteNamespaceAndWait, type Pool, poolAddresses, SP } from "./autopool-checks.js";
 
 /**
- * Tenants (spec §7): a pool bound to a namespace by name (`namespaceName`), one bound by a
+ * Tenants (docs/usage/tenants.md): a pool bound to a namespace by name (`namespaceName`), one bound by a
  * namespace label (`namespaceAffinity`), each tenant namespace's default pool set by annotation,
  * and a cluster default pool that serves every other namespace. A tenant's pool refuses Pods of
  * other namespaces even when they name it.

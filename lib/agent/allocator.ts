@@ -48,7 +48,7 @@ export interface AllocatorDeps {
 
 /**
  * CNI ADD for one NIC of a Pod on this node. Writes per ADD: one claim CREATE per address, one
- * SpiderEndpoint write; no LIST (design §3). Every step is idempotent: a repeated ADD finds the
+ * SpiderEndpoint write; no LIST (docs/adr/0002-address-claims.md). Every step is idempotent: a repeated ADD finds the
  * claims it made (by Pod UID and NIC) and returns the same addresses.
  */
 export class Allocator {
@@ -118,13 +118,13 @@ export class Allocator {
       }
     }
 
-    // Spiderpool reads the routes annotation first (§5.2): a bad one must fail before anything is claimed.
+    // Spiderpool reads the routes annotation first (docs/reference/allocation.md#add): a bad one must fail before anything is claimed.
     const routes = parseRoutesAnnotation(pod.metadata.annotations ?? {});
     if (!routes.ok) throw new AgentError("invalid_request", routes.error.message);
     // An auto pool that looked big enough to selection can still run out under our feet: an
     // agent on another node won the last free address while its workload scales up. The watcher
     // grows the pool in a moment, so within the wait budget that is a reason to wait and plan
-    // again, as when selection itself finds the pool full (spec §6.5).
+    // again, as when selection itself finds the pool full (docs/reference/auto-pools.md#the-agents-side).
     const waitMs = config.agent.waitSubnetPoolSeconds * 1000;
     // One budget for the whole ADD: planning again after a wait does not start a new one.
     const waitUntil = this.#waitDeadline();
@@ -198,7 +198,7 @@ export class Allocator {
   }
 
   /**
-   * Pool selection. When the source is a subnet, waits until `deadline` (the wait budget of §6.4) for
+   * Pool selection. When the source is a subnet, waits until `deadline` (the wait budget of docs/reference/auto-pools.md#the-agents-side) for
    * the watcher's auto pool to exist and fit, or makes a third-party controller's pool itself.
    */
   async #plan(pod: Pod, top: TopController, args: IpamAddArgs, reusable: string[] = [], deadline = this.#waitDeadline()): Promise<NicPlan[]> {

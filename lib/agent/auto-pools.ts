@@ -18,7 +18,7 @@ import type { ClusterView } from "./cluster-view.js";
 type NotReady = Extract<SelectionError, { code: "auto_pool_not_ready" }>;
 
 /**
- * The agent's part in auto pools (spec §6.4, §6.5): waiting for the pool the watcher makes for a
+ * The agent's part in auto pools (docs/reference/auto-pools.md#the-agents-side): waiting for the pool the watcher makes for a
  * built-in workload (woken by the pool watch instead of sleeping blindly), and making or resizing
  * the pool of a third-party controller itself, with the same writes the watcher uses.
  */

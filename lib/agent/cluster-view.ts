@@ -27,7 +27,7 @@ const FREED_MS = 10 * 60_000;
 const FREED_KEEP = 1024;
 
 /**
- * The agent's view of the cluster, from watches only (design §3.5): its own Node and the Pods
+ * The agent's view of the cluster, from watches only (docs/architecture.md#the-agent): its own Node and the Pods
  * bound to it, every Namespace, pool, subnet, reserved IP and claim. Claims are indexed by
  * Pod UID, Pod name and pool, and each pool's taken addresses are kept as an interval set that
  * changes by one address per event, so an allocation never scans the whole ledger.

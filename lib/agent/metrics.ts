@@ -2,11 +2,11 @@ import client from "prom-client";
 import type { ApiActivity } from "../k8s/api-activity.js";
 import { registerApiActivityMetrics } from "../k8s/api-activity-metrics.js";
 
-/** Spiderpool's histogram buckets (seconds, spec §9), led by finer ones: our ADDs take milliseconds. */
+/** Spiderpool's histogram buckets (seconds, docs/usage/metrics.md), led by finer ones: our ADDs take milliseconds. */
 const BUCKETS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.3, 0.5, 1, 3, 5, 7, 10, 15];
 
 /**
- * The agent's metrics under Spiderpool's documented names (spec §9.1) as its Prometheus exporter
+ * The agent's metrics under Spiderpool's documented names (docs/usage/metrics.md#agent-metrics) as its Prometheus exporter
  * serves them, counters with `_total`, so existing dashboards and alerts work. Our claim CREATEs
  * that lose a race (409) count as "update_ippool_conflict": the same event in our design, another
  * writer got the address first. Spiderpool's `*_limit_duration_*` series are not served: the agent

@@ -35,7 +35,7 @@ export interface ReleaserDeps {
 /**
  * CNI DEL, batch release, CHECK and GC. Release does not trust the watch cache to say a Pod is
  * alive or gone: a same-name Pod may already exist again, so the Pod is read from the API server
- * (spec §5.13). The one exception is an incarnation the cache already shows dead (its UID being
+ * (docs/reference/allocation.md#release). The one exception is an incarnation the cache already shows dead (its UID being
  * deleted or finished): that never lives again, so the read could only say the same.
  */
 export class Releaser {

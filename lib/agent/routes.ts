@@ -1,7 +1,7 @@
 /**
  * The agent's request handling, apart from how a request arrives: HTTP over the unix socket
  * (server.ts) or in-process, when the agent runs a plugin call for the exec shim (cni-exec.ts).
- * Paths and bodies are Spiderpool's (spec §4.4). Failures are 500 with a JSON string body as
+ * Paths and bodies are Spiderpool's (docs/reference/agent-api.md). Failures are 500 with a JSON string body as
  * Spiderpool sends them (400 for a request that does not parse, 403 for a request about another
  * Pod's or another node's addresses), plus the error class.
  */
@@ -56,7 +56,7 @@ export type Router = (req: AgentRequest) => Promise<AgentAnswer>;
 
 const OK: AgentAnswer = { status: 200, text: "" };
 
-/** The route table of spec §4.4; `extra` serves routes of our own before the readiness gate. */
+/** The route table of docs/reference/agent-api.md; `extra` serves routes of our own before the readiness gate. */
 export function createRouter(d: RouteDeps, extra: Record<string, (req: AgentRequest) => Promise<AgentAnswer>> = {}): Router {
   const failures = new AllocationFailureEvents(d.api);
   return async (req) => {

@@ -35,7 +35,7 @@ export interface AgentSettings {
 const LEVELS = ["debug", "info", "warn", "error"];
 
 /**
- * Reads Spiderpool's agent environment (spec §10.2) and `conf.yml` (path from `--config-path`,
+ * Reads Spiderpool's agent environment (docs/reference/configuration.md#agent-environment) and `conf.yml` (path from `--config-path`,
  * `SPIDERPOOL_CONFIG_PATH`, or Spiderpool's default; an absent file means defaults). Every
  * problem is reported, each naming the variable or key and what it accepts.
  */

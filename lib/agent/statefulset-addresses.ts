@@ -23,7 +23,7 @@ export interface StatefulSetRetrieval {
 }
 
 /**
- * A StatefulSet Pod keeps its addresses across re-creation (spec §5.10): its claims follow the
+ * A StatefulSet Pod keeps its addresses across re-creation (docs/reference/allocation.md#statefulset-pods): its claims follow the
  * Pod name, and the new incarnation takes them over with a compare-and-swap re-point of the
  * claim's Pod UID and node. Claims whose pool is no longer among the NIC's candidates (the
  * annotation changed) are released first, as Spiderpool's releaseStsOutdatedIPIfNeed does; the

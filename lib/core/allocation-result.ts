@@ -20,7 +20,7 @@ export interface ResultFlags {
 
 /**
  * Builds the agent's answer and the SpiderEndpoint details from the grants of every NIC, as
- * Spiderpool does at allocation time (spec §5.2 steps 5-8): each grant gets its pool's routes,
+ * Spiderpool does at allocation time (docs/reference/allocation.md#add, steps 5 and 6): each grant gets its pool's routes,
  * the custom routes whose gateway lies in its subnet (first match wins, in grant order), and a
  * default route via the pool gateway unless clean-gateway applies or there is no gateway.
  * Results are computed once and stored, so later pool edits do not change a running Pod's view.

@@ -1,5 +1,5 @@
 /**
- * Finding the existing pool of a workload, NIC and family (spec §6.3 step 3): by labels without
+ * Finding the existing pool of a workload, NIC and family (docs/reference/auto-pools.md#names-and-labels): by labels without
  * the UID, so a pool retained with `ippool-reclaim: false` is adopted by the next workload of the
  * same kind, namespace and name; a reclaimable pool of another UID is a predecessor on its way
  * out and is skipped.

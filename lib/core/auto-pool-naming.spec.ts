@@ -8,7 +8,7 @@ const web: TopController = { group: "apps", version: "v1", kind: "Deployment", n
 describe("auto-pool-naming", () => {
   describe("autoPoolName", () => {
     const cases: Array<[string, Parameters<typeof autoPoolName>, string]> = [
-      ["spec §3.4 example", [4, "web", "eth0", web.uid], "auto4-web-eth0-a5bd3"],
+      ["the example of docs/reference/annotations.md", [4, "web", "eth0", web.uid], "auto4-web-eth0-a5bd3"],
       ["IPv6 and a second NIC", [6, "web", "net1", web.uid], "auto6-web-net1-a5bd3"],
       ["lowercases name and NIC", [4, "Web", "ETH0", web.uid], "auto4-web-eth0-a5bd3"],
       ["UID segment shorter than 5", [4, "db", "eth0", "x-ab"], "auto4-db-eth0-ab"],

@@ -1,5 +1,5 @@
 /**
- * Names, labels and selectors of auto-created pools (spec §3.4, §6.3), shared by the watcher
+ * Names, labels and selectors of auto-created pools (docs/reference/auto-pools.md#names-and-labels), shared by the watcher
  * (built-in workloads) and the agent (third-party controllers), so both build the same object.
  */
 import type { IpFamily } from "./address.js";
@@ -65,7 +65,7 @@ export function autoPoolPodAffinity(top: TopController): { matchLabels: Record<s
   };
 }
 
-/** Every label an auto pool carries (§3.4), UID and reclaim flag included. */
+/** Every label an auto pool carries (docs/reference/annotations.md#labels-and-annotations-on-our-objects), UID and reclaim flag included. */
 export function autoPoolObjectLabels(subnet: string, subnetCidr: string, top: TopController, nic: string, family: IpFamily, reclaim: boolean): Record<string, string> {
   return {
     ...autoPoolLabels(subnet, top, nic, family, true),

@@ -1,5 +1,5 @@
 /**
- * Which auto pools to delete (spec §6.7): a reclaimable pool (`ippool-reclaim=true`) whose
+ * Which auto pools to delete (docs/reference/auto-pools.md#reclaim): a reclaimable pool (`ippool-reclaim=true`) whose
  * workload is gone or was replaced by another object of the same name, and a reclaimable pool
  * a live workload no longer asks for (its subnet or NIC changed in the template). A pool with
  * `ippool-reclaim=false` is kept for a same-name successor. Deletion is safe while Pods still

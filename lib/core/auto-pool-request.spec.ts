@@ -27,7 +27,7 @@ describe("auto-pool-request", () => {
     assert.deepEqual(autoPoolTargets(top, { [N]: "+1" }, 2, subnets, config), { ok: true, value: undefined });
   });
 
-  describe("sizes (§6.2)", () => {
+  describe("sizes", () => {
     const cases: Array<[string, string | undefined, number, number, string]> = [
       ["absent: replicas + cluster default", undefined, 2, 3, "+1"],
       ["+N: replicas + N", "+2", 5, 7, "+2"],

@@ -1,6 +1,6 @@
 /**
- * What a workload's Pod-template annotations ask of the subnet controller (spec §3.1, §6.2,
- * §6.3): one auto pool per NIC and family, each with its subnet, name and size. Every subnet is
+ * What a workload's Pod-template annotations ask of the subnet controller (docs/reference/annotations.md#pod-annotations,
+ * docs/reference/auto-pools.md): one auto pool per NIC and family, each with its subnet, name and size. Every subnet is
  * checked before anything is created, so bad input leaves nothing half-made.
  */
 import type { IpFamily } from "./address.js";
@@ -123,7 +123,7 @@ export function autoPoolTargets(
   return ok(targets);
 }
 
-/** §6.2: `N` fixed, `+N` on top of replicas, absent = replicas + the default flexible number. */
+/** docs/reference/auto-pools.md#size: `N` fixed, `+N` on top of replicas, absent = replicas + the default flexible number. */
 export function desiredPoolSize(replicas: number, ipNumber: PoolIPNumber | undefined, defaultFlexible: number): number {
   if (ipNumber === undefined) return replicas + defaultFlexible;
   return ipNumber.flexible ? replicas + ipNumber.count : ipNumber.count;

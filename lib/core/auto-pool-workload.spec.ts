@@ -4,7 +4,7 @@ import { isAutoPoolUnit, workloadIdentity, workloadReplicas, type WorkloadFacts 
 const base: WorkloadFacts = { kind: "Deployment", namespace: "ns", name: "web", uid: "u-1", templateAnnotations: {}, hostNetwork: false };
 
 describe("auto-pool-workload", () => {
-  describe("workloadReplicas (§6.1)", () => {
+  describe("workloadReplicas", () => {
     const cases: Array<[string, Partial<WorkloadFacts>, number]> = [
       ["Deployment replicas", { kind: "Deployment", replicas: 3 }, 3],
       ["Deployment replicas unset", { kind: "Deployment" }, 0],

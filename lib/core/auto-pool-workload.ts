@@ -1,6 +1,6 @@
 /**
  * Which built-in workloads get auto pools from the controller, and how many Pods each one counts
- * for (spec §6.1). The caller maps a Kubernetes object to {@link WorkloadFacts}; nothing here reads
+ * for (docs/reference/auto-pools.md#workloads-and-pod-counts). The caller maps a Kubernetes object to {@link WorkloadFacts}; nothing here reads
  * the API.
  */
 import type { TopController } from "./top-controller.js";
@@ -51,7 +51,7 @@ export function isAutoPoolUnit(w: WorkloadFacts): boolean {
 }
 
 /**
- * The Pod count of §6.1: replicas (unset 0) for Deployment, ReplicaSet and StatefulSet;
+ * The Pod count of docs/reference/auto-pools.md#workloads-and-pod-counts: replicas (unset 0) for Deployment, ReplicaSet and StatefulSet;
  * `desiredNumberScheduled` for a DaemonSet; for Jobs and CronJobs completions when set, else
  * parallelism, else 1, where a 0 counts as 1.
  */

@@ -2,7 +2,7 @@
  * The steps the three defaulting webhooks share, each returning new values (inputs are never
  * touched), and the shape of their answer.
  *
- * Spiderpool's mutation never rejects (spec §2.0): when a step fails it logs and stops, and the
+ * Spiderpool's mutation never rejects (docs/reference/admission.md#conventions): when a step fails it logs and stops, and the
  * half-defaulted object goes on to validation, which reports the problem to the user. Our
  * functions do the same and return why they stopped, for the caller to log.
  */

@@ -23,7 +23,7 @@ export type FieldValue =
 
 /**
  * Every rule of the SpiderIPPool / SpiderSubnet / SpiderReservedIP webhooks, one code each
- * (spec/spiderpool-behavior.md §2.2–§2.4, plus the product rules marked "ours").
+ * (docs/reference/admission.md; the product rules marked "ours" are ours alone).
  */
 export type FieldErrorCode =
   // the structural (zod schema) layer, before any rule

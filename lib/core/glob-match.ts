@@ -1,6 +1,6 @@
 /**
  * Go's `path/filepath.Match` on Linux, which Spiderpool uses to expand wildcard pool names in
- * annotations and CNI configs (§5.4): `*` matches any run of characters except `/`, `?` one
+ * annotations and CNI configs (docs/reference/allocation.md#wildcards): `*` matches any run of characters except `/`, `?` one
  * character except `/`, `[abc]`, `[a-z]` and `[^a-z]` one character of (or not of) a class, and
  * `\` escapes the next character.
  *

@@ -1,5 +1,5 @@
 /**
- * In-use protection (spec §2.2 UPDATE step 4, §2.3 UPDATE): an update may not take out of the
+ * In-use protection (the UPDATE rules of docs/reference/admission.md, pools and subnets): an update may not take out of the
  * usable set an address a Pod holds (pool) or a range a pool holds (subnet). This is also how
  * "an allocated address cannot be put into excludeIPs" is enforced.
  */

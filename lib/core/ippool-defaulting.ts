@@ -1,5 +1,5 @@
 /**
- * The defaulting (mutating) webhook of SpiderIPPool (spec §2.2), as a pure function: the caller
+ * The defaulting (mutating) webhook of SpiderIPPool (docs/reference/admission.md#spiderippool), as a pure function: the caller
  * supplies the SpiderSubnets that might adopt the pool.
  */
 import type { ObjectMeta, IPPoolSpecInput } from "../schemas/index.js";

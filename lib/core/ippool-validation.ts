@@ -1,5 +1,5 @@
 /**
- * The validating webhook of SpiderIPPool (spec §2.2) as pure functions over plain data: the
+ * The validating webhook of SpiderIPPool (docs/reference/admission.md#spiderippool) as pure functions over plain data: the
  * caller supplies the other pools, the controlling subnet and the addresses in use.
  *
  * Where Spiderpool stops at the first failing group, every problem is reported. Rules that
@@ -128,7 +128,7 @@ export function validateIPPoolDelete(input: IPPoolDeleteInput): AdmissionVerdict
 }
 
 /**
- * Rows 3a–3d and 4 of spec §2.2, plus in-use protection when `inUse` is given (UPDATE).
+ * The spec rules of docs/reference/admission.md#spiderippool (ranges, gateway, routes, podAffinity, controlling subnet), plus in-use protection when `inUse` is given (UPDATE).
  * Family-dependent rules are skipped without a family; subnet-dependent ones without a CIDR.
  */
 function checkSpec(

@@ -1,6 +1,6 @@
 /**
  * Which NetworkAttachmentDefinition a Pod NIC comes from, read from the Multus annotations the way
- * Spiderpool reads them to check a pool's `multusName` (§5.5 rule g): the first NIC from
+ * Spiderpool reads them to check a pool's `multusName` (docs/reference/allocation.md#filters): the first NIC from
  * `v1.multus-cni.io/default-network` (else `MULTUS_CLUSTER_NETWORK`), the others from
  * `k8s.v1.cni.cncf.io/networks`.
  */

@@ -1,5 +1,5 @@
 /**
- * Rules between a pool and the SpiderSubnet that controls it (spec §2.2 row 4), applied when the
+ * Rules between a pool and the SpiderSubnet that controls it (docs/reference/admission.md#spiderippool), applied when the
  * subnet feature is on: the pool may only use addresses the subnet offers, and a pool the subnet
  * created for an application must hold exactly what the subnet recorded for it.
  */

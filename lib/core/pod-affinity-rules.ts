@@ -1,5 +1,5 @@
 /**
- * Rules on `spec.podAffinity` of a SpiderIPPool (spec §2.2 row 3d). Pools the subnet controller
+ * Rules on `spec.podAffinity` of a SpiderIPPool (docs/reference/admission.md#spiderippool). Pools the subnet controller
  * created for an application (label `ipam.spidernet.io/owner-application-name`) may only carry
  * the five `ipam.spidernet.io/app-*` labels it wrote; any other pool needs a valid, non-empty
  * selector when it has one.

@@ -1,5 +1,5 @@
 /**
- * Whether a Pod still needs its addresses (Spiderpool's `IsPodAlive`, §5.1). The agent refuses to
+ * Whether a Pod still needs its addresses (Spiderpool's `IsPodAlive`, docs/reference/allocation.md#building-blocks). The agent refuses to
  * allocate to a dead Pod and, on CNI DEL, keeps the addresses of a live one (sandbox re-creation).
  */
 

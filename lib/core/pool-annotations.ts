@@ -1,5 +1,5 @@
 /**
- * The pool-choosing annotations of Pods and Namespaces (§3.1, §3.2), decoded with Go
+ * The pool-choosing annotations of Pods and Namespaces (docs/reference/annotations.md), decoded with Go
  * `encoding/json` semantics (case-insensitive keys, unknown keys ignored), with the error texts
  * Spiderpool's agent returns for them.
  *
@@ -78,7 +78,7 @@ export function parsePodIPPools(annotations: Readonly<Record<string, string>>): 
 }
 
 /**
- * Spiderpool's multi-NIC rules for `ipam.spidernet.io/ippools` (§5.11), returning the NIC name
+ * Spiderpool's multi-NIC rules for `ipam.spidernet.io/ippools` (docs/reference/allocation.md#several-nics), returning the NIC name
  * of each item: its `interface`, or its index (`"0"`, `"1"`, …) in unnamed mode. Errors, each
  * prefixed `wrong input, invalid format of Pod annotation 'ipam.spidernet.io/ippools': `:
  * `value requires at least one item`, `NIC should be either all specified or all unspecified`,
@@ -129,7 +129,7 @@ export function parseNamespaceDefaultPools(
  * IPv4 `gw`, or both IPv6; otherwise
  * `wrong input, invalid format of Pod annotation 'ipam.spidernet.io/routes': invalid route format 'dst: X, gw: Y'`.
  *
- * Not read by pool selection: the agent parses it first (§5.2 step 1), so its error wins.
+ * Not read by pool selection: the agent parses it first (docs/reference/allocation.md#add, step 2), so its error wins.
  */
 export function parseRoutesAnnotation(annotations: Readonly<Record<string, string>>): Result<PodRoute[], SelectionError> {
   const value = annotations[ANNO_POD_ROUTES];

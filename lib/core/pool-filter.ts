@@ -1,5 +1,5 @@
 /**
- * Whether one candidate pool may serve one NIC and family of a Pod (§5.5 step 4): Spiderpool's
+ * Whether one candidate pool may serve one NIC and family of a Pod (docs/reference/allocation.md#filters): Spiderpool's
  * rules a–g in its order and with its reason texts, then our own last rule, exhaustion, so that a
  * full pool is reported as such instead of failing later inside allocation.
  *
@@ -80,7 +80,7 @@ export function filterPool(pool: PoolView, context: FilterContext): SkippedPool 
         const owner = ` (application ${apiVersionOf(top)} ${top.kind} ${top.namespace}/${top.name})`;
         return skip("pod_affinity", `unmatched Pod annifity of auto-created IPool ${name}${owner}`);
       }
-      // An auto pool that belongs to the workload is accepted without the Multus check (§13.3).
+      // An auto pool that belongs to the workload is accepted without the Multus check (docs/reference/allocation.md#filters).
       return exhausted(pool, context);
     }
     const matched = matchLabelSelector(spec.podAffinity, context.podLabels);
@@ -89,7 +89,7 @@ export function filterPool(pool: PoolView, context: FilterContext): SkippedPool 
   }
 
   // Spiderpool resolves the NIC's NetworkAttachmentDefinition for every pool, so without Multus
-  // (no default-network annotation, no MULTUS_CLUSTER_NETWORK) every pool is rejected (§13.3).
+  // (no default-network annotation, no MULTUS_CLUSTER_NETWORK) every pool is rejected (docs/reference/allocation.md#filters).
   // Here a pool without multusName does not care which attachment the NIC came from.
   const multusNames = spec.multusName ?? [];
   if (multusNames.length > 0) {

@@ -1,5 +1,5 @@
 /**
- * The order in which a NIC's candidate pools are tried (§5.6): the more specific a pool's
+ * The order in which a NIC's candidate pools are tried (docs/reference/allocation.md#order): the more specific a pool's
  * affinity, the earlier. Pools are compared on the presence of, in turn, `podAffinity`,
  * `nodeName`, `nodeAffinity`, `namespaceName`, `namespaceAffinity` and `multusName`; the first
  * property present on one and absent on the other decides.

@@ -1,5 +1,5 @@
 /**
- * Rules that compare a SpiderIPPool with the other pools of the cluster (spec §2.2 rows 2 and 3a):
+ * Rules that compare a SpiderIPPool with the other pools of the cluster (docs/reference/admission.md#spiderippool, CREATE):
  * no other pool of the family has a different but overlapping subnet, the name is free, and no
  * pool of the same CIDR shares usable addresses with it.
  *

@@ -87,7 +87,7 @@ function autoPool(name: string, subnet: string, family: 4 | 6, extra: Partial<Po
 }
 
 describe("pool-selection", () => {
-  describe("sources in strict priority (§5.3, A00004-A00006)", () => {
+  describe("sources in strict priority (A00004-A00006)", () => {
     const pools = [
       pool("def-v4", 4, { default: true }),
       pool("def-v6", 6, { default: true }),
@@ -163,7 +163,7 @@ describe("pool-selection", () => {
     });
   });
 
-  describe("wildcards (§5.4)", () => {
+  describe("wildcards", () => {
     const pools = [pool("blue-2", 4), pool("red-1", 4), pool("blue-1", 4), pool("blue-6", 6), pool("blue-10", 4), pool("green", 4)];
     const via = (ipv4: string[], ipv6: string[] = []): Result<NicPlan[], SelectionError> =>
       selectPools(input({ pools, pod: { annotations: { [IPPOOL]: JSON.stringify({ ipv4, ipv6 }) } } }));
@@ -296,7 +296,7 @@ describe("pool-selection", () => {
     });
   });
 
-  describe("dual stack (§5.15)", () => {
+  describe("dual stack", () => {
     const pools = [pool("v4", 4), pool("v6", 6), pool("v6-off", 6, { disable: true })];
     const annotations = { [IPPOOL]: '{"ipv4":["v4"],"ipv6":["v6"]}' };
     it("independent lists per family", () => {
@@ -324,7 +324,7 @@ describe("pool-selection", () => {
     });
   });
 
-  describe("multiple NICs (§5.11)", () => {
+  describe("multiple NICs", () => {
     const pools = [pool("e4", 4), pool("n4", 4, { multusName: ["ns/macvlan"] }), pool("n6", 6)];
     it("named: every NIC, per-item cleangateway, keys folded, NADs from the networks annotation (A00010a)", () => {
       const annotations = {
@@ -387,7 +387,7 @@ describe("pool-selection", () => {
     });
   });
 
-  describe("subnet annotation: auto pools (§6.4, §6.5)", () => {
+  describe("subnet annotation: auto pools", () => {
     const subnet = { [SUBNET]: '{"ipv4":["subnet-a"],"ipv6":["subnet-a6"]}' };
     const v4 = autoPool("auto4-web-eth0-1", "subnet-a", 4);
     const v6 = autoPool("auto6-web-eth0-1", "subnet-a6", 6);

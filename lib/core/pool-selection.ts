@@ -1,5 +1,5 @@
 /**
- * Pool selection at CNI ADD (§5.3–§5.6, §5.11, §5.15): which pools each NIC of the Pod may take
+ * Pool selection at CNI ADD (docs/reference/allocation.md): which pools each NIC of the Pod may take
  * an address from, per family, in the order to try them. Pure: the agent gathers the input from
  * its caches and does the allocation.
  *

@@ -1,5 +1,5 @@
 /**
- * Where a Pod's candidate pools come from (§5.3), in strict priority: the first source that
+ * Where a Pod's candidate pools come from (docs/reference/allocation.md#pool-sources), in strict priority: the first source that
  * applies is used exclusively, even if all its pools are later filtered out (no fall-through).
  *
  * 1. `ipam.spidernet.io/subnet(s)` (auto pools; subnet-source.ts)

@@ -7,7 +7,7 @@
  * Unlike Spiderpool, every bad entry is reported, not only the first, and two product rules are
  * added for both kinds, each naming the entry: no whitespace and no reversed range. Spiderpool's
  * pool webhook silently accepts `10.0.0.20-10.0.0.10` (it is read in order internally, counted
- * in totalIPCount, never allocated, and breaks later updates: spec §13.3), so we refuse it.
+ * in totalIPCount, never allocated, and breaks later updates: docs/reference/admission.md#texts-shared-by-the-three-kinds), so we refuse it.
  */
 import { readAddress, type IpFamily } from "./address.js";
 import { rangeOverlap } from "./address-errors.js";

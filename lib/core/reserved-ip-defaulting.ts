@@ -1,5 +1,5 @@
 /**
- * The defaulting (mutating) webhook of SpiderReservedIP (spec §2.4), as a pure function. Reserved
+ * The defaulting (mutating) webhook of SpiderReservedIP (docs/reference/admission.md#spiderreservedip), as a pure function. Reserved
  * IPs get no finalizer and no labels.
  */
 import type { ReservedIPSpec } from "../schemas/index.js";

@@ -1,5 +1,5 @@
 /**
- * The validating webhook of SpiderReservedIP (spec §2.4). Reserved IPs are never compared with
+ * The validating webhook of SpiderReservedIP (docs/reference/admission.md#spiderreservedip). Reserved IPs are never compared with
  * pools or subnets; only their own syntax is checked. Every bad entry is reported.
  */
 import type { AdmissionConfig, ReservedIPObject } from "./admission-objects.js";

@@ -6,7 +6,7 @@
 import type { IpFamily } from "./address.js";
 import type { SkippedPool } from "./pool-filter.js";
 
-/** Where the candidates of a NIC came from (§5.3), highest priority first. */
+/** Where the candidates of a NIC came from (docs/reference/allocation.md#pool-sources), highest priority first. */
 export type PoolSource = "subnet" | "ippools" | "ippool" | "namespace" | "netconf" | "cluster-default";
 
 /** Every way selection can fail. */
@@ -21,8 +21,8 @@ export type SelectionError =
   | { readonly code: "auto_pool_ip_number_required"; readonly message: string; readonly controller: string }
   /**
    * The auto pool of the workload is not in the cache yet, or (when sizing facts were given) has
-   * not reached its size. Retryable: the agent waits (§6.4) or, for a third-party controller,
-   * creates / scales the pool itself (§6.5) with the labels and size carried here.
+   * not reached its size. Retryable: the agent waits (docs/reference/auto-pools.md#the-agents-side) or, for a third-party controller,
+   * creates / scales the pool itself (docs/reference/auto-pools.md#the-agents-side) with the labels and size carried here.
    */
   | {
       readonly code: "auto_pool_not_ready";
@@ -34,7 +34,7 @@ export type SelectionError =
       readonly matchLabels: Readonly<Record<string, string>>;
       readonly thirdParty: boolean;
       readonly reclaim: boolean;
-      /** Desired usable size, when known (§6.2). */
+      /** Desired usable size, when known (docs/reference/auto-pools.md#size). */
       readonly desiredIPNumber?: number;
       /** The pool found with the wrong size, if any. */
       readonly pool?: string;
@@ -47,7 +47,7 @@ export type SelectionError =
       readonly pools: readonly string[];
       readonly matchLabels: Readonly<Record<string, string>>;
     }
-  /** A malformed glob in a pool list (§5.4). */
+  /** A malformed glob in a pool list (docs/reference/allocation.md#wildcards). */
   | { readonly code: "invalid_wildcard"; readonly message: string; readonly pattern: string; readonly family: IpFamily }
   | { readonly code: "duplicate_pool"; readonly message: string; readonly pool: string; readonly nic: string }
   | { readonly code: "pool_not_found"; readonly message: string; readonly pool: string; readonly nic: string }

@@ -49,17 +49,17 @@ export interface SelectionInput {
   readonly clusterNetwork?: string;
   /**
    * Pools that already hold an address of this Pod UID (a record in `status.allocatedIPs`, or an
-   * entry of the failure cache, §5.12). Allocation reuses that address, so exhaustion does not
+   * address kept from a failed ADD, docs/reference/allocation.md#several-nics). Allocation reuses that address, so exhaustion does not
    * skip them: a retried ADD must not lose a pool it already got an address from (A00016).
    */
   readonly reusablePools?: readonly string[];
   /**
-   * Sizing facts for the auto-pool readiness check (§6.4): with them, a found auto pool whose
+   * Sizing facts for the auto-pool readiness check (docs/reference/auto-pools.md#the-agents-side): with them, a found auto pool whose
    * usable size (`total`) differs from the desired size is reported `auto_pool_not_ready`.
    * Omit them to accept the pool whatever its size, as Spiderpool does after its last wait.
    */
   readonly autoPool?: {
-    /** Replicas of the top controller as counted in §6.1 (ignored for third-party controllers). */
+    /** Replicas of the top controller as counted in docs/reference/auto-pools.md#workloads-and-pod-counts (ignored for third-party controllers). */
     readonly replicas: number;
   };
 }
@@ -67,7 +67,7 @@ export interface SelectionInput {
 /** The candidates of one NIC and family. */
 export interface FamilyCandidates {
   readonly family: IpFamily;
-  /** Usable pools in try order: filtered, then sorted (§5.6, stable). */
+  /** Usable pools in try order: filtered, then sorted (docs/reference/allocation.md#order, stable). */
   readonly pools: string[];
   /** The source's list after wildcard expansion, before filtering. */
   readonly original: string[];
@@ -75,7 +75,7 @@ export interface FamilyCandidates {
   readonly skipped: SkippedPool[];
 }
 
-/** How the NICs of a plan were named (§5.11). */
+/** How the NICs of a plan were named (docs/reference/allocation.md#several-nics). */
 export type MultiNicMode = "single" | "named" | "unnamed";
 
 /** What to allocate for one NIC. */

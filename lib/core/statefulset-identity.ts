@@ -1,6 +1,6 @@
 /**
  * A StatefulSet Pod's identity from its name, and whether the StatefulSet still wants that Pod
- * (§5.1 "Valid StatefulSet Pod"). A valid Pod keeps its addresses across deletion; an invalid one
+ * ("valid StatefulSet Pod" in docs/reference/allocation.md#building-blocks). A valid Pod keeps its addresses across deletion; an invalid one
  * (scaled away, or its StatefulSet gone) has them released.
  */
 

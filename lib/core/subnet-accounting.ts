@@ -1,5 +1,5 @@
 /**
- * The SpiderSubnet status as a function of what exists (spec §6.8 steps 3–4): which records of
+ * The SpiderSubnet status as a function of what exists (docs/reference/auto-pools.md#subnet-status): which records of
  * `controlledIPPools` stay, the records of manual pools the subnet owns, and the two counts.
  */
 import type { IpFamily } from "./address.js";

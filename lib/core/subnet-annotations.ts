@@ -1,5 +1,5 @@
 /**
- * The auto-pool annotations of a Pod (§3.1, §6.2): `ipam.spidernet.io/subnets` (one item per
+ * The auto-pool annotations of a Pod (docs/reference/annotations.md#pod-annotations, docs/reference/auto-pools.md#size): `ipam.spidernet.io/subnets` (one item per
  * NIC) or `ipam.spidernet.io/subnet` (one NIC), the pool size `ipam.spidernet.io/ippool-ip-number`
  * and `ipam.spidernet.io/ippool-reclaim`. Parsed as Spiderpool's `GetSubnetAnnoConfig` parses
  * them, in the same order and with the same texts.

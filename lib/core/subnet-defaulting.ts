@@ -1,5 +1,5 @@
 /**
- * The defaulting (mutating) webhook of SpiderSubnet (spec §2.3), as a pure function.
+ * The defaulting (mutating) webhook of SpiderSubnet (docs/reference/admission.md#spidersubnet), as a pure function.
  */
 import type { SubnetSpec } from "../schemas/index.js";
 import type { SubnetObject } from "./admission-objects.js";

@@ -1,6 +1,6 @@
 /**
  * Rules that compare a new SpiderSubnet with the subnets and pools already in the cluster
- * (spec §2.3): subnets of a family may neither overlap nor repeat each other; pools of an
+ * (docs/reference/admission.md#spidersubnet): subnets of a family may neither overlap nor repeat each other; pools of an
  * overlapping CIDR are refused unless the CIDR is identical, in which case the subnet must
  * offer every address those pools use (it will adopt them).
  */

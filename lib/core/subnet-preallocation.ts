@@ -1,5 +1,5 @@
 /**
- * How many and which subnet addresses an auto pool holds (spec §6.3 `preAllocateIPsFromSubnet`):
+ * How many and which subnet addresses an auto pool holds (Spiderpool's `preAllocateIPsFromSubnet`, docs/reference/auto-pools.md#addresses-from-the-subnet):
  * the pool's record in the subnet's `status.controlledIPPools` grows by the lowest free addresses
  * and shrinks by its lowest unallocated ones; an address a Pod holds is never dropped. Records
  * of different pools never share an address, so no subnet address goes to two pools.

@@ -1,5 +1,5 @@
 /**
- * Priority-1 candidate source (§5.3, §6.4, §6.5): a Pod annotated with `ipam.spidernet.io/subnet(s)`
+ * Priority-1 candidate source (docs/reference/allocation.md#pool-sources, docs/reference/auto-pools.md#the-agents-side): a Pod annotated with `ipam.spidernet.io/subnet(s)`
  * gets the auto-created pool of its workload, found in the cache by its owner labels. The core
  * never creates or waits: a missing pool is the retryable `auto_pool_not_ready`, carrying what
  * the agent needs to wait for it or, for a third-party controller, to create it.

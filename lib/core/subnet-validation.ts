@@ -1,5 +1,5 @@
 /**
- * The validating webhook of SpiderSubnet (spec §2.3) as pure functions over plain data: the
+ * The validating webhook of SpiderSubnet (docs/reference/admission.md#spidersubnet) as pure functions over plain data: the
  * caller supplies the other subnets, the pools and the decoded `status.controlledIPPools`.
  * Every problem is reported; rules that need the usable set run only when all entries are valid.
  */

@@ -1,6 +1,6 @@
 /**
  * The workload a Pod belongs to, walking controller owner references up to the unit users create
- * (§5.1): a Deployment rather than its ReplicaSet, a CronJob rather than its Job. Auto-created
+ * (docs/reference/allocation.md#building-blocks): a Deployment rather than its ReplicaSet, a CronJob rather than its Job. Auto-created
  * pools are keyed by this identity, and StatefulSet / KubeVirt Pods get static addresses from it.
  */
 

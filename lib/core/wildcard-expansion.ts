@@ -1,5 +1,5 @@
 /**
- * Expanding glob pool names (§5.4). If any name of a per-family list is a glob, every glob is
+ * Expanding glob pool names (docs/reference/allocation.md#wildcards). If any name of a per-family list is a glob, every glob is
  * replaced by the pools of that family whose names match it, in cache order, while literal names
  * stay in place; a glob matching nothing disappears. Lists without globs are returned unchanged.
  */

@@ -1,7 +1,7 @@
 /**
  * The contract between the `spiderpool` CNI plugin and the per-node agent: HTTP/1.1 over a unix
  * socket, base path `/v1`, JSON bodies, field names as Spiderpool's agent OpenAPI
- * (spec/spiderpool-behavior.md §4.4), so either side can talk to Spiderpool's counterpart.
+ * (docs/reference/agent-api.md), so either side can talk to Spiderpool's counterpart.
  *
  * Written with `zod/mini` because the plugin imports it and every CNI exec pays its load time.
  */

@@ -1,6 +1,6 @@
 /**
  * The CNI network configuration as the `spiderpool` IPAM plugin reads it: the top-level `name`
- * and `cniVersion`, and the `ipam` section (spec/spiderpool-behavior.md §4.1). Field names are
+ * and `cniVersion`, and the `ipam` section (docs/usage/netconf.md). Field names are
  * Spiderpool's, so existing NetworkAttachmentDefinitions keep working.
  *
  * Written with `zod/mini` because every CNI exec pays its load time.

@@ -1,7 +1,7 @@
 /**
  * SpiderEndpoint (namespaced, short name `se`): the addresses one Pod (or KubeVirt VM) holds, one
  * object per Pod with the Pod's name. Only `status` is used, and it is written together with the
- * object (the CRD has no status subresource). Field meanings: spec/spiderpool-behavior.md §1.4.
+ * object (the CRD has no status subresource). Field meanings: docs/reference/crds.md#spiderendpoint.
  */
 import { z } from "zod";
 import { SPIDERPOOL_CATEGORY, SPIDERPOOL_GROUP, SPIDERPOOL_VERSION } from "./api-group.js";

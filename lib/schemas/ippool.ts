@@ -1,7 +1,7 @@
 /**
  * SpiderIPPool (cluster-scoped, short name `sp`): a set of addresses inside one subnet that Pods
  * may be given, with rules saying which Pods, namespaces, nodes and Multus networks may use it.
- * Field meanings: spec/spiderpool-behavior.md §1.1.
+ * Field meanings: docs/reference/crds.md#spiderippool.
  */
 import { z } from "zod";
 import { SPIDERPOOL_CATEGORY, SPIDERPOOL_GROUP, SPIDERPOOL_VERSION } from "./api-group.js";

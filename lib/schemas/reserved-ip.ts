@@ -1,7 +1,7 @@
 /**
  * SpiderReservedIP (cluster-scoped, short name `sr`): addresses no pool may hand out. The union of
  * all reserved IPs of a family is skipped by every pool; addresses already allocated are not
- * revoked. Field meanings: spec/spiderpool-behavior.md §1.3 and §7.
+ * revoked. Field meanings: docs/reference/crds.md#spiderreservedip and docs/usage/tenants.md.
  */
 import { z } from "zod";
 import { SPIDERPOOL_CATEGORY, SPIDERPOOL_GROUP, SPIDERPOOL_VERSION } from "./api-group.js";

@@ -11,7 +11,7 @@ function crdOf(kind: string): CustomResourceDefinition {
   return crd;
 }
 
-/** `name jsonPath type [priority]` per column, the way spec §1 lists them. */
+/** `name jsonPath type [priority]` per column, the way Spiderpool's CRDs list them (docs/reference/crds.md). */
 function columns(kind: string): string[] {
   return crdOf(kind).spec.versions[0]!.additionalPrinterColumns.map(
     (c) => `${c.name} ${c.jsonPath} ${c.type}${c.priority === undefined ? "" : ` ${c.priority}`}`,

@@ -1,7 +1,7 @@
 /**
  * SpiderSubnet (cluster-scoped, short name `ss`): a network from which SpiderIPPools take their
  * addresses, either adopted manual pools or pools created automatically for an application.
- * Field meanings: spec/spiderpool-behavior.md §1.2 and §6.
+ * Field meanings: docs/reference/crds.md#spidersubnet and docs/reference/auto-pools.md.
  */
 import { z } from "zod";
 import { SPIDERPOOL_CATEGORY, SPIDERPOOL_GROUP, SPIDERPOOL_VERSION } from "./api-group.js";

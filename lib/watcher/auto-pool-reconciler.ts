@@ -1,6 +1,6 @@
 /**
- * Spiderpool's `ReconcileAutoIPPool` (spec §6.3): brings one auto pool to its desired size. Used
- * by the watcher for built-in workloads and by the agent for third-party controllers (§6.5), so
+ * Spiderpool's `ReconcileAutoIPPool` (docs/reference/auto-pools.md#addresses-from-the-subnet): brings one auto pool to its desired size. Used
+ * by the watcher for built-in workloads and by the agent for third-party controllers (docs/reference/auto-pools.md#the-agents-side), so
  * both follow the same order of writes:
  *
  * 1. the pool's record in the subnet's `status.controlledIPPools` (compare-and-swap on the

@@ -19,7 +19,7 @@ type Claim = Stored<IPClaim>;
 type Endpoint = Stored<SpiderEndpoint>;
 
 /**
- * IP garbage collection (spec §8): gives addresses back when their Pod no longer needs them,
+ * IP garbage collection (docs/concepts/gc.md): gives addresses back when their Pod no longer needs them,
  * whether or not CNI DEL ever ran — Pods force-deleted, Pods of a lost node, Pods stuck
  * Terminating, completed Job Pods, re-created Pods, scaled-down StatefulSet ordinals, and
  * claims left by a crash between two writes. Two triggers, like Spiderpool's trace and scan-all:

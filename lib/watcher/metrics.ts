@@ -4,7 +4,7 @@ import type { ApiActivity } from "../k8s/api-activity.js";
 import { registerApiActivityMetrics } from "../k8s/api-activity-metrics.js";
 
 /**
- * Metrics of the watcher (spec §9.2 names), in a registry of our own: Pepr's `/metrics` serves
+ * Metrics of the watcher (names: docs/usage/metrics.md#watcher-metrics), in a registry of our own: Pepr's `/metrics` serves
  * only Pepr's private registry, so the watcher serves this one on its own port.
  */
 export class WatcherMetrics {

@@ -19,7 +19,7 @@ type Subnet = Stored<SpiderSubnet>;
 type Pool = Stored<SpiderIPPool>;
 
 /**
- * SpiderSubnet status and deletion (spec §6.8): `controlledIPPools` keeps the records of auto
+ * SpiderSubnet status and deletion (docs/reference/auto-pools.md#subnet-status): `controlledIPPools` keeps the records of auto
  * pools whose application or pool still exists and one record per manual pool the subnet owns;
  * `allocatedIPCount` and `totalIPCount` follow. A deleted subnet deletes the pools it controls and
  * lets its finalizer go once none is left. Status writes are compare-and-swap and take the same

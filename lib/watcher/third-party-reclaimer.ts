@@ -12,7 +12,7 @@ import { WorkQueue } from "./work-queue.js";
 type Watched = { informer: Informer<Stored<KubeObject>>; synced: boolean } | "not-served";
 
 /**
- * Reclaims the auto pools the agent made for third-party controllers (spec §6.5): for every
+ * Reclaims the auto pools the agent made for third-party controllers (docs/reference/auto-pools.md#the-agents-side): for every
  * controller kind named by such a pool (OpenKruise CloneSet, …) it watches that resource, found
  * through API discovery, and deletes the reclaimable pools whose controller (by UID) is gone.
  */

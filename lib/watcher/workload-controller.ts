@@ -33,7 +33,7 @@ export interface AutoPoolCaches {
 const BUILT_IN_GV: Readonly<Record<string, string>> = { apps_v1: "apps", batch_v1: "batch" };
 
 /**
- * Auto pools for built-in workloads (spec §6.3): watches Deployments, ReplicaSets, StatefulSets,
+ * Auto pools for built-in workloads (docs/reference/auto-pools.md): watches Deployments, ReplicaSets, StatefulSets,
  * DaemonSets, Jobs and CronJobs; for each one whose Pod template carries
  * `ipam.spidernet.io/subnet(s)` it creates, grows and shrinks one pool per NIC and family, and
  * deletes reclaimable pools when the workload goes. Bad input becomes a Warning Event on the
