@@ -31,6 +31,12 @@ export class MemoryApi implements KubeApi {
   readonly #events: { rv: number; collection: string; ev: WatchEvent }[] = [];
   readonly #watchers = new Set<Watcher>();
   readonly #faults: Fault[] = [];
+  /** Events written while watches are held, delivered in order on release. */
+  /** The newest event watchers have been given: a watch opened while they are held replays no further. */
+  #deliveredRv = 0;
+  #held: { collection: string; ev: WatchEvent }[] | undefined;
+  /** Called after every request with its error, if any: lets a spec act at a chosen moment. */
+  onAnswer: ((method: string, path: string, error?: K8sError) => void) | undefined;
   /** Resource plurals with a `/status` subresource: writes to the object leave its status alone. */
   readonly #statusSubresource: Set<string>;
 
@@ -38,10 +44,10 @@ export class MemoryApi implements KubeApi {
     this.#statusSubresource = new Set(opts.statusSubresource ?? ["pods", "nodes", "spiderippools", "spidersubnets", "spidercoordinators"]);
   }
 
-  /** Stores an object as if created (no fault injection, no event consumers skipped). Returns the stored copy. */
+  /** Stores an object as if created, at once and without faults; a given `uid` is kept. Returns the stored copy. */
   seed<T extends KubeObject>(collectionPath: string, obj: T): T {
     const p = parsePath(collectionPath);
-    return this.#create(p, clone(obj)) as T;
+    return clone(this.#create(p, clone(obj), obj.metadata.uid)) as T;
   }
 
   /** Deletes at once, as another client would (finalizers ignored): for changes no caller may see in between. */
@@ -67,6 +73,18 @@ export class MemoryApi implements KubeApi {
   compact(): void {
     this.#compactedRv = this.#rv;
     this.#events.length = 0;
+  }
+
+  /** Watch delivery lags from now on (writes commit, watchers hear nothing) until `releaseWatches()`. */
+  holdWatches(): void {
+    this.#held ??= [];
+  }
+
+  /** Delivers what was held, in order, and stops holding. */
+  releaseWatches(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const h of held) this.#deliver(h.collection, h.ev);
   }
 
   /** Ends every open watch as the server does when its timeout passes (the caller resumes). */
@@ -104,10 +122,16 @@ export class MemoryApi implements KubeApi {
     // A real request is never answered in the same tick: keep callers honest about ordering.
     await Promise.resolve();
     const fault = this.#takeFault(method, path);
-    if (fault && !fault.after) throw fault.error;
-    const out = this.#serve(method, path, opts);
-    if (fault) throw fault.error;
-    return clone(out) as T;
+    try {
+      if (fault && !fault.after) throw fault.error;
+      const out = this.#serve(method, path, opts);
+      if (fault) throw fault.error;
+      this.onAnswer?.(method, path);
+      return clone(out) as T;
+    } catch (e) {
+      this.onAnswer?.(method, path, e as K8sError);
+      throw e;
+    }
   }
 
   async stream(path: string, query: RequestOptions["query"], onEvent: (ev: WatchEvent) => void, signal: AbortSignal, opts: StreamOptions = {}): Promise<void> {
@@ -149,7 +173,7 @@ export class MemoryApi implements KubeApi {
       const stop = () => finish(resolve);
       signal.addEventListener("abort", stop, { once: true });
       this.#watchers.add(w);
-      for (const e of this.#events) if (e.rv > from && e.collection === p.collection && (!p.namespace || e.ev.object.metadata.namespace === p.namespace)) w.send(e.ev);
+      for (const e of this.#events) if (e.rv > from && e.rv <= this.#deliveredRv && e.collection === p.collection && (!p.namespace || e.ev.object.metadata.namespace === p.namespace)) w.send(e.ev);
     });
   }
 
@@ -196,14 +220,14 @@ export class MemoryApi implements KubeApi {
     return { metadata: { resourceVersion: String(this.#rv) }, items };
   }
 
-  #create(p: Parsed, obj: KubeObject): KubeObject {
+  #create(p: Parsed, obj: KubeObject, uid?: string): KubeObject {
     if (!obj?.metadata) throw status(400, "BadRequest", `POST ${p.collection}: no metadata`);
     if (!obj.metadata.name && (obj.metadata as { generateName?: string }).generateName) obj.metadata.name = `${(obj.metadata as { generateName?: string }).generateName}${randomUUID().slice(0, 5)}`;
     if (!obj.metadata.name) throw status(422, "Invalid", `POST ${p.collection}: metadata.name: Required value`);
     if (p.namespace) obj.metadata.namespace = p.namespace;
     const key = keyOf(p.collection, obj.metadata.namespace, obj.metadata.name);
     if (this.#objects.has(key)) throw status(409, "AlreadyExists", `${p.collection} "${obj.metadata.name}" already exists`);
-    obj.metadata.uid = randomUUID();
+    obj.metadata.uid = uid ?? randomUUID();
     obj.metadata.creationTimestamp = new Date(this.now).toISOString();
     obj.metadata.generation = 1;
     return this.#store(p.collection, key, obj, "ADDED");
@@ -266,6 +290,12 @@ export class MemoryApi implements KubeApi {
   #emit(collection: string, ev: WatchEvent): void {
     const rv = this.#rv;
     this.#events.push({ rv, collection, ev: clone(ev) });
+    if (this.#held) this.#held.push({ collection, ev: clone(ev) });
+    else this.#deliver(collection, ev);
+  }
+
+  #deliver(collection: string, ev: WatchEvent): void {
+    this.#deliveredRv = Number(ev.object.metadata.resourceVersion);
     for (const w of [...this.#watchers]) if (w.collection === collection && (!w.namespace || ev.object.metadata.namespace === w.namespace)) w.send(ev);
   }
 }
