@@ -5,6 +5,7 @@
  * and e2e/suites/lost-create-reply.e2e.ts.
  */
 import assert from "node:assert/strict";
+import type { Stored } from "../k8s/api-client.js";
 import type { Pod } from "../k8s/core-kinds.js";
 import { CLAIMS_PATH } from "../k8s/claim-store.js";
 import { K8sError } from "../k8s/k8s-error.js";
@@ -69,7 +70,7 @@ function pod(name: string): Pod {
 }
 
 const args = (name: string): IpamAddArgs => ({ containerID: `ctr-${name}`, ifName: "eth0", netNamespace: "/var/run/netns/x", podNamespace: NS, podName: name, podUID: `uid-${name}`, defaultIPv4IPPool: ["pool"] });
-const claims = (api: MemoryApi) => api.all<IPClaim>(CLAIMS_PATH);
+const claims = (api: MemoryApi) => api.all<Stored<IPClaim>>(CLAIMS_PATH);
 const addressOf = (r: { ips: { address: string }[] }) => r.ips.map((i) => i.address.split("/")[0]);
 
 /** The address this Pod's ADD picks in an empty pool of `ips` (the pick is a pure function of the inputs). */
@@ -96,7 +97,7 @@ describe("Allocator.add against MemoryApi", () => {
     const [ip] = addressOf(r);
     assert.match(ip!, /^10\.0\.0\.1[0-2]$/);
     assert.deepEqual(claims(api).map((c) => [c.spec.address, c.spec.podUID, c.spec.interface]), [[ip, "uid-a", "eth0"]]);
-    const ep = api.peek<{ status: { current: { uid: string; ips: { ipv4?: string }[] } } } & IPClaim>(`/apis/spiderpool.spidernet.io/v2beta1/namespaces/${NS}/spiderendpoints/a`);
+    const ep = api.peek<Stored<{ status: { current: { uid: string; ips: { ipv4?: string }[] } } }>>(`/apis/spiderpool.spidernet.io/v2beta1/namespaces/${NS}/spiderendpoints/a`);
     assert.equal(ep?.status.current.uid, "uid-a");
     assert.equal(ep?.status.current.ips[0]?.ipv4?.split("/")[0], ip);
   });

@@ -111,4 +111,24 @@ describe("Informer against MemoryApi", () => {
     await new Promise((r) => setTimeout(r, 120));
     assert.deepEqual(flaky, ["added 1", "updated 2"]);
   });
+
+  it("a relist whose continue token expired between pages starts over, and loses no object", async () => {
+    const api = new MemoryApi();
+    for (let i = 0; i < 501; i++) api.seed(podsIn("a"), pod(`p${i}`));
+    let compacted = false;
+    api.onAnswer = (method, path) => {
+      if (method === "GET" && path === PODS && !compacted) {
+        compacted = true;
+        // Writes after page 1, then a compaction: page 1's snapshot is no longer there to continue.
+        api.seed(podsIn("a"), pod("p501"));
+        api.compact();
+      }
+    };
+    const errors: K8sError[] = [];
+    informer = new Informer<KubeObject>(api, { path: PODS, backoff: FAST, onError: (e) => errors.push(e) }).start();
+    await informer.synced;
+    assert.deepEqual(errors.map((e) => e.code), ["gone"]);
+    assert.equal(informer.list().length, 502);
+    assert.equal(api.calls.filter((c) => c === `GET ${PODS}`).length, 4, "page 1, the expired page 2, then both again");
+  });
 });

@@ -8,8 +8,9 @@ import { K8sError, k8sErrorFromStatus } from "../k8s/k8s-error.js";
  * An in-memory API server for unit specs of I/O code, behind the same KubeApi interface as the
  * real client. It keeps the rules our code leans on: one cluster-wide resourceVersion bumped by
  * every write, preconditions on PUT, merge PATCH and DELETE (409 Conflict), 409 AlreadyExists on
- * CREATE, 404 NotFound, 410 Gone for a LIST or WATCH resumed from a compacted resourceVersion,
- * label and field selectors, watch events delivered in order, finalizers holding a DELETE.
+ * CREATE, 404 NotFound, 422 for a failed JSON-patch `test`, 410 Gone for a LIST `continue` or a
+ * WATCH resumed from a compacted resourceVersion, label and field selectors, watch events
+ * delivered in order, finalizers holding a DELETE, status subresources.
  * Errors are built by k8sErrorFromStatus, so callers see the K8sError codes the real client gives.
  *
  * It is a model, not the proof: what the real API server does is shown by the e2e suites against
@@ -58,18 +59,18 @@ export class MemoryApi implements KubeApi {
   }
 
   /** The stored object at `path`, or undefined. A copy: changing it changes nothing. */
-  peek<T extends KubeObject>(path: string): T | undefined {
+  peek<T = KubeObject>(path: string): T | undefined {
     const o = this.#objects.get(parsePath(path).key);
     return o ? (clone(o) as T) : undefined;
   }
 
   /** All stored objects of a collection (all namespaces). */
-  all<T extends KubeObject>(collectionPath: string): T[] {
+  all<T = KubeObject>(collectionPath: string): T[] {
     const c = parsePath(collectionPath).collection;
     return [...this.#objects.entries()].filter(([k]) => collectionOfKey(k) === c).map(([, o]) => clone(o) as T);
   }
 
-  /** Forgets the event history up to now: a LIST or WATCH from an older resourceVersion gets 410 Gone. */
+  /** Forgets the event history before now: a WATCH or a LIST `continue` from an older resourceVersion gets 410 Gone. */
   compact(): void {
     this.#compactedRv = this.#rv;
     this.#events.length = 0;
@@ -210,14 +211,29 @@ export class MemoryApi implements KubeApi {
     return o;
   }
 
+  /**
+   * A LIST, paged by `limit`: the `continue` token names the resourceVersion the first page was
+   * served at, and a token older than the compaction gets 410 Expired, as the real server does.
+   * (Pages here are cut from the current objects, not a snapshot: specs page over a quiet store.)
+   */
   #list(p: Parsed, query: RequestOptions["query"]): unknown {
-    const rv = Number(query?.resourceVersion ?? 0);
-    if (rv && rv < this.#compactedRv && query?.resourceVersionMatch === "Exact") throw status(410, "Expired", `LIST ${p.collection}: too old resource version: ${rv}`);
     const sel = selectorsOf(query);
     const items = [...this.#objects.entries()]
       .filter(([k, o]) => collectionOfKey(k) === p.collection && (!p.namespace || o.metadata.namespace === p.namespace) && matches(o, sel))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, o]) => o);
-    return { metadata: { resourceVersion: String(this.#rv) }, items };
+    let rv = this.#rv;
+    let from = 0;
+    if (query?.continue) {
+      const [tokenRv, offset] = String(query.continue).split(":").map(Number);
+      if (!tokenRv || tokenRv < this.#compactedRv) throw status(410, "Expired", `LIST ${p.collection}: the provided continue parameter is too old`);
+      rv = tokenRv;
+      from = offset ?? 0;
+    }
+    const limit = Number(query?.limit ?? 0);
+    const page = limit > 0 ? items.slice(from, from + limit) : items.slice(from);
+    const more = limit > 0 && from + limit < items.length;
+    return { metadata: { resourceVersion: String(rv), ...(more ? { continue: `${rv}:${from + limit}` } : {}) }, items: page };
   }
 
   #create(p: Parsed, obj: KubeObject, uid?: string): KubeObject {
@@ -249,7 +265,8 @@ export class MemoryApi implements KubeApi {
   }
 
   #patch(p: Parsed, path: string, body: Record<string, unknown> | undefined, type: string): KubeObject {
-    if (type !== "merge") throw status(415, "UnsupportedMediaType", `PATCH ${path}: MemoryApi models merge patches only, got ${type}`);
+    if (type === "json") return this.#update(p, path, jsonPatch(clone(this.#get(p, path)), body as unknown as JsonPatchOp[], path), p.sub === "status" ? "status" : "object");
+    if (type !== "merge") throw status(415, "UnsupportedMediaType", `PATCH ${path}: MemoryApi models merge and JSON patches only, got ${type}`);
     const cur = this.#get(p, path);
     const want = (body?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
     if (want && want !== cur.metadata.resourceVersion) throw conflict(path);
@@ -398,6 +415,29 @@ function holds(r: Requirement, v: string | undefined): boolean {
     case "notin":
       return v === undefined || !r.values.includes(v);
   }
+}
+
+type JsonPatchOp = { op: "add" | "replace" | "remove" | "test"; path: string; value?: unknown };
+
+/** RFC 6902, the operations our code sends; a failed `test` is 422 Invalid, as the real server answers. */
+function jsonPatch(doc: KubeObject, ops: JsonPatchOp[], where: string): KubeObject {
+  for (const op of ops) {
+    const keys = op.path.split("/").slice(1).map((k) => k.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const last = keys.pop();
+    let parent: unknown = doc;
+    for (const k of keys) parent = parent && typeof parent === "object" ? (parent as Record<string, unknown>)[k] : undefined;
+    if (last === undefined || !parent || typeof parent !== "object") throw status(422, "Invalid", `PATCH ${where}: path ${op.path} does not exist`);
+    const obj = parent as Record<string, unknown>;
+    if (op.op === "test") {
+      if (JSON.stringify(obj[last]) !== JSON.stringify(op.value)) throw status(422, "Invalid", `PATCH ${where}: test failed at ${op.path}`);
+    } else if (op.op === "remove") {
+      if (!(last in obj)) throw status(422, "Invalid", `PATCH ${where}: nothing to remove at ${op.path}`);
+      if (Array.isArray(obj)) obj.splice(Number(last), 1);
+      else delete obj[last];
+    } else if (Array.isArray(obj) && op.op === "add") obj.splice(last === "-" ? obj.length : Number(last), 0, op.value);
+    else obj[last] = op.value;
+  }
+  return doc;
 }
 
 /** RFC 7386: objects merge, null removes, anything else replaces. */

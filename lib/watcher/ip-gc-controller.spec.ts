@@ -4,7 +4,7 @@
  * changed since it was judged is left alone. The real API server's part is in e2e/suites/gc*.e2e.ts.
  */
 import assert from "node:assert/strict";
-import type { KubeObject } from "../k8s/api-client.js";
+import type { KubeObject, Stored } from "../k8s/api-client.js";
 import { CLAIMS_PATH } from "../k8s/claim-store.js";
 import { Informer } from "../k8s/informer.js";
 import type { Logger } from "../logger.js";
@@ -54,7 +54,7 @@ describe("IpGcController against MemoryApi", () => {
     await gc.synced();
     return gc;
   }
-  const held = (api: MemoryApi) => api.all<IPClaim>(CLAIMS_PATH).map((c) => c.spec.address).sort();
+  const held = (api: MemoryApi) => api.all<Stored<IPClaim>>(CLAIMS_PATH).map((c) => c.spec.address).sort();
 
   it("a scan releases the claims of Pods gone from a deleted node, and keeps the live Pods'", async () => {
     const api = new MemoryApi();
@@ -104,6 +104,6 @@ describe("IpGcController against MemoryApi", () => {
     await eventually("two refused deletes, then the view catches up", () => conflicts >= 2);
     await gc.idle();
     assert.deepEqual(held(api), ["10.0.0.2"]);
-    assert.equal(api.peek<IPClaim>(`${CLAIMS_PATH}/10.0.0.2`)?.spec.podUID, "uid-new-owner");
+    assert.equal(api.peek<Stored<IPClaim>>(`${CLAIMS_PATH}/10.0.0.2`)?.spec.podUID, "uid-new-owner");
   });
 });

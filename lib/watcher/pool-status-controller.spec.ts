@@ -21,7 +21,7 @@ function pool(name: string, imported = true) {
   return {
     apiVersion: "spiderpool.spidernet.io/v2beta1",
     kind: "SpiderIPPool",
-    metadata: { name, finalizers: [FINALIZER], annotations: imported ? { [IMPORTED_ANNOTATION]: "2026-01-01T00:00:00Z" } : {} },
+    metadata: { name, finalizers: [FINALIZER], annotations: (imported ? { [IMPORTED_ANNOTATION]: "2026-01-01T00:00:00Z" } : {}) as Record<string, string> },
     spec: { ipVersion: 4, subnet: "10.0.0.0/24", ips: ["10.0.0.10-10.0.0.19"], excludeIPs: ["10.0.0.19"] },
   };
 }
