@@ -2,7 +2,7 @@
  * The reads the CLI makes, one LIST or GET each, through the project's API client. Missing
  * objects come back as `undefined`; every other failure is a CliError naming the request.
  */
-import type { ApiClient, KubeList, KubeObject, Stored } from "../lib/k8s/api-client.js";
+import type { KubeApi, KubeList, KubeObject, Stored } from "../lib/k8s/api-client.js";
 import { CLAIMS_PATH } from "../lib/k8s/claim-store.js";
 import type { Namespace, Node, Pod } from "../lib/k8s/core-kinds.js";
 import { K8sError } from "../lib/k8s/k8s-error.js";
@@ -18,7 +18,7 @@ export interface StatefulSetReplicaFacts {
 }
 
 export class ClusterReads {
-  constructor(private readonly api: ApiClient) {}
+  constructor(private readonly api: KubeApi) {}
 
   pools(): Promise<Pool[]> {
     return this.#list<Pool>(`${SP}/spiderippools`);

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { selectPools } from "../lib/core/pool-selection.js";
 import { collectCandidates } from "../lib/core/pool-sources.js";
-import type { ApiClient } from "../lib/k8s/api-client.js";
+import type { KubeApi } from "../lib/k8s/api-client.js";
 import { loadConfig } from "../lib/k8s/config-source.js";
 import type { Pod } from "../lib/k8s/core-kinds.js";
 import type { Command, GlobalOptions } from "./args.js";
@@ -19,7 +19,7 @@ type Explain = Extract<Command, { name: "explain" }>;
  * Node, pools, claims, reserved IPs, top controller, the ConfigMap) and runs the agent's pool
  * selection on it. Nothing is written.
  */
-export async function explainCommand(api: ApiClient, reads: ClusterReads, global: GlobalOptions, cmd: Explain): Promise<string> {
+export async function explainCommand(api: KubeApi, reads: ClusterReads, global: GlobalOptions, cmd: Explain): Promise<string> {
   const pod = cmd.target.kind === "file" ? podFromFile(cmd.target.path) : await reads.pod(cmd.target.namespace, cmd.target.name);
   if (!pod) {
     const t = cmd.target as { namespace: string; name: string };

@@ -1,5 +1,5 @@
 import { readAddress, formatAddress } from "../lib/core/address.js";
-import type { ApiClient } from "../lib/k8s/api-client.js";
+import type { KubeApi } from "../lib/k8s/api-client.js";
 import { deleteClaim } from "../lib/k8s/claim-store.js";
 import { claimName } from "../lib/schemas/ip-claim.js";
 import { isValidStatefulSetPod, statefulSetOrdinal } from "../lib/core/statefulset-identity.js";
@@ -19,7 +19,7 @@ const ROUNDS = 3;
  * delete, is never removed; the command reads it again and decides again
  * (docs/adr/0002-address-claims.md).
  */
-export async function releaseCommand(api: ApiClient, reads: ClusterReads, text: string, opts: { dryRun: boolean; force?: boolean }): Promise<string> {
+export async function releaseCommand(api: KubeApi, reads: ClusterReads, text: string, opts: { dryRun: boolean; force?: boolean }): Promise<string> {
   const address = parseAddressArg(text);
   const canonical = formatAddress(address.value, address.family);
   const name = claimName(address.family, address.value);

@@ -1,4 +1,4 @@
-import type { ApiClient, OwnerReference } from "../k8s/api-client.js";
+import type { KubeApi, OwnerReference } from "../k8s/api-client.js";
 import type { Pod } from "../k8s/core-kinds.js";
 import { claimAddress } from "../k8s/claim-store.js";
 import { K8sError } from "../k8s/k8s-error.js";
@@ -35,7 +35,7 @@ const MAX_UNCERTAIN = 4096;
 const CONFLICT_PAUSE: BackoffPolicy = { baseMs: 10, maxMs: 200, jitter: 1 };
 
 export interface AllocatorDeps {
-  api: ApiClient;
+  api: KubeApi;
   view: ClusterView;
   owners: OwnerCache;
   config: SpiderpoolConfig;

@@ -1,4 +1,4 @@
-import type { ApiClient } from "../k8s/api-client.js";
+import type { KubeApi } from "../k8s/api-client.js";
 import type { Pod } from "../k8s/core-kinds.js";
 import type { IpFamily } from "../core/address.js";
 import { autoPoolName } from "../core/auto-pool-naming.js";
@@ -27,7 +27,7 @@ export class AutoPools {
   readonly #announced = new Set<string>();
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: KubeApi,
     private readonly view: ClusterView,
     private readonly log: Logger,
   ) {

@@ -1,4 +1,4 @@
-import type { ApiClient } from "../k8s/api-client.js";
+import type { KubeApi } from "../k8s/api-client.js";
 import type { Pod } from "../k8s/core-kinds.js";
 import { claimAddress, readClaim } from "../k8s/claim-store.js";
 import { recordEvent } from "../k8s/events.js";
@@ -14,7 +14,7 @@ import type { AgentMetrics } from "./metrics.js";
 import type { SandboxRecords } from "./sandbox-records.js";
 
 export interface ClaimAuditorDeps {
-  api: ApiClient;
+  api: KubeApi;
   view: ClusterView;
   records: SandboxRecords;
   config: SpiderpoolConfig;

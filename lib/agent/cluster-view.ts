@@ -1,4 +1,4 @@
-import type { ApiClient, Stored } from "../k8s/api-client.js";
+import type { KubeApi, Stored } from "../k8s/api-client.js";
 import type { Namespace, Node, Pod } from "../k8s/core-kinds.js";
 import { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
@@ -52,7 +52,7 @@ export class ClusterView {
   #reservedSets: Record<IpFamily, IntervalSet> = { 4: IntervalSet.empty(4), 6: IntervalSet.empty(6) };
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: KubeApi,
     readonly nodeName: string,
     log: Logger,
   ) {

@@ -1,4 +1,4 @@
-import type { ApiClient, Stored } from "../k8s/api-client.js";
+import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { Informer } from "../k8s/informer.js";
 import type { K8sError } from "../k8s/k8s-error.js";
 import { COORDINATOR_NAME, type SpiderCoordinator } from "../schemas/coordinator.js";
@@ -14,7 +14,7 @@ export class CoordinatorDefaults {
   #synced = false;
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: KubeApi,
     log: Logger,
   ) {
     this.#informer = new Informer<Stored<SpiderCoordinator>>(api, {

@@ -5,7 +5,7 @@
  * compare-and-swap write (a StatefulSet Pod keeps it), so the runtime's retry gets another one;
  * an unreachable gateway fails the ADD. Every text the runtime shows is written here.
  */
-import type { ApiClient } from "../k8s/api-client.js";
+import type { KubeApi } from "../k8s/api-client.js";
 import type { Pod } from "../k8s/core-kinds.js";
 import { quarantineClaim } from "../k8s/claim-store.js";
 import { recordEvent } from "../k8s/events.js";
@@ -27,7 +27,7 @@ import type { CoordinatorFieldWarnings } from "./coordinator-warnings.js";
 import type { AgentMetrics } from "./metrics.js";
 
 export interface CoordinatorDeps {
-  api: ApiClient;
+  api: KubeApi;
   view: ClusterView;
   config: SpiderpoolConfig;
   metrics: AgentMetrics;

@@ -1,4 +1,4 @@
-import type { ApiClient } from "../k8s/api-client.js";
+import type { KubeApi } from "../k8s/api-client.js";
 import { recordEvent } from "../k8s/events.js";
 import type { Logger } from "../logger.js";
 
@@ -12,7 +12,7 @@ export class CoordinatorFieldWarnings {
   readonly #seen = new Set<string>();
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: KubeApi,
     private readonly log: Logger,
   ) {}
 

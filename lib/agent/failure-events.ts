@@ -1,6 +1,6 @@
 import type { AgentErrorCode } from "../schemas/agent-api.js";
 import type { IpamAddArgs } from "../schemas/agent-api.js";
-import type { ApiClient } from "../k8s/api-client.js";
+import type { KubeApi } from "../k8s/api-client.js";
 import { recordEvent } from "../k8s/events.js";
 
 /** Refusals the Pod's owner can act on; transient or request-level ones stay in the agent's log. */
@@ -16,7 +16,7 @@ export class AllocationFailureEvents {
   readonly #last = new Map<string, number>();
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: KubeApi,
     private readonly quietMs = 60_000,
     private readonly now: () => number = Date.now,
   ) {}

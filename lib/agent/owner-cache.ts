@@ -1,4 +1,4 @@
-import type { ApiClient, KubeObject } from "../k8s/api-client.js";
+import type { KubeApi, KubeObject } from "../k8s/api-client.js";
 import type { Pod } from "../k8s/core-kinds.js";
 import { K8sError } from "../k8s/k8s-error.js";
 
@@ -16,7 +16,7 @@ const paths: Record<string, (ns: string, name: string) => string> = {
  */
 export class OwnerCache {
   readonly #cache = new Map<string, KubeObject["metadata"]>();
-  constructor(private readonly api: ApiClient) {}
+  constructor(private readonly api: KubeApi) {}
 
   async lookup(pod: Pod): Promise<OwnerLookup> {
     const ns = pod.metadata.namespace ?? "";

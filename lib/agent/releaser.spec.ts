@@ -1,13 +1,12 @@
 /**
- * The release decisions of the agent (DEL, batch DEL, CHECK, GC) against an in-memory API server
- * and cluster view: what a request may release, and that a refused one releases nothing. The
- * real API server's part is in e2e/suites/agent-trust.e2e.ts.
+ * The release decisions of the agent (DEL, batch DEL, CHECK, GC) against the in-memory API server
+ * (lib/testing/memory-api.ts) and a cluster view: what a request may release, and that a refused
+ * one releases nothing. The real API server's part is in e2e/suites/agent-trust.e2e.ts.
  */
 import assert from "node:assert/strict";
-import type { ApiClient } from "../k8s/api-client.js";
 import type { Pod } from "../k8s/core-kinds.js";
 import { CLAIMS_PATH } from "../k8s/claim-store.js";
-import { K8sError } from "../k8s/k8s-error.js";
+import { MemoryApi } from "../testing/memory-api.js";
 import { parseConfig, type SpiderpoolConfig } from "../schemas/config.js";
 import type { Logger } from "../logger.js";
 import { AgentError } from "./agent-error.js";
@@ -36,38 +35,13 @@ function claim(address: string, podName: string, podUID: string, node = NODE, ov
   } as Claim;
 }
 
-/** An API server holding Pods; records every write. Endpoints are absent, StatefulSets too. */
-class FakeApi {
-  readonly pods = new Map<string, Pod>();
-  readonly writes: string[] = [];
-  readonly gets: string[] = [];
-  readonly clock = { now: () => Date.now() };
-  async get<T>(path: string): Promise<T> {
-    this.gets.push(path);
-    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(path);
-    const found = m ? this.pods.get(`${m[1]}/${m[2]}`) : /^\/api\/v1\/namespaces\/[^/]+$/.test(path) ? { metadata: {} } : undefined;
-    if (!found) throw new K8sError("not_found", 404, "NotFound", `${path} not found`);
-    return found as T;
-  }
-  /** Claims whose stored resourceVersion differs from the one a precondition names. */
-  readonly current = new Map<string, string>();
-  async request(method: string, path: string, opts: { body?: { preconditions?: { resourceVersion?: string } } } = {}): Promise<unknown> {
-    const rv = opts.body?.preconditions?.resourceVersion;
-    const now = this.current.get(path.slice(path.lastIndexOf("/") + 1));
-    if (rv && now && rv !== now) throw new K8sError("conflict", 409, "Conflict", `${path}: precondition failed`);
-    this.writes.push(`${method} ${path}`);
-    return {};
-  }
-  async patch(path: string): Promise<unknown> {
-    throw new K8sError("not_found", 404, "NotFound", `${path} not found`);
-  }
-  async delete(path: string): Promise<unknown> {
-    this.writes.push(`DELETE ${path}`);
-    return {};
-  }
-  put(p: Pod): void {
-    this.pods.set(`${p.metadata.namespace}/${p.metadata.name}`, p);
-  }
+const PODS = `/api/v1/namespaces/${NS}/pods`;
+
+/** The in-memory API server with the namespace; Pods and claims are added by each spec. */
+function memoryApi(): MemoryApi {
+  const api = new MemoryApi();
+  api.seed("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
+  return api;
 }
 
 /** The parts of ClusterView the releaser reads: its node, its Pods' cache, the claim index. */
@@ -75,7 +49,7 @@ class FakeView {
   readonly nodeName = NODE;
   readonly cached = new Map<string, Pod>();
   readonly claims = new Map<string, Claim>();
-  constructor(private readonly api: FakeApi) {}
+  constructor(private readonly api: MemoryApi) {}
   readonly pods = { get: (name: string, namespace: string) => this.cached.get(`${namespace}/${name}`) };
   claimsOfUid(uid: string): Claim[] {
     return [...this.claims.values()].filter((c) => c.spec.podUID === uid);
@@ -87,15 +61,16 @@ class FakeView {
     this.claims.delete(c.metadata.name);
   }
   async pod(namespace: string, name: string): Promise<Pod | undefined> {
-    return this.cached.get(`${namespace}/${name}`) ?? this.api.pods.get(`${namespace}/${name}`);
+    return this.cached.get(`${namespace}/${name}`) ?? this.api.peek<Pod>(`/api/v1/namespaces/${namespace}/pods/${name}`);
   }
+  /** Claims as the API server stores them (its uid and resourceVersion), and as the watch showed them. */
   add(...cs: Claim[]): void {
-    for (const c of cs) this.claims.set(c.metadata.name, c);
+    for (const c of cs) this.claims.set(c.metadata.name, this.api.seed(CLAIMS_PATH, c));
   }
 }
 
 function setup(releaseHoldMs = 0) {
-  const api = new FakeApi();
+  const api = memoryApi();
   const view = new FakeView(api);
   const warnings: { msg: string; meta: Record<string, unknown> }[] = [];
   const infos: { msg: string; meta: Record<string, unknown> }[] = [];
@@ -106,15 +81,15 @@ function setup(releaseHoldMs = 0) {
   } as unknown as Logger;
   const defaults = parseConfig({});
   const config = { enableStatefulSet: true, gc: defaults.ok ? defaults.value.gc : undefined } as SpiderpoolConfig;
-  const releaser = new Releaser({ api: api as unknown as ApiClient, view: view as unknown as ClusterView, config, log, releaseHoldMs });
-  const deleted = () => api.writes.filter((w) => w.startsWith(`DELETE ${CLAIMS_PATH}/`)).map((w) => w.slice(`DELETE ${CLAIMS_PATH}/`.length));
+  const releaser = new Releaser({ api, view: view as unknown as ClusterView, config, log, releaseHoldMs });
+  // What was released: the claims gone from the API server (a refused DELETE leaves its claim).
+  const deleted = () => api.calls.filter((w) => w.startsWith(`DELETE ${CLAIMS_PATH}/`) && !api.peek(w.slice("DELETE ".length))).map((w) => w.slice(`DELETE ${CLAIMS_PATH}/`.length));
   return { api, view, warnings, infos, releaser, deleted };
 }
 
-/** `api` answers for StatefulSet `db` with `replicas`. */
-function withStatefulSet(api: FakeApi, replicas: number): void {
-  const get = api.get.bind(api);
-  api.get = async <T>(path: string): Promise<T> => (path.endsWith("/statefulsets/db") ? ({ metadata: {}, spec: { replicas } } as T) : get<T>(path));
+/** StatefulSet `db` of the namespace, wanting `replicas` Pods. */
+function withStatefulSet(api: MemoryApi, replicas: number): void {
+  api.seed(`/apis/apps/v1/namespaces/${NS}/statefulsets`, { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "db", namespace: NS }, spec: { replicas } });
 }
 
 const del = (podName: string, podUID: string) => ({ containerID: "c0ffee", ifName: "eth0", podNamespace: NS, podName, podUID });
@@ -147,7 +122,7 @@ describe("Releaser: only the named Pod's claims on this node", () => {
 
   it("DEL of a Pod bound to another node is refused, even a live one", async () => {
     const { api, view, releaser, deleted } = setup();
-    api.put(pod("web", "u1", "node-2"));
+    api.seed(PODS, pod("web", "u1", "node-2"));
     view.add(claim("10.0.0.5", "web", "u1", "node-2"));
     await refused(releaser.del(del("web", "u1")), /^DEL refused: pod ns\/web \(uid u1\) runs on node node-2, not on this node node-1$/);
     assert.deepEqual(deleted(), []);
@@ -163,7 +138,7 @@ describe("Releaser: only the named Pod's claims on this node", () => {
 
   it("DEL of a live Pod keeps its claims; of a Pod without claims succeeds with nothing", async () => {
     const { api, view, releaser, deleted } = setup();
-    api.put(pod("web", "u1"));
+    api.seed(PODS, pod("web", "u1"));
     view.add(claim("10.0.0.5", "web", "u1"));
     assert.equal(await releaser.del(del("web", "u1")), 0);
     assert.equal(await releaser.del(del("nobody", "u-none")), 0);
@@ -176,14 +151,12 @@ describe("Releaser: only the named Pod's claims on this node", () => {
     view.add(claim("10.0.0.5", "web", "u1"));
     assert.equal(await releaser.del(del("web", "u1")), 1);
     assert.deepEqual(deleted(), ["10.0.0.5"]);
-    assert.ok(!api.gets.some((g) => g.endsWith("/pods/web")), api.gets.join(", "));
+    assert.ok(!api.calls.some((g) => g.startsWith("GET") && g.endsWith("/pods/web")), api.calls.join(", "));
   });
 
   it("DEL of a gone StatefulSet Pod whose ordinal is still wanted keeps its claims", async () => {
     const { api, view, releaser, deleted } = setup();
-    const sts = { metadata: {}, spec: { replicas: 3 } };
-    const get = api.get.bind(api);
-    api.get = async <T>(path: string): Promise<T> => (path.endsWith("/statefulsets/db") ? (sts as T) : get<T>(path));
+    api.seed(`/apis/apps/v1/namespaces/${NS}/statefulsets`, { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "db" }, spec: { replicas: 3 } });
     view.add(claim("10.0.0.7", "db-1", "u-db", NODE, { static: true }));
     assert.equal(await releaser.del(del("db-1", "u-db")), 0);
     assert.deepEqual(deleted(), []);
@@ -191,8 +164,8 @@ describe("Releaser: only the named Pod's claims on this node", () => {
 
   it("batch DEL for a Pod of another node is refused; for this node's live Pod it releases all of it", async () => {
     const { api, view, releaser, deleted } = setup();
-    api.put(pod("remote", "u-r", "node-2"));
-    api.put(pod("web", "u1"));
+    api.seed(PODS, pod("remote", "u-r", "node-2"));
+    api.seed(PODS, pod("web", "u1"));
     view.add(claim("10.0.0.5", "web", "u1"), claim("10.0.0.8", "remote", "u-r", "node-2"));
     await refused(releaser.batchDel({ ...del("remote", "u-r"), isReleaseConflictIPs: true }), /^batch DEL refused: pod ns\/remote \(uid u-r\) runs on node node-2/);
     await refused(releaser.batchDel(del("web", "u-r")), /^batch DEL refused: claim 10\.0\.0\.8 belongs to pod ns\/remote/);
@@ -203,8 +176,8 @@ describe("Releaser: only the named Pod's claims on this node", () => {
 
   it("CHECK of a Pod of another node is refused without naming its addresses; of this node's Pod it compares", async () => {
     const { api, view, releaser } = setup();
-    api.put(pod("remote", "u-r", "node-2"));
-    api.put(pod("web", "u1"));
+    api.seed(PODS, pod("remote", "u-r", "node-2"));
+    api.seed(PODS, pod("web", "u1"));
     view.add(claim("10.0.0.5", "web", "u1"), claim("10.0.0.8", "remote", "u-r", "node-2"));
     const check = (podName: string, podUID: string, addresses: string[]) => releaser.check({ ...del(podName, podUID), addresses });
     await assert.rejects(check("remote", "u-r", []), (e: AgentError) => e.code === "forbidden" && !e.message.includes("10.0.0.8"));
@@ -216,7 +189,8 @@ describe("Releaser: only the named Pod's claims on this node", () => {
   it("DEL leaves a claim that changed since the view saw it (re-pointed meanwhile)", async () => {
     const { api, view, releaser, deleted } = setup();
     view.add(claim("10.0.0.5", "db-0", "u-old", NODE, { static: true }), claim("10.0.0.6", "db-0", "u-old"));
-    api.current.set("10.0.0.5", "2");
+    // Re-pointed by someone else after the view saw it: its resourceVersion moved on.
+    await api.patch(`${CLAIMS_PATH}/10.0.0.5`, { spec: { podUID: "u-new" } });
     assert.equal(await releaser.del(del("db-0", "u-old")), 1);
     assert.deepEqual(deleted(), ["10.0.0.6"]);
     assert.ok(view.claims.has("10.0.0.5"), "the changed claim stays in the view until the watch shows it");
@@ -241,15 +215,11 @@ describe("Releaser: only the named Pod's claims on this node", () => {
 });
 
 describe("Releaser: the release after a sandbox check (releaseConfirmed)", () => {
-  it("releases a gone Pod's claims, each delete conditioned on the resourceVersion judged", async () => {
-    const { api, view, releaser, deleted } = setup();
+  it("releases a gone Pod's claims", async () => {
+    const { view, releaser, deleted } = setup();
     view.add(claim("10.0.0.5", "web", "u-gone"));
-    const sent: unknown[] = [];
-    const request = api.request.bind(api);
-    api.request = async (method, path, opts = {}) => (sent.push(opts.body?.preconditions), request(method, path, opts));
     assert.equal(await releaser.releaseConfirmed("u-gone", view.claimsOfUid("u-gone"), "released by the runtime"), 1);
     assert.deepEqual(deleted(), ["10.0.0.5"]);
-    assert.deepEqual(sent, [{ uid: "claim-10.0.0.5", resourceVersion: "1" }]);
   });
 
   it("keeps a gone StatefulSet Pod's claim while the StatefulSet wants its ordinal again", async () => {
@@ -267,10 +237,11 @@ describe("Releaser: the release after a sandbox check (releaseConfirmed)", () =>
     const released = releaser.releaseConfirmed("u-old", view.claimsOfUid("u-old"), "released by the runtime");
     await new Promise((r) => setTimeout(r, 5));
     assert.ok(infos.some((i) => i.msg.includes("held back by SPIDERPOOL_TEST_GC_DELAY_MS") && i.meta.podUID === "u-old"), "the decision is held");
-    api.current.set("10.0.0.7", "2"); // the new db-2 took the claim over while the decision was held
+    // The new db-2 takes the claim over while the decision is held: a new resourceVersion.
+    await api.patch(`${CLAIMS_PATH}/10.0.0.7`, { spec: { podUID: "u-new" } }, "merge");
     assert.equal(await released, 0);
     assert.deepEqual(deleted(), []);
+    assert.equal(api.peek<Claim>(`${CLAIMS_PATH}/10.0.0.7`)?.spec.podUID, "u-new", "the new incarnation keeps the claim");
     assert.ok(infos.some((i) => i.msg.startsWith("claim changed since it was judged") && i.meta.claim === "10.0.0.7"));
-    assert.ok(view.claims.has("10.0.0.7"), "the claim stays for the watch to show re-pointed");
   });
 });

@@ -1,4 +1,4 @@
-import type { ApiClient } from "../k8s/api-client.js";
+import type { KubeApi } from "../k8s/api-client.js";
 import type { Namespace, Pod } from "../k8s/core-kinds.js";
 import { deleteClaim } from "../k8s/claim-store.js";
 import { releaseEndpointOf } from "../k8s/endpoint-store.js";
@@ -19,7 +19,7 @@ import { gcPodFacts } from "../k8s/gc-pod-facts.js";
 import type { Logger } from "../logger.js";
 
 export interface ReleaserDeps {
-  api: ApiClient;
+  api: KubeApi;
   view: ClusterView;
   config: SpiderpoolConfig;
   log: Logger;

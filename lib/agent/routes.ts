@@ -22,7 +22,7 @@ import type { Releaser } from "./releaser.js";
 import type { AgentMetrics } from "./metrics.js";
 import type { Logger } from "../logger.js";
 import { getEndpoint } from "../k8s/endpoint-store.js";
-import type { ApiClient } from "../k8s/api-client.js";
+import type { KubeApi } from "../k8s/api-client.js";
 import { isNamespaceName, isPodName } from "../schemas/kube-name.js";
 
 export interface RouteDeps {
@@ -30,7 +30,7 @@ export interface RouteDeps {
   releaser: Releaser;
   metrics: AgentMetrics;
   log: Logger;
-  api: ApiClient;
+  api: KubeApi;
   ready: () => boolean;
   /** The coordinator plugin's routes (docs/usage/conflict-detection.md); absent: 404. */
   coordinator?: CoordinatorService;

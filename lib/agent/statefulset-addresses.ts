@@ -1,4 +1,4 @@
-import type { ApiClient } from "../k8s/api-client.js";
+import type { KubeApi } from "../k8s/api-client.js";
 import type { Pod } from "../k8s/core-kinds.js";
 import { deleteClaim, repointClaim } from "../k8s/claim-store.js";
 import { getEndpoint, upsertEndpoint } from "../k8s/endpoint-store.js";
@@ -31,7 +31,7 @@ export interface StatefulSetRetrieval {
  */
 export class StatefulSetAddresses {
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: KubeApi,
     private readonly view: ClusterView,
     private readonly flags: ResultFlags,
   ) {}

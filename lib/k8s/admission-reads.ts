@@ -1,4 +1,4 @@
-import type { ApiClient, KubeList, Stored } from "./api-client.js";
+import type { KubeApi, KubeList, Stored } from "./api-client.js";
 import { CLAIMS_PATH } from "./claim-store.js";
 import { K8sError } from "./k8s-error.js";
 import { CLAIM_LABELS, type IPClaim } from "../schemas/ip-claim.js";
@@ -15,7 +15,7 @@ export class AdmissionReads {
   readonly #poolSpecs = new SpecReuse();
   readonly #subnetSpecs = new SpecReuse();
 
-  constructor(private readonly api: ApiClient) {}
+  constructor(private readonly api: KubeApi) {}
 
   async pools(): Promise<Stored<SpiderIPPool>[]> {
     return this.#poolSpecs.reuse((await this.api.get<KubeList<Stored<SpiderIPPool>>>(`${SP}/spiderippools`)).items);

@@ -71,7 +71,27 @@ const patchContentType: Record<PatchType, string> = {
 
 type Opened = { status: number; res: IncomingMessage };
 
-export class ApiClient {
+/**
+ * What the rest of the code asks of the API server. Production code depends on this, not on the
+ * HTTPS client, so unit specs can run it against lib/testing/memory-api.ts; the real API server's
+ * behaviour is proven by the e2e suites against e2e/cluster.
+ */
+export interface KubeApi {
+  /** In-flight requests and watch liveness, for the metrics. */
+  readonly activity: ApiActivity;
+  /** The API server's clock: deadlines stamped by the control plane are judged by it. */
+  readonly clock: ServerClock;
+  request<T = unknown>(method: string, path: string, opts?: RequestOptions): Promise<T>;
+  get<T = unknown>(path: string, query?: RequestOptions["query"]): Promise<T>;
+  create<T = unknown>(path: string, body: unknown, query?: RequestOptions["query"]): Promise<T>;
+  replace<T = unknown>(path: string, body: unknown): Promise<T>;
+  patch<T = unknown>(path: string, body: unknown, type?: PatchType, query?: RequestOptions["query"]): Promise<T>;
+  delete<T = unknown>(path: string, body?: unknown): Promise<T>;
+  stream(path: string, query: RequestOptions["query"], onEvent: (ev: WatchEvent) => void, signal: AbortSignal, opts?: StreamOptions): Promise<void>;
+}
+
+
+export class ApiClient implements KubeApi {
   readonly server: URL;
   /** In-flight requests and watch liveness, for the metrics (lib/k8s/api-activity-metrics.ts). */
   readonly activity = new ApiActivity();

@@ -1,4 +1,4 @@
-import type { ApiClient, KubeList, Stored } from "./api-client.js";
+import type { KubeApi, KubeList, Stored } from "./api-client.js";
 import { CLAIMS_PATH } from "./claim-store.js";
 import { K8sError } from "./k8s-error.js";
 import { CLAIM_LABELS, type IPClaim } from "../schemas/ip-claim.js";
@@ -9,7 +9,7 @@ export const POOLS_PATH = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
 
 export type Pool = Stored<SpiderIPPool>;
 
-export async function getPool(api: ApiClient, name: string): Promise<Pool | undefined> {
+export async function getPool(api: KubeApi, name: string): Promise<Pool | undefined> {
   try {
     return await api.get<Pool>(`${POOLS_PATH}/${name}`);
   } catch (e) {
@@ -28,7 +28,7 @@ export interface NewAutoPool {
 }
 
 /** Creates an auto pool; `already_exists` is left to the caller (another writer won). */
-export async function createAutoPool(api: ApiClient, p: NewAutoPool): Promise<Pool> {
+export async function createAutoPool(api: KubeApi, p: NewAutoPool): Promise<Pool> {
   return api.create<Pool>(POOLS_PATH, {
     apiVersion: SPIDERPOOL_API_VERSION,
     kind: "SpiderIPPool",
@@ -51,12 +51,12 @@ export async function createAutoPool(api: ApiClient, p: NewAutoPool): Promise<Po
  * refuses `ips` that differ from the subnet's current record, which is itself written by
  * compare-and-swap, so a stale writer is refused rather than obeyed.
  */
-export async function updateAutoPool(api: ApiClient, pool: Pool, change: { ips: string[]; labels: Record<string, string>; annotations: Record<string, string> }): Promise<Pool> {
+export async function updateAutoPool(api: KubeApi, pool: Pool, change: { ips: string[]; labels: Record<string, string>; annotations: Record<string, string> }): Promise<Pool> {
   return api.patch<Pool>(`${POOLS_PATH}/${pool.metadata.name}`, { metadata: { labels: change.labels, annotations: change.annotations }, spec: { ips: change.ips } }, "merge");
 }
 
 /** Deletes a pool (only the incarnation with `uid`, when given); absent is success. */
-export async function deletePool(api: ApiClient, name: string, uid?: string): Promise<boolean> {
+export async function deletePool(api: KubeApi, name: string, uid?: string): Promise<boolean> {
   try {
     await api.request("DELETE", `${POOLS_PATH}/${name}`, { body: { apiVersion: "v1", kind: "DeleteOptions", ...(uid ? { preconditions: { uid } } : {}) } });
     return true;
@@ -70,7 +70,7 @@ export async function deletePool(api: ApiClient, name: string, uid?: string): Pr
  * Addresses claimed in a pool, read from the API server rather than a watch: a shrink must not
  * drop an address an agent claimed a moment ago. Selected by label when the name fits one.
  */
-export async function poolClaimAddresses(api: ApiClient, pool: string): Promise<string[]> {
+export async function poolClaimAddresses(api: KubeApi, pool: string): Promise<string[]> {
   const selector = pool.length <= 63 ? `${CLAIM_LABELS.pool}=${pool}` : undefined;
   const l = await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, { labelSelector: selector });
   return l.items.filter((c) => c.spec.pool === pool).map((c) => c.spec.address);

@@ -1,14 +1,15 @@
 /**
- * The claim CREATE protocol against an in-memory API server that can commit a CREATE and lose its
- * reply: a lost reply leaves exactly one claim, which the retry adopts; anyone else's claim is
+ * The claim CREATE protocol against the in-memory API server (lib/testing/memory-api.ts), which
+ * can commit a CREATE and lose its reply: a lost reply leaves exactly one claim, which the retry adopts; anyone else's claim is
  * "taken". The real API server and a proxy that drops the reply: e2e/suites/lost-create-reply.e2e.ts.
  */
 import assert from "node:assert/strict";
-import type { ApiClient } from "./api-client.js";
+import type { Stored } from "./api-client.js";
 import { claimAddress, CLAIMS_PATH } from "./claim-store.js";
 import { K8sError } from "./k8s-error.js";
 import { claimName, type ClaimSpec, type IPClaim } from "../schemas/ip-claim.js";
 import { isOwnClaim } from "../core/claim-ownership.js";
+import { MemoryApi } from "../testing/memory-api.js";
 
 const spec = (over: Partial<ClaimSpec> = {}): ClaimSpec => ({
   address: "10.0.0.5",
@@ -25,100 +26,77 @@ const spec = (over: Partial<ClaimSpec> = {}): ClaimSpec => ({
 const VALUE = 0x0a000005n;
 const NAME = claimName(4, VALUE);
 
-/** Stores claims by name; `loseReplies` CREATEs commit and then fail as a cut connection would. */
-class FakeApi {
-  readonly claims = new Map<string, IPClaim>();
-  loseReplies = 0;
-  /** CREATEs that fail without committing (the request never reached the server). */
-  failBefore = 0;
-  creates = 0;
-  async create<T>(path: string, body: IPClaim): Promise<T> {
-    assert.equal(path, CLAIMS_PATH);
-    this.creates++;
-    const name = body.metadata?.name ?? "";
-    if (this.failBefore > 0) {
-      this.failBefore--;
-      throw new K8sError("timeout", 0, "ClientTimeout", "POST ipclaims: no complete answer");
-    }
-    if (this.claims.has(name)) throw new K8sError("already_exists", 409, "AlreadyExists", `ipclaims ${name} already exists`);
-    const stored = { ...body, metadata: { ...body.metadata, uid: `u-${this.creates}`, resourceVersion: String(this.creates) } };
-    this.claims.set(name, stored);
-    if (this.loseReplies > 0) {
-      this.loseReplies--;
-      throw new K8sError("unavailable", 0, "ECONNRESET", "POST ipclaims: socket hang up");
-    }
-    return stored as T;
-  }
-  async get<T>(path: string): Promise<T> {
-    const c = this.claims.get(path.slice(path.lastIndexOf("/") + 1));
-    if (!c) throw new K8sError("not_found", 404, "NotFound", `${path} not found`);
-    return c as T;
-  }
-}
+const timedOut = () => new K8sError("timeout", 0, "ClientTimeout", "POST ipclaims: no complete answer");
+const hungUp = () => new K8sError("unavailable", 0, "ECONNRESET", "POST ipclaims: socket hang up");
+/** `n` CREATEs commit and then fail as a cut connection would. */
+const loseReplies = (api: MemoryApi, n: number) => api.failNext("POST", CLAIMS_PATH, hungUp(), true, n);
+/** `n` CREATEs fail without committing (the request never reached the server). */
+const failBefore = (api: MemoryApi, n: number) => api.failNext("POST", CLAIMS_PATH, timedOut(), false, n);
+const creates = (api: MemoryApi) => api.calls.filter((c) => c === `POST ${CLAIMS_PATH}`).length;
+const claims = (api: MemoryApi) => api.all<Stored<IPClaim>>(CLAIMS_PATH);
 
 const noSleep = async () => undefined;
-const run = (api: FakeApi, s = spec(), attempts?: number) => claimAddress(api as unknown as ApiClient, s, VALUE, { sleep: noSleep, random: () => 0.5, attempts });
+const run = (api: MemoryApi, s = spec(), attempts?: number) => claimAddress(api, s, VALUE, { sleep: noSleep, random: () => 0.5, attempts });
 
 describe("claimAddress: CREATE with lost replies and conflicts", () => {
   it("creates the claim when the address is free", async () => {
-    const api = new FakeApi();
+    const api = new MemoryApi();
     const r = await run(api);
     assert.ok(r !== "taken");
     assert.equal(r.adopted, false);
     assert.equal(r.claim.spec.podUID, "uid-a");
-    assert.equal(api.claims.size, 1);
+    assert.equal(claims(api).length, 1);
   });
 
   it("a CREATE that committed while its reply was lost is adopted: exactly one claim", async () => {
-    const api = new FakeApi();
-    api.loseReplies = 1;
+    const api = new MemoryApi();
+    loseReplies(api, 1);
     const r = await run(api);
     assert.ok(r !== "taken", "our own committed claim must not count as taken");
     assert.equal(r.adopted, true);
     assert.equal(r.claim.metadata.name, NAME);
-    assert.equal(api.claims.size, 1);
-    assert.equal(api.creates, 2);
+    assert.equal(claims(api).length, 1);
+    assert.equal(creates(api), 2);
   });
 
   it("a CREATE that timed out before reaching the server is repeated for the same address", async () => {
-    const api = new FakeApi();
-    api.failBefore = 2;
+    const api = new MemoryApi();
+    failBefore(api, 2);
     const r = await run(api);
     assert.ok(r !== "taken");
     assert.equal(r.adopted, false);
-    assert.deepEqual([...api.claims.keys()], [NAME]);
+    assert.deepEqual(claims(api).map((c) => c.metadata.name), [NAME]);
   });
 
   it("another Pod's claim is taken and left alone", async () => {
-    const api = new FakeApi();
+    const api = new MemoryApi();
     await run(api, spec({ podUID: "uid-b", podName: "b" }));
     assert.equal(await run(api), "taken");
-    assert.equal(api.claims.get(NAME)!.spec.podUID, "uid-b");
+    assert.equal(api.peek<Stored<IPClaim>>(`${CLAIMS_PATH}/${NAME}`)?.spec.podUID, "uid-b");
   });
 
   it("the same Pod's claim for another NIC, or another incarnation of the same name, is taken", async () => {
-    const api = new FakeApi();
+    const api = new MemoryApi();
     await run(api, spec({ interface: "net1" }));
     assert.equal(await run(api), "taken");
-    const api2 = new FakeApi();
+    const api2 = new MemoryApi();
     await run(api2, spec({ podUID: "uid-old" }));
     assert.equal(await run(api2), "taken");
   });
 
   it("an outcome that stays unknown is thrown, never settled by claiming elsewhere", async () => {
-    const api = new FakeApi();
-    api.failBefore = 10;
+    const api = new MemoryApi();
+    failBefore(api, 10);
     await assert.rejects(run(api, spec(), 3), (e: unknown) => e instanceof K8sError && e.code === "timeout");
-    assert.equal(api.creates, 3);
-    assert.equal(api.claims.size, 0);
+    assert.equal(creates(api), 3);
+    assert.equal(claims(api).length, 0);
   });
 
   it("a refusal that is not about the outcome (403) is thrown at once", async () => {
-    const api = new FakeApi();
-    api.create = async () => {
-      throw new K8sError("forbidden", 403, "Forbidden", "no");
-    };
+    const api = new MemoryApi();
+    api.failNext("POST", CLAIMS_PATH, new K8sError("forbidden", 403, "Forbidden", "no"));
     await assert.rejects(run(api), (e: unknown) => e instanceof K8sError && e.code === "forbidden");
+    assert.equal(creates(api), 1);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { ApiClient, Stored } from "./api-client.js";
+import type { KubeApi, Stored } from "./api-client.js";
 import { CLAIM_API_VERSION, CLAIM_GROUP, CLAIM_LABELS, CLAIM_VERSION, claimName, QUARANTINE_POD_UID, type ClaimSpec, type IPClaim } from "../schemas/ip-claim.js";
 import { K8sError } from "./k8s-error.js";
 import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
@@ -10,7 +10,7 @@ export const CLAIMS_PATH = `/apis/${CLAIM_GROUP}/${CLAIM_VERSION}/ipclaims`;
  * Claims an address for a Pod: one CREATE that the API server refuses with 409 when the
  * address's claim already exists. Returns the created claim, or "taken".
  */
-export async function createClaim(api: ApiClient, spec: ClaimSpec, value: bigint): Promise<Stored<IPClaim> | "taken"> {
+export async function createClaim(api: KubeApi, spec: ClaimSpec, value: bigint): Promise<Stored<IPClaim> | "taken"> {
   const body = {
     apiVersion: CLAIM_API_VERSION,
     kind: "IPClaim",
@@ -35,7 +35,7 @@ export async function createClaim(api: ApiClient, spec: ClaimSpec, value: bigint
 }
 
 /** The claim of that name as the API server has it now, or `undefined` when there is none. */
-export async function readClaim(api: ApiClient, name: string): Promise<Stored<IPClaim> | undefined> {
+export async function readClaim(api: KubeApi, name: string): Promise<Stored<IPClaim> | undefined> {
   try {
     return await api.get<Stored<IPClaim>>(`${CLAIMS_PATH}/${name}`);
   } catch (e) {
@@ -66,7 +66,7 @@ export interface ClaimAttempt {
  * not claim another address for this NIC before it knows (docs/adr/0002-address-claims.md).
  */
 export async function claimAddress(
-  api: ApiClient,
+  api: KubeApi,
   spec: ClaimSpec,
   value: bigint,
   opts: { attempts?: number; sleep?: (ms: number) => Promise<void>; random?: () => number } = {},
@@ -94,7 +94,7 @@ export async function claimAddress(
  * resourceVersion, only as we read it: a claim re-pointed meanwhile is someone else's decision.
  * Absent is success; says whether this call deleted it, found it gone, or found it changed.
  */
-export async function deleteClaim(api: ApiClient, name: string, uid: string | undefined, resourceVersion?: string): Promise<"deleted" | "absent" | "changed"> {
+export async function deleteClaim(api: KubeApi, name: string, uid: string | undefined, resourceVersion?: string): Promise<"deleted" | "absent" | "changed"> {
   const preconditions = { ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) };
   try {
     await api.request("DELETE", `${CLAIMS_PATH}/${name}`, {
@@ -113,7 +113,7 @@ export async function deleteClaim(api: ApiClient, name: string, uid: string | un
  * patch makes it a compare-and-swap: if anyone changed the claim since we read it, nothing is
  * written and the API server answers 409. (A JSON-patch `test` would fail with 422 instead.)
  */
-export async function repointClaim(api: ApiClient, claim: Stored<IPClaim>, to: { podUID: string; node: string; containerID: string }): Promise<Stored<IPClaim>> {
+export async function repointClaim(api: KubeApi, claim: Stored<IPClaim>, to: { podUID: string; node: string; containerID: string }): Promise<Stored<IPClaim>> {
   return api.patch<Stored<IPClaim>>(
     `${CLAIMS_PATH}/${claim.metadata.name}`,
     {
@@ -130,7 +130,7 @@ export async function repointClaim(api: ApiClient, claim: Stored<IPClaim>, to: {
  * resourceVersion makes it a compare-and-swap: a claim changed since we judged it (released,
  * re-pointed) is not touched, the API server answers 409.
  */
-export async function quarantineClaim(api: ApiClient, claim: Stored<IPClaim>, q: { until: string; since: string; mac: string }): Promise<Stored<IPClaim>> {
+export async function quarantineClaim(api: KubeApi, claim: Stored<IPClaim>, q: { until: string; since: string; mac: string }): Promise<Stored<IPClaim>> {
   return api.patch<Stored<IPClaim>>(
     `${CLAIMS_PATH}/${claim.metadata.name}`,
     {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { parseConfig, type ConfigWarning, type SpiderpoolConfig } from "../schemas/config.js";
-import type { ApiClient } from "./api-client.js";
+import type { KubeApi } from "./api-client.js";
 import { K8sError } from "./k8s-error.js";
 
 /** Name of the one ConfigMap every component reads, and its key (Spiderpool's). */
@@ -23,7 +23,7 @@ export class ConfigError extends Error {
  * Absent everywhere: the defaults. Unusable: a ConfigError naming each key. The caller logs
  * `warnings` (keys accepted but not acted on) once, with configWarningLine.
  */
-export async function loadConfig(api: ApiClient, env: NodeJS.ProcessEnv = process.env): Promise<{ config: SpiderpoolConfig; warnings: ConfigWarning[] }> {
+export async function loadConfig(api: KubeApi, env: NodeJS.ProcessEnv = process.env): Promise<{ config: SpiderpoolConfig; warnings: ConfigWarning[] }> {
   let text: string | undefined;
   const file = env.SPIDERPOOL_CONFIG_PATH;
   if (file && fs.existsSync(file)) text = fs.readFileSync(file, "utf8");

@@ -1,4 +1,4 @@
-import type { ApiClient, Stored } from "./api-client.js";
+import type { KubeApi, Stored } from "./api-client.js";
 import { SPIDERPOOL_API_VERSION, SPIDERPOOL_GROUP } from "../schemas/api-group.js";
 import type { IPAllocationDetail, SpiderEndpoint } from "../schemas/endpoint.js";
 import { K8sError } from "./k8s-error.js";
@@ -9,7 +9,7 @@ export function endpointPath(namespace: string, name?: string): string {
   return `/apis/${SPIDERPOOL_GROUP}/v2beta1/namespaces/${namespace}/spiderendpoints${name ? `/${name}` : ""}`;
 }
 
-export async function getEndpoint(api: ApiClient, namespace: string, name: string): Promise<Stored<SpiderEndpoint> | undefined> {
+export async function getEndpoint(api: KubeApi, namespace: string, name: string): Promise<Stored<SpiderEndpoint> | undefined> {
   try {
     return await api.get<Stored<SpiderEndpoint>>(endpointPath(namespace, name));
   } catch (e) {
@@ -36,7 +36,7 @@ export interface EndpointWrite {
  * replaced. Writes carry the read resourceVersion, so concurrent writers retry instead of losing
  * a NIC.
  */
-export async function upsertEndpoint(api: ApiClient, w: EndpointWrite): Promise<Stored<SpiderEndpoint>> {
+export async function upsertEndpoint(api: KubeApi, w: EndpointWrite): Promise<Stored<SpiderEndpoint>> {
   // Most ADDs are a Pod's first: try the CREATE before paying a read; 409 means read and merge.
   try {
     return await api.create<Stored<SpiderEndpoint>>(endpointPath(w.namespace), merged(undefined, w));
@@ -79,7 +79,7 @@ function merged(current: Stored<SpiderEndpoint> | undefined, w: EndpointWrite): 
 }
 
 /** Drops our finalizer so the endpoint can go (with its Pod, through the ownerReference). */
-export async function releaseEndpoint(api: ApiClient, ep: Stored<SpiderEndpoint>, alsoDelete: boolean): Promise<void> {
+export async function releaseEndpoint(api: KubeApi, ep: Stored<SpiderEndpoint>, alsoDelete: boolean): Promise<void> {
   const path = endpointPath(ep.metadata.namespace ?? "", ep.metadata.name ?? "");
   try {
     if (alsoDelete && !ep.metadata.deletionTimestamp) await api.delete(path);
@@ -102,7 +102,7 @@ export async function releaseEndpoint(api: ApiClient, ep: Stored<SpiderEndpoint>
  * endpoint, extra finalizers, no status) makes a test fail and falls back to reading the
  * endpoint and deciding on what it holds.
  */
-export async function releaseEndpointOf(api: ApiClient, namespace: string, name: string, uid: string, alsoDelete: boolean): Promise<void> {
+export async function releaseEndpointOf(api: KubeApi, namespace: string, name: string, uid: string, alsoDelete: boolean): Promise<void> {
   if (!alsoDelete) {
     const patch = [
       { op: "test", path: "/status/current/uid", value: uid },

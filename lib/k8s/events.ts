@@ -1,4 +1,4 @@
-import type { ApiClient, KubeObject } from "./api-client.js";
+import type { KubeApi, KubeObject } from "./api-client.js";
 
 /**
  * Records a core/v1 Event on an object, for `kubectl describe` and `kubectl get events`. Events
@@ -6,7 +6,7 @@ import type { ApiClient, KubeObject } from "./api-client.js";
  * Event is a courtesy, and losing one must not fail the work it reports.
  */
 export async function recordEvent(
-  api: ApiClient,
+  api: KubeApi,
   object: KubeObject & { apiVersion?: string; kind?: string },
   type: "Normal" | "Warning",
   reason: string,

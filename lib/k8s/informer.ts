@@ -1,5 +1,5 @@
 import { backoffDelay, DEFAULT_BACKOFF, spread, type BackoffPolicy, type RandomSource } from "../core/backoff.js";
-import { WATCH_IDLE, type ApiClient, type KubeList, type KubeObject, type WatchEvent } from "./api-client.js";
+import { WATCH_IDLE, type KubeApi, type KubeList, type KubeObject, type WatchEvent } from "./api-client.js";
 import { kindOfPath, type WatchActivity } from "./api-activity.js";
 import { K8sError } from "./k8s-error.js";
 
@@ -44,7 +44,7 @@ export interface InformerOptions {
  * failure we cannot resume) triggers a relist that emits only the differences.
  */
 export class Informer<T extends KubeObject> {
-  readonly #api: ApiClient;
+  readonly #api: KubeApi;
   readonly #opts: InformerOptions;
   readonly #cache = new Map<string, T>();
   readonly #handlers: ((ev: InformerEvent<T>) => void)[] = [];
@@ -57,7 +57,7 @@ export class Informer<T extends KubeObject> {
   #synced!: Promise<void>;
   #markSynced!: () => void;
 
-  constructor(api: ApiClient, opts: InformerOptions) {
+  constructor(api: KubeApi, opts: InformerOptions) {
     this.#api = api;
     this.#opts = opts;
     this.#synced = new Promise((r) => (this.#markSynced = r));

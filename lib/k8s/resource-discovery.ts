@@ -1,4 +1,4 @@
-import type { ApiClient } from "./api-client.js";
+import type { KubeApi } from "./api-client.js";
 import { K8sError } from "./k8s-error.js";
 
 interface ApiResourceList {
@@ -10,7 +10,7 @@ interface ApiResourceList {
  * (not a guessed plural): `/apis/apps.kruise.io/v1beta1/clonesets`. `null` when the API server
  * does not serve the kind (its CRD is gone), undefined never: other failures throw.
  */
-export async function discoverCollection(api: ApiClient, apiVersion: string, kind: string): Promise<{ path: string; namespaced: boolean } | null> {
+export async function discoverCollection(api: KubeApi, apiVersion: string, kind: string): Promise<{ path: string; namespaced: boolean } | null> {
   const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
   let list: ApiResourceList;
   try {

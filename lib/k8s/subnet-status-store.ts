@@ -1,4 +1,4 @@
-import type { ApiClient, Stored } from "./api-client.js";
+import type { KubeApi, Stored } from "./api-client.js";
 import { K8sError } from "./k8s-error.js";
 import { ControlledIPPoolsJsonSchema, type PoolIPPreAllocations, type SpiderSubnet, type SubnetStatus } from "../schemas/subnet.js";
 
@@ -7,7 +7,7 @@ export const SUBNETS_PATH = "/apis/spiderpool.spidernet.io/v2beta1/spidersubnets
 export type Subnet = Stored<SpiderSubnet>;
 
 /** A subnet read straight from the API server; undefined when it does not exist. */
-export async function getSubnet(api: ApiClient, name: string): Promise<Subnet | undefined> {
+export async function getSubnet(api: KubeApi, name: string): Promise<Subnet | undefined> {
   try {
     return await api.get<Subnet>(`${SUBNETS_PATH}/${name}`);
   } catch (e) {
@@ -44,7 +44,7 @@ export function encodeControlledPools(records: PoolIPPreAllocations): string | u
  * `attempts` lost races the last conflict is thrown.
  */
 export async function casSubnetStatus(
-  api: ApiClient,
+  api: KubeApi,
   name: string,
   decide: (subnet: Subnet) => SubnetStatus | undefined,
   attempts = 10,

@@ -1,4 +1,4 @@
-import type { ApiClient, KubeList, Stored } from "../k8s/api-client.js";
+import type { KubeApi, KubeList, Stored } from "../k8s/api-client.js";
 import { createClaim, readClaim } from "../k8s/claim-store.js";
 import type { Pod } from "../k8s/core-kinds.js";
 import { recordEvent } from "../k8s/events.js";
@@ -42,7 +42,7 @@ export class AllocationImportController {
   readonly #reported = new Map<string, string>();
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: KubeApi,
     private readonly pools: Informer<Pool>,
     private readonly claims: Informer<Claim>,
     private readonly log: Logger,
@@ -194,7 +194,7 @@ function importPod(p: Pod): ImportPod {
   };
 }
 
-async function getOrUndefined<T>(api: ApiClient, path: string): Promise<T | undefined> {
+async function getOrUndefined<T>(api: KubeApi, path: string): Promise<T | undefined> {
   try {
     return await api.get<T>(path);
   } catch (e) {

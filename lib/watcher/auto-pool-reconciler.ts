@@ -12,7 +12,7 @@
  * record already at the desired size and only rewrites the pool. Nothing here caches: the
  * subnet, the pool and the pool's claims are read from the API server each run.
  */
-import type { ApiClient } from "../k8s/api-client.js";
+import type { KubeApi } from "../k8s/api-client.js";
 import { createAutoPool, getPool, poolClaimAddresses, updateAutoPool, type Pool } from "../k8s/auto-pool-store.js";
 import { K8sError } from "../k8s/k8s-error.js";
 import { casSubnetStatus, controlledPoolsOf, encodeControlledPools, getSubnet, type Subnet } from "../k8s/subnet-status-store.js";
@@ -70,7 +70,7 @@ export class AutoPoolError extends Error {
   }
 }
 
-export async function reconcileAutoPool(api: ApiClient, job: AutoPoolJob): Promise<AutoPoolOutcome> {
+export async function reconcileAutoPool(api: KubeApi, job: AutoPoolJob): Promise<AutoPoolOutcome> {
   const { target, top } = job;
   const t0 = Date.now();
   let name = job.existing ?? target.poolName;

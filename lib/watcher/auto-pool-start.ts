@@ -1,4 +1,4 @@
-import type { ApiClient, Stored } from "../k8s/api-client.js";
+import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { Informer } from "../k8s/informer.js";
 import { SUBNETS_PATH } from "../k8s/subnet-status-store.js";
 import { parseApplicationKey } from "../core/auto-pool-naming.js";
@@ -28,7 +28,7 @@ export interface AutoPoolControllers {
  * is on too. Our own informers rather than Pepr Watch bindings: see docs/adr/0004-auto-pools.md.
  */
 export function startAutoPoolControllers(
-  api: ApiClient,
+  api: KubeApi,
   config: SpiderpoolConfig,
   shared: { pools: Informer<Stored<SpiderIPPool>>; claims: Informer<Stored<IPClaim>> },
   log: Logger,

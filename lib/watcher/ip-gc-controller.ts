@@ -1,4 +1,4 @@
-import type { ApiClient, Stored } from "../k8s/api-client.js";
+import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { deleteClaim } from "../k8s/claim-store.js";
 import type { Node, Pod } from "../k8s/core-kinds.js";
 import { FINALIZER, releaseEndpoint } from "../k8s/endpoint-store.js";
@@ -42,7 +42,7 @@ export class IpGcController {
   readonly #queue: WorkQueue;
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: KubeApi,
     private readonly claims: Informer<Claim>,
     private readonly policy: GcPolicy,
     private readonly metrics: WatcherMetrics,

@@ -1,4 +1,4 @@
-import type { ApiClient, Stored } from "../k8s/api-client.js";
+import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { recordEvent } from "../k8s/events.js";
 import type { Informer } from "../k8s/informer.js";
 import { formatFieldErrors } from "../core/field-error.js";
@@ -29,7 +29,7 @@ export class PoolOverlapController {
   #next = 0;
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: KubeApi,
     private readonly pools: Informer<Pool>,
     private readonly log: Logger,
   ) {

@@ -1,4 +1,4 @@
-import type { ApiClient, Stored } from "../k8s/api-client.js";
+import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { CLAIMS_PATH } from "../k8s/claim-store.js";
 import { FINALIZER } from "../k8s/endpoint-store.js";
 import { Informer } from "../k8s/informer.js";
@@ -32,7 +32,7 @@ export class PoolStatusController {
   readonly #queue: WorkQueue;
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: KubeApi,
     private readonly log: Logger,
     private readonly metrics?: WatcherMetrics,
     shared?: { pools: Informer<Pool>; claims: Informer<Claim> },

@@ -1,16 +1,25 @@
+/**
+ * Quarantine expiry against the in-memory API server (lib/testing/memory-api.ts) and a real claims
+ * informer: expiry judged by the API server's clock, the delete conditioned on the claim as read.
+ * The real API server's part is in e2e/suites/coordinator-conflict.e2e.ts.
+ */
 import assert from "node:assert/strict";
-import type { ApiClient, Stored } from "../k8s/api-client.js";
-import type { Informer, InformerEvent } from "../k8s/informer.js";
-import { K8sError } from "../k8s/k8s-error.js";
+import type { Stored } from "../k8s/api-client.js";
+import { CLAIMS_PATH } from "../k8s/claim-store.js";
+import { Informer } from "../k8s/informer.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import type { Logger } from "../logger.js";
+import { eventually } from "../testing/eventually.js";
+import { MemoryApi } from "../testing/memory-api.js";
 import { QuarantineExpiry } from "./quarantine-expiry.js";
 
 type Claim = Stored<IPClaim>;
 const NOW = Date.parse("2026-12-07T16:00:00Z");
-const quarantined = (name: string, until: string, rv = "5"): Claim =>
+const quarantined = (name: string, until: string): Claim =>
   ({
-    metadata: { name, uid: `uid-${name}`, resourceVersion: rv },
+    apiVersion: "ipam.pepr-spiderpool.io/v1alpha1",
+    kind: "IPClaim",
+    metadata: { name },
     spec: {
       address: name,
       ipVersion: 4,
@@ -24,49 +33,50 @@ const quarantined = (name: string, until: string, rv = "5"): Claim =>
     },
   }) as Claim;
 
-class Fake {
-  readonly deletes: { path: string; rv?: string }[] = [];
-  readonly stored = new Map<string, Claim>();
-  handler?: (ev: InformerEvent<Claim>) => void;
-  readonly api = {
-    clock: { now: () => NOW },
-    request: async (_m: string, path: string, opts: { body?: { preconditions?: { resourceVersion?: string } } }) => {
-      const name = path.slice(path.lastIndexOf("/") + 1);
-      const rv = opts.body?.preconditions?.resourceVersion;
-      if (rv && this.stored.get(name)?.metadata.resourceVersion !== rv) throw new K8sError("conflict", 409, "Conflict", "changed");
-      this.deletes.push({ path, rv });
-      return {};
-    },
-    create: async () => ({}),
-  } as unknown as ApiClient;
-  readonly informer = {
-    on: (h: (ev: InformerEvent<Claim>) => void) => ((this.handler = h), this.informer),
-    list: () => [...this.stored.values()],
-    get: (n: string) => this.stored.get(n),
-  } as unknown as Informer<Claim>;
-}
-
 const log = { info: () => undefined, warn: () => undefined } as unknown as Logger;
 const settle = () => new Promise((r) => setTimeout(r, 250));
 
-describe("QuarantineExpiry", () => {
-  it("frees an expired quarantine by the API server's clock, conditioned on the claim as read", async () => {
-    const f = new Fake();
-    f.stored.set("10.6.0.5", quarantined("10.6.0.5", "2026-12-07T15:59:59Z"));
-    f.stored.set("10.6.0.6", quarantined("10.6.0.6", "2026-12-07T17:00:00Z"));
-    new QuarantineExpiry(f.api, f.informer, log).sweep();
+describe("QuarantineExpiry against MemoryApi", () => {
+  let informer: Informer<Claim> | undefined;
+  afterEach(() => informer?.stop());
+
+  async function setup(...claims: Claim[]) {
+    const api = new MemoryApi();
+    api.now = NOW;
+    for (const c of claims) api.seed(CLAIMS_PATH, c);
+    informer = new Informer<Claim>(api, { path: CLAIMS_PATH }).start();
+    await informer.synced;
+    return { api, informer };
+  }
+  const names = (api: MemoryApi) => api.all<Claim>(CLAIMS_PATH).map((c) => c.metadata.name);
+
+  it("frees an expired quarantine by the API server's clock, and says so on the pool; a later one waits", async () => {
+    const { api, informer } = await setup(quarantined("10.6.0.5", "2026-12-07T15:59:59Z"), quarantined("10.6.0.6", "2026-12-07T17:00:00Z"));
+    new QuarantineExpiry(api, informer, log).sweep();
+    await eventually("the expired claim freed", () => !names(api).includes("10.6.0.5"));
     await settle();
-    assert.deepEqual(f.deletes, [{ path: "/apis/ipam.pepr-spiderpool.io/v1alpha1/ipclaims/10.6.0.5", rv: "5" }]);
+    assert.deepEqual(names(api), ["10.6.0.6"]);
+    await eventually("the Event", () => api.all<{ reason?: string }>("/api/v1/events").some((e) => e.reason === "IPQuarantineEnded"));
   });
 
-  it("leaves a claim that changed since it was read, and one that is no longer quarantined", async () => {
-    const f = new Fake();
-    const q = quarantined("10.6.0.5", "2026-12-07T15:59:59Z");
-    f.stored.set("10.6.0.5", q);
-    new QuarantineExpiry(f.api, f.informer, log);
-    f.stored.set("10.6.0.5", { ...q, spec: { ...q.spec, podUID: "u7", quarantine: undefined } });
-    f.handler!({ type: "added", object: q } as InformerEvent<Claim>);
+  it("leaves a claim that changed since it was read (409 on the conditioned delete)", async () => {
+    const { api, informer } = await setup(quarantined("10.6.0.5", "2026-12-07T15:59:59Z"));
+    // Handed to a Pod again meanwhile; the informer has not seen it yet.
+    api.holdWatches();
+    await api.patch(`${CLAIMS_PATH}/10.6.0.5`, { spec: { podUID: "u7", quarantine: null } });
+    let refused = false;
+    api.onAnswer = (method, _path, error) => (refused ||= method === "DELETE" && error?.code === "conflict");
+    new QuarantineExpiry(api, informer, log).sweep();
+    await eventually("the refused delete", () => refused);
+    assert.equal(api.peek<Claim>(`${CLAIMS_PATH}/10.6.0.5`)?.spec.podUID, "u7");
+  });
+
+  it("a claim handed back to a Pod before its timer fires is left alone", async () => {
+    const { api, informer } = await setup(quarantined("10.6.0.5", "2026-12-07T15:59:59Z"));
+    new QuarantineExpiry(api, informer, log).sweep();
+    await api.patch(`${CLAIMS_PATH}/10.6.0.5`, { spec: { podUID: "u7", quarantine: null } });
     await settle();
-    assert.deepEqual(f.deletes, []);
+    assert.deepEqual(names(api), ["10.6.0.5"]);
+    assert.ok(!api.calls.some((c) => c.startsWith("DELETE")), api.calls.join("\n"));
   });
 });

@@ -1,4 +1,4 @@
-import type { ApiClient, Stored } from "../k8s/api-client.js";
+import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { deleteClaim } from "../k8s/claim-store.js";
 import { recordEvent } from "../k8s/events.js";
 import type { Informer } from "../k8s/informer.js";
@@ -19,7 +19,7 @@ export class QuarantineExpiry {
   readonly #timers = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: KubeApi,
     private readonly claims: Informer<Claim>,
     private readonly log: Logger,
   ) {

@@ -1,4 +1,4 @@
-import type { ApiClient, Stored } from "../k8s/api-client.js";
+import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { deletePool } from "../k8s/auto-pool-store.js";
 import type { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
@@ -29,7 +29,7 @@ export class SubnetController {
   readonly #queue: WorkQueue;
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: KubeApi,
     private readonly log: Logger,
     private readonly subnets: Informer<Subnet>,
     private readonly pools: Informer<Pool>,

@@ -1,4 +1,4 @@
-import type { ApiClient, KubeObject, Stored } from "../k8s/api-client.js";
+import type { KubeApi, KubeObject, Stored } from "../k8s/api-client.js";
 import { deletePool } from "../k8s/auto-pool-store.js";
 import { Informer } from "../k8s/informer.js";
 import { discoverCollection } from "../k8s/resource-discovery.js";
@@ -22,7 +22,7 @@ export class ThirdPartyReclaimer {
   readonly #queue: WorkQueue;
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: KubeApi,
     private readonly log: Logger,
     private readonly pools: Informer<Stored<SpiderIPPool>>,
   ) {

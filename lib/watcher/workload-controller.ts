@@ -1,4 +1,4 @@
-import type { ApiClient, Stored } from "../k8s/api-client.js";
+import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { deletePool } from "../k8s/auto-pool-store.js";
 import { recordEvent } from "../k8s/events.js";
 import { Informer } from "../k8s/informer.js";
@@ -52,7 +52,7 @@ export class WorkloadController {
   #synced = false;
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: KubeApi,
     private readonly log: Logger,
     private readonly config: SpiderpoolConfig,
     private readonly caches: AutoPoolCaches,

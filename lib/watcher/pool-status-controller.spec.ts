@@ -1,0 +1,94 @@
+/**
+ * The pool status controller against the in-memory API server (lib/testing/memory-api.ts): the
+ * status follows the claims, nothing is written before the pool's import, and a deleted pool
+ * keeps its finalizer while a claim holds one of its addresses. The real API server's part is in
+ * e2e/suites/smoke.e2e.ts and e2e/suites/admission-in-use.e2e.ts.
+ */
+import assert from "node:assert/strict";
+import { IMPORTED_ANNOTATION } from "../core/allocation-import.js";
+import { CLAIMS_PATH } from "../k8s/claim-store.js";
+import { FINALIZER } from "../k8s/endpoint-store.js";
+import type { Logger } from "../logger.js";
+import type { IPPoolStatus } from "../schemas/ippool.js";
+import { eventually } from "../testing/eventually.js";
+import { MemoryApi } from "../testing/memory-api.js";
+import { PoolStatusController } from "./pool-status-controller.js";
+
+const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
+const log = { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined } as unknown as Logger;
+
+function pool(name: string, imported = true) {
+  return {
+    apiVersion: "spiderpool.spidernet.io/v2beta1",
+    kind: "SpiderIPPool",
+    metadata: { name, finalizers: [FINALIZER], annotations: (imported ? { [IMPORTED_ANNOTATION]: "2026-01-01T00:00:00Z" } : {}) as Record<string, string> },
+    spec: { ipVersion: 4, subnet: "10.0.0.0/24", ips: ["10.0.0.10-10.0.0.19"], excludeIPs: ["10.0.0.19"] },
+  };
+}
+
+function claim(address: string, podName: string, poolName = "p") {
+  return {
+    apiVersion: "ipam.pepr-spiderpool.io/v1alpha1",
+    kind: "IPClaim",
+    metadata: { name: address },
+    spec: { address, ipVersion: 4, pool: poolName, podNamespace: "ns", podName, podUID: `uid-${podName}`, interface: "eth0", node: "n1", containerID: "c" },
+  };
+}
+
+describe("PoolStatusController against MemoryApi", () => {
+  let ctl: PoolStatusController | undefined;
+  afterEach(() => {
+    ctl?.stop();
+    ctl?.pools.stop();
+    ctl?.claims.stop();
+  });
+  const status = (api: MemoryApi, name = "p") => api.peek<{ status?: IPPoolStatus }>(`${POOLS}/${name}`)?.status;
+
+  it("projects the claims of each pool into its status, and follows a release", async () => {
+    const api = new MemoryApi();
+    api.seed(POOLS, pool("p"));
+    api.seed(POOLS, pool("q"));
+    api.seed(CLAIMS_PATH, claim("10.0.0.11", "b"));
+    api.seed(CLAIMS_PATH, claim("10.0.0.10", "a"));
+    api.seed(CLAIMS_PATH, claim("10.0.0.12", "elsewhere", "q"));
+    ctl = new PoolStatusController(api, log).start();
+    await eventually("p's status", () => status(api)?.allocatedIPCount === 2);
+    assert.deepEqual(status(api), {
+      allocatedIPCount: 2,
+      totalIPCount: 9,
+      allocatedIPs: JSON.stringify({ "10.0.0.10": { pod: "ns/a", podUid: "uid-a" }, "10.0.0.11": { pod: "ns/b", podUid: "uid-b" } }),
+    });
+    await eventually("q's status", () => status(api, "q")?.allocatedIPCount === 1);
+    await api.delete(`${CLAIMS_PATH}/10.0.0.10`);
+    await api.delete(`${CLAIMS_PATH}/10.0.0.11`);
+    await eventually("p's status after the releases", () => status(api)?.allocatedIPCount === 0);
+    assert.deepEqual(status(api), { allocatedIPCount: 0, totalIPCount: 9 }, "the empty view is removed, not left stale");
+  });
+
+  it("writes nothing to a pool whose Spiderpool records are not imported yet", async () => {
+    const api = new MemoryApi();
+    api.seed(POOLS, pool("p", false));
+    api.seed(POOLS, pool("q"));
+    api.seed(CLAIMS_PATH, claim("10.0.0.10", "a"));
+    ctl = new PoolStatusController(api, log).start();
+    // q is reconciled in the same pass as p: once q has its status, p has had its turn.
+    await eventually("q's status", () => status(api, "q") !== undefined);
+    await ctl.idle();
+    assert.equal(status(api), undefined);
+    assert.ok(!api.calls.includes(`PATCH ${POOLS}/p/status`), api.calls.join("\n"));
+  });
+
+  it("a deleted pool keeps its finalizer while a claim holds one of its addresses, and goes after the last release", async () => {
+    const api = new MemoryApi();
+    api.seed(POOLS, pool("p"));
+    api.seed(CLAIMS_PATH, claim("10.0.0.10", "a"));
+    ctl = new PoolStatusController(api, log).start();
+    await eventually("p's status", () => status(api)?.allocatedIPCount === 1);
+    await api.delete(`${POOLS}/p`);
+    await eventually("the deletion seen", () => ctl!.pools.get("p")?.metadata.deletionTimestamp !== undefined);
+    await ctl.idle();
+    assert.deepEqual(api.peek<{ metadata: { finalizers?: string[] } }>(`${POOLS}/p`)?.metadata.finalizers, [FINALIZER]);
+    await api.delete(`${CLAIMS_PATH}/10.0.0.10`);
+    await eventually("the pool gone", () => api.peek(`${POOLS}/p`) === undefined);
+  });
+});
