@@ -22,7 +22,7 @@ export async function denyOnError(
   } catch (e) {
     const name = req.Raw.metadata?.name ?? "";
     await admissionContext()
-      .then(({ log }) => log.error("admission handler failed", { kind, name, error: (e as Error).stack ?? String(e) }))
+      .then(({ log }) => log.error("admission handler failed", { kind, name, err: e }))
       .catch(() => undefined);
     return req.Deny(`${kind}.spiderpool.spidernet.io "${name}" could not be validated: ${(e as Error).message ?? String(e)}`, 500);
   }

@@ -19,7 +19,7 @@ export async function mutateIPPool(req: PeprMutateRequest<GenericKind>): Promise
     if (r.stopped) log.debug("pool defaulting stopped", { pool: req.Raw.metadata?.name, reason: r.stopped });
     replaceRaw(req, r.object);
   } catch (e) {
-    log.error("pool defaulting failed; leaving the object to validation", { pool: req.Raw.metadata?.name, error: (e as Error).stack });
+    log.error("pool defaulting failed; leaving the object to validation", { pool: req.Raw.metadata?.name, err: e });
   }
 }
 

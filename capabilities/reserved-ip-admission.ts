@@ -14,7 +14,7 @@ export async function mutateReservedIP(req: PeprMutateRequest<GenericKind>): Pro
   try {
     replaceRaw(req, defaultReservedIP(req.Raw as unknown as ReservedIPObject).object);
   } catch (e) {
-    log.error("reserved IP defaulting failed; leaving the object to validation", { name: req.Raw.metadata?.name, error: (e as Error).stack });
+    log.error("reserved IP defaulting failed; leaving the object to validation", { name: req.Raw.metadata?.name, err: e });
   }
 }
 

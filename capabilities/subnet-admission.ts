@@ -14,7 +14,7 @@ export async function mutateSubnet(req: PeprMutateRequest<GenericKind>): Promise
   try {
     replaceRaw(req, defaultSubnet(req.Raw as unknown as SubnetObject).object);
   } catch (e) {
-    log.error("subnet defaulting failed; leaving the object to validation", { subnet: req.Raw.metadata?.name, error: (e as Error).stack });
+    log.error("subnet defaulting failed; leaving the object to validation", { subnet: req.Raw.metadata?.name, err: e });
   }
 }
 

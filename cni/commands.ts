@@ -97,7 +97,7 @@ export async function del(ctx: CommandContext): Promise<CommandOutcome> {
   };
   const reply = await ctx.call("DELETE", IP, request);
   if (reply.ok) log.info("released");
-  else log.error("release failed, leaving it to GC", { err: { message: reply.failure.text }, failure: reply.failure.kind });
+  else log.error("release failed, leaving it to GC", { err: { type: "AgentFailure", message: reply.failure.text }, failure: reply.failure.kind });
   return { ok: true, value: undefined };
 }
 

@@ -18,7 +18,7 @@ describe("cni/logger", () => {
 
   const lines = (path: string) => readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
 
-  it("filters by level and adds base fields, with winston's field names", () => {
+  it("filters by level and adds base fields, in Pepr's (pino's) line schema", () => {
     const path = join(dir, "a", "b", "plugin.log");
     const log = createFileLogger(path, dir, "warn", limits, () => assert.fail("no fallback expected"), { cmd: "ADD" });
     log.debug("d");
@@ -28,9 +28,10 @@ describe("cni/logger", () => {
     log.close();
     log.error("after close is dropped");
     const got = lines(path);
-    assert.deepEqual(got.map((l) => [l.level, l.message]), [["warn", "w"], ["error", "e"]]);
-    assert.deepEqual(Object.keys(got[0]!), ["level", "timestamp", "message", "cmd", "pod", "extra"]);
-    assert.match(String(got[0]!.timestamp), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.deepEqual(got.map((l) => [l.level, l.msg]), [[40, "w"], [50, "e"]]);
+    assert.deepEqual(Object.keys(got[0]!), ["level", "time", "pid", "hostname", "cmd", "pod", "extra", "msg"]);
+    assert.equal(typeof got[0]!.time, "number");
+    assert.deepEqual(got[1]!.err, { type: "Object", message: "x" });
   });
 
   it("never throws on unserialisable fields", () => {
@@ -39,7 +40,7 @@ describe("cni/logger", () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     log.info("odd", { big: 1n, cyclic });
-    assert.equal(JSON.parse(out).message, "odd");
+    assert.deepEqual([JSON.parse(out).msg, JSON.parse(out).level], ["odd", 30]);
   });
 
   const refused: Array<[string, () => string]> = [
@@ -63,7 +64,7 @@ describe("cni/logger", () => {
       log.info("kept");
       log.close();
       const got = out.trim().split("\n").map((l) => JSON.parse(l));
-      assert.deepEqual(got.map((l) => l.message), ["cannot open log file, logging to stderr", "kept"]);
+      assert.deepEqual(got.map((l) => l.msg), ["cannot open log file, logging to stderr", "kept"]);
     });
   }
 
@@ -77,7 +78,7 @@ describe("cni/logger", () => {
     assert.equal(names.length, 2);
     assert.match(names[0]!, /^spiderpool-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}\.log$/);
     assert.equal(readFileSync(join(dir, names[0]!), "utf8"), "x".repeat(2048));
-    assert.deepEqual(lines(path).map((l) => l.message), ["fresh"]);
+    assert.deepEqual(lines(path).map((l) => l.msg), ["fresh"]);
   });
 
   it("prunes backups beyond max count and older than max age, leaving other files", () => {
@@ -126,7 +127,7 @@ describe("cni/logger", () => {
         const log = createFileLogger(path, dir, "info", { maxBytes: 1024, maxAgeDays: 0, maxCount: 1 }, (t) => (out += t));
         log.info("kept");
         log.close();
-        assert.deepEqual(out.trim().split("\n").map((l) => (JSON.parse(l) as { message: string }).message), ["cannot open log file, logging to stderr", "kept"]);
+        assert.deepEqual(out.trim().split("\n").map((l) => (JSON.parse(l) as { msg: string }).msg), ["cannot open log file, logging to stderr", "kept"]);
         assert.deepEqual(v.seen(), v.before);
         assert.ok(lstatSync(path).isSymbolicLink());
       } finally {

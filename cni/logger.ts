@@ -1,6 +1,6 @@
 /**
- * A tiny JSON-lines logger for the plugin, with winston's field names (`level`, `message`,
- * `timestamp`, then metadata) so one log pipeline parses the plugin and the agent alike.
+ * A tiny JSON-lines logger for the plugin, writing the same schema as the agent's winston and
+ * Pepr's pino lines (lib/log-schema.ts, docs/usage/logs.md), so one log pipeline parses them alike.
  *
  * Not winston: the plugin starts once per CNI call, and importing winston inside the single
  * executable costs ~25 ms of CPU per start against ~60 ms for Node itself (cni/README.md).
@@ -8,12 +8,15 @@
  */
 import { closeSync, constants, fstatSync, mkdirSync, openSync, writeSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
+import { lineBase, LEVELS, logLine, type LevelName } from "../lib/log-schema.js";
 import { rotateLogFile } from "./log-rotate.js";
 import type { LogFileLimits, LogLevel } from "./netconf.js";
 
-const SEVERITY: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, fatal: 4, panic: 5 };
+// Spiderpool's level names as thresholds; the plugin writes at most `error`, so `fatal` and
+// `panic` both keep the file quiet.
+const THRESHOLD: Record<LogLevel, number> = { debug: LEVELS.debug, info: LEVELS.info, warn: LEVELS.warn, error: LEVELS.error, fatal: LEVELS.fatal, panic: LEVELS.fatal + 10 };
 
-/** Extra fields of one line; `err` is `{ message, stack }` (see errorFields). */
+/** Extra fields of one line; `err` takes whatever was thrown and is written as `{ type, message, stack }`. */
 export type LogFields = Readonly<Record<string, unknown>>;
 
 /** The logging surface the plugin uses; `with` adds fields to every later line. */
@@ -60,7 +63,7 @@ export function createFileLogger(
     fd = openLogFile(path, logDir, limits);
   } catch (error) {
     const logger = createStreamLogger(fallback, level, fields);
-    logger.warn("cannot open log file, logging to stderr", { logFile: path, err: errorFields(error) });
+    logger.warn("cannot open log file, logging to stderr", { logFile: path, err: error });
     return logger;
   }
   let open = true;
@@ -144,11 +147,11 @@ export function makeDirectory(dir: string): void {
 }
 
 function build(sink: Sink, base: LogFields): Logger {
-  const min = SEVERITY[sink.level];
-  const emit = (level: LogLevel, message: string, fields?: LogFields) => {
-    if (SEVERITY[level] < min) return;
-    const record = { level, timestamp: new Date().toISOString(), message, ...base, ...fields };
-    sink.write(`${safeStringify(record)}\n`);
+  const min = THRESHOLD[sink.level];
+  const line = lineBase();
+  const emit = (level: LevelName, message: string, fields?: LogFields) => {
+    if (LEVELS[level] < min) return;
+    sink.write(`${logLine(line, level, message, { ...base, ...fields })}\n`);
   };
   return {
     debug: (m, f) => emit("debug", m, f),
@@ -158,21 +161,4 @@ function build(sink: Sink, base: LogFields): Logger {
     with: (fields) => build(sink, { ...base, ...fields }),
     close: () => sink.close(),
   };
-}
-
-/** `{ message, stack }` of anything thrown, for an `err` log field. */
-export function errorFields(error: unknown): { message: string; stack?: string } {
-  if (error instanceof Error) return { message: error.message, stack: error.stack };
-  return { message: String(error) };
-}
-
-// A log call must never throw: BigInts or cycles in a field are replaced, not fatal.
-function safeStringify(record: object): string {
-  try {
-    return JSON.stringify(record);
-  } catch {
-    const flat: Record<string, string> = {};
-    for (const [key, value] of Object.entries(record)) flat[key] = typeof value === "string" ? value : String(value);
-    return JSON.stringify(flat);
-  }
 }

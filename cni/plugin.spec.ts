@@ -182,7 +182,7 @@ describe("cni/plugin (in-process, against a fake agent on a unix socket)", () =>
       const r = await invoke(env("DEL"), netconf({ ipam_unix_socket_path: join(dir, "absent.sock"), log_level: "error" }));
       assert.deepEqual([r.code, r.stdout], [0, ""]);
       const last = readFileSync(logFile, "utf8").trim().split("\n").pop()!;
-      assert.equal(JSON.parse(last).message, "release failed, leaving it to GC");
+      assert.equal(JSON.parse(last).msg, "release failed, leaving it to GC");
     });
     it("a hanging agent → success at the deadline", async () => {
       const r = await invoke(env("DEL", "hang"), netconf({ timeout_seconds: 1 }));
@@ -286,7 +286,7 @@ describe("cni/plugin (in-process, against a fake agent on a unix socket)", () =>
         throw new Error("boom");
       });
       assert.deepEqual([r.code, errorOf(r.stdout).code, errorOf(r.stdout).msg], [1, 110, "spiderpool plugin internal error: boom"]);
-      assert.match(r.stderr, /"message":"unexpected exception".*"stack":"Error: boom/);
+      assert.match(r.stderr, /"err":\{"type":"Error","message":"boom","stack":"Error: boom.*"msg":"unexpected exception"/);
     });
   });
 
@@ -297,8 +297,8 @@ describe("cni/plugin (in-process, against a fake agent on a unix socket)", () =>
       const lines = readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
       assert.equal(lines.length, 1);
       assert.deepEqual(
-        { ...lines[0], timestamp: "t" },
-        { level: "info", timestamp: "t", message: "allocated", component: "spiderpool-cni", cmd: "ADD", containerID: "c0ffee", ifName: "eth0", pod: "default/ok", ips: ["10.6.168.101/16", "fd00:10:6::65/64"], routes: 2 },
+        { ...lines[0], time: "t", pid: "p", hostname: "h" },
+        { level: 30, time: "t", pid: "p", hostname: "h", component: "spiderpool-cni", cmd: "ADD", containerID: "c0ffee", ifName: "eth0", pod: "default/ok", ips: ["10.6.168.101/16", "fd00:10:6::65/64"], routes: 2, msg: "allocated" },
       );
     });
     it("falls back to stderr when the file cannot be written, and still succeeds", async () => {
@@ -306,8 +306,8 @@ describe("cni/plugin (in-process, against a fake agent on a unix socket)", () =>
       mkdirSync(path, { recursive: true });
       const r = await invoke(env("ADD"), netconf({ log_file_path: path, log_level: "info" }));
       assert.equal(r.code, 0);
-      assert.match(r.stderr, /"message":"cannot open log file, logging to stderr"/);
-      assert.match(r.stderr, /"message":"allocated"/);
+      assert.match(r.stderr, /"msg":"cannot open log file, logging to stderr"/);
+      assert.match(r.stderr, /"msg":"allocated"/);
       assert.equal(outputProblem("ADD", r.code, r.stdout), undefined);
     });
   });

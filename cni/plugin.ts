@@ -11,7 +11,7 @@ import { callAgent, type AgentTransport } from "./client.js";
 import * as commands from "./commands.js";
 import { escapeProblem } from "./contained-path.js";
 import { DEFAULT_HOST_DIRS, type HostDirs } from "./host-dirs.js";
-import { createFileLogger, createStreamLogger, errorFields, type Logger } from "./logger.js";
+import { createFileLogger, createStreamLogger, type Logger } from "./logger.js";
 import { decodeNetConf, LATEST_CNI_VERSION, supportedVersionOf, validateNetConf, type CniVersion, type PluginConfig } from "./netconf.js";
 import { DEFAULT_MAX_STDIN_BYTES, readStdin, type StdinSource } from "./stdin.js";
 
@@ -110,7 +110,7 @@ export async function runPlugin(io: PluginIo, options: PluginOptions = {}): Prom
     const outcome = await withDeadline(HANDLERS[command]({ env: env.value, conf: conf.value, deadlineAt, log, call }), deadlineAt, command);
     if (!outcome.ok) {
       if (command === "DEL") {
-        log.error("DEL failed, reporting success so Pod deletion proceeds", { err: { message: outcome.error.msg } });
+        log.error("DEL failed, reporting success so Pod deletion proceeds", { err: { type: "CniError", message: outcome.error.msg, code: outcome.error.code } });
         return 0;
       }
       log.error(outcome.error.msg, { code: outcome.error.code, details: outcome.error.details });
@@ -119,10 +119,10 @@ export async function runPlugin(io: PluginIo, options: PluginOptions = {}): Prom
     if (outcome.value !== undefined) io.stdout(`${outcome.value}\n`);
     return 0;
   } catch (error) {
-    log.error("unexpected exception", { err: errorFields(error) });
+    log.error("unexpected exception", { err: error });
     // A bug must not wedge Pod deletion either (see commands.del).
     if (command === "DEL" && configParsed) return 0;
-    return printError(cniError("internal", `spiderpool plugin internal error: ${errorFields(error).message}`));
+    return printError(cniError("internal", `spiderpool plugin internal error: ${error instanceof Error ? error.message : String(error)}`));
   } finally {
     log.close();
   }

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildAgent } from "./build-agent.js";
+import { LEVELS } from "../lib/log-schema.js";
 
 const CHART_CONF = fileURLToPath(new URL("../lib/schemas/fixtures/spiderpool-v1.2.2-conf.yml", import.meta.url));
 
@@ -126,8 +127,8 @@ describe("scripts/build-agent: the bundled agent refuses bad configuration, and 
     const warnings = stderr
       .split("\n")
       .filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l) as { level: string; msg: string; keys?: string[] })
-      .filter((l) => l.level === "warn" && l.msg.startsWith("conf.yml: "));
+      .map((l) => JSON.parse(l) as { level: number; msg: string; keys?: string[] })
+      .filter((l) => l.level === LEVELS.warn && l.msg.startsWith("conf.yml: "));
     assert.equal(warnings.length, 1, `one configuration warning, got:\n${stderr}`);
     assert.match(warnings[0]!.msg, /^conf\.yml: accepted and not acted on: /);
     assert.deepEqual([...(warnings[0]!.keys ?? [])].sort(), ["agent.networkResourcePlugin", "enableKubevirtStaticIP", "iaasNetworkProvider", "podResourceInject", "tuneSysctlConfig"]);

@@ -160,7 +160,8 @@ function waitsLogged(fromMs: number, toMs: number): number {
   for (const f of fs.readdirSync(paths.logs).filter((x) => x.startsWith("agent-"))) {
     for (const line of fs.readFileSync(path.join(paths.logs, f), "utf8").split("\n")) {
       if (!line.includes("waiting for the auto pool") || !line.includes(`"${ns}/`)) continue;
-      const t = Date.parse((JSON.parse(line) as { time?: string }).time ?? "");
+      const time = (JSON.parse(line) as { time?: number | string }).time; // epoch ms, ISO text with PINO_TIME_STAMP=iso
+      const t = typeof time === "number" ? time : Date.parse(time ?? "");
       if (t >= fromMs && t <= toMs) n++;
     }
   }

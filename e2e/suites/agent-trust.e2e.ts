@@ -11,6 +11,7 @@ import { deleteNamespaceAndWait, deletePools } from "../support/allocation-ledge
 import { agentRequest, replyText, type AgentReply } from "../support/agent-socket.js";
 import { apply, createNamespace, listPods } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
+import { LEVELS } from "../../lib/log-schema.js";
 
 /**
  * The trust model of the agent socket (docs/security.md): whoever can open a node's socket may
@@ -63,8 +64,8 @@ describe("agent trust: the socket acts only for the named Pod on its own node", 
       .readFileSync(paths.log(`agent-${node}`), "utf8")
       .split("\n")
       .filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l) as { level?: string; msg?: string; reason?: string })
-      .filter((l) => l.level === "warn");
+      .map((l) => JSON.parse(l) as { level?: number; msg?: string; reason?: string })
+      .filter((l) => l.level === LEVELS.warn);
 
   before(async () => {
     api = adminClient();

@@ -201,7 +201,7 @@ spec:
   }
 
   it("the exec shim's calls ran in the agent, and a missing agent is answered by the Node executable", () => {
-    const log = fs.readFileSync(path.join(clusterDir, "logs", "exec-shim-test.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { runner?: string; message: string });
+    const log = fs.readFileSync(path.join(clusterDir, "logs", "exec-shim-test.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { runner?: string; msg: string });
     assert.ok(log.some((l) => l.runner === "agent"), "no log line of a call run by the agent");
     assert.ok(log.some((l) => l.runner === undefined), "no log line of the Node executable");
     // Below the node's run directory (pluginDirs), where a missing agent's socket would be.

@@ -10,6 +10,7 @@ import { repoRoot } from "../cluster/paths.js";
 import { createNamespace, deleteNamespace } from "../support/kube.js";
 import { startProbeAgent, type ProbeAgent } from "../support/probe-agent.js";
 import { agentKubeconfig } from "../cluster/identities.js";
+import { LEVELS } from "../../lib/log-schema.js";
 
 const CHART_CONF = path.join(repoRoot, "lib/schemas/fixtures/spiderpool-v1.2.2-conf.yml");
 const NOT_ACTED_ON = ["agent.networkResourcePlugin", "enableKubevirtStaticIP", "iaasNetworkProvider", "podResourceInject", "tuneSysctlConfig"];
@@ -62,8 +63,8 @@ describe("config: Spiderpool's chart-rendered spiderpool-conf", function () {
       const warnings = stderr
         .split("\n")
         .filter((l) => l.startsWith("{"))
-        .map((l) => JSON.parse(l) as { level: string; msg: string; keys?: string[] })
-        .filter((l) => l.level === "warn" && l.msg.startsWith("conf.yml: "));
+        .map((l) => JSON.parse(l) as { level: number; msg: string; keys?: string[] })
+        .filter((l) => l.level === LEVELS.warn && l.msg.startsWith("conf.yml: "));
       assert.equal(warnings.length, 1, `one configuration warning, got:\n${stderr}`);
       assert.deepEqual([...(warnings[0]!.keys ?? [])].sort(), NOT_ACTED_ON);
     } finally {

@@ -110,7 +110,7 @@ export class AutoPools {
       if (err instanceof AutoPoolError && (!err.retry || err.code === "insufficient_subnet_ips")) {
         throw new AgentError("no_available_pool", `failed to get IPPool candidates from Subnet: ${err.message}`);
       }
-      this.log.warn("third-party auto pool not reconciled yet; retrying", { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, error: (err as Error).message });
+      this.log.warn("third-party auto pool not reconciled yet; retrying", { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err });
       await this.changed(500);
     }
   }

@@ -64,7 +64,7 @@ export class ClaimAuditor {
     this.#running = (async () => {
       do {
         this.#again = false;
-        await this.audit().catch((e: Error) => this.d.log.warn("claim audit failed", { error: e.message }));
+        await this.audit().catch((e: Error) => this.d.log.warn("claim audit failed", { err: e }));
       } while (this.#again);
       this.#running = undefined;
     })();

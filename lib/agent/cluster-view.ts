@@ -56,7 +56,7 @@ export class ClusterView {
     readonly nodeName: string,
     log: Logger,
   ) {
-    const onError = (what: string) => (e: K8sError) => log.warn(`watch of ${what} failed; retrying`, { error: e.message });
+    const onError = (what: string) => (e: K8sError) => log.warn(`watch of ${what} failed; retrying`, { err: e });
     this.pods = new Informer<Pod>(api, { path: "/api/v1/pods", fieldSelector: `spec.nodeName=${nodeName}`, onError: onError("pods") });
     this.namespaces = new Informer<Namespace>(api, { path: "/api/v1/namespaces", onError: onError("namespaces") });
     this.nodes = new Informer<Node>(api, { path: "/api/v1/nodes", fieldSelector: `metadata.name=${nodeName}`, onError: onError("node") });

@@ -20,7 +20,7 @@ export class CoordinatorDefaults {
     this.#informer = new Informer<Stored<SpiderCoordinator>>(api, {
       path: "/apis/spiderpool.spidernet.io/v2beta1/spidercoordinators",
       fieldSelector: `metadata.name=${COORDINATOR_NAME}`,
-      onError: (e: K8sError) => log.warn("watch of spidercoordinators failed; retrying", { error: e.message }),
+      onError: (e: K8sError) => log.warn("watch of spidercoordinators failed; retrying", { err: e }),
     });
     void this.#informer.synced.then(() => (this.#synced = true));
   }

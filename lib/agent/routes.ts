@@ -88,7 +88,7 @@ async function serve(d: RouteDeps, failures: AllocationFailureEvents, route: str
       } catch (e) {
         const err = toAgentError(e);
         countAllocFailure(d.metrics, err);
-        d.log.warn("allocation failed", { pod: `${args.podNamespace}/${args.podName}`, nic: args.ifName, code: err.code, error: err.message });
+        d.log.warn("allocation failed", { pod: `${args.podNamespace}/${args.podName}`, nic: args.ifName, code: err.code, err });
         failures.report(args, err.code, err.message);
         throw err;
       }

@@ -87,7 +87,7 @@ export class SandboxRecords {
         if (fileName(rec.containerID, rec.ifName) !== f) throw new Error("file name does not match its attachment");
         this.#byKey.set(f, rec);
       } catch (e) {
-        this.log.warn("sandbox record unreadable; dropped (its addresses wait for the GC bound)", { file, error: (e as Error).message.split("\n")[0] });
+        this.log.warn("sandbox record unreadable; dropped (its addresses wait for the GC bound)", { file, err: e });
         fs.rmSync(file, { force: true });
         lost = true;
       }

@@ -62,7 +62,7 @@ export class SandboxSweep {
     this.#running = (async () => {
       do {
         this.#again = false;
-        await this.sweep().catch((e: Error) => this.d.log.warn("sandbox check failed", { error: e.message }));
+        await this.sweep().catch((e: Error) => this.d.log.warn("sandbox check failed", { err: e }));
       } while (this.#again);
       this.#running = undefined;
     })();

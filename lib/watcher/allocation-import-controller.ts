@@ -50,7 +50,7 @@ export class AllocationImportController {
   ) {
     this.#queue = new WorkQueue((name) => this.#reconcile(name), {
       delayMs: 100,
-      onError: (key, e, n) => log.warn("import of Spiderpool's allocation records failed; retrying", { pool: key, attempt: n, error: (e as Error).message }),
+      onError: (key, e, n) => log.warn("import of Spiderpool's allocation records failed; retrying", { pool: key, attempt: n, err: e }),
     });
     pools.on((ev) => {
       if (ev.type !== "deleted" && ev.object.metadata.annotations?.[IMPORTED_ANNOTATION] === undefined) this.#queue.add(ev.object.metadata.name);

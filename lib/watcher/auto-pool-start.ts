@@ -35,8 +35,8 @@ export function startAutoPoolControllers(
   resyncMs = 60_000,
 ): AutoPoolControllers | undefined {
   if (!config.enableSpiderSubnet) return undefined;
-  const subnets = new Informer<Stored<SpiderSubnet>>(api, { path: SUBNETS_PATH, onError: (e) => log.warn("watch of subnets failed; retrying", { error: e.message }) });
-  const reserved = new Informer<Stored<SpiderReservedIP>>(api, { path: RESERVED_PATH, onError: (e) => log.warn("watch of reserved IPs failed; retrying", { error: e.message }) });
+  const subnets = new Informer<Stored<SpiderSubnet>>(api, { path: SUBNETS_PATH, onError: (e) => log.warn("watch of subnets failed; retrying", { err: e }) });
+  const reserved = new Informer<Stored<SpiderReservedIP>>(api, { path: RESERVED_PATH, onError: (e) => log.warn("watch of reserved IPs failed; retrying", { err: e }) });
   const lock = new KeyedLock();
   const workloads = new WorkloadController(api, log, config, { ...shared, subnets, reserved }, lock);
   const thirdParty = new ThirdPartyReclaimer(api, log, shared.pools);

@@ -58,7 +58,7 @@ export class IpGcController {
       concurrency: 8,
       onError: (uid, e, n) => {
         metrics.gcFailures.inc();
-        log.warn("IP GC of a Pod's claims failed", { podUID: uid, attempt: n, error: (e as Error).message });
+        log.warn("IP GC of a Pod's claims failed", { podUID: uid, attempt: n, err: e });
       },
     });
     claims.on((ev) => {
@@ -102,7 +102,7 @@ export class IpGcController {
   /** The full scan: every claim and every finalized endpoint, once. */
   scanAll(): void {
     for (const uid of this.#byUid.keys()) this.#queue.add(uid);
-    void this.#releaseOrphanEndpoints().catch((e: Error) => this.log.warn("orphan endpoint scan failed", { error: e.message }));
+    void this.#releaseOrphanEndpoints().catch((e: Error) => this.log.warn("orphan endpoint scan failed", { err: e }));
   }
 
   #claimsOf(uid: string): Claim[] {

@@ -35,7 +35,7 @@ export class PoolOverlapController {
   ) {
     this.#queue = new WorkQueue(() => this.#reconcile(), {
       delayMs: 500,
-      onError: (_k, e, n) => log.warn("pool overlap check failed", { attempt: n, error: (e as Error).message }),
+      onError: (_k, e, n) => log.warn("pool overlap check failed", { attempt: n, err: e }),
     });
     pools.on((ev) => {
       const uid = ev.object.metadata.uid ?? ev.object.metadata.name;

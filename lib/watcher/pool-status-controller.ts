@@ -41,7 +41,7 @@ export class PoolStatusController {
     this.claims = shared?.claims ?? new Informer<Claim>(api, { path: CLAIMS_PATH });
     this.#queue = new WorkQueue((name) => this.#reconcile(name), {
       delayMs: 300,
-      onError: (key, e, n) => log.warn("pool status update failed", { pool: key, attempt: n, error: (e as Error).message }),
+      onError: (key, e, n) => log.warn("pool status update failed", { pool: key, attempt: n, err: e }),
     });
     this.pools.on((ev) => this.#queue.add(ev.object.metadata.name));
     this.claims.on((ev) => {

@@ -46,7 +46,7 @@ export class QuarantineExpiry {
     // setTimeout takes at most 2^31-1 ms; a longer quarantine is looked at again by the sweep.
     const t = setTimeout(() => {
       this.#timers.delete(name);
-      void this.#free(name).catch((e: Error) => this.log.warn("freeing a quarantined address failed; the sweep retries", { claim: name, error: e.message }));
+      void this.#free(name).catch((e: Error) => this.log.warn("freeing a quarantined address failed; the sweep retries", { claim: name, err: e }));
     }, Math.min(wait + 100, 2 ** 31 - 1));
     t.unref();
     this.#timers.set(name, t);

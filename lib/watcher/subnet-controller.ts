@@ -39,7 +39,7 @@ export class SubnetController {
     this.#queue = new WorkQueue((name) => this.#reconcile(name), {
       delayMs: 300,
       maxRetries: 10,
-      onError: (key, e, n) => log.warn("subnet status update failed", { subnet: key, attempt: n, error: (e as Error).message }),
+      onError: (key, e, n) => log.warn("subnet status update failed", { subnet: key, attempt: n, err: e }),
     });
     subnets.on((ev) => this.#queue.add(ev.object.metadata.name));
     pools.on((ev) => {

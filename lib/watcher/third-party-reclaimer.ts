@@ -28,7 +28,7 @@ export class ThirdPartyReclaimer {
   ) {
     this.#queue = new WorkQueue(() => this.#sweep(), {
       delayMs: 300,
-      onError: (_k, e, n) => log.warn("third-party auto pool sweep failed", { attempt: n, error: (e as Error).message }),
+      onError: (_k, e, n) => log.warn("third-party auto pool sweep failed", { attempt: n, err: e }),
     });
     pools.on((ev) => {
       if (ev.type === "deleted") return;
@@ -78,7 +78,7 @@ export class ThirdPartyReclaimer {
         this.#watched.set(key, "not-served");
         return;
       }
-      const informer = new Informer<Stored<KubeObject>>(this.api, { path: found.path, onError: (e) => this.log.warn(`watch of ${key} failed; retrying`, { error: e.message }) });
+      const informer = new Informer<Stored<KubeObject>>(this.api, { path: found.path, onError: (e) => this.log.warn(`watch of ${key} failed; retrying`, { err: e }) });
       const entry = { informer, synced: false };
       informer.on((ev) => {
         if (ev.type === "deleted" || ev.object.metadata.deletionTimestamp) this.#queue.add("sweep");

@@ -64,12 +64,12 @@ export class WorkloadController {
       delayMs: 30,
       concurrency: 8,
       maxRetries: 10,
-      onError: (key, e, n) => log.warn("auto pool reconcile failed", { workload: key, attempt: n, error: (e as Error).message }),
+      onError: (key, e, n) => log.warn("auto pool reconcile failed", { workload: key, attempt: n, err: e }),
     });
     for (const kind of AUTO_POOL_WORKLOAD_KINDS) {
       const informer = new Informer<Stored<WorkloadObject>>(api, {
         path: WORKLOAD_COLLECTIONS[kind].path,
-        onError: (e) => log.warn(`watch of ${kind} failed; retrying`, { error: e.message }),
+        onError: (e) => log.warn(`watch of ${kind} failed; retrying`, { err: e }),
       });
       informer.on((ev) => {
         const annotated = this.#annotated(kind, ev.object) || (ev.type === "updated" && this.#annotated(kind, ev.old));
@@ -134,7 +134,7 @@ export class WorkloadController {
     for (const name of orphans) {
       const pool = this.caches.pools.get(name);
       this.log.info("deleting auto pool of a workload that no longer exists", { pool: name, owner: pool?.metadata.labels });
-      void deletePool(this.api, name, pool?.metadata.uid).catch((e: Error) => this.log.warn("auto pool delete failed", { pool: name, error: e.message }));
+      void deletePool(this.api, name, pool?.metadata.uid).catch((e: Error) => this.log.warn("auto pool delete failed", { pool: name, err: e }));
     }
   }
 
