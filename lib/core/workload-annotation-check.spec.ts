@@ -22,7 +22,7 @@ describe("workloadAnnotationProblems", () => {
   });
 
   it("gives, for a malformed subnet request, exactly the text of the controller's Warning Event", () => {
-    for (const annotations of [
+    for (const annotations of <Record<string, string>[]>[
       { "ipam.spidernet.io/subnet": '{"ipv4": ["s4"' },
       { "ipam.spidernet.io/subnets": "[]" },
       { "ipam.spidernet.io/subnet": '{"ipv4":["s4"]}', "ipam.spidernet.io/ippool-ip-number": "three" },
