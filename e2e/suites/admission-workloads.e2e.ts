@@ -95,7 +95,7 @@ describe("admission: workload IPAM annotations", function () {
       }
     });
 
-    it(`${kind}: well-formed annotations are accepted, and so is a later malformed edit refused`, async () => {
+    it(`${kind}: well-formed annotations are accepted; a later malformed edit of them is refused`, async () => {
       const name = `${kind.toLowerCase()}-good`;
       apply(objects[kind]!(name, wellFormed));
       assert.throws(() => apply(objects[kind]!(name, { ...wellFormed, "ipam.spidernet.io/ippool-ip-number": "+x" })), /ipam.spidernet.io\/ippool-ip-number/);
