@@ -3,6 +3,9 @@ import { mutateIPPool, validateIPPool, validateIPPoolDeletion } from "./ippool-a
 import { mutateSubnet, validateSubnet, validateSubnetDeletion } from "./subnet-admission.js";
 import { mutateReservedIP, validateReservedIP } from "./reserved-ip-admission.js";
 import { validateCoordinator } from "./coordinator-admission.js";
+import { validateWorkload } from "./workload-admission.js";
+import { AUTO_POOL_WORKLOAD_KINDS } from "../lib/core/auto-pool-workload.js";
+import { WORKLOAD_COLLECTIONS } from "../lib/k8s/workload-objects.js";
 
 /**
  * The one capability of the module. Every binding (kind + event → handler) is listed in this
@@ -42,6 +45,16 @@ When(a.GenericKind, ReservedIP).IsCreatedOrUpdated().Validate(validateReservedIP
 
 // SpiderCoordinator: only "default"; fields we do not implement come back as warnings by name.
 When(a.GenericKind, Coordinator).IsCreatedOrUpdated().Validate(validateCoordinator);
+
+// Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob: malformed IPAM annotations on the
+// Pod template are refused with the auto-pool controller's text. Pepr 1.1.4 gives a module one
+// failurePolicy (onError: reject → Fail); these rules go into a second webhook entry that fails
+// open (scripts/workload-webhook.ts), so this module being down never blocks workloads.
+for (const kind of AUTO_POOL_WORKLOAD_KINDS) {
+  const [group, version] = WORKLOAD_COLLECTIONS[kind].apiVersion.split("/") as [string, string];
+  const plural = WORKLOAD_COLLECTIONS[kind].path.split("/").pop() as string;
+  When(a.GenericKind, { group, version, kind, plural }).IsCreatedOrUpdated().Validate(validateWorkload(kind));
+}
 
 // Pepr generates the watcher Deployment only for a module with a watch binding, and the
 // watcher process is where lib/watcher's controllers run (pepr.ts starts them in watch mode);

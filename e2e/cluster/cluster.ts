@@ -23,7 +23,7 @@ import { generatePki, writeKubeconfig } from "./pki.js";
 import { probe, waitPortClosed, waitUntil } from "./readiness.js";
 import { StepError } from "./step-error.js";
 import { buildAgentBundle, confPath, installCniPlugin, installCrds, installNodeCoordinator, startAgent, writeConfig, writeSpiderpoolNetwork } from "./spiderpool-install.js";
-import { startPeprModule } from "./pepr-module.js";
+import { admissionReady, startPeprAdmission, startPeprModule } from "./pepr-module.js";
 import { startFaultProxy, viaFaultProxy } from "./fault-proxy.js";
 import { installIdentities, peprKubeconfig } from "./identities.js";
 
@@ -137,7 +137,7 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
   saveState(state);
   log("starting the Pepr module (admission and watcher) and registering its webhooks");
   const pepr = await startPeprModule(api, ports);
-  state.pepr = [pepr.admission, pepr.watcher];
+  state.pepr = [{ ...pepr.admission, apiPath: pepr.apiPath } as Daemon, pepr.watcher];
   saveState(state);
 
   log(`creating the fabric and ${opts.nodes} simulated nodes with their agents`);
@@ -318,6 +318,29 @@ export async function restartPeprWatcher(state: ClusterState, opts: { kill?: boo
   state.pepr[i] = { ...d, metricsPort } as Daemon;
   saveState(state);
   await waitUntil("pepr-watcher: /healthz", async () => (await probe(`https://localhost:${port}/healthz`, pki("ca.crt"))).status === 200, 90_000, d);
+}
+
+/**
+ * Stops the Pepr admission process (the webhooks stay registered and now cannot be reached), as
+ * a crashed or unscheduled admission Deployment would leave the cluster. {@link startPeprAdmissionAgain}
+ * brings it back on the same port and API path.
+ */
+export async function stopPeprAdmission(state: ClusterState): Promise<void> {
+  const d = state.pepr.find((x) => x.name === "pepr-admission");
+  if (!d) throw new Error("no pepr-admission in the cluster state");
+  await stopDaemon(d);
+  await waitPortClosed(state.ports.webhook, 10_000);
+}
+
+export async function startPeprAdmissionAgain(state: ClusterState): Promise<void> {
+  const i = state.pepr.findIndex((x) => x.name === "pepr-admission");
+  const old = state.pepr[i] as (Daemon & { apiPath?: string }) | undefined;
+  if (!old?.apiPath) throw new Error("no pepr-admission (with its API path) in the cluster state");
+  if (isAlive(old)) return;
+  const d = startPeprAdmission(state.ports.webhook, old.apiPath);
+  state.pepr[i] = d;
+  saveState(state);
+  await admissionReady(d, state.ports.webhook);
 }
 
 function nodeOf(state: ClusterState, name: string): SimNode {

@@ -10,6 +10,7 @@ import { probe, waitUntil } from "./readiness.js";
 import { confPath } from "./spiderpool-install.js";
 import { viaFaultProxy } from "./fault-proxy.js";
 import { peprKubeconfig } from "./identities.js";
+import { splitWorkloadWebhook } from "../../scripts/workload-webhook.js";
 
 const pki = (f: string) => path.join(paths.pki, f);
 
@@ -40,7 +41,7 @@ export async function startPeprModule(api: ApiClient, ports: { webhook: number }
     NODE_NO_WARNINGS: "1",
   };
   const entry = path.join(repoRoot, "pepr.ts");
-  const admission = startDaemon("pepr-admission", process.execPath, ["--import", "tsx", entry, "--role=admission"], { ...common, PORT: String(ports.webhook) }, "--role=admission");
+  const admission = startPeprAdmission(ports.webhook, apiPath);
   const watcher = startDaemon(
     "pepr-watcher",
     process.execPath,
@@ -56,6 +57,30 @@ export async function startPeprModule(api: ApiClient, ports: { webhook: number }
   }
   await registerWebhooks(api, ports.webhook, apiPath);
   return { admission, watcher: { ...watcher, metricsPort } as Daemon, admissionPort: ports.webhook, apiPath };
+}
+
+/**
+ * The admission process alone, serving the registered webhooks at `port` under `apiPath`; used
+ * at cluster start and to bring it back after a test stopped it. The record carries `apiPath`.
+ */
+export function startPeprAdmission(port: number, apiPath: string): Daemon & { apiPath: string } {
+  const env = {
+    PEPR_API_PATH: apiPath,
+    SSL_CERT_PATH: pki("webhook.crt"),
+    SSL_KEY_PATH: pki("webhook.key"),
+    KUBECONFIG: viaFaultProxy(peprKubeconfig()),
+    SPIDERPOOL_CONFIG_PATH: confPath,
+    LOG_LEVEL: process.env.SPIDERPOOL_LOG_LEVEL ?? "info",
+    NODE_NO_WARNINGS: "1",
+    PORT: String(port),
+  };
+  const d = startDaemon("pepr-admission", process.execPath, ["--import", "tsx", path.join(repoRoot, "pepr.ts"), "--role=admission"], env, "--role=admission");
+  return { ...d, apiPath };
+}
+
+/** Resolves once the admission process at `port` answers its health check. */
+export function admissionReady(d: Daemon, port: number): Promise<void> {
+  return waitUntil(`${d.name}: /healthz`, async () => (await probe(`https://localhost:${port}/healthz`, pki("ca.crt"))).status === 200, 90_000, d);
 }
 
 /** Pepr binds its routes only after it has its store: the namespace and the PeprStore CRD. */
@@ -124,12 +149,13 @@ async function registerWebhooks(api: ApiClient, port: number, apiPath: string): 
     ["mutate", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations"],
     ["validate", "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations"],
   ] as const) {
-    const body = {
+    // As `npm run build` / `npm run deploy` leave it: the workload rules in a fail-open entry.
+    const body = splitWorkloadWebhook({
       apiVersion: "admissionregistration.k8s.io/v1",
       kind: kind === "mutate" ? "MutatingWebhookConfiguration" : "ValidatingWebhookConfiguration",
       metadata: { name: "pepr-spiderpool" },
       webhooks: [{ ...webhook(kind), ...(kind === "mutate" ? { reinvocationPolicy: "Never" } : {}) }],
-    };
+    });
     await api.delete(`${path}/pepr-spiderpool`).catch(() => undefined);
     await api.create(path, body);
   }

@@ -39,13 +39,12 @@ spec:
       containers: [{name: c, image: registry.invalid/pause}]
 `;
 
-  // [workload, annotations, annotation named in the Event, what the Event must say]
+  // [workload, annotations, annotation named in the Event, what the Event must say]. Malformed
+  // text (bad JSON, size, reclaim) is refused at admission and reaches the controller only while
+  // the webhook is down: admission-workloads.e2e.ts. What needs the subnets is the controller's.
   const cases: Array<[string, Record<string, string>, string, RegExp]> = [
-    ["bad-json", { "ipam.spidernet.io/subnet": '{"ipv4": ["autopool-bad-v4"' }, "ipam.spidernet.io/subnet", /failed to parse/],
     ["unknown-subnet", { "ipam.spidernet.io/subnet": '{"ipv4": ["no-such-subnet"]}' }, "ipam.spidernet.io/subnet", /SpiderSubnet 'no-such-subnet' .*not found/],
-    ["bad-number", { "ipam.spidernet.io/subnet": `{"ipv4": ["${v4}"]}`, "ipam.spidernet.io/ippool-ip-number": "three" }, "ipam.spidernet.io/ippool-ip-number", /invalid input 'three'/],
     ["wrong-family", { "ipam.spidernet.io/subnet": `{"ipv4": ["${v6}"]}` }, "ipam.spidernet.io/subnet", /SpiderSubnet 'autopool-bad-v6' is IPv6 .* listed as ipv4/],
-    ["bad-reclaim", { "ipam.spidernet.io/subnet": `{"ipv4": ["${v4}"]}`, "ipam.spidernet.io/ippool-reclaim": "sometimes" }, "ipam.spidernet.io/ippool-reclaim", /ParseBool/],
   ];
 
   before(async () => {
@@ -93,10 +92,10 @@ spec: {subnet: "fd00:150::/120", ips: ["fd00:150::10-fd00:150::20"]}
   });
 
   it("serves a workload once its annotation is fixed", async () => {
-    apply(deployment("bad-number", { "ipam.spidernet.io/subnet": `{"ipv4": ["${v4}"]}`, "ipam.spidernet.io/ippool-ip-number": "3" }, 1));
-    await waitRunning(api, ns, "app=bad-number", 1);
+    apply(deployment("wrong-family", { "ipam.spidernet.io/subnet": `{"ipv4": ["${v4}"]}`, "ipam.spidernet.io/ippool-ip-number": "3" }, 1));
+    await waitRunning(api, ns, "app=wrong-family", 1);
     const pools = await waitFor("pool of the fixed workload", async () => {
-      const ps = await autoPoolsOf(api, "Deployment", ns, "bad-number");
+      const ps = await autoPoolsOf(api, "Deployment", ns, "wrong-family");
       return ps.length === 1 && poolAddresses(ps[0]!).length === 3 ? ps : undefined;
     }, 60_000);
     assert.equal(pools[0]!.metadata.annotations?.["ipam.spidernet.io/ippool-ip-number"], "3");

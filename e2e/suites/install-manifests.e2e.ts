@@ -105,6 +105,14 @@ describe("install: manifests against the real API server", function () {
     const secret = docs.find((d) => d.kind === "Secret" && d.metadata.name === "pepr-spiderpool-module") as K8sDoc & { data: Record<string, string> };
     const bytes = Object.values(secret.data).reduce((n, v) => n + Buffer.from(v, "base64").length, 0);
     assert.ok(bytes < 900 * 1024, `module Secret carries ${bytes} bytes; the object limit is 1 MiB`);
+    // Workloads are checked by an entry of their own that fails open; Spider kinds fail closed.
+    const validating = docs.find((d) => d.kind === "ValidatingWebhookConfiguration") as K8sDoc & { webhooks: { name: string; failurePolicy: string; rules: { apiGroups: string[]; resources: string[] }[] }[] };
+    const entries = validating.webhooks.map((w) => [w.name, w.failurePolicy, w.rules.flatMap((r) => r.apiGroups).sort().filter((g, i, a) => a.indexOf(g) === i)]);
+    assert.deepEqual(entries, [
+      ["pepr-spiderpool.pepr.dev", "Fail", ["spiderpool.spidernet.io"]],
+      ["pepr-spiderpool-workloads.pepr.dev", "Ignore", ["apps", "batch"]],
+    ]);
+    assert.deepEqual(validating.webhooks[1]!.rules.flatMap((r) => r.resources).sort(), ["cronjobs", "daemonsets", "deployments", "jobs", "replicasets", "statefulsets"]);
     // The local cluster registers its own webhook configurations of these names (with URLs),
     // so the generated ones are checked under names of their own.
     const forDryRun = docs.map((d) => (d.kind.endsWith("WebhookConfiguration") ? { ...d, metadata: { ...d.metadata, name: `${d.metadata.name}-install-check` } } : d));

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { repoRoot } from "../cluster/paths.js";
+import { splitWorkloadWebhookFile } from "../../scripts/workload-webhook.js";
 
 export interface K8sDoc {
   apiVersion: string;
@@ -40,6 +41,7 @@ export function peprBuild(): { yamlPath: string; docs: K8sDoc[] } {
   });
   // pepr 1.1.4 exits 0 even when type checking stopped it, so the output file is the verdict.
   if (!fs.existsSync(yamlPath)) throw new Error(`pepr build wrote no ${yamlPath} (exit ${r.status}):\n${`${r.stdout}\n${r.stderr}`.split("\n").slice(-25).join("\n")}`);
+  splitWorkloadWebhookFile(yamlPath); // as `npm run build` does after `pepr build`
   const docs = parseAllDocuments(fs.readFileSync(yamlPath, "utf8")).map((d) => d.toJS() as K8sDoc).filter(Boolean);
   built = { yamlPath, docs };
   return built;

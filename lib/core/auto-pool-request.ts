@@ -6,6 +6,7 @@
 import type { IpFamily } from "./address.js";
 import { autoPoolName } from "./auto-pool-naming.js";
 import { err, ok, type Result } from "./result.js";
+import type { SelectionError } from "./selection-errors.js";
 import { ANNO_IPPOOL_IP_NUMBER, ANNO_SUBNET, ANNO_SUBNETS, parseSubnetAnnotations, type PoolIPNumber, type SubnetItem } from "./subnet-annotations.js";
 import { autoPoolLabels } from "./subnet-source.js";
 import type { TopController } from "./top-controller.js";
@@ -62,12 +63,7 @@ export function autoPoolTargets(
   config: AutoPoolRequestConfig,
 ): Result<AutoPoolTarget[] | undefined, AutoPoolInputError> {
   const parsed = parseSubnetAnnotations(annotations);
-  if (!parsed.ok) {
-    const { message } = parsed.error;
-    const annotation = parsed.error.code === "invalid_annotation" ? parsed.error.annotation : ANNO_SUBNET;
-    const named = message.includes(annotation) ? message : `annotation ${annotation}: ${message}`;
-    return err({ code: "invalid_annotation", annotation, message: named, retry: false });
-  }
+  if (!parsed.ok) return err(namedAnnotationError(parsed.error));
   if (parsed.value === undefined) return ok(undefined);
   const request = parsed.value;
   const annotation = annotations[ANNO_SUBNETS] !== undefined ? ANNO_SUBNETS : ANNO_SUBNET;
@@ -121,6 +117,16 @@ export function autoPoolTargets(
     }
   }
   return ok(targets);
+}
+
+/**
+ * A parse failure as the controller reports it: the text names the annotation. One source of the
+ * text for the controller's Warning Event and the workload admission check (docs/usage/subnet-auto-pool.md).
+ */
+export function namedAnnotationError(e: SelectionError): Extract<AutoPoolInputError, { code: "invalid_annotation" }> {
+  const annotation = e.code === "invalid_annotation" ? e.annotation : ANNO_SUBNET;
+  const message = e.message.includes(annotation) ? e.message : `annotation ${annotation}: ${e.message}`;
+  return { code: "invalid_annotation", annotation, message, retry: false };
 }
 
 /** docs/reference/auto-pools.md#size: `N` fixed, `+N` on top of replicas, absent = replicas + the default flexible number. */
