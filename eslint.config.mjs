@@ -3,7 +3,18 @@ import tsPlugin from "@typescript-eslint/eslint-plugin";
 import globals from "globals";
 
 /** Layering rules (docs/architecture.md#where-things-happen): data flows one way; only lib/k8s talks to the API server. */
-const noIo = ["node:fs", "node:net", "node:http", "node:https", "node:child_process", "fs", "net", "http", "https", "child_process"];
+const noIo = [
+  "node:fs",
+  "node:net",
+  "node:http",
+  "node:https",
+  "node:child_process",
+  "fs",
+  "net",
+  "http",
+  "https",
+  "child_process",
+];
 const testing = "**/testing/**";
 const noFramework = ["pepr", "kubernetes-fluent-client", "@kubernetes/client-node"];
 
@@ -34,7 +45,13 @@ export default [
     files: ["lib/core/**/*.ts", "lib/schemas/**/*.ts"],
     ignores: ["**/*.spec.ts"],
     rules: {
-      "no-restricted-imports": ["error", { paths: [...noIo, ...noFramework], patterns: ["**/k8s/**", "**/agent/**", "winston", "prom-client", testing] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [...noIo, ...noFramework],
+          patterns: ["**/k8s/**", "**/agent/**", "winston", "prom-client", testing],
+        },
+      ],
     },
   },
   {
@@ -42,7 +59,13 @@ export default [
     ignores: ["**/*.spec.ts"],
     rules: {
       // The plugin starts on every ADD: only lib/core's dependency-free address parser may come in.
-      "no-restricted-imports": ["error", { paths: noFramework, patterns: ["**/k8s/**", "**/agent/**", "**/core/**", "!**/core/address.js", testing] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: noFramework,
+          patterns: ["**/k8s/**", "**/agent/**", "**/core/**", "!**/core/address.js", testing],
+        },
+      ],
     },
   },
 ];

@@ -12,7 +12,10 @@ const building = process.env.PEPR_MODE === "build";
 const watcher = process.env.PEPR_WATCH_MODE === "true" || process.env.PEPR_MODE === "dev";
 
 if (!building) installDenialStatusCodes();
-const module = new PeprModule(cfg, [Spiderpool], { deferStart: true, afterHook: rememberDenialCode });
+const module = new PeprModule(cfg, [Spiderpool], {
+  deferStart: true,
+  afterHook: rememberDenialCode,
+});
 
 // In build mode the constructor only reports bindings to the CLI; starting would hang the build.
 if (!building) {

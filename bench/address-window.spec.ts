@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { AddressBook, addressAtOffset, coversSubnet, exactWindow, lastAddress, offsetInSubnet, wideWindow, windowRange } from "./address-window.js";
+import {
+  AddressBook,
+  addressAtOffset,
+  coversSubnet,
+  exactWindow,
+  lastAddress,
+  offsetInSubnet,
+  wideWindow,
+  windowRange,
+} from "./address-window.js";
 
 describe("bench address-window", () => {
   it("the exact window of 1000 Pods is Whereabouts' 10.x.0.1-10.x.3.232 (offsets 1..1000)", () => {

@@ -31,7 +31,13 @@ export function wideWindow(): AddressWindow {
 
 /** The pool-scale test's /16. */
 export function scaleWindow(): AddressWindow {
-  return { id: "scale", subnet: "10.202.0.0/16", prefix: 16, first: v4("10.202.0.1"), count: 65534 };
+  return {
+    id: "scale",
+    subnet: "10.202.0.0/16",
+    prefix: 16,
+    first: v4("10.202.0.1"),
+    count: 65534,
+  };
 }
 
 export function addressAt(w: AddressWindow, i: number): string {

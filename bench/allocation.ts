@@ -21,14 +21,25 @@ import { CLAIMS_PATH } from "../lib/k8s/claim-store.js";
 import { adminClient, down, loadState, up } from "../e2e/cluster/cluster.js";
 import { repoRoot } from "../e2e/cluster/paths.js";
 import { freePort } from "../e2e/cluster/free-port.js";
-import { confPath, pluginDirs, pluginDirsEnv, socketOf } from "../e2e/cluster/spiderpool-install.js";
+import {
+  confPath,
+  pluginDirs,
+  pluginDirsEnv,
+  socketOf,
+} from "../e2e/cluster/spiderpool-install.js";
 import { agentKubeconfig } from "../e2e/cluster/identities.js";
 import { socketRequest } from "../e2e/support/agent-socket.js";
 import { waitFor } from "../e2e/support/wait-for.js";
 import { delta, scrapeRequests, splitKey, type Counters } from "./api-requests.js";
 import { execPlugin, type PluginCall } from "./plugin-exec.js";
 import { childrenCpuSeconds, cpuSeconds, rssKiB } from "./process-usage.js";
-import { percentiles, renderSection, verdicts, writeSection, type AllocationBenchResult } from "./allocation-report.js";
+import {
+  percentiles,
+  renderSection,
+  verdicts,
+  writeSection,
+  type AllocationBenchResult,
+} from "./allocation-report.js";
 
 const { values } = parseArgs({
   options: {
@@ -39,7 +50,9 @@ const { values } = parseArgs({
   },
 });
 if (!["cluster", "bundled", "both"].includes(values.agent ?? "")) {
-  process.stderr.write(`bench/allocation: --agent: expected cluster, bundled or both, got ${JSON.stringify(values.agent)}\n`);
+  process.stderr.write(
+    `bench/allocation: --agent: expected cluster, bundled or both, got ${JSON.stringify(values.agent)}\n`,
+  );
   process.exit(2);
 }
 const ADDS = Number(values.adds);
@@ -62,19 +75,39 @@ interface AgentUnderTest {
 
 /** A second agent for NODE from the bundle, on its own socket and ops port. */
 async function startBundledAgent(kubeconfig: string): Promise<AgentUnderTest> {
-  if (!fs.existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: build it with npx tsx scripts/build-agent.ts`);
+  if (!fs.existsSync(BUNDLE))
+    throw new Error(`${BUNDLE} is missing: build it with npx tsx scripts/build-agent.ts`);
   // Below the cluster's plugin run directory: the plugin refuses a socket anywhere else.
   const socket = path.join(pluginDirs.runDir, `alloc-bench-agent-${process.pid}.sock`);
   const healthPort = await freePort(36710);
   const log = fs.openSync(path.join(os.tmpdir(), "alloc-bench-agent.log"), "w");
   const child = spawn(process.execPath, [BUNDLE, `--config-path=${confPath}`], {
-    env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig, SPIDERPOOL_NODE_NAME: NODE, SPIDERPOOL_IPAM_SOCKET: socket, SPIDERPOOL_HEALTH_PORT: String(healthPort), SPIDERPOOL_METRIC_HTTP_PORT: "0", SPIDERPOOL_OPS_ADDRESS: "127.0.0.1", ...pluginDirsEnv() },
+    env: {
+      PATH: process.env.PATH,
+      KUBECONFIG: kubeconfig,
+      SPIDERPOOL_NODE_NAME: NODE,
+      SPIDERPOOL_IPAM_SOCKET: socket,
+      SPIDERPOOL_HEALTH_PORT: String(healthPort),
+      SPIDERPOOL_METRIC_HTTP_PORT: "0",
+      SPIDERPOOL_OPS_ADDRESS: "127.0.0.1",
+      ...pluginDirsEnv(),
+    },
     stdio: ["ignore", log, log],
   });
   fs.closeSync(log);
   const pid = child.pid!;
-  await waitFor("bundled agent ready", () => fetch(`http://127.0.0.1:${healthPort}/v1/runtime/readiness`).then((r) => r.status === 200), 60_000);
-  return { label: "bundled agent (dist/agent/spiderpool-agent.cjs on node, as in the agent image)", socket, pid, healthPort, stop: () => child.kill("SIGTERM") };
+  await waitFor(
+    "bundled agent ready",
+    () => fetch(`http://127.0.0.1:${healthPort}/v1/runtime/readiness`).then(r => r.status === 200),
+    60_000,
+  );
+  return {
+    label: "bundled agent (dist/agent/spiderpool-agent.cjs on node, as in the agent image)",
+    socket,
+    pid,
+    healthPort,
+    stop: () => child.kill("SIGTERM"),
+  };
 }
 
 async function main(): Promise<void> {
@@ -93,13 +126,34 @@ async function main(): Promise<void> {
     const results: AllocationBenchResult[] = [];
     const cluster = state.agents[NODE] as { pid: number; healthPort?: number };
     if (values.agent !== "bundled") {
-      const agent = { label: "cluster agent (the bundle the DaemonSet runs, started by the local cluster)", socket: socketOf(NODE), pid: cluster.pid, healthPort: cluster.healthPort ?? 0 };
-      results.push(await run(api, path.join(state.cniBinDir, "spiderpool"), `/run/netns/${netns}`, agent, state.nodes.length));
+      const agent = {
+        label: "cluster agent (the bundle the DaemonSet runs, started by the local cluster)",
+        socket: socketOf(NODE),
+        pid: cluster.pid,
+        healthPort: cluster.healthPort ?? 0,
+      };
+      results.push(
+        await run(
+          api,
+          path.join(state.cniBinDir, "spiderpool"),
+          `/run/netns/${netns}`,
+          agent,
+          state.nodes.length,
+        ),
+      );
     }
     if (values.agent !== "cluster") {
       const agent = await startBundledAgent(agentKubeconfig());
       try {
-        results.push(await run(api, path.join(state.cniBinDir, "spiderpool"), `/run/netns/${netns}`, agent, state.nodes.length));
+        results.push(
+          await run(
+            api,
+            path.join(state.cniBinDir, "spiderpool"),
+            `/run/netns/${netns}`,
+            agent,
+            state.nodes.length,
+          ),
+        );
       } finally {
         agent.stop?.();
       }
@@ -113,7 +167,13 @@ async function main(): Promise<void> {
   }
 }
 
-async function run(api: ApiClient, plugin: string, netnsPath: string, agent: AgentUnderTest, nodes: number): Promise<AllocationBenchResult> {
+async function run(
+  api: ApiClient,
+  plugin: string,
+  netnsPath: string,
+  agent: AgentUnderTest,
+  nodes: number,
+): Promise<AllocationBenchResult> {
   const agentPid = agent.pid;
   say(`${agent.label}: setting up ${WARMUP + ADDS + SOCKET_ADDS} host-network Pods on ${NODE}`);
   await cleanup(api);
@@ -123,8 +183,17 @@ async function run(api: ApiClient, plugin: string, netnsPath: string, agent: Age
     metadata: { name: POOL },
     spec: { subnet: "10.130.0.0/20", ips: ["10.130.0.1-10.130.15.254"] },
   });
-  await api.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, annotations: { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([POOL]) } } });
-  await waitFor("ServiceAccount default", () => api.get(`/api/v1/namespaces/${NS}/serviceaccounts/default`).then(() => true));
+  await api.create("/api/v1/namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name: NS,
+      annotations: { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([POOL]) },
+    },
+  });
+  await waitFor("ServiceAccount default", () =>
+    api.get(`/api/v1/namespaces/${NS}/serviceaccounts/default`).then(() => true),
+  );
   const pods = await createPods(api, WARMUP + ADDS + SOCKET_ADDS);
   const warm = pods.slice(0, WARMUP);
   const timed = pods.slice(WARMUP, WARMUP + ADDS);
@@ -135,7 +204,12 @@ async function run(api: ApiClient, plugin: string, netnsPath: string, agent: Age
     name: "alloc-bench",
     type: "macvlan",
     master: "eth0",
-    ipam: { type: "spiderpool", ipam_unix_socket_path: agent.socket, log_level: "info", log_file_path: path.join(pluginDirs.logDir, "alloc-bench-cni.log") },
+    ipam: {
+      type: "spiderpool",
+      ipam_unix_socket_path: agent.socket,
+      log_level: "info",
+      log_file_path: path.join(pluginDirs.logDir, "alloc-bench-cni.log"),
+    },
   };
   const call = (command: "ADD" | "DEL", p: Pod): PluginCall => ({
     exe: plugin,
@@ -150,7 +224,8 @@ async function run(api: ApiClient, plugin: string, netnsPath: string, agent: Age
   });
   const exec = async (command: "ADD" | "DEL", p: Pod) => {
     const o = await execPlugin(call(command, p));
-    if (o.exitCode !== 0) throw new Error(`${command} ${p.metadata.name}: exit ${o.exitCode}: ${o.stdout || o.stderr}`);
+    if (o.exitCode !== 0)
+      throw new Error(`${command} ${p.metadata.name}: exit ${o.exitCode}: ${o.stdout || o.stderr}`);
     return o.endMs - o.startMs;
   };
 
@@ -161,8 +236,16 @@ async function run(api: ApiClient, plugin: string, netnsPath: string, agent: Age
   };
   const socketAdd = async (p: Pod) => {
     const t0 = performance.now();
-    const r = await socketRequest(agent.socket, "POST", "/v1/ipam/ip", { containerID: "bench", ifName: "eth0", netNamespace: netnsPath, podNamespace: NS, podName: p.metadata.name, podUID: p.metadata.uid });
-    if (r.status !== 200) throw new Error(`socket ADD ${p.metadata.name}: HTTP ${r.status} ${r.body}`);
+    const r = await socketRequest(agent.socket, "POST", "/v1/ipam/ip", {
+      containerID: "bench",
+      ifName: "eth0",
+      netNamespace: netnsPath,
+      podNamespace: NS,
+      podName: p.metadata.name,
+      podUID: p.metadata.uid,
+    });
+    if (r.status !== 200)
+      throw new Error(`socket ADD ${p.metadata.name}: HTTP ${r.status} ${r.body}`);
     return performance.now() - t0;
   };
 
@@ -174,7 +257,9 @@ async function run(api: ApiClient, plugin: string, netnsPath: string, agent: Age
   const cpu0 = { agent: cpuSeconds(agentPid), plugins: childrenCpuSeconds() };
   // VERSION execs and socket ADDs are interleaved with the plugin ADDs, so all three rows see
   // the same machine: on a shared machine the load changes from minute to minute.
-  say(`timing ${ADDS} ADDs through the plugin, with ${SOCKET_ADDS} socket ADDs and as many VERSION execs between them`);
+  say(
+    `timing ${ADDS} ADDs through the plugin, with ${SOCKET_ADDS} socket ADDs and as many VERSION execs between them`,
+  );
   const addMs: number[] = [];
   const versionMs: number[] = [];
   const socketMs: number[] = [];
@@ -187,15 +272,26 @@ async function run(api: ApiClient, plugin: string, netnsPath: string, agent: Age
     }
     if ((i + 1) % 200 === 0) say(`  ${i + 1}/${ADDS}`);
   }
-  const cpu = { agentMsPerAdd: ((cpuSeconds(agentPid) - cpu0.agent) * 1000) / ADDS, pluginMsPerAdd: ((childrenCpuSeconds() - cpu0.plugins) * 1000) / ADDS };
+  const cpu = {
+    agentMsPerAdd: ((cpuSeconds(agentPid) - cpu0.agent) * 1000) / ADDS,
+    pluginMsPerAdd: ((childrenCpuSeconds() - cpu0.plugins) * 1000) / ADDS,
+  };
   const load = os.loadavg()[0] ?? NaN;
-  say(`ADD through the plugin: ${JSON.stringify(percentiles(addMs))}; CPU per ADD ${JSON.stringify(cpu)}; load ${load}`);
+  say(
+    `ADD through the plugin: ${JSON.stringify(percentiles(addMs))}; CPU per ADD ${JSON.stringify(cpu)}; load ${load}`,
+  );
   // The watcher's status writes trail the ADDs: give them a moment to land in the count.
-  await new Promise((r) => setTimeout(r, 3000));
+  await new Promise(r => setTimeout(r, 3000));
   const after = await scrapeRequests(api);
   const rssAfter = rssKiB(agentPid) ?? NaN;
-  const claims = (await api.get<KubeList<{ spec: { pool: string } }>>(CLAIMS_PATH)).items.filter((c) => c.spec.pool === POOL).length;
-  const endpoints = (await api.get<KubeList<unknown>>(`/apis/spiderpool.spidernet.io/v2beta1/namespaces/${NS}/spiderendpoints`)).items.length;
+  const claims = (await api.get<KubeList<{ spec: { pool: string } }>>(CLAIMS_PATH)).items.filter(
+    c => c.spec.pool === POOL,
+  ).length;
+  const endpoints = (
+    await api.get<KubeList<unknown>>(
+      `/apis/spiderpool.spidernet.io/v2beta1/namespaces/${NS}/spiderendpoints`,
+    )
+  ).items.length;
 
   const heap = await agentHeapMiB(agent.healthPort);
   const perAdd = perAddRequests(delta(before, after), ADDS + socketMs.length);
@@ -230,14 +326,28 @@ async function run(api: ApiClient, plugin: string, netnsPath: string, agent: Age
 }
 
 /** Deletes the Pods, then runs CNI DEL for each: timed for `timedPods`, untimed for `others`. */
-async function timeDeletes(api: ApiClient, timedPods: Pod[], others: Pod[], exec: (c: "ADD" | "DEL", p: Pod) => Promise<number>, delMs: number[]): Promise<void> {
+async function timeDeletes(
+  api: ApiClient,
+  timedPods: Pod[],
+  others: Pod[],
+  exec: (c: "ADD" | "DEL", p: Pod) => Promise<number>,
+  delMs: number[],
+): Promise<void> {
   // A busy API server may time out the collection delete while it goes on deleting: wait for it.
   await api
-    .request("DELETE", `/api/v1/namespaces/${NS}/pods`, { body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0 }, timeoutMs: 120_000 })
+    .request("DELETE", `/api/v1/namespaces/${NS}/pods`, {
+      body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0 },
+      timeoutMs: 120_000,
+    })
     .catch((e: { code?: string }) => {
       if (e.code !== "timeout" && e.code !== "unavailable") throw e;
     });
-  await waitFor("bench Pods gone", async () => (await api.get<KubeList<Pod>>(`/api/v1/namespaces/${NS}/pods`)).items.length === 0, 300_000, 1000);
+  await waitFor(
+    "bench Pods gone",
+    async () => (await api.get<KubeList<Pod>>(`/api/v1/namespaces/${NS}/pods`)).items.length === 0,
+    300_000,
+    1000,
+  );
   for (const p of timedPods) delMs.push(await exec("DEL", p));
   for (const p of others) await exec("DEL", p);
 }
@@ -247,12 +357,17 @@ async function createPods(api: ApiClient, n: number): Promise<Pod[]> {
   const names = Array.from({ length: n }, (_, i) => `b-${String(i).padStart(5, "0")}`);
   for (let i = 0; i < names.length; i += 25) {
     await Promise.all(
-      names.slice(i, i + 25).map((name) =>
+      names.slice(i, i + 25).map(name =>
         api.create(`/api/v1/namespaces/${NS}/pods`, {
           apiVersion: "v1",
           kind: "Pod",
           metadata: { name, namespace: NS },
-          spec: { nodeName: NODE, hostNetwork: true, terminationGracePeriodSeconds: 0, containers: [{ name: "c", image: "registry.invalid/pause" }] },
+          spec: {
+            nodeName: NODE,
+            hostNetwork: true,
+            terminationGracePeriodSeconds: 0,
+            containers: [{ name: "c", image: "registry.invalid/pause" }],
+          },
         }),
       ),
     );
@@ -261,7 +376,7 @@ async function createPods(api: ApiClient, n: number): Promise<Pod[]> {
     `${n} bench Pods Running`,
     async () => {
       const l = (await api.get<KubeList<Pod>>(`/api/v1/namespaces/${NS}/pods`)).items;
-      return l.length === n && l.every((p) => p.status?.phase === "Running") && l;
+      return l.length === n && l.every(p => p.status?.phase === "Running") && l;
     },
     300_000,
     1000,
@@ -281,7 +396,10 @@ const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE", "APPLY"]);
 const READS = new Set(["GET", "LIST"]);
 
 /** Requests of the IPAM groups plus Pod/Namespace reads, per ADD; the nodes' own traffic is left out. */
-function perAddRequests(d: Counters, adds: number): Pick<AllocationBenchResult, "requestsPerAdd" | "writesPerAdd" | "readsPerAdd"> {
+function perAddRequests(
+  d: Counters,
+  adds: number,
+): Pick<AllocationBenchResult, "requestsPerAdd" | "writesPerAdd" | "readsPerAdd"> {
   const requestsPerAdd: Record<string, number> = {};
   let agent = 0;
   let watcher = 0;
@@ -290,7 +408,10 @@ function perAddRequests(d: Counters, adds: number): Pick<AllocationBenchResult, 
   for (const [key, n] of d) {
     const k = splitKey(key);
     const ipam = k.group === "ipam.pepr-spiderpool.io" || k.group === "spiderpool.spidernet.io";
-    const podRead = k.group === "core" && (k.resource === "pods" || k.resource === "namespaces") && READS.has(k.verb);
+    const podRead =
+      k.group === "core" &&
+      (k.resource === "pods" || k.resource === "namespaces") &&
+      READS.has(k.verb);
     if (!(ipam || podRead) || k.verb === "WATCH") continue;
     const name = `${k.verb} ${k.group === "core" ? "" : `${k.group}/`}${k.resource} ${k.code}`;
     requestsPerAdd[name] = (requestsPerAdd[name] ?? 0) + n / adds;
@@ -303,17 +424,44 @@ function perAddRequests(d: Counters, adds: number): Pick<AllocationBenchResult, 
       else reads += n;
     }
   }
-  return { requestsPerAdd, writesPerAdd: { agent: agent / adds, watcher: watcher / adds }, readsPerAdd: { ipam: reads / adds, pods: podReads / adds } };
+  return {
+    requestsPerAdd,
+    writesPerAdd: { agent: agent / adds, watcher: watcher / adds },
+    readsPerAdd: { ipam: reads / adds, pods: podReads / adds },
+  };
 }
 
 async function cleanup(api: ApiClient): Promise<void> {
   await api.delete(`/api/v1/namespaces/${NS}`).catch(() => undefined);
-  await waitFor("bench namespace gone", () => api.get(`/api/v1/namespaces/${NS}`).then(() => false, () => true), 300_000, 1000);
+  await waitFor(
+    "bench namespace gone",
+    () =>
+      api.get(`/api/v1/namespaces/${NS}`).then(
+        () => false,
+        () => true,
+      ),
+    300_000,
+    1000,
+  );
   // Claims of Pods whose DEL never ran (an aborted run) would hold the pool's finalizer.
-  const left = (await api.get<KubeList<{ metadata: { name: string }; spec: { pool: string } }>>(CLAIMS_PATH)).items.filter((c) => c.spec.pool === POOL);
-  for (const c of left) await api.delete(`${CLAIMS_PATH}/${c.metadata.name}`).catch(() => undefined);
-  await api.delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${POOL}`).catch(() => undefined);
-  await waitFor("bench pool gone", () => api.get(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${POOL}`).then(() => false, () => true), 120_000, 1000);
+  const left = (
+    await api.get<KubeList<{ metadata: { name: string }; spec: { pool: string } }>>(CLAIMS_PATH)
+  ).items.filter(c => c.spec.pool === POOL);
+  for (const c of left)
+    await api.delete(`${CLAIMS_PATH}/${c.metadata.name}`).catch(() => undefined);
+  await api
+    .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${POOL}`)
+    .catch(() => undefined);
+  await waitFor(
+    "bench pool gone",
+    () =>
+      api.get(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${POOL}`).then(
+        () => false,
+        () => true,
+      ),
+    120_000,
+    1000,
+  );
 }
 
 function report(results: AllocationBenchResult[]): void {
@@ -334,13 +482,19 @@ function report(results: AllocationBenchResult[]): void {
         `agent RSS ${(r.rssKiB.before / 1024).toFixed(0)} MiB before, ${(r.rssKiB.after / 1024).toFixed(0)} MiB after ${r.allocations} ADDs; heap ${r.heapUsedMiB.toFixed(0)} MiB`,
         `CPU per ADD: agent ${r.cpu.agentMsPerAdd.toFixed(1)} ms, plugin ${r.cpu.pluginMsPerAdd.toFixed(1)} ms`,
         `API writes per ADD: agent ${r.writesPerAdd.agent.toFixed(2)}, watcher ${r.writesPerAdd.watcher.toFixed(2)}; reads per ADD: agent ${r.readsPerAdd.ipam.toFixed(2)}, watcher GC ${r.readsPerAdd.pods.toFixed(2)}`,
-        ...verdicts(r).map((v) => `${v.met ? "met    " : "MISSED "} ${v.what}: ${v.figure} (${v.target})`),
+        ...verdicts(r).map(
+          v => `${v.met ? "met    " : "MISSED "} ${v.what}: ${v.figure} (${v.target})`,
+        ),
         "",
       ].join("\n"),
     );
   }
   process.stdout.write(`results: ${path.relative(repoRoot, file)}\n`);
-  if (!values["no-docs"]) writeSection(path.join(repoRoot, "docs/benchmarks.md"), renderSection(results, path.relative(repoRoot, file)));
+  if (!values["no-docs"])
+    writeSection(
+      path.join(repoRoot, "docs/benchmarks.md"),
+      renderSection(results, path.relative(repoRoot, file)),
+    );
 }
 
 main().catch((e: Error) => {

@@ -1,17 +1,31 @@
 import assert from "node:assert/strict";
 import { delta, isIpamRequest, parseRequestCounters, splitKey, summarize } from "./api-requests.js";
 
-const scrape = (lines: string[]) => parseRequestCounters(["# HELP apiserver_request_total x", "# TYPE apiserver_request_total counter", ...lines, "apiserver_request_duration_seconds_count{verb=\"GET\"} 9"].join("\n"));
+const scrape = (lines: string[]) =>
+  parseRequestCounters(
+    [
+      "# HELP apiserver_request_total x",
+      "# TYPE apiserver_request_total counter",
+      ...lines,
+      'apiserver_request_duration_seconds_count{verb="GET"} 9',
+    ].join("\n"),
+  );
 const line = (verb: string, group: string, resource: string, code: string, n: number, sub = "") =>
   `apiserver_request_total{code="${code}",component="apiserver",dry_run="",group="${group}",resource="${resource}",scope="resource",subresource="${sub}",verb="${verb}",version="v1"} ${n}`;
 
 describe("bench api-requests", () => {
   it("parses apiserver_request_total by verb, group, resource/subresource and code, ignoring other series", () => {
-    const c = scrape([line("GET", "", "pods", "200", 5), line("PATCH", "spiderpool.spidernet.io", "spiderippools", "200", 2, "status")]);
-    assert.deepEqual([...c], [
-      ["GET core pods 200", 5],
-      ["PATCH spiderpool.spidernet.io spiderippools/status 200", 2],
+    const c = scrape([
+      line("GET", "", "pods", "200", 5),
+      line("PATCH", "spiderpool.spidernet.io", "spiderippools", "200", 2, "status"),
     ]);
+    assert.deepEqual(
+      [...c],
+      [
+        ["GET core pods 200", 5],
+        ["PATCH spiderpool.spidernet.io spiderippools/status 200", 2],
+      ],
+    );
   });
 
   describe("isIpamRequest", () => {
@@ -27,11 +41,15 @@ describe("bench api-requests", () => {
       ["GET core nodes 200", false],
       ["PATCH core nodes/status 200", false],
     ];
-    for (const [key, counted] of cases) it(`${key} → ${counted}`, () => assert.equal(isIpamRequest(splitKey(key)), counted));
+    for (const [key, counted] of cases)
+      it(`${key} → ${counted}`, () => assert.equal(isIpamRequest(splitKey(key)), counted));
   });
 
   it("summarizes the delta of two scrapes by verb, resource and code", () => {
-    const before = scrape([line("GET", "coordination.k8s.io", "leases", "200", 10), line("PUT", "coordination.k8s.io", "leases", "409", 1)]);
+    const before = scrape([
+      line("GET", "coordination.k8s.io", "leases", "200", 10),
+      line("PUT", "coordination.k8s.io", "leases", "409", 1),
+    ]);
     const after = scrape([
       line("GET", "coordination.k8s.io", "leases", "200", 16),
       line("PUT", "coordination.k8s.io", "leases", "409", 3),

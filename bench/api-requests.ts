@@ -18,7 +18,11 @@ export interface RequestKey {
   code: string;
 }
 
-const IPAM_GROUPS = new Set(["ipam.pepr-spiderpool.io", "spiderpool.spidernet.io", "whereabouts.cni.cncf.io"]);
+const IPAM_GROUPS = new Set([
+  "ipam.pepr-spiderpool.io",
+  "spiderpool.spidernet.io",
+  "whereabouts.cni.cncf.io",
+]);
 
 /** Parses the text exposition format; returns `verb group resource[/sub] code` → count. */
 export function parseRequestCounters(text: string): Counters {
@@ -27,10 +31,18 @@ export function parseRequestCounters(text: string): Counters {
     if (!line.startsWith("apiserver_request_total{")) continue;
     const close = line.lastIndexOf("}");
     const labels: Record<string, string> = {};
-    for (const m of line.slice(line.indexOf("{") + 1, close).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[m[1]!] = m[2]!;
-    const value = Number(line.slice(close + 1).trim().split(" ")[0]);
+    for (const m of line.slice(line.indexOf("{") + 1, close).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+      labels[m[1]!] = m[2]!;
+    const value = Number(
+      line
+        .slice(close + 1)
+        .trim()
+        .split(" ")[0],
+    );
     if (!Number.isFinite(value)) continue;
-    const resource = labels.subresource ? `${labels.resource}/${labels.subresource}` : (labels.resource ?? "");
+    const resource = labels.subresource
+      ? `${labels.resource}/${labels.subresource}`
+      : (labels.resource ?? "");
     const key = [labels.verb ?? "", labels.group || "core", resource, labels.code ?? ""].join(" ");
     out.set(key, (out.get(key) ?? 0) + value);
   }

@@ -44,13 +44,23 @@ export class BenchNodes {
   /** Registers every node, starts heartbeats, taints them; agents come separately (startAgents). */
   async register(): Promise<void> {
     for (const [i, n] of this.nodes.entries()) {
-      const id = { name: n.name, address: `172.31.${Math.floor(i / 250)}.${(i % 250) + 1}`, labels: { [BENCH_TAINT]: "true" } };
+      const id = {
+        name: n.name,
+        address: `172.31.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+        labels: { [BENCH_TAINT]: "true" },
+      };
       const uid = await registerNode(this.api, id);
-      await this.api.patch(`/api/v1/nodes/${n.name}`, { spec: { taints: [{ key: BENCH_TAINT, value: "true", effect: "NoSchedule" }] } });
+      await this.api.patch(`/api/v1/nodes/${n.name}`, {
+        spec: { taints: [{ key: BENCH_TAINT, value: "true", effect: "NoSchedule" }] },
+      });
       await renewLease(this.api, n.name, uid);
       // Same cadence as the cluster's simulated kubelets.
-      this.#timers.push(setInterval(() => void renewLease(this.api, n.name, uid).catch(() => undefined), 2000));
-      this.#timers.push(setInterval(() => void postStatus(this.api, id).catch(() => undefined), 10_000));
+      this.#timers.push(
+        setInterval(() => void renewLease(this.api, n.name, uid).catch(() => undefined), 2000),
+      );
+      this.#timers.push(
+        setInterval(() => void postStatus(this.api, id).catch(() => undefined), 10_000),
+      );
     }
   }
 
@@ -59,7 +69,7 @@ export class BenchNodes {
     // A handful at a time: each is a tsx process that compiles on start, on two shared cores.
     for (let i = 0; i < this.nodes.length; i += 5) {
       await Promise.all(
-        this.nodes.slice(i, i + 5).map(async (n) => {
+        this.nodes.slice(i, i + 5).map(async n => {
           fs.mkdirSync(paths.nodeDir(n.name), { recursive: true });
           n.agent = await startAgent(n.name);
           registerDaemon(n.agent);
@@ -70,7 +80,7 @@ export class BenchNodes {
   }
 
   agentPids(): number[] {
-    return this.nodes.flatMap((n) => (n.agent ? [n.agent.pid] : []));
+    return this.nodes.flatMap(n => (n.agent ? [n.agent.pid] : []));
   }
 
   /** Stops agents and heartbeats, deletes the Node objects (their Leases go with them). */
@@ -83,7 +93,7 @@ export class BenchNodes {
         unregisterDaemon(n.agent.name);
         n.agent = undefined;
       }
-      await this.api.delete(`/api/v1/nodes/${n.name}`).catch((e) => {
+      await this.api.delete(`/api/v1/nodes/${n.name}`).catch(e => {
         if (!(e instanceof K8sError && e.code === "not_found")) throw e;
       });
       fs.rmSync(path.dirname(n.socket), { recursive: true, force: true });

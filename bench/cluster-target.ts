@@ -34,23 +34,31 @@ export function openCluster(dir: string): ClusterTarget {
   try {
     state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as ClusterState;
   } catch (e) {
-    throw new TargetError(`no running cluster in ${dir}: cannot read ${stateFile} (${(e as Error).message}); start one with SPIDERPOOL_CLUSTER_DIR=${dir} npm run cluster:up`);
+    throw new TargetError(
+      `no running cluster in ${dir}: cannot read ${stateFile} (${(e as Error).message}); start one with SPIDERPOOL_CLUSTER_DIR=${dir} npm run cluster:up`,
+    );
   }
   const kubeconfig = path.join(dir, "kubeconfig");
   const ourPlugin = path.join(state.cniBinDir, "spiderpool");
   for (const f of [kubeconfig, ourPlugin, path.join(state.binDir, "kubectl")]) {
-    if (!fs.existsSync(f)) throw new TargetError(`cluster in ${dir} is incomplete: ${f} is missing`);
+    if (!fs.existsSync(f))
+      throw new TargetError(`cluster in ${dir} is incomplete: ${f} is missing`);
   }
   const kubectlBin = path.join(state.binDir, "kubectl");
   const kubectl = (args: string[], input?: string) => {
     try {
-      return execFileSync(kubectlBin, ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
+      return execFileSync(kubectlBin, ["--kubeconfig", kubeconfig, ...args], {
+        encoding: "utf8",
+        input,
+        stdio: ["pipe", "pipe", "pipe"],
+      });
     } catch (e) {
       const err = e as { stderr?: string; message: string };
       throw new Error(`kubectl ${args.join(" ")}: ${(err.stderr ?? err.message).trim()}`);
     }
   };
-  const pidOf = (name: string) => [...state.control, ...(state.pepr ?? [])].find((d) => d.name === name)?.pid;
+  const pidOf = (name: string) =>
+    [...state.control, ...(state.pepr ?? [])].find(d => d.name === name)?.pid;
   return {
     dir,
     state,
@@ -59,6 +67,10 @@ export function openCluster(dir: string): ClusterTarget {
     kubectl,
     ourPlugin,
     goPluginDir: path.join(state.binDir, "cni"),
-    pids: { apiserver: pidOf("kube-apiserver"), etcd: pidOf("etcd"), watcher: pidOf("pepr-watcher") },
+    pids: {
+      apiserver: pidOf("kube-apiserver"),
+      etcd: pidOf("etcd"),
+      watcher: pidOf("pepr-watcher"),
+    },
   };
 }

@@ -7,7 +7,17 @@
  */
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,20 +55,50 @@ export async function buildFloorPlugin(): Promise<string> {
   const runtime = await ensureNodeRuntime(process.arch === "arm64" ? "arm64" : "x64");
   const postject = postjectCli();
   const st = statSync(runtime);
-  const stamp = JSON.stringify({ bundle: createHash("sha256").update(code).digest("hex"), runtime, size: st.size, mtime: st.mtimeMs, node: process.version, postject: postject.version });
-  if (existsSync(out) && existsSync(`${out}.stamp`) && readFileSync(`${out}.stamp`, "utf8") === stamp) return out;
+  const stamp = JSON.stringify({
+    bundle: createHash("sha256").update(code).digest("hex"),
+    runtime,
+    size: st.size,
+    mtime: st.mtimeMs,
+    node: process.version,
+    postject: postject.version,
+  });
+  if (
+    existsSync(out) &&
+    existsSync(`${out}.stamp`) &&
+    readFileSync(`${out}.stamp`, "utf8") === stamp
+  )
+    return out;
 
   const work = `${out}.tmp-${process.pid}`;
   const blob = `${work}.blob`;
   const config = `${work}.sea.json`;
   try {
-    writeFileSync(config, JSON.stringify({ main: BUNDLE, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        main: BUNDLE,
+        output: blob,
+        disableExperimentalSEAWarning: true,
+        useCodeCache: true,
+        useSnapshot: false,
+      }),
+    );
     execFileSync(process.execPath, ["--experimental-sea-config", config], { stdio: "pipe" });
     copyFileSync(runtime, work);
     chmodSync(work, 0o755);
-    execFileSync(postject.command[0]!, [...postject.command.slice(1), work, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SEA_FUSE], { stdio: "pipe" });
-    const version = execFileSync(work, [], { env: { CNI_COMMAND: "VERSION" }, encoding: "utf8", timeout: 30_000 });
-    if (!version.includes('"supportedVersions"')) throw new Error(`${work}: VERSION printed ${JSON.stringify(version)}`);
+    execFileSync(
+      postject.command[0]!,
+      [...postject.command.slice(1), work, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SEA_FUSE],
+      { stdio: "pipe" },
+    );
+    const version = execFileSync(work, [], {
+      env: { CNI_COMMAND: "VERSION" },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    if (!version.includes('"supportedVersions"'))
+      throw new Error(`${work}: VERSION printed ${JSON.stringify(version)}`);
     renameSync(work, out);
     writeFileSync(`${out}.stamp`, stamp);
   } finally {
@@ -74,6 +114,9 @@ function postjectCli(): { command: string[]; version: string } {
     const { version } = JSON.parse(readFileSync(pkgPath, "utf8")) as { version: string };
     return { command: [process.execPath, join(dirname(pkgPath), "dist/cli.js")], version };
   } catch {
-    return { command: ["npm", "exec", "--yes", `--package=postject@${POSTJECT_VERSION}`, "--", "postject"], version: POSTJECT_VERSION };
+    return {
+      command: ["npm", "exec", "--yes", `--package=postject@${POSTJECT_VERSION}`, "--", "postject"],
+      version: POSTJECT_VERSION,
+    };
   }
 }

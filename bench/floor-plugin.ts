@@ -23,7 +23,8 @@ function fail(cniVersion: string, code: number, msg: string): never {
 }
 
 const command = process.env.CNI_COMMAND ?? "";
-if (command === "VERSION") answer(JSON.stringify({ cniVersion: "1.1.0", supportedVersions: VERSIONS }), 0);
+if (command === "VERSION")
+  answer(JSON.stringify({ cniVersion: "1.1.0", supportedVersions: VERSIONS }), 0);
 
 let conf: FloorConf;
 try {
@@ -32,9 +33,15 @@ try {
   fail("1.1.0", 6, `failed to parse CNI network configuration: ${(e as Error).message}`);
 }
 const cniVersion = conf.cniVersion ?? "1.1.0";
-if (command === "DEL" || command === "CHECK" || command === "GC" || command === "STATUS") answer("", 0);
+if (command === "DEL" || command === "CHECK" || command === "GC" || command === "STATUS")
+  answer("", 0);
 if (command !== "ADD") fail(cniVersion, 4, `unknown CNI_COMMAND ${JSON.stringify(command)}`);
 const address = conf.ipam?.address;
-if (!address) fail(cniVersion, 7, "failed to load CNI network configuration: ipam.address: expected a CIDR, got nothing");
+if (!address)
+  fail(
+    cniVersion,
+    7,
+    "failed to load CNI network configuration: ipam.address: expected a CIDR, got nothing",
+  );
 const gateway = conf.ipam?.gateway;
 answer(JSON.stringify({ cniVersion, ips: [{ address, ...(gateway ? { gateway } : {}) }] }), 0);

@@ -17,7 +17,7 @@ export class Slots {
       this.#free--;
       return;
     }
-    await new Promise<void>((r) => this.#waiters.push(r));
+    await new Promise<void>(r => this.#waiters.push(r));
   }
   release(): void {
     const next = this.#waiters.shift();
@@ -62,7 +62,7 @@ export class MachineGate {
     let since: number | undefined;
     while (this.minFreeMiB > 0 && this.freeMiB() < this.minFreeMiB) {
       since ??= Date.now();
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise(r => setTimeout(r, 200));
     }
     if (since !== undefined) this.#pausedMs += Date.now() - since;
     this.#alive++;

@@ -25,7 +25,8 @@ export interface MachineInfo {
 export function machineInfo(): MachineInfo {
   let osName = os.type();
   try {
-    osName = /PRETTY_NAME="([^"]+)"/.exec(fs.readFileSync("/etc/os-release", "utf8"))?.[1] ?? osName;
+    osName =
+      /PRETTY_NAME="([^"]+)"/.exec(fs.readFileSync("/etc/os-release", "utf8"))?.[1] ?? osName;
   } catch {
     // keep os.type()
   }
@@ -36,16 +37,20 @@ export function machineInfo(): MachineInfo {
     memAvailableMiB: Math.round(memAvailableMiB()),
     kernel: os.release(),
     os: osName,
-    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    loadAverage: os.loadavg().map(l => Math.round(l * 100) / 100),
     apiserversRunning: countProcesses("kube-apiserver"),
   };
 }
 
 function countProcesses(exeName: string): number {
   let n = 0;
-  for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+  for (const pid of fs.readdirSync("/proc").filter(d => /^\d+$/.test(d))) {
     try {
-      if (path.basename(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] ?? "") === exeName) n++;
+      if (
+        path.basename(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] ?? "") ===
+        exeName
+      )
+        n++;
     } catch {
       // gone
     }
@@ -53,7 +58,10 @@ function countProcesses(exeName: string): number {
   return n;
 }
 
-export async function versions(target: ClusterTarget, systems: BenchSystem[]): Promise<Record<string, string>> {
+export async function versions(
+  target: ClusterTarget,
+  systems: BenchSystem[],
+): Promise<Record<string, string>> {
   const v: Record<string, string> = { node: process.version };
   try {
     v.kubernetes = (await target.api.get<{ gitVersion: string }>("/version")).gitVersion;
@@ -61,7 +69,10 @@ export async function versions(target: ClusterTarget, systems: BenchSystem[]): P
     v.kubernetes = "unknown";
   }
   try {
-    v.etcd = execFileSync(path.join(target.state.binDir, "etcd"), ["--version"], { encoding: "utf8" }).split("\n")[0]?.replace(/^etcd Version:\s*/, "") ?? "unknown";
+    v.etcd =
+      execFileSync(path.join(target.state.binDir, "etcd"), ["--version"], { encoding: "utf8" })
+        .split("\n")[0]
+        ?.replace(/^etcd Version:\s*/, "") ?? "unknown";
   } catch {
     v.etcd = "unknown";
   }

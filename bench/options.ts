@@ -43,9 +43,33 @@ export interface BenchOptions {
 }
 
 const SIZES = {
-  quick: { pods: 100, nodes: 3, concurrency: [10], sequential: 10, churnRounds: 1, scaleAddresses: 500, scaleSamples: 10 },
-  medium: { pods: 200, nodes: 5, concurrency: [10, 100], sequential: 30, churnRounds: 5, scaleAddresses: 2000, scaleSamples: 50 },
-  full: { pods: 1000, nodes: 10, concurrency: [10, 100], sequential: 100, churnRounds: 5, scaleAddresses: 20000, scaleSamples: 100 },
+  quick: {
+    pods: 100,
+    nodes: 3,
+    concurrency: [10],
+    sequential: 10,
+    churnRounds: 1,
+    scaleAddresses: 500,
+    scaleSamples: 10,
+  },
+  medium: {
+    pods: 200,
+    nodes: 5,
+    concurrency: [10, 100],
+    sequential: 30,
+    churnRounds: 5,
+    scaleAddresses: 2000,
+    scaleSamples: 50,
+  },
+  full: {
+    pods: 1000,
+    nodes: 10,
+    concurrency: [10, 100],
+    sequential: 100,
+    churnRounds: 5,
+    scaleAddresses: 20000,
+    scaleSamples: 100,
+  },
 } as const;
 
 const USAGE = `usage: npm run bench -- [--quick|--medium] [--cluster-dir DIR] [--systems a,b] [--scenarios S1,S2,S3,S5,S6,scale]
@@ -59,7 +83,12 @@ export class UsageError extends Error {
   }
 }
 
-export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv, repoRoot: string, now = new Date()): BenchOptions {
+export function parseBenchOptions(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  repoRoot: string,
+  now = new Date(),
+): BenchOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -88,32 +117,53 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv, repoRo
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  if (values.quick && values.medium) throw new UsageError("--quick and --medium exclude each other");
+  if (values.quick && values.medium)
+    throw new UsageError("--quick and --medium exclude each other");
   const mode = values.quick ? "quick" : values.medium ? "medium" : "full";
   const size = SIZES[mode];
   const int = (flag: string, fallback: number, min: number, max: number): number => {
     const raw = values[flag];
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${flag}: expected an integer ${min}..${max}, got ${JSON.stringify(raw)}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new UsageError(
+        `--${flag}: expected an integer ${min}..${max}, got ${JSON.stringify(raw)}`,
+      );
     return n;
   };
-  const list = <T extends string>(flag: string, known: readonly T[], fallback: readonly T[]): T[] => {
+  const list = <T extends string>(
+    flag: string,
+    known: readonly T[],
+    fallback: readonly T[],
+  ): T[] => {
     const raw = values[flag];
     if (raw === undefined) return [...fallback];
     const items = String(raw).split(",").filter(Boolean);
-    const bad = items.filter((i) => !(known as readonly string[]).includes(i));
-    if (bad.length || !items.length) throw new UsageError(`--${flag}: unknown ${JSON.stringify(bad.join(",") || raw)}; known: ${known.join(",")}`);
+    const bad = items.filter(i => !(known as readonly string[]).includes(i));
+    if (bad.length || !items.length)
+      throw new UsageError(
+        `--${flag}: unknown ${JSON.stringify(bad.join(",") || raw)}; known: ${known.join(",")}`,
+      );
     return items as T[];
   };
-  const concurrency = values.concurrency === undefined ? [...size.concurrency] : String(values.concurrency).split(",").map((c) => Number(c));
-  if (!concurrency.length || concurrency.some((c) => !Number.isInteger(c) || c < 1 || c > 1000)) {
-    throw new UsageError(`--concurrency: expected integers 1..1000 separated by commas, got ${JSON.stringify(values.concurrency)}`);
+  const concurrency =
+    values.concurrency === undefined
+      ? [...size.concurrency]
+      : String(values.concurrency)
+          .split(",")
+          .map(c => Number(c));
+  if (!concurrency.length || concurrency.some(c => !Number.isInteger(c) || c < 1 || c > 1000)) {
+    throw new UsageError(
+      `--concurrency: expected integers 1..1000 separated by commas, got ${JSON.stringify(values.concurrency)}`,
+    );
   }
   const pods = int("pods", size.pods, 2, 60000);
   const nodes = int("nodes", size.nodes, 1, 50);
-  if (pods < nodes) throw new UsageError(`--pods: need at least one pod per node (${nodes} nodes), got ${pods}`);
-  const clusterDir = path.resolve(String(values["cluster-dir"] ?? env.SPIDERPOOL_CLUSTER_DIR ?? path.join(repoRoot, ".cluster")));
+  if (pods < nodes)
+    throw new UsageError(`--pods: need at least one pod per node (${nodes} nodes), got ${pods}`);
+  const clusterDir = path.resolve(
+    String(values["cluster-dir"] ?? env.SPIDERPOOL_CLUSTER_DIR ?? path.join(repoRoot, ".cluster")),
+  );
   const stamp = now.toISOString().replace(/[:.]/g, "-");
   return {
     mode,

@@ -34,7 +34,7 @@ describe("bench phase-summary", () => {
     }
     it("orders p50 ≤ p90 ≤ p99 ≤ max, each a member of the input", () => {
       fc.assert(
-        fc.property(fc.array(fc.integer({ min: 0, max: 100000 }), { minLength: 1 }), (xs) => {
+        fc.property(fc.array(fc.integer({ min: 0, max: 100000 }), { minLength: 1 }), xs => {
           const s = latencyStats(xs);
           assert.ok(s.p50 <= s.p90 && s.p90 <= s.p99 && s.p99 <= s.max);
           for (const v of [s.p50, s.p90, s.p99, s.max]) assert.ok(xs.includes(v));
@@ -74,7 +74,11 @@ describe("bench phase-summary", () => {
     });
     it("applies a phase's records: ADD answers hold, DELs release, failures change nothing", () => {
       const l = new AddressLedger();
-      const dups = l.apply([rec({ pod: "ns/a", address: "10.0.0.1" }), rec({ pod: "ns/b", error: "x" }), rec({ pod: "ns/c", address: "10.0.0.1" })]);
+      const dups = l.apply([
+        rec({ pod: "ns/a", address: "10.0.0.1" }),
+        rec({ pod: "ns/b", error: "x" }),
+        rec({ pod: "ns/c", address: "10.0.0.1" }),
+      ]);
       assert.equal(dups, 1);
       l.apply([rec({ op: "DEL", pod: "ns/c" }), rec({ op: "DEL", pod: "ns/a" })]);
       assert.equal(l.held().size, 0);
@@ -86,8 +90,26 @@ describe("bench phase-summary", () => {
       ["10.0.0.1", "ns/a"],
       ["10.0.0.2", "ns/b"],
     ]);
-    assert.deepEqual(stateMismatches(answered, [{ address: "10.0.0.1", pod: "ns/a" }, { address: "10.0.0.2", pod: "ns/b" }]), { missing: 0, unexpected: 0 });
-    assert.deepEqual(stateMismatches(answered, [{ address: "10.0.0.1", pod: "ns/a" }, { address: "10.0.0.3", pod: "ns/z" }]), { missing: 1, unexpected: 1 });
-    assert.deepEqual(stateMismatches(answered, [{ address: "10.0.0.1", pod: "ns/b" }, { address: "10.0.0.2", pod: "ns/b" }]), { missing: 1, unexpected: 1 });
+    assert.deepEqual(
+      stateMismatches(answered, [
+        { address: "10.0.0.1", pod: "ns/a" },
+        { address: "10.0.0.2", pod: "ns/b" },
+      ]),
+      { missing: 0, unexpected: 0 },
+    );
+    assert.deepEqual(
+      stateMismatches(answered, [
+        { address: "10.0.0.1", pod: "ns/a" },
+        { address: "10.0.0.3", pod: "ns/z" },
+      ]),
+      { missing: 1, unexpected: 1 },
+    );
+    assert.deepEqual(
+      stateMismatches(answered, [
+        { address: "10.0.0.1", pod: "ns/b" },
+        { address: "10.0.0.2", pod: "ns/b" },
+      ]),
+      { missing: 1, unexpected: 1 },
+    );
   });
 });

@@ -16,9 +16,16 @@ export interface LatencyStats {
 export function latencyStats(values: number[]): LatencyStats {
   if (!values.length) return { p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
   const v = [...values].sort((a, b) => a - b);
-  const at = (p: number) => v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))]!;
+  const at = (p: number) =>
+    v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))]!;
   const r = (x: number) => Math.round(x * 10) / 10;
-  return { p50: r(at(50)), p90: r(at(90)), p99: r(at(99)), max: r(v[v.length - 1]!), mean: r(v.reduce((s, x) => s + x, 0) / v.length) };
+  return {
+    p50: r(at(50)),
+    p90: r(at(90)),
+    p99: r(at(99)),
+    max: r(v[v.length - 1]!),
+    mean: r(v.reduce((s, x) => s + x, 0) / v.length),
+  };
 }
 
 export interface CallStats {
@@ -34,14 +41,16 @@ export interface CallStats {
 
 export function callStats(records: CallRecord[]): CallStats {
   const failuresByReason: Record<string, number> = {};
-  for (const r of records) if (r.error) failuresByReason[r.reason ?? "unknown"] = (failuresByReason[r.reason ?? "unknown"] ?? 0) + 1;
-  const failed = records.filter((r) => r.error).length;
+  for (const r of records)
+    if (r.error)
+      failuresByReason[r.reason ?? "unknown"] = (failuresByReason[r.reason ?? "unknown"] ?? 0) + 1;
+  const failed = records.filter(r => r.error).length;
   return {
     calls: records.length,
     ok: records.length - failed,
     failed,
-    latency: latencyStats(records.map((r) => r.endMs - r.startMs)),
-    queue: latencyStats(records.map((r) => r.startMs - r.enqueuedMs)),
+    latency: latencyStats(records.map(r => r.endMs - r.startMs)),
+    queue: latencyStats(records.map(r => r.startMs - r.enqueuedMs)),
     failuresByReason,
   };
 }
@@ -65,7 +74,8 @@ export class AddressLedger {
   }
 
   release(pod: string): void {
-    for (const a of this.#byPod.get(pod) ?? []) if (this.#holder.get(a) === pod) this.#holder.delete(a);
+    for (const a of this.#byPod.get(pod) ?? [])
+      if (this.#holder.get(a) === pod) this.#holder.delete(a);
     this.#byPod.delete(pod);
   }
 
@@ -85,8 +95,11 @@ export class AddressLedger {
 }
 
 /** Differences between what the plugins answered and what the system's objects say. */
-export function stateMismatches(answered: Map<string, string>, stored: { address: string; pod: string }[]): { missing: number; unexpected: number } {
-  const storedMap = new Map(stored.map((h) => [h.address, h.pod]));
+export function stateMismatches(
+  answered: Map<string, string>,
+  stored: { address: string; pod: string }[],
+): { missing: number; unexpected: number } {
+  const storedMap = new Map(stored.map(h => [h.address, h.pod]));
   let missing = 0;
   for (const [a, pod] of answered) if (storedMap.get(a) !== pod) missing++;
   let unexpected = 0;

@@ -49,7 +49,7 @@ export function cniEnv(c: PluginCall): Record<string, string> {
 
 /** Runs the plugin; never rejects (a spawn failure is an outcome with exit code null). */
 export function execPlugin(c: PluginCall, onSpawn?: (pid: number) => void): Promise<PluginOutcome> {
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     const startMs = runClock();
     const child = spawn(c.exe, [], { env: cniEnv(c), stdio: ["pipe", "pipe", "pipe"] });
     const pid = child.pid ?? -1;
@@ -57,14 +57,22 @@ export function execPlugin(c: PluginCall, onSpawn?: (pid: number) => void): Prom
     let stdout = "";
     let stderr = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), c.timeoutMs);
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => {
+    child.stdout.on("data", d => (stdout += d));
+    child.stderr.on("data", d => {
       // Keep the tail only: a chatty plugin must not grow the harness.
       stderr = (stderr + d).slice(-4000);
     });
-    child.on("error", (e) => {
+    child.on("error", e => {
       clearTimeout(timer);
-      resolve({ startMs, endMs: runClock(), pid, exitCode: null, signal: null, stdout, stderr: e.message });
+      resolve({
+        startMs,
+        endMs: runClock(),
+        pid,
+        exitCode: null,
+        signal: null,
+        stdout,
+        stderr: e.message,
+      });
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);

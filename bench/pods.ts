@@ -22,7 +22,11 @@ export interface BenchPod {
 }
 
 export async function createNamespace(api: ApiClient, name: string): Promise<void> {
-  await api.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { [BATCH_LABEL]: "namespace" } } });
+  await api.create("/api/v1/namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name, labels: { [BATCH_LABEL]: "namespace" } },
+  });
   // Pods are refused until the controller-manager has made the default ServiceAccount.
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -30,14 +34,23 @@ export async function createNamespace(api: ApiClient, name: string): Promise<voi
       await api.get(`/api/v1/namespaces/${name}/serviceaccounts/default`);
       return;
     } catch (e) {
-      if (Date.now() > deadline) throw new Error(`namespace ${name}: no default ServiceAccount after 60 s (${(e as Error).message})`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `namespace ${name}: no default ServiceAccount after 60 s (${(e as Error).message})`,
+        );
       await sleep(250);
     }
   }
 }
 
 /** Creates the Pods, `parallel` requests at a time; returns them with their UIDs. */
-export async function createPods(api: ApiClient, namespace: string, batch: string, wanted: { name: string; node: string }[], parallel = 16): Promise<BenchPod[]> {
+export async function createPods(
+  api: ApiClient,
+  namespace: string,
+  batch: string,
+  wanted: { name: string; node: string }[],
+  parallel = 16,
+): Promise<BenchPod[]> {
   const out: BenchPod[] = new Array(wanted.length);
   let next = 0;
   await Promise.all(
@@ -45,7 +58,10 @@ export async function createPods(api: ApiClient, namespace: string, batch: strin
       while (next < wanted.length) {
         const i = next++;
         const w = wanted[i]!;
-        const pod = await api.create<Pod>(`/api/v1/namespaces/${namespace}/pods`, manifest(namespace, w.name, w.node, batch));
+        const pod = await api.create<Pod>(
+          `/api/v1/namespaces/${namespace}/pods`,
+          manifest(namespace, w.name, w.node, batch),
+        );
         out[i] = { namespace, name: w.name, uid: pod.metadata.uid!, node: w.node };
       }
     }),
@@ -68,22 +84,51 @@ function manifest(namespace: string, name: string, node: string, batch: string) 
 }
 
 /** Marks Pods Terminating (what `kubectl delete` does); they stay until finalized. */
-export async function markTerminating(api: ApiClient, pods: BenchPod[], parallel = 16): Promise<void> {
-  await eachParallel(pods, parallel, (p) =>
-    ignoreNotFound(api.request("DELETE", podPath(p), { body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: TERMINATING_GRACE_SECONDS, preconditions: { uid: p.uid } } })),
+export async function markTerminating(
+  api: ApiClient,
+  pods: BenchPod[],
+  parallel = 16,
+): Promise<void> {
+  await eachParallel(pods, parallel, p =>
+    ignoreNotFound(
+      api.request("DELETE", podPath(p), {
+        body: {
+          apiVersion: "v1",
+          kind: "DeleteOptions",
+          gracePeriodSeconds: TERMINATING_GRACE_SECONDS,
+          preconditions: { uid: p.uid },
+        },
+      }),
+    ),
   );
 }
 
 /** The kubelet's last step after the sandbox is gone: delete with grace 0. */
 export async function finalize(api: ApiClient, pods: BenchPod[], parallel = 16): Promise<void> {
-  await eachParallel(pods, parallel, (p) =>
-    ignoreNotFound(api.request("DELETE", podPath(p), { body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0, preconditions: { uid: p.uid } } })),
+  await eachParallel(pods, parallel, p =>
+    ignoreNotFound(
+      api.request("DELETE", podPath(p), {
+        body: {
+          apiVersion: "v1",
+          kind: "DeleteOptions",
+          gracePeriodSeconds: 0,
+          preconditions: { uid: p.uid },
+        },
+      }),
+    ),
   );
 }
 
 /** How many Pods of a batch still exist (cheap: one page of one item plus the remaining count). */
-export async function countBatch(api: ApiClient, namespace: string, batch: string): Promise<number> {
-  const l = await api.get<KubeList<Pod> & { metadata: { remainingItemCount?: number } }>(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: `${BATCH_LABEL}=${batch}`, limit: 1 });
+export async function countBatch(
+  api: ApiClient,
+  namespace: string,
+  batch: string,
+): Promise<number> {
+  const l = await api.get<KubeList<Pod> & { metadata: { remainingItemCount?: number } }>(
+    `/api/v1/namespaces/${namespace}/pods`,
+    { labelSelector: `${BATCH_LABEL}=${batch}`, limit: 1 },
+  );
   return l.items.length + (l.metadata.remainingItemCount ?? 0);
 }
 
@@ -99,7 +144,11 @@ async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
   }
 }
 
-async function eachParallel<T>(items: T[], parallel: number, fn: (t: T) => Promise<void>): Promise<void> {
+async function eachParallel<T>(
+  items: T[],
+  parallel: number,
+  fn: (t: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(parallel, items.length) }, async () => {
@@ -109,5 +158,5 @@ async function eachParallel<T>(items: T[], parallel: number, fn: (t: T) => Promi
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+  return new Promise(r => setTimeout(r, ms));
 }

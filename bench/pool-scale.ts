@@ -46,11 +46,22 @@ export interface PoolScaleResult {
   largestObjects: ObjectSize[];
   largestObject: ObjectSize;
   allUnderLimit: boolean;
-  kubectlGetSp: { output: string; allocatedIPCount: number; totalIPCount: number; correct: boolean };
+  kubectlGetSp: {
+    output: string;
+    allocatedIPCount: number;
+    totalIPCount: number;
+    correct: boolean;
+  };
   fillSeconds: number;
 }
 
-export async function runPoolScale(env: RunEnv, opts: BenchOptions, ours: OurSystem, agentPids: () => number[], progress: Progress): Promise<PoolScaleResult> {
+export async function runPoolScale(
+  env: RunEnv,
+  opts: BenchOptions,
+  ours: OurSystem,
+  agentPids: () => number[],
+  progress: Progress,
+): Promise<PoolScaleResult> {
   const api = env.target.api;
   const w = scaleWindow();
   const pool = ours.poolName(w);
@@ -60,7 +71,7 @@ export async function runPoolScale(env: RunEnv, opts: BenchOptions, ours: OurSys
   const emptyLabel = "scale ADD, pool empty";
   const empty = await s.addPods(opts.scaleSamples, "scale", emptyLabel, "sequential");
   await s.deletePods([...s.live], "scale", "scale DEL, pool empty", "sequential");
-  const rssEmpty = agentPids().map((p) => rssKiB(p) ?? 0);
+  const rssEmpty = agentPids().map(p => rssKiB(p) ?? 0);
   const watcherEmpty = env.target.pids.watcher ? rssKiB(env.target.pids.watcher) : undefined;
 
   const t0 = Date.now();
@@ -72,10 +83,15 @@ export async function runPoolScale(env: RunEnv, opts: BenchOptions, ours: OurSys
   const full = await s.addPods(opts.scaleSamples, "scale", fullLabel, "sequential");
   await waitPoolCount(api, pool, opts.scaleAddresses + full.stats.ok, progress);
   const getSp = env.target.kubectl(["get", "sp", pool]);
-  const rssFull = agentPids().map((p) => rssKiB(p) ?? 0);
+  const rssFull = agentPids().map(p => rssKiB(p) ?? 0);
   const watcherFull = env.target.pids.watcher ? rssKiB(env.target.pids.watcher) : undefined;
   const sizes = await objectSizes(api, env.namespace, pool);
-  await s.deletePods([...s.live], "scale", `scale DEL, ${opts.scaleAddresses} allocated`, "sequential");
+  await s.deletePods(
+    [...s.live],
+    "scale",
+    `scale DEL, ${opts.scaleAddresses} allocated`,
+    "sequential",
+  );
 
   await deleteClaimsOfPool(api, pool);
   await finalize(api, holders);
@@ -99,16 +115,32 @@ export async function runPoolScale(env: RunEnv, opts: BenchOptions, ours: OurSys
     watcherRssKiB: { empty: watcherEmpty, full: watcherFull },
     largestObjects: sizes.slice(0, 5),
     largestObject: sizes[0]!,
-    allUnderLimit: sizes.every((o) => o.bytes <= OBJECT_SIZE_LIMIT),
-    kubectlGetSp: { output: getSp.trim(), allocatedIPCount, totalIPCount, correct: allocatedIPCount === expectAllocated && totalIPCount === w.count },
+    allUnderLimit: sizes.every(o => o.bytes <= OBJECT_SIZE_LIMIT),
+    kubectlGetSp: {
+      output: getSp.trim(),
+      allocatedIPCount,
+      totalIPCount,
+      correct: allocatedIPCount === expectAllocated && totalIPCount === w.count,
+    },
     fillSeconds,
   };
 }
 
 /** Claims `n` addresses of the pool for holder Pods (1000 NICs each), 32 writes at a time. */
-async function fill(api: ApiClient, env: RunEnv, pool: string, first: bigint, count: number, n: number, progress: Progress): Promise<BenchPod[]> {
+async function fill(
+  api: ApiClient,
+  env: RunEnv,
+  pool: string,
+  first: bigint,
+  count: number,
+  n: number,
+  progress: Progress,
+): Promise<BenchPod[]> {
   const perHolder = 1000;
-  const wanted = Array.from({ length: Math.ceil(n / perHolder) }, (_, i) => ({ name: `scale-holder-${i}`, node: env.nodes[i % env.nodes.length]!.name }));
+  const wanted = Array.from({ length: Math.ceil(n / perHolder) }, (_, i) => ({
+    name: `scale-holder-${i}`,
+    node: env.nodes[i % env.nodes.length]!.name,
+  }));
   const holders = await createPods(api, env.namespace, "scale-holders", wanted);
   const usable = IntervalSet.of(4, [{ start: first, end: first + BigInt(count) - 1n }]);
   let taken = IntervalSet.empty(4);
@@ -126,7 +158,17 @@ async function fill(api: ApiClient, env: RunEnv, pool: string, first: bigint, co
     Array.from({ length: 32 }, async () => {
       while (next < plan.length) {
         const { holder, nic, value } = plan[next++]!;
-        const spec = { address: formatAddress(value, 4), ipVersion: 4 as const, pool, podNamespace: holder.namespace, podName: holder.name, podUID: holder.uid, interface: nic, node: holder.node, containerID: "scale-fill" };
+        const spec = {
+          address: formatAddress(value, 4),
+          ipVersion: 4 as const,
+          pool,
+          podNamespace: holder.namespace,
+          podName: holder.name,
+          podUID: holder.uid,
+          interface: nic,
+          node: holder.node,
+          containerID: "scale-fill",
+        };
         const r = await createClaim(api, spec, value);
         progress.tick(r !== "taken");
       }
@@ -137,14 +179,19 @@ async function fill(api: ApiClient, env: RunEnv, pool: string, first: bigint, co
 }
 
 /** Waits until the pool's status shows `n` allocated (the watcher coalesces its writes). */
-async function waitPoolCount(api: ApiClient, pool: string, n: number, progress: Progress): Promise<number> {
+async function waitPoolCount(
+  api: ApiClient,
+  pool: string,
+  n: number,
+  progress: Progress,
+): Promise<number> {
   const deadline = Date.now() + 300_000;
   let seen = -1;
   while (Date.now() < deadline) {
     const p = await api.get<{ status?: { allocatedIPCount?: number } }>(`${POOLS}/${pool}`);
     seen = p.status?.allocatedIPCount ?? 0;
     if (seen >= n) return seen;
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise(r => setTimeout(r, 1000));
   }
   progress.note(`scale: pool ${pool} shows ${seen} allocated after 300 s, expected ${n}`);
   return seen;
@@ -153,17 +200,31 @@ async function waitPoolCount(api: ApiClient, pool: string, n: number, progress: 
 /** Bytes of each object as the API server returns it as JSON (pool, claims, endpoints). */
 async function objectSizes(api: ApiClient, namespace: string, pool: string): Promise<ObjectSize[]> {
   const bytes = (o: unknown) => Buffer.byteLength(JSON.stringify(o));
-  const out: ObjectSize[] = [{ kind: "SpiderIPPool", name: pool, bytes: bytes(await api.get(`${POOLS}/${pool}`)) }];
+  const out: ObjectSize[] = [
+    { kind: "SpiderIPPool", name: pool, bytes: bytes(await api.get(`${POOLS}/${pool}`)) },
+  ];
   const list = async (kind: string, path: string, query: Record<string, string>) => {
     let cont: string | undefined;
     do {
-      const page: KubeList<{ metadata: { name: string } }> & { metadata: { continue?: string }; apiVersion?: string } = await api.get(path, { ...query, limit: 2000, continue: cont });
+      const page: KubeList<{ metadata: { name: string } }> & {
+        metadata: { continue?: string };
+        apiVersion?: string;
+      } = await api.get(path, { ...query, limit: 2000, continue: cont });
       // A GET carries apiVersion and kind, a list item does not: add them back.
-      for (const item of page.items) out.push({ kind, name: item.metadata.name, bytes: bytes({ apiVersion: page.apiVersion, kind, ...item }) });
+      for (const item of page.items)
+        out.push({
+          kind,
+          name: item.metadata.name,
+          bytes: bytes({ apiVersion: page.apiVersion, kind, ...item }),
+        });
       cont = page.metadata.continue || undefined;
     } while (cont);
   };
   await list("IPClaim", CLAIMS_PATH, { labelSelector: `${CLAIM_LABELS.pool}=${pool}` });
-  await list("SpiderEndpoint", `/apis/spiderpool.spidernet.io/v2beta1/namespaces/${namespace}/spiderendpoints`, {});
+  await list(
+    "SpiderEndpoint",
+    `/apis/spiderpool.spidernet.io/v2beta1/namespaces/${namespace}/spiderendpoints`,
+    {},
+  );
   return out;
 }

@@ -41,7 +41,8 @@ export function rssKiB(pid: number): number | undefined {
 /** A CPU snapshot of named process groups. */
 export function sampleCpu(groups: Record<string, number[]>): CpuSample {
   const out: CpuSample = { plugins: childrenCpuSeconds() };
-  for (const [name, pids] of Object.entries(groups)) out[name] = pids.reduce((s, p) => s + (cpuSeconds(p) || 0), 0);
+  for (const [name, pids] of Object.entries(groups))
+    out[name] = pids.reduce((s, p) => s + (cpuSeconds(p) || 0), 0);
   return out;
 }
 

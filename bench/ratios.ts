@@ -18,10 +18,14 @@ const r2 = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 
 /** Every reported phase both systems ran (warm-ups and single-call steps left out). */
 export function ratiosAgainst(phases: PhaseResult[], other: SystemId): RatioTable {
   const out: RatioTable = {};
-  for (const mine of phases.filter((p) => p.system === "ours" && isCompared(p))) {
-    const theirs = phases.find((p) => p.system === other && p.label === mine.label);
+  for (const mine of phases.filter(p => p.system === "ours" && isCompared(p))) {
+    const theirs = phases.find(p => p.system === other && p.label === mine.label);
     if (!theirs) continue;
-    out[mine.label] = { wall: r2(mine.wallMs, theirs.wallMs), p50: r2(mine.stats.latency.p50, theirs.stats.latency.p50), p99: r2(mine.stats.latency.p99, theirs.stats.latency.p99) };
+    out[mine.label] = {
+      wall: r2(mine.wallMs, theirs.wallMs),
+      p50: r2(mine.stats.latency.p50, theirs.stats.latency.p50),
+      p99: r2(mine.stats.latency.p99, theirs.stats.latency.p99),
+    };
   }
   return out;
 }

@@ -23,7 +23,8 @@ export function replaceSection(doc: string, section: string): string {
   const a = doc.indexOf(START);
   const b = doc.indexOf(END);
   if (a >= 0 && b > a) return doc.slice(0, a) + block + doc.slice(b + END.length);
-  if (a >= 0 || b >= 0) throw new Error(`docs: found only one of ${START} / ${END}; fix the document by hand`);
+  if (a >= 0 || b >= 0)
+    throw new Error(`docs: found only one of ${START} / ${END}; fix the document by hand`);
   const base = doc.trim() ? `${doc.trimEnd()}\n\n` : "# Benchmarks\n\n";
   return `${base}${block}\n`;
 }
@@ -35,19 +36,30 @@ export function writeReport(r: ResultsFile, resultsPath: string, docsPath: strin
   fs.writeFileSync(svgPath, timelineSvg(timelinePanels(r)));
   const doc = fs.existsSync(docsPath) ? fs.readFileSync(docsPath, "utf8") : "";
   const rel = (p: string) => path.relative(path.dirname(docsPath), p).split(path.sep).join("/");
-  fs.writeFileSync(docsPath, replaceSection(doc, renderSection(r, path.relative(REPO, resultsPath), rel(svgPath))));
+  fs.writeFileSync(
+    docsPath,
+    replaceSection(doc, renderSection(r, path.relative(REPO, resultsPath), rel(svgPath))),
+  );
   return [svgPath, docsPath];
 }
 
 /** One panel per storm ADD phase (S2/S3 at each concurrency, the S6 refill). */
 export function timelinePanels(r: ResultsFile): Panel[] {
-  const labels = [...new Set(r.phases.filter((p) => p.op === "ADD" && /^(S2|S3) c=|^S6 refill/.test(p.label)).map((p) => p.label))];
-  return labels.map((label) => ({
+  const labels = [
+    ...new Set(
+      r.phases
+        .filter(p => p.op === "ADD" && /^(S2|S3) c=|^S6 refill/.test(p.label))
+        .map(p => p.label),
+    ),
+  ];
+  return labels.map(label => ({
     title: label,
     pods: r.options.pods,
-    series: r.systems.map((s) => {
-      const phase = r.phases.find((p) => p.system === s.id && p.label === label);
-      const times = r.records.filter((x) => x.system === s.id && x.phase === label && x.address).map((x) => (x.endMs - (phase?.startedMs ?? 0)) / 1000);
+    series: r.systems.map(s => {
+      const phase = r.phases.find(p => p.system === s.id && p.label === label);
+      const times = r.records
+        .filter(x => x.system === s.id && x.phase === label && x.address)
+        .map(x => (x.endMs - (phase?.startedMs ?? 0)) / 1000);
       return { label: s.label, color: SYSTEM_COLORS[s.id] ?? "#000", times };
     }),
   }));
@@ -79,8 +91,8 @@ function leaks(p: PhaseResult): string {
 }
 
 function phaseTable(r: ResultsFile, phases: PhaseResult[]): string {
-  const label = (id: string) => r.systems.find((s) => s.id === id)?.label ?? id;
-  const rows = phases.map((p) =>
+  const label = (id: string) => r.systems.find(s => s.id === id)?.label ?? id;
+  const rows = phases.map(p =>
     [
       p.label,
       label(p.system),
@@ -101,7 +113,7 @@ function phaseTable(r: ResultsFile, phases: PhaseResult[]): string {
   return [
     "| phase | system | ok/calls | wall s | p50 ms | p90 ms | p99 ms | max ms | queued p50 ms | API requests per call (by verb) | 409 | failures | dup. | leaks |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ...rows.map((x) => `| ${x} |`),
+    ...rows.map(x => `| ${x} |`),
   ].join("\n");
 }
 
@@ -111,11 +123,21 @@ function ratioTable(r: ResultsFile): string {
     ["runtime floor", r.ratio_ours_over_runtime_floor],
     ["static floor", r.ratio_ours_over_static_floor],
   ];
-  const labels = [...new Set(r.phases.filter((p) => p.system === "ours" && isCompared(p)).map((p) => p.label))];
-  const f = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "–" : x.toFixed(x < 0.1 ? 3 : 2));
+  const labels = [
+    ...new Set(r.phases.filter(p => p.system === "ours" && isCompared(p)).map(p => p.label)),
+  ];
+  const f = (x: number | undefined) =>
+    x === undefined || Number.isNaN(x) ? "–" : x.toFixed(x < 0.1 ? 3 : 2);
   const head = `| phase | ${tables.map(([n]) => `wall ours/${n}`).join(" | ")} | ${tables.map(([n]) => `p50 ours/${n}`).join(" | ")} |`;
-  const rows = labels.map((l) => `| ${l} | ${tables.map(([, t]) => f(t[l]?.wall)).join(" | ")} | ${tables.map(([, t]) => f(t[l]?.p50)).join(" | ")} |`);
-  return [head, `|---|${tables.map(() => "---|").join("")}${tables.map(() => "---|").join("")}`, ...rows].join("\n");
+  const rows = labels.map(
+    l =>
+      `| ${l} | ${tables.map(([, t]) => f(t[l]?.wall)).join(" | ")} | ${tables.map(([, t]) => f(t[l]?.p50)).join(" | ")} |`,
+  );
+  return [
+    head,
+    `|---|${tables.map(() => "---|").join("")}${tables.map(() => "---|").join("")}`,
+    ...rows,
+  ].join("\n");
 }
 
 function targets(r: ResultsFile): string {
@@ -123,58 +145,84 @@ function targets(r: ResultsFile): string {
   const rows: string[] = [];
   const yes = (b: boolean | undefined) => (b === undefined ? "not run" : b ? "met" : "**missed**");
   if (ours) {
-    rows.push(`| S2: every Pod gets an address | ${Object.entries(ours.allAddressed).map(([c, ok]) => `${c}: ${yes(ok)}`).join(", ") || "not run"} |`);
-    rows.push(`| 0 duplicates (all phases) | ${ours.duplicates === 0 ? "met" : `**missed: ${ours.duplicates}**`} |`);
-    rows.push(`| 0 leaks after DEL (S4, S6) | ${ours.leaks === 0 ? "met" : `**missed: ${ours.leaks}**`} |`);
-    rows.push(`| S5: ADD fails on a full pool, succeeds after one release | ${ours.exhaustion ? yes(ours.exhaustion.failedWhenFull && ours.exhaustion.succeededAfterRelease) : "not run"} |`);
+    rows.push(
+      `| S2: every Pod gets an address | ${
+        Object.entries(ours.allAddressed)
+          .map(([c, ok]) => `${c}: ${yes(ok)}`)
+          .join(", ") || "not run"
+      } |`,
+    );
+    rows.push(
+      `| 0 duplicates (all phases) | ${ours.duplicates === 0 ? "met" : `**missed: ${ours.duplicates}**`} |`,
+    );
+    rows.push(
+      `| 0 leaks after DEL (S4, S6) | ${ours.leaks === 0 ? "met" : `**missed: ${ours.leaks}**`} |`,
+    );
+    rows.push(
+      `| S5: ADD fails on a full pool, succeeds after one release | ${ours.exhaustion ? yes(ours.exhaustion.failedWhenFull && ours.exhaustion.succeededAfterRelease) : "not run"} |`,
+    );
     rows.push(`| S6: refill of the exact pool passes | ${yes(ours.refill)} |`);
   }
   for (const [name, table, bar, aim] of [
     ["≥ 10× faster than Whereabouts (wall, S2/S3 ADD)", r.ratio_ours_over_whereabouts, 0.1, 0.05],
-    ["within 1.5× of the runtime floor (wall, S2/S3 ADD)", r.ratio_ours_over_runtime_floor, 1.5, 1.5],
+    [
+      "within 1.5× of the runtime floor (wall, S2/S3 ADD)",
+      r.ratio_ours_over_runtime_floor,
+      1.5,
+      1.5,
+    ],
   ] as const) {
     const storms = Object.entries(table).filter(([l]) => /^S[23] c=.* ADD$/.test(l));
     if (!storms.length) continue;
-    const cells = storms.map(([l, v]) => `${l}: ${v.wall.toFixed(3)} ${v.wall <= bar ? (v.wall <= aim ? "met" : "met (aim 20×: missed)") : "**missed**"}`);
+    const cells = storms.map(
+      ([l, v]) =>
+        `${l}: ${v.wall.toFixed(3)} ${v.wall <= bar ? (v.wall <= aim ? "met" : "met (aim 20×: missed)") : "**missed**"}`,
+    );
     rows.push(`| ${name} | ${cells.join("; ")} |`);
   }
   if (r.poolScale) {
     const s = r.poolScale;
-    rows.push(`| Pool scale: ADD p99 at ${s.allocated} allocated within 2× of empty | ${s.p99FullMs} ms vs ${s.p99EmptyMs} ms (×${s.p99Ratio}): ${yes(s.withinTwoX)} |`);
-    rows.push(`| No API object above 256 KiB | largest ${s.largestObject.kind} ${s.largestObject.name}: ${s.largestObject.bytes} B: ${yes(s.allUnderLimit)} |`);
-    rows.push(`| \`kubectl get sp\` counts | ALLOCATED-IP-COUNT ${s.kubectlGetSp.allocatedIPCount}, TOTAL-IP-COUNT ${s.kubectlGetSp.totalIPCount}: ${yes(s.kubectlGetSp.correct)} |`);
+    rows.push(
+      `| Pool scale: ADD p99 at ${s.allocated} allocated within 2× of empty | ${s.p99FullMs} ms vs ${s.p99EmptyMs} ms (×${s.p99Ratio}): ${yes(s.withinTwoX)} |`,
+    );
+    rows.push(
+      `| No API object above 256 KiB | largest ${s.largestObject.kind} ${s.largestObject.name}: ${s.largestObject.bytes} B: ${yes(s.allUnderLimit)} |`,
+    );
+    rows.push(
+      `| \`kubectl get sp\` counts | ALLOCATED-IP-COUNT ${s.kubectlGetSp.allocatedIPCount}, TOTAL-IP-COUNT ${s.kubectlGetSp.totalIPCount}: ${yes(s.kubectlGetSp.correct)} |`,
+    );
   }
   return ["| target | result |", "|---|---|", ...rows].join("\n");
 }
 
 function cpuTable(r: ResultsFile): string {
-  const phases = r.phases.filter((p) => /^(S2|S3) c=.* ADD$|^S4 /.test(p.label));
+  const phases = r.phases.filter(p => /^(S2|S3) c=.* ADD$|^S4 /.test(p.label));
   const keys = ["plugins", "apiserver", "etcd", "agents", "watcher"];
-  const label = (id: string) => r.systems.find((s) => s.id === id)?.label ?? id;
+  const label = (id: string) => r.systems.find(s => s.id === id)?.label ?? id;
   return [
-    `| phase | system | wall s | ${keys.map((k) => `${k} CPU s`).join(" | ")} | peak plugin RSS MiB (sum) | etcd DB Δ MiB |`,
+    `| phase | system | wall s | ${keys.map(k => `${k} CPU s`).join(" | ")} | peak plugin RSS MiB (sum) | etcd DB Δ MiB |`,
     `|---|---|---|${keys.map(() => "---|").join("")}---|---|`,
     ...phases.map(
-      (p) =>
-        `| ${p.label} | ${label(p.system)} | ${sec(p.wallMs)} | ${keys.map((k) => (p.cpuSeconds[k] ?? 0).toFixed(1)).join(" | ")} | ${(p.peakPluginRssKiB / 1024).toFixed(0)} | ${p.etcdDbDeltaBytes === undefined ? "–" : (p.etcdDbDeltaBytes / 1048576).toFixed(1)} |`,
+      p =>
+        `| ${p.label} | ${label(p.system)} | ${sec(p.wallMs)} | ${keys.map(k => (p.cpuSeconds[k] ?? 0).toFixed(1)).join(" | ")} | ${(p.peakPluginRssKiB / 1024).toFixed(0)} | ${p.etcdDbDeltaBytes === undefined ? "–" : (p.etcdDbDeltaBytes / 1048576).toFixed(1)} |`,
     ),
   ].join("\n");
 }
 
 /** CPU per call by component in the storms, and how much of the machine the phase got. */
 function cpuPerCall(r: ResultsFile): string {
-  const phases = r.phases.filter((p) => /^(S2|S3) c=.* ADD$|^S4 .*after S2/.test(p.label));
+  const phases = r.phases.filter(p => /^(S2|S3) c=.* ADD$|^S4 .*after S2/.test(p.label));
   const keys = ["plugins", "apiserver", "etcd", "agents", "watcher"];
-  const label = (id: string) => r.systems.find((s) => s.id === id)?.label ?? id;
+  const label = (id: string) => r.systems.find(s => s.id === id)?.label ?? id;
   return [
-    `| phase | system | ${keys.map((k) => `${k} ms`).join(" | ")} | total ms | CPU used ÷ (wall × ${r.machine.cpus} CPUs) |`,
+    `| phase | system | ${keys.map(k => `${k} ms`).join(" | ")} | total ms | CPU used ÷ (wall × ${r.machine.cpus} CPUs) |`,
     `|---|---|${keys.map(() => "---|").join("")}---|---|`,
-    ...phases.map((p) => {
+    ...phases.map(p => {
       const n = p.stats.calls || 1;
-      const per = keys.map((k) => ((p.cpuSeconds[k] ?? 0) * 1000) / n);
+      const per = keys.map(k => ((p.cpuSeconds[k] ?? 0) * 1000) / n);
       const total = per.reduce((a, b) => a + b, 0);
       const share = p.wallMs > 0 ? (total * n) / (p.wallMs * r.machine.cpus) : 0;
-      return `| ${p.label} | ${label(p.system)} | ${per.map((x) => x.toFixed(1)).join(" | ")} | ${total.toFixed(1)} | ${(share * 100).toFixed(0)} % |`;
+      return `| ${p.label} | ${label(p.system)} | ${per.map(x => x.toFixed(1)).join(" | ")} | ${total.toFixed(1)} | ${(share * 100).toFixed(0)} % |`;
     }),
   ].join("\n");
 }
@@ -182,7 +230,10 @@ function cpuPerCall(r: ResultsFile): string {
 function poolScale(r: ResultsFile): string {
   const s = r.poolScale;
   if (!s) return "Not run.";
-  const mib = (k: number[]) => (k.length ? `${(Math.max(...k) / 1024).toFixed(0)} MiB max, ${(k.reduce((a, b) => a + b, 0) / k.length / 1024).toFixed(0)} MiB mean` : "–");
+  const mib = (k: number[]) =>
+    k.length
+      ? `${(Math.max(...k) / 1024).toFixed(0)} MiB max, ${(k.reduce((a, b) => a + b, 0) / k.length / 1024).toFixed(0)} MiB mean`
+      : "–";
   return [
     `Pool \`${s.pool}\`, a /16; ${s.allocated} addresses allocated (claims written in ${s.fillSeconds} s, see the method). ADDs one at a time, ${r.options.scaleSamples} at each end.`,
     "",
@@ -196,7 +247,7 @@ function poolScale(r: ResultsFile): string {
     "",
     "| kind | name | bytes |",
     "|---|---|---|",
-    ...s.largestObjects.map((o) => `| ${o.kind} | ${o.name} | ${o.bytes} |`),
+    ...s.largestObjects.map(o => `| ${o.kind} | ${o.name} | ${o.bytes} |`),
     "",
     "```",
     `$ kubectl get sp ${s.pool}`,
@@ -240,8 +291,8 @@ reservations) still held after every Pod's DEL. S5 and leaks do not apply to the
 
 export function renderSection(r: ResultsFile, resultsRel: string, svgRel: string): string {
   const m = r.machine;
-  const scen = (re: RegExp) => r.phases.filter((p) => re.test(p.label));
-  const cs = r.options.concurrency.map((c) => `c=${c}`).join(", ");
+  const scen = (re: RegExp) => r.phases.filter(p => re.test(p.label));
+  const cs = r.options.concurrency.map(c => `c=${c}`).join(", ");
   return `## Storm benchmark: ours vs Whereabouts and the floors
 
 _Generated by \`npm run bench\` from \`${resultsRel}\` (run ${r.runId}, ${r.mode}, ${r.startedAt} to ${r.finishedAt}).
@@ -251,7 +302,9 @@ ${r.options.pods} Pods on ${r.options.nodes} simulated nodes, concurrency per no
 processes alive at once. One run, one machine: ${m.cpus} × ${m.cpuModel}, ${Math.round(m.memoryMiB / 1024)} GiB RAM, ${m.os},
 kernel ${m.kernel}; load average ${m.loadAverage.join(" / ")} at the start and ${r.loadAverageAtEnd.join(" / ")} at the end
 (${m.apiserversRunning} kube-apiservers were running on the machine: the CPUs are shared with other clusters).
-Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join("; ")}.
+Versions: ${Object.entries(r.versions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join("; ")}.
 
 ${METHOD}
 
@@ -308,12 +361,20 @@ ${poolScale(r)}
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const file = process.argv[2];
   if (!file) {
-    process.stderr.write("usage: npx tsx bench/report.ts bench/results/<file>.json [docs/benchmarks.md]\n");
+    process.stderr.write(
+      "usage: npx tsx bench/report.ts bench/results/<file>.json [docs/benchmarks.md]\n",
+    );
     process.exit(2);
   }
   // Results of full runs are committed gzipped: their raw records are ~11 MiB of JSON.
   const raw = fs.readFileSync(file);
-  const r = JSON.parse((file.endsWith(".gz") ? zlib.gunzipSync(raw) : raw).toString("utf8")) as ResultsFile;
-  const written = writeReport(r, path.resolve(file), path.resolve(process.argv[3] ?? path.join(REPO, "docs/benchmarks.md")));
+  const r = JSON.parse(
+    (file.endsWith(".gz") ? zlib.gunzipSync(raw) : raw).toString("utf8"),
+  ) as ResultsFile;
+  const written = writeReport(
+    r,
+    path.resolve(file),
+    path.resolve(process.argv[3] ?? path.join(REPO, "docs/benchmarks.md")),
+  );
   process.stderr.write(`wrote ${written.join(", ")}\n`);
 }

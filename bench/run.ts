@@ -31,7 +31,9 @@ import type { BenchSystem } from "./system.js";
 
 export async function runBench(opts: BenchOptions): Promise<ResultsFile> {
   if (path.resolve(paths.state) !== path.join(opts.clusterDir, "state.json")) {
-    throw new Error(`internal: cluster helpers point at ${paths.state}, the run at ${opts.clusterDir}; set SPIDERPOOL_CLUSTER_DIR before loading bench/run.ts`);
+    throw new Error(
+      `internal: cluster helpers point at ${paths.state}, the run at ${opts.clusterDir}; set SPIDERPOOL_CLUSTER_DIR before loading bench/run.ts`,
+    );
   }
   const progress = new Progress();
   const target = openCluster(opts.clusterDir);
@@ -40,7 +42,9 @@ export async function runBench(opts: BenchOptions): Promise<ResultsFile> {
   fs.mkdirSync(workDir, { recursive: true });
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
-  progress.note(`run ${runId} (${opts.mode}) on ${opts.clusterDir}: ${opts.pods} pods, ${opts.nodes} nodes, concurrency ${opts.concurrency.join("/")}, systems ${opts.systems.join(",")}`);
+  progress.note(
+    `run ${runId} (${opts.mode}) on ${opts.clusterDir}: ${opts.pods} pods, ${opts.nodes} nodes, concurrency ${opts.concurrency.join("/")}, systems ${opts.systems.join(",")}`,
+  );
 
   const systems: BenchSystem[] = [];
   for (const id of opts.systems) systems.push(await makeSystem(id, target, runId, workDir));
@@ -66,7 +70,7 @@ export async function runBench(opts: BenchOptions): Promise<ResultsFile> {
     }),
     phases,
     records,
-    nextPodName: (id) => `${SHORT[id]}-${++podSeq}`,
+    nextPodName: id => `${SHORT[id]}-${++podSeq}`,
   };
 
   let checks: ResultsFile["scenarioChecks"] = {};
@@ -78,20 +82,27 @@ export async function runBench(opts: BenchOptions): Promise<ResultsFile> {
     await nodes.register();
     if (ours) {
       progress.note(`starting ${opts.nodes} agents`);
-      await nodes.startAgents((l) => progress.note(l));
+      await nodes.startAgents(l => progress.note(l));
     }
     for (const s of systems) await s.setup();
     checks = await runScenarios(env, opts, systems, seeded(opts.seed));
-    if (ours && opts.scenarios.includes("scale")) poolScale = await runPoolScale(env, opts, ours, () => nodes.agentPids(), progress);
+    if (ours && opts.scenarios.includes("scale"))
+      poolScale = await runPoolScale(env, opts, ours, () => nodes.agentPids(), progress);
   } catch (e) {
     // Keep what was measured: the results file is written, then the run fails.
     failure = e as Error;
     progress.note(`run failed: ${failure.message}`);
   } finally {
     progress.note("tearing down");
-    for (const s of systems) await s.teardown().catch((e: Error) => progress.note(`teardown of ${s.id}: ${e.message}`));
+    for (const s of systems)
+      await s.teardown().catch((e: Error) => progress.note(`teardown of ${s.id}: ${e.message}`));
     // Pods left Terminating by an interrupted phase would hold the namespace for their hour of grace.
-    await target.api.request("DELETE", `/api/v1/namespaces/${namespace}/pods`, { body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0 }, timeoutMs: 120_000 }).catch(() => undefined);
+    await target.api
+      .request("DELETE", `/api/v1/namespaces/${namespace}/pods`, {
+        body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0 },
+        timeoutMs: 120_000,
+      })
+      .catch(() => undefined);
     await target.api.delete(`/api/v1/namespaces/${namespace}`).catch(() => undefined);
     await nodes.remove().catch((e: Error) => progress.note(`removing nodes: ${e.message}`));
   }
@@ -119,7 +130,7 @@ export async function runBench(opts: BenchOptions): Promise<ResultsFile> {
     machine,
     loadAverageAtEnd: machineInfo().loadAverage,
     versions: await versions(target, systems),
-    systems: systems.map((s) => ({ id: s.id, label: s.label, exe: s.exe, version: s.version })),
+    systems: systems.map(s => ({ id: s.id, label: s.label, exe: s.exe, version: s.version })),
     scenarioChecks: checks,
     phases,
     ratio_ours_over_whereabouts: ratiosAgainst(phases, "whereabouts"),
@@ -128,7 +139,7 @@ export async function runBench(opts: BenchOptions): Promise<ResultsFile> {
     ...(poolScale ? { poolScale } : {}),
     ...(failure ? { error: failure.stack ?? failure.message } : {}),
     // 16 of the 64 hex digits identify a sandbox well enough and keep the file a third smaller.
-    records: records.map((r) => ({ ...r, containerId: r.containerId.slice(0, 16) })),
+    records: records.map(r => ({ ...r, containerId: r.containerId.slice(0, 16) })),
   };
   fs.mkdirSync(path.dirname(opts.out), { recursive: true });
   const tmp = `${opts.out}.tmp`;
@@ -137,7 +148,7 @@ export async function runBench(opts: BenchOptions): Promise<ResultsFile> {
   progress.note(`results: ${path.relative(repoRoot, opts.out)}`);
   if (opts.docs && !failure) {
     const written = writeReport(results, opts.out, opts.docs);
-    progress.note(`report: ${written.map((f) => path.relative(repoRoot, f)).join(", ")}`);
+    progress.note(`report: ${written.map(f => path.relative(repoRoot, f)).join(", ")}`);
   }
   fs.rmSync(workDir, { recursive: true, force: true });
   target.api.close();
@@ -145,17 +156,40 @@ export async function runBench(opts: BenchOptions): Promise<ResultsFile> {
   return results;
 }
 
-const SHORT: Record<SystemId, string> = { "static-floor": "st", "runtime-floor": "rt", ours: "ou", whereabouts: "wb" };
+const SHORT: Record<SystemId, string> = {
+  "static-floor": "st",
+  "runtime-floor": "rt",
+  ours: "ou",
+  whereabouts: "wb",
+};
 
-async function makeSystem(id: SystemId, target: ReturnType<typeof openCluster>, runId: string, workDir: string): Promise<BenchSystem> {
+async function makeSystem(
+  id: SystemId,
+  target: ReturnType<typeof openCluster>,
+  runId: string,
+  workDir: string,
+): Promise<BenchSystem> {
   switch (id) {
     case "static-floor":
       return new StaticFloor(target.goPluginDir);
     case "runtime-floor":
       return new RuntimeFloor(await buildFloorPlugin());
     case "ours":
-      return new OurSystem(target.api, target.ourPlugin, runId, path.join(target.dir, "logs", `bench-${runId}-cni-ours.log`), repoRoot);
+      return new OurSystem(
+        target.api,
+        target.ourPlugin,
+        runId,
+        path.join(target.dir, "logs", `bench-${runId}-cni-ours.log`),
+        repoRoot,
+      );
     case "whereabouts":
-      return new WhereaboutsSystem(target.api, target.goPluginDir, path.join(target.state.binDir, "whereabouts-crds"), target.dir, runId, workDir);
+      return new WhereaboutsSystem(
+        target.api,
+        target.goPluginDir,
+        path.join(target.state.binDir, "whereabouts-crds"),
+        target.dir,
+        runId,
+        workDir,
+      );
   }
 }

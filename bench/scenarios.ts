@@ -26,8 +26,15 @@ export interface ScenarioChecks {
   refill?: boolean;
 }
 
-export async function runScenarios(env: RunEnv, opts: BenchOptions, systems: BenchSystem[], rng: () => number): Promise<Record<string, ScenarioChecks>> {
-  const checks: Record<string, ScenarioChecks> = Object.fromEntries(systems.map((s) => [s.id, { allAddressed: {}, duplicates: 0, leaks: 0 }]));
+export async function runScenarios(
+  env: RunEnv,
+  opts: BenchOptions,
+  systems: BenchSystem[],
+  rng: () => number,
+): Promise<Record<string, ScenarioChecks>> {
+  const checks: Record<string, ScenarioChecks> = Object.fromEntries(
+    systems.map(s => [s.id, { allAddressed: {}, duplicates: 0, leaks: 0 }]),
+  );
   const note = (s: Session, dups: number, leaks?: number) => {
     const c = checks[s.system.id]!;
     c.duplicates += dups;
@@ -74,7 +81,8 @@ export async function runScenarios(env: RunEnv, opts: BenchOptions, systems: Ben
       const chk = checks[sys.id]!;
       chk.allAddressed[tag] = add.stats.ok === opts.pods;
       let dups = add.duplicates;
-      if (ci === 0 && opts.scenarios.includes("S5") && !sys.precomputed) chk.exhaustion = await exhaustion(s, tag);
+      if (ci === 0 && opts.scenarios.includes("S5") && !sys.precomputed)
+        chk.exhaustion = await exhaustion(s, tag);
       if (ci === 0 && opts.scenarios.includes("S6")) {
         for (let round = 1; round <= opts.churnRounds; round++) {
           const victims = pick(s.live, Math.round(opts.pods * 0.2), rng);
@@ -106,7 +114,7 @@ async function exhaustion(s: Session, tag: string): Promise<ScenarioChecks["exha
   if (!failedWhenFull) return { failedWhenFull, succeededAfterRelease: false };
   // The runtime tears the failed sandbox down (CNI DEL) before it retries with a new one.
   await s.delSandbox(extra, "S5", `S5 ${tag} DEL of the failed sandbox`);
-  const victim = s.live.find((p) => p !== extra && p.address)!;
+  const victim = s.live.find(p => p !== extra && p.address)!;
   await s.deletePods([victim], "S5", `S5 ${tag} DEL one`, "sequential");
   const retry = await s.retryAdd(extra, "S5", `S5 ${tag} ADD after one release`);
   return { failedWhenFull, reason, succeededAfterRelease: retry.stats.ok === 1 };

@@ -7,7 +7,13 @@
  */
 import type { ClusterTarget } from "./cluster-target.js";
 import { AddressBook, type AddressWindow } from "./address-window.js";
-import { delta, etcdDbBytes, scrapeRequests, summarize, type RequestSummary } from "./api-requests.js";
+import {
+  delta,
+  etcdDbBytes,
+  scrapeRequests,
+  summarize,
+  type RequestSummary,
+} from "./api-requests.js";
 import type { BenchNode } from "./bench-nodes.js";
 import type { MachineGate, MachineGateStats } from "./launch-gate.js";
 import type { SystemId } from "./options.js";
@@ -82,21 +88,34 @@ export class Session {
   }
 
   /** Creates `count` Pods spread over the nodes, then times one ADD each. */
-  async addPods(count: number, scenario: string, label: string, perNode: number | "sequential"): Promise<PhaseResult> {
+  async addPods(
+    count: number,
+    scenario: string,
+    label: string,
+    perNode: number | "sequential",
+  ): Promise<PhaseResult> {
     const wanted = Array.from({ length: count }, (_, i) => {
       const node = this.env.nodes[i % this.env.nodes.length]!;
       return { name: this.env.nextPodName(this.system.id), node: node.name };
     });
-    const pods = await createPods(this.env.target.api, this.env.namespace, label.replace(/[^a-z0-9]+/gi, "-").toLowerCase().slice(0, 60), wanted);
+    const pods = await createPods(
+      this.env.target.api,
+      this.env.namespace,
+      label
+        .replace(/[^a-z0-9]+/gi, "-")
+        .toLowerCase()
+        .slice(0, 60),
+      wanted,
+    );
     // Let every watcher (agents, our GC) see the Pods first, as it would long before a kubelet's
     // ADD (scheduling, image pulls); the agents' watches lag on this loaded machine.
     await sleep(2000 + 5 * count);
-    const calls = pods.map((pod) => this.#addCall(pod));
+    const calls = pods.map(pod => this.#addCall(pod));
     return this.addCalls(calls, scenario, label, perNode);
   }
 
   #addCall(pod: BenchPod): Call {
-    const node = this.env.nodes.find((n) => n.name === pod.node)!;
+    const node = this.env.nodes.find(n => n.name === pod.node)!;
     return { op: "ADD", pod, node, containerId: newContainerId(), address: this.#book?.take() };
   }
 
@@ -107,12 +126,22 @@ export class Session {
     return this.addCalls([this.#addCall(p.pod)], scenario, label, "sequential");
   }
 
-  async addCalls(calls: Call[], scenario: string, label: string, perNode: number | "sequential"): Promise<PhaseResult> {
+  async addCalls(
+    calls: Call[],
+    scenario: string,
+    label: string,
+    perNode: number | "sequential",
+  ): Promise<PhaseResult> {
     const r = await this.#timed(calls, scenario, label, perNode);
     for (const rec of r.records) {
-      const c = calls.find((x) => x.containerId === rec.containerId)!;
+      const c = calls.find(x => x.containerId === rec.containerId)!;
       if (!rec.address && c.address) this.#book?.release(c.address);
-      this.live.push({ pod: c.pod, node: c.node, containerId: c.containerId, address: rec.address });
+      this.live.push({
+        pod: c.pod,
+        node: c.node,
+        containerId: c.containerId,
+        address: rec.address,
+      });
     }
     const phase = r.phase;
     if (!this.system.precomputed) {
@@ -123,11 +152,28 @@ export class Session {
   }
 
   /** Marks the Pods Terminating, times one DEL each for the sandbox its ADD made, finalizes them. */
-  async deletePods(victims: LivePod[], scenario: string, label: string, perNode: number | "sequential"): Promise<PhaseResult> {
-    await markTerminating(this.env.target.api, victims.map((v) => v.pod));
-    const calls: Call[] = victims.map((v) => ({ op: "DEL", pod: v.pod, node: v.node, containerId: v.containerId, address: v.address }));
+  async deletePods(
+    victims: LivePod[],
+    scenario: string,
+    label: string,
+    perNode: number | "sequential",
+  ): Promise<PhaseResult> {
+    await markTerminating(
+      this.env.target.api,
+      victims.map(v => v.pod),
+    );
+    const calls: Call[] = victims.map(v => ({
+      op: "DEL",
+      pod: v.pod,
+      node: v.node,
+      containerId: v.containerId,
+      address: v.address,
+    }));
     const r = await this.#timed(calls, scenario, label, perNode);
-    await finalize(this.env.target.api, victims.map((v) => v.pod));
+    await finalize(
+      this.env.target.api,
+      victims.map(v => v.pod),
+    );
     for (const v of victims) {
       const i = this.live.indexOf(v);
       if (i >= 0) this.live.splice(i, 1);
@@ -138,7 +184,13 @@ export class Session {
 
   /** DEL of one sandbox of a Pod that lives on (the runtime cleaning up after a failed ADD). */
   async delSandbox(p: LivePod, scenario: string, label: string): Promise<PhaseResult> {
-    const call: Call = { op: "DEL", pod: p.pod, node: p.node, containerId: p.containerId, address: p.address };
+    const call: Call = {
+      op: "DEL",
+      pod: p.pod,
+      node: p.node,
+      containerId: p.containerId,
+      address: p.address,
+    };
     return (await this.#timed([call], scenario, label, "sequential")).phase;
   }
 
@@ -152,7 +204,12 @@ export class Session {
     phase.leftovers = await this.system.leftovers(this.window);
   }
 
-  async #timed(calls: Call[], scenario: string, label: string, perNode: number | "sequential"): Promise<{ phase: PhaseResult; records: CallRecord[] }> {
+  async #timed(
+    calls: Call[],
+    scenario: string,
+    label: string,
+    perNode: number | "sequential",
+  ): Promise<{ phase: PhaseResult; records: CallRecord[] }> {
     const { env } = this;
     const before = await scrapeRequests(env.target.api);
     const cpu0 = sampleCpu(env.cpuGroups());
@@ -181,7 +238,7 @@ export class Session {
       op: calls[0]?.op ?? "ADD",
       perNode,
       window: this.window.id,
-      startedMs: storm.records.length ? Math.min(...storm.records.map((r) => r.startMs)) : 0,
+      startedMs: storm.records.length ? Math.min(...storm.records.map(r => r.startMs)) : 0,
       wallMs: storm.wallMs,
       stats: callStats(storm.records),
       requests: summarize(delta(before, after)),
@@ -198,5 +255,5 @@ export class Session {
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+  return new Promise(r => setTimeout(r, ms));
 }

@@ -100,7 +100,7 @@ export async function runStorm(calls: Call[], s: StormSettings): Promise<StormRe
               netconf: s.system.netconf(c.node, s.window, c.address),
               timeoutMs: s.timeoutMs,
             },
-            (pid) => live.add(pid),
+            pid => live.add(pid),
           );
           live.delete(out.pid);
           const a = readAnswer(c.op, out.exitCode, out.signal, out.stdout, out.stderr);
@@ -125,8 +125,15 @@ export async function runStorm(calls: Call[], s: StormSettings): Promise<StormRe
         }
       }),
     );
-    const wallMs = records.length ? Math.max(...records.map((r) => r.endMs)) - Math.min(...records.map((r) => r.startMs)) : 0;
-    return { records, wallMs: round(wallMs), peakPluginRssKiB: mem.peakSum, maxProcessHwmKiB: mem.maxHwm };
+    const wallMs = records.length
+      ? Math.max(...records.map(r => r.endMs)) - Math.min(...records.map(r => r.startMs))
+      : 0;
+    return {
+      records,
+      wallMs: round(wallMs),
+      peakPluginRssKiB: mem.peakSum,
+      maxProcessHwmKiB: mem.maxHwm,
+    };
   } finally {
     clearInterval(sampler);
     s.progress.stop();

@@ -39,7 +39,10 @@ export class StaticFloor extends Floor {
     this.version = `containernetworking/plugins ${/_cni-(v[^_]+)_/.exec(goPluginDir)?.[1] ?? "unknown"}`;
   }
   netconf(_node: BenchNode, w: AddressWindow, address?: string): Record<string, unknown> {
-    return networkConfig({ type: "static", addresses: [{ address: `${need(address)}/${w.prefix}` }] });
+    return networkConfig({
+      type: "static",
+      addresses: [{ address: `${need(address)}/${w.prefix}` }],
+    });
   }
 }
 

@@ -28,7 +28,9 @@ export class OurSystem implements BenchSystem {
     private readonly logFile: string,
     repoRoot: string,
   ) {
-    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string };
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as {
+      version: string;
+    };
     this.version = `${pkg.version} (plugin: Node ${process.version} single executable)`;
   }
 
@@ -50,7 +52,7 @@ export class OurSystem implements BenchSystem {
     });
     this.#pools.add(name);
     // Every agent must have the pool in its watch cache before the first ADD names it.
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise(r => setTimeout(r, 3000));
   }
 
   netconf(node: BenchNode, w: AddressWindow): Record<string, unknown> {
@@ -64,14 +66,20 @@ export class OurSystem implements BenchSystem {
   }
 
   async holdings(w: AddressWindow): Promise<Holding[]> {
-    return (await this.claims(this.poolName(w))).map((c) => ({ address: c.spec.address, pod: `${c.spec.podNamespace}/${c.spec.podName}` }));
+    return (await this.claims(this.poolName(w))).map(c => ({
+      address: c.spec.address,
+      pod: `${c.spec.podNamespace}/${c.spec.podName}`,
+    }));
   }
 
   async claims(pool: string): Promise<IPClaim[]> {
     const out: IPClaim[] = [];
     let cont: string | undefined;
     do {
-      const page: KubeList<IPClaim> & { metadata: { continue?: string } } = await this.api.get(CLAIMS_PATH, { labelSelector: `${CLAIM_LABELS.pool}=${pool}`, limit: 2000, continue: cont });
+      const page: KubeList<IPClaim> & { metadata: { continue?: string } } = await this.api.get(
+        CLAIMS_PATH,
+        { labelSelector: `${CLAIM_LABELS.pool}=${pool}`, limit: 2000, continue: cont },
+      );
       out.push(...page.items);
       cont = page.metadata.continue || undefined;
     } while (cont);
@@ -89,7 +97,7 @@ export class OurSystem implements BenchSystem {
   async teardown(): Promise<void> {
     for (const name of this.#pools) {
       await this.#deleteClaims(name);
-      await this.api.delete(`${POOLS}/${name}`).catch((e) => {
+      await this.api.delete(`${POOLS}/${name}`).catch(e => {
         if (!(e instanceof K8sError && e.code === "not_found")) throw e;
       });
     }
@@ -99,10 +107,10 @@ export class OurSystem implements BenchSystem {
       while (Date.now() < deadline) {
         const gone = await this.api.get(`${POOLS}/${name}`).then(
           () => false,
-          (e) => e instanceof K8sError && e.code === "not_found",
+          e => e instanceof K8sError && e.code === "not_found",
         );
         if (gone) break;
-        await new Promise((r) => setTimeout(r, 500));
+        await new Promise(r => setTimeout(r, 500));
       }
     }
     this.#pools.clear();
@@ -115,15 +123,19 @@ export class OurSystem implements BenchSystem {
  */
 export async function deleteClaimsOfPool(api: ApiClient, pool: string): Promise<void> {
   const selector = `${CLAIM_LABELS.pool}=${pool}`;
-  await api.request("DELETE", CLAIMS_PATH, { query: { labelSelector: selector }, timeoutMs: 120_000 }).catch(() => undefined);
+  await api
+    .request("DELETE", CLAIMS_PATH, { query: { labelSelector: selector }, timeoutMs: 120_000 })
+    .catch(() => undefined);
   for (let round = 0; round < 5; round++) {
-    const left = (await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, { labelSelector: selector })).items;
+    const left = (
+      await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, { labelSelector: selector })
+    ).items;
     if (!left.length) return;
     let next = 0;
     await Promise.all(
       Array.from({ length: 16 }, async () => {
         while (next < left.length) {
-          await api.delete(`${CLAIMS_PATH}/${left[next++]!.metadata.name}`).catch((e) => {
+          await api.delete(`${CLAIMS_PATH}/${left[next++]!.metadata.name}`).catch(e => {
             if (!(e instanceof K8sError && e.code === "not_found")) throw e;
           });
         }

@@ -12,14 +12,23 @@ import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { ApiClient, KubeList } from "../lib/k8s/api-client.js";
 import { K8sError } from "../lib/k8s/k8s-error.js";
-import { addressAtOffset, coversSubnet, lastAddress, addressAt, type AddressWindow } from "./address-window.js";
+import {
+  addressAtOffset,
+  coversSubnet,
+  lastAddress,
+  addressAt,
+  type AddressWindow,
+} from "./address-window.js";
 import type { BenchNode } from "./bench-nodes.js";
 import { networkConfig, type BenchSystem, type Holding } from "./system.js";
 
 const GROUP = "/apis/whereabouts.cni.cncf.io/v1alpha1";
 
 interface WbPool {
-  spec: { range: string; allocations?: Record<string, { id: string; podref: string; ifname?: string }> };
+  spec: {
+    range: string;
+    allocations?: Record<string, { id: string; podref: string; ifname?: string }>;
+  };
 }
 
 export class WhereaboutsSystem implements BenchSystem {
@@ -48,18 +57,28 @@ export class WhereaboutsSystem implements BenchSystem {
   }
 
   async setup(): Promise<void> {
-    for (const f of fs.readdirSync(this.crdDir).filter((n) => n.endsWith(".yaml"))) {
+    for (const f of fs.readdirSync(this.crdDir).filter(n => n.endsWith(".yaml"))) {
       for (const doc of parseAllDocuments(fs.readFileSync(path.join(this.crdDir, f), "utf8"))) {
-        await this.api.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", doc.toJS()).catch((e) => {
-          if (!(e instanceof K8sError && e.code === "already_exists")) throw e;
-        });
+        await this.api
+          .create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", doc.toJS())
+          .catch(e => {
+            if (!(e instanceof K8sError && e.code === "already_exists")) throw e;
+          });
       }
     }
-    for (const plural of ["ippools", "overlappingrangeipreservations"]) await this.#waitEstablished(`${plural}.whereabouts.cni.cncf.io`);
-    await this.api.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: this.namespace } });
+    for (const plural of ["ippools", "overlappingrangeipreservations"])
+      await this.#waitEstablished(`${plural}.whereabouts.cni.cncf.io`);
+    await this.api.create("/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: this.namespace },
+    });
     fs.mkdirSync(path.dirname(this.#flatFile), { recursive: true });
     fs.writeFileSync(this.#kubeconfig, this.#kubeconfigText(), { mode: 0o600 });
-    fs.writeFileSync(this.#flatFile, JSON.stringify({ kubernetes: { kubeconfig: this.#kubeconfig }, log_level: "error" }));
+    fs.writeFileSync(
+      this.#flatFile,
+      JSON.stringify({ kubernetes: { kubeconfig: this.#kubeconfig }, log_level: "error" }),
+    );
   }
 
   /** The cluster's admin identity with a context namespace, as Whereabouts' installer writes it. */
@@ -86,9 +105,12 @@ current-context: whereabouts
   async #waitEstablished(name: string): Promise<void> {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      const crd = await this.api.get<{ status?: { conditions?: { type: string; status: string }[] } }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
-      if (crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) return;
-      await new Promise((r) => setTimeout(r, 250));
+      const crd = await this.api.get<{
+        status?: { conditions?: { type: string; status: string }[] };
+      }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+      if (crd.status?.conditions?.some(c => c.type === "Established" && c.status === "True"))
+        return;
+      await new Promise(r => setTimeout(r, 250));
     }
     throw new Error(`CRD ${name} not Established after 30 s`);
   }
@@ -106,8 +128,12 @@ current-context: whereabouts
   async resetWindow(w: AddressWindow): Promise<void> {
     const ns = `${GROUP}/namespaces/${this.namespace}`;
     await this.api.delete(`${ns}/ippools/${this.poolName(w)}`).catch(ignoreNotFound);
-    await this.api.request("DELETE", `${ns}/overlappingrangeipreservations`, { timeoutMs: 120_000 });
-    await this.api.delete(`/apis/coordination.k8s.io/v1/namespaces/${this.namespace}/leases/whereabouts`).catch(ignoreNotFound);
+    await this.api.request("DELETE", `${ns}/overlappingrangeipreservations`, {
+      timeoutMs: 120_000,
+    });
+    await this.api
+      .delete(`/apis/coordination.k8s.io/v1/namespaces/${this.namespace}/leases/whereabouts`)
+      .catch(ignoreNotFound);
     // Pre-created, as our pool is: spares the first ADD Whereabouts' create-then-retry round.
     await this.api.create(`${ns}/ippools`, {
       apiVersion: "whereabouts.cni.cncf.io/v1alpha1",
@@ -118,21 +144,40 @@ current-context: whereabouts
   }
 
   netconf(_node: BenchNode, w: AddressWindow): Record<string, unknown> {
-    return networkConfig({ type: "whereabouts", range: this.#range(w), configuration_path: this.#flatFile, log_level: "error" });
+    return networkConfig({
+      type: "whereabouts",
+      range: this.#range(w),
+      configuration_path: this.#flatFile,
+      log_level: "error",
+    });
   }
 
   async holdings(w: AddressWindow): Promise<Holding[]> {
-    const pool = await this.api.get<WbPool>(`${GROUP}/namespaces/${this.namespace}/ippools/${this.poolName(w)}`).catch((e) => {
-      if (e instanceof K8sError && e.code === "not_found") return undefined;
-      throw e;
-    });
-    return Object.entries(pool?.spec.allocations ?? {}).map(([offset, a]) => ({ address: addressAtOffset(w, Number(offset)), pod: a.podref }));
+    const pool = await this.api
+      .get<WbPool>(`${GROUP}/namespaces/${this.namespace}/ippools/${this.poolName(w)}`)
+      .catch(e => {
+        if (e instanceof K8sError && e.code === "not_found") return undefined;
+        throw e;
+      });
+    return Object.entries(pool?.spec.allocations ?? {}).map(([offset, a]) => ({
+      address: addressAtOffset(w, Number(offset)),
+      pod: a.podref,
+    }));
   }
 
   async leftovers(): Promise<Record<string, number | string>> {
-    const orirs = await this.api.get<KubeList<unknown>>(`${GROUP}/namespaces/${this.namespace}/overlappingrangeipreservations`);
-    const lease = await this.api.get<{ spec?: { holderIdentity?: string } }>(`/apis/coordination.k8s.io/v1/namespaces/${this.namespace}/leases/whereabouts`).catch(() => undefined);
-    return { overlappingRangeReservations: orirs.items.length, leaseHolder: lease?.spec?.holderIdentity ?? "" };
+    const orirs = await this.api.get<KubeList<unknown>>(
+      `${GROUP}/namespaces/${this.namespace}/overlappingrangeipreservations`,
+    );
+    const lease = await this.api
+      .get<{
+        spec?: { holderIdentity?: string };
+      }>(`/apis/coordination.k8s.io/v1/namespaces/${this.namespace}/leases/whereabouts`)
+      .catch(() => undefined);
+    return {
+      overlappingRangeReservations: orirs.items.length,
+      leaseHolder: lease?.spec?.holderIdentity ?? "",
+    };
   }
 
   async teardown(): Promise<void> {

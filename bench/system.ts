@@ -33,5 +33,12 @@ export interface BenchSystem {
 
 /** The netconf every system gets: the main plugin's part is irrelevant to IPAM but realistic. */
 export function networkConfig(ipam: Record<string, unknown>): Record<string, unknown> {
-  return { cniVersion: "1.0.0", name: "storm", type: "macvlan", master: "eth0", mode: "bridge", ipam };
+  return {
+    cniVersion: "1.0.0",
+    name: "storm",
+    type: "macvlan",
+    master: "eth0",
+    mode: "bridge",
+    ipam,
+  };
 }

@@ -21,12 +21,14 @@ export async function clusterRoundTrips(
   const api = ApiClient.fromKubeconfig(paths.kubeconfig);
   try {
     const t0 = performance.now();
-    await inParallel(scenario.peers, 4, async (p) => {
+    await inParallel(scenario.peers, 4, async p => {
       await api.create(POOLS, stripped(p)).catch((e: unknown) => {
         if (!(e instanceof K8sError && e.code === "already_exists")) throw e;
       });
     });
-    opts.log(`created ${scenario.peers.length} pools in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    opts.log(
+      `created ${scenario.peers.length} pools in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
 
     const timed = async (request: () => Promise<unknown>) => {
       for (let i = 0; i < opts.warmup; i++) await request();
@@ -38,20 +40,42 @@ export async function clusterRoundTrips(
       }
       return samples;
     };
-    const pool = await timed(() => api.create(POOLS, stripped(scenario.candidate), { dryRun: "All" }));
+    const pool = await timed(() =>
+      api.create(POOLS, stripped(scenario.candidate), { dryRun: "All" }),
+    );
     // What the validating webhook reads for every request; most of a round trip is this.
     const list = await timed(() => api.get(POOLS));
     const configMap = await timed(() =>
-      api.create("/api/v1/namespaces/default/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "bench-webhook" }, data: { a: "b" } }, { dryRun: "All" }),
+      api.create(
+        "/api/v1/namespaces/default/configmaps",
+        {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "bench-webhook" },
+          data: { a: "b" },
+        },
+        { dryRun: "All" },
+      ),
     );
     return [
-      { what: `round trip, dry-run create of a SpiderIPPool (admission webhooks): ${scenario.title}`, figures: percentiles(pool) },
-      { what: `LIST of all SpiderIPPools from the client, decoded (each validation does one): ${scenario.title}`, figures: percentiles(list) },
-      { what: "round trip, dry-run create of a ConfigMap (no webhook), for scale", figures: percentiles(configMap) },
+      {
+        what: `round trip, dry-run create of a SpiderIPPool (admission webhooks): ${scenario.title}`,
+        figures: percentiles(pool),
+      },
+      {
+        what: `LIST of all SpiderIPPools from the client, decoded (each validation does one): ${scenario.title}`,
+        figures: percentiles(list),
+      },
+      {
+        what: "round trip, dry-run create of a ConfigMap (no webhook), for scale",
+        figures: percentiles(configMap),
+      },
     ];
   } finally {
     const t1 = performance.now();
-    await inParallel(scenario.peers, 4, (p) => api.delete(`${POOLS}/${p.metadata?.name}`).catch(() => undefined));
+    await inParallel(scenario.peers, 4, p =>
+      api.delete(`${POOLS}/${p.metadata?.name}`).catch(() => undefined),
+    );
     await waitNoPools(api, "bench-peer-");
     opts.log(`deleted them again in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
     api.close();
@@ -60,10 +84,19 @@ export async function clusterRoundTrips(
 
 /** What a user would write: no finalizer, no label (defaulting adds them). */
 function stripped(p: WebhookScenario["candidate"]) {
-  return { apiVersion: p.apiVersion, kind: p.kind, metadata: { name: p.metadata?.name }, spec: p.spec };
+  return {
+    apiVersion: p.apiVersion,
+    kind: p.kind,
+    metadata: { name: p.metadata?.name },
+    spec: p.spec,
+  };
 }
 
-async function inParallel<T>(items: readonly T[], width: number, work: (item: T) => Promise<unknown>): Promise<void> {
+async function inParallel<T>(
+  items: readonly T[],
+  width: number,
+  work: (item: T) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: width }, async () => {
@@ -75,8 +108,8 @@ async function inParallel<T>(items: readonly T[], width: number, work: (item: T)
 async function waitNoPools(api: ApiClient, prefix: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
     const l = await api.get<{ items: { metadata: { name: string } }[] }>(POOLS);
-    if (!l.items.some((p) => p.metadata.name.startsWith(prefix))) return;
-    await new Promise((r) => setTimeout(r, 1000));
+    if (!l.items.some(p => p.metadata.name.startsWith(prefix))) return;
+    await new Promise(r => setTimeout(r, 1000));
   }
   throw new Error(`pools named ${prefix}* still present after 10 minutes`);
 }

@@ -56,17 +56,27 @@ function sameCidr(family: IpFamily, subnet: string, { peers, rangesPerPool }: Sc
       return `${formatAddress(base + 3n * k + 1n, family)}-${formatAddress(base + 3n * k + 2n, family)}`;
     });
   const pool = (i: number, name: string) => poolObject(name, family, subnet, ranges(i));
-  return { peers: Array.from({ length: peers }, (_, i) => pool(i, `bench-peer-${i}`)), candidate: pool(peers, "bench-candidate") };
+  return {
+    peers: Array.from({ length: peers }, (_, i) => pool(i, `bench-peer-${i}`)),
+    candidate: pool(peers, "bench-candidate"),
+  };
 }
 
 function distinctCidrs({ peers, rangesPerPool }: ScenarioSize) {
-  if (peers + 1 > 1024 || rangesPerPool * 3 > 252) throw new RangeError("distinct-cidrs-v4 holds at most 1,023 pools of 84 ranges");
+  if (peers + 1 > 1024 || rangesPerPool * 3 > 252)
+    throw new RangeError("distinct-cidrs-v4 holds at most 1,023 pools of 84 ranges");
   const pool = (i: number, name: string) => {
     const net = `10.${108 + (i >> 8)}.${i & 255}`;
-    const ips = Array.from({ length: rangesPerPool }, (_, j) => `${net}.${3 * j + 1}-${net}.${3 * j + 2}`);
+    const ips = Array.from(
+      { length: rangesPerPool },
+      (_, j) => `${net}.${3 * j + 1}-${net}.${3 * j + 2}`,
+    );
     return poolObject(name, 4, `${net}.0/24`, ips);
   };
-  return { peers: Array.from({ length: peers }, (_, i) => pool(i, `bench-peer-${i}`)), candidate: pool(peers, "bench-candidate") };
+  return {
+    peers: Array.from({ length: peers }, (_, i) => pool(i, `bench-peer-${i}`)),
+    candidate: pool(peers, "bench-candidate"),
+  };
 }
 
 /** A pool as the API server stores it after defaulting: uid, generation, ipVersion, CIDR label. */

@@ -24,7 +24,12 @@ import { percentiles, renderSection, writeSection, type ResultRow } from "./webh
 import { clusterRoundTrips } from "./webhook-cluster.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CONFIG: AdmissionConfig = { enableIPv4: true, enableIPv6: true, enableSpiderSubnet: true, enableValidatingResourcesDeletedWebhook: false };
+const CONFIG: AdmissionConfig = {
+  enableIPv4: true,
+  enableIPv6: true,
+  enableSpiderSubnet: true,
+  enableValidatingResourcesDeletedWebhook: false,
+};
 const TARGET_P99_MS = 50;
 
 const { values } = parseArgs({
@@ -44,7 +49,9 @@ const size = { peers: positive("peers"), rangesPerPool: positive("ranges") };
 function positive(flag: "runs" | "peers" | "ranges"): number {
   const n = Number(values[flag]);
   if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`--${flag}: expected a positive integer, got ${JSON.stringify(values[flag])}\n`);
+    process.stderr.write(
+      `--${flag}: expected a positive integer, got ${JSON.stringify(values[flag])}\n`,
+    );
     process.exit(2);
   }
   return n;
@@ -68,12 +75,15 @@ async function measure<T>(prepare: () => T, run: (input: T) => Promise<void>): P
  * API client's ends, so JSON decoding is left out of these timings (the round-trip rows have it).
  * `serve` sets the list the next `pools()` gets.
  */
-function decodedReads(): { reads: AdmissionReads; serve: (list: { items: IPPoolObject[] }) => AdmissionReads } {
+function decodedReads(): {
+  reads: AdmissionReads;
+  serve: (list: { items: IPPoolObject[] }) => AdmissionReads;
+} {
   let current: { items: IPPoolObject[] } = { items: [] };
   const reads = new AdmissionReads({ get: async () => current } as unknown as ApiClient);
   return {
     reads,
-    serve: (list) => {
+    serve: list => {
       current = list;
       return reads;
     },
@@ -87,28 +97,47 @@ async function pureRows(scenario: WebhookScenario): Promise<ResultRow[]> {
   const create = (reads: AdmissionReads) => async () => {
     const peers = await reads.pools();
     const verdict = validateIPPoolCreate({ pool: scenario.candidate, peers, config: CONFIG });
-    if (!verdict.allowed) throw new Error(`bench data is wrong: ${scenario.id} candidate refused: ${verdict.message}`);
+    if (!verdict.allowed)
+      throw new Error(`bench data is wrong: ${scenario.id} candidate refused: ${verdict.message}`);
   };
   const family = scenario.candidate.spec.ipVersion as 4 | 6;
   const inUse = IntervalSet.fromRanges(scenario.candidate.spec.ips ?? [], family);
   if (!inUse.ok) throw new Error(inUse.error.message);
-  const held = inUse.value.toAddressStrings().map((address, i) => ({ address, pod: `bench/pod-${i}` }));
+  const held = inUse.value
+    .toAddressStrings()
+    .map((address, i) => ({ address, pod: `bench/pod-${i}` }));
   const update = (reads: AdmissionReads) => async () => {
     const peers = await reads.pools();
-    const verdict = validateIPPoolUpdate({ pool: scenario.candidate, oldPool: scenario.candidate, peers, inUse: held, config: CONFIG });
-    if (!verdict.allowed) throw new Error(`bench data is wrong: ${scenario.id} update refused: ${verdict.message}`);
+    const verdict = validateIPPoolUpdate({
+      pool: scenario.candidate,
+      oldPool: scenario.candidate,
+      peers,
+      inUse: held,
+      config: CONFIG,
+    });
+    if (!verdict.allowed)
+      throw new Error(`bench data is wrong: ${scenario.id} update refused: ${verdict.message}`);
   };
   // A new AdmissionReads per run: nothing is remembered, every peer is parsed (an admission
   // process's first request, or one after every pool changed).
-  const cold = await measure(fresh, (list) => create(decodedReads().serve(list))());
+  const cold = await measure(fresh, list => create(decodedReads().serve(list))());
   // One AdmissionReads for all runs: the steady state, peers unchanged since the last request.
   const shared = decodedReads();
-  const warm = await measure(fresh, (list) => create(shared.serve(list))());
-  const warmUpdate = await measure(fresh, (list) => update(shared.serve(list))());
+  const warm = await measure(fresh, list => create(shared.serve(list))());
+  const warmUpdate = await measure(fresh, list => update(shared.serve(list))());
   return [
-    { what: `CREATE, every peer parsed (first request): ${scenario.title}`, figures: percentiles(cold) },
-    { what: `CREATE, peers unchanged since the last request: ${scenario.title}`, figures: percentiles(warm) },
-    { what: `UPDATE, ${held.length} addresses in use, peers unchanged: ${scenario.title}`, figures: percentiles(warmUpdate) },
+    {
+      what: `CREATE, every peer parsed (first request): ${scenario.title}`,
+      figures: percentiles(cold),
+    },
+    {
+      what: `CREATE, peers unchanged since the last request: ${scenario.title}`,
+      figures: percentiles(warm),
+    },
+    {
+      what: `UPDATE, ${held.length} addresses in use, peers unchanged: ${scenario.title}`,
+      figures: percentiles(warmUpdate),
+    },
   ];
 }
 
@@ -120,17 +149,28 @@ async function main(): Promise<void> {
     process.stderr.write(`timing ${s.id} (${runs} runs)\n`);
     rows.push(...(await pureRows(s)));
   }
-  if (values.cluster) rows.push(...(await clusterRoundTrips(scenarios[0]!, { runs, warmup, log: (l) => process.stderr.write(`${l}\n`) })));
+  if (values.cluster)
+    rows.push(
+      ...(await clusterRoundTrips(scenarios[0]!, {
+        runs,
+        warmup,
+        log: l => process.stderr.write(`${l}\n`),
+      })),
+    );
 
-  const width = Math.max(...rows.map((r) => r.what.length));
+  const width = Math.max(...rows.map(r => r.what.length));
   process.stdout.write(`${"what is timed".padEnd(width)}   p50 ms   p90 ms   p99 ms   max ms\n`);
   for (const r of rows) {
     const f = r.figures;
-    process.stdout.write(`${r.what.padEnd(width)} ${[f.p50, f.p90, f.p99, f.max].map((v) => v.toFixed(2).padStart(8)).join(" ")}\n`);
+    process.stdout.write(
+      `${r.what.padEnd(width)} ${[f.p50, f.p90, f.p99, f.max].map(v => v.toFixed(2).padStart(8)).join(" ")}\n`,
+    );
   }
-  const steady = rows.filter((r) => r.what.includes("unchanged"));
-  const worst = Math.max(...steady.map((r) => r.figures.p99));
-  process.stdout.write(`target p99 < ${TARGET_P99_MS} ms in the steady state: ${worst < TARGET_P99_MS ? "met" : "MISSED"} (worst p99 ${worst.toFixed(2)} ms)\n`);
+  const steady = rows.filter(r => r.what.includes("unchanged"));
+  const worst = Math.max(...steady.map(r => r.figures.p99));
+  process.stdout.write(
+    `target p99 < ${TARGET_P99_MS} ms in the steady state: ${worst < TARGET_P99_MS ? "met" : "MISSED"} (worst p99 ${worst.toFixed(2)} ms)\n`,
+  );
 
   if (!values["no-docs"]) {
     const cpus = os.cpus();
@@ -143,7 +183,10 @@ async function main(): Promise<void> {
         ? "Round-trip rows: server-side dry-run creates against the local cluster (kube-apiserver + the Pepr module as processes), with the 1,000 pools stored."
         : "Round-trip rows need a running cluster and `-- --cluster`; not measured in this run.");
     const file = path.join(ROOT, "docs/benchmarks.md");
-    writeSection(file, renderSection(rows, { date: new Date().toISOString().slice(0, 10), machine, note }));
+    writeSection(
+      file,
+      renderSection(rows, { date: new Date().toISOString().slice(0, 10), machine, note }),
+    );
     process.stderr.write(`updated ${path.relative(ROOT, file)}\n`);
   }
 }

@@ -24,12 +24,18 @@ export async function denyOnError(
     await admissionContext()
       .then(({ log }) => log.error("admission handler failed", { kind, name, err: e }))
       .catch(() => undefined);
-    return req.Deny(`${kind}.spiderpool.spidernet.io "${name}" could not be validated: ${(e as Error).message ?? String(e)}`, 500);
+    return req.Deny(
+      `${kind}.spiderpool.spidernet.io "${name}" could not be validated: ${(e as Error).message ?? String(e)}`,
+      500,
+    );
   }
 }
 
 /** Replaces the object under review with the defaulted one; Pepr sends the difference as a JSON patch. */
-export function replaceRaw(req: PeprMutateRequest<GenericKind>, object: { metadata?: unknown; spec?: unknown }): void {
+export function replaceRaw(
+  req: PeprMutateRequest<GenericKind>,
+  object: { metadata?: unknown; spec?: unknown },
+): void {
   const raw = req.Raw as unknown as Record<string, unknown>;
   if (object.metadata !== undefined) raw.metadata = object.metadata;
   if (object.spec !== undefined) raw.spec = object.spec;

@@ -22,7 +22,7 @@ export function admissionContext(): Promise<AdmissionContext> {
     const { config, warnings } = await loadConfig(api);
     const log = createLogger("admission");
     // Once per process: the context is made once (again only after a failure, which logged nothing).
-    if (warnings.length) log.warn(configWarningLine(warnings), { keys: warnings.map((w) => w.key) });
+    if (warnings.length) log.warn(configWarningLine(warnings), { keys: warnings.map(w => w.key) });
     return { reads: new AdmissionReads(api), config, log };
   })().catch((e: unknown) => {
     ctx = undefined; // a transient failure must not poison every later request

@@ -9,8 +9,13 @@ import { createRequire } from "node:module";
  */
 const codes = new Map<string, number>();
 
-export function rememberDenialCode(res: { uid?: string; allowed?: boolean; status?: { code?: number } }): void {
-  if (res.uid && res.allowed === false && res.status?.code && res.status.code !== 422) codes.set(res.uid, res.status.code);
+export function rememberDenialCode(res: {
+  uid?: string;
+  allowed?: boolean;
+  status?: { code?: number };
+}): void {
+  if (res.uid && res.allowed === false && res.status?.code && res.status.code !== 422)
+    codes.set(res.uid, res.status.code);
 }
 
 type Send = (this: unknown, body: unknown) => unknown;
@@ -22,10 +27,16 @@ export function installDenialStatusCodes(): void {
   if (proto.__spiderpoolWrapped) return;
   const send = proto.send;
   proto.send = function (this: unknown, body: unknown) {
-    const review = body as { kind?: string; response?: { uid?: string; allowed?: boolean; status?: { code?: number } } } | undefined;
+    const review = body as
+      | {
+          kind?: string;
+          response?: { uid?: string; allowed?: boolean; status?: { code?: number } };
+        }
+      | undefined;
     const uid = review?.response?.uid;
     if (review?.kind === "AdmissionReview" && uid && codes.has(uid)) {
-      if (review.response?.allowed === false && review.response.status) review.response.status.code = codes.get(uid);
+      if (review.response?.allowed === false && review.response.status)
+        review.response.status.code = codes.get(uid);
       codes.delete(uid);
     }
     return send.call(this, body);

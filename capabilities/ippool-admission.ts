@@ -1,7 +1,11 @@
 import type { PeprMutateRequest, PeprValidateRequest } from "pepr";
 import type { GenericKind } from "kubernetes-fluent-client";
 import { defaultIPPool } from "../lib/core/ippool-defaulting.js";
-import { validateIPPoolCreate, validateIPPoolDelete, validateIPPoolUpdate } from "../lib/core/ippool-validation.js";
+import {
+  validateIPPoolCreate,
+  validateIPPoolDelete,
+  validateIPPoolUpdate,
+} from "../lib/core/ippool-validation.js";
 import type { IPPoolObject, OwnerSubnet } from "../lib/core/admission-objects.js";
 import type { AdmissionVerdict } from "../lib/core/admission-verdict.js";
 import { ControlledIPPoolsJsonSchema, SpiderIPPoolSchema } from "../lib/schemas/index.js";
@@ -16,10 +20,14 @@ export async function mutateIPPool(req: PeprMutateRequest<GenericKind>): Promise
   try {
     const subnets = config.enableSpiderSubnet ? await reads.subnets() : [];
     const r = defaultIPPool({ pool: req.Raw as unknown as IPPoolObject, subnets, config });
-    if (r.stopped) log.debug("pool defaulting stopped", { pool: req.Raw.metadata?.name, reason: r.stopped });
+    if (r.stopped)
+      log.debug("pool defaulting stopped", { pool: req.Raw.metadata?.name, reason: r.stopped });
     replaceRaw(req, r.object);
   } catch (e) {
-    log.error("pool defaulting failed; leaving the object to validation", { pool: req.Raw.metadata?.name, err: e });
+    log.error("pool defaulting failed; leaving the object to validation", {
+      pool: req.Raw.metadata?.name,
+      err: e,
+    });
   }
 }
 
@@ -29,16 +37,31 @@ export async function validateIPPool(req: PeprValidateRequest<GenericKind>) {
     const { reads, config } = await admissionContext();
     const pool = req.Raw as unknown as IPPoolObject;
     const schema = schemaDenial("SpiderIPPool", SpiderIPPoolSchema, req.Raw);
-    if (schema) return answer(req, { allowed: false, reason: "Invalid", status: 422, errors: [], message: schema });
+    if (schema)
+      return answer(req, {
+        allowed: false,
+        reason: "Invalid",
+        status: 422,
+        errors: [],
+        message: schema,
+      });
     const name = req.Raw.metadata?.name ?? "";
     const stored = await reads.pools();
     const ownerSubnet = await ownerSubnetOf(reads, pool, config.enableSpiderSubnet);
     let verdict: AdmissionVerdict;
     // On CREATE a stored pool of the same name is the 409 the rules report; on UPDATE it is this pool.
-    if (req.Request.operation === "CREATE") verdict = validateIPPoolCreate({ pool, peers: stored, ownerSubnet, config });
+    if (req.Request.operation === "CREATE")
+      verdict = validateIPPoolCreate({ pool, peers: stored, ownerSubnet, config });
     else {
-      const peers = stored.filter((p) => p.metadata.name !== name);
-      verdict = validateIPPoolUpdate({ pool, oldPool: req.OldResource as unknown as IPPoolObject, peers, inUse: await reads.inUse(name), ownerSubnet, config });
+      const peers = stored.filter(p => p.metadata.name !== name);
+      verdict = validateIPPoolUpdate({
+        pool,
+        oldPool: req.OldResource as unknown as IPPoolObject,
+        peers,
+        inUse: await reads.inUse(name),
+        ownerSubnet,
+        config,
+      });
     }
     return answer(req, verdict);
   });
@@ -49,17 +72,25 @@ export async function validateIPPoolDeletion(req: PeprValidateRequest<GenericKin
   return denyOnError(req, "SpiderIPPool", async () => {
     const { reads, config } = await admissionContext();
     const pool = (req.OldResource ?? req.Raw) as unknown as IPPoolObject;
-    const inUse = config.enableValidatingResourcesDeletedWebhook ? await reads.inUse(pool.metadata?.name ?? "") : [];
+    const inUse = config.enableValidatingResourcesDeletedWebhook
+      ? await reads.inUse(pool.metadata?.name ?? "")
+      : [];
     return answer(req, validateIPPoolDelete({ pool, inUse, config }));
   });
 }
 
-async function ownerSubnetOf(reads: AdmissionReads, pool: IPPoolObject, enabled: boolean): Promise<OwnerSubnet | undefined> {
+async function ownerSubnetOf(
+  reads: AdmissionReads,
+  pool: IPPoolObject,
+  enabled: boolean,
+): Promise<OwnerSubnet | undefined> {
   if (!enabled) return undefined;
-  const ref = pool.metadata?.ownerReferences?.find((o) => o.controller && o.kind === "SpiderSubnet");
+  const ref = pool.metadata?.ownerReferences?.find(o => o.controller && o.kind === "SpiderSubnet");
   if (!ref) return undefined;
   const subnet = await reads.subnet(ref.name);
   if (!subnet) return undefined;
-  const decoded = subnet.status?.controlledIPPools ? ControlledIPPoolsJsonSchema.safeParse(subnet.status.controlledIPPools) : undefined;
+  const decoded = subnet.status?.controlledIPPools
+    ? ControlledIPPoolsJsonSchema.safeParse(subnet.status.controlledIPPools)
+    : undefined;
   return { subnet, controlledIPPools: decoded?.success ? decoded.data : {} };
 }

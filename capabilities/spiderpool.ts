@@ -14,11 +14,17 @@ import { WORKLOAD_COLLECTIONS } from "../lib/k8s/workload-objects.js";
  */
 export const Spiderpool = new Capability({
   name: "spiderpool",
-  description: "Spiderpool-compatible underlay IPAM: admission for Spider CRs, pool status, auto-pools and IP GC",
+  description:
+    "Spiderpool-compatible underlay IPAM: admission for Spider CRs, pool status, auto-pools and IP GC",
 });
 
 const { When } = Spiderpool;
-const gvk = (kind: string, plural: string) => ({ group: "spiderpool.spidernet.io", version: "v2beta1", kind, plural });
+const gvk = (kind: string, plural: string) => ({
+  group: "spiderpool.spidernet.io",
+  version: "v2beta1",
+  kind,
+  plural,
+});
 const IPPool = gvk("SpiderIPPool", "spiderippools");
 const Subnet = gvk("SpiderSubnet", "spidersubnets");
 const ReservedIP = gvk("SpiderReservedIP", "spiderreservedips");
@@ -53,10 +59,14 @@ When(a.GenericKind, Coordinator).IsCreatedOrUpdated().Validate(validateCoordinat
 for (const kind of AUTO_POOL_WORKLOAD_KINDS) {
   const [group, version] = WORKLOAD_COLLECTIONS[kind].apiVersion.split("/") as [string, string];
   const plural = WORKLOAD_COLLECTIONS[kind].path.split("/").pop() as string;
-  When(a.GenericKind, { group, version, kind, plural }).IsCreatedOrUpdated().Validate(validateWorkload(kind));
+  When(a.GenericKind, { group, version, kind, plural })
+    .IsCreatedOrUpdated()
+    .Validate(validateWorkload(kind));
 }
 
 // Pepr generates the watcher Deployment only for a module with a watch binding, and the
 // watcher process is where lib/watcher's controllers run (pepr.ts starts them in watch mode);
 // they keep their own informers, so this binding exists to put that process in the cluster.
-When(a.GenericKind, IPPool).IsDeleted().Watch(() => undefined);
+When(a.GenericKind, IPPool)
+  .IsDeleted()
+  .Watch(() => undefined);

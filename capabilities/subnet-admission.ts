@@ -1,7 +1,11 @@
 import type { PeprMutateRequest, PeprValidateRequest } from "pepr";
 import type { GenericKind } from "kubernetes-fluent-client";
 import { defaultSubnet } from "../lib/core/subnet-defaulting.js";
-import { validateSubnetCreate, validateSubnetDelete, validateSubnetUpdate } from "../lib/core/subnet-validation.js";
+import {
+  validateSubnetCreate,
+  validateSubnetDelete,
+  validateSubnetUpdate,
+} from "../lib/core/subnet-validation.js";
 import type { SubnetObject } from "../lib/core/admission-objects.js";
 import { ControlledIPPoolsJsonSchema, SpiderSubnetSchema } from "../lib/schemas/index.js";
 import { admissionContext } from "./admission-context.js";
@@ -14,7 +18,10 @@ export async function mutateSubnet(req: PeprMutateRequest<GenericKind>): Promise
   try {
     replaceRaw(req, defaultSubnet(req.Raw as unknown as SubnetObject).object);
   } catch (e) {
-    log.error("subnet defaulting failed; leaving the object to validation", { subnet: req.Raw.metadata?.name, err: e });
+    log.error("subnet defaulting failed; leaving the object to validation", {
+      subnet: req.Raw.metadata?.name,
+      err: e,
+    });
   }
 }
 
@@ -22,17 +29,37 @@ export async function validateSubnet(req: PeprValidateRequest<GenericKind>) {
   return denyOnError(req, "SpiderSubnet", async () => {
     const { reads, config } = await admissionContext();
     const schema = schemaDenial("SpiderSubnet", SpiderSubnetSchema, req.Raw);
-    if (schema) return answer(req, { allowed: false, reason: "Invalid", status: 422, errors: [], message: schema });
+    if (schema)
+      return answer(req, {
+        allowed: false,
+        reason: "Invalid",
+        status: 422,
+        errors: [],
+        message: schema,
+      });
     const subnet = req.Raw as unknown as SubnetObject;
     if (req.Request.operation === "CREATE") {
       // A stored subnet of the same name is kept among the peers: the rules answer it with a 409.
-      return answer(req, validateSubnetCreate({ subnet, peerSubnets: await reads.subnets(), pools: await reads.pools(), config }));
+      return answer(
+        req,
+        validateSubnetCreate({
+          subnet,
+          peerSubnets: await reads.subnets(),
+          pools: await reads.pools(),
+          config,
+        }),
+      );
     }
     const stored = subnet.status?.controlledIPPools;
     const decoded = stored ? ControlledIPPoolsJsonSchema.safeParse(stored) : undefined;
     return answer(
       req,
-      validateSubnetUpdate({ oldSubnet: req.OldResource as unknown as SubnetObject, subnet, controlledIPPools: decoded?.success ? decoded.data : {}, config }),
+      validateSubnetUpdate({
+        oldSubnet: req.OldResource as unknown as SubnetObject,
+        subnet,
+        controlledIPPools: decoded?.success ? decoded.data : {},
+        config,
+      }),
     );
   });
 }
@@ -40,6 +67,12 @@ export async function validateSubnet(req: PeprValidateRequest<GenericKind>) {
 export async function validateSubnetDeletion(req: PeprValidateRequest<GenericKind>) {
   return denyOnError(req, "SpiderSubnet", async () => {
     const { config } = await admissionContext();
-    return answer(req, validateSubnetDelete({ subnet: (req.OldResource ?? req.Raw) as unknown as SubnetObject, config }));
+    return answer(
+      req,
+      validateSubnetDelete({
+        subnet: (req.OldResource ?? req.Raw) as unknown as SubnetObject,
+        config,
+      }),
+    );
   });
 }

@@ -17,8 +17,11 @@ export function validateWorkload(kind: AutoPoolWorkloadKind) {
   return (req: PeprValidateRequest<GenericKind>) => {
     const problems = problemsOf(kind, req.Raw);
     if (!problems.length) return req.Approve();
-    const before = req.Request.operation === "UPDATE" && req.OldResource ? problemsOf(kind, req.OldResource) : [];
-    const fresh = problems.filter((p) => !before.includes(p));
+    const before =
+      req.Request.operation === "UPDATE" && req.OldResource
+        ? problemsOf(kind, req.OldResource)
+        : [];
+    const fresh = problems.filter(p => !before.includes(p));
     return fresh.length ? req.Deny(fresh.join("; "), 422) : req.Approve();
   };
 }

@@ -16,14 +16,21 @@ export type Command =
   | {
       readonly name: "explain";
       /** `ns/name` of a Pod in the cluster, or a file holding a Pod. */
-      readonly target: { readonly kind: "pod"; readonly namespace: string; readonly name: string } | { readonly kind: "file"; readonly path: string };
+      readonly target:
+        | { readonly kind: "pod"; readonly namespace: string; readonly name: string }
+        | { readonly kind: "file"; readonly path: string };
       readonly nic: string;
       readonly node?: string;
       readonly defaultIPv4IPPool: readonly string[];
       readonly defaultIPv6IPPool: readonly string[];
       readonly clusterNetwork?: string;
     }
-  | { readonly name: "release"; readonly address: string; readonly dryRun: boolean; readonly force: boolean };
+  | {
+      readonly name: "release";
+      readonly address: string;
+      readonly dryRun: boolean;
+      readonly force: boolean;
+    };
 
 export const USAGE = `usage: spiderpool [--kubeconfig PATH] [--namespace NS] <command>
 
@@ -49,7 +56,8 @@ export function parseArgs(argv: readonly string[]): { global: GlobalOptions; com
   const valueOf = (flag: string, i: number, inline: string | undefined): [string, number] => {
     if (inline !== undefined) return [inline, i];
     const next = words[i + 1];
-    if (next === undefined || next.startsWith("-")) throw new CliError("usage", `${flag} needs a value`);
+    if (next === undefined || next.startsWith("-"))
+      throw new CliError("usage", `${flag} needs a value`);
     return [next, i + 1];
   };
 
@@ -101,10 +109,12 @@ export function parseArgs(argv: readonly string[]): { global: GlobalOptions; com
 
   const global: GlobalOptions = { ...(kubeconfig ? { kubeconfig } : {}), namespace };
   const [name, ...rest] = positional;
-  if (flags.has("help") || name === undefined || name === "help") return { global, command: { name: "help", ...(rest[0] ? { topic: rest[0] } : {}) } };
+  if (flags.has("help") || name === undefined || name === "help")
+    return { global, command: { name: "help", ...(rest[0] ? { topic: rest[0] } : {}) } };
 
   const allow = (...allowed: string[]) => {
-    for (const f of flags.keys()) if (!allowed.includes(f)) throw new CliError("usage", `${name}: flag --${f} does not apply`);
+    for (const f of flags.keys())
+      if (!allowed.includes(f)) throw new CliError("usage", `${name}: flag --${f} does not apply`);
   };
   const str = (f: string) => flags.get(f) as string | undefined;
 
@@ -112,20 +122,38 @@ export function parseArgs(argv: readonly string[]): { global: GlobalOptions; com
     case "pools": {
       allow("output");
       const output = str("output") ?? "table";
-      if (output !== "table" && output !== "json") throw new CliError("usage", `pools: -o must be table or json, got ${JSON.stringify(output)}`);
+      if (output !== "table" && output !== "json")
+        throw new CliError(
+          "usage",
+          `pools: -o must be table or json, got ${JSON.stringify(output)}`,
+        );
       return { global, command: { name, pools: rest, output } };
     }
     case "explain": {
-      allow("filename", "nic", "node", "default-ipv4-ippool", "default-ipv6-ippool", "cluster-network");
+      allow(
+        "filename",
+        "nic",
+        "node",
+        "default-ipv4-ippool",
+        "default-ipv6-ippool",
+        "cluster-network",
+      );
       const file = str("filename");
-      if (file !== undefined && rest.length) throw new CliError("usage", "explain: give either NS/POD or -f FILE, not both");
-      if (rest.length > 1) throw new CliError("usage", `explain: one Pod at a time, got ${rest.length}`);
+      if (file !== undefined && rest.length)
+        throw new CliError("usage", "explain: give either NS/POD or -f FILE, not both");
+      if (rest.length > 1)
+        throw new CliError("usage", `explain: one Pod at a time, got ${rest.length}`);
       let target: Extract<Command, { name: "explain" }>["target"];
       if (file !== undefined) target = { kind: "file", path: file };
-      else if (rest[0] === undefined) throw new CliError("usage", "explain: which Pod? give NS/POD or -f FILE");
+      else if (rest[0] === undefined)
+        throw new CliError("usage", "explain: which Pod? give NS/POD or -f FILE");
       else target = { kind: "pod", ...podRef(rest[0]) };
       const clusterNetwork = str("cluster-network");
-      if (clusterNetwork !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(clusterNetwork)) throw new CliError("usage", `explain: --cluster-network must be NS/NAME, got ${JSON.stringify(clusterNetwork)}`);
+      if (clusterNetwork !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(clusterNetwork))
+        throw new CliError(
+          "usage",
+          `explain: --cluster-network must be NS/NAME, got ${JSON.stringify(clusterNetwork)}`,
+        );
       const node = str("node");
       return {
         global,
@@ -142,11 +170,23 @@ export function parseArgs(argv: readonly string[]): { global: GlobalOptions; com
     }
     case "release": {
       allow("dry-run", "force");
-      if (rest.length !== 1) throw new CliError("usage", `release: give exactly one address, got ${rest.length}`);
-      return { global, command: { name, address: rest[0]!, dryRun: flags.has("dry-run"), force: flags.has("force") } };
+      if (rest.length !== 1)
+        throw new CliError("usage", `release: give exactly one address, got ${rest.length}`);
+      return {
+        global,
+        command: {
+          name,
+          address: rest[0]!,
+          dryRun: flags.has("dry-run"),
+          force: flags.has("force"),
+        },
+      };
     }
     default:
-      throw new CliError("usage", `unknown command ${JSON.stringify(name)}; commands: pools, explain, release`);
+      throw new CliError(
+        "usage",
+        `unknown command ${JSON.stringify(name)}; commands: pools, explain, release`,
+      );
   }
 }
 
@@ -162,16 +202,19 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 /** `ns/name`, each part a valid Kubernetes name. */
 export function podRef(text: string): { namespace: string; name: string } {
   const parts = text.split("/");
-  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new CliError("usage", `expected NAMESPACE/POD, got ${JSON.stringify(text)}`);
+  if (parts.length !== 2 || !parts[0] || !parts[1])
+    throw new CliError("usage", `expected NAMESPACE/POD, got ${JSON.stringify(text)}`);
   const [namespace, name] = parts as [string, string];
-  if (!DNS_LABEL.test(namespace) || namespace.length > 63) throw new CliError("usage", `${JSON.stringify(namespace)} is not a valid namespace name`);
-  if (!DNS_SUBDOMAIN.test(name) || name.length > 253) throw new CliError("usage", `${JSON.stringify(name)} is not a valid Pod name`);
+  if (!DNS_LABEL.test(namespace) || namespace.length > 63)
+    throw new CliError("usage", `${JSON.stringify(namespace)} is not a valid namespace name`);
+  if (!DNS_SUBDOMAIN.test(name) || name.length > 253)
+    throw new CliError("usage", `${JSON.stringify(name)} is not a valid Pod name`);
   return { namespace, name };
 }
 
 function list(text: string | undefined): string[] {
   return (text ?? "")
     .split(",")
-    .map((s) => s.trim())
+    .map(s => s.trim())
     .filter(Boolean);
 }

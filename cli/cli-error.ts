@@ -3,7 +3,13 @@
  * arguments, malformed address, unreadable file), 1 for a cluster fact that stops the command
  * (unknown pool or Pod, no claim for an address, a live holder).
  */
-export type CliErrorCode = "usage" | "malformed_address" | "bad_file" | "not_found" | "refused" | "api";
+export type CliErrorCode =
+  | "usage"
+  | "malformed_address"
+  | "bad_file"
+  | "not_found"
+  | "refused"
+  | "api";
 
 export class CliError extends Error {
   constructor(
@@ -15,6 +21,8 @@ export class CliError extends Error {
   }
 
   get exitCode(): number {
-    return this.code === "usage" || this.code === "malformed_address" || this.code === "bad_file" ? 2 : 1;
+    return this.code === "usage" || this.code === "malformed_address" || this.code === "bad_file"
+      ? 2
+      : 1;
   }
 }

@@ -46,7 +46,9 @@ export class ClusterReads {
 
   /** The StatefulSet, as far as the release rule reads it (replicas, ordinals, deletion). */
   statefulSet(namespace: string, name: string): Promise<StatefulSetReplicaFacts | undefined> {
-    return this.#get<StatefulSetReplicaFacts>(`/apis/apps/v1/namespaces/${namespace}/statefulsets/${name}`);
+    return this.#get<StatefulSetReplicaFacts>(
+      `/apis/apps/v1/namespaces/${namespace}/statefulsets/${name}`,
+    );
   }
 
   node(name: string): Promise<Node | undefined> {
@@ -55,7 +57,10 @@ export class ClusterReads {
 
   /** The ReplicaSet or Job controlling the Pod, read once, as the agent's owner cache does. */
   async owners(pod: Pod): Promise<OwnerLookup> {
-    const paths: Record<string, string> = { ReplicaSet: "/apis/apps/v1/namespaces/%s/replicasets/", Job: "/apis/batch/v1/namespaces/%s/jobs/" };
+    const paths: Record<string, string> = {
+      ReplicaSet: "/apis/apps/v1/namespaces/%s/replicasets/",
+      Job: "/apis/batch/v1/namespaces/%s/jobs/",
+    };
     const ns = pod.metadata.namespace ?? "";
     const found = new Map<string, KubeObject["metadata"]>();
     for (const ref of pod.metadata.ownerReferences ?? []) {

@@ -32,38 +32,49 @@ const SOURCE: Readonly<Record<PoolSource, string>> = {
 
 export function formatExplanation(e: Explanation): string {
   const out: string[] = [];
-  out.push(`Pod ${e.pod} (uid ${e.uid || "none"}) on node ${e.node}${e.nodeAssumed ? " (assumed: --node)" : ""}, interface ${e.ifName}`);
-  const counts = new Map(e.pools.map((p) => [p.name, p]));
+  out.push(
+    `Pod ${e.pod} (uid ${e.uid || "none"}) on node ${e.node}${e.nodeAssumed ? " (assumed: --node)" : ""}, interface ${e.ifName}`,
+  );
+  const counts = new Map(e.pools.map(p => [p.name, p]));
   const usage = (name: string) => {
     const p = counts.get(name);
     return p ? `${p.free}/${p.total} free` : "not found";
   };
-  const width = (names: readonly string[]) => Math.max(4, ...names.map((n) => n.length));
+  const width = (names: readonly string[]) => Math.max(4, ...names.map(n => n.length));
 
   if (e.result.ok) {
     for (const plan of e.result.value) {
-      out.push(`NIC ${plan.nic}: candidates from ${SOURCE[plan.source]}${plan.cleanGateway ? " (cleanGateway)" : ""}`);
+      out.push(
+        `NIC ${plan.nic}: candidates from ${SOURCE[plan.source]}${plan.cleanGateway ? " (cleanGateway)" : ""}`,
+      );
       if (!plan.families.length) out.push("  no pool of an enabled IP family named for this NIC");
       for (const f of plan.families) {
         out.push(`  IPv${f.family}:`);
         const w = width(f.original);
         for (const name of f.original) {
           const order = f.pools.indexOf(name);
-          const skipped = f.skipped.find((s) => s.pool === name);
+          const skipped = f.skipped.find(s => s.pool === name);
           const waiting = e.awaitingImport?.get(name);
-          if (order >= 0) out.push(`    ${name.padEnd(w)}  taken, try ${order + 1} (${usage(name)})${waiting ? `; skipped at allocation until imported: ${waiting}` : ""}`);
-          else if (skipped) out.push(`    ${name.padEnd(w)}  skipped [${skipped.rule}]: ${skipped.reason}`);
+          if (order >= 0)
+            out.push(
+              `    ${name.padEnd(w)}  taken, try ${order + 1} (${usage(name)})${waiting ? `; skipped at allocation until imported: ${waiting}` : ""}`,
+            );
+          else if (skipped)
+            out.push(`    ${name.padEnd(w)}  skipped [${skipped.rule}]: ${skipped.reason}`);
         }
       }
     }
-    const current = e.result.value.find((p) => p.nic === e.ifName || p.mode === "unnamed") ?? e.result.value[0];
-    const usable = (pools: readonly string[]) => pools.find((n) => !e.awaitingImport?.has(n));
-    const blocked = current?.families.filter((f) => !usable(f.pools)) ?? [];
+    const current =
+      e.result.value.find(p => p.nic === e.ifName || p.mode === "unnamed") ?? e.result.value[0];
+    const usable = (pools: readonly string[]) => pools.find(n => !e.awaitingImport?.has(n));
+    const blocked = current?.families.filter(f => !usable(f.pools)) ?? [];
     if (blocked.length) {
-      out.push(`result: the CNI ADD would fail until the watcher imports ${blocked.flatMap((f) => f.pools).join(", ")} (docs/usage/migrate-from-spiderpool.md)`);
+      out.push(
+        `result: the CNI ADD would fail until the watcher imports ${blocked.flatMap(f => f.pools).join(", ")} (docs/usage/migrate-from-spiderpool.md)`,
+      );
       return out.join("\n");
     }
-    const first = current?.families.map((f) => `IPv${f.family} from ${usable(f.pools)}`).join(", ");
+    const first = current?.families.map(f => `IPv${f.family} from ${usable(f.pools)}`).join(", ");
     out.push(`result: ${e.ifName} would be allocated ${first || "nothing"}`);
     return out.join("\n");
   }
@@ -75,8 +86,10 @@ export function formatExplanation(e: Explanation): string {
     out.push(`NIC ${error.nic}, IPv${error.family}: every candidate was filtered out`);
     const w = width(error.original);
     for (const name of error.original) {
-      const skipped = error.skipped.find((s) => s.pool === name);
-      out.push(`    ${name.padEnd(w)}  skipped [${skipped?.rule ?? "?"}]: ${skipped?.reason ?? "no reason recorded"}`);
+      const skipped = error.skipped.find(s => s.pool === name);
+      out.push(
+        `    ${name.padEnd(w)}  skipped [${skipped?.rule ?? "?"}]: ${skipped?.reason ?? "no reason recorded"}`,
+      );
     }
   }
   out.push(`result: the CNI ADD would fail (${error.code}): ${error.message}`);

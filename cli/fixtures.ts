@@ -2,28 +2,81 @@
 import type { Pod } from "../lib/k8s/core-kinds.js";
 import type { Claim, Pool, ReservedIP } from "./selection-request.js";
 
-export function pool(name: string, spec: Partial<Pool["spec"]>, meta: Partial<Pool["metadata"]> = {}): Pool {
-  return { apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool", metadata: { name, ...meta }, spec: { ipVersion: 4, subnet: "10.9.0.0/24", ips: [], ...spec } } as Pool;
+export function pool(
+  name: string,
+  spec: Partial<Pool["spec"]>,
+  meta: Partial<Pool["metadata"]> = {},
+): Pool {
+  return {
+    apiVersion: "spiderpool.spidernet.io/v2beta1",
+    kind: "SpiderIPPool",
+    metadata: { name, ...meta },
+    spec: { ipVersion: 4, subnet: "10.9.0.0/24", ips: [], ...spec },
+  } as Pool;
 }
 
-export function claim(address: string, poolName: string, podUID: string, extra: Partial<Claim["spec"]> = {}): Claim {
+export function claim(
+  address: string,
+  poolName: string,
+  podUID: string,
+  extra: Partial<Claim["spec"]> = {},
+): Claim {
   const v6 = address.includes(":");
   return {
     apiVersion: "ipam.pepr-spiderpool.io/v1alpha1",
     kind: "IPClaim",
     metadata: { name: address, uid: `claim-${address}` },
-    spec: { address, ipVersion: v6 ? 6 : 4, pool: poolName, podNamespace: "ns", podName: `pod-${podUID}`, podUID, interface: "eth0", node: "node-1", ...extra },
+    spec: {
+      address,
+      ipVersion: v6 ? 6 : 4,
+      pool: poolName,
+      podNamespace: "ns",
+      podName: `pod-${podUID}`,
+      podUID,
+      interface: "eth0",
+      node: "node-1",
+      ...extra,
+    },
   } as Claim;
 }
 
-export function reservedIP(name: string, ips: string[], meta: Partial<ReservedIP["metadata"]> = {}): ReservedIP {
-  return { apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderReservedIP", metadata: { name, ...meta }, spec: { ipVersion: 4, ips } } as ReservedIP;
+export function reservedIP(
+  name: string,
+  ips: string[],
+  meta: Partial<ReservedIP["metadata"]> = {},
+): ReservedIP {
+  return {
+    apiVersion: "spiderpool.spidernet.io/v2beta1",
+    kind: "SpiderReservedIP",
+    metadata: { name, ...meta },
+    spec: { ipVersion: 4, ips },
+  } as ReservedIP;
 }
 
-export function pod(name: string, uid: string, extra: { phase?: string; deleting?: boolean; annotations?: Record<string, string>; nodeName?: string; restartPolicy?: string } = {}): Pod {
+export function pod(
+  name: string,
+  uid: string,
+  extra: {
+    phase?: string;
+    deleting?: boolean;
+    annotations?: Record<string, string>;
+    nodeName?: string;
+    restartPolicy?: string;
+  } = {},
+): Pod {
   return {
-    metadata: { name, namespace: "ns", uid, annotations: extra.annotations ?? {}, ...(extra.deleting ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}) },
-    spec: { nodeName: extra.nodeName ?? "node-1", containers: [{ name: "c" }], ...(extra.restartPolicy ? { restartPolicy: extra.restartPolicy } : {}) },
+    metadata: {
+      name,
+      namespace: "ns",
+      uid,
+      annotations: extra.annotations ?? {},
+      ...(extra.deleting ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}),
+    },
+    spec: {
+      nodeName: extra.nodeName ?? "node-1",
+      containers: [{ name: "c" }],
+      ...(extra.restartPolicy ? { restartPolicy: extra.restartPolicy } : {}),
+    },
     status: { phase: extra.phase ?? "Running" },
   };
 }

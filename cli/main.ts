@@ -2,8 +2,8 @@
 import { runCli } from "./run.js";
 
 runCli(process.argv.slice(2), {
-  out: (t) => process.stdout.write(`${t}\n`),
-  err: (t) => process.stderr.write(`${t}\n`),
-}).then((code) => {
+  out: t => process.stdout.write(`${t}\n`),
+  err: t => process.stderr.write(`${t}\n`),
+}).then(code => {
   process.exitCode = code;
 });

@@ -6,7 +6,14 @@
 import { formatAddress, parseAddress, type IpFamily } from "../lib/core/address.js";
 import { importState, poolFactsOf, type ImportState } from "../lib/core/allocation-import.js";
 import { isQuarantined } from "../lib/core/quarantine.js";
-import { reservedSets, takenOf, usableOf, type Claim, type Pool, type ReservedIP } from "./selection-request.js";
+import {
+  reservedSets,
+  takenOf,
+  usableOf,
+  type Claim,
+  type Pool,
+  type ReservedIP,
+} from "./selection-request.js";
 
 export interface PoolUsage {
   readonly name: string;
@@ -37,12 +44,16 @@ export interface Holder {
   readonly quarantine?: { readonly until: string; readonly mac: string };
 }
 
-export function poolUsage(pools: readonly Pool[], claims: readonly Claim[], reserved: readonly ReservedIP[]): PoolUsage[] {
+export function poolUsage(
+  pools: readonly Pool[],
+  claims: readonly Claim[],
+  reserved: readonly ReservedIP[],
+): PoolUsage[] {
   const reservedByFamily = reservedSets(reserved);
-  const claimed = new Set(claims.map((c) => `${c.spec.ipVersion}/${c.spec.address}`));
+  const claimed = new Set(claims.map(c => `${c.spec.ipVersion}/${c.spec.address}`));
   return [...pools]
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
-    .map((p) => {
+    .map(p => {
       const family = (p.spec.ipVersion ?? 4) as IpFamily;
       const usable = usableOf(p);
       const held = usable.intersect(reservedByFamily[family]);
@@ -54,10 +65,13 @@ export function poolUsage(pools: readonly Pool[], claims: readonly Claim[], rese
         total: usable.size(),
         reserved: held.size(),
         used: taken.size(),
-        quarantined: claims.filter((c) => c.spec.pool === p.metadata.name && isQuarantined(c.spec)).length,
+        quarantined: claims.filter(c => c.spec.pool === p.metadata.name && isQuarantined(c.spec))
+          .length,
         free: usable.subtract(held).subtract(taken).size(),
         terminating: !!p.metadata.deletionTimestamp,
-        ...awaiting(importState(poolFactsOf(p), (v) => claimed.has(`${family}/${formatAddress(v, family)}`))),
+        ...awaiting(
+          importState(poolFactsOf(p), v => claimed.has(`${family}/${formatAddress(v, family)}`)),
+        ),
       };
     });
 }
@@ -65,9 +79,17 @@ export function poolUsage(pools: readonly Pool[], claims: readonly Claim[], rese
 /** Claims of one pool in address order. */
 export function holdersOf(pool: string, claims: readonly Claim[]): Holder[] {
   return claims
-    .filter((c) => c.spec.pool === pool)
-    .map((c) => ({ c, v: parseAddress(c.spec.address, c.spec.ipVersion) }))
-    .sort((a, b) => (a.v.ok && b.v.ok ? (a.v.value.value < b.v.value.value ? -1 : a.v.value.value > b.v.value.value ? 1 : 0) : 0))
+    .filter(c => c.spec.pool === pool)
+    .map(c => ({ c, v: parseAddress(c.spec.address, c.spec.ipVersion) }))
+    .sort((a, b) =>
+      a.v.ok && b.v.ok
+        ? a.v.value.value < b.v.value.value
+          ? -1
+          : a.v.value.value > b.v.value.value
+            ? 1
+            : 0
+        : 0,
+    )
     .map(({ c, v }) => ({
       address: v.ok ? formatAddress(v.value.value, v.value.family) : c.spec.address,
       pod: `${c.spec.podNamespace}/${c.spec.podName}`,
@@ -75,14 +97,16 @@ export function holdersOf(pool: string, claims: readonly Claim[]): Holder[] {
       nic: c.spec.interface,
       node: c.spec.node,
       static: c.spec.static === true,
-      ...(isQuarantined(c.spec) && c.spec.quarantine ? { quarantine: { until: c.spec.quarantine.until, mac: c.spec.quarantine.mac } } : {}),
+      ...(isQuarantined(c.spec) && c.spec.quarantine
+        ? { quarantine: { until: c.spec.quarantine.until, mac: c.spec.quarantine.mac } }
+        : {}),
     }));
 }
 
 /** Claims that name a pool which no longer exists: leaks for `spiderpool release` or GC. */
 export function orphanClaims(pools: readonly Pool[], claims: readonly Claim[]): Claim[] {
-  const names = new Set(pools.map((p) => p.metadata.name));
-  return claims.filter((c) => !names.has(c.spec.pool));
+  const names = new Set(pools.map(p => p.metadata.name));
+  return claims.filter(c => !names.has(c.spec.pool));
 }
 
 function awaiting(s: ImportState): { awaitingImport?: string } {
@@ -90,6 +114,13 @@ function awaiting(s: ImportState): { awaitingImport?: string } {
 }
 
 /** Pools the agent skips until the watcher imports Spiderpool's records of them, with why. */
-export function awaitingImport(pools: readonly Pool[], claims: readonly Claim[]): Map<string, string> {
-  return new Map(poolUsage(pools, claims, []).flatMap((u) => (u.awaitingImport ? [[u.name, u.awaitingImport] as const] : [])));
+export function awaitingImport(
+  pools: readonly Pool[],
+  claims: readonly Claim[],
+): Map<string, string> {
+  return new Map(
+    poolUsage(pools, claims, []).flatMap(u =>
+      u.awaitingImport ? [[u.name, u.awaitingImport] as const] : [],
+    ),
+  );
 }

@@ -4,21 +4,59 @@ import { holdersOf, orphanClaims, poolUsage } from "./pool-usage.js";
 import { table } from "./table.js";
 
 /** `spiderpool pools [POOL...]`: usage of every pool, or the holders of the named ones. */
-export async function poolsCommand(reads: ClusterReads, names: readonly string[], output: "table" | "json"): Promise<string> {
-  const [pools, claims, reserved] = await Promise.all([reads.pools(), reads.claims(), reads.reserved()]);
-  const unknown = names.filter((n) => !pools.some((p) => p.metadata.name === n));
-  if (unknown.length) throw new CliError("not_found", `SpiderIPPool ${unknown.map((n) => JSON.stringify(n)).join(", ")} not found; pools: ${pools.map((p) => p.metadata.name).join(", ") || "(none)"}`);
-  const usage = poolUsage(names.length ? pools.filter((p) => names.includes(p.metadata.name)) : pools, claims, reserved);
+export async function poolsCommand(
+  reads: ClusterReads,
+  names: readonly string[],
+  output: "table" | "json",
+): Promise<string> {
+  const [pools, claims, reserved] = await Promise.all([
+    reads.pools(),
+    reads.claims(),
+    reads.reserved(),
+  ]);
+  const unknown = names.filter(n => !pools.some(p => p.metadata.name === n));
+  if (unknown.length)
+    throw new CliError(
+      "not_found",
+      `SpiderIPPool ${unknown.map(n => JSON.stringify(n)).join(", ")} not found; pools: ${pools.map(p => p.metadata.name).join(", ") || "(none)"}`,
+    );
+  const usage = poolUsage(
+    names.length ? pools.filter(p => names.includes(p.metadata.name)) : pools,
+    claims,
+    reserved,
+  );
 
   if (output === "json") {
-    const rows = usage.map((u) => ({ ...u, total: Number(u.total), reserved: Number(u.reserved), used: Number(u.used), free: Number(u.free), ...(names.length ? { holders: holdersOf(u.name, claims) } : {}) }));
-    return JSON.stringify(names.length ? rows : { pools: rows, orphanClaims: orphanClaims(pools, claims).map((c) => ({ address: c.spec.address, pool: c.spec.pool, pod: `${c.spec.podNamespace}/${c.spec.podName}` })) }, null, 2);
+    const rows = usage.map(u => ({
+      ...u,
+      total: Number(u.total),
+      reserved: Number(u.reserved),
+      used: Number(u.used),
+      free: Number(u.free),
+      ...(names.length ? { holders: holdersOf(u.name, claims) } : {}),
+    }));
+    return JSON.stringify(
+      names.length
+        ? rows
+        : {
+            pools: rows,
+            orphanClaims: orphanClaims(pools, claims).map(c => ({
+              address: c.spec.address,
+              pool: c.spec.pool,
+              pod: `${c.spec.podNamespace}/${c.spec.podName}`,
+            })),
+          },
+      null,
+      2,
+    );
   }
   const out = [
     table(
       ["POOL", "VERSION", "SUBNET", "TOTAL", "RESERVED", "USED", "QUARANTINED", "FREE"],
-      usage.map((u) => [
-        u.name + (u.terminating ? " (terminating)" : "") + (u.awaitingImport ? " (awaiting import)" : ""),
+      usage.map(u => [
+        u.name +
+          (u.terminating ? " (terminating)" : "") +
+          (u.awaitingImport ? " (awaiting import)" : ""),
         `IPv${u.family}`,
         u.subnet,
         String(u.total),
@@ -33,13 +71,26 @@ export async function poolsCommand(reads: ClusterReads, names: readonly string[]
     const holders = holdersOf(n, claims);
     out.push("", `${n}: ${holders.length} address${holders.length === 1 ? "" : "es"} held`);
     if (holders.length) {
-      const rows = holders.map((h) => [h.address, h.quarantine ? `(quarantined until ${h.quarantine.until}, answered by ${h.quarantine.mac})` : h.pod, h.podUID, h.nic, h.node, h.static ? "yes" : ""]);
+      const rows = holders.map(h => [
+        h.address,
+        h.quarantine
+          ? `(quarantined until ${h.quarantine.until}, answered by ${h.quarantine.mac})`
+          : h.pod,
+        h.podUID,
+        h.nic,
+        h.node,
+        h.static ? "yes" : "",
+      ]);
       out.push(table(["ADDRESS", "POD", "POD UID", "NIC", "NODE", "STATIC"], rows));
     }
   }
   if (!names.length) {
     const orphans = orphanClaims(pools, claims);
-    if (orphans.length) out.push("", `${orphans.length} claim(s) name a pool that does not exist: ${orphans.map((c) => `${c.spec.address} (${c.spec.pool})`).join(", ")}`);
+    if (orphans.length)
+      out.push(
+        "",
+        `${orphans.length} claim(s) name a pool that does not exist: ${orphans.map(c => `${c.spec.address} (${c.spec.pool})`).join(", ")}`,
+      );
   }
   return out.join("\n");
 }

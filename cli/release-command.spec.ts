@@ -30,13 +30,18 @@ class World {
   }
   api(): ApiClient {
     return {
-      request: async (_m: string, _p: string, opts: { body: { preconditions?: { uid?: string; resourceVersion?: string } } }) => {
+      request: async (
+        _m: string,
+        _p: string,
+        opts: { body: { preconditions?: { uid?: string; resourceVersion?: string } } },
+      ) => {
         this.beforeDelete?.();
         this.beforeDelete = undefined;
         const pre = opts.body.preconditions ?? {};
         this.deletes.push({ rv: pre.resourceVersion, uid: pre.uid });
         if (!this.claim) throw new K8sError("not_found", 404, "NotFound", "gone");
-        if (pre.resourceVersion !== this.claim.metadata.resourceVersion) throw new K8sError("conflict", 409, "Conflict", "precondition failed");
+        if (pre.resourceVersion !== this.claim.metadata.resourceVersion)
+          throw new K8sError("conflict", 409, "Conflict", "precondition failed");
         this.claim = undefined;
         return {};
       },
@@ -66,7 +71,13 @@ describe("cli/release-command", () => {
       w.claim = stsClaim("6", "u2");
       w.pods.set("web-1", pod("web-1", "u2"));
     };
-    await assert.rejects(releaseCommand(w.api(), w.reads(), "10.9.0.8", { dryRun: false, force: true }), (e: unknown) => e instanceof CliError && e.code === "refused" && /is alive \(Running\) and holds it/.test(e.message));
+    await assert.rejects(
+      releaseCommand(w.api(), w.reads(), "10.9.0.8", { dryRun: false, force: true }),
+      (e: unknown) =>
+        e instanceof CliError &&
+        e.code === "refused" &&
+        /is alive \(Running\) and holds it/.test(e.message),
+    );
     assert.ok(w.claim, "the claim the new incarnation took is still there");
     assert.deepEqual(w.deletes, [{ rv: "5", uid: "claim-10.9.0.8" }]);
   });
@@ -75,11 +86,20 @@ describe("cli/release-command", () => {
     const w = new World();
     w.claim = stsClaim("5");
     w.sts = { metadata: { name: "web" }, spec: { replicas: 3 } };
-    await assert.rejects(releaseCommand(w.api(), w.reads(), "10.9.0.8", { dryRun: false }), (e: unknown) => e instanceof CliError && /still wants ordinal 1/.test(e.message));
+    await assert.rejects(
+      releaseCommand(w.api(), w.reads(), "10.9.0.8", { dryRun: false }),
+      (e: unknown) => e instanceof CliError && /still wants ordinal 1/.test(e.message),
+    );
     assert.equal(w.deletes.length, 0);
     w.sts = { metadata: { name: "web" }, spec: { replicas: 1 } };
-    assert.match(await releaseCommand(w.api(), w.reads(), "10.9.0.8", { dryRun: true }), /^would release/);
+    assert.match(
+      await releaseCommand(w.api(), w.reads(), "10.9.0.8", { dryRun: true }),
+      /^would release/,
+    );
     w.sts = { metadata: { name: "web" }, spec: { replicas: 3 } };
-    assert.match(await releaseCommand(w.api(), w.reads(), "10.9.0.8", { dryRun: false, force: true }), /--force/);
+    assert.match(
+      await releaseCommand(w.api(), w.reads(), "10.9.0.8", { dryRun: false, force: true }),
+      /--force/,
+    );
   });
 });

@@ -23,16 +23,26 @@ export interface ReleaseFacts {
 const FINISHED = ["Succeeded", "Failed"];
 
 /** `pod` is the Pod currently named by the claim (`podNamespace/podName`), if any. */
-export function decideRelease(claim: Claim, pod: Pod | undefined, facts: ReleaseFacts = {}): ReleaseDecision {
+export function decideRelease(
+  claim: Claim,
+  pod: Pod | undefined,
+  facts: ReleaseFacts = {},
+): ReleaseDecision {
   const s = claim.spec;
   const ref = `${s.podNamespace}/${s.podName}`;
   const phase = pod?.status?.phase ?? "Unknown";
   if (pod && pod.metadata.uid === s.podUID) {
     if (isAlive(pod)) {
-      return { release: false, why: `Pod ${ref} (uid ${s.podUID}) on node ${pod.spec.nodeName ?? "(none)"} is alive (${phase}) and holds it; delete the Pod instead, its CNI DEL releases the address` };
+      return {
+        release: false,
+        why: `Pod ${ref} (uid ${s.podUID}) on node ${pod.spec.nodeName ?? "(none)"} is alive (${phase}) and holds it; delete the Pod instead, its CNI DEL releases the address`,
+      };
     }
     if (!FINISHED.includes(phase)) {
-      return { release: false, why: `Pod ${ref} (uid ${s.podUID}) is terminating (${phase}) and may still use the address; its CNI DEL or IP GC releases it` };
+      return {
+        release: false,
+        why: `Pod ${ref} (uid ${s.podUID}) is terminating (${phase}) and may still use the address; its CNI DEL or IP GC releases it`,
+      };
     }
   }
   if (s.static && facts.statefulSetWants && !facts.force) {
@@ -42,11 +52,19 @@ export function decideRelease(claim: Claim, pod: Pod | undefined, facts: Release
       why: `StatefulSet ${s.podNamespace}/${sts?.statefulSet ?? "?"} still wants ordinal ${sts?.ordinal ?? "?"}: its Pod ${s.podName} keeps this address across re-creation; scale the StatefulSet down, or pass --force to release it anyway`,
     };
   }
-  const forced = s.static && facts.statefulSetWants ? " (--force: its StatefulSet still wants the ordinal)" : "";
+  const forced =
+    s.static && facts.statefulSetWants ? " (--force: its StatefulSet still wants the ordinal)" : "";
   if (!pod) return { release: true, why: `Pod ${ref} (uid ${s.podUID}) no longer exists${forced}` };
-  if (pod.metadata.uid === s.podUID) return { release: true, why: `Pod ${ref} (uid ${s.podUID}) has finished (${phase})${forced}` };
+  if (pod.metadata.uid === s.podUID)
+    return { release: true, why: `Pod ${ref} (uid ${s.podUID}) has finished (${phase})${forced}` };
   if (s.static && isAlive(pod)) {
-    return { release: false, why: `StatefulSet Pod ${ref} was re-created (uid ${pod.metadata.uid}) and keeps this address; scale the StatefulSet down to release it` };
+    return {
+      release: false,
+      why: `StatefulSet Pod ${ref} was re-created (uid ${pod.metadata.uid}) and keeps this address; scale the StatefulSet down to release it`,
+    };
   }
-  return { release: true, why: `Pod ${ref} now has uid ${pod.metadata.uid}; the holder (uid ${s.podUID}) is gone${forced}` };
+  return {
+    release: true,
+    why: `Pod ${ref} now has uid ${pod.metadata.uid}; the holder (uid ${s.podUID}) is gone${forced}`,
+  };
 }

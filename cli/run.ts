@@ -34,16 +34,25 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         io.out(await explainCommand(api, reads, global, command));
         break;
       case "release":
-        io.out(await releaseCommand(api, reads, command.address, { dryRun: command.dryRun, force: command.force }));
+        io.out(
+          await releaseCommand(api, reads, command.address, {
+            dryRun: command.dryRun,
+            force: command.force,
+          }),
+        );
         break;
     }
     return 0;
   } catch (e) {
     if (e instanceof CliError) {
-      io.err(`spiderpool: ${e.message}${e.code === "usage" ? "\n(spiderpool --help for usage)" : ""}`);
+      io.err(
+        `spiderpool: ${e.message}${e.code === "usage" ? "\n(spiderpool --help for usage)" : ""}`,
+      );
       return e.exitCode;
     }
-    io.err(`spiderpool: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    io.err(
+      `spiderpool: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+    );
     return 1;
   } finally {
     api?.close();

@@ -25,14 +25,23 @@ export interface SelectionFacts {
   readonly pod: Pod;
   /** The node the Pod is (or would be) on. */
   readonly node: { readonly name: string; readonly labels: Readonly<Record<string, string>> };
-  readonly namespace: { readonly labels: Readonly<Record<string, string>>; readonly annotations: Readonly<Record<string, string>> };
+  readonly namespace: {
+    readonly labels: Readonly<Record<string, string>>;
+    readonly annotations: Readonly<Record<string, string>>;
+  };
   readonly pools: readonly Pool[];
   readonly claims: readonly Claim[];
   readonly reserved: readonly ReservedIP[];
   readonly owners: OwnerLookup;
   readonly ifName: string;
-  readonly netconf: { readonly defaultIPv4IPPool: readonly string[]; readonly defaultIPv6IPPool: readonly string[] };
-  readonly config: Pick<SpiderpoolConfig, "enableIPv4" | "enableIPv6" | "enableSpiderSubnet" | "enableAutoPoolForApplication">;
+  readonly netconf: {
+    readonly defaultIPv4IPPool: readonly string[];
+    readonly defaultIPv6IPPool: readonly string[];
+  };
+  readonly config: Pick<
+    SpiderpoolConfig,
+    "enableIPv4" | "enableIPv6" | "enableSpiderSubnet" | "enableAutoPoolForApplication"
+  >;
   readonly agentNamespace: string;
   readonly clusterNetwork?: string;
 }
@@ -40,7 +49,7 @@ export interface SelectionFacts {
 export function selectionInputFor(f: SelectionFacts): SelectionInput {
   const uid = f.pod.metadata.uid ?? "";
   const reserved = reservedSets(f.reserved);
-  const mine = f.claims.filter((c) => c.spec.podUID === uid && uid !== "");
+  const mine = f.claims.filter(c => c.spec.podUID === uid && uid !== "");
   return {
     pod: {
       namespace: f.pod.metadata.namespace ?? "",
@@ -51,12 +60,19 @@ export function selectionInputFor(f: SelectionFacts): SelectionInput {
       nodeName: f.node.name,
     },
     top: topController(f.pod, f.owners),
-    namespace: { name: f.pod.metadata.namespace ?? "", labels: f.namespace.labels, annotations: f.namespace.annotations },
+    namespace: {
+      name: f.pod.metadata.namespace ?? "",
+      labels: f.namespace.labels,
+      annotations: f.namespace.annotations,
+    },
     node: { name: f.node.name, labels: f.node.labels },
     ifName: f.ifName,
-    netconf: { defaultIPv4IPPool: [...f.netconf.defaultIPv4IPPool], defaultIPv6IPPool: [...f.netconf.defaultIPv6IPPool] },
-    pools: f.pools.map((p) => poolView(p, reserved, f.claims, uid)),
-    reusablePools: [...new Set(mine.map((c) => c.spec.pool))],
+    netconf: {
+      defaultIPv4IPPool: [...f.netconf.defaultIPv4IPPool],
+      defaultIPv6IPPool: [...f.netconf.defaultIPv6IPPool],
+    },
+    pools: f.pools.map(p => poolView(p, reserved, f.claims, uid)),
+    reusablePools: [...new Set(mine.map(c => c.spec.pool))],
     config: {
       enableIPv4: f.config.enableIPv4,
       enableIPv6: f.config.enableIPv6,
@@ -102,10 +118,23 @@ export function takenOf(pool: Pool, claims: readonly Claim[], exceptUid = ""): I
   return IntervalSet.fromAddresses(family, values);
 }
 
-export function poolView(pool: Pool, reserved: Record<IpFamily, IntervalSet>, claims: readonly Claim[], uid: string): PoolView {
+export function poolView(
+  pool: Pool,
+  reserved: Record<IpFamily, IntervalSet>,
+  claims: readonly Claim[],
+  uid: string,
+): PoolView {
   const family = (pool.spec.ipVersion ?? 4) as IpFamily;
   const allocatable = usableOf(pool).subtract(reserved[family]);
   const total = allocatable.size();
   const free = allocatable.subtract(takenOf(pool, claims, uid)).size();
-  return { name: pool.metadata.name, spec: pool.spec, labels: pool.metadata.labels ?? {}, terminating: !!pool.metadata.deletionTimestamp, free, total, used: total - free };
+  return {
+    name: pool.metadata.name,
+    spec: pool.spec,
+    labels: pool.metadata.labels ?? {},
+    terminating: !!pool.metadata.deletionTimestamp,
+    free,
+    total,
+    used: total - free,
+  };
 }

@@ -1,12 +1,18 @@
 import assert from "node:assert/strict";
 import { parseCniArgs, parseCommand, parseEnv, type CniCommand } from "./args.js";
 
-const BASE = { CNI_CONTAINERID: "c0ffee", CNI_NETNS: "/var/run/netns/p1", CNI_IFNAME: "eth0", CNI_PATH: "/opt/cni/bin" };
+const BASE = {
+  CNI_CONTAINERID: "c0ffee",
+  CNI_NETNS: "/var/run/netns/p1",
+  CNI_IFNAME: "eth0",
+  CNI_PATH: "/opt/cni/bin",
+};
 
 describe("cni/args", () => {
   describe("parseCommand", () => {
     for (const command of ["ADD", "DEL", "CHECK", "VERSION", "GC", "STATUS"]) {
-      it(`accepts ${command}`, () => assert.deepEqual(parseCommand({ CNI_COMMAND: command }), { ok: true, value: command }));
+      it(`accepts ${command}`, () =>
+        assert.deepEqual(parseCommand({ CNI_COMMAND: command }), { ok: true, value: command }));
     }
     it("treats unset and empty as 'print the about text'", () => {
       assert.deepEqual(parseCommand({}), { ok: true, value: undefined });
@@ -40,12 +46,18 @@ describe("cni/args", () => {
         const env: Record<string, string> = { ...BASE };
         delete env[dropped];
         const r = parseEnv(env, command);
-        assert.deepEqual(r, { ok: false, error: { name: "invalid_environment", code: 4, msg, details: dropped } });
+        assert.deepEqual(r, {
+          ok: false,
+          error: { name: "invalid_environment", code: 4, msg, details: dropped },
+        });
       });
     }
     it("lists every missing variable at once", () => {
       const r = parseEnv({}, "ADD");
-      assert.equal(r.ok || r.error.msg, "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME,CNI_PATH] missing");
+      assert.equal(
+        r.ok || r.error.msg,
+        "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME,CNI_PATH] missing",
+      );
     });
     it("DEL tolerates a missing netns (the sandbox may be gone)", () => {
       const env: Record<string, string> = { ...BASE };
@@ -61,10 +73,18 @@ describe("cni/args", () => {
 
   describe("parseEnv: values", () => {
     const cases: Array<[string, string, RegExp]> = [
-      ["CNI_CONTAINERID", "-leading-dash", /CNI_CONTAINERID: invalid characters in containerID "-leading-dash"/],
+      [
+        "CNI_CONTAINERID",
+        "-leading-dash",
+        /CNI_CONTAINERID: invalid characters in containerID "-leading-dash"/,
+      ],
       ["CNI_CONTAINERID", "has space", /CNI_CONTAINERID: .*"has space"/],
       ["CNI_CONTAINERID", "a/b", /CNI_CONTAINERID: .*"a\/b"/],
-      ["CNI_IFNAME", "eth0123456789abc", /CNI_IFNAME: interface name is longer than 15 characters: "eth0123456789abc"/],
+      [
+        "CNI_IFNAME",
+        "eth0123456789abc",
+        /CNI_IFNAME: interface name is longer than 15 characters: "eth0123456789abc"/,
+      ],
       ["CNI_IFNAME", "..", /CNI_IFNAME: interface name cannot be \. or \.\.: "\.\."/],
       ["CNI_IFNAME", "eth0:1", /CNI_IFNAME: .*"eth0:1"/],
       ["CNI_IFNAME", "eth 0", /CNI_IFNAME: .*"eth 0"/],
@@ -81,7 +101,10 @@ describe("cni/args", () => {
       });
     }
     it("reads a well-formed environment", () => {
-      const r = parseEnv({ ...BASE, CNI_ARGS: "K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0;K8S_POD_UID=u-1" }, "ADD");
+      const r = parseEnv(
+        { ...BASE, CNI_ARGS: "K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0;K8S_POD_UID=u-1" },
+        "ADD",
+      );
       assert.deepEqual(r, {
         ok: true,
         value: {
@@ -89,7 +112,14 @@ describe("cni/args", () => {
           containerId: "c0ffee",
           netns: "/var/run/netns/p1",
           ifName: "eth0",
-          args: { podNamespace: "default", podName: "web-0", podInfraContainerId: undefined, podUid: "u-1", ip: undefined, ignoreUnknown: false },
+          args: {
+            podNamespace: "default",
+            podName: "web-0",
+            podInfraContainerId: undefined,
+            podUid: "u-1",
+            ip: undefined,
+            ignoreUnknown: false,
+          },
         },
       });
     });
@@ -98,13 +128,19 @@ describe("cni/args", () => {
   describe("parseCniArgs (libcni types.LoadArgs)", () => {
     const good: Array<[string, Record<string, unknown>]> = [
       ["", { ignoreUnknown: false }],
-      ["K8S_POD_NAME=a;K8S_POD_NAMESPACE=b", { podName: "a", podNamespace: "b", ignoreUnknown: false }],
+      [
+        "K8S_POD_NAME=a;K8S_POD_NAMESPACE=b",
+        { podName: "a", podNamespace: "b", ignoreUnknown: false },
+      ],
       ["IgnoreUnknown=1;FOO=bar;K8S_POD_NAME=a", { podName: "a", ignoreUnknown: true }],
       ["FOO=bar;IgnoreUnknown=true", { ignoreUnknown: true }],
       ["IgnoreUnknown=TRUE;X=", { ignoreUnknown: true }],
       ["K8S_POD_NAME=a;K8S_POD_NAME=b", { podName: "b", ignoreUnknown: false }],
       ["K8S_POD_NAME=", { ignoreUnknown: false }],
-      ["IP=10.6.1.9;K8S_POD_INFRA_CONTAINER_ID=abc", { ip: "10.6.1.9", podInfraContainerId: "abc", ignoreUnknown: false }],
+      [
+        "IP=10.6.1.9;K8S_POD_INFRA_CONTAINER_ID=abc",
+        { ip: "10.6.1.9", podInfraContainerId: "abc", ignoreUnknown: false },
+      ],
       ["IP=fd00::9;IgnoreUnknown=0", { ip: "fd00::9", ignoreUnknown: false }],
     ];
     for (const [text, expected] of good) {
@@ -112,13 +148,18 @@ describe("cni/args", () => {
         const r = parseCniArgs(text);
         assert.equal(r.ok, true, JSON.stringify(r));
         if (!r.ok) return;
-        const present = Object.fromEntries(Object.entries(r.value).filter(([, v]) => v !== undefined));
+        const present = Object.fromEntries(
+          Object.entries(r.value).filter(([, v]) => v !== undefined),
+        );
         assert.deepEqual(present, expected);
       });
     }
     const bad: Array<[string, string]> = [
       ["FOO=bar", `failed to load CNI ENV args: ARGS: unknown args ["FOO=bar"]`],
-      ["FOO=bar;IgnoreUnknown=0;BAZ=1", `failed to load CNI ENV args: ARGS: unknown args ["FOO=bar" "BAZ=1"]`],
+      [
+        "FOO=bar;IgnoreUnknown=0;BAZ=1",
+        `failed to load CNI ENV args: ARGS: unknown args ["FOO=bar" "BAZ=1"]`,
+      ],
       ["k8s_pod_name=a", `failed to load CNI ENV args: ARGS: unknown args ["k8s_pod_name=a"]`],
       ["K8S_POD_NAME", `failed to load CNI ENV args: ARGS: invalid pair "K8S_POD_NAME"`],
       ["K8S_POD_NAME=a=b", `failed to load CNI ENV args: ARGS: invalid pair "K8S_POD_NAME=a=b"`],
@@ -172,7 +213,12 @@ describe("cni/args", () => {
         assert.equal(r.error.code, 4);
         assert.equal(r.error.details, key);
         assert.ok(r.error.msg.includes(`${key}: ${text}`), r.error.msg);
-        assert.ok(r.error.msg.includes(JSON.stringify(value.length > 120 ? `${value.slice(0, 120)}…` : value)), r.error.msg);
+        assert.ok(
+          r.error.msg.includes(
+            JSON.stringify(value.length > 120 ? `${value.slice(0, 120)}…` : value),
+          ),
+          r.error.msg,
+        );
       });
     }
   });

@@ -58,32 +58,46 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function parseCommand(env: Env): Outcome<CniCommand | undefined> {
   const raw = env.CNI_COMMAND;
   if (raw === undefined || raw === "") return { ok: true, value: undefined };
-  if ((CNI_COMMANDS as readonly string[]).includes(raw)) return { ok: true, value: raw as CniCommand };
+  if ((CNI_COMMANDS as readonly string[]).includes(raw))
+    return { ok: true, value: raw as CniCommand };
   return fail("invalid_environment", `unknown CNI_COMMAND: ${quote(raw)}`, "CNI_COMMAND");
 }
 
 /** Validates the `CNI_*` variables `command` needs and parses `CNI_ARGS`. */
 export function parseEnv(env: Env, command: CniCommand): Outcome<CniEnv> {
-  const missing = REQUIRED_ENV[command].filter((name) => !env[name]);
+  const missing = REQUIRED_ENV[command].filter(name => !env[name]);
   if (missing.length > 0) {
-    return fail("invalid_environment", `required env variables [${missing.join(",")}] missing`, missing.join(","));
+    return fail(
+      "invalid_environment",
+      `required env variables [${missing.join(",")}] missing`,
+      missing.join(","),
+    );
   }
   const containerId = env.CNI_CONTAINERID ?? "";
   if (containerId !== "" && !CONTAINER_ID.test(containerId)) {
-    return fail("invalid_environment", `CNI_CONTAINERID: invalid characters in containerID ${quote(containerId)}`, "CNI_CONTAINERID");
+    return fail(
+      "invalid_environment",
+      `CNI_CONTAINERID: invalid characters in containerID ${quote(containerId)}`,
+      "CNI_CONTAINERID",
+    );
   }
   const ifName = env.CNI_IFNAME ?? "";
   const ifProblem = ifName === "" ? undefined : interfaceNameProblem(ifName);
-  if (ifProblem) return fail("invalid_environment", `CNI_IFNAME: ${ifProblem} ${quote(ifName)}`, "CNI_IFNAME");
+  if (ifProblem)
+    return fail("invalid_environment", `CNI_IFNAME: ${ifProblem} ${quote(ifName)}`, "CNI_IFNAME");
   const args = parseCniArgs(env.CNI_ARGS ?? "");
   if (!args.ok) return args;
-  return { ok: true, value: { command, containerId, netns: env.CNI_NETNS ?? "", ifName, args: args.value } };
+  return {
+    ok: true,
+    value: { command, containerId, netns: env.CNI_NETNS ?? "", ifName, args: args.value },
+  };
 }
 
 function interfaceNameProblem(name: string): string | undefined {
   if (name.length > MAX_IFNAME) return `interface name is longer than ${MAX_IFNAME} characters:`;
   if (name === "." || name === "..") return "interface name cannot be . or ..:";
-  if (IFNAME_FORBIDDEN.test(name)) return "interface name contains / or : or whitespace characters:";
+  if (IFNAME_FORBIDDEN.test(name))
+    return "interface name contains / or : or whitespace characters:";
   return undefined;
 }
 
@@ -100,7 +114,12 @@ export function parseCniArgs(text: string): Outcome<K8sArgs> {
   if (text !== "") {
     for (const pair of text.split(";")) {
       const kv = pair.split("=");
-      if (kv.length !== 2) return fail("invalid_environment", `${ARGS_PREFIX} invalid pair ${quote(pair)}`, "CNI_ARGS");
+      if (kv.length !== 2)
+        return fail(
+          "invalid_environment",
+          `${ARGS_PREFIX} invalid pair ${quote(pair)}`,
+          "CNI_ARGS",
+        );
       const [key, value] = kv as [string, string];
       if (KNOWN_KEYS.has(key)) found[key] = value;
       else unknown.push(pair);
@@ -110,24 +129,44 @@ export function parseCniArgs(text: string): Outcome<K8sArgs> {
   if (found.IgnoreUnknown !== undefined) {
     const flag = parseGoBool(found.IgnoreUnknown);
     if (flag === undefined) {
-      return fail("invalid_environment", `${ARGS_PREFIX} error parsing value of pair "IgnoreUnknown=${found.IgnoreUnknown}": boolean unmarshal error: invalid input ${found.IgnoreUnknown}`, "CNI_ARGS");
+      return fail(
+        "invalid_environment",
+        `${ARGS_PREFIX} error parsing value of pair "IgnoreUnknown=${found.IgnoreUnknown}": boolean unmarshal error: invalid input ${found.IgnoreUnknown}`,
+        "CNI_ARGS",
+      );
     }
     ignoreUnknown = flag;
   }
   if (unknown.length > 0 && !ignoreUnknown) {
-    return fail("invalid_environment", `${ARGS_PREFIX} unknown args [${unknown.map((p) => quote(p)).join(" ")}]`, "CNI_ARGS");
+    return fail(
+      "invalid_environment",
+      `${ARGS_PREFIX} unknown args [${unknown.map(p => quote(p)).join(" ")}]`,
+      "CNI_ARGS",
+    );
   }
   if (found.IP !== undefined && found.IP !== "" && readAddress(found.IP) === undefined) {
-    return fail("invalid_environment", `${ARGS_PREFIX} error parsing value of pair ${quote(`IP=${found.IP}`)}: invalid IP address`, "CNI_ARGS");
+    return fail(
+      "invalid_environment",
+      `${ARGS_PREFIX} error parsing value of pair ${quote(`IP=${found.IP}`)}: invalid IP address`,
+      "CNI_ARGS",
+    );
   }
   // The agent puts both into API paths; a name the API server would refuse stops here (docs/security.md).
   const namespace = found.K8S_POD_NAMESPACE;
   if (namespace !== undefined && namespace !== "" && !isNamespaceName(namespace)) {
-    return fail("invalid_environment", `${ARGS_PREFIX} K8S_POD_NAMESPACE: not a namespace name (a DNS-1123 label of at most 63 characters): ${quote(namespace)}`, "K8S_POD_NAMESPACE");
+    return fail(
+      "invalid_environment",
+      `${ARGS_PREFIX} K8S_POD_NAMESPACE: not a namespace name (a DNS-1123 label of at most 63 characters): ${quote(namespace)}`,
+      "K8S_POD_NAMESPACE",
+    );
   }
   const pod = found.K8S_POD_NAME;
   if (pod !== undefined && pod !== "" && !isPodName(pod)) {
-    return fail("invalid_environment", `${ARGS_PREFIX} K8S_POD_NAME: not a Pod name (a DNS-1123 subdomain of at most 253 characters): ${quote(pod)}`, "K8S_POD_NAME");
+    return fail(
+      "invalid_environment",
+      `${ARGS_PREFIX} K8S_POD_NAME: not a Pod name (a DNS-1123 subdomain of at most 253 characters): ${quote(pod)}`,
+      "K8S_POD_NAME",
+    );
   }
   return {
     ok: true,
@@ -142,7 +181,14 @@ export function parseCniArgs(text: string): Outcome<K8sArgs> {
   };
 }
 
-const KNOWN_KEYS = new Set(["IgnoreUnknown", "IP", "K8S_POD_NAME", "K8S_POD_NAMESPACE", "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID"]);
+const KNOWN_KEYS = new Set([
+  "IgnoreUnknown",
+  "IP",
+  "K8S_POD_NAME",
+  "K8S_POD_NAMESPACE",
+  "K8S_POD_INFRA_CONTAINER_ID",
+  "K8S_POD_UID",
+]);
 
 // libcni UnmarshallableBool: "1"/"true" and "0"/"false", case-insensitive; anything else is an error.
 function parseGoBool(value: string): boolean | undefined {

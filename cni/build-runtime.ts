@@ -5,7 +5,17 @@
  * checks the registry's integrity hash) and cached outside the repo.
  */
 import { execFileSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, realpathSync, renameSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -17,7 +27,11 @@ const ELF_MACHINE: Record<number, Arch> = { 0x3e: "x64", 0xb7: "arm64" };
 
 /** `~/.cache/pepr-spiderpool/node-runtime` (honours XDG_CACHE_HOME). */
 export function runtimeCacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "pepr-spiderpool", "node-runtime");
+  return join(
+    process.env.XDG_CACHE_HOME || join(homedir(), ".cache"),
+    "pepr-spiderpool",
+    "node-runtime",
+  );
 }
 
 /** Path of a Node binary of the running version for `arch`, downloading it on first use. */
@@ -34,17 +48,24 @@ export async function ensureNodeRuntime(arch: Arch): Promise<string> {
   try {
     let packed: { filename: string }[];
     try {
-      const json = execFileSync("npm", ["pack", pkg, "--json", "--pack-destination", tmp], { cwd: tmp, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      const json = execFileSync("npm", ["pack", pkg, "--json", "--pack-destination", tmp], {
+        cwd: tmp,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       packed = JSON.parse(json) as { filename: string }[];
     } catch (error) {
       const stderr = (error as { stderr?: string }).stderr?.trim();
-      throw new Error(`cannot obtain the linux-${arch} Node ${version} runtime: npm pack ${pkg} failed${stderr ? `: ${stderr}` : ""}`);
+      throw new Error(
+        `cannot obtain the linux-${arch} Node ${version} runtime: npm pack ${pkg} failed${stderr ? `: ${stderr}` : ""}`,
+      );
     }
     const tarball = join(tmp, packed[0]?.filename ?? "");
     execFileSync("tar", ["-xzf", tarball, "-C", tmp, "package/bin/node"], { stdio: "pipe" });
     const extracted = join(tmp, "package/bin/node");
     const machine = elfMachine(extracted);
-    if (machine !== arch) throw new Error(`${pkg}: bin/node is not an ELF for ${arch} (got ${machine ?? "unknown"})`);
+    if (machine !== arch)
+      throw new Error(`${pkg}: bin/node is not an ELF for ${arch} (got ${machine ?? "unknown"})`);
     mkdirSync(dir, { recursive: true });
     renameSync(extracted, binary);
     return binary;

@@ -14,7 +14,17 @@
  */
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -40,7 +50,13 @@ const TARGET_ARCH: Record<Target, Arch> = { "linux-amd64": "x64", "linux-arm64":
 /** What the plugin bundle may contain: itself, its three schema files, and zod. */
 // lib/core's address parser is pure and dependency-free: cheaper at start-up than node:net's isIP.
 // lib/log-schema.ts: the plugin's lines share the schema of every other component (docs/usage/logs.md).
-const ALLOWED_INPUTS = [/^cni\//, /^lib\/schemas\/(agent-api|cni-netconf|kube-name)\.ts$/, /^lib\/core\/(address|address-errors|result)\.ts$/, /^lib\/log-schema\.ts$/, /^node_modules\/zod\//];
+const ALLOWED_INPUTS = [
+  /^cni\//,
+  /^lib\/schemas\/(agent-api|cni-netconf|kube-name)\.ts$/,
+  /^lib\/core\/(address|address-errors|result)\.ts$/,
+  /^lib\/log-schema\.ts$/,
+  /^node_modules\/zod\//,
+];
 
 /** buildCni options; the CLI maps `--target`, `--no-snapshot` and `--no-code-cache` onto them. */
 export interface BuildOptions {
@@ -60,10 +76,13 @@ export interface BuildOptions {
 }
 
 /** Builds the bundle and the requested executables; returns the paths written or kept. */
-export async function buildCni(
-  options: BuildOptions = {},
-): Promise<{ bundle: string; executables: Record<string, string>; shims: Record<string, string>; coordinators: Record<string, string> }> {
-  const log = options.log ?? ((line) => console.log(line));
+export async function buildCni(options: BuildOptions = {}): Promise<{
+  bundle: string;
+  executables: Record<string, string>;
+  shims: Record<string, string>;
+  coordinators: Record<string, string>;
+}> {
+  const log = options.log ?? (line => console.log(line));
   const bundleState = await bundle();
   log(outputLine(BUNDLE, bundleState));
   const bundleHash = createHash("sha256").update(readFileSync(BUNDLE)).digest("hex");
@@ -72,7 +91,10 @@ export async function buildCni(
   const coordinators: Record<string, string> = {};
   for (const target of options.targets ?? TARGETS) {
     const out = options.outputFor?.(target) ?? join(OUT_DIR, target, `${SHIM_NAME}${NODE_SUFFIX}`);
-    const state = await singleExecutable(target, out, bundleHash, { snapshot: options.snapshot ?? true, codeCache: options.codeCache ?? true });
+    const state = await singleExecutable(target, out, bundleHash, {
+      snapshot: options.snapshot ?? true,
+      codeCache: options.codeCache ?? true,
+    });
     log(outputLine(out, state));
     executables[target] = out;
     if (options.shim ?? true) {
@@ -104,16 +126,28 @@ function buildGo(dir: string, target: Target, out: string): string {
   try {
     execFileSync("go", ["build", "-trimpath", "-ldflags", "-s -w", "-o", work, "."], {
       cwd: join(ROOT, dir),
-      env: { ...process.env, CGO_ENABLED: "0", GOOS: "linux", GOARCH: GOARCH[target], GOTOOLCHAIN: "local" },
+      env: {
+        ...process.env,
+        CGO_ENABLED: "0",
+        GOOS: "linux",
+        GOARCH: GOARCH[target],
+        GOTOOLCHAIN: "local",
+      },
       stdio: "pipe",
     });
   } catch (error) {
     rmSync(work, { force: true });
     const e = error as NodeJS.ErrnoException & { stderr?: Buffer };
-    if (e.code === "ENOENT") throw new Error(`building ${dir} needs Go on PATH (Debian: apt-get install golang-go); \`tsx cni/build.ts --no-shim\` builds the Node executable alone`);
-    throw new Error(`go build of ${dir} for ${target} failed: ${e.stderr?.toString().trim() ?? e.message}`);
+    if (e.code === "ENOENT")
+      throw new Error(
+        `building ${dir} needs Go on PATH (Debian: apt-get install golang-go); \`tsx cni/build.ts --no-shim\` builds the Node executable alone`,
+      );
+    throw new Error(
+      `go build of ${dir} for ${target} failed: ${e.stderr?.toString().trim() ?? e.message}`,
+    );
   }
-  if (elfMachine(work) !== TARGET_ARCH[target]) throw new Error(`${work}: go build did not produce an ELF for ${target}`);
+  if (elfMachine(work) !== TARGET_ARCH[target])
+    throw new Error(`${work}: go build did not produce an ELF for ${target}`);
   if (existsSync(out) && readFileSync(out).equals(readFileSync(work))) {
     rmSync(work, { force: true });
     return "unchanged";
@@ -141,8 +175,13 @@ async function bundle(): Promise<string> {
     define: { __SPIDERPOOL_CNI_VERSION__: JSON.stringify(pkg.version) },
   });
   // eslint keeps pepr/k8s imports out of cni/ sources; this catches them arriving transitively.
-  const stray = Object.keys(result.metafile.inputs).filter((input) => !ALLOWED_INPUTS.some((re) => re.test(input)));
-  if (stray.length > 0) throw new Error(`the CNI bundle may only contain cni/, three lib/schemas files, lib/core\'s address parser, lib/log-schema.ts and zod; found: ${stray.join(", ")}`);
+  const stray = Object.keys(result.metafile.inputs).filter(
+    input => !ALLOWED_INPUTS.some(re => re.test(input)),
+  );
+  if (stray.length > 0)
+    throw new Error(
+      `the CNI bundle may only contain cni/, three lib/schemas files, lib/core\'s address parser, lib/log-schema.ts and zod; found: ${stray.join(", ")}`,
+    );
   const code = result.outputFiles[0]?.contents;
   if (!code) throw new Error("esbuild produced no output");
   if (existsSync(BUNDLE) && readFileSync(BUNDLE).equals(code)) return "unchanged";
@@ -151,7 +190,12 @@ async function bundle(): Promise<string> {
   return "built";
 }
 
-async function singleExecutable(target: Target, out: string, bundleHash: string, wanted: { snapshot: boolean; codeCache: boolean }): Promise<string> {
+async function singleExecutable(
+  target: Target,
+  out: string,
+  bundleHash: string,
+  wanted: { snapshot: boolean; codeCache: boolean },
+): Promise<string> {
   const arch = TARGET_ARCH[target];
   const runtime = await ensureNodeRuntime(arch);
   // Snapshot and code cache are V8 machine-specific: only usable when the blob is made by the same arch.
@@ -161,21 +205,43 @@ async function singleExecutable(target: Target, out: string, bundleHash: string,
   const startup = snapshot ? "snapshot" : codeCache ? "code cache" : "plain";
   const postject = postjectCommand();
   const runtimeStat = statSync(runtime);
-  const stamp = JSON.stringify({ bundleHash, runtime, size: runtimeStat.size, mtime: runtimeStat.mtimeMs, node: process.version, postject: postject.version, startup });
+  const stamp = JSON.stringify({
+    bundleHash,
+    runtime,
+    size: runtimeStat.size,
+    mtime: runtimeStat.mtimeMs,
+    node: process.version,
+    postject: postject.version,
+    startup,
+  });
   const stampFile = `${out}.stamp`;
-  if (existsSync(out) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return describe("unchanged", startup);
+  if (existsSync(out) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp)
+    return describe("unchanged", startup);
 
   mkdirSync(dirname(out), { recursive: true });
   const work = `${out}.tmp-${process.pid}`;
   const blob = `${work}.blob`;
   const config = `${work}.sea.json`;
   try {
-    writeFileSync(config, JSON.stringify({ main: BUNDLE, output: blob, disableExperimentalSEAWarning: true, useCodeCache: codeCache, useSnapshot: snapshot }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        main: BUNDLE,
+        output: blob,
+        disableExperimentalSEAWarning: true,
+        useCodeCache: codeCache,
+        useSnapshot: snapshot,
+      }),
+    );
     // The blob is made by the running node; SEA requires it to match the runtime's version.
     execFileSync(process.execPath, ["--experimental-sea-config", config], { stdio: "pipe" });
     copyFileSync(runtime, work);
     chmodSync(work, 0o755);
-    execFileSync(postject.command[0]!, [...postject.command.slice(1), work, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SEA_FUSE], { stdio: "pipe" });
+    execFileSync(
+      postject.command[0]!,
+      [...postject.command.slice(1), work, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SEA_FUSE],
+      { stdio: "pipe" },
+    );
     verifyExecutable(work, arch, snapshot);
     renameSync(work, out);
     writeFileSync(stampFile, stamp);
@@ -188,17 +254,25 @@ async function singleExecutable(target: Target, out: string, bundleHash: string,
 /** Checks the result is an ELF for `arch` with the SEA fuse set and the bundle inside; runs VERSION when it can. */
 function verifyExecutable(path: string, arch: Arch, snapshot: boolean): void {
   const machine = elfMachine(path);
-  if (machine !== arch) throw new Error(`${path}: expected an ELF for ${arch}, got ${machine ?? "something else"}`);
+  if (machine !== arch)
+    throw new Error(`${path}: expected an ELF for ${arch}, got ${machine ?? "something else"}`);
   const image = readFileSync(path);
-  if (!image.includes(`${SEA_FUSE}:1`)) throw new Error(`${path}: the SEA fuse is not set, injection failed`);
+  if (!image.includes(`${SEA_FUSE}:1`))
+    throw new Error(`${path}: the SEA fuse is not set, injection failed`);
   // A plain or code-cache blob carries the script source verbatim; a snapshot carries the heap
   // the bundle built, which only the VERSION run below (always possible on the native arch) shows.
-  if (!snapshot && !image.includes(readFileSync(BUNDLE).subarray(0, 256))) throw new Error(`${path}: the bundle is not inside the executable`);
+  if (!snapshot && !image.includes(readFileSync(BUNDLE).subarray(0, 256)))
+    throw new Error(`${path}: the bundle is not inside the executable`);
   const command = runnerFor(arch);
   if (!command) return;
   const [file = path, ...args] = [...command, path];
-  const out = execFileSync(file, args, { env: { CNI_COMMAND: "VERSION" }, encoding: "utf8", timeout: 30_000 });
-  if (!out.includes('"supportedVersions"')) throw new Error(`${path}: VERSION printed ${JSON.stringify(out)}`);
+  const out = execFileSync(file, args, {
+    env: { CNI_COMMAND: "VERSION" },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  if (!out.includes('"supportedVersions"'))
+    throw new Error(`${path}: VERSION printed ${JSON.stringify(out)}`);
 }
 
 /** How to run an `arch` binary here: natively, under qemu-user when installed, or not at all. */
@@ -206,7 +280,8 @@ function runnerFor(arch: Arch): string[] | undefined {
   if (arch === process.arch) return [];
   const sysroot = "/usr/aarch64-linux-gnu"; // Debian's libc6-arm64-cross
   if (arch === "arm64" && process.platform === "linux" && existsSync(sysroot)) {
-    for (const qemu of ["/usr/bin/qemu-aarch64", "/usr/bin/qemu-aarch64-static"]) if (existsSync(qemu)) return [qemu, "-L", sysroot];
+    for (const qemu of ["/usr/bin/qemu-aarch64", "/usr/bin/qemu-aarch64-static"])
+      if (existsSync(qemu)) return [qemu, "-L", sysroot];
   }
   return undefined;
 }
@@ -219,7 +294,10 @@ function postjectCommand(): { command: string[]; version: string } {
     const { version } = JSON.parse(readFileSync(pkgPath, "utf8")) as { version: string };
     return { command: [process.execPath, join(dirname(pkgPath), "dist/cli.js")], version };
   } catch {
-    return { command: ["npm", "exec", "--yes", `--package=postject@${POSTJECT_VERSION}`, "--", "postject"], version: POSTJECT_VERSION };
+    return {
+      command: ["npm", "exec", "--yes", `--package=postject@${POSTJECT_VERSION}`, "--", "postject"],
+      version: POSTJECT_VERSION,
+    };
   }
 }
 
@@ -235,7 +313,10 @@ function describe(state: string, startup: string): string {
 
 function outputLine(path: string, state: string): string {
   const bytes = statSync(path).size;
-  const size = bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+  const size =
+    bytes >= 1024 * 1024
+      ? `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+      : `${(bytes / 1024).toFixed(1)} KiB`;
   return `${relative(ROOT, path).padEnd(34)} ${size.padStart(10)}  (${state})`;
 }
 
@@ -250,11 +331,15 @@ function parseArgs(argv: string[]): BuildOptions {
     else if (arg === "--no-shim") shim = false;
     else if (arg === "--no-snapshot") snapshot = false;
     else if (arg === "--target" || arg === "--targets") {
-      targets = (argv[++i] ?? "").split(",").map((t) => {
-        if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${JSON.stringify(t)}; known: ${TARGETS.join(", ")}`);
+      targets = (argv[++i] ?? "").split(",").map(t => {
+        if (!(TARGETS as readonly string[]).includes(t))
+          throw new Error(`unknown target ${JSON.stringify(t)}; known: ${TARGETS.join(", ")}`);
         return t as Target;
       });
-    } else throw new Error(`unknown argument ${JSON.stringify(arg)}; usage: tsx cni/build.ts [--target ${TARGETS.join(",")}] [--no-snapshot] [--no-code-cache] [--no-shim]`);
+    } else
+      throw new Error(
+        `unknown argument ${JSON.stringify(arg)}; usage: tsx cni/build.ts [--target ${TARGETS.join(",")}] [--no-snapshot] [--no-code-cache] [--no-shim]`,
+      );
   }
   return { targets, codeCache, snapshot, shim };
 }

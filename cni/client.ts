@@ -9,7 +9,11 @@
  * close`, and the three ways a body can be framed (cni/http-response.ts).
  */
 import { connect, type Socket } from "node:net";
-import { ERROR_CODE_HEADER, RETRYABLE_AGENT_ERRORS, type AgentErrorCode } from "../lib/schemas/agent-api.js";
+import {
+  ERROR_CODE_HEADER,
+  RETRYABLE_AGENT_ERRORS,
+  type AgentErrorCode,
+} from "../lib/schemas/agent-api.js";
 import { parseHttpResponse, type HttpResponse } from "./http-response.js";
 
 /** Why a call did not produce a 2xx answer. */
@@ -19,18 +23,30 @@ export type AgentFailure =
   /** The deadline passed before the answer was complete. */
   | { readonly kind: "timeout"; readonly text: string }
   /** The agent answered with a non-2xx status; `text` is its error string. */
-  | { readonly kind: "status"; readonly status: number; readonly agentCode?: string; readonly text: string }
+  | {
+      readonly kind: "status";
+      readonly status: number;
+      readonly agentCode?: string;
+      readonly text: string;
+    }
   /** The answer was larger than we are willing to buffer. */
   | { readonly kind: "oversized"; readonly text: string };
 
 /** A 2xx answer with its body text, or why there was none. */
-export type AgentReply = { ok: true; status: number; body: string } | { ok: false; failure: AgentFailure };
+export type AgentReply =
+  | { ok: true; status: number; body: string }
+  | { ok: false; failure: AgentFailure };
 
 /**
  * How a plugin run reaches the agent: over the unix socket (callAgent, in the plugin process), or
  * in-process when the agent itself runs the plugin for the exec shim (lib/agent/cni-exec.ts).
  */
-export type AgentTransport = (method: "GET" | "POST" | "DELETE", path: string, body: unknown, deadlineAt: number) => Promise<AgentReply>;
+export type AgentTransport = (
+  method: "GET" | "POST" | "DELETE",
+  path: string,
+  body: unknown,
+  deadlineAt: number,
+) => Promise<AgentReply>;
 
 /** An agent answer never legitimately approaches this; beyond it the agent is broken. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -51,11 +67,17 @@ export function callAgent(
   deadlineAt: number,
 ): Promise<AgentReply> {
   const remaining = deadlineAt - Date.now();
-  if (remaining <= 0) return Promise.resolve(failed({ kind: "timeout", text: `deadline exceeded before ${method} ${path}` }));
+  if (remaining <= 0)
+    return Promise.resolve(
+      failed({ kind: "timeout", text: `deadline exceeded before ${method} ${path}` }),
+    );
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), "utf8");
   let head = `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\nConnection: close\r\n`;
-  head += payload === undefined ? "\r\n" : `Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`;
-  return new Promise((resolve) => {
+  head +=
+    payload === undefined
+      ? "\r\n"
+      : `Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`;
+  return new Promise(resolve => {
     let settled = false;
     let socket: Socket | undefined;
     const chunks: Buffer[] = [];
@@ -68,20 +90,39 @@ export function callAgent(
       resolve(reply);
     };
     const timer = setTimeout(
-      () => finish(failed({ kind: "timeout", text: `${method} ${path}: no answer from the agent within ${remaining} ms` })),
+      () =>
+        finish(
+          failed({
+            kind: "timeout",
+            text: `${method} ${path}: no answer from the agent within ${remaining} ms`,
+          }),
+        ),
       remaining,
     );
     try {
       socket = connect({ path: socketPath });
     } catch (error) {
       // A socket path Node refuses outright (e.g. with a NUL byte) throws instead of emitting.
-      finish(failed({ kind: "unreachable", text: `dial unix ${socketPath}: ${(error as Error).message}` }));
+      finish(
+        failed({
+          kind: "unreachable",
+          text: `dial unix ${socketPath}: ${(error as Error).message}`,
+        }),
+      );
       return;
     }
-    socket.on("error", (error: NodeJS.ErrnoException) => finish(failed({ kind: "unreachable", text: connectText(error, socketPath) })));
+    socket.on("error", (error: NodeJS.ErrnoException) =>
+      finish(failed({ kind: "unreachable", text: connectText(error, socketPath) })),
+    );
     socket.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_RESPONSE_BYTES + MAX_HEADER_BYTES) finish(failed({ kind: "oversized", text: `agent response to ${method} ${path} exceeds ${MAX_RESPONSE_BYTES} bytes` }));
+      if (size > MAX_RESPONSE_BYTES + MAX_HEADER_BYTES)
+        finish(
+          failed({
+            kind: "oversized",
+            text: `agent response to ${method} ${path} exceeds ${MAX_RESPONSE_BYTES} bytes`,
+          }),
+        );
       else chunks.push(chunk);
       // A framed answer is complete before the agent's close arrives: no need to wait for it.
       const sofar = parseHttpResponse(chunks.length === 1 ? chunk : Buffer.concat(chunks));
@@ -89,15 +130,25 @@ export function callAgent(
     });
     socket.on("end", () => {
       const parsed = parseHttpResponse(Buffer.concat(chunks));
-      finish(parsed.ok ? answerOf(parsed.value, method, path) : failed({ kind: "unreachable", text: `${method} ${path}: ${parsed.reason}` }));
+      finish(
+        parsed.ok
+          ? answerOf(parsed.value, method, path)
+          : failed({ kind: "unreachable", text: `${method} ${path}: ${parsed.reason}` }),
+      );
     });
-    socket.write(payload === undefined ? head : Buffer.concat([Buffer.from(head, "latin1"), payload]));
+    socket.write(
+      payload === undefined ? head : Buffer.concat([Buffer.from(head, "latin1"), payload]),
+    );
   });
 }
 
 function answerOf(response: HttpResponse, method: string, path: string): AgentReply {
   const { status, headers, body } = response;
-  if (body.length > MAX_RESPONSE_BYTES) return failed({ kind: "oversized", text: `agent response to ${method} ${path} exceeds ${MAX_RESPONSE_BYTES} bytes` });
+  if (body.length > MAX_RESPONSE_BYTES)
+    return failed({
+      kind: "oversized",
+      text: `agent response to ${method} ${path} exceeds ${MAX_RESPONSE_BYTES} bytes`,
+    });
   return replyOf(status, headers[ERROR_CODE_HEADER], body.toString("utf8"));
 }
 
@@ -120,7 +171,10 @@ function failed(failure: AgentFailure): AgentReply {
 export function isRetryable(failure: AgentFailure): boolean {
   if (failure.kind === "unreachable" || failure.kind === "timeout") return true;
   if (failure.kind !== "status") return false;
-  if (failure.agentCode !== undefined) return (RETRYABLE_AGENT_ERRORS as readonly string[]).includes(failure.agentCode as AgentErrorCode);
+  if (failure.agentCode !== undefined)
+    return (RETRYABLE_AGENT_ERRORS as readonly string[]).includes(
+      failure.agentCode as AgentErrorCode,
+    );
   return failure.status === 503 || failure.status === 429;
 }
 
@@ -130,7 +184,11 @@ function errorText(body: string, status: number): string {
   try {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed === "string") text = parsed;
-    else if (parsed && typeof parsed === "object" && typeof (parsed as { message?: unknown }).message === "string") {
+    else if (
+      parsed &&
+      typeof parsed === "object" &&
+      typeof (parsed as { message?: unknown }).message === "string"
+    ) {
       text = (parsed as { message: string }).message;
     }
   } catch {

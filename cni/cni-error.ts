@@ -49,11 +49,17 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; error: CniError }
 
 /** Builds a CniError from its name; `details` is dropped when empty. */
 export function cniError(name: CniErrorName, msg: string, details?: string): CniError {
-  return details ? { name, code: CNI_ERROR_CODES[name], msg, details } : { name, code: CNI_ERROR_CODES[name], msg };
+  return details
+    ? { name, code: CNI_ERROR_CODES[name], msg, details }
+    : { name, code: CNI_ERROR_CODES[name], msg };
 }
 
 /** Shorthand for a failed Outcome. */
-export function fail(name: CniErrorName, msg: string, details?: string): { ok: false; error: CniError } {
+export function fail(
+  name: CniErrorName,
+  msg: string,
+  details?: string,
+): { ok: false; error: CniError } {
   return { ok: false, error: cniError(name, msg, details) };
 }
 
@@ -69,7 +75,8 @@ export function formatCniError(error: CniError, cniVersion: string): string {
  * long values are cut so a garbage env var cannot flood the kubelet's event.
  */
 export function quote(value: unknown, max = 120): string {
-  if (typeof value === "string") return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
+  if (typeof value === "string")
+    return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
   const text = JSON.stringify(value) ?? String(value);
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }

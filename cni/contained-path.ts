@@ -17,12 +17,24 @@ import { LOAD, type PluginConfig } from "./netconf.js";
  * of the node's directories, or undefined. The socket is checked only where the plugin connects
  * to it: inside the agent the plugin reaches the routes directly.
  */
-export function escapeProblem(conf: PluginConfig, dirs: HostDirs, socket: boolean): CniError | undefined {
+export function escapeProblem(
+  conf: PluginConfig,
+  dirs: HostDirs,
+  socket: boolean,
+): CniError | undefined {
   if (!resolvesBelow(conf.logFilePath, dirs.logDir)) {
-    return cniError("invalid_network_config", `${LOAD} ipam.log_file_path: leads out of the node's plugin log directory ${dirs.logDir} through a symbolic link, got ${quote(conf.logFilePath)}`, "ipam.log_file_path");
+    return cniError(
+      "invalid_network_config",
+      `${LOAD} ipam.log_file_path: leads out of the node's plugin log directory ${dirs.logDir} through a symbolic link, got ${quote(conf.logFilePath)}`,
+      "ipam.log_file_path",
+    );
   }
   if (socket && !resolvesBelow(conf.socketPath, dirs.runDir)) {
-    return cniError("invalid_network_config", `${LOAD} ipam.ipam_unix_socket_path: leads out of the node's run directory ${dirs.runDir} through a symbolic link, got ${quote(conf.socketPath)}`, "ipam.ipam_unix_socket_path");
+    return cniError(
+      "invalid_network_config",
+      `${LOAD} ipam.ipam_unix_socket_path: leads out of the node's run directory ${dirs.runDir} through a symbolic link, got ${quote(conf.socketPath)}`,
+      "ipam.ipam_unix_socket_path",
+    );
   }
   return undefined;
 }

@@ -16,8 +16,10 @@ describe("cni coordinator (Go, cni/coordinator)", function () {
       encoding: "utf8",
     });
     assert.match(out, /^ok\s/m);
-    const skipped = out.split("\n").filter((line) => line.includes("skipped: needs root"));
-    if (process.getuid?.() === 0) assert.deepEqual(skipped, [], "as root, no namespace test may skip");
-    else if (skipped.length > 0) console.log(`    (not root: ${skipped.length} namespace tests skipped)`);
+    const skipped = out.split("\n").filter(line => line.includes("skipped: needs root"));
+    if (process.getuid?.() === 0)
+      assert.deepEqual(skipped, [], "as root, no namespace test may skip");
+    else if (skipped.length > 0)
+      console.log(`    (not root: ${skipped.length} namespace tests skipped)`);
   });
 });

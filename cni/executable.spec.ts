@@ -4,12 +4,26 @@
  * incremental build so the binary under test always matches the sources.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildCni, BUNDLE } from "./build.js";
 import { startFakeAgent, type FakeAgent } from "./fake-agent.js";
-import { execPlugin as exec, installPlugin, outputProblem, type Execution } from "./spec-harness.js";
+import {
+  execPlugin as exec,
+  installPlugin,
+  outputProblem,
+  type Execution,
+} from "./spec-harness.js";
 
 const RUNS = 50;
 
@@ -24,7 +38,9 @@ describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec sh
 
   before(async function () {
     if (process.platform !== "linux" || process.arch !== "x64") {
-      console.log(`      skipped: the linux-amd64 executable cannot run on ${process.platform}-${process.arch}`);
+      console.log(
+        `      skipped: the linux-amd64 executable cannot run on ${process.platform}-${process.arch}`,
+      );
       this.skip();
     }
     this.timeout(600_000);
@@ -32,7 +48,11 @@ describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec sh
     dir = mkdtempSync(join(tmpdir(), "spiderpool-exec-"));
     // Installed as on a node, with this spec's directory as the node's log and run directory.
     mkdirSync(join(dir, "bin"));
-    [binary, shim, bundle] = installPlugin([built.executables["linux-amd64"]!, built.shims["linux-amd64"]!, BUNDLE], join(dir, "bin"), { logDir: dir, runDir: dir }) as [string, string, string];
+    [binary, shim, bundle] = installPlugin(
+      [built.executables["linux-amd64"]!, built.shims["linux-amd64"]!, BUNDLE],
+      join(dir, "bin"),
+      { logDir: dir, runDir: dir },
+    ) as [string, string, string];
     logFile = join(dir, "log", "spiderpool.log");
     agent = await startFakeAgent(join(dir, "agent.sock"));
   });
@@ -41,8 +61,22 @@ describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec sh
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const netconf = (version: string, ipam: Record<string, unknown> = {}, top: Record<string, unknown> = {}) =>
-    JSON.stringify({ cniVersion: version, name: "net", ipam: { type: "spiderpool", ipam_unix_socket_path: agent.socketPath, log_file_path: logFile, ...ipam }, ...top });
+  const netconf = (
+    version: string,
+    ipam: Record<string, unknown> = {},
+    top: Record<string, unknown> = {},
+  ) =>
+    JSON.stringify({
+      cniVersion: version,
+      name: "net",
+      ipam: {
+        type: "spiderpool",
+        ipam_unix_socket_path: agent.socketPath,
+        log_file_path: logFile,
+        ...ipam,
+      },
+      ...top,
+    });
   const env = (command: string, pod = "ok") => ({
     CNI_COMMAND: command,
     CNI_CONTAINERID: "c0ffee",
@@ -52,7 +86,9 @@ describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec sh
     CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=${pod};K8S_POD_UID=u1`,
   });
   const versions = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
-  const prev = { prevResult: { ips: [{ address: "10.6.168.101/16" }, { address: "fd00:10:6::65/64" }] } };
+  const prev = {
+    prevResult: { ips: [{ address: "10.6.168.101/16" }, { address: "fd00:10:6::65/64" }] },
+  };
 
   /** [name, env, stdin, expected exit, expected error code when failing, deadline ms] */
   type Case = [string, Record<string, string>, string | Buffer, number, number | undefined, number];
@@ -61,17 +97,59 @@ describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec sh
     ...versions.map((v): Case => [`ADD ${v}`, env("ADD"), netconf(v), 0, undefined, 60_000]),
     ["ADD ip used out", env("ADD", "ip-used-out"), netconf("1.0.0"), 1, 100, 60_000],
     ["ADD agent not ready", env("ADD", "not-ready"), netconf("1.0.0"), 1, 11, 60_000],
-    ["ADD unreachable", env("ADD"), netconf("1.0.0", { ipam_unix_socket_path: join(dir, "absent.sock") }), 1, 11, 60_000],
-    ["ADD hanging agent", env("ADD", "hang"), netconf("1.0.0", { timeout_seconds: 1 }), 1, 11, 1_000],
-    ["ADD foreign socket", env("ADD"), netconf("1.0.0", { ipam_unix_socket_path: join(tmpdir(), "absent.sock") }), 1, 7, 60_000],
-    ["DEL log file elsewhere", env("DEL"), netconf("1.0.0", { log_file_path: join(tmpdir(), "spiderpool-exec.log") }), 1, 7, 30_000],
+    [
+      "ADD unreachable",
+      env("ADD"),
+      netconf("1.0.0", { ipam_unix_socket_path: join(dir, "absent.sock") }),
+      1,
+      11,
+      60_000,
+    ],
+    [
+      "ADD hanging agent",
+      env("ADD", "hang"),
+      netconf("1.0.0", { timeout_seconds: 1 }),
+      1,
+      11,
+      1_000,
+    ],
+    [
+      "ADD foreign socket",
+      env("ADD"),
+      netconf("1.0.0", { ipam_unix_socket_path: join(tmpdir(), "absent.sock") }),
+      1,
+      7,
+      60_000,
+    ],
+    [
+      "DEL log file elsewhere",
+      env("DEL"),
+      netconf("1.0.0", { log_file_path: join(tmpdir(), "spiderpool-exec.log") }),
+      1,
+      7,
+      30_000,
+    ],
     ["DEL timeout 1e300", env("DEL"), netconf("1.0.0", { timeout_seconds: 1e300 }), 1, 7, 30_000],
     ["bad pod name", env("ADD", "a/../b"), netconf("1.0.0"), 1, 4, 60_000],
     ["DEL", env("DEL"), netconf("0.3.1"), 0, undefined, 30_000],
     ["DEL agent error", env("DEL", "ip-used-out"), netconf("1.0.0"), 0, undefined, 30_000],
     ["CHECK", env("CHECK"), netconf("1.0.0", {}, prev), 0, undefined, 30_000],
-    ["GC", { CNI_COMMAND: "GC", CNI_PATH: "/opt/cni/bin" }, netconf("1.1.0", {}, { "cni.dev/valid-attachments": [] }), 0, undefined, 60_000],
-    ["STATUS", { CNI_COMMAND: "STATUS", CNI_PATH: "/opt/cni/bin" }, netconf("1.1.0"), 0, undefined, 10_000],
+    [
+      "GC",
+      { CNI_COMMAND: "GC", CNI_PATH: "/opt/cni/bin" },
+      netconf("1.1.0", {}, { "cni.dev/valid-attachments": [] }),
+      0,
+      undefined,
+      60_000,
+    ],
+    [
+      "STATUS",
+      { CNI_COMMAND: "STATUS", CNI_PATH: "/opt/cni/bin" },
+      netconf("1.1.0"),
+      0,
+      undefined,
+      10_000,
+    ],
     ["garbage stdin", env("ADD"), "\u0000\u00ff{", 1, 6, 60_000],
     ["oversized stdin", env("ADD"), Buffer.alloc(1024 * 1024 + 1, 0x20), 1, 6, 60_000],
     ["bad CNI_ARGS", { ...env("ADD"), CNI_ARGS: "FOO=1" }, netconf("1.0.0"), 1, 4, 60_000],
@@ -92,15 +170,24 @@ describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec sh
       // The fake agent has no exec route, so the shim must hand every call to the Node executable.
       // (A timeout's text gives the milliseconds left, which differ by the shim's own start-up.)
       const viaShim = await exec([shim], e, stdin, deadlineMs + 5_000);
-      const same = (x: Execution) => [x.code, x.stdout.replace(/within \d+ ms/, "within N ms"), x.stderr];
+      const same = (x: Execution) => [
+        x.code,
+        x.stdout.replace(/within \d+ ms/, "within N ms"),
+        x.stderr,
+      ];
       assert.deepEqual(same(viaShim), same(r), `${name} through the shim`);
     }
     const lines = readFileSync(logFile, "utf8").trim().split("\n");
-    assert.ok(lines.every((l) => typeof JSON.parse(l).cmd === "string"), "every log line is JSON with cmd");
+    assert.ok(
+      lines.every(l => typeof JSON.parse(l).cmd === "string"),
+      "every log line is JSON with cmd",
+    );
   });
 
   it("prints the about text (with the package version) when run by hand, through the shim too", async () => {
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
     for (const file of [binary, shim]) {
       const r = await exec([file], {}, "", 5_000);
       assert.deepEqual([r.code, r.stdout], [0, ""], file);
@@ -120,11 +207,22 @@ describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec sh
       writeFileSync(victim, "precious\n".repeat(300));
       utimesSync(victim, 1_000_000, 1_000_000);
       writeFileSync(join(outside, "victim-2000-01-01T00-00-00.000.log"), "older");
-      const seen = () => ({ content: readFileSync(victim, "utf8"), ino: statSync(victim).ino, mtimeMs: statSync(victim).mtimeMs, names: readdirSync(outside).sort() });
+      const seen = () => ({
+        content: readFileSync(victim, "utf8"),
+        ino: statSync(victim).ino,
+        mtimeMs: statSync(victim).mtimeMs,
+        names: readdirSync(outside).sort(),
+      });
       const before = seen();
       const hostile: Array<[Record<string, unknown>, string]> = [
-        [{ log_file_path: victim, log_file_max_size: 1, log_file_max_count: 1 }, "ipam.log_file_path"],
-        [{ log_file_path: join(dir, "..", outside.split("/").pop()!, "victim.log") }, "ipam.log_file_path"],
+        [
+          { log_file_path: victim, log_file_max_size: 1, log_file_max_count: 1 },
+          "ipam.log_file_path",
+        ],
+        [
+          { log_file_path: join(dir, "..", outside.split("/").pop()!, "victim.log") },
+          "ipam.log_file_path",
+        ],
         [{ log_file_max_size: 0.000001 }, "ipam.log_file_max_size"],
         [{ ipam_unix_socket_path: join(outside, "agent.sock") }, "ipam.ipam_unix_socket_path"],
         [{ timeout_seconds: 1e300 }, "ipam.timeout_seconds"],
@@ -137,10 +235,18 @@ describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec sh
           for (const file of [shim, binary]) {
             const r = await exec([file], env(command), netconf("1.0.0", ipam), 10_000);
             const error = JSON.parse(r.stdout) as { code: number; msg: string; details: string };
-            assert.deepEqual([r.code, error.code, error.details], [1, 7, field], `${file} ${command} ${JSON.stringify(ipam)}: ${r.stdout}`);
+            assert.deepEqual(
+              [r.code, error.code, error.details],
+              [1, 7, field],
+              `${file} ${command} ${JSON.stringify(ipam)}: ${r.stdout}`,
+            );
             answers.push([r.code, r.stdout, r.stderr]);
           }
-          assert.deepEqual(answers[0], answers[1], `the shim and the Node executable differ for ${JSON.stringify(ipam)}`);
+          assert.deepEqual(
+            answers[0],
+            answers[1],
+            `the shim and the Node executable differ for ${JSON.stringify(ipam)}`,
+          );
         }
       }
       assert.deepEqual(seen(), before);

@@ -19,7 +19,9 @@ export interface SeenRequest {
 }
 
 /** A canned answer; `"hang"` never answers (the connection stays open until close()). */
-export type CannedReply = { status: number; body?: unknown; raw?: string; headers?: Record<string, string> } | "hang";
+export type CannedReply =
+  | { status: number; body?: unknown; raw?: string; headers?: Record<string, string> }
+  | "hang";
 
 /** Chooses the answer to one request. */
 export type Scenario = (request: SeenRequest) => CannedReply;
@@ -34,8 +36,21 @@ export interface FakeAgent {
 /** What `POST /v1/ipam/ip` returns for an ordinary Pod: two NICs, dual stack on eth0. */
 export const OK_ALLOCATION: IpamAddResponse = {
   ips: [
-    { version: 4, address: "10.6.168.101/16", nic: "eth0", ipPool: "v4-a", gateway: "10.6.0.1", vlan: 0 },
-    { version: 6, address: "fd00:10:6::65/64", nic: "eth0", ipPool: "v6-a", gateway: "fd00:10:6::1" },
+    {
+      version: 4,
+      address: "10.6.168.101/16",
+      nic: "eth0",
+      ipPool: "v4-a",
+      gateway: "10.6.0.1",
+      vlan: 0,
+    },
+    {
+      version: 6,
+      address: "fd00:10:6::65/64",
+      nic: "eth0",
+      ipPool: "v6-a",
+      gateway: "fd00:10:6::1",
+    },
     { version: 4, address: "172.20.0.9/24", nic: "net1", ipPool: "v4-b" },
   ],
   routes: [
@@ -56,10 +71,11 @@ const agentError = (status: number, text: string, code?: string): CannedReply =>
  * `no-header-500`, `unavailable-503`, `garbage`, `bad-schema`, `bad-address`, `other-nic`,
  * `hang`. Health is always fine unless the scenario is wrapped (see `unhealthy`).
  */
-export const podNameScenario: Scenario = (request) => {
+export const podNameScenario: Scenario = request => {
   if (request.path === "/v1/ipam/healthy") return { status: 200 };
   // As an agent without the exec shim's route (Spiderpool's own, or an older one of ours).
-  if (request.path === "/v1/cni/exec") return agentError(404, `no route ${request.method} ${request.path}`, "invalid_request");
+  if (request.path === "/v1/cni/exec")
+    return agentError(404, `no route ${request.method} ${request.path}`, "invalid_request");
   const body = (request.body ?? {}) as { podName?: string; addresses?: string[] };
   switch (body.podName) {
     case "hang":
@@ -81,7 +97,13 @@ export const podNameScenario: Scenario = (request) => {
   if (request.path === "/v1/ipam/check") {
     const want = ["10.6.168.101/16", "fd00:10:6::65/64"];
     const got = [...(body.addresses ?? [])].sort();
-    return JSON.stringify(got) === JSON.stringify(want) ? { status: 200 } : agentError(500, `addresses ${JSON.stringify(got)} do not match ${JSON.stringify(want)}`, "invalid_request");
+    return JSON.stringify(got) === JSON.stringify(want)
+      ? { status: 200 }
+      : agentError(
+          500,
+          `addresses ${JSON.stringify(got)} do not match ${JSON.stringify(want)}`,
+          "invalid_request",
+        );
   }
   return { status: 200 };
 };
@@ -95,19 +117,25 @@ function allocation(podName: string | undefined): CannedReply {
     case "bad-address":
       return { status: 200, body: { ips: [{ version: 4, address: "10.0.0.1", nic: "eth0" }] } };
     case "other-nic":
-      return { status: 200, body: { ips: OK_ALLOCATION.ips.filter((ip) => ip.nic === "net1") } };
+      return { status: 200, body: { ips: OK_ALLOCATION.ips.filter(ip => ip.nic === "net1") } };
     default:
       return { status: 200, body: OK_ALLOCATION };
   }
 }
 
 /** Wraps a scenario so the health check fails with `status` (or hangs). */
-export function unhealthy(scenario: Scenario, reply: CannedReply = agentError(500, "not ready")): Scenario {
-  return (request) => (request.path === "/v1/ipam/healthy" ? reply : scenario(request));
+export function unhealthy(
+  scenario: Scenario,
+  reply: CannedReply = agentError(500, "not ready"),
+): Scenario {
+  return request => (request.path === "/v1/ipam/healthy" ? reply : scenario(request));
 }
 
 /** Listens on `socketPath` (replacing a stale socket file) until close(). */
-export async function startFakeAgent(socketPath: string, scenario: Scenario = podNameScenario): Promise<FakeAgent> {
+export async function startFakeAgent(
+  socketPath: string,
+  scenario: Scenario = podNameScenario,
+): Promise<FakeAgent> {
   rmSync(socketPath, { force: true });
   const requests: SeenRequest[] = [];
   const hanging = new Set<ServerResponse>();
@@ -142,7 +170,7 @@ export async function startFakeAgent(socketPath: string, scenario: Scenario = po
     socketPath,
     requests,
     close: () =>
-      new Promise<void>((resolve) => {
+      new Promise<void>(resolve => {
         for (const res of hanging) res.destroy();
         server.closeAllConnections();
         server.close(() => resolve());

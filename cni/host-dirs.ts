@@ -19,7 +19,10 @@ export interface HostDirs {
 }
 
 /** Spiderpool's directories, used when the node has no HOST_CONFIG_FILE. */
-export const DEFAULT_HOST_DIRS: HostDirs = { logDir: "/var/log/spidernet", runDir: "/var/run/spidernet" };
+export const DEFAULT_HOST_DIRS: HostDirs = {
+  logDir: "/var/log/spidernet",
+  runDir: "/var/run/spidernet",
+};
 
 /** The node-level file beside `spiderpool` and `spiderpool-node`; cni/shim/main.go reads the same name. */
 export const HOST_CONFIG_FILE = "spiderpool-host.json";
@@ -32,21 +35,25 @@ const KEYS = ["logDir", "runDir"] as const;
 
 /** The file's JSON → HostDirs; each key optional (default above), unknown keys and relative paths refused. */
 export function parseHostDirs(text: string, file: string): Outcome<HostDirs> {
-  const problem = (what: string) => fail("invalid_environment", `node plugin configuration ${file}: ${what}`, file);
+  const problem = (what: string) =>
+    fail("invalid_environment", `node plugin configuration ${file}: ${what}`, file);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     return problem(`not JSON: ${(error as Error).message}`);
   }
-  if (json === null || typeof json !== "object" || Array.isArray(json)) return problem("expected a JSON object");
-  const unknown = Object.keys(json).filter((k) => !(KEYS as readonly string[]).includes(k));
-  if (unknown.length > 0) return problem(`unknown key ${quote(unknown[0])}, expected ${KEYS.join(" or ")}`);
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    return problem("expected a JSON object");
+  const unknown = Object.keys(json).filter(k => !(KEYS as readonly string[]).includes(k));
+  if (unknown.length > 0)
+    return problem(`unknown key ${quote(unknown[0])}, expected ${KEYS.join(" or ")}`);
   const dirs: Record<string, string> = { ...DEFAULT_HOST_DIRS };
   for (const key of KEYS) {
     const value = (json as Record<string, unknown>)[key];
     if (value === undefined) continue;
-    if (typeof value !== "string" || !isAbsolute(value)) return problem(`${key}: expected an absolute path, got ${quote(value)}`);
+    if (typeof value !== "string" || !isAbsolute(value))
+      return problem(`${key}: expected an absolute path, got ${quote(value)}`);
     dirs[key] = normalize(value).replace(/(.)\/+$/, "$1");
   }
   return { ok: true, value: dirs as unknown as HostDirs };
@@ -59,8 +66,13 @@ export function readHostDirs(binDir: string): Outcome<HostDirs> {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { ok: true, value: DEFAULT_HOST_DIRS };
-    return fail("invalid_environment", `node plugin configuration ${file}: ${(error as Error).message}`, file);
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      return { ok: true, value: DEFAULT_HOST_DIRS };
+    return fail(
+      "invalid_environment",
+      `node plugin configuration ${file}: ${(error as Error).message}`,
+      file,
+    );
   }
   return parseHostDirs(text, file);
 }

@@ -19,7 +19,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * the file, and rotation must never become a way to rename or delete anything else
  * (docs/security.md "What a netconf cannot do").
  */
-export function rotateLogFile(path: string, logDir: string, limits: LogFileLimits, now: Date = new Date()): void {
+export function rotateLogFile(
+  path: string,
+  logDir: string,
+  limits: LogFileLimits,
+  now: Date = new Date(),
+): void {
   if (!isBelow(path, logDir) || !isRegularFile(path)) return;
   const { prefix, ext } = nameParts(path);
   try {
@@ -34,7 +39,12 @@ export function rotateLogFile(path: string, logDir: string, limits: LogFileLimit
  * Deletes backups of `path` (its own name pattern, in its own directory below `logDir`, regular
  * files only) beyond `maxCount` (newest kept) and older than `maxAgeDays`; 0 disables a rule.
  */
-export function pruneBackups(path: string, logDir: string, limits: LogFileLimits, now: Date = new Date()): void {
+export function pruneBackups(
+  path: string,
+  logDir: string,
+  limits: LogFileLimits,
+  now: Date = new Date(),
+): void {
   if (!isBelow(path, logDir)) return;
   if (limits.maxCount === 0 && limits.maxAgeDays === 0) return;
   const { prefix, ext } = nameParts(path);
@@ -46,7 +56,7 @@ export function pruneBackups(path: string, logDir: string, limits: LogFileLimits
     return;
   }
   const backups = names
-    .map((name) => ({ name, time: backupTime(name, prefix, ext) }))
+    .map(name => ({ name, time: backupTime(name, prefix, ext) }))
     .filter((b): b is { name: string; time: number } => b.time !== undefined)
     .sort((a, b) => b.time - a.time);
   const cutoff = now.getTime() - limits.maxAgeDays * DAY_MS;

@@ -14,14 +14,18 @@ import { createStreamLogger } from "./logger.js";
 describe("log schema: plugin, agent/watcher and Pepr lines alike", () => {
   type Line = Record<string, unknown>;
 
-  const boom = () => Object.assign(new Error("boom", { cause: new Error("root") }), { code: "not_ready" });
+  const boom = () =>
+    Object.assign(new Error("boom", { cause: new Error("root") }), { code: "not_ready" });
 
   /** A line from Pepr's own logger, in a child process as Pepr prints it to stdout. */
   const peprLine = (): Line => {
     const script = `import { Log } from "pepr";
       const e = Object.assign(new Error("boom", { cause: new Error("root") }), { code: "not_ready" });
       Log.warn({ component: "c", err: e }, "hello");`;
-    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", env: { ...process.env, LOG_LEVEL: "info" } });
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      env: { ...process.env, LOG_LEVEL: "info" },
+    });
     return JSON.parse(out.trim().split("\n").pop()!) as Line;
   };
 
@@ -37,7 +41,7 @@ describe("log schema: plugin, agent/watcher and Pepr lines alike", () => {
       }),
     });
     log.clear().add(transport);
-    const logged = new Promise((resolve) => transport.once("logged", resolve));
+    const logged = new Promise(resolve => transport.once("logged", resolve));
     log.warn("hello", { err: boom() });
     await logged;
     return JSON.parse(out.trim()) as Line;
@@ -45,7 +49,7 @@ describe("log schema: plugin, agent/watcher and Pepr lines alike", () => {
 
   const pluginLine = (): Line => {
     let out = "";
-    createStreamLogger((t) => (out += t), "debug", { component: "c" }).warn("hello", { err: boom() });
+    createStreamLogger(t => (out += t), "debug", { component: "c" }).warn("hello", { err: boom() });
     return JSON.parse(out.trim()) as Line;
   };
 
@@ -59,16 +63,31 @@ describe("log schema: plugin, agent/watcher and Pepr lines alike", () => {
 
   it("the plugin's and the winston logger's lines have Pepr's (pino's) schema", async () => {
     const pepr = peprLine();
-    assert.deepEqual(Object.keys(pepr), ["level", "time", "pid", "hostname", "component", "err", "msg"], "Pepr's own line as we document it");
+    assert.deepEqual(
+      Object.keys(pepr),
+      ["level", "time", "pid", "hostname", "component", "err", "msg"],
+      "Pepr's own line as we document it",
+    );
     const expected = { ...shape(pepr), values: [40, "pid", pepr.hostname, "c", "hello"] };
     for (const [who, line] of [
       ["cni/logger.ts", pluginLine()],
       ["lib/logger.ts", await winstonLine()],
     ] as const) {
-      assert.deepEqual({ ...shape(line), values: shape(line).values.map((v, i) => (i === 1 ? "pid" : v)) }, expected, who);
+      assert.deepEqual(
+        { ...shape(line), values: shape(line).values.map((v, i) => (i === 1 ? "pid" : v)) },
+        expected,
+        who,
+      );
       assert.equal(line.pid, process.pid, who);
-      assert.ok(Math.abs(Number(line.time) - Date.now()) < 60_000, `${who}: time is epoch milliseconds`);
-      assert.match(String((line.err as Line).stack), /^Error: boom\n[\s\S]*\ncaused by: Error: root\n/, `${who}: stack with its cause`);
+      assert.ok(
+        Math.abs(Number(line.time) - Date.now()) < 60_000,
+        `${who}: time is epoch milliseconds`,
+      );
+      assert.match(
+        String((line.err as Line).stack),
+        /^Error: boom\n[\s\S]*\ncaused by: Error: root\n/,
+        `${who}: stack with its cause`,
+      );
     }
   });
 
@@ -77,17 +96,31 @@ describe("log schema: plugin, agent/watcher and Pepr lines alike", () => {
       readonly status = 409;
     }
     const e = serializeError(new K8sLikeError("conflict"));
-    assert.deepEqual([e.type, e.message, e.status, typeof e.stack], ["K8sLikeError", "conflict", 409, "string"]);
+    assert.deepEqual(
+      [e.type, e.message, e.status, typeof e.stack],
+      ["K8sLikeError", "conflict", 409, "string"],
+    );
     assert.deepEqual(serializeError(boom()).message, "boom: root");
     assert.deepEqual(serializeError("text"), { type: "string", message: "text" });
     assert.deepEqual(serializeError(undefined), { type: "undefined", message: "undefined" });
-    assert.deepEqual(serializeError({ type: "AgentFailure", message: "no answer" }), { type: "AgentFailure", message: "no answer" });
-    assert.deepEqual(serializeError(serializeError(e)), serializeError(e), "serializing twice changes nothing");
+    assert.deepEqual(serializeError({ type: "AgentFailure", message: "no answer" }), {
+      type: "AgentFailure",
+      message: "no answer",
+    });
+    assert.deepEqual(
+      serializeError(serializeError(e)),
+      serializeError(e),
+      "serializing twice changes nothing",
+    );
   });
 
   it("keeps the schema's own fields from being overwritten by a call's fields", () => {
     let out = "";
-    createStreamLogger((t) => (out += t), "debug").info("real", { level: "x", time: "y", msg: "fake" });
+    createStreamLogger(t => (out += t), "debug").info("real", {
+      level: "x",
+      time: "y",
+      msg: "fake",
+    });
     const line = JSON.parse(out) as Line;
     assert.deepEqual([line.level, typeof line.time, line.msg], [30, "number", "real"]);
   });

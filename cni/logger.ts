@@ -6,7 +6,15 @@
  * executable costs ~25 ms of CPU per start against ~60 ms for Node itself (cni/README.md).
  * Writes are synchronous so every line is on disk before the process exits.
  */
-import { closeSync, constants, fstatSync, mkdirSync, openSync, writeSync, type Stats } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  writeSync,
+  type Stats,
+} from "node:fs";
 import { dirname } from "node:path";
 import { lineBase, LEVELS, logLine, type LevelName } from "../lib/log-schema.js";
 import { rotateLogFile } from "./log-rotate.js";
@@ -14,7 +22,14 @@ import type { LogFileLimits, LogLevel } from "./netconf.js";
 
 // Spiderpool's level names as thresholds; the plugin writes at most `error`, so `fatal` and
 // `panic` both keep the file quiet.
-const THRESHOLD: Record<LogLevel, number> = { debug: LEVELS.debug, info: LEVELS.info, warn: LEVELS.warn, error: LEVELS.error, fatal: LEVELS.fatal, panic: LEVELS.fatal + 10 };
+const THRESHOLD: Record<LogLevel, number> = {
+  debug: LEVELS.debug,
+  info: LEVELS.info,
+  warn: LEVELS.warn,
+  error: LEVELS.error,
+  fatal: LEVELS.fatal,
+  panic: LEVELS.fatal + 10,
+};
 
 /** Extra fields of one line; `err` takes whatever was thrown and is written as `{ type, message, stack }`. */
 export type LogFields = Readonly<Record<string, unknown>>;
@@ -38,7 +53,11 @@ interface Sink {
 }
 
 /** Logs to a writer (stderr): used before the netconf names a file, and as the file's fallback. */
-export function createStreamLogger(write: (text: string) => void, level: LogLevel, fields: LogFields = {}): Logger {
+export function createStreamLogger(
+  write: (text: string) => void,
+  level: LogLevel,
+  fields: LogFields = {},
+): Logger {
   return build({ write, close: () => undefined, level }, fields);
 }
 
@@ -92,7 +111,12 @@ export function createFileLogger(
 
 // O_NONBLOCK: opening a FIFO with no reader would otherwise block the process forever.
 // O_NOFOLLOW: a symbolic link planted at the log file's name must not send our lines elsewhere.
-const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK | constants.O_NOFOLLOW;
+const OPEN_FLAGS =
+  constants.O_WRONLY |
+  constants.O_APPEND |
+  constants.O_CREAT |
+  constants.O_NONBLOCK |
+  constants.O_NOFOLLOW;
 
 function openLogFile(path: string, logDir: string, limits: LogFileLimits): number {
   makeDirectory(dirname(path));
@@ -158,7 +182,7 @@ function build(sink: Sink, base: LogFields): Logger {
     info: (m, f) => emit("info", m, f),
     warn: (m, f) => emit("warn", m, f),
     error: (m, f) => emit("error", m, f),
-    with: (fields) => build(sink, { ...base, ...fields }),
+    with: fields => build(sink, { ...base, ...fields }),
     close: () => sink.close(),
   };
 }

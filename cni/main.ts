@@ -45,9 +45,11 @@ function binDir(): string {
 
 function main(): void {
   // Last resort for an exception that escapes runPlugin's own handling (e.g. thrown in a callback).
-  process.on("uncaughtException", (error) => {
+  process.on("uncaughtException", error => {
     process.stderr.write(`${error.stack ?? String(error)}\n`);
-    writeStdout(`${formatCniError(cniError("internal", `spiderpool plugin internal error: ${error.message}`), LATEST_CNI_VERSION)}\n`);
+    writeStdout(
+      `${formatCniError(cniError("internal", `spiderpool plugin internal error: ${error.message}`), LATEST_CNI_VERSION)}\n`,
+    );
     exit(1);
   });
 
@@ -56,11 +58,13 @@ function main(): void {
       env: process.env,
       stdin: () => fdChunks(0),
       stdout: writeStdout,
-      stderr: (text) => process.stderr.write(text),
+      stderr: text => process.stderr.write(text),
     },
     { version, hostDirs: readHostDirs(binDir()) },
   ).then(exit, (error: unknown) => {
-    writeStdout(`${formatCniError(cniError("internal", `spiderpool plugin internal error: ${String(error)}`), LATEST_CNI_VERSION)}\n`);
+    writeStdout(
+      `${formatCniError(cniError("internal", `spiderpool plugin internal error: ${String(error)}`), LATEST_CNI_VERSION)}\n`,
+    );
     exit(1);
   });
 }

@@ -73,7 +73,11 @@ export function decodeNetConf(bytes: Uint8Array): Outcome<Record<string, unknown
     return fail("decoding_failure", `${PARSE} ${(error as Error).message}`, "stdin");
   }
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
-    return fail("decoding_failure", `${PARSE} expected a JSON object, got ${jsonKind(json)}`, "stdin");
+    return fail(
+      "decoding_failure",
+      `${PARSE} expected a JSON object, got ${jsonKind(json)}`,
+      "stdin",
+    );
   }
   return { ok: true, value: json as Record<string, unknown> };
 }
@@ -81,7 +85,9 @@ export function decodeNetConf(bytes: Uint8Array): Outcome<Record<string, unknown
 /** The netconf's `cniVersion` when it is one we support, so errors can be printed in it. */
 export function supportedVersionOf(json: Record<string, unknown>): CniVersion | undefined {
   const v = json.cniVersion;
-  return typeof v === "string" && (SUPPORTED_CNI_VERSIONS as readonly string[]).includes(v) ? (v as CniVersion) : undefined;
+  return typeof v === "string" && (SUPPORTED_CNI_VERSIONS as readonly string[]).includes(v)
+    ? (v as CniVersion)
+    : undefined;
 }
 
 // libcni utils.ValidateNetworkName: the name becomes part of file paths and cache keys.
@@ -91,7 +97,10 @@ const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
  * A decoded JSON object → PluginConfig; version problems are code 1, field problems code 7. The
  * log file and socket must lie below the node's directories `dirs`, never where the netconf says.
  */
-export function validateNetConf(json: Record<string, unknown>, dirs: HostDirs): Outcome<PluginConfig> {
+export function validateNetConf(
+  json: Record<string, unknown>,
+  dirs: HostDirs,
+): Outcome<PluginConfig> {
   const version = json.cniVersion;
   if (typeof version === "string" && supportedVersionOf(json) === undefined) {
     return fail(
@@ -101,32 +110,53 @@ export function validateNetConf(json: Record<string, unknown>, dirs: HostDirs): 
     );
   }
   // Before the schema, so the answer is the one the exec shim gives for the same netconf.
-  const timeout = timeoutProblem((json.ipam as Record<string, unknown> | undefined)?.timeout_seconds);
+  const timeout = timeoutProblem(
+    (json.ipam as Record<string, unknown> | undefined)?.timeout_seconds,
+  );
   if (timeout) return fail("invalid_network_config", timeout, "ipam.timeout_seconds");
   const parsed = NetConfSchema.safeParse(json, { reportInput: true });
   if (!parsed.success) {
     // One complaint per field: an integer check and a bound both failing say the same thing twice.
-    const issues = parsed.error.issues.filter((issue, i, all) => all.findIndex((other) => formatPath(other.path) === formatPath(issue.path)) === i);
+    const issues = parsed.error.issues.filter(
+      (issue, i, all) =>
+        all.findIndex(other => formatPath(other.path) === formatPath(issue.path)) === i,
+    );
     const problems = issues.map(describeIssue);
-    const fields = issues.map((i) => formatPath(i.path)).join(",");
+    const fields = issues.map(i => formatPath(i.path)).join(",");
     return fail("invalid_network_config", `${LOAD} ${problems.join("; ")}`, fields);
   }
   const conf: NetConf = parsed.data;
   if (!NETWORK_NAME.test(conf.name)) {
-    return fail("invalid_network_config", `${LOAD} name: invalid characters found in network name ${quote(conf.name)}`, "name");
+    return fail(
+      "invalid_network_config",
+      `${LOAD} name: invalid characters found in network name ${quote(conf.name)}`,
+      "name",
+    );
   }
   const level = (conf.ipam.log_level ?? DEFAULT_LOG_LEVEL).toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-    return fail("invalid_network_config", `${LOAD} ipam.log_level: unsupported log level ${conf.ipam.log_level}`, "ipam.log_level");
+    return fail(
+      "invalid_network_config",
+      `${LOAD} ipam.log_level: unsupported log level ${conf.ipam.log_level}`,
+      "ipam.log_level",
+    );
   }
   const ipam = conf.ipam;
   const logFilePath = pathBelow(ipam.log_file_path, dirs.logDir, defaultLogFile(dirs));
   if (logFilePath === undefined) {
-    return fail("invalid_network_config", `${LOAD} ipam.log_file_path: must be a file below the node's plugin log directory ${dirs.logDir}, got ${quote(ipam.log_file_path)}`, "ipam.log_file_path");
+    return fail(
+      "invalid_network_config",
+      `${LOAD} ipam.log_file_path: must be a file below the node's plugin log directory ${dirs.logDir}, got ${quote(ipam.log_file_path)}`,
+      "ipam.log_file_path",
+    );
   }
   const socketPath = pathBelow(ipam.ipam_unix_socket_path, dirs.runDir, defaultSocket(dirs));
   if (socketPath === undefined) {
-    return fail("invalid_network_config", `${LOAD} ipam.ipam_unix_socket_path: must be a socket below the node's run directory ${dirs.runDir}, got ${quote(ipam.ipam_unix_socket_path)}`, "ipam.ipam_unix_socket_path");
+    return fail(
+      "invalid_network_config",
+      `${LOAD} ipam.ipam_unix_socket_path: must be a socket below the node's run directory ${dirs.runDir}, got ${quote(ipam.ipam_unix_socket_path)}`,
+      "ipam.ipam_unix_socket_path",
+    );
   }
   return {
     ok: true,
@@ -141,7 +171,11 @@ export function validateNetConf(json: Record<string, unknown>, dirs: HostDirs): 
       logLevel: level as LogLevel,
       logFilePath,
       logDir: dirs.logDir,
-      logFile: logFileLimits(ipam.log_file_max_size, ipam.log_file_max_age, ipam.log_file_max_count),
+      logFile: logFileLimits(
+        ipam.log_file_max_size,
+        ipam.log_file_max_age,
+        ipam.log_file_max_count,
+      ),
       timeoutSeconds: ipam.timeout_seconds,
       prevResult: conf.prevResult,
       validAttachments: conf["cni.dev/valid-attachments"],

@@ -17,7 +17,17 @@ import { DEFAULT_MAX_STDIN_BYTES, type StdinSource } from "./stdin.js";
 
 const RUNS = 10_000;
 /** Agent scenarios (fake-agent.ts) that answer at once; "hang" costs a whole second, so only a few runs keep it. */
-const PODS = ["ok", "ip-used-out", "not-ready", "no-header-500", "unavailable-503", "garbage", "bad-schema", "bad-address", "other-nic"];
+const PODS = [
+  "ok",
+  "ip-used-out",
+  "not-ready",
+  "no-header-500",
+  "unavailable-503",
+  "garbage",
+  "bad-schema",
+  "bad-address",
+  "other-nic",
+];
 const HANG_TIMEOUT = 1;
 const HANG_RUNS = 5;
 
@@ -38,34 +48,99 @@ describe("cni/plugin fuzz", function () {
   it(`settles with a valid CNI answer for ${RUNS} generated invocations`, async () => {
     const seen = new Map<string, number>();
     let hangs = 0;
-    const oversized = Buffer.from(`{"cniVersion":"1.0.0","name":"n","pad":"${"x".repeat(DEFAULT_MAX_STDIN_BYTES)}"}`);
+    const oversized = Buffer.from(
+      `{"cniVersion":"1.0.0","name":"n","pad":"${"x".repeat(DEFAULT_MAX_STDIN_BYTES)}"}`,
+    );
     const text = fc.string({ maxLength: 40, unit: "binary" });
     const maybe = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: undefined, freq: 4 });
 
-    const envValue = (valid: string) => fc.oneof({ weight: 30, arbitrary: fc.constant(valid) }, fc.constant(undefined), fc.constant(""), text);
-    const pod = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...PODS) }, fc.constant("hang"), text);
+    const envValue = (valid: string) =>
+      fc.oneof(
+        { weight: 30, arbitrary: fc.constant(valid) },
+        fc.constant(undefined),
+        fc.constant(""),
+        text,
+      );
+    const pod = fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...PODS) },
+      fc.constant("hang"),
+      text,
+    );
     const cniArgs = fc.oneof(
-      { weight: 20, arbitrary: pod.map((name) => `IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=${name};K8S_POD_UID=u1`) },
-      fc.array(fc.tuple(fc.constantFrom("K8S_POD_NAME", "K8S_POD_NAMESPACE", "IgnoreUnknown", "IP", "FOO", ""), text), { maxLength: 4 }).map((kv) => kv.map(([k, v]) => `${k}=${v}`).join(";")),
+      {
+        weight: 20,
+        arbitrary: pod.map(
+          name => `IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=${name};K8S_POD_UID=u1`,
+        ),
+      },
+      fc
+        .array(
+          fc.tuple(
+            fc.constantFrom("K8S_POD_NAME", "K8S_POD_NAMESPACE", "IgnoreUnknown", "IP", "FOO", ""),
+            text,
+          ),
+          { maxLength: 4 },
+        )
+        .map(kv => kv.map(([k, v]) => `${k}=${v}`).join(";")),
       text,
       fc.constant(undefined),
     );
-    const command = fc.oneof({ weight: 10, arbitrary: fc.constantFrom(...CNI_COMMANDS) }, fc.constant(undefined), text);
+    const command = fc.oneof(
+      { weight: 10, arbitrary: fc.constantFrom(...CNI_COMMANDS) },
+      fc.constant(undefined),
+      text,
+    );
 
     // Replacement values for netconf fields; log paths stay inside the temp dir (or are unwritable).
     const jsonValue = fc.jsonValue({ maxDepth: 2 });
     const mutation = fc.oneof(
-      fc.record({ at: fc.constantFrom("cniVersion", "name", "type", "ipam", "prevResult", "cni.dev/valid-attachments"), value: fc.oneof(jsonValue, fc.constant(undefined)) }),
       fc.record({
-        at: fc.constantFrom("ipam.type", "ipam.default_ipv4_ippool", "ipam.default_ipv6_ippool", "ipam.clean_gateway", "ipam.log_level", "ipam.log_file_max_size", "ipam.ipam_unix_socket_path"),
+        at: fc.constantFrom(
+          "cniVersion",
+          "name",
+          "type",
+          "ipam",
+          "prevResult",
+          "cni.dev/valid-attachments",
+        ),
         value: fc.oneof(jsonValue, fc.constant(undefined)),
       }),
-      fc.record({ at: fc.constant("ipam.timeout_seconds"), value: fc.oneof(fc.double(), fc.constantFrom(0.05, 1, 0, -1, 601, "5", null)) }),
-      fc.record({ at: fc.constant("ipam.log_file_path"), value: fc.constantFrom(undefined, "", "/proc/no-such-dir/x.log", dir, join(dir, "other", "p.log")) }),
-      fc.record({ at: fc.constant("ipam.ipam_unix_socket_path"), value: fc.constantFrom(join(dir, "absent.sock"), dir, "\u0000") }),
+      fc.record({
+        at: fc.constantFrom(
+          "ipam.type",
+          "ipam.default_ipv4_ippool",
+          "ipam.default_ipv6_ippool",
+          "ipam.clean_gateway",
+          "ipam.log_level",
+          "ipam.log_file_max_size",
+          "ipam.ipam_unix_socket_path",
+        ),
+        value: fc.oneof(jsonValue, fc.constant(undefined)),
+      }),
+      fc.record({
+        at: fc.constant("ipam.timeout_seconds"),
+        value: fc.oneof(fc.double(), fc.constantFrom(0.05, 1, 0, -1, 601, "5", null)),
+      }),
+      fc.record({
+        at: fc.constant("ipam.log_file_path"),
+        value: fc.constantFrom(
+          undefined,
+          "",
+          "/proc/no-such-dir/x.log",
+          dir,
+          join(dir, "other", "p.log"),
+        ),
+      }),
+      fc.record({
+        at: fc.constant("ipam.ipam_unix_socket_path"),
+        value: fc.constantFrom(join(dir, "absent.sock"), dir, "\u0000"),
+      }),
     );
     const netconf = fc.record({
-      cniVersion: fc.oneof({ weight: 10, arbitrary: fc.constantFrom("0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0") }, fc.constantFrom("0.2.0", "2.0.0")),
+      cniVersion: fc.oneof(
+        { weight: 10, arbitrary: fc.constantFrom("0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0") },
+        fc.constantFrom("0.2.0", "2.0.0"),
+      ),
       mutations: fc.oneof(fc.constant([]), fc.array(mutation, { maxLength: 4 })),
       withTimeout: fc.boolean(),
     });
@@ -87,11 +162,13 @@ describe("cni/plugin fuzz", function () {
       netconf,
       bytes,
       delivery,
-      extraEnv: maybe(fc.dictionary(fc.constantFrom("CNI_FOO", "K8S_POD_NAME", "IP"), text, { maxKeys: 2 })),
+      extraEnv: maybe(
+        fc.dictionary(fc.constantFrom("CNI_FOO", "K8S_POD_NAME", "IP"), text, { maxKeys: 2 }),
+      ),
     });
 
     await fc.assert(
-      fc.asyncProperty(invocation, async (c) => {
+      fc.asyncProperty(invocation, async c => {
         const conf: Record<string, unknown> = {
           cniVersion: c.netconf.cniVersion,
           name: "fuzz-net",
@@ -107,11 +184,22 @@ describe("cni/plugin fuzz", function () {
         };
         for (const m of c.netconf.mutations) setPath(conf, m.at, m.value);
         const timeout = (conf.ipam as Record<string, unknown> | undefined)?.timeout_seconds;
-        const validTimeout = typeof timeout === "number" && Number.isInteger(timeout) && timeout >= 1 && timeout <= 600 ? timeout : undefined;
+        const validTimeout =
+          typeof timeout === "number" && Number.isInteger(timeout) && timeout >= 1 && timeout <= 600
+            ? timeout
+            : undefined;
         // A hanging agent only with the shortest deadline and only a few times, or the run would take hours.
         let cniArgs = c.cniArgs;
-        if (cniArgs?.includes("K8S_POD_NAME=hang") && (validTimeout === undefined || validTimeout > HANG_TIMEOUT)) {
-          if (hangs < HANG_RUNS && typeof conf.ipam === "object" && conf.ipam !== null && !Array.isArray(conf.ipam)) {
+        if (
+          cniArgs?.includes("K8S_POD_NAME=hang") &&
+          (validTimeout === undefined || validTimeout > HANG_TIMEOUT)
+        ) {
+          if (
+            hangs < HANG_RUNS &&
+            typeof conf.ipam === "object" &&
+            conf.ipam !== null &&
+            !Array.isArray(conf.ipam)
+          ) {
             hangs++;
             (conf.ipam as Record<string, unknown>).timeout_seconds = HANG_TIMEOUT;
           } else cniArgs = cniArgs.replace("K8S_POD_NAME=hang", "K8S_POD_NAME=ok");
@@ -127,7 +215,11 @@ describe("cni/plugin fuzz", function () {
         else if ("cut" in c.bytes) payload = json.subarray(0, c.bytes.cut % (json.length + 1));
         else payload = Buffer.from(c.bytes.garbage);
         const stdin: StdinSource =
-          c.delivery === "string" ? payload.toString("utf8") : c.delivery === "bytes" ? payload : () => Readable.from(chunks(payload));
+          c.delivery === "string"
+            ? payload.toString("utf8")
+            : c.delivery === "bytes"
+              ? payload
+              : () => Readable.from(chunks(payload));
 
         const env = {
           ...c.extraEnv,
@@ -138,18 +230,28 @@ describe("cni/plugin fuzz", function () {
           CNI_PATH: c.path,
           CNI_ARGS: cniArgs,
         };
-        const known = (CNI_COMMANDS as readonly (string | undefined)[]).includes(c.command) ? (c.command as (typeof CNI_COMMANDS)[number]) : undefined;
+        const known = (CNI_COMMANDS as readonly (string | undefined)[]).includes(c.command)
+          ? (c.command as (typeof CNI_COMMANDS)[number])
+          : undefined;
         const finalTimeout = (conf.ipam as Record<string, unknown> | undefined)?.timeout_seconds;
         const deadlineMs =
-          (typeof finalTimeout === "number" && Number.isInteger(finalTimeout) && finalTimeout >= 1 && finalTimeout <= 600
+          (typeof finalTimeout === "number" &&
+          Number.isInteger(finalTimeout) &&
+          finalTimeout >= 1 &&
+          finalTimeout <= 600
             ? finalTimeout
-            : known && known !== "VERSION" ? DEFAULT_TIMEOUT_SECONDS[known] : 60) * 1000;
+            : known && known !== "VERSION"
+              ? DEFAULT_TIMEOUT_SECONDS[known]
+              : 60) * 1000;
 
         let timer: NodeJS.Timeout | undefined;
         const r = await Promise.race([
           invoke(env, stdin, { hostDirs: { ok: true, value: { logDir: dir, runDir: dir } } }),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`did not settle within ${deadlineMs + 2000} ms`)), deadlineMs + 2000);
+            timer = setTimeout(
+              () => reject(new Error(`did not settle within ${deadlineMs + 2000} ms`)),
+              deadlineMs + 2000,
+            );
           }),
         ]).finally(() => clearTimeout(timer));
 
@@ -158,13 +260,22 @@ describe("cni/plugin fuzz", function () {
         const problem = outputProblem(known ?? c.command, r.code, r.stdout);
         assert.equal(problem, undefined, `${problem}\nenv=${JSON.stringify(env)}`);
         if (known === undefined && c.command) assert.equal(JSON.parse(r.stdout).code, 4);
-        const outcome = r.code === 0 ? `${known ?? "about"} ok` : `code ${JSON.parse(r.stdout).code}`;
+        const outcome =
+          r.code === 0 ? `${known ?? "about"} ok` : `code ${JSON.parse(r.stdout).code}`;
         seen.set(outcome, (seen.get(outcome) ?? 0) + 1);
       }),
       { numRuns: RUNS },
     );
     // Guard against a degenerate generator: every class of answer must have been exercised.
-    const missing = ["ADD ok", "DEL ok", "CHECK ok", "GC ok", "STATUS ok", "VERSION ok", ...[1, 4, 6, 7, 11, 100, 101, 102, 103].map((n) => `code ${n}`)].filter((k) => !seen.has(k));
+    const missing = [
+      "ADD ok",
+      "DEL ok",
+      "CHECK ok",
+      "GC ok",
+      "STATUS ok",
+      "VERSION ok",
+      ...[1, 4, 6, 7, 11, 100, 101, 102, 103].map(n => `code ${n}`),
+    ].filter(k => !seen.has(k));
     assert.deepEqual(missing, [], `outcomes seen: ${JSON.stringify(Object.fromEntries(seen))}`);
   });
 });
@@ -177,7 +288,8 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
     return;
   }
   const inner = target[head];
-  if (inner && typeof inner === "object" && !Array.isArray(inner)) setPath(inner as Record<string, unknown>, tail, value);
+  if (inner && typeof inner === "object" && !Array.isArray(inner))
+    setPath(inner as Record<string, unknown>, tail, value);
 }
 
 function* chunks(payload: Buffer): Generator<Buffer> {

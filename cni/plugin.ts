@@ -12,7 +12,14 @@ import * as commands from "./commands.js";
 import { escapeProblem } from "./contained-path.js";
 import { DEFAULT_HOST_DIRS, type HostDirs } from "./host-dirs.js";
 import { createFileLogger, createStreamLogger, type Logger } from "./logger.js";
-import { decodeNetConf, LATEST_CNI_VERSION, supportedVersionOf, validateNetConf, type CniVersion, type PluginConfig } from "./netconf.js";
+import {
+  decodeNetConf,
+  LATEST_CNI_VERSION,
+  supportedVersionOf,
+  validateNetConf,
+  type CniVersion,
+  type PluginConfig,
+} from "./netconf.js";
 import { DEFAULT_MAX_STDIN_BYTES, readStdin, type StdinSource } from "./stdin.js";
 
 /** What one invocation sees of the outside world. */
@@ -57,9 +64,19 @@ export const DEFAULT_TIMEOUT_SECONDS: Record<Exclude<CniCommand, "VERSION">, num
 };
 
 /** Minimum config version per command (libcni skel): CHECK came with 0.4.0, GC/STATUS with 1.1.0. */
-const MIN_VERSION: Partial<Record<CniCommand, CniVersion>> = { CHECK: "0.4.0", GC: "1.1.0", STATUS: "1.1.0" };
+const MIN_VERSION: Partial<Record<CniCommand, CniVersion>> = {
+  CHECK: "0.4.0",
+  GC: "1.1.0",
+  STATUS: "1.1.0",
+};
 
-const HANDLERS = { ADD: commands.add, DEL: commands.del, CHECK: commands.check, GC: commands.gc, STATUS: commands.status };
+const HANDLERS = {
+  ADD: commands.add,
+  DEL: commands.del,
+  CHECK: commands.check,
+  GC: commands.gc,
+  STATUS: commands.status,
+};
 
 /** Runs one CNI invocation; resolves to the process exit code (0 success, 1 error printed). */
 export async function runPlugin(io: PluginIo, options: PluginOptions = {}): Promise<number> {
@@ -77,11 +94,15 @@ export async function runPlugin(io: PluginIo, options: PluginOptions = {}): Prom
     if (!parsedCommand.ok) return printError(parsedCommand.error);
     command = parsedCommand.value;
     if (command === undefined) {
-      io.stderr(`Spiderpool IPAM ${options.version ?? "dev"}\nCNI protocol versions supported: ${SUPPORTED_CNI_VERSIONS.join(", ")}\n`);
+      io.stderr(
+        `Spiderpool IPAM ${options.version ?? "dev"}\nCNI protocol versions supported: ${SUPPORTED_CNI_VERSIONS.join(", ")}\n`,
+      );
       return 0;
     }
     if (command === "VERSION") {
-      io.stdout(`${JSON.stringify({ cniVersion: LATEST_CNI_VERSION, supportedVersions: SUPPORTED_CNI_VERSIONS })}\n`);
+      io.stdout(
+        `${JSON.stringify({ cniVersion: LATEST_CNI_VERSION, supportedVersions: SUPPORTED_CNI_VERSIONS })}\n`,
+      );
       return 0;
     }
     const dirs = options.hostDirs ?? { ok: true, value: DEFAULT_HOST_DIRS };
@@ -89,7 +110,11 @@ export async function runPlugin(io: PluginIo, options: PluginOptions = {}): Prom
     const env = parseEnv(io.env, command);
     if (!env.ok) return printError(env.error);
     // Until the netconf is read its timeout is unknown: bound reading stdin by the default.
-    const stdin = await readStdin(io.stdin, options.maxStdinBytes ?? DEFAULT_MAX_STDIN_BYTES, startedAt + DEFAULT_TIMEOUT_SECONDS[command] * 1000);
+    const stdin = await readStdin(
+      io.stdin,
+      options.maxStdinBytes ?? DEFAULT_MAX_STDIN_BYTES,
+      startedAt + DEFAULT_TIMEOUT_SECONDS[command] * 1000,
+    );
     if (!stdin.ok) return printError(stdin.error);
     const json = decodeNetConf(stdin.value);
     if (!json.ok) return printError(json.error);
@@ -103,14 +128,26 @@ export async function runPlugin(io: PluginIo, options: PluginOptions = {}): Prom
     if (escape) return printError(escape);
     configParsed = true;
     log = openLog(conf.value, env.value, io, options);
-    const deadlineAt = startedAt + (conf.value.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS[command]) * 1000;
-    log.debug("invoked", { netns: env.value.netns, network: conf.value.name, cniVersion: conf.value.cniVersion });
+    const deadlineAt =
+      startedAt + (conf.value.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS[command]) * 1000;
+    log.debug("invoked", {
+      netns: env.value.netns,
+      network: conf.value.name,
+      cniVersion: conf.value.cniVersion,
+    });
     const transport = options.transport ?? socketTransport(conf.value.socketPath);
-    const call: commands.CommandContext["call"] = (method, path, body) => transport(method, path, body, deadlineAt);
-    const outcome = await withDeadline(HANDLERS[command]({ env: env.value, conf: conf.value, deadlineAt, log, call }), deadlineAt, command);
+    const call: commands.CommandContext["call"] = (method, path, body) =>
+      transport(method, path, body, deadlineAt);
+    const outcome = await withDeadline(
+      HANDLERS[command]({ env: env.value, conf: conf.value, deadlineAt, log, call }),
+      deadlineAt,
+      command,
+    );
     if (!outcome.ok) {
       if (command === "DEL") {
-        log.error("DEL failed, reporting success so Pod deletion proceeds", { err: { type: "CniError", message: outcome.error.msg, code: outcome.error.code } });
+        log.error("DEL failed, reporting success so Pod deletion proceeds", {
+          err: { type: "CniError", message: outcome.error.msg, code: outcome.error.code },
+        });
         return 0;
       }
       log.error(outcome.error.msg, { code: outcome.error.code, details: outcome.error.details });
@@ -122,7 +159,12 @@ export async function runPlugin(io: PluginIo, options: PluginOptions = {}): Prom
     log.error("unexpected exception", { err: error });
     // A bug must not wedge Pod deletion either (see commands.del).
     if (command === "DEL" && configParsed) return 0;
-    return printError(cniError("internal", `spiderpool plugin internal error: ${error instanceof Error ? error.message : String(error)}`));
+    return printError(
+      cniError(
+        "internal",
+        `spiderpool plugin internal error: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
   } finally {
     log.close();
   }
@@ -135,7 +177,11 @@ function socketTransport(socketPath: string): AgentTransport {
 function versionGate(command: CniCommand, version: CniVersion): CniError | undefined {
   const min = MIN_VERSION[command];
   if (min === undefined || compareVersions(version, min) >= 0) return undefined;
-  return cniError("incompatible_version", `config version does not allow ${command}`, `cniVersion ${version} < ${min}`);
+  return cniError(
+    "incompatible_version",
+    `config version does not allow ${command}`,
+    `cniVersion ${version} < ${min}`,
+  );
 }
 
 /** Orders dotted versions numerically ("0.10.0" > "0.4.0"). */
@@ -150,27 +196,48 @@ export function compareVersions(a: string, b: string): number {
 }
 
 function openLog(conf: PluginConfig, env: CniEnv, io: PluginIo, options: PluginOptions): Logger {
-  const fields: Record<string, string> = { component: "spiderpool-cni", cmd: env.command, ...options.logFields };
+  const fields: Record<string, string> = {
+    component: "spiderpool-cni",
+    cmd: env.command,
+    ...options.logFields,
+  };
   if (env.containerId) fields.containerID = env.containerId;
   if (env.ifName) fields.ifName = env.ifName;
   const pod = podKey(env.args);
   if (pod) fields.pod = pod;
-  return createFileLogger(conf.logFilePath, conf.logDir, conf.logLevel, conf.logFile, io.stderr, fields);
+  return createFileLogger(
+    conf.logFilePath,
+    conf.logDir,
+    conf.logLevel,
+    conf.logFile,
+    io.stderr,
+    fields,
+  );
 }
 
 /**
  * Backstop for the deadline: handlers already bound each request by `deadlineAt`, but nothing
  * else (a stuck log write, a bug) may outlive it either.
  */
-function withDeadline(work: Promise<commands.CommandOutcome>, deadlineAt: number, command: CniCommand): Promise<commands.CommandOutcome> {
+function withDeadline(
+  work: Promise<commands.CommandOutcome>,
+  deadlineAt: number,
+  command: CniCommand,
+): Promise<commands.CommandOutcome> {
   let timer: NodeJS.Timeout | undefined;
   // A little grace so the request-level timeout, with its better message, normally wins.
   const grace = 50;
-  const expired = new Promise<commands.CommandOutcome>((resolve) => {
-    timer = setTimeout(() => {
-      const name = command === "STATUS" ? "plugin_not_available" : "try_again_later";
-      resolve({ ok: false, error: cniError(name, `${command} did not finish before its deadline`, "timeout") });
-    }, Math.max(0, deadlineAt - Date.now()) + grace);
+  const expired = new Promise<commands.CommandOutcome>(resolve => {
+    timer = setTimeout(
+      () => {
+        const name = command === "STATUS" ? "plugin_not_available" : "try_again_later";
+        resolve({
+          ok: false,
+          error: cniError(name, `${command} did not finish before its deadline`, "timeout"),
+        });
+      },
+      Math.max(0, deadlineAt - Date.now()) + grace,
+    );
   });
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }

@@ -35,7 +35,12 @@ describe("cni/result", () => {
       const r = toCniResult(OK_ALLOCATION, "net1", "1.0.0");
       assert.deepEqual(r, {
         ok: true,
-        value: { cniVersion: "1.0.0", ips: [{ address: "172.20.0.9/24" }], routes: [{ dst: "172.30.0.0/16", gw: "172.20.0.1" }], dns: {} },
+        value: {
+          cniVersion: "1.0.0",
+          ips: [{ address: "172.20.0.9/24" }],
+          routes: [{ dst: "172.30.0.0/16", gw: "172.20.0.1" }],
+          dns: {},
+        },
       });
     });
     it("omits routes when there are none and copies non-empty DNS fields", () => {
@@ -45,13 +50,22 @@ describe("cni/result", () => {
       };
       assert.deepEqual(toCniResult(response, "eth0", "0.3.1"), {
         ok: true,
-        value: { cniVersion: "0.3.1", ips: [{ version: "4", address: "10.0.0.2/24" }], dns: { nameservers: ["10.0.0.53"], search: ["svc.local"] } },
+        value: {
+          cniVersion: "0.3.1",
+          ips: [{ version: "4", address: "10.0.0.2/24" }],
+          dns: { nameservers: ["10.0.0.53"], search: ["svc.local"] },
+        },
       });
     });
     it("fails with Spiderpool's text when nothing is for this NIC", () => {
       assert.deepEqual(toCniResult(OK_ALLOCATION, "net9", "1.0.0"), {
         ok: false,
-        error: { name: "no_allocation_for_interface", code: 102, msg: "spiderpool IP allocation error: no Interface net9 IP allocation found", details: "net9" },
+        error: {
+          name: "no_allocation_for_interface",
+          code: 102,
+          msg: "spiderpool IP allocation error: no Interface net9 IP allocation found",
+          details: "net9",
+        },
       });
     });
     const badAddresses: Array<[4 | 6, string]> = [
@@ -82,18 +96,29 @@ describe("cni/result", () => {
       ["10.0.0.1/1e1", undefined],
       ["", undefined],
     ];
-    for (const [text, family] of cases) it(JSON.stringify(text), () => assert.equal(cidrFamily(text), family));
+    for (const [text, family] of cases)
+      it(JSON.stringify(text), () => assert.equal(cidrFamily(text), family));
   });
 
   describe("prevResultAddresses (CHECK)", () => {
     it("takes entries without an interface index (an IPAM-only result)", () => {
-      const prev = { cniVersion: "1.0.0", ips: [{ address: "10.6.168.101/16" }, { address: "fd00:10:6::65/64" }] };
-      assert.deepEqual(prevResultAddresses(prev, "eth0"), { ok: true, value: ["10.6.168.101/16", "fd00:10:6::65/64"] });
+      const prev = {
+        cniVersion: "1.0.0",
+        ips: [{ address: "10.6.168.101/16" }, { address: "fd00:10:6::65/64" }],
+      };
+      assert.deepEqual(prevResultAddresses(prev, "eth0"), {
+        ok: true,
+        value: ["10.6.168.101/16", "fd00:10:6::65/64"],
+      });
     });
     it("takes entries of the named sandbox interface from a chained 0.4.0 result", () => {
       const prev = {
         cniVersion: "0.4.0",
-        interfaces: [{ name: "eth0", mac: "aa:bb:cc:dd:ee:ff", sandbox: "/var/run/netns/p1" }, { name: "eth0", mac: "aa:bb:cc:dd:ee:00" }, { name: "net1", sandbox: "/var/run/netns/p1" }],
+        interfaces: [
+          { name: "eth0", mac: "aa:bb:cc:dd:ee:ff", sandbox: "/var/run/netns/p1" },
+          { name: "eth0", mac: "aa:bb:cc:dd:ee:00" },
+          { name: "net1", sandbox: "/var/run/netns/p1" },
+        ],
         ips: [
           { version: "4", address: "10.6.168.101/16", interface: 0 },
           { version: "4", address: "192.168.0.1/24", interface: 1 },
@@ -106,9 +131,21 @@ describe("cni/result", () => {
       ["missing", undefined, "prevResult: required for CHECK"],
       ["not an object", [1], "prevResult: expected object"],
       ["ips not an array", { ips: {} }, "prevResult.ips: expected array"],
-      ["interfaces not an array", { ips: [], interfaces: 1 }, "prevResult.interfaces: expected array"],
-      ["address without prefix", { ips: [{ address: "10.0.0.1" }] }, 'prevResult.ips[0].address: expected an address with prefix length, got "10.0.0.1"'],
-      ["dangling interface index", { ips: [{ address: "10.0.0.1/24", interface: 3 }] }, "prevResult.ips[0].interface: no interface at index 3"],
+      [
+        "interfaces not an array",
+        { ips: [], interfaces: 1 },
+        "prevResult.interfaces: expected array",
+      ],
+      [
+        "address without prefix",
+        { ips: [{ address: "10.0.0.1" }] },
+        'prevResult.ips[0].address: expected an address with prefix length, got "10.0.0.1"',
+      ],
+      [
+        "dangling interface index",
+        { ips: [{ address: "10.0.0.1/24", interface: 3 }] },
+        "prevResult.ips[0].interface: no interface at index 3",
+      ],
     ];
     for (const [what, prev, msg] of bad) {
       it(`rejects ${what} (code 7)`, () => {

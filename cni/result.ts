@@ -44,25 +44,44 @@ const ALLOC = "spiderpool IP allocation error:";
  * Keeps the entries of `ifName` and shapes them for `cniVersion`. Fails when the agent gave this
  * NIC nothing (Spiderpool's `no Interface <if> IP allocation found`) or a malformed address.
  */
-export function toCniResult(response: IpamAddResponse, ifName: string, cniVersion: CniVersion): Outcome<CniResult> {
+export function toCniResult(
+  response: IpamAddResponse,
+  ifName: string,
+  cniVersion: CniVersion,
+): Outcome<CniResult> {
   const legacy = cniVersion.startsWith("0.");
   const ips: CniIpConfig[] = [];
   for (const ip of response.ips) {
     if (ip.nic !== ifName) continue;
     const family = cidrFamily(ip.address);
     if (family === undefined || family !== ip.version) {
-      return fail("invalid_agent_response", `${ALLOC} agent returned an invalid IPv${ip.version} address ${quote(ip.address)} for ${ifName}`, "ips.address");
+      return fail(
+        "invalid_agent_response",
+        `${ALLOC} agent returned an invalid IPv${ip.version} address ${quote(ip.address)} for ${ifName}`,
+        "ips.address",
+      );
     }
-    const entry: CniIpConfig = legacy ? { version: family === 4 ? "4" : "6", address: ip.address } : { address: ip.address };
+    const entry: CniIpConfig = legacy
+      ? { version: family === 4 ? "4" : "6", address: ip.address }
+      : { address: ip.address };
     if (ip.gateway) entry.gateway = ip.gateway;
     ips.push(entry);
   }
   if (ips.length === 0) {
-    return fail("no_allocation_for_interface", `${ALLOC} no Interface ${ifName} IP allocation found`, ifName);
+    return fail(
+      "no_allocation_for_interface",
+      `${ALLOC} no Interface ${ifName} IP allocation found`,
+      ifName,
+    );
   }
-  const routes = (response.routes ?? []).filter((r) => r.ifName === ifName).map((r) => (r.gw ? { dst: r.dst, gw: r.gw } : { dst: r.dst }));
+  const routes = (response.routes ?? [])
+    .filter(r => r.ifName === ifName)
+    .map(r => (r.gw ? { dst: r.dst, gw: r.gw } : { dst: r.dst }));
   // Key order as in the CNI spec's examples: cniVersion, ips, routes, dns.
-  const result: CniResult = routes.length > 0 ? { cniVersion, ips, routes, dns: toCniDns(response.dns) } : { cniVersion, ips, dns: toCniDns(response.dns) };
+  const result: CniResult =
+    routes.length > 0
+      ? { cniVersion, ips, routes, dns: toCniDns(response.dns) }
+      : { cniVersion, ips, dns: toCniDns(response.dns) };
   return { ok: true, value: result };
 }
 
@@ -95,19 +114,42 @@ export function cidrFamily(cidr: string): 4 | 6 | undefined {
  * `version` to each entry.
  */
 export function prevResultAddresses(prevResult: unknown, ifName: string): Outcome<string[]> {
-  if (prevResult === undefined) return fail("invalid_network_config", "prevResult: required for CHECK, got missing", "prevResult");
-  if (!isRecord(prevResult)) return fail("invalid_network_config", `prevResult: expected object, got ${quote(prevResult)}`, "prevResult");
+  if (prevResult === undefined)
+    return fail(
+      "invalid_network_config",
+      "prevResult: required for CHECK, got missing",
+      "prevResult",
+    );
+  if (!isRecord(prevResult))
+    return fail(
+      "invalid_network_config",
+      `prevResult: expected object, got ${quote(prevResult)}`,
+      "prevResult",
+    );
   const ips = prevResult.ips ?? [];
   const interfaces = prevResult.interfaces ?? [];
-  if (!Array.isArray(ips)) return fail("invalid_network_config", `prevResult.ips: expected array, got ${quote(ips)}`, "prevResult.ips");
+  if (!Array.isArray(ips))
+    return fail(
+      "invalid_network_config",
+      `prevResult.ips: expected array, got ${quote(ips)}`,
+      "prevResult.ips",
+    );
   if (!Array.isArray(interfaces)) {
-    return fail("invalid_network_config", `prevResult.interfaces: expected array, got ${quote(interfaces)}`, "prevResult.interfaces");
+    return fail(
+      "invalid_network_config",
+      `prevResult.interfaces: expected array, got ${quote(interfaces)}`,
+      "prevResult.interfaces",
+    );
   }
   const addresses: string[] = [];
   for (const [i, ip] of ips.entries()) {
     const field = `prevResult.ips[${i}]`;
     if (!isRecord(ip) || typeof ip.address !== "string" || cidrFamily(ip.address) === undefined) {
-      return fail("invalid_network_config", `${field}.address: expected an address with prefix length, got ${quote(isRecord(ip) ? ip.address : ip)}`, `${field}.address`);
+      return fail(
+        "invalid_network_config",
+        `${field}.address: expected an address with prefix length, got ${quote(isRecord(ip) ? ip.address : ip)}`,
+        `${field}.address`,
+      );
     }
     if (ip.interface === undefined) {
       addresses.push(ip.address);
@@ -115,9 +157,14 @@ export function prevResultAddresses(prevResult: unknown, ifName: string): Outcom
     }
     const link: unknown = typeof ip.interface === "number" ? interfaces[ip.interface] : undefined;
     if (!isRecord(link)) {
-      return fail("invalid_network_config", `${field}.interface: no interface at index ${quote(ip.interface)}`, `${field}.interface`);
+      return fail(
+        "invalid_network_config",
+        `${field}.interface: no interface at index ${quote(ip.interface)}`,
+        `${field}.interface`,
+      );
     }
-    if (link.name === ifName && typeof link.sandbox === "string" && link.sandbox !== "") addresses.push(ip.address);
+    if (link.name === ifName && typeof link.sandbox === "string" && link.sandbox !== "")
+      addresses.push(ip.address);
   }
   return { ok: true, value: addresses };
 }

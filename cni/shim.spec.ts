@@ -11,10 +11,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CniExecArgsSchema } from "../lib/schemas/agent-api.js";
 import { buildCni } from "./build.js";
-import { podNameScenario, startFakeAgent, type CannedReply, type FakeAgent, type SeenRequest } from "./fake-agent.js";
+import {
+  podNameScenario,
+  startFakeAgent,
+  type CannedReply,
+  type FakeAgent,
+  type SeenRequest,
+} from "./fake-agent.js";
 import { execPlugin, installPlugin } from "./spec-harness.js";
 
-const run = (file: string, env: Record<string, string>, stdin: Buffer | string) => execPlugin([file], env, stdin, 20_000);
+const run = (file: string, env: Record<string, string>, stdin: Buffer | string) =>
+  execPlugin([file], env, stdin, 20_000);
 
 describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
   this.timeout(120_000);
@@ -32,8 +39,14 @@ describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
     dir = mkdtempSync(join(tmpdir(), "spiderpool-shim-"));
     // Installed as on a node, with this spec's directory as the node's log and run directory.
     mkdirSync(join(dir, "bin"));
-    [shim, node] = installPlugin([built.shims["linux-amd64"]!, built.executables["linux-amd64"]!], join(dir, "bin"), { logDir: dir, runDir: dir }) as [string, string];
-    agent = await startFakeAgent(join(dir, "agent.sock"), (request) => (request.path === "/v1/cni/exec" ? execReply(request) : podNameScenario(request)));
+    [shim, node] = installPlugin(
+      [built.shims["linux-amd64"]!, built.executables["linux-amd64"]!],
+      join(dir, "bin"),
+      { logDir: dir, runDir: dir },
+    ) as [string, string];
+    agent = await startFakeAgent(join(dir, "agent.sock"), request =>
+      request.path === "/v1/cni/exec" ? execReply(request) : podNameScenario(request),
+    );
   });
   after(async () => {
     await agent?.close();
@@ -41,7 +54,16 @@ describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
   });
 
   const netconf = (ipam: Record<string, unknown> = {}) =>
-    JSON.stringify({ cniVersion: "1.0.0", name: "net", ipam: { type: "spiderpool", ipam_unix_socket_path: agent.socketPath, log_file_path: join(dir, "cni.log"), ...ipam } });
+    JSON.stringify({
+      cniVersion: "1.0.0",
+      name: "net",
+      ipam: {
+        type: "spiderpool",
+        ipam_unix_socket_path: agent.socketPath,
+        log_file_path: join(dir, "cni.log"),
+        ...ipam,
+      },
+    });
   const env = (command: string) => ({
     CNI_COMMAND: command,
     CNI_CONTAINERID: "c0ffee",
@@ -52,26 +74,41 @@ describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
     HOME: "/root",
     SECRET_TOKEN: "not for the agent",
   });
-  const execRequests = () => agent.requests.filter((r) => r.path === "/v1/cni/exec");
+  const execRequests = () => agent.requests.filter(r => r.path === "/v1/cni/exec");
 
   for (const exitCode of [0, 1, 3]) {
     it(`forwards the CNI_* variables and stdin byte for byte, prints the agent's answer and exits ${exitCode}`, async () => {
-      const answer = { exitCode, stdout: `{"printed":${exitCode}}\n`, stderr: exitCode ? "a log line\n" : "" };
+      const answer = {
+        exitCode,
+        stdout: `{"printed":${exitCode}}\n`,
+        stderr: exitCode ? "a log line\n" : "",
+      };
       execReply = () => ({ status: 200, body: answer });
       const before = execRequests().length;
       // Bytes that are not UTF-8 must arrive unchanged: the plugin, not the shim, judges them.
       const [head, tail] = netconf().split('"name":"net"');
-      const stdin = Buffer.concat([Buffer.from(`${head}"name":"net`), Buffer.from([0xff, 0xfe]), Buffer.from(`"${tail}`)]);
+      const stdin = Buffer.concat([
+        Buffer.from(`${head}"name":"net`),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(`"${tail}`),
+      ]);
       const startedAt = Date.now();
       const r = await run(shim, env("ADD"), stdin);
       assert.deepEqual([r.code, r.stdout, r.stderr], [exitCode, answer.stdout, answer.stderr]);
       const seen = execRequests().slice(before);
       assert.equal(seen.length, 1);
       const args = CniExecArgsSchema.parse(seen[0]!.body);
-      const cni = Object.fromEntries(Object.entries(env("ADD")).filter(([k]) => k.startsWith("CNI_")));
+      const cni = Object.fromEntries(
+        Object.entries(env("ADD")).filter(([k]) => k.startsWith("CNI_")),
+      );
       assert.deepEqual(args.env, cni);
       assert.ok(Buffer.from(args.stdin, "base64").equals(stdin));
-      assert.ok(args.startedAtMs !== undefined && args.startedAtMs >= startedAt - 5 && args.startedAtMs <= Date.now(), `startedAtMs ${args.startedAtMs}`);
+      assert.ok(
+        args.startedAtMs !== undefined &&
+          args.startedAtMs >= startedAt - 5 &&
+          args.startedAtMs <= Date.now(),
+        `startedAtMs ${args.startedAtMs}`,
+      );
     });
   }
 
@@ -88,7 +125,10 @@ describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
       if (code === undefined) assert.equal(r.stdout, "");
       else {
         const error = JSON.parse(r.stdout) as { cniVersion: string; code: number; msg: string };
-        assert.deepEqual([error.cniVersion, error.code, error.msg], ["1.0.0", code, `${command} did not finish before its deadline`]);
+        assert.deepEqual(
+          [error.cniVersion, error.code, error.msg],
+          ["1.0.0", code, `${command} did not finish before its deadline`],
+        );
       }
       // The deadline plus the shim's grace for the agent's own answer, and not much more.
       assert.ok(r.elapsedMs >= 3_000 && r.elapsedMs < 8_000, `took ${r.elapsedMs} ms`);
@@ -104,7 +144,10 @@ describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
       const r = await run(shim, env("ADD"), netconf());
       // The Node executable made the ordinary calls against the fake agent and printed a result.
       assert.equal(r.code, 0, JSON.stringify(r));
-      assert.deepEqual((JSON.parse(r.stdout) as { ips: { address: string }[] }).ips.map((ip) => ip.address), ["10.6.168.101/16", "fd00:10:6::65/64"]);
+      assert.deepEqual(
+        (JSON.parse(r.stdout) as { ips: { address: string }[] }).ips.map(ip => ip.address),
+        ["10.6.168.101/16", "fd00:10:6::65/64"],
+      );
     });
   }
 
@@ -112,7 +155,11 @@ describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
     const lonely = mkdtempSync(join(tmpdir(), "spiderpool-shim-alone-"));
     try {
       copyFileSync(shim, join(lonely, "spiderpool"));
-      const r = await run(join(lonely, "spiderpool"), env("ADD"), netconf({ ipam_unix_socket_path: join(lonely, "absent.sock") }));
+      const r = await run(
+        join(lonely, "spiderpool"),
+        env("ADD"),
+        netconf({ ipam_unix_socket_path: join(lonely, "absent.sock") }),
+      );
       assert.equal(r.code, 1);
       const error = JSON.parse(r.stdout) as { code: number; msg: string };
       assert.equal(error.code, 110);
@@ -122,11 +169,17 @@ describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
     }
   });
   it("passes go test: timeoutOf against the table the plugin's spec reads (testdata/timeout-seconds.json)", () => {
-    const out = execFileSync("go", ["test", "-count=1", "./..."], { cwd: new URL("./shim", import.meta.url).pathname, env: { ...process.env, GOTOOLCHAIN: "local" }, encoding: "utf8" });
+    const out = execFileSync("go", ["test", "-count=1", "./..."], {
+      cwd: new URL("./shim", import.meta.url).pathname,
+      env: { ...process.env, GOTOOLCHAIN: "local" },
+      encoding: "utf8",
+    });
     assert.match(out, /^ok\s/m);
   });
 
-  const TABLE = JSON.parse(readFileSync(new URL("./shim/testdata/timeout-seconds.json", import.meta.url), "utf8")) as { cases: { input: string; error?: string }[] };
+  const TABLE = JSON.parse(
+    readFileSync(new URL("./shim/testdata/timeout-seconds.json", import.meta.url), "utf8"),
+  ) as { cases: { input: string; error?: string }[] };
   for (const input of ["1e300", "-1", "601"]) {
     it(`refuses timeout_seconds ${input} itself, with the Node executable's answer, without calling the agent`, async () => {
       execReply = () => ({ status: 200, body: { exitCode: 0, stdout: "", stderr: "" } });
@@ -135,9 +188,29 @@ describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
       for (const command of ["ADD", "DEL"]) {
         const viaShim = await run(shim, env(command), stdin);
         const direct = await run(node, env(command), stdin);
-        assert.deepEqual([viaShim.code, viaShim.stdout, viaShim.stderr], [direct.code, direct.stdout, direct.stderr], command);
-        const error = JSON.parse(viaShim.stdout) as { cniVersion: string; code: number; msg: string; details: string };
-        assert.deepEqual([viaShim.code, error], [1, { cniVersion: "1.0.0", code: 7, msg: TABLE.cases.find((c) => c.input === input)!.error!, details: "ipam.timeout_seconds" }]);
+        assert.deepEqual(
+          [viaShim.code, viaShim.stdout, viaShim.stderr],
+          [direct.code, direct.stdout, direct.stderr],
+          command,
+        );
+        const error = JSON.parse(viaShim.stdout) as {
+          cniVersion: string;
+          code: number;
+          msg: string;
+          details: string;
+        };
+        assert.deepEqual(
+          [viaShim.code, error],
+          [
+            1,
+            {
+              cniVersion: "1.0.0",
+              code: 7,
+              msg: TABLE.cases.find(c => c.input === input)!.error!,
+              details: "ipam.timeout_seconds",
+            },
+          ],
+        );
       }
       assert.equal(execRequests().length, before, "the agent was not asked");
     });
@@ -145,14 +218,21 @@ describe("cni exec shim (dist/cni/linux-amd64/spiderpool)", function () {
 
   it("connects to no socket outside the node's run directory, directly or through a link", async () => {
     const outside = mkdtempSync(join(tmpdir(), "spiderpool-shim-foreign-"));
-    const foreign = await startFakeAgent(join(outside, "foreign.sock"), () => ({ status: 200, body: { exitCode: 0, stdout: "", stderr: "" } }));
+    const foreign = await startFakeAgent(join(outside, "foreign.sock"), () => ({
+      status: 200,
+      body: { exitCode: 0, stdout: "", stderr: "" },
+    }));
     try {
       const link = join(dir, "foreign-link.sock");
       symlinkSync(foreign.socketPath, link);
       for (const socket of [foreign.socketPath, link]) {
         const r = await run(shim, env("ADD"), netconf({ ipam_unix_socket_path: socket }));
         const error = JSON.parse(r.stdout) as { code: number; details: string };
-        assert.deepEqual([r.code, error.code, error.details], [1, 7, "ipam.ipam_unix_socket_path"], r.stdout);
+        assert.deepEqual(
+          [r.code, error.code, error.details],
+          [1, 7, "ipam.ipam_unix_socket_path"],
+          r.stdout,
+        );
       }
       assert.equal(foreign.requests.length, 0);
     } finally {

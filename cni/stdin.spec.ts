@@ -8,12 +8,22 @@ import { fdChunks, readStdin } from "./stdin.js";
 
 describe("cni/stdin", () => {
   it("takes strings and bytes as they are", async () => {
-    assert.deepEqual(await readStdin("{}", 10, Date.now() + 1000), { ok: true, value: Buffer.from("{}") });
-    assert.deepEqual(await readStdin(Buffer.from("abc"), 3, Date.now() + 1000), { ok: true, value: Buffer.from("abc") });
+    assert.deepEqual(await readStdin("{}", 10, Date.now() + 1000), {
+      ok: true,
+      value: Buffer.from("{}"),
+    });
+    assert.deepEqual(await readStdin(Buffer.from("abc"), 3, Date.now() + 1000), {
+      ok: true,
+      value: Buffer.from("abc"),
+    });
   });
 
   it("concatenates a chunked stream", async () => {
-    const r = await readStdin(() => Readable.from([Buffer.from('{"a"'), ":1}"]), 100, Date.now() + 1000);
+    const r = await readStdin(
+      () => Readable.from([Buffer.from('{"a"'), ":1}"]),
+      100,
+      Date.now() + 1000,
+    );
     assert.equal(r.ok && Buffer.from(r.value).toString(), '{"a":1}');
   });
 
@@ -22,8 +32,11 @@ describe("cni/stdin", () => {
     stream.write(Buffer.alloc(600));
     stream.write(Buffer.alloc(600));
     const r = await readStdin(() => stream, 1000, Date.now() + 1000);
-    assert.equal(r.ok || r.error.msg, "failed to parse CNI network configuration: stdin exceeds 1000 bytes");
-    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(
+      r.ok || r.error.msg,
+      "failed to parse CNI network configuration: stdin exceeds 1000 bytes",
+    );
+    await new Promise(resolve => setImmediate(resolve));
     assert.equal(stream.destroyed, true);
   });
 
@@ -31,7 +44,10 @@ describe("cni/stdin", () => {
     const started = Date.now();
     const r = await readStdin(() => new PassThrough(), 1000, started + 100);
     assert.equal(r.ok || r.error.code, 6);
-    assert.equal(r.ok || r.error.msg, "failed to parse CNI network configuration: stdin was not closed before the deadline");
+    assert.equal(
+      r.ok || r.error.msg,
+      "failed to parse CNI network configuration: stdin was not closed before the deadline",
+    );
     assert.ok(Date.now() - started < 500);
   });
 
@@ -51,7 +67,10 @@ describe("cni/stdin fdChunks", () => {
     try {
       const chunks: Uint8Array[] = [];
       for await (const chunk of fdChunks(fd, 64 * 1024)) chunks.push(chunk);
-      assert.deepEqual(chunks.map((c) => c.length), [65536, 65536, 150_000 - 131072]);
+      assert.deepEqual(
+        chunks.map(c => c.length),
+        [65536, 65536, 150_000 - 131072],
+      );
       assert.ok(Buffer.concat(chunks).equals(content));
     } finally {
       closeSync(fd);

@@ -17,7 +17,11 @@ export const DEFAULT_MAX_STDIN_BYTES = 1024 * 1024;
 const PARSE = "failed to parse CNI network configuration:";
 
 /** Collects stdin; more than `maxBytes`, or not finished by `deadlineAt` (epoch ms), is an error (6). */
-export async function readStdin(source: StdinSource, maxBytes: number, deadlineAt: number): Promise<Outcome<Uint8Array>> {
+export async function readStdin(
+  source: StdinSource,
+  maxBytes: number,
+  deadlineAt: number,
+): Promise<Outcome<Uint8Array>> {
   if (typeof source === "string" || source instanceof Uint8Array) {
     const bytes = typeof source === "string" ? Buffer.from(source, "utf8") : source;
     return bytes.byteLength > maxBytes ? oversized(maxBytes) : { ok: true, value: bytes };
@@ -26,16 +30,25 @@ export async function readStdin(source: StdinSource, maxBytes: number, deadlineA
   const chunks: Buffer[] = [];
   let size = 0;
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<"timeout">((resolve) => {
+  const timedOut = new Promise<"timeout">(resolve => {
     timer = setTimeout(() => resolve("timeout"), Math.max(0, deadlineAt - Date.now()));
   });
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), timedOut]).catch((error: unknown) => error as Error);
-      if (next instanceof Error) return fail("decoding_failure", `${PARSE} reading stdin: ${next.message}`, "stdin");
-      if (next === "timeout") return fail("decoding_failure", `${PARSE} stdin was not closed before the deadline`, "stdin");
+      const next = await Promise.race([iterator.next(), timedOut]).catch(
+        (error: unknown) => error as Error,
+      );
+      if (next instanceof Error)
+        return fail("decoding_failure", `${PARSE} reading stdin: ${next.message}`, "stdin");
+      if (next === "timeout")
+        return fail(
+          "decoding_failure",
+          `${PARSE} stdin was not closed before the deadline`,
+          "stdin",
+        );
       if (next.done) break;
-      const chunk = typeof next.value === "string" ? Buffer.from(next.value, "utf8") : Buffer.from(next.value);
+      const chunk =
+        typeof next.value === "string" ? Buffer.from(next.value, "utf8") : Buffer.from(next.value);
       size += chunk.length;
       if (size > maxBytes) return oversized(maxBytes);
       chunks.push(chunk);

@@ -27,7 +27,7 @@ export function describeIssue(issue: Issue): string {
     case "invalid_type":
       return `${field}: expected ${issue.expected}, got ${got}`;
     case "invalid_value":
-      return `${field}: expected ${(issue.values ?? []).map((v) => quote(v)).join(" or ")}, got ${got}`;
+      return `${field}: expected ${(issue.values ?? []).map(v => quote(v)).join(" or ")}, got ${got}`;
     case "too_big":
       return `${field}: must be ${issue.inclusive ? "<=" : "<"} ${String(issue.maximum)}, got ${got}`;
     case "too_small":
@@ -40,5 +40,7 @@ export function describeIssue(issue: Issue): string {
 /** `ipam.default_ipv4_ippool[0]`-style path; `(root)` for the document itself. */
 export function formatPath(path: PropertyKey[]): string {
   if (path.length === 0) return "(root)";
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
+  return path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`))
+    .join("");
 }

@@ -21,12 +21,18 @@ async function main(): Promise<void> {
   await waitRunning(api, "demo", "app=demo-db", 2, 120_000);
   const pods = await listPods(api, "demo");
   const rows = pods
-    .filter((p) => !p.metadata.deletionTimestamp)
-    .map((p) => [p.metadata.name, p.spec.nodeName ?? "", (p.status?.podIPs ?? []).map((x) => x.ip).join(",")]);
+    .filter(p => !p.metadata.deletionTimestamp)
+    .map(p => [
+      p.metadata.name,
+      p.spec.nodeName ?? "",
+      (p.status?.podIPs ?? []).map(x => x.ip).join(","),
+    ]);
   const header = ["POD", "NODE", "IP"];
-  const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const width = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(width[i]!)).join("  ");
-  process.stdout.write([line(header), ...rows.sort((a, b) => a[0]!.localeCompare(b[0]!)).map(line)].join("\n") + "\n");
+  process.stdout.write(
+    [line(header), ...rows.sort((a, b) => a[0]!.localeCompare(b[0]!)).map(line)].join("\n") + "\n",
+  );
   say(`\nkubectl --kubeconfig ${paths.kubeconfig} get pods -n demo -o wide   # explore`);
   say("npm run cluster:down                                                 # remove the cluster");
   api.close();

@@ -18,10 +18,14 @@ async function main(): Promise<number> {
   say(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   try {
     const mocha = path.join(repoRoot, "node_modules/mocha/bin/mocha.js");
-    const r = spawnSync(process.execPath, [mocha, "--config", path.join(repoRoot, "e2e/.mocharc.json"), ...process.argv.slice(2)], {
-      stdio: "inherit",
-      cwd: repoRoot,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [mocha, "--config", path.join(repoRoot, "e2e/.mocharc.json"), ...process.argv.slice(2)],
+      {
+        stdio: "inherit",
+        cwd: repoRoot,
+      },
+    );
     return r.status ?? 1;
   } finally {
     if (!reuse) await down(say);
@@ -29,7 +33,7 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  code => process.exit(code),
   (e: Error) => {
     say(`error: ${e.message}`);
     process.exit(1);

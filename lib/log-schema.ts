@@ -34,20 +34,34 @@ export function lineBase(env: NodeJS.ProcessEnv = process.env): LineBase {
 }
 
 /** One line, without the newline. A log call never throws: unserialisable fields become text. */
-export function logLine(base: LineBase, level: LevelName, msg: string, fields: Readonly<Record<string, unknown>>): string {
+export function logLine(
+  base: LineBase,
+  level: LevelName,
+  msg: string,
+  fields: Readonly<Record<string, unknown>>,
+): string {
   const record = logRecord(base, level, msg, fields);
   try {
     return JSON.stringify(record);
   } catch {
     // BigInts or cycles: keep the schema's numbers and text, flatten the rest.
     const flat: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(record)) flat[key] = typeof value === "number" || typeof value === "string" || typeof value === "boolean" ? value : String(value);
+    for (const [key, value] of Object.entries(record))
+      flat[key] =
+        typeof value === "number" || typeof value === "string" || typeof value === "boolean"
+          ? value
+          : String(value);
     return JSON.stringify(flat);
   }
 }
 
 /** One line as an object; `err` in `fields` is serialized whatever was thrown. */
-export function logRecord(base: LineBase, level: LevelName, msg: string, fields: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function logRecord(
+  base: LineBase,
+  level: LevelName,
+  msg: string,
+  fields: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   const record: Record<string, unknown> = {
     level: LEVELS[level],
     time: base.isoTime ? new Date().toISOString() : Date.now(),
@@ -68,9 +82,17 @@ export function logRecord(base: LineBase, level: LevelName, msg: string, fields:
  * A value that is not error-like becomes `{ type, message }` so readers find `err.message` always.
  */
 export function serializeError(value: unknown): SerializedError {
-  if (!isErrorLike(value)) return { type: value === null ? "null" : typeof value, message: String(value) };
-  const out: SerializedError = { type: errorType(value), message: withCauses(value, (e) => e.message, ": ") };
-  const stack = withCauses(value, (e) => (typeof e.stack === "string" ? e.stack : ""), "\ncaused by: ");
+  if (!isErrorLike(value))
+    return { type: value === null ? "null" : typeof value, message: String(value) };
+  const out: SerializedError = {
+    type: errorType(value),
+    message: withCauses(value, e => e.message, ": "),
+  };
+  const stack = withCauses(
+    value,
+    e => (typeof e.stack === "string" ? e.stack : ""),
+    "\ncaused by: ",
+  );
   if (stack) out.stack = stack;
   for (const [key, field] of Object.entries(value)) {
     if (key === "cause" || key in out || typeof field === "function") continue;
@@ -88,7 +110,11 @@ interface ErrorLike {
 }
 
 function isErrorLike(value: unknown): value is ErrorLike {
-  return typeof value === "object" && value !== null && typeof (value as { message?: unknown }).message === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { message?: unknown }).message === "string"
+  );
 }
 
 function errorType(e: ErrorLike): string {

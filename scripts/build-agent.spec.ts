@@ -8,7 +8,9 @@ import { fileURLToPath } from "node:url";
 import { buildAgent } from "./build-agent.js";
 import { LEVELS } from "../lib/log-schema.js";
 
-const CHART_CONF = fileURLToPath(new URL("../lib/schemas/fixtures/spiderpool-v1.2.2-conf.yml", import.meta.url));
+const CHART_CONF = fileURLToPath(
+  new URL("../lib/schemas/fixtures/spiderpool-v1.2.2-conf.yml", import.meta.url),
+);
 
 /**
  * The built agent (what the DaemonSet runs) refuses a broken ConfigMap value or an unknown key
@@ -26,12 +28,20 @@ describe("scripts/build-agent: the bundled agent refuses bad configuration, and 
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function run(confYml: string, env: Record<string, string> = {}): { status: number | null; lines: string[]; stdout: string } {
+  function run(
+    confYml: string,
+    env: Record<string, string> = {},
+  ): { status: number | null; lines: string[]; stdout: string } {
     const conf = join(dir, `conf-${Math.random().toString(36).slice(2)}.yml`);
     writeFileSync(conf, confYml);
     // A kubeconfig pointing nowhere: a refusal must come before any API call.
     const r = spawnSync(process.execPath, [bundle, `--config-path=${conf}`], {
-      env: { PATH: process.env.PATH ?? "", KUBECONFIG: join(dir, "absent-kubeconfig"), SPIDERPOOL_NODE_NAME: "node-1", ...env },
+      env: {
+        PATH: process.env.PATH ?? "",
+        KUBECONFIG: join(dir, "absent-kubeconfig"),
+        SPIDERPOOL_NODE_NAME: "node-1",
+        ...env,
+      },
       encoding: "utf8",
       timeout: 20_000,
     });
@@ -83,7 +93,7 @@ describe("scripts/build-agent: the bundled agent refuses bad configuration, and 
   ];
 
   it("starts with conf.yml exactly as Spiderpool's v1.2.2 chart renders it, logging one warning naming the keys it does not act on", async () => {
-    const port = await new Promise<number>((resolve) => {
+    const port = await new Promise<number>(resolve => {
       const srv = net.createServer().listen(0, "127.0.0.1", () => {
         const p = (srv.address() as net.AddressInfo).port;
         srv.close(() => resolve(p));
@@ -111,12 +121,16 @@ describe("scripts/build-agent: the bundled agent refuses bad configuration, and 
     });
     let stderr = "";
     child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve =>
+      child.on("exit", (code, signal) => resolve({ code, signal })),
+    );
     try {
       let live = false;
       for (let i = 0; i < 200 && !live && child.exitCode === null; i++) {
-        live = (await fetch(`http://127.0.0.1:${port}/v1/runtime/liveness`).catch(() => undefined))?.status === 200;
-        if (!live) await new Promise((r) => setTimeout(r, 100));
+        live =
+          (await fetch(`http://127.0.0.1:${port}/v1/runtime/liveness`).catch(() => undefined))
+            ?.status === 200;
+        if (!live) await new Promise(r => setTimeout(r, 100));
       }
       assert.ok(live, `liveness answered; exit code ${child.exitCode}, stderr:\n${stderr}`);
     } finally {
@@ -126,12 +140,18 @@ describe("scripts/build-agent: the bundled agent refuses bad configuration, and 
     assert.doesNotMatch(stderr, /refusing to start/);
     const warnings = stderr
       .split("\n")
-      .filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l) as { level: number; msg: string; keys?: string[] })
-      .filter((l) => l.level === LEVELS.warn && l.msg.startsWith("conf.yml: "));
+      .filter(l => l.startsWith("{"))
+      .map(l => JSON.parse(l) as { level: number; msg: string; keys?: string[] })
+      .filter(l => l.level === LEVELS.warn && l.msg.startsWith("conf.yml: "));
     assert.equal(warnings.length, 1, `one configuration warning, got:\n${stderr}`);
     assert.match(warnings[0]!.msg, /^conf\.yml: accepted and not acted on: /);
-    assert.deepEqual([...(warnings[0]!.keys ?? [])].sort(), ["agent.networkResourcePlugin", "enableKubevirtStaticIP", "iaasNetworkProvider", "podResourceInject", "tuneSysctlConfig"]);
+    assert.deepEqual([...(warnings[0]!.keys ?? [])].sort(), [
+      "agent.networkResourcePlugin",
+      "enableKubevirtStaticIP",
+      "iaasNetworkProvider",
+      "podResourceInject",
+      "tuneSysctlConfig",
+    ]);
   });
 
   for (const c of cases) {

@@ -20,7 +20,12 @@ export const AGENT_BUNDLE = join(ROOT, "dist/agent/spiderpool-agent.cjs");
  * (cni/plugin.ts and what it uses) does, for the exec shim's route; the plugin's process wiring,
  * build and test helpers do not.
  */
-const FORBIDDEN_INPUTS = [/^capabilities\//, /^cni\/(main|warm-up|build|build-runtime|fake-agent|spec-harness)\.ts$/, /^node_modules\/pepr\//, /^node_modules\/kubernetes-fluent-client\//];
+const FORBIDDEN_INPUTS = [
+  /^capabilities\//,
+  /^cni\/(main|warm-up|build|build-runtime|fake-agent|spec-harness)\.ts$/,
+  /^node_modules\/pepr\//,
+  /^node_modules\/kubernetes-fluent-client\//,
+];
 
 export async function buildAgent(out = AGENT_BUNDLE): Promise<{ path: string; bytes: number }> {
   const result = await build({
@@ -39,8 +44,13 @@ export async function buildAgent(out = AGENT_BUNDLE): Promise<{ path: string; by
     metafile: true,
     logLevel: "warning",
   });
-  const stray = Object.keys(result.metafile.inputs).filter((input) => FORBIDDEN_INPUTS.some((re) => re.test(input)));
-  if (stray.length) throw new Error(`the agent bundle must not contain Pepr or the plugin's process wiring; found: ${stray.join(", ")}`);
+  const stray = Object.keys(result.metafile.inputs).filter(input =>
+    FORBIDDEN_INPUTS.some(re => re.test(input)),
+  );
+  if (stray.length)
+    throw new Error(
+      `the agent bundle must not contain Pepr or the plugin's process wiring; found: ${stray.join(", ")}`,
+    );
   const code = result.outputFiles[0]?.contents;
   if (!code) throw new Error("esbuild produced no output");
   mkdirSync(join(out, ".."), { recursive: true });
@@ -52,7 +62,10 @@ export async function buildAgent(out = AGENT_BUNDLE): Promise<{ path: string; by
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   buildAgent().then(
-    ({ path, bytes }) => console.log(`${relative(ROOT, path).padEnd(34)} ${`${(bytes / 1024).toFixed(1)} KiB`.padStart(10)}`),
+    ({ path, bytes }) =>
+      console.log(
+        `${relative(ROOT, path).padEnd(34)} ${`${(bytes / 1024).toFixed(1)} KiB`.padStart(10)}`,
+      ),
     (error: unknown) => {
       console.error(`build-agent: ${error instanceof Error ? error.message : String(error)}`);
       process.exit(1);

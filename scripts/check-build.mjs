@@ -3,7 +3,7 @@
 import fs from "node:fs";
 const uuid = JSON.parse(fs.readFileSync("package.json", "utf8")).pepr.uuid;
 const expected = [`dist/pepr-module-${uuid}.yaml`];
-const missing = expected.filter((f) => !fs.existsSync(f));
+const missing = expected.filter(f => !fs.existsSync(f));
 if (missing.length) {
   console.error(`build: pepr build produced no ${missing.join(", ")}`);
   process.exit(1);

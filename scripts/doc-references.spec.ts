@@ -1,17 +1,24 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkMarkdown, checkRepository, checkSource, headingAnchors, type DocFiles } from "./doc-references.js";
+import {
+  checkMarkdown,
+  checkRepository,
+  checkSource,
+  headingAnchors,
+  type DocFiles,
+} from "./doc-references.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** A repository of a few files, for the checks to read. */
 function repo(contents: Record<string, string>): DocFiles {
-  return { exists: (p) => p in contents, read: (p) => contents[p] ?? "" };
+  return { exists: p => p in contents, read: p => contents[p] ?? "" };
 }
 
 const pages = repo({
-  "docs/reference/admission.md": "# Admission\n\n## SpiderIPPool\n\n## Texts shared by the three kinds\n\n```\n# not a heading\n```\n",
+  "docs/reference/admission.md":
+    "# Admission\n\n## SpiderIPPool\n\n## Texts shared by the three kinds\n\n```\n# not a heading\n```\n",
   "docs/usage/ippool.md": "# Pool\n",
   "docs/examples/ippool.yaml": "kind: SpiderIPPool\n",
 });
@@ -22,8 +29,13 @@ describe("scripts/doc-references", () => {
   });
 
   it("anchors as GitHub makes them: punctuation dropped, spaces to dashes, repeats numbered, fenced lines skipped", () => {
-    const anchors = headingAnchors("# The agent's side\n## Knobs (`conf.yml`, section `gc`)\n## Names\n## Names\n```\n# fenced\n```\n");
-    assert.deepEqual([...anchors], ["the-agents-side", "knobs-confyml-section-gc", "names", "names-1"]);
+    const anchors = headingAnchors(
+      "# The agent's side\n## Knobs (`conf.yml`, section `gc`)\n## Names\n## Names\n```\n# fenced\n```\n",
+    );
+    assert.deepEqual(
+      [...anchors],
+      ["the-agents-side", "knobs-confyml-section-gc", "names", "names-1"],
+    );
   });
 
   it("a source comment citing a missing page or heading is reported with file, line and reason", () => {
@@ -33,15 +45,29 @@ describe("scripts/doc-references", () => {
       "// see docs/reference/admission.md#spidersubnet and docs/examples/ippool.yaml",
     ].join("\n");
     assert.deepEqual(checkSource(pages, "lib/x.ts", text), [
-      { file: "lib/x.ts", line: 2, reference: "docs/reference/admision.md", problem: "no file docs/reference/admision.md" },
-      { file: "lib/x.ts", line: 3, reference: "docs/reference/admission.md#spidersubnet", problem: "no heading #spidersubnet in docs/reference/admission.md" },
+      {
+        file: "lib/x.ts",
+        line: 2,
+        reference: "docs/reference/admision.md",
+        problem: "no file docs/reference/admision.md",
+      },
+      {
+        file: "lib/x.ts",
+        line: 3,
+        reference: "docs/reference/admission.md#spidersubnet",
+        problem: "no heading #spidersubnet in docs/reference/admission.md",
+      },
     ]);
   });
 
   it("a citation of a numbered section is reported; RFC sections are not", () => {
-    const found = checkSource(pages, "lib/x.ts", "// Defaulting (spec §2.2)\n// pools (§5.3)\n// RFC 5952 §4.2.2 forbids it\n");
+    const found = checkSource(
+      pages,
+      "lib/x.ts",
+      "// Defaulting (spec §2.2)\n// pools (§5.3)\n// RFC 5952 §4.2.2 forbids it\n",
+    );
     assert.deepEqual(
-      found.map((b) => b.line),
+      found.map(b => b.line),
       [1, 2],
     );
   });
@@ -56,7 +82,7 @@ describe("scripts/doc-references", () => {
     ].join("\n");
     const found = checkMarkdown(pages, "docs/reference/admission.md", `# Admission\n${text}`);
     assert.deepEqual(
-      found.map((b) => `${b.line} ${b.reference}: ${b.problem}`),
+      found.map(b => `${b.line} ${b.reference}: ${b.problem}`),
       [
         "3 ../usage/pool.md: no file docs/usage/pool.md",
         "3 admission.md#spidersubnet: no heading #spidersubnet in docs/reference/admission.md",

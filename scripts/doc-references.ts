@@ -66,14 +66,22 @@ function resolveProblem(files: DocFiles, target: string): string | undefined {
   const [file, anchor] = target.split("#", 2) as [string, string | undefined];
   if (!files.exists(file)) return `no file ${file}`;
   if (anchor === undefined || !file.endsWith(".md")) return undefined;
-  return headingAnchors(files.read(file)).has(anchor) ? undefined : `no heading #${anchor} in ${file}`;
+  return headingAnchors(files.read(file)).has(anchor)
+    ? undefined
+    : `no heading #${anchor} in ${file}`;
 }
 
 /** Broken `docs/...` references and section citations in one source file (paths from the repository root). */
 export function checkSource(files: DocFiles, file: string, text: string): BrokenReference[] {
   const out: BrokenReference[] = [];
   text.split("\n").forEach((line, i) => {
-    if (SECTION_CITE.test(line)) out.push({ file, line: i + 1, reference: line.trim(), problem: "cites a section of a document this repository does not hold" });
+    if (SECTION_CITE.test(line))
+      out.push({
+        file,
+        line: i + 1,
+        reference: line.trim(),
+        problem: "cites a section of a document this repository does not hold",
+      });
     for (const m of line.matchAll(SOURCE_REF)) {
       const problem = resolveProblem(files, m[0]);
       if (problem) out.push({ file, line: i + 1, reference: m[0], problem });
@@ -90,17 +98,34 @@ export function checkMarkdown(files: DocFiles, file: string, text: string): Brok
   text.split("\n").forEach((line, i) => {
     if (/^\s*```/.test(line)) fenced = !fenced;
     if (fenced) return;
-    if (SECTION_CITE.test(line)) out.push({ file, line: i + 1, reference: line.trim(), problem: "cites a section of a document this repository does not hold" });
+    if (SECTION_CITE.test(line))
+      out.push({
+        file,
+        line: i + 1,
+        reference: line.trim(),
+        problem: "cites a section of a document this repository does not hold",
+      });
     for (const m of line.matchAll(MD_LINK)) {
       const target = m[1]!;
       if (/^[a-z]+:/i.test(target)) continue;
       if (target.startsWith("#")) {
-        if (!own.has(target.slice(1))) out.push({ file, line: i + 1, reference: target, problem: `no heading ${target} in ${file}` });
+        if (!own.has(target.slice(1)))
+          out.push({
+            file,
+            line: i + 1,
+            reference: target,
+            problem: `no heading ${target} in ${file}`,
+          });
         continue;
       }
       const [rel, anchor] = target.split("#", 2) as [string, string | undefined];
-      const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(file), rel)).replace(/\/$/, "");
-      const problem = resolveProblem(files, anchor === undefined ? resolved : `${resolved}#${anchor}`);
+      const resolved = path.posix
+        .normalize(path.posix.join(path.posix.dirname(file), rel))
+        .replace(/\/$/, "");
+      const problem = resolveProblem(
+        files,
+        anchor === undefined ? resolved : `${resolved}#${anchor}`,
+      );
       if (problem) out.push({ file, line: i + 1, reference: target, problem });
     }
   });
@@ -109,16 +134,26 @@ export function checkMarkdown(files: DocFiles, file: string, text: string): Brok
 
 /** Every broken reference in the tracked files of the repository at `root`. */
 export function checkRepository(root: string): BrokenReference[] {
-  const tracked = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" })
+  const tracked = execFileSync(
+    "git",
+    ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    { cwd: root, encoding: "utf8" },
+  )
     .split("\0")
-    .filter((f) => f !== "" && f !== OWN_FIXTURES && !f.startsWith("node_modules/") && fs.existsSync(path.join(root, f)));
+    .filter(
+      f =>
+        f !== "" &&
+        f !== OWN_FIXTURES &&
+        !f.startsWith("node_modules/") &&
+        fs.existsSync(path.join(root, f)),
+    );
   const files: DocFiles = {
-    exists: (p) => fs.existsSync(path.join(root, p)),
-    read: (p) => fs.readFileSync(path.join(root, p), "utf8"),
+    exists: p => fs.existsSync(path.join(root, p)),
+    read: p => fs.readFileSync(path.join(root, p), "utf8"),
   };
-  return tracked.flatMap((f) => {
+  return tracked.flatMap(f => {
     if (f.endsWith(".md")) return checkMarkdown(files, f, files.read(f));
-    if (SOURCE_EXTENSIONS.some((e) => f.endsWith(e))) return checkSource(files, f, files.read(f));
+    if (SOURCE_EXTENSIONS.some(e => f.endsWith(e))) return checkSource(files, f, files.read(f));
     return [];
   });
 }

@@ -35,10 +35,16 @@ describe("scripts/gen-crds", () => {
     const files = renderCrdFiles();
     writeCrdFiles(dir, files);
     const file = path.join(dir, "spiderippools.yaml");
-    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("shortNames:\n      - sp", "shortNames:\n      - pool"));
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, "utf8").replace("shortNames:\n      - sp", "shortNames:\n      - pool"),
+    );
     const drift = findDrift(dir, files);
     assert.equal(drift.length, 1);
-    assert.match(drift[0]!, /spiderippools\.yaml: differs from lib\/schemas \(line \d+: committed "      - pool", generated "      - sp"\)/);
+    assert.match(
+      drift[0]!,
+      /spiderippools\.yaml: differs from lib\/schemas \(line \d+: committed "      - pool", generated "      - sp"\)/,
+    );
   });
 
   it("names missing files and stale generated files, and writing removes the stale ones", () => {
@@ -47,10 +53,12 @@ describe("scripts/gen-crds", () => {
     fs.rmSync(path.join(dir, "spiderendpoints.yaml"));
     fs.writeFileSync(path.join(dir, "spiderworkloads.yaml"), `${GENERATED_HEADER}\nkind: X\n`);
     fs.writeFileSync(path.join(dir, "hand-written.yaml"), "kind: Y\n");
-    assert.deepEqual(findDrift(dir, files).map((line) => path.basename(line.split(":")[0]!)).sort(), [
-      "spiderendpoints.yaml",
-      "spiderworkloads.yaml",
-    ]);
+    assert.deepEqual(
+      findDrift(dir, files)
+        .map(line => path.basename(line.split(":")[0]!))
+        .sort(),
+      ["spiderendpoints.yaml", "spiderworkloads.yaml"],
+    );
     writeCrdFiles(dir, files);
     assert.deepEqual(fs.readdirSync(dir).sort(), [...files.keys(), "hand-written.yaml"].sort());
   });

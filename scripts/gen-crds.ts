@@ -58,9 +58,11 @@ export function findDrift(dir: string, files: Map<string, string>): string[] {
       continue;
     }
     const actual = fs.readFileSync(file, "utf8");
-    if (actual !== expected) drift.push(`${file}: differs from lib/schemas (${firstDifference(actual, expected)})`);
+    if (actual !== expected)
+      drift.push(`${file}: differs from lib/schemas (${firstDifference(actual, expected)})`);
   }
-  for (const file of staleGeneratedFiles(dir, files)) drift.push(`${file}: generated file with no schema`);
+  for (const file of staleGeneratedFiles(dir, files))
+    drift.push(`${file}: generated file with no schema`);
   return drift;
 }
 
@@ -69,9 +71,9 @@ function staleGeneratedFiles(dir: string, files: Map<string, string>): string[] 
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
-    .filter((name) => name.endsWith(".yaml") && !files.has(name))
-    .map((name) => path.join(dir, name))
-    .filter((file) => fs.readFileSync(file, "utf8").startsWith(GENERATED_HEADER));
+    .filter(name => name.endsWith(".yaml") && !files.has(name))
+    .map(name => path.join(dir, name))
+    .filter(file => fs.readFileSync(file, "utf8").startsWith(GENERATED_HEADER));
 }
 
 /** Writes `files` into `dir` and removes stale generated files; returns the paths written. */
@@ -87,7 +89,7 @@ export function writeCrdFiles(dir: string, files: Map<string, string>): string[]
 
 /** CLI entry point; returns the process exit code. */
 export function main(argv: string[]): number {
-  const unknown = argv.filter((arg) => arg !== "--check");
+  const unknown = argv.filter(arg => arg !== "--check");
   if (unknown.length > 0) {
     console.error(`usage: gen-crds [--check]; unknown argument(s): ${unknown.join(" ")}`);
     return 2;
@@ -100,14 +102,20 @@ export function main(argv: string[]): number {
       console.error("CRDs are out of date: run `npm run gen:crds` and commit manifests/crds/.");
       return 1;
     }
-    console.log(`${files.size} CRDs in ${path.relative(process.cwd(), CRD_DIR) || "."} are up to date`);
+    console.log(
+      `${files.size} CRDs in ${path.relative(process.cwd(), CRD_DIR) || "."} are up to date`,
+    );
     return 0;
   }
-  for (const file of writeCrdFiles(CRD_DIR, files)) console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  for (const file of writeCrdFiles(CRD_DIR, files))
+    console.log(`wrote ${path.relative(process.cwd(), file)}`);
   return 0;
 }
 
 // Run only when executed directly, so the golden test can import renderCrdFiles.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (
+  process.argv[1] !== undefined &&
+  import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href
+) {
   process.exitCode = main(process.argv.slice(2));
 }

@@ -26,13 +26,22 @@ export interface Region {
 
 export function regions(): Region[] {
   const clusterRole = (docs: RbacDoc[], what: string) => {
-    const roles = docs.filter((d) => d.kind === "ClusterRole");
-    if (roles.length !== 1) throw new Error(`${what}: expected one ClusterRole, found ${roles.length}`);
+    const roles = docs.filter(d => d.kind === "ClusterRole");
+    if (roles.length !== 1)
+      throw new Error(`${what}: expected one ClusterRole, found ${roles.length}`);
     return roles[0]!;
   };
   return [
-    { name: "agent-permissions", role: clusterRole(agentRbacDocs(), "manifests/agent/rbac.yaml"), reasons: AGENT_REASONS },
-    { name: "pepr-permissions", role: clusterRole(peprRbacDocs(), "package.json pepr.rbac"), reasons: PEPR_REASONS },
+    {
+      name: "agent-permissions",
+      role: clusterRole(agentRbacDocs(), "manifests/agent/rbac.yaml"),
+      reasons: AGENT_REASONS,
+    },
+    {
+      name: "pepr-permissions",
+      role: clusterRole(peprRbacDocs(), "package.json pepr.rbac"),
+      reasons: PEPR_REASONS,
+    },
   ];
 }
 
@@ -50,14 +59,24 @@ export function renderTable(region: Region): { text: string; problems: string[] 
         const k = key(group, resource);
         used.add(k);
         const why = region.reasons[k];
-        if (!why) problems.push(`${region.role.metadata.name}: no reason for ${rule.verbs.join(",")} on ${k || resource} (scripts/rbac-reasons.ts)`);
-        const names = rule.resourceNames?.length ? ` (only ${rule.resourceNames.map(code).join(", ")})` : "";
-        rows.push(`| ${region.role.metadata.name} | ${group || "core"} | ${code(resource)}${names} | ${rule.verbs.join(", ")} | ${why ?? "**no reason given**"} |`);
+        if (!why)
+          problems.push(
+            `${region.role.metadata.name}: no reason for ${rule.verbs.join(",")} on ${k || resource} (scripts/rbac-reasons.ts)`,
+          );
+        const names = rule.resourceNames?.length
+          ? ` (only ${rule.resourceNames.map(code).join(", ")})`
+          : "";
+        rows.push(
+          `| ${region.role.metadata.name} | ${group || "core"} | ${code(resource)}${names} | ${rule.verbs.join(", ")} | ${why ?? "**no reason given**"} |`,
+        );
       }
     }
   }
   for (const k of Object.keys(region.reasons)) {
-    if (!used.has(k)) problems.push(`${region.role.metadata.name}: reason for ${k}, which no rule grants (scripts/rbac-reasons.ts)`);
+    if (!used.has(k))
+      problems.push(
+        `${region.role.metadata.name}: reason for ${k}, which no rule grants (scripts/rbac-reasons.ts)`,
+      );
   }
   return { text: rows.join("\n"), problems };
 }
@@ -78,7 +97,9 @@ export function renderDoc(doc: string, all = regions()): { text: string; problem
     const from = text.indexOf(begin);
     const to = text.indexOf(end);
     if (from < 0 || to < from) {
-      problems.push(`docs/security.md: no region ${region.name} (add the lines "${begin}" and "${end}")`);
+      problems.push(
+        `docs/security.md: no region ${region.name} (add the lines "${begin}" and "${end}")`,
+      );
       continue;
     }
     const table = renderTable(region);
@@ -90,9 +111,11 @@ export function renderDoc(doc: string, all = regions()): { text: string; problem
 
 /** CLI entry point; returns the process exit code. */
 export function main(argv: string[], file = SECURITY_DOC): number {
-  const unknown = argv.filter((arg) => arg !== "--check");
+  const unknown = argv.filter(arg => arg !== "--check");
   if (unknown.length > 0) {
-    console.error(`usage: gen-security-tables [--check]; unknown argument(s): ${unknown.join(" ")}`);
+    console.error(
+      `usage: gen-security-tables [--check]; unknown argument(s): ${unknown.join(" ")}`,
+    );
     return 2;
   }
   const doc = fs.readFileSync(file, "utf8");
@@ -102,7 +125,9 @@ export function main(argv: string[], file = SECURITY_DOC): number {
   const rel = path.relative(process.cwd(), file);
   if (argv.includes("--check")) {
     if (text !== doc) {
-      console.error(`${rel}: permission tables differ from the RBAC manifests: run \`npm run gen:security\` and commit ${rel}.`);
+      console.error(
+        `${rel}: permission tables differ from the RBAC manifests: run \`npm run gen:security\` and commit ${rel}.`,
+      );
       return 1;
     }
     console.log(`${rel}: permission tables match the RBAC manifests`);
@@ -113,6 +138,9 @@ export function main(argv: string[], file = SECURITY_DOC): number {
   return 0;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (
+  process.argv[1] !== undefined &&
+  import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href
+) {
   process.exitCode = main(process.argv.slice(2));
 }

@@ -27,7 +27,9 @@ export interface RbacDoc {
   subjects?: { kind: string; name: string; namespace: string }[];
 }
 
-export const AGENT_RBAC_FILE = fileURLToPath(new URL("../manifests/agent/rbac.yaml", import.meta.url));
+export const AGENT_RBAC_FILE = fileURLToPath(
+  new URL("../manifests/agent/rbac.yaml", import.meta.url),
+);
 const PACKAGE_JSON = fileURLToPath(new URL("../package.json", import.meta.url));
 
 /** Pepr puts the module's ServiceAccount, store and Deployments in this namespace. */
@@ -42,14 +44,22 @@ export const PEPR_NAMESPACE = "pepr-system";
  * the real `pepr build` output, so a binding added later shows up there.
  */
 export const PEPR_FORCED_RULES: readonly PolicyRule[] = [
-  { apiGroups: ["pepr.dev"], resources: ["peprstores"], verbs: ["create", "get", "patch", "watch"] },
-  { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["patch", "create"] },
+  {
+    apiGroups: ["pepr.dev"],
+    resources: ["peprstores"],
+    verbs: ["create", "get", "patch", "watch"],
+  },
+  {
+    apiGroups: ["apiextensions.k8s.io"],
+    resources: ["customresourcedefinitions"],
+    verbs: ["patch", "create"],
+  },
 ];
 
 /** The agent's ServiceAccount, ClusterRole and binding, exactly as the manifest has them. */
 export function agentRbacDocs(file = AGENT_RBAC_FILE): RbacDoc[] {
   return parseAllDocuments(fs.readFileSync(file, "utf8"))
-    .map((d) => d.toJS() as RbacDoc | null)
+    .map(d => d.toJS() as RbacDoc | null)
     .filter((d): d is RbacDoc => d !== null);
 }
 
@@ -73,7 +83,10 @@ export function peprName(config = peprConfig()): string {
  * and resources are merged into one with the union of their verbs, as Pepr's de-duplication does.
  */
 export function peprClusterRoleRules(config = peprConfig()): PolicyRule[] {
-  if (config.rbacMode !== "scoped") throw new Error(`package.json pepr.rbacMode is ${JSON.stringify(config.rbacMode)}: only "scoped" keeps the module to its rules (docs/security.md)`);
+  if (config.rbacMode !== "scoped")
+    throw new Error(
+      `package.json pepr.rbacMode is ${JSON.stringify(config.rbacMode)}: only "scoped" keeps the module to its rules (docs/security.md)`,
+    );
   const merged = new Map<string, PolicyRule>();
   for (const rule of [...(config.rbac ?? []), ...PEPR_FORCED_RULES]) {
     const key = `${String(rule.apiGroups)}/${String(rule.resources)}`;
@@ -94,7 +107,12 @@ export function peprRbacDocs(config = peprConfig()): RbacDoc[] {
   const store = `${name}-store`;
   return [
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: PEPR_NAMESPACE } },
-    { apiVersion: rbac, kind: "ClusterRole", metadata: { name }, rules: peprClusterRoleRules(config) },
+    {
+      apiVersion: rbac,
+      kind: "ClusterRole",
+      metadata: { name },
+      rules: peprClusterRoleRules(config),
+    },
     {
       apiVersion: rbac,
       kind: "ClusterRoleBinding",
@@ -106,7 +124,14 @@ export function peprRbacDocs(config = peprConfig()): RbacDoc[] {
       apiVersion: rbac,
       kind: "Role",
       metadata: { name: store, namespace: PEPR_NAMESPACE },
-      rules: [{ apiGroups: ["pepr.dev"], resources: ["peprstores"], resourceNames: [""], verbs: ["create", "get", "patch", "watch"] }],
+      rules: [
+        {
+          apiGroups: ["pepr.dev"],
+          resources: ["peprstores"],
+          resourceNames: [""],
+          verbs: ["create", "get", "patch", "watch"],
+        },
+      ],
     },
     {
       apiVersion: rbac,

@@ -5,20 +5,28 @@
  * `npm test`. Changing a rule means saying here why.
  */
 export const AGENT_REASONS: Record<string, string> = {
-  "/pods": "watch cache of the Pods bound to its node (field selector `spec.nodeName`); GET a Pod its watch has not delivered yet",
-  "/namespaces": "namespace labels and default-pool annotations for pool selection; namespace of a Pod at DEL",
+  "/pods":
+    "watch cache of the Pods bound to its node (field selector `spec.nodeName`); GET a Pod its watch has not delivered yet",
+  "/namespaces":
+    "namespace labels and default-pool annotations for pool selection; namespace of a Pod at DEL",
   "/nodes": "its own Node's labels for node affinity (field selector `metadata.name`)",
-  "/events": "Warning Events on Pods whose allocation failed; IP conflicts on the Pod and its pool; coordinator fields not implemented",
-  "apps/replicasets": "the Deployment above a Pod's ReplicaSet (top controller: auto pools, StatefulSet rules)",
-  "apps/statefulsets": "whether a StatefulSet Pod's addresses must be kept at DEL (replicas, deletion)",
+  "/events":
+    "Warning Events on Pods whose allocation failed; IP conflicts on the Pod and its pool; coordinator fields not implemented",
+  "apps/replicasets":
+    "the Deployment above a Pod's ReplicaSet (top controller: auto pools, StatefulSet rules)",
+  "apps/statefulsets":
+    "whether a StatefulSet Pod's addresses must be kept at DEL (replicas, deletion)",
   "batch/jobs": "the CronJob above a Pod's Job",
   "spiderpool.spidernet.io/spiderippools":
     "watch cache of pools; `create` and `patch` only for the auto pool of a **third-party controller** (a Pod whose top owner is not a built-in kind, e.g. an OpenKruise CloneSet, with `ipam.spidernet.io/subnet` and the mandatory `ippool-ip-number`): the agent creates it at the Pod's ADD and resizes or relabels it, as Spiderpool's agent does. See *Why the agent writes pools* below",
   "spiderpool.spidernet.io/spidersubnets": "auto pools are carved from subnets",
-  "spiderpool.spidernet.io/spidersubnets/status": "the third-party auto pool above is recorded in its subnet first (compare-and-swap on resourceVersion)",
+  "spiderpool.spidernet.io/spidersubnets/status":
+    "the third-party auto pool above is recorded in its subnet first (compare-and-swap on resourceVersion)",
   "spiderpool.spidernet.io/spiderreservedips": "reserved addresses are never handed out",
-  "spiderpool.spidernet.io/spidercoordinators": "cluster-wide defaults of conflict and gateway detection (the object `default`), read-only",
-  "spiderpool.spidernet.io/spiderendpoints": "the per-Pod SpiderEndpoint written at ADD (update under resourceVersion), finalizer dropped at DEL",
+  "spiderpool.spidernet.io/spidercoordinators":
+    "cluster-wide defaults of conflict and gateway detection (the object `default`), read-only",
+  "spiderpool.spidernet.io/spiderendpoints":
+    "the per-Pod SpiderEndpoint written at ADD (update under resourceVersion), finalizer dropped at DEL",
   "ipam.pepr-spiderpool.io/ipclaims":
     "the allocation ledger: CREATE is the atomic allocation (409 = taken), DELETE with a UID precondition releases, PATCH with a resourceVersion test re-points a StatefulSet claim or quarantines an address another host answered for (the CRD's validation rules keep pool, Pod name and NIC)",
 };
@@ -28,7 +36,8 @@ export const PEPR_REASONS: Record<string, string> = {
   "/pods": "IP GC: whether a claim's Pod is alive, finished or stuck terminating",
   "/nodes": "IP GC: Pods stuck terminating on a NotReady node",
   "/namespaces": "auto pools and admission checks that read namespace labels",
-  "/events": "Events on pools, subnets, endpoints and workloads (e.g. `AutoPoolCreated`, `OverlappingIPPool`)",
+  "/events":
+    "Events on pools, subnets, endpoints and workloads (e.g. `AutoPoolCreated`, `OverlappingIPPool`)",
   "apps/deployments": "auto pools follow the workload's replicas and lifetime",
   "apps/replicasets": "auto pools: the Deployment above a ReplicaSet, and bare ReplicaSets",
   "apps/statefulsets": "auto pools; StatefulSet addresses are kept across restarts",
@@ -37,12 +46,18 @@ export const PEPR_REASONS: Record<string, string> = {
   "batch/cronjobs": "auto pools of CronJobs",
   "spiderpool.spidernet.io/spiderippools":
     "admission reads peers; the watcher creates, resizes and reclaims auto pools of built-in workloads, drops the finalizer once no claim names the pool, deletes the loser of an overlap race",
-  "spiderpool.spidernet.io/spiderippools/status": "pool status is a projection of the claims, written by the watcher only (merge patch)",
+  "spiderpool.spidernet.io/spiderippools/status":
+    "pool status is a projection of the claims, written by the watcher only (merge patch)",
   "spiderpool.spidernet.io/spidersubnets/status": "subnet status (addresses handed to pools)",
-  "spiderpool.spidernet.io/spidersubnets": "admission reads subnets; the watcher drops the subnet finalizer",
+  "spiderpool.spidernet.io/spidersubnets":
+    "admission reads subnets; the watcher drops the subnet finalizer",
   "spiderpool.spidernet.io/spiderreservedips": "reserved addresses are excluded from auto pools",
-  "spiderpool.spidernet.io/spiderendpoints": "IP GC removes endpoints of gone Pods and repairs inconsistent ones",
-  "ipam.pepr-spiderpool.io/ipclaims": "admission refuses shrinking a pool under live claims; IP GC deletes claims of gone Pods; pool status counts them; the migration import creates the claims of Spiderpool's records",
-  "pepr.dev/peprstores": "Pepr's own store; `list` is ours (KFC lists before it watches), the rest Pepr adds itself",
-  "apiextensions.k8s.io/customresourcedefinitions": "**forced by Pepr**: its controller server-side-applies the `peprstores.pepr.dev` CRD at start",
+  "spiderpool.spidernet.io/spiderendpoints":
+    "IP GC removes endpoints of gone Pods and repairs inconsistent ones",
+  "ipam.pepr-spiderpool.io/ipclaims":
+    "admission refuses shrinking a pool under live claims; IP GC deletes claims of gone Pods; pool status counts them; the migration import creates the claims of Spiderpool's records",
+  "pepr.dev/peprstores":
+    "Pepr's own store; `list` is ours (KFC lists before it watches), the rest Pepr adds itself",
+  "apiextensions.k8s.io/customresourcedefinitions":
+    "**forced by Pepr**: its controller server-side-applies the `peprstores.pepr.dev` CRD at start",
 };

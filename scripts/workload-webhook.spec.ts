@@ -3,9 +3,18 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { splitWorkloadWebhook, splitWorkloadWebhookFile, type WebhookConfiguration } from "./workload-webhook.js";
+import {
+  splitWorkloadWebhook,
+  splitWorkloadWebhookFile,
+  type WebhookConfiguration,
+} from "./workload-webhook.js";
 
-const rule = (group: string, resource: string) => ({ apiGroups: [group], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: [resource] });
+const rule = (group: string, resource: string) => ({
+  apiGroups: [group],
+  apiVersions: ["v1"],
+  operations: ["CREATE", "UPDATE"],
+  resources: [resource],
+});
 const pepr = (): WebhookConfiguration => ({
   apiVersion: "admissionregistration.k8s.io/v1",
   kind: "ValidatingWebhookConfiguration",
@@ -15,7 +24,11 @@ const pepr = (): WebhookConfiguration => ({
       name: "pepr-spiderpool.pepr.dev",
       failurePolicy: "Fail",
       clientConfig: { url: "https://x/validate/p" },
-      rules: [rule("spiderpool.spidernet.io", "spiderippools"), rule("apps", "deployments"), rule("batch", "cronjobs")],
+      rules: [
+        rule("spiderpool.spidernet.io", "spiderippools"),
+        rule("apps", "deployments"),
+        rule("batch", "cronjobs"),
+      ],
     },
   ],
 });
@@ -43,11 +56,22 @@ describe("splitWorkloadWebhook", () => {
   it("rewrites a built manifest file in place", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wl-webhook-"));
     const file = path.join(dir, "m.yaml");
-    fs.writeFileSync(file, `apiVersion: v1\nkind: Namespace\nmetadata: {name: pepr-system}\n---\n${JSON.stringify(pepr())}\n`);
+    fs.writeFileSync(
+      file,
+      `apiVersion: v1\nkind: Namespace\nmetadata: {name: pepr-system}\n---\n${JSON.stringify(pepr())}\n`,
+    );
     splitWorkloadWebhookFile(file);
-    const docs = parseAllDocuments(fs.readFileSync(file, "utf8")).map((d) => d.toJS() as WebhookConfiguration);
+    const docs = parseAllDocuments(fs.readFileSync(file, "utf8")).map(
+      d => d.toJS() as WebhookConfiguration,
+    );
     assert.equal(docs[0]!.kind, "Namespace");
-    assert.deepEqual(docs[1]!.webhooks!.map((w) => [w.name, w.failurePolicy]), [["pepr-spiderpool.pepr.dev", "Fail"], ["pepr-spiderpool-workloads.pepr.dev", "Ignore"]]);
+    assert.deepEqual(
+      docs[1]!.webhooks!.map(w => [w.name, w.failurePolicy]),
+      [
+        ["pepr-spiderpool.pepr.dev", "Fail"],
+        ["pepr-spiderpool-workloads.pepr.dev", "Ignore"],
+      ],
+    );
     fs.rmSync(dir, { recursive: true });
   });
 });

@@ -38,7 +38,8 @@ export interface WebhookConfiguration {
   [key: string]: unknown;
 }
 
-const isWorkloadRule = (r: Rule) => (r.apiGroups ?? []).length > 0 && (r.apiGroups ?? []).every((g) => WORKLOAD_API_GROUPS.includes(g));
+const isWorkloadRule = (r: Rule) =>
+  (r.apiGroups ?? []).length > 0 && (r.apiGroups ?? []).every(g => WORKLOAD_API_GROUPS.includes(g));
 
 /** The entry's name: `<configuration>-workloads.pepr.dev`. */
 export const workloadWebhookName = (configuration: string) => `${configuration}-workloads.pepr.dev`;
@@ -50,26 +51,40 @@ export const workloadWebhookName = (configuration: string) => `${configuration}-
 export function splitWorkloadWebhook<T extends WebhookConfiguration>(cfg: T): T {
   if (cfg.kind !== "ValidatingWebhookConfiguration" || !cfg.webhooks?.length) return cfg;
   const name = workloadWebhookName(cfg.metadata.name);
-  const others = cfg.webhooks.filter((w) => w.name !== name);
-  const moved = others.flatMap((w) => (w.rules ?? []).filter(isWorkloadRule));
-  const existing = cfg.webhooks.find((w) => w.name === name);
+  const others = cfg.webhooks.filter(w => w.name !== name);
+  const moved = others.flatMap(w => (w.rules ?? []).filter(isWorkloadRule));
+  const existing = cfg.webhooks.find(w => w.name === name);
   if (!moved.length) return cfg;
   const first = others[0]!;
-  const workloads: Webhook = { ...first, ...existing, name, failurePolicy: "Ignore", rules: [...(existing?.rules ?? []), ...moved] };
-  const kept = others.map((w) => ({ ...w, rules: (w.rules ?? []).filter((r) => !isWorkloadRule(r)) })).filter((w) => w.rules.length > 0);
+  const workloads: Webhook = {
+    ...first,
+    ...existing,
+    name,
+    failurePolicy: "Ignore",
+    rules: [...(existing?.rules ?? []), ...moved],
+  };
+  const kept = others
+    .map(w => ({ ...w, rules: (w.rules ?? []).filter(r => !isWorkloadRule(r)) }))
+    .filter(w => w.rules.length > 0);
   return { ...cfg, webhooks: [...kept, workloads] };
 }
 
 /** Rewrites every ValidatingWebhookConfiguration of a multi-document YAML file. */
 export function splitWorkloadWebhookFile(file: string): void {
-  const docs = parseAllDocuments(fs.readFileSync(file, "utf8")).map((d) => d.toJS() as WebhookConfiguration | null);
-  const out = docs.filter((d) => d !== null).map((d) => stringify(splitWorkloadWebhook(d)));
+  const docs = parseAllDocuments(fs.readFileSync(file, "utf8")).map(
+    d => d.toJS() as WebhookConfiguration | null,
+  );
+  const out = docs.filter(d => d !== null).map(d => stringify(splitWorkloadWebhook(d)));
   fs.writeFileSync(file, out.join("---\n"));
 }
 
 async function splitLive(): Promise<void> {
   const { ApiClient } = await import("../lib/k8s/api-client.js");
-  const uuid = (JSON.parse(fs.readFileSync(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8")) as { pepr: { uuid: string } }).pepr.uuid;
+  const uuid = (
+    JSON.parse(
+      fs.readFileSync(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8"),
+    ) as { pepr: { uuid: string } }
+  ).pepr.uuid;
   const url = `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/pepr-${uuid}`;
   const api = ApiClient.fromKubeconfig(process.env.KUBECONFIG || undefined);
   try {
@@ -80,9 +95,17 @@ async function splitLive(): Promise<void> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (
+  process.argv[1] !== undefined &&
+  import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href
+) {
   const arg = process.argv[2];
-  const run = arg === "--live" ? splitLive() : arg ? Promise.resolve(splitWorkloadWebhookFile(arg)) : Promise.reject(new Error("usage: workload-webhook.ts <pepr-module.yaml> | --live"));
+  const run =
+    arg === "--live"
+      ? splitLive()
+      : arg
+        ? Promise.resolve(splitWorkloadWebhookFile(arg))
+        : Promise.reject(new Error("usage: workload-webhook.ts <pepr-module.yaml> | --live"));
   run.catch((e: Error) => {
     process.stderr.write(`workload-webhook: ${e.message}\n`);
     process.exit(1);

@@ -17,9 +17,12 @@ async function main(): Promise<void> {
   const cmd = positionals[0];
   if (cmd === "up") {
     const nodes = Number(values.nodes);
-    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 50) throw new Error(`--nodes must be an integer 1..50, got ${JSON.stringify(values.nodes)}`);
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 50)
+      throw new Error(`--nodes must be an integer 1..50, got ${JSON.stringify(values.nodes)}`);
     const s = await up({ nodes, log: say });
-    say(`cluster up: API https://127.0.0.1:${s.ports.api}, ${s.nodes.length} nodes; kubeconfig ${paths.kubeconfig}`);
+    say(
+      `cluster up: API https://127.0.0.1:${s.ports.api}, ${s.nodes.length} nodes; kubeconfig ${paths.kubeconfig}`,
+    );
     say(`try: kubectl --kubeconfig ${paths.kubeconfig} get nodes`);
   } else if (cmd === "down") {
     await down(say);

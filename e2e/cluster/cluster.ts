@@ -22,7 +22,16 @@ import { paths, repoRoot, clusterDir } from "./paths.js";
 import { generatePki, writeKubeconfig } from "./pki.js";
 import { probe, waitPortClosed, waitUntil } from "./readiness.js";
 import { StepError } from "./step-error.js";
-import { buildAgentBundle, confPath, installCniPlugin, installCrds, installNodeCoordinator, startAgent, writeConfig, writeSpiderpoolNetwork } from "./spiderpool-install.js";
+import {
+  buildAgentBundle,
+  confPath,
+  installCniPlugin,
+  installCrds,
+  installNodeCoordinator,
+  startAgent,
+  writeConfig,
+  writeSpiderpoolNetwork,
+} from "./spiderpool-install.js";
 import { admissionReady, startPeprAdmission, startPeprModule } from "./pepr-module.js";
 import { startFaultProxy, viaFaultProxy } from "./fault-proxy.js";
 import { installIdentities, peprKubeconfig } from "./identities.js";
@@ -107,7 +116,17 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
     webhook: await freePort(33443, taken),
   };
   const id = crypto.randomBytes(2).toString("hex");
-  const state: ClusterState = { id, netnsPrefix: `spd${id}`, binDir, ports, control: [], nodes: [], agents: {}, cniBinDir: "", pepr: [] };
+  const state: ClusterState = {
+    id,
+    netnsPrefix: `spd${id}`,
+    binDir,
+    ports,
+    control: [],
+    nodes: [],
+    agents: {},
+    cniBinDir: "",
+    pepr: [],
+  };
   saveState(state);
 
   log(`starting etcd on :${ports.etcd}`);
@@ -150,7 +169,7 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
   }
   for (const n of state.nodes) await waitNodeReady(api, n);
   await Promise.all(
-    names.map(async (n) => {
+    names.map(async n => {
       state.agents[n] = await startAgent(n);
     }),
   );
@@ -166,7 +185,15 @@ export function writeDefaultNetwork(nodeDirPath: string, ipam: Record<string, un
   const conflist = {
     cniVersion: "1.0.0",
     name: "underlay",
-    plugins: [{ type: "macvlan", master: "eth0", mode: "bridge", ...(ipam.type === "static" ? { capabilities: { ips: true } } : {}), ipam }],
+    plugins: [
+      {
+        type: "macvlan",
+        master: "eth0",
+        mode: "bridge",
+        ...(ipam.type === "static" ? { capabilities: { ips: true } } : {}),
+        ipam,
+      },
+    ],
   };
   fs.writeFileSync(path.join(netd, "10-underlay.conflist"), JSON.stringify(conflist, null, 2));
 }
@@ -180,7 +207,13 @@ function startNode(state: ClusterState, name: string, index: number): SimNode {
   return { name, index, address: nodeAddress(index), netns, daemon };
 }
 
-function launchSim(state: ClusterState, name: string, index: number, netns: string, extra: string[] = []): Daemon {
+function launchSim(
+  state: ClusterState,
+  name: string,
+  index: number,
+  netns: string,
+  extra: string[] = [],
+): Daemon {
   const sim = path.join(repoRoot, "e2e/kubelet-sim/main.ts");
   const args = [
     "--import",
@@ -198,17 +231,28 @@ function launchSim(state: ClusterState, name: string, index: number, netns: stri
     `--dir=${paths.nodeDir(name)}`,
     ...extra,
   ];
-  return startDaemon(`kubelet-${name}`, process.execPath, args, { NODE_NO_WARNINGS: "1" }, `--node=${name}`);
+  return startDaemon(
+    `kubelet-${name}`,
+    process.execPath,
+    args,
+    { NODE_NO_WARNINGS: "1" },
+    `--node=${name}`,
+  );
 }
 
 async function waitNodeReady(api: ApiClient, n: SimNode): Promise<void> {
   await waitUntil(
     `node ${n.name}: Ready`,
     async () => {
-      const node = await api.get<{ status?: { conditions?: { type: string; status: string }[] }; spec?: { taints?: { key: string }[] } }>(`/api/v1/nodes/${n.name}`);
-      const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+      const node = await api.get<{
+        status?: { conditions?: { type: string; status: string }[] };
+        spec?: { taints?: { key: string }[] };
+      }>(`/api/v1/nodes/${n.name}`);
+      const ready = node.status?.conditions?.some(c => c.type === "Ready" && c.status === "True");
       // The not-ready taint added at registration must be gone, or nothing schedules there.
-      const tainted = node.spec?.taints?.some((t) => t.key.startsWith("node.kubernetes.io/not-ready"));
+      const tainted = node.spec?.taints?.some(t =>
+        t.key.startsWith("node.kubernetes.io/not-ready"),
+      );
       return !!ready && !tainted;
     },
     60_000,
@@ -229,14 +273,18 @@ export function reviveNode(state: ClusterState, name: string): void {
 export async function killAgent(state: ClusterState, node: string): Promise<void> {
   const d = state.agents[node];
   if (d) signalGroup(d.pid, "SIGKILL");
-  while (d && isAlive(d)) await new Promise((r) => setTimeout(r, 50));
+  while (d && isAlive(d)) await new Promise(r => setTimeout(r, 50));
 }
 
 /**
  * Starts a node's agent again (the DaemonSet restarting its pod). `env` adds variables to its
  * environment (e.g. SPIDERPOOL_TEST_GC_DELAY_MS); the next restart without it drops them again.
  */
-export async function restartAgent(state: ClusterState, node: string, opts: { env?: Record<string, string> } = {}): Promise<void> {
+export async function restartAgent(
+  state: ClusterState,
+  node: string,
+  opts: { env?: Record<string, string> } = {},
+): Promise<void> {
   const d = state.agents[node];
   if (d) await stopDaemon(d);
   state.agents[node] = await startAgent(node, opts.env);
@@ -247,16 +295,26 @@ export async function restartAgent(state: ClusterState, node: string, opts: { en
  * Restarts the simulator process of a node (kubelet restart); its sandboxes survive on disk.
  * `faults` turns on fault injection, e.g. `{ lostDelRatio: 0.1 }`: that share of CNI DELs never runs.
  */
-export async function restartNodeProcess(state: ClusterState, name: string, faults: { lostDelRatio?: number } = {}): Promise<void> {
+export async function restartNodeProcess(
+  state: ClusterState,
+  name: string,
+  faults: { lostDelRatio?: number } = {},
+): Promise<void> {
   const n = nodeOf(state, name);
   await stopDaemon(n.daemon);
-  n.daemon = launchSim(state, name, n.index, n.netns, faults.lostDelRatio ? [`--lost-del-ratio=${faults.lostDelRatio}`] : []);
+  n.daemon = launchSim(
+    state,
+    name,
+    n.index,
+    n.netns,
+    faults.lostDelRatio ? [`--lost-del-ratio=${faults.lostDelRatio}`] : [],
+  );
   saveState(state);
 }
 
 /** Restarts kube-apiserver (SIGTERM, then the same flags), as a control-plane upgrade would. */
 export async function restartApiserver(state: ClusterState): Promise<void> {
-  const i = state.control.findIndex((d) => d.name === "kube-apiserver");
+  const i = state.control.findIndex(d => d.name === "kube-apiserver");
   const old = state.control[i];
   if (!old) throw new Error("no kube-apiserver in the cluster state");
   await stopDaemon(old);
@@ -264,7 +322,11 @@ export async function restartApiserver(state: ClusterState): Promise<void> {
   // A loaded machine can still hand the new process a port in TIME_WAIT or an etcd that is slow
   // to answer, and it exits; a second or third start succeeds where an operator would retry too.
   for (let attempt = 1; ; attempt++) {
-    const d = startDaemon("kube-apiserver", path.join(state.binDir, "kube-apiserver"), apiserverArgs(state.ports));
+    const d = startDaemon(
+      "kube-apiserver",
+      path.join(state.binDir, "kube-apiserver"),
+      apiserverArgs(state.ports),
+    );
     state.control[i] = d;
     saveState(state);
     try {
@@ -272,8 +334,10 @@ export async function restartApiserver(state: ClusterState): Promise<void> {
       return;
     } catch (e) {
       if (attempt >= 3 || isAlive(d)) throw e;
-      process.stderr.write(`kube-apiserver restart attempt ${attempt} failed: ${(e as Error).message}\n`);
-      await new Promise((r) => setTimeout(r, 2000));
+      process.stderr.write(
+        `kube-apiserver restart attempt ${attempt} failed: ${(e as Error).message}\n`,
+      );
+      await new Promise(r => setTimeout(r, 2000));
     }
   }
 }
@@ -284,13 +348,16 @@ export async function restartApiserver(state: ClusterState): Promise<void> {
  * Only the watcher: admission keeps serving throughout. `env` adds variables to its environment
  * (e.g. SPIDERPOOL_TEST_CLOCK_SKEW_MS); the next restart without it drops them again.
  */
-export async function restartPeprWatcher(state: ClusterState, opts: { kill?: boolean; env?: Record<string, string> } = {}): Promise<void> {
-  const i = state.pepr.findIndex((d) => d.name === "pepr-watcher");
+export async function restartPeprWatcher(
+  state: ClusterState,
+  opts: { kill?: boolean; env?: Record<string, string> } = {},
+): Promise<void> {
+  const i = state.pepr.findIndex(d => d.name === "pepr-watcher");
   const old = state.pepr[i] as (Daemon & { metricsPort?: number }) | undefined;
   if (!old) throw new Error("no pepr-watcher in the cluster state");
   if (opts.kill) {
     signalGroup(old.pid, "SIGKILL");
-    while (isAlive(old)) await new Promise((r) => setTimeout(r, 50));
+    while (isAlive(old)) await new Promise(r => setTimeout(r, 50));
   } else await stopDaemon(old);
   const port = await freePort(state.ports.webhook + 1);
   const metricsPort = old.metricsPort ?? (await freePort(35721));
@@ -317,7 +384,12 @@ export async function restartPeprWatcher(state: ClusterState, opts: { kill?: boo
   );
   state.pepr[i] = { ...d, metricsPort } as Daemon;
   saveState(state);
-  await waitUntil("pepr-watcher: /healthz", async () => (await probe(`https://localhost:${port}/healthz`, pki("ca.crt"))).status === 200, 90_000, d);
+  await waitUntil(
+    "pepr-watcher: /healthz",
+    async () => (await probe(`https://localhost:${port}/healthz`, pki("ca.crt"))).status === 200,
+    90_000,
+    d,
+  );
 }
 
 /**
@@ -326,14 +398,14 @@ export async function restartPeprWatcher(state: ClusterState, opts: { kill?: boo
  * brings it back on the same port and API path.
  */
 export async function stopPeprAdmission(state: ClusterState): Promise<void> {
-  const d = state.pepr.find((x) => x.name === "pepr-admission");
+  const d = state.pepr.find(x => x.name === "pepr-admission");
   if (!d) throw new Error("no pepr-admission in the cluster state");
   await stopDaemon(d);
   await waitPortClosed(state.ports.webhook, 10_000);
 }
 
 export async function startPeprAdmissionAgain(state: ClusterState): Promise<void> {
-  const i = state.pepr.findIndex((x) => x.name === "pepr-admission");
+  const i = state.pepr.findIndex(x => x.name === "pepr-admission");
   const old = state.pepr[i] as (Daemon & { apiPath?: string }) | undefined;
   if (!old?.apiPath) throw new Error("no pepr-admission (with its API path) in the cluster state");
   if (isAlive(old)) return;
@@ -344,7 +416,7 @@ export async function startPeprAdmissionAgain(state: ClusterState): Promise<void
 }
 
 function nodeOf(state: ClusterState, name: string): SimNode {
-  const n = state.nodes.find((x) => x.name === name);
+  const n = state.nodes.find(x => x.name === name);
   if (!n) throw new Error(`no simulated node ${name}`);
   return n;
 }
@@ -356,7 +428,7 @@ function nodeOf(state: ClusterState, name: string): SimNode {
 export async function down(log: (l: string) => void = () => undefined): Promise<void> {
   const state = loadState();
   if (state) {
-    for (const d of state.nodes.map((n) => n.daemon)) {
+    for (const d of state.nodes.map(n => n.daemon)) {
       signalGroup(d.pid, "SIGCONT"); // a frozen node cannot handle SIGTERM
       await stopDaemon(d);
     }
@@ -366,12 +438,39 @@ export async function down(log: (l: string) => void = () => undefined): Promise<
     for (const d of extraDaemons()) await stopDaemon(d);
     const n = deleteNetnsWithPrefix(state.netnsPrefix);
     if (n) log(`removed ${n} network namespaces`);
-    const left = listNetns().filter((ns) => ns.startsWith(state.netnsPrefix));
-    if (left.length) throw new StepError("cluster:down", `network namespaces still present: ${left.join(", ")}`);
-    const alive = [...state.control, ...state.nodes.map((x) => x.daemon), ...Object.values(state.agents ?? {}), ...(state.pepr ?? [])].filter(isAlive);
-    if (alive.length) throw new StepError("cluster:down", `processes still running: ${alive.map((d) => `${d.name}(${d.pid})`).join(", ")}`);
+    const left = listNetns().filter(ns => ns.startsWith(state.netnsPrefix));
+    if (left.length)
+      throw new StepError("cluster:down", `network namespaces still present: ${left.join(", ")}`);
+    const alive = [
+      ...state.control,
+      ...state.nodes.map(x => x.daemon),
+      ...Object.values(state.agents ?? {}),
+      ...(state.pepr ?? []),
+    ].filter(isAlive);
+    if (alive.length)
+      throw new StepError(
+        "cluster:down",
+        `processes still running: ${alive.map(d => `${d.name}(${d.pid})`).join(", ")}`,
+      );
   }
-  for (const entry of ["state.json", "etcd", "pki", "nodes", "bin", "apiserver", "kcm", "daemons", "kubeconfig", "kcm.kubeconfig", "scheduler.kubeconfig", "scheduler.yaml", "cni-bin", "conf.yml", "fault-proxy", "identities"]) {
+  for (const entry of [
+    "state.json",
+    "etcd",
+    "pki",
+    "nodes",
+    "bin",
+    "apiserver",
+    "kcm",
+    "daemons",
+    "kubeconfig",
+    "kcm.kubeconfig",
+    "scheduler.kubeconfig",
+    "scheduler.yaml",
+    "cni-bin",
+    "conf.yml",
+    "fault-proxy",
+    "identities",
+  ]) {
     fs.rmSync(path.join(clusterDir, entry), { recursive: true, force: true });
   }
 }
@@ -380,7 +479,9 @@ export async function down(log: (l: string) => void = () => undefined): Promise<
 function extraDaemons(): Daemon[] {
   const dir = path.join(clusterDir, "daemons");
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as Daemon);
+  return fs
+    .readdirSync(dir)
+    .map(f => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as Daemon);
 }
 
 export function registerDaemon(d: Daemon): void {
@@ -399,11 +500,15 @@ export function kubectl(args: string[], input?: string): string {
   const state = loadState();
   if (!state) throw new Error("no cluster is up (run npm run cluster:up)");
   try {
-    return execFileSync(path.join(state.binDir, "kubectl"), ["--kubeconfig", paths.kubeconfig, ...args], {
-      encoding: "utf8",
-      input,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    return execFileSync(
+      path.join(state.binDir, "kubectl"),
+      ["--kubeconfig", paths.kubeconfig, ...args],
+      {
+        encoding: "utf8",
+        input,
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     throw new Error((err.stderr ?? err.message).trim());

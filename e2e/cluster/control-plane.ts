@@ -27,7 +27,13 @@ export async function startEtcd(bin: string, ports: Ports): Promise<Daemon> {
     "--quota-backend-bytes=4294967296",
     "--log-level=warn",
   ]);
-  await waitUntil("etcd: health", async () => (await probe(`http://127.0.0.1:${ports.etcd}/health`)).body.includes('"health":"true"'), 30_000, d);
+  await waitUntil(
+    "etcd: health",
+    async () =>
+      (await probe(`http://127.0.0.1:${ports.etcd}/health`)).body.includes('"health":"true"'),
+    30_000,
+    d,
+  );
   return d;
 }
 
@@ -63,7 +69,12 @@ export async function startApiserver(bin: string, ports: Ports): Promise<Daemon>
 }
 
 export async function waitApiserverReady(ports: Ports, d?: Daemon): Promise<void> {
-  await waitUntil("kube-apiserver: /readyz", async () => (await probe(`https://127.0.0.1:${ports.api}/readyz`, pki("ca.crt"))).body === "ok", 120_000, d);
+  await waitUntil(
+    "kube-apiserver: /readyz",
+    async () => (await probe(`https://127.0.0.1:${ports.api}/readyz`, pki("ca.crt"))).body === "ok",
+    120_000,
+    d,
+  );
 }
 
 export async function startControllerManager(bin: string, ports: Ports): Promise<Daemon> {
@@ -94,7 +105,12 @@ export async function startControllerManager(bin: string, ports: Ports): Promise
     "--concurrent-statefulset-syncs=10",
     "--v=2",
   ]);
-  await waitUntil("kube-controller-manager: /healthz", async () => (await probe(`https://127.0.0.1:${ports.kcm}/healthz`)).body === "ok", 60_000, d);
+  await waitUntil(
+    "kube-controller-manager: /healthz",
+    async () => (await probe(`https://127.0.0.1:${ports.kcm}/healthz`)).body === "ok",
+    60_000,
+    d,
+  );
   return d;
 }
 
@@ -118,14 +134,27 @@ leaderElection: {leaderElect: false}
     `--authorization-kubeconfig=${kubeconfig}`,
     "--v=1",
   ]);
-  await waitUntil("kube-scheduler: /readyz", async () => (await probe(`https://127.0.0.1:${ports.scheduler}/readyz`)).body === "ok", 60_000, d);
+  await waitUntil(
+    "kube-scheduler: /readyz",
+    async () => (await probe(`https://127.0.0.1:${ports.scheduler}/readyz`)).body === "ok",
+    60_000,
+    d,
+  );
   return d;
 }
 
 /** The API server creates the system namespaces and the controller-manager the default ServiceAccount. */
 export async function waitClusterBootstrapped(api: ApiClient): Promise<void> {
   for (const ns of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
-    await waitUntil(`kube-apiserver: namespace ${ns}`, () => api.get(`/api/v1/namespaces/${ns}`).then(() => true), 60_000);
+    await waitUntil(
+      `kube-apiserver: namespace ${ns}`,
+      () => api.get(`/api/v1/namespaces/${ns}`).then(() => true),
+      60_000,
+    );
   }
-  await waitUntil("kube-controller-manager: default ServiceAccount", () => api.get("/api/v1/namespaces/default/serviceaccounts/default").then(() => true), 60_000);
+  await waitUntil(
+    "kube-controller-manager: default ServiceAccount",
+    () => api.get("/api/v1/namespaces/default/serviceaccounts/default").then(() => true),
+    60_000,
+  );
 }

@@ -15,7 +15,13 @@ export interface Daemon {
  * Starts a process in its own process group with stdout and stderr appended to its log, detached
  * from the caller so the cluster outlives `cluster:up`.
  */
-export function startDaemon(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}, marker = command): Daemon {
+export function startDaemon(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  marker = command,
+): Daemon {
   fs.mkdirSync(paths.logs, { recursive: true });
   const log = paths.log(name);
   const fd = fs.openSync(log, "a");
@@ -46,10 +52,10 @@ export async function stopDaemon(d: Daemon, graceMs = 8000): Promise<void> {
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!isAlive(d)) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise(r => setTimeout(r, 100));
   }
   signalGroup(d.pid, "SIGKILL");
-  while (isAlive(d) && !isZombie(d.pid)) await new Promise((r) => setTimeout(r, 50));
+  while (isAlive(d) && !isZombie(d.pid)) await new Promise(r => setTimeout(r, 50));
 }
 
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {

@@ -32,7 +32,20 @@ export function createNodeNetwork(prefix: string, node: string, index: number): 
   ip("netns", "add", ns);
   ip("-n", ns, "link", "set", "lo", "up");
   // Both ends are created directly inside their namespaces, so nothing appears in the host's.
-  ip("link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", `v-${node}`.slice(0, 15), "netns", fab);
+  ip(
+    "link",
+    "add",
+    "eth0",
+    "netns",
+    ns,
+    "type",
+    "veth",
+    "peer",
+    "name",
+    `v-${node}`.slice(0, 15),
+    "netns",
+    fab,
+  );
   ip("-n", fab, "link", "set", `v-${node}`.slice(0, 15), "master", "br0", "up");
   ip("-n", ns, "link", "set", "eth0", "up");
   ip("-n", ns, "addr", "add", `${nodeAddress(index)}/16`, "dev", "eth0");

@@ -74,11 +74,23 @@ export async function startFaultProxy(targetPort: number): Promise<Daemon> {
   const d = startDaemon(
     "fault-proxy",
     process.execPath,
-    ["--import", "tsx", fileURLToPath(import.meta.url), `--listen=${port}`, `--target=${targetPort}`, `--control=${controlPort}`],
+    [
+      "--import",
+      "tsx",
+      fileURLToPath(import.meta.url),
+      `--listen=${port}`,
+      `--target=${targetPort}`,
+      `--control=${controlPort}`,
+    ],
     { NODE_NO_WARNINGS: "1" },
     "fault-proxy.ts",
   );
-  await waitUntil("fault-proxy: /status", async () => (await probe(`http://127.0.0.1:${controlPort}/status`)).status === 200, 30_000, d);
+  await waitUntil(
+    "fault-proxy: /status",
+    async () => (await probe(`http://127.0.0.1:${controlPort}/status`)).status === 200,
+    30_000,
+    d,
+  );
   const info: FaultProxyInfo = { port, controlPort, targetPort };
   fs.writeFileSync(infoFile, JSON.stringify(info));
   return d;
@@ -88,7 +100,9 @@ export function faultProxyInfo(): FaultProxyInfo {
   try {
     return JSON.parse(fs.readFileSync(infoFile, "utf8")) as FaultProxyInfo;
   } catch {
-    throw new Error(`no fault proxy recorded in ${infoFile}: the cluster was not brought up by this checkout's cluster:up`);
+    throw new Error(
+      `no fault proxy recorded in ${infoFile}: the cluster was not brought up by this checkout's cluster:up`,
+    );
   }
 }
 
@@ -106,29 +120,45 @@ export function viaFaultProxy(kubeconfigFile: string): string {
     users?: { user?: Record<string, unknown> }[];
   };
   const abs = (o: Record<string, unknown> | undefined, keys: string[]) => {
-    for (const k of keys) if (o && typeof o[k] === "string" && o[k] && !path.isAbsolute(o[k] as string)) o[k] = path.join(base, o[k] as string);
+    for (const k of keys)
+      if (o && typeof o[k] === "string" && o[k] && !path.isAbsolute(o[k] as string))
+        o[k] = path.join(base, o[k] as string);
   };
   let rewritten = 0;
   for (const c of doc.clusters ?? []) {
     abs(c.cluster, ["certificate-authority"]);
     const server = typeof c.cluster?.server === "string" ? new URL(c.cluster.server) : undefined;
-    if (server && ["127.0.0.1", "localhost"].includes(server.hostname) && Number(server.port) === info.targetPort) {
+    if (
+      server &&
+      ["127.0.0.1", "localhost"].includes(server.hostname) &&
+      Number(server.port) === info.targetPort
+    ) {
       server.port = String(info.port);
       c.cluster!.server = server.origin;
       rewritten++;
     }
   }
   for (const u of doc.users ?? []) abs(u.user, ["client-certificate", "client-key", "tokenFile"]);
-  if (!rewritten) throw new Error(`viaFaultProxy: no cluster in ${kubeconfigFile} has server https://127.0.0.1:${info.targetPort}`);
-  const out = path.join(dir, path.relative(clusterDir, path.resolve(kubeconfigFile)).replace(/[/\\]/g, "_") + ".via-proxy");
+  if (!rewritten)
+    throw new Error(
+      `viaFaultProxy: no cluster in ${kubeconfigFile} has server https://127.0.0.1:${info.targetPort}`,
+    );
+  const out = path.join(
+    dir,
+    path.relative(clusterDir, path.resolve(kubeconfigFile)).replace(/[/\\]/g, "_") + ".via-proxy",
+  );
   fs.writeFileSync(out, stringify(doc), { mode: 0o600 });
   return out;
 }
 
 async function control(method: "GET" | "POST", route: string): Promise<FaultProxyStatus> {
   const { controlPort } = faultProxyInfo();
-  const res = await fetch(`http://127.0.0.1:${controlPort}${route}`, { method, signal: AbortSignal.timeout(5000) });
-  if (!res.ok) throw new Error(`fault proxy ${method} ${route}: HTTP ${res.status} ${await res.text()}`);
+  const res = await fetch(`http://127.0.0.1:${controlPort}${route}`, {
+    method,
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!res.ok)
+    throw new Error(`fault proxy ${method} ${route}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as FaultProxyStatus;
 }
 
@@ -139,7 +169,10 @@ export function setBlackhole(on: boolean): Promise<FaultProxyStatus> {
 
 /** Forward the next `count` IPClaim CREATEs and cut each connection before its answer reaches the client (0 disarms). */
 export function loseCreateReplies(count: number, lagClaimWatchMs = 0): Promise<FaultProxyStatus> {
-  return control("POST", `/lose-create-replies?count=${count}${lagClaimWatchMs ? `&lagClaimWatchMs=${lagClaimWatchMs}` : ""}`);
+  return control(
+    "POST",
+    `/lose-create-replies?count=${count}${lagClaimWatchMs ? `&lagClaimWatchMs=${lagClaimWatchMs}` : ""}`,
+  );
 }
 
 export function faultProxyStatus(): Promise<FaultProxyStatus> {
@@ -171,80 +204,103 @@ function serve(listen: number, target: number, controlPort: number): void {
   /** Client certificates of the local cluster by fingerprint, with their keys. */
   const identities = new Map<string, { cert: Buffer; key: Buffer }>();
   const loadIdentities = () => {
-    for (const f of fs.readdirSync(paths.pki).filter((x) => x.endsWith(".crt") && x !== "ca.crt")) {
+    for (const f of fs.readdirSync(paths.pki).filter(x => x.endsWith(".crt") && x !== "ca.crt")) {
       const keyFile = f.replace(/\.crt$/, ".key");
       if (!fs.existsSync(path.join(paths.pki, keyFile))) continue;
-      identities.set(new crypto.X509Certificate(pki(f)).fingerprint256, { cert: pki(f), key: pki(keyFile) });
+      identities.set(new crypto.X509Certificate(pki(f)).fingerprint256, {
+        cert: pki(f),
+        key: pki(keyFile),
+      });
     }
   };
   const CREATE_CLAIM = /^POST \/apis\/ipam\.pepr-spiderpool\.io\/v1alpha1\/ipclaims[? ]/m;
-  const WATCH_CLAIMS = /^GET \/apis\/ipam\.pepr-spiderpool\.io\/v1alpha1\/ipclaims\?\S*watch=(1|true)/m;
+  const WATCH_CLAIMS =
+    /^GET \/apis\/ipam\.pepr-spiderpool\.io\/v1alpha1\/ipclaims\?\S*watch=(1|true)/m;
   let terminator: tls.Server | undefined;
   /** A connection the proxy terminates: it reads the requests, and drops the answer of an armed IPClaim CREATE. */
   const intercept = (raw: net.Socket) => {
     if (!terminator) {
       loadIdentities();
-      terminator = tls.createServer({ cert: pki("apiserver.crt"), key: pki("apiserver.key"), requestCert: true, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] }, (client) => {
-        client.on("error", drop);
-        const id = identities.get(client.getPeerCertificate().fingerprint256 ?? "");
-        const upstream = tls.connect({ host: "127.0.0.1", port: target, ca: pki("ca.crt"), ...(id ?? {}), ALPNProtocols: ["http/1.1"] });
-        upstream.on("error", drop);
-        let frozen = false;
-        let cutting = false;
-        /** Delay of every answer byte on a lagging claim watch; fixed per connection so bytes stay in order. */
-        let lag = 0;
-        const freeze = () => {
-          frozen = true;
-          forwarding.delete(freeze);
-          client.removeAllListeners("data");
-          upstream.removeAllListeners("data");
-          upstream.on("data", drop);
-          client.on("data", drop);
-          held.add(client);
-          client.on("close", () => held.delete(client));
-        };
-        forwarding.add(freeze);
-        client.on("data", (chunk: Buffer) => {
-          if (lagClaimWatchMs > 0 && !lag && WATCH_CLAIMS.test(chunk.toString("latin1"))) {
-            lag = lagClaimWatchMs;
-            lagging.add(client);
-          }
-          if (loseCreates > 0 && !cutting && CREATE_CLAIM.test(chunk.toString("latin1"))) {
-            loseCreates--;
-            cutting = true;
-            log(`forwarding an IPClaim CREATE and dropping its answer (${loseCreates} more to drop)`);
-          }
-          upstream.write(chunk);
-        });
-        upstream.on("data", (chunk: Buffer) => {
-          if (!cutting) {
-            if (lag) setTimeout(() => !client.destroyed && client.write(chunk), lag);
-            else client.write(chunk);
-            return;
-          }
-          // The answer is here, so the CREATE was processed: the client must never see it.
-          lostCreates++;
-          log(`dropped the answer of an IPClaim CREATE (${lostCreates} so far) and cut the connection`);
-          cutting = false;
-          forwarding.delete(freeze);
-          client.destroy();
-          upstream.destroy();
-        });
-        client.on("close", () => {
-          forwarding.delete(freeze);
-          lagging.delete(client);
-          upstream.destroy();
-        });
-        upstream.on("close", () => {
-          if (!frozen) client.destroy();
-        });
-      });
+      terminator = tls.createServer(
+        {
+          cert: pki("apiserver.crt"),
+          key: pki("apiserver.key"),
+          requestCert: true,
+          rejectUnauthorized: false,
+          ALPNProtocols: ["http/1.1"],
+        },
+        client => {
+          client.on("error", drop);
+          const id = identities.get(client.getPeerCertificate().fingerprint256 ?? "");
+          const upstream = tls.connect({
+            host: "127.0.0.1",
+            port: target,
+            ca: pki("ca.crt"),
+            ...(id ?? {}),
+            ALPNProtocols: ["http/1.1"],
+          });
+          upstream.on("error", drop);
+          let frozen = false;
+          let cutting = false;
+          /** Delay of every answer byte on a lagging claim watch; fixed per connection so bytes stay in order. */
+          let lag = 0;
+          const freeze = () => {
+            frozen = true;
+            forwarding.delete(freeze);
+            client.removeAllListeners("data");
+            upstream.removeAllListeners("data");
+            upstream.on("data", drop);
+            client.on("data", drop);
+            held.add(client);
+            client.on("close", () => held.delete(client));
+          };
+          forwarding.add(freeze);
+          client.on("data", (chunk: Buffer) => {
+            if (lagClaimWatchMs > 0 && !lag && WATCH_CLAIMS.test(chunk.toString("latin1"))) {
+              lag = lagClaimWatchMs;
+              lagging.add(client);
+            }
+            if (loseCreates > 0 && !cutting && CREATE_CLAIM.test(chunk.toString("latin1"))) {
+              loseCreates--;
+              cutting = true;
+              log(
+                `forwarding an IPClaim CREATE and dropping its answer (${loseCreates} more to drop)`,
+              );
+            }
+            upstream.write(chunk);
+          });
+          upstream.on("data", (chunk: Buffer) => {
+            if (!cutting) {
+              if (lag) setTimeout(() => !client.destroyed && client.write(chunk), lag);
+              else client.write(chunk);
+              return;
+            }
+            // The answer is here, so the CREATE was processed: the client must never see it.
+            lostCreates++;
+            log(
+              `dropped the answer of an IPClaim CREATE (${lostCreates} so far) and cut the connection`,
+            );
+            cutting = false;
+            forwarding.delete(freeze);
+            client.destroy();
+            upstream.destroy();
+          });
+          client.on("close", () => {
+            forwarding.delete(freeze);
+            lagging.delete(client);
+            upstream.destroy();
+          });
+          upstream.on("close", () => {
+            if (!frozen) client.destroy();
+          });
+        },
+      );
     }
     terminator.emit("connection", raw);
   };
 
   net
-    .createServer((client) => {
+    .createServer(client => {
       accepted++;
       client.on("error", drop);
       if (mode === "blackhole") return hold(client);
@@ -276,11 +332,21 @@ function serve(listen: number, target: number, controlPort: number): void {
     })
     .listen(listen, "127.0.0.1");
 
-  const status = (): FaultProxyStatus => ({ mode, forwarding: forwarding.size, held: held.size, accepted, loseCreateReplies: loseCreates, lostCreateReplies: lostCreates, lagClaimWatchMs });
+  const status = (): FaultProxyStatus => ({
+    mode,
+    forwarding: forwarding.size,
+    held: held.size,
+    accepted,
+    loseCreateReplies: loseCreates,
+    lostCreateReplies: lostCreates,
+    lagClaimWatchMs,
+  });
   http
     .createServer((req, res) => {
       const route = `${req.method} ${req.url}`;
-      const lose = /^POST \/lose-create-replies\?count=(\d+)(?:&lagClaimWatchMs=(\d+))?$/.exec(route);
+      const lose = /^POST \/lose-create-replies\?count=(\d+)(?:&lagClaimWatchMs=(\d+))?$/.exec(
+        route,
+      );
       if (lose) {
         loseCreates = Number(lose[1]);
         lagClaimWatchMs = Number(lose[2] ?? 0);
@@ -291,7 +357,8 @@ function serve(listen: number, target: number, controlPort: number): void {
         mode = "blackhole";
         for (const freeze of [...forwarding]) freeze();
       } else if (route === "POST /forward") mode = "forward";
-      else if (route !== "GET /status") return void res.writeHead(404).end(`unknown route ${route}`);
+      else if (route !== "GET /status")
+        return void res.writeHead(404).end(`unknown route ${route}`);
       log(`${route} -> ${JSON.stringify(status())}`);
       res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(status()));
     })
@@ -300,10 +367,10 @@ function serve(listen: number, target: number, controlPort: number): void {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const arg = (name: string) => {
-    const v = Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1]);
-    if (!Number.isInteger(v) || v <= 0 || v > 65535) throw new Error(`fault-proxy: --${name} must be a TCP port, got ${v}`);
+    const v = Number(process.argv.find(a => a.startsWith(`--${name}=`))?.split("=")[1]);
+    if (!Number.isInteger(v) || v <= 0 || v > 65535)
+      throw new Error(`fault-proxy: --${name} must be a TCP port, got ${v}`);
     return v;
   };
   serve(arg("listen"), arg("target"), arg("control"));
 }
-

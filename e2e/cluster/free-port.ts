@@ -20,7 +20,7 @@ export async function freePort(preferred: number, taken: Set<number> = new Set()
 }
 
 function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     const srv = net.createServer();
     srv.once("error", () => resolve(false));
     srv.listen({ port, host: "127.0.0.1", exclusive: true }, () => srv.close(() => resolve(true)));

@@ -9,7 +9,13 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ApiClient } from "../../lib/k8s/api-client.js";
 import { K8sError } from "../../lib/k8s/k8s-error.js";
-import { agentRbacDocs, PEPR_NAMESPACE, peprName, peprRbacDocs, type RbacDoc } from "../../scripts/rbac-manifests.js";
+import {
+  agentRbacDocs,
+  PEPR_NAMESPACE,
+  peprName,
+  peprRbacDocs,
+  type RbacDoc,
+} from "../../scripts/rbac-manifests.js";
 import { clusterDir, paths } from "./paths.js";
 import { StepError } from "./step-error.js";
 
@@ -35,7 +41,8 @@ export function peprKubeconfig(): string {
 }
 
 function existing(file: string): string {
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: the cluster writes it at up (installIdentities)`);
+  if (!fs.existsSync(file))
+    throw new Error(`${file} is missing: the cluster writes it at up (installIdentities)`);
   return file;
 }
 
@@ -45,14 +52,30 @@ function existing(file: string): string {
  */
 export async function installIdentities(api: ApiClient): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
-  await api.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: PEPR_NAMESPACE } }).catch((e) => {
-    if (!(e instanceof K8sError && e.code === "already_exists")) throw e;
-  });
+  await api
+    .create("/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: PEPR_NAMESPACE },
+    })
+    .catch(e => {
+      if (!(e instanceof K8sError && e.code === "already_exists")) throw e;
+    });
   for (const doc of [...agentRbacDocs(), ...peprRbacDocs()]) await apply(api, doc);
   const cluster = adminCluster();
-  writeTokenKubeconfig(path.join(dir, "spiderpool-agent.kubeconfig"), cluster, AGENT_SA.name, await requestToken(api, AGENT_SA.namespace, AGENT_SA.name));
+  writeTokenKubeconfig(
+    path.join(dir, "spiderpool-agent.kubeconfig"),
+    cluster,
+    AGENT_SA.name,
+    await requestToken(api, AGENT_SA.namespace, AGENT_SA.name),
+  );
   const pepr = peprName();
-  writeTokenKubeconfig(path.join(dir, "pepr-spiderpool.kubeconfig"), cluster, pepr, await requestToken(api, PEPR_NAMESPACE, pepr));
+  writeTokenKubeconfig(
+    path.join(dir, "pepr-spiderpool.kubeconfig"),
+    cluster,
+    pepr,
+    await requestToken(api, PEPR_NAMESPACE, pepr),
+  );
 }
 
 function objectPath(doc: RbacDoc): string {
@@ -78,16 +101,23 @@ async function apply(api: ApiClient, doc: RbacDoc): Promise<void> {
 }
 
 async function requestToken(api: ApiClient, namespace: string, name: string): Promise<string> {
-  const r = await api.create<{ status?: { token?: string; expirationTimestamp?: string } }>(`/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, {
-    apiVersion: "authentication.k8s.io/v1",
-    kind: "TokenRequest",
-    spec: { expirationSeconds: TOKEN_SECONDS },
-  });
+  const r = await api.create<{ status?: { token?: string; expirationTimestamp?: string } }>(
+    `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
+    {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "TokenRequest",
+      spec: { expirationSeconds: TOKEN_SECONDS },
+    },
+  );
   const token = r.status?.token;
   const expires = Date.parse(r.status?.expirationTimestamp ?? "");
-  if (!token) throw new StepError("identities", `TokenRequest for ${namespace}/${name} returned no token`);
+  if (!token)
+    throw new StepError("identities", `TokenRequest for ${namespace}/${name} returned no token`);
   if (!(expires - Date.now() >= TOKEN_MIN_SECONDS * 1000)) {
-    throw new StepError("identities", `the token of ${namespace}/${name} expires at ${r.status?.expirationTimestamp}: shorter than a day, a long run would lose its identity`);
+    throw new StepError(
+      "identities",
+      `the token of ${namespace}/${name} expires at ${r.status?.expirationTimestamp}: shorter than a day, a long run would lose its identity`,
+    );
   }
   return token;
 }
@@ -102,11 +132,17 @@ function adminCluster(): ClusterEntry {
   const text = fs.readFileSync(paths.kubeconfig, "utf8");
   const server = /^\s*server:\s*(\S+)\s*$/m.exec(text)?.[1];
   const ca = /^\s*certificate-authority:\s*(\S+)\s*$/m.exec(text)?.[1];
-  if (!server || !ca) throw new StepError("identities", `${paths.kubeconfig} has no server or certificate-authority`);
+  if (!server || !ca)
+    throw new StepError("identities", `${paths.kubeconfig} has no server or certificate-authority`);
   return { server, "certificate-authority": ca };
 }
 
-function writeTokenKubeconfig(file: string, cluster: ClusterEntry, user: string, token: string): void {
+function writeTokenKubeconfig(
+  file: string,
+  cluster: ClusterEntry,
+  user: string,
+  token: string,
+): void {
   const yaml = `apiVersion: v1
 kind: Config
 clusters:

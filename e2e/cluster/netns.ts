@@ -26,7 +26,7 @@ export async function ipAsync(...args: string[]): Promise<string> {
 export function listNetns(): string[] {
   return ip("netns", "list")
     .split("\n")
-    .map((l) => l.split(" ")[0] ?? "")
+    .map(l => l.split(" ")[0] ?? "")
     .filter(Boolean);
 }
 
@@ -48,6 +48,10 @@ export function deleteNetnsWithPrefix(prefix: string): number {
 /** Addresses configured on `ifname` inside `netns`, as `a.b.c.d/len` strings (global scope only). */
 export async function addressesIn(netns: string, ifname: string): Promise<string[]> {
   const out = await ipAsync("-j", "-n", netns, "addr", "show", "dev", ifname);
-  const links = JSON.parse(out) as { addr_info?: { local: string; prefixlen: number; scope: string }[] }[];
-  return links.flatMap((l) => (l.addr_info ?? []).filter((a) => a.scope === "global").map((a) => `${a.local}/${a.prefixlen}`));
+  const links = JSON.parse(out) as {
+    addr_info?: { local: string; prefixlen: number; scope: string }[];
+  }[];
+  return links.flatMap(l =>
+    (l.addr_info ?? []).filter(a => a.scope === "global").map(a => `${a.local}/${a.prefixlen}`),
+  );
 }

@@ -26,7 +26,12 @@ const leaves: Leaf[] = [
   { name: "admin", subject: "/O=system:masters/CN=e2e-admin", usage: "clientAuth" },
   { name: "kcm", subject: "/CN=system:kube-controller-manager", usage: "clientAuth" },
   { name: "scheduler", subject: "/CN=system:kube-scheduler", usage: "clientAuth" },
-  { name: "webhook", subject: "/CN=localhost", usage: "serverAuth", san: "DNS:localhost,IP:127.0.0.1" },
+  {
+    name: "webhook",
+    subject: "/CN=localhost",
+    usage: "serverAuth",
+    san: "DNS:localhost,IP:127.0.0.1",
+  },
 ];
 
 /** Generates the CA, the leaves and the service-account key pair with the openssl CLI. */
@@ -45,12 +50,38 @@ export function generatePki(): void {
     }
   };
   run("ca", [
-    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj", "/CN=spiderpool-e2e-ca",
-    "-keyout", "ca.key", "-out", "ca.crt",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "3650",
+    "-subj",
+    "/CN=spiderpool-e2e-ca",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
   ]);
   for (const l of leaves) {
-    run(`${l.name} key`, ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", l.subject, "-keyout", `${l.name}.key`, "-out", `${l.name}.csr`]);
+    run(`${l.name} key`, [
+      "req",
+      "-new",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      l.subject,
+      "-keyout",
+      `${l.name}.key`,
+      "-out",
+      `${l.name}.csr`,
+    ]);
     const ext = [
       "basicConstraints=CA:FALSE",
       "keyUsage=critical,digitalSignature,keyEncipherment",
@@ -59,8 +90,21 @@ export function generatePki(): void {
     ];
     fs.writeFileSync(path.join(dir, `${l.name}.ext`), ext.join("\n") + "\n");
     run(`${l.name} cert`, [
-      "x509", "-req", "-in", `${l.name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-      "-days", "825", "-extfile", `${l.name}.ext`, "-out", `${l.name}.crt`,
+      "x509",
+      "-req",
+      "-in",
+      `${l.name}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "825",
+      "-extfile",
+      `${l.name}.ext`,
+      "-out",
+      `${l.name}.crt`,
     ]);
   }
   run("service-account key", ["genrsa", "-out", "sa.key", "2048"]);

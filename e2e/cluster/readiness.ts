@@ -7,14 +7,18 @@ import { StepError } from "./step-error.js";
 
 /** GETs a URL; resolves with status and body, never rejects. */
 export function probe(url: string, ca?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     const u = new URL(url);
     const mod = u.protocol === "https:" ? https : http;
-    const req = mod.get(u, { ca: ca ? fs.readFileSync(ca) : undefined, rejectUnauthorized: !!ca, timeout: 2000 }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = mod.get(
+      u,
+      { ca: ca ? fs.readFileSync(ca) : undefined, rejectUnauthorized: !!ca, timeout: 2000 },
+      res => {
+        let body = "";
+        res.on("data", c => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on("timeout", () => req.destroy());
     req.on("error", () => resolve({ status: 0, body: "" }));
   });
@@ -24,13 +28,20 @@ export function probe(url: string, ca?: string): Promise<{ status: number; body:
  * Polls `check` until it returns true. Fails with one line naming the step and the daemon's log
  * when the daemon dies or the deadline passes.
  */
-export async function waitUntil(step: string, check: () => Promise<boolean>, timeoutMs: number, daemon?: Daemon): Promise<void> {
+export async function waitUntil(
+  step: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  daemon?: Daemon,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
-    if (daemon && !isAlive(daemon)) throw new StepError(step, `${daemon.name} exited: ${logTail(daemon.log)}`, daemon.log);
-    if (Date.now() > deadline) throw new StepError(step, `not ready after ${Math.round(timeoutMs / 1000)}s`, daemon?.log);
-    await new Promise((r) => setTimeout(r, 250));
+    if (daemon && !isAlive(daemon))
+      throw new StepError(step, `${daemon.name} exited: ${logTail(daemon.log)}`, daemon.log);
+    if (Date.now() > deadline)
+      throw new StepError(step, `not ready after ${Math.round(timeoutMs / 1000)}s`, daemon?.log);
+    await new Promise(r => setTimeout(r, 250));
   }
 }
 
@@ -38,7 +49,7 @@ export async function waitUntil(step: string, check: () => Promise<boolean>, tim
 export function logTail(file: string, lines = 3): string {
   try {
     const text = fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines);
-    return text.map((l) => l.slice(0, 300)).join(" | ");
+    return text.map(l => l.slice(0, 300)).join(" | ");
   } catch {
     return "(no log)";
   }
@@ -48,7 +59,7 @@ export function logTail(file: string, lines = 3): string {
 export async function waitPortClosed(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
+    const open = await new Promise<boolean>(resolve => {
       const s = net.connect({ host: "127.0.0.1", port }, () => {
         s.destroy();
         resolve(true);
@@ -56,7 +67,10 @@ export async function waitPortClosed(port: number, timeoutMs: number): Promise<v
       s.on("error", () => resolve(false));
     });
     if (!open) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise(r => setTimeout(r, 100));
   }
-  throw new StepError(`port ${port}`, `still accepting connections after ${Math.round(timeoutMs / 1000)}s`);
+  throw new StepError(
+    `port ${port}`,
+    `still accepting connections after ${Math.round(timeoutMs / 1000)}s`,
+  );
 }

@@ -25,7 +25,9 @@ export const confPath = path.join(clusterDir, "conf.yml");
 /** CRDs of this project and the NetworkAttachmentDefinition CRD Multus would bring. */
 export async function installCrds(api: ApiClient): Promise<void> {
   const files = [
-    ...fs.readdirSync(path.join(repoRoot, "manifests/crds")).map((f) => path.join(repoRoot, "manifests/crds", f)),
+    ...fs
+      .readdirSync(path.join(repoRoot, "manifests/crds"))
+      .map(f => path.join(repoRoot, "manifests/crds", f)),
     path.join(repoRoot, "manifests/third-party/network-attachment-definitions.yaml"),
   ];
   const names: string[] = [];
@@ -33,7 +35,7 @@ export async function installCrds(api: ApiClient): Promise<void> {
     for (const doc of parseAllDocuments(fs.readFileSync(f, "utf8"))) {
       const crd = doc.toJS() as { metadata: { name: string } };
       names.push(crd.metadata.name);
-      await api.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd).catch((e) => {
+      await api.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd).catch(e => {
         if (!(e instanceof K8sError && e.code === "already_exists")) throw e;
       });
     }
@@ -42,8 +44,10 @@ export async function installCrds(api: ApiClient): Promise<void> {
     await waitUntil(
       `CRD ${n}: Established`,
       async () => {
-        const c = await api.get<{ status?: { conditions?: { type: string; status: string }[] } }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${n}`);
-        return !!c.status?.conditions?.some((x) => x.type === "Established" && x.status === "True");
+        const c = await api.get<{ status?: { conditions?: { type: string; status: string }[] } }>(
+          `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${n}`,
+        );
+        return !!c.status?.conditions?.some(x => x.type === "Established" && x.status === "True");
       },
       30_000,
     );
@@ -77,7 +81,10 @@ ${extra}`,
 export const pluginDirs: HostDirs = { logDir: paths.logs, runDir: paths.nodes };
 
 /** The agent's settings for the same directories (lib/agent/settings.ts). */
-export const pluginDirsEnv = (): Record<string, string> => ({ SPIDERPOOL_PLUGIN_LOG_DIR: pluginDirs.logDir, SPIDERPOOL_PLUGIN_RUN_DIR: pluginDirs.runDir });
+export const pluginDirsEnv = (): Record<string, string> => ({
+  SPIDERPOOL_PLUGIN_LOG_DIR: pluginDirs.logDir,
+  SPIDERPOOL_PLUGIN_RUN_DIR: pluginDirs.runDir,
+});
 
 export function socketOf(node: string): string {
   return path.join(paths.nodeDir(node), "spiderpool.sock");
@@ -110,7 +117,12 @@ export async function startAgent(node: string, env: Record<string, string> = {})
     },
     `--agent-node=${node}`,
   );
-  await waitUntil(`agent ${node}: ready`, async () => (await probe(`http://127.0.0.1:${healthPort}/v1/runtime/readiness`)).status === 200, 60_000, d);
+  await waitUntil(
+    `agent ${node}: ready`,
+    async () => (await probe(`http://127.0.0.1:${healthPort}/v1/runtime/readiness`)).status === 200,
+    60_000,
+    d,
+  );
   return { ...d, healthPort } as Daemon;
 }
 
@@ -153,7 +165,10 @@ export function writeSpiderpoolNetwork(node: string): void {
 export function installNodeCoordinator(node: string, sharedBinDir: string): string {
   const dir = path.join(paths.nodeDir(node), "cni-coordinator");
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, HOST_CONFIG_FILE), JSON.stringify({ logDir: pluginDirs.logDir, runDir: paths.nodeDir(node) }));
+  fs.writeFileSync(
+    path.join(dir, HOST_CONFIG_FILE),
+    JSON.stringify({ logDir: pluginDirs.logDir, runDir: paths.nodeDir(node) }),
+  );
   const tmp = path.join(dir, `.${COORDINATOR_NAME}.tmp-${process.pid}`);
   fs.copyFileSync(path.join(sharedBinDir, COORDINATOR_NAME), tmp);
   fs.chmodSync(tmp, 0o755);
@@ -174,7 +189,11 @@ export async function installCniPlugin(log?: (l: string) => void): Promise<strin
   const hostTmp = path.join(dir, `.${HOST_CONFIG_FILE}.tmp-${process.pid}`);
   fs.writeFileSync(hostTmp, JSON.stringify(pluginDirs));
   fs.renameSync(hostTmp, path.join(dir, HOST_CONFIG_FILE));
-  for (const [file, name] of [[built.node, `${SHIM_NAME}${NODE_SUFFIX}`], [built.shim, SHIM_NAME], [built.coordinator, COORDINATOR_NAME]] as const) {
+  for (const [file, name] of [
+    [built.node, `${SHIM_NAME}${NODE_SUFFIX}`],
+    [built.shim, SHIM_NAME],
+    [built.coordinator, COORDINATOR_NAME],
+  ] as const) {
     // Written beside and renamed over, so a plugin running right now keeps its file.
     const tmp = path.join(dir, `.${name}.tmp-${process.pid}`);
     fs.copyFileSync(file, tmp);

@@ -18,18 +18,25 @@ export function parseNetworksAnnotation(value: string, podNamespace: string): Ne
   let items: { name: string; namespace?: string; interface?: string }[];
   if (v.startsWith("[")) {
     const parsed = JSON.parse(v) as unknown;
-    if (!Array.isArray(parsed)) throw new Error("k8s.v1.cni.cncf.io/networks: JSON value must be an array");
+    if (!Array.isArray(parsed))
+      throw new Error("k8s.v1.cni.cncf.io/networks: JSON value must be an array");
     items = parsed as typeof items;
   } else {
-    items = v.split(",").map((s) => {
+    items = v.split(",").map(s => {
       const [ref, itf] = s.trim().split("@");
       const parts = (ref ?? "").split("/");
-      return parts.length === 2 ? { namespace: parts[0], name: parts[1] ?? "", interface: itf } : { name: parts[0] ?? "", interface: itf };
+      return parts.length === 2
+        ? { namespace: parts[0], name: parts[1] ?? "", interface: itf }
+        : { name: parts[0] ?? "", interface: itf };
     });
   }
   return items.map((it, i) => {
     if (!it.name) throw new Error(`k8s.v1.cni.cncf.io/networks: element ${i} has no network name`);
-    return { name: it.name, namespace: it.namespace ?? podNamespace, ifname: it.interface ?? `net${i + 1}` };
+    return {
+      name: it.name,
+      namespace: it.namespace ?? podNamespace,
+      ifname: it.interface ?? `net${i + 1}`,
+    };
   });
 }
 
@@ -38,7 +45,11 @@ export function conflistFromNad(config: string, nadName: string): Conflist {
   const c = JSON.parse(config) as Record<string, unknown>;
   if (Array.isArray(c.plugins)) return c as unknown as Conflist;
   const { cniVersion, name, ...plugin } = c;
-  return { cniVersion: String(cniVersion ?? "1.0.0"), name: String(name ?? nadName), plugins: [plugin] };
+  return {
+    cniVersion: String(cniVersion ?? "1.0.0"),
+    name: String(name ?? nadName),
+    plugins: [plugin],
+  };
 }
 
 /** Spiderpool's default agent socket, a node-local path on a real node. */
@@ -50,14 +61,19 @@ const DEFAULT_SOCKET = "/var/run/spidernet/spiderpool.sock";
  * NAD attachments that leave the socket (and log file) at Spiderpool's defaults to its own agent,
  * taken from the node's default network. Explicit non-default values are kept.
  */
-export function localizeSpiderpoolIpam(list: Conflist, nodeIpam: Record<string, unknown> | undefined): Conflist {
+export function localizeSpiderpoolIpam(
+  list: Conflist,
+  nodeIpam: Record<string, unknown> | undefined,
+): Conflist {
   if (!nodeIpam) return list;
-  const plugins = list.plugins.map((p) => {
+  const plugins = list.plugins.map(p => {
     const ipam = p.ipam as Record<string, unknown> | undefined;
     if (ipam?.type !== "spiderpool") return p;
     const local = { ...ipam };
-    if (local.ipam_unix_socket_path === undefined || local.ipam_unix_socket_path === DEFAULT_SOCKET) local.ipam_unix_socket_path = nodeIpam.ipam_unix_socket_path;
-    if (local.log_file_path === undefined && nodeIpam.log_file_path !== undefined) local.log_file_path = nodeIpam.log_file_path;
+    if (local.ipam_unix_socket_path === undefined || local.ipam_unix_socket_path === DEFAULT_SOCKET)
+      local.ipam_unix_socket_path = nodeIpam.ipam_unix_socket_path;
+    if (local.log_file_path === undefined && nodeIpam.log_file_path !== undefined)
+      local.log_file_path = nodeIpam.log_file_path;
     return { ...p, ipam: local };
   });
   return { ...list, plugins };
@@ -65,20 +81,38 @@ export function localizeSpiderpoolIpam(list: Conflist, nodeIpam: Record<string, 
 
 /** The `spiderpool` IPAM section of a conflist's first plugin that has one. */
 export function spiderpoolIpamOf(list: Conflist): Record<string, unknown> | undefined {
-  return list.plugins.map((p) => p.ipam as Record<string, unknown> | undefined).find((i) => i?.type === "spiderpool");
+  return list.plugins
+    .map(p => p.ipam as Record<string, unknown> | undefined)
+    .find(i => i?.type === "spiderpool");
 }
 
-export async function additionalAttachments(api: ApiClient, pod: Pod, nodeIpam?: Record<string, unknown>): Promise<{ ifname: string; conflist: Conflist }[]> {
+export async function additionalAttachments(
+  api: ApiClient,
+  pod: Pod,
+  nodeIpam?: Record<string, unknown>,
+): Promise<{ ifname: string; conflist: Conflist }[]> {
   const ann = pod.metadata.annotations?.["k8s.v1.cni.cncf.io/networks"];
   if (!ann) return [];
   const out: { ifname: string; conflist: Conflist }[] = [];
   for (const sel of parseNetworksAnnotation(ann, pod.metadata.namespace ?? "default")) {
     const nad = await api
-      .get<{ spec?: { config?: string } }>(`/apis/k8s.cni.cncf.io/v1/namespaces/${sel.namespace}/network-attachment-definitions/${sel.name}`)
+      .get<{
+        spec?: { config?: string };
+      }>(
+        `/apis/k8s.cni.cncf.io/v1/namespaces/${sel.namespace}/network-attachment-definitions/${sel.name}`,
+      )
       .catch((e: Error) => {
-        throw new Error(`cannot find a network-attachment-definition (${sel.name}) in namespace (${sel.namespace}): ${e.message}`);
+        throw new Error(
+          `cannot find a network-attachment-definition (${sel.name}) in namespace (${sel.namespace}): ${e.message}`,
+        );
       });
-    out.push({ ifname: sel.ifname, conflist: localizeSpiderpoolIpam(conflistFromNad(nad.spec?.config ?? "{}", sel.name), nodeIpam) });
+    out.push({
+      ifname: sel.ifname,
+      conflist: localizeSpiderpoolIpam(
+        conflistFromNad(nad.spec?.config ?? "{}", sel.name),
+        nodeIpam,
+      ),
+    });
   }
   return out;
 }

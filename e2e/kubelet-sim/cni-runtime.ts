@@ -50,13 +50,19 @@ export class CniRuntime {
   }
 
   async del(list: Conflist, a: Attachment, cached?: Record<string, unknown>): Promise<void> {
-    for (const plugin of [...list.plugins].reverse()) await this.#exec("DEL", list, plugin, a, cached);
+    for (const plugin of [...list.plugins].reverse())
+      await this.#exec("DEL", list, plugin, a, cached);
   }
 
   /** CNI 1.1 GC: the runtime names every attachment it still has; plugins release the rest. */
   async gc(list: Conflist, valid: { containerID: string; ifname: string }[]): Promise<void> {
     for (const plugin of list.plugins) {
-      const conf = { ...plugin, cniVersion: list.cniVersion, name: list.name, "cni.dev/valid-attachments": valid };
+      const conf = {
+        ...plugin,
+        cniVersion: list.cniVersion,
+        name: list.name,
+        "cni.dev/valid-attachments": valid,
+      };
       await this.#run("GC", String(plugin.type), conf, { CNI_PATH: this.binDirs.join(":") });
     }
   }
@@ -68,7 +74,11 @@ export class CniRuntime {
     a: Attachment,
     prevResult: Record<string, unknown> | undefined,
   ): Promise<Record<string, unknown>> {
-    const conf: Record<string, unknown> = { ...plugin, cniVersion: list.cniVersion, name: list.name };
+    const conf: Record<string, unknown> = {
+      ...plugin,
+      cniVersion: list.cniVersion,
+      name: list.name,
+    };
     const caps = (plugin.capabilities ?? {}) as Record<string, boolean>;
     const rc = Object.fromEntries(Object.entries(a.runtimeConfig ?? {}).filter(([k]) => caps[k]));
     if (Object.keys(rc).length) conf.runtimeConfig = rc;
@@ -89,19 +99,25 @@ export class CniRuntime {
     const exe = this.#find(type);
     return new Promise((resolve, reject) => {
       const child = spawn("ip", ["netns", "exec", this.nodeNetns, exe], {
-        env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", CNI_COMMAND: command, ...env },
+        env: {
+          PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+          CNI_COMMAND: command,
+          ...env,
+        },
         stdio: ["pipe", "pipe", "pipe"],
       });
       let stdout = "";
       let stderr = "";
       const timer = setTimeout(() => child.kill("SIGKILL"), this.timeoutMs);
-      child.stdout.on("data", (c) => (stdout += c));
-      child.stderr.on("data", (c) => (stderr += c));
-      child.on("error", (e) => (clearTimeout(timer), reject(new CniError(type, 999, e.message))));
+      child.stdout.on("data", c => (stdout += c));
+      child.stderr.on("data", c => (stderr += c));
+      child.on("error", e => (clearTimeout(timer), reject(new CniError(type, 999, e.message))));
       child.on("close", (code, signal) => {
         clearTimeout(timer);
         if (code === 0) return resolve(stdout);
-        let msg = signal ? `plugin killed by ${signal} (deadline ${this.timeoutMs} ms)` : stderr.trim() || `exit code ${code}`;
+        let msg = signal
+          ? `plugin killed by ${signal} (deadline ${this.timeoutMs} ms)`
+          : stderr.trim() || `exit code ${code}`;
         let cniCode = 999;
         try {
           const e = JSON.parse(stdout) as { code?: number; msg?: string; details?: string };
@@ -118,7 +134,8 @@ export class CniRuntime {
   }
 
   #find(type: string): string {
-    if (!/^[A-Za-z0-9_.-]+$/.test(type)) throw new CniError(type, 7, `invalid plugin type ${JSON.stringify(type)}`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(type))
+      throw new CniError(type, 7, `invalid plugin type ${JSON.stringify(type)}`);
     // The first directory holding the executable wins, as in libcni's FindInPath.
     for (const dir of this.binDirs) {
       const p = path.join(dir, type);
@@ -129,7 +146,10 @@ export class CniRuntime {
         // not here; try the next directory
       }
     }
-    throw new CniError(type, 7, `failed to find plugin "${type}" in path [${this.binDirs.join(" ")}]`);
+    throw new CniError(
+      type,
+      7,
+      `failed to find plugin "${type}" in path [${this.binDirs.join(" ")}]`,
+    );
   }
 }
-

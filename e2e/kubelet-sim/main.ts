@@ -38,7 +38,9 @@ const dir = need("dir");
 const index = Number(need("index"));
 const nodeAddress = need("address");
 const log = (msg: string, fields: Record<string, unknown> = {}) =>
-  process.stdout.write(JSON.stringify({ time: new Date().toISOString(), node, msg, ...fields }) + "\n");
+  process.stdout.write(
+    JSON.stringify({ time: new Date().toISOString(), node, msg, ...fields }) + "\n",
+  );
 
 function need(k: keyof typeof opt): string {
   const v = opt[k];
@@ -52,7 +54,10 @@ function need(k: keyof typeof opt): string {
 /** The node's default network: the first conflist in its net.d, as a CRI runtime picks it. */
 function defaultNetwork(): Conflist {
   const netd = path.join(dir, "net.d");
-  const file = fs.readdirSync(netd).filter((f) => f.endsWith(".conflist")).sort()[0];
+  const file = fs
+    .readdirSync(netd)
+    .filter(f => f.endsWith(".conflist"))
+    .sort()[0];
   if (!file) throw new Error(`no .conflist in ${netd}`);
   return JSON.parse(fs.readFileSync(path.join(netd, file), "utf8")) as Conflist;
 }
@@ -62,31 +67,53 @@ async function main(): Promise<void> {
   const cni = new CniRuntime(opt["cni-bin"] ?? [], need("node-netns"));
   const store = new SandboxStore(path.join(dir, "sandboxes"));
   const statics = new StaticAddresses(index);
-  const identity = { name: node, address: nodeAddress, labels: JSON.parse(opt.labels ?? "{}") as Record<string, string> };
+  const identity = {
+    name: node,
+    address: nodeAddress,
+    labels: JSON.parse(opt.labels ?? "{}") as Record<string, string>,
+  };
 
   const nodeUid = await registerNode(api, identity);
   await renewLease(api, node, nodeUid);
-  setInterval(() => void renewLease(api, node, nodeUid).catch((e: Error) => log("lease renewal failed", { error: e.message })), 2000);
+  setInterval(
+    () =>
+      void renewLease(api, node, nodeUid).catch((e: Error) =>
+        log("lease renewal failed", { error: e.message }),
+      ),
+    2000,
+  );
   // Re-posting Ready also clears the Unknown conditions left by a freeze.
-  setInterval(() => void postStatus(api, identity).catch((e: Error) => log("status update failed", { error: e.message })), 10_000);
+  setInterval(
+    () =>
+      void postStatus(api, identity).catch((e: Error) =>
+        log("status update failed", { error: e.message }),
+      ),
+    10_000,
+  );
 
-  const existing = new Map(store.list().map((r) => [r.uid, r]));
+  const existing = new Map(store.list().map(r => [r.uid, r]));
   for (const r of existing.values()) {
     for (const a of r.attachments) {
       const ips = (a.runtimeConfig?.ips ?? []) as string[];
-      ips.forEach((ip) => statics.markUsed(ip));
+      ips.forEach(ip => statics.markUsed(ip));
     }
   }
 
   const plan = async (pod: Pod) => {
     const conflist = defaultNetwork();
-    const usesRuntimeIps = conflist.plugins.some((p) => (p.capabilities as Record<string, boolean> | undefined)?.ips);
+    const usesRuntimeIps = conflist.plugins.some(
+      p => (p.capabilities as Record<string, boolean> | undefined)?.ips,
+    );
     return {
       uid: pod.metadata.uid!,
       namespace: pod.metadata.namespace!,
       name: pod.metadata.name,
       attachments: [
-        { ifname: "eth0", conflist, runtimeConfig: usesRuntimeIps ? { ips: [statics.next()] } : undefined },
+        {
+          ifname: "eth0",
+          conflist,
+          runtimeConfig: usesRuntimeIps ? { ips: [statics.next()] } : undefined,
+        },
         ...(await additionalAttachments(api, pod, spiderpoolIpamOf(conflist))),
       ],
     };
@@ -102,7 +129,9 @@ async function main(): Promise<void> {
     netnsPrefix: need("netns-prefix"),
     plan,
     onTornDown: (r: { attachments: { runtimeConfig?: Record<string, unknown> }[] }) =>
-      r.attachments.forEach((a) => ((a.runtimeConfig?.ips ?? []) as string[]).forEach((ip) => statics.release(ip))),
+      r.attachments.forEach(a =>
+        ((a.runtimeConfig?.ips ?? []) as string[]).forEach(ip => statics.release(ip)),
+      ),
     lostDelRatio: Number(opt["lost-del-ratio"]),
     log,
   };
@@ -121,16 +150,18 @@ async function main(): Promise<void> {
   const pods = new Informer<Pod>(api, {
     path: "/api/v1/pods",
     fieldSelector: `spec.nodeName=${node}`,
-    onError: (e) => log("pod watch error", { error: e.message }),
+    onError: e => log("pod watch error", { error: e.message }),
   });
-  pods.on((ev) => dispatch(ev.object, ev.type === "deleted")).start();
+  pods.on(ev => dispatch(ev.object, ev.type === "deleted")).start();
   await pods.synced;
 
   // Sandboxes of pods that vanished while this node was down: tear them down like a kubelet's GC.
   for (const rec of existing.values()) {
-    if (!pods.list().some((p) => p.metadata.uid === rec.uid)) {
+    if (!pods.list().some(p => p.metadata.uid === rec.uid)) {
       existing.delete(rec.uid);
-      await tearDownSandbox(cni, store, rec).catch((e: Error) => log("orphan sandbox teardown failed", { uid: rec.uid, error: e.message }));
+      await tearDownSandbox(cni, store, rec).catch((e: Error) =>
+        log("orphan sandbox teardown failed", { uid: rec.uid, error: e.message }),
+      );
     }
   }
   log("node ready", { pods: pods.list().length });

@@ -21,7 +21,12 @@ function conditions(now: string) {
     lastTransitionTime: now,
   });
   return [
-    c("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    c(
+      "MemoryPressure",
+      "False",
+      "KubeletHasSufficientMemory",
+      "kubelet has sufficient memory available",
+    ),
     c("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
     c("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
     c("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
@@ -30,7 +35,12 @@ function conditions(now: string) {
 
 /** Creates the Node (or refreshes its labels) and posts a full Ready status. */
 export async function registerNode(api: ApiClient, id: NodeIdentity): Promise<string> {
-  const labels = { "kubernetes.io/hostname": id.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", ...id.labels };
+  const labels = {
+    "kubernetes.io/hostname": id.name,
+    "kubernetes.io/os": "linux",
+    "kubernetes.io/arch": "amd64",
+    ...id.labels,
+  };
   let uid: string;
   try {
     const node = await api.create<{ metadata: { uid: string } }>("/api/v1/nodes", {
@@ -41,7 +51,9 @@ export async function registerNode(api: ApiClient, id: NodeIdentity): Promise<st
     uid = node.metadata.uid;
   } catch (e) {
     if ((e as { code?: string }).code !== "already_exists") throw e;
-    const node = await api.patch<{ metadata: { uid: string } }>(`/api/v1/nodes/${id.name}`, { metadata: { labels } });
+    const node = await api.patch<{ metadata: { uid: string } }>(`/api/v1/nodes/${id.name}`, {
+      metadata: { labels },
+    });
     uid = node.metadata.uid;
   }
   await postStatus(api, id);

@@ -15,7 +15,12 @@ export interface SandboxPlan {
  * sandbox is torn down (CNI DEL of what was attempted, netns removed), as a CRI runtime does
  * before reporting the error, and the error propagates.
  */
-export async function setUpSandbox(cni: CniRuntime, store: SandboxStore, netnsPrefix: string, plan: SandboxPlan): Promise<SandboxRecord> {
+export async function setUpSandbox(
+  cni: CniRuntime,
+  store: SandboxStore,
+  netnsPrefix: string,
+  plan: SandboxPlan,
+): Promise<SandboxRecord> {
   const containerId = crypto.randomBytes(32).toString("hex");
   const rec: SandboxRecord = {
     uid: plan.uid,
@@ -30,7 +35,11 @@ export async function setUpSandbox(cni: CniRuntime, store: SandboxStore, netnsPr
   await ipAsync("-n", rec.netns, "link", "set", "lo", "up");
   try {
     for (const a of plan.attachments) {
-      rec.attachments.push({ ifname: a.ifname, conflist: a.conflist, runtimeConfig: a.runtimeConfig });
+      rec.attachments.push({
+        ifname: a.ifname,
+        conflist: a.conflist,
+        runtimeConfig: a.runtimeConfig,
+      });
       store.save(rec);
       const last = rec.attachments[rec.attachments.length - 1]!;
       last.result = await cni.add(a.conflist, attachmentOf(rec, a.ifname, a.runtimeConfig));
@@ -44,7 +53,12 @@ export async function setUpSandbox(cni: CniRuntime, store: SandboxStore, netnsPr
 }
 
 /** CNI DEL for every attachment (reverse order), then the netns goes. DEL errors propagate. */
-export async function tearDownSandbox(cni: CniRuntime, store: SandboxStore, rec: SandboxRecord, skipDel = false): Promise<void> {
+export async function tearDownSandbox(
+  cni: CniRuntime,
+  store: SandboxStore,
+  rec: SandboxRecord,
+  skipDel = false,
+): Promise<void> {
   if (!skipDel) {
     for (const a of [...rec.attachments].reverse()) {
       await cni.del(a.conflist, attachmentOf(rec, a.ifname, a.runtimeConfig), a.result);
@@ -56,7 +70,11 @@ export async function tearDownSandbox(cni: CniRuntime, store: SandboxStore, rec:
   store.remove(rec.uid);
 }
 
-export function attachmentOf(rec: SandboxRecord, ifname: string, runtimeConfig?: Record<string, unknown>) {
+export function attachmentOf(
+  rec: SandboxRecord,
+  ifname: string,
+  runtimeConfig?: Record<string, unknown>,
+) {
   return {
     containerId: rec.containerId,
     netns: `/run/netns/${rec.netns}`,

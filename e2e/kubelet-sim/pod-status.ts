@@ -2,7 +2,12 @@ import type { Pod } from "../../lib/k8s/core-kinds.js";
 
 /** The status a kubelet reports once every container of the pod runs. */
 export function runningStatus(pod: Pod, hostIP: string, podIPs: string[], startedAt: string) {
-  const cond = (type: string) => ({ type, status: "True", lastProbeTime: null, lastTransitionTime: startedAt });
+  const cond = (type: string) => ({
+    type,
+    status: "True",
+    lastProbeTime: null,
+    lastTransitionTime: startedAt,
+  });
   const running = (c: { name: string; image?: string }) => ({
     name: c.name,
     image: c.image ?? "sim",
@@ -19,15 +24,23 @@ export function runningStatus(pod: Pod, hostIP: string, podIPs: string[], starte
       hostIP,
       hostIPs: [{ ip: hostIP }],
       podIP: podIPs[0],
-      podIPs: podIPs.map((ip) => ({ ip })),
+      podIPs: podIPs.map(ip => ({ ip })),
       startTime: startedAt,
-      conditions: ["PodReadyToStartContainers", "Initialized", "ContainersReady", "Ready", "PodScheduled"].map(cond),
+      conditions: [
+        "PodReadyToStartContainers",
+        "Initialized",
+        "ContainersReady",
+        "Ready",
+        "PodScheduled",
+      ].map(cond),
       containerStatuses: pod.spec.containers.map(running),
-      initContainerStatuses: (pod.spec.initContainers ?? []).map((c) => ({
+      initContainerStatuses: (pod.spec.initContainers ?? []).map(c => ({
         ...running(c),
         ready: true,
         started: false,
-        state: { terminated: { exitCode: 0, reason: "Completed", startedAt, finishedAt: startedAt } },
+        state: {
+          terminated: { exitCode: 0, reason: "Completed", startedAt, finishedAt: startedAt },
+        },
       })),
     },
   };
@@ -41,10 +54,10 @@ export function podIPsFromResult(result: Record<string, unknown>, netnsPath: str
   const interfaces = (result.interfaces ?? []) as { name?: string; sandbox?: string }[];
   const ips = (result.ips ?? []) as { address: string; interface?: number }[];
   return ips
-    .filter((i) => {
+    .filter(i => {
       if (i.interface === undefined) return true;
       const itf = interfaces[i.interface];
       return itf?.name === "eth0" && (!itf.sandbox || itf.sandbox === netnsPath);
     })
-    .map((i) => i.address.split("/")[0] ?? "");
+    .map(i => i.address.split("/")[0] ?? "");
 }

@@ -32,7 +32,7 @@ export class Gate {
   }
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#free > 0) this.#free--;
-    else await new Promise<void>((r) => this.#waiters.push(r));
+    else await new Promise<void>(r => this.#waiters.push(r));
     try {
       return await fn();
     } finally {
@@ -94,7 +94,9 @@ export class PodWorker {
         if (!this.#sandbox) await this.#start(pod);
         if (!this.#statusReported) await this.#reportRunning(pod);
         backoff = 500;
-        const runFor = Number(pod.metadata.annotations?.["sim.spiderpool.io/exit-after-seconds"] ?? NaN);
+        const runFor = Number(
+          pod.metadata.annotations?.["sim.spiderpool.io/exit-after-seconds"] ?? NaN,
+        );
         if (Number.isFinite(runFor) && this.#startedAt) {
           // Test knob: the containers exit 0 after N seconds (a Job's work is done).
           const left = this.#startedAt + runFor * 1000 - Date.now();
@@ -114,7 +116,7 @@ export class PodWorker {
 
   /** Sleeps until the next update of the pod, or `ms` milliseconds if given. */
   #idle(ms?: number): Promise<void> {
-    return new Promise((resolve) => {
+    return new Promise(resolve => {
       const wake = () => {
         if (timer) clearTimeout(timer);
         this.#wake = undefined;
@@ -128,17 +130,32 @@ export class PodWorker {
   async #start(pod: Pod): Promise<void> {
     const { deps } = this;
     if (pod.spec.hostNetwork) {
-      this.#sandbox = { uid: pod.metadata.uid!, namespace: pod.metadata.namespace!, name: pod.metadata.name, containerId: "host", netns: "", attachments: [] };
+      this.#sandbox = {
+        uid: pod.metadata.uid!,
+        namespace: pod.metadata.namespace!,
+        name: pod.metadata.name,
+        containerId: "host",
+        netns: "",
+        attachments: [],
+      };
       return;
     }
     try {
       const plan = await deps.plan(pod);
-      this.#sandbox = await this.gate.run(() => setUpSandbox(deps.cni, deps.store, deps.netnsPrefix, plan));
-      deps.log("sandbox ready", { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, netns: this.#sandbox.netns });
+      this.#sandbox = await this.gate.run(() =>
+        setUpSandbox(deps.cni, deps.store, deps.netnsPrefix, plan),
+      );
+      deps.log("sandbox ready", {
+        pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
+        netns: this.#sandbox.netns,
+      });
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       const plugin = (e as { plugin?: string }).plugin;
-      deps.log("sandbox failed", { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, error: msg });
+      deps.log("sandbox failed", {
+        pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
+        error: msg,
+      });
       await recordPodEvent(
         deps.api,
         pod,
@@ -156,14 +173,23 @@ export class PodWorker {
     let ips: string[];
     if (pod.spec.hostNetwork) ips = [this.deps.nodeAddress];
     else {
-      const eth0 = sb.attachments.find((a) => a.ifname === "eth0");
+      const eth0 = sb.attachments.find(a => a.ifname === "eth0");
       ips = podIPsFromResult(eth0?.result ?? {}, `/run/netns/${sb.netns}`);
       // Fall back to what the kernel has, as a CRI runtime reading the interface would.
-      if (!ips.length) ips = (await addressesIn(sb.netns, "eth0")).map((a) => a.split("/")[0] ?? "");
+      if (!ips.length) ips = (await addressesIn(sb.netns, "eth0")).map(a => a.split("/")[0] ?? "");
     }
     const ns = pod.metadata.namespace;
     try {
-      await this.deps.api.patch(`/api/v1/namespaces/${ns}/pods/${pod.metadata.name}/status`, runningStatus(pod, this.deps.nodeAddress, ips, new Date().toISOString().replace(/\.\d{3}Z$/, "Z")), "strategic");
+      await this.deps.api.patch(
+        `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}/status`,
+        runningStatus(
+          pod,
+          this.deps.nodeAddress,
+          ips,
+          new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+        ),
+        "strategic",
+      );
       this.#statusReported = true;
       this.#startedAt = Date.now();
     } catch (e) {
@@ -177,14 +203,22 @@ export class PodWorker {
     if (!sb) return;
     if (sb.containerId !== "host") {
       // Fault injection: the annotation (per pod) or the node's ratio makes the DEL "lost".
-      const annotated = this.#pod.metadata.annotations?.["sim.spiderpool.io/skip-cni-del"] === "true";
-      const lose = annotated || ((this.deps.lostDelRatio ?? 0) > 0 && Math.random() < (this.deps.lostDelRatio ?? 0));
+      const annotated =
+        this.#pod.metadata.annotations?.["sim.spiderpool.io/skip-cni-del"] === "true";
+      const lose =
+        annotated ||
+        ((this.deps.lostDelRatio ?? 0) > 0 && Math.random() < (this.deps.lostDelRatio ?? 0));
       // Test knob: a slow runtime. The sandbox (its netns, its address on the wire) stays up this
       // many seconds before the CNI DEL runs, whatever happens to the pod object meanwhile.
-      const slow = Number(this.#pod.metadata.annotations?.["sim.spiderpool.io/del-delay-seconds"] ?? NaN);
+      const slow = Number(
+        this.#pod.metadata.annotations?.["sim.spiderpool.io/del-delay-seconds"] ?? NaN,
+      );
       if (Number.isFinite(slow) && slow > 0) {
-        this.deps.log("CNI DEL delayed (test knob)", { pod: `${sb.namespace}/${sb.name}`, seconds: slow });
-        await new Promise((r) => setTimeout(r, slow * 1000));
+        this.deps.log("CNI DEL delayed (test knob)", {
+          pod: `${sb.namespace}/${sb.name}`,
+          seconds: slow,
+        });
+        await new Promise(r => setTimeout(r, slow * 1000));
       }
       await this.gate.run(() => tearDownSandbox(this.deps.cni, this.deps.store, sb, lose));
       this.deps.onTornDown?.(sb);
@@ -206,7 +240,16 @@ export class PodWorker {
     });
     await this.deps.api.patch(
       `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`,
-      { status: { phase: "Succeeded", containerStatuses: pod.spec.containers.map(terminated), conditions: [{ type: "Ready", status: "False", reason: "PodCompleted" }, { type: "ContainersReady", status: "False", reason: "PodCompleted" }] } },
+      {
+        status: {
+          phase: "Succeeded",
+          containerStatuses: pod.spec.containers.map(terminated),
+          conditions: [
+            { type: "Ready", status: "False", reason: "PodCompleted" },
+            { type: "ContainersReady", status: "False", reason: "PodCompleted" },
+          ],
+        },
+      },
       "strategic",
     );
     this.#pod = { ...pod, status: { ...pod.status, phase: "Succeeded" } };
@@ -219,7 +262,12 @@ export class PodWorker {
     const ns = pod.metadata.namespace;
     await this.deps.api
       .request("DELETE", `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}`, {
-        body: { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } },
+        body: {
+          kind: "DeleteOptions",
+          apiVersion: "v1",
+          gracePeriodSeconds: 0,
+          preconditions: { uid: pod.metadata.uid },
+        },
       })
       .catch((e: { code?: string }) => {
         if (e.code !== "not_found" && e.code !== "conflict") throw e;

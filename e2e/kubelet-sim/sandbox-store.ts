@@ -39,7 +39,7 @@ export class SandboxStore {
   list(): SandboxRecord[] {
     return fs
       .readdirSync(this.dir)
-      .filter((f) => f.endsWith(".json"))
-      .map((f) => JSON.parse(fs.readFileSync(path.join(this.dir, f), "utf8")) as SandboxRecord);
+      .filter(f => f.endsWith(".json"))
+      .map(f => JSON.parse(fs.readFileSync(path.join(this.dir, f), "utf8")) as SandboxRecord);
   }
 }

@@ -15,7 +15,10 @@ describe("admission: the usage docs quote the examples the suites apply", () => 
   for (const [doc, examples] of quoted) {
     for (const example of examples) {
       it(`docs/${doc} quotes docs/examples/${example} verbatim`, () => {
-        assert.ok(fencedBlocks(doc).includes(exampleText(example)), `docs/${doc} has no code block identical to docs/examples/${example}`);
+        assert.ok(
+          fencedBlocks(doc).includes(exampleText(example)),
+          `docs/${doc} has no code block identical to docs/examples/${example}`,
+        );
       });
     }
   }

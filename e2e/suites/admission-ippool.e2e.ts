@@ -18,7 +18,11 @@ import { waitFor } from "../support/wait-for.js";
 describe("admission: SpiderIPPool", function () {
   let api: ApiClient;
   const PEER = "adm-pool-peer";
-  const pool = (name: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): SpiderObject => ({
+  const pool = (
+    name: string,
+    spec: Record<string, unknown>,
+    metadata: Record<string, unknown> = {},
+  ): SpiderObject => ({
     kind: "SpiderIPPool",
     metadata: { name, ...metadata },
     spec,
@@ -27,8 +31,14 @@ describe("admission: SpiderIPPool", function () {
 
   before(async () => {
     api = adminClient();
-    for (const name of ["storage-net-v4", "storage-net-v6", PEER]) await removeAndWait(api, "SpiderIPPool", name);
-    apply(stringify({ apiVersion: "spiderpool.spidernet.io/v2beta1", ...pool(PEER, { subnet: "10.103.0.0/24", ips: ["10.103.0.1-10.103.0.10"] }) }));
+    for (const name of ["storage-net-v4", "storage-net-v6", PEER])
+      await removeAndWait(api, "SpiderIPPool", name);
+    apply(
+      stringify({
+        apiVersion: "spiderpool.spidernet.io/v2beta1",
+        ...pool(PEER, { subnet: "10.103.0.0/24", ips: ["10.103.0.1-10.103.0.10"] }),
+      }),
+    );
     created.push(PEER);
   });
   after(async () => {
@@ -69,26 +79,67 @@ describe("admission: SpiderIPPool", function () {
     });
 
     it("merges ips and excludeIPs again on every update", async () => {
-      kubectl(["patch", "spiderippool", PEER, "--type=merge", "-p", JSON.stringify({ spec: { ips: ["10.103.0.1-10.103.0.10", "10.103.0.11", "10.103.0.1"], excludeIPs: ["10.103.0.3", "10.103.0.2"] } })]);
+      kubectl([
+        "patch",
+        "spiderippool",
+        PEER,
+        "--type=merge",
+        "-p",
+        JSON.stringify({
+          spec: {
+            ips: ["10.103.0.1-10.103.0.10", "10.103.0.11", "10.103.0.1"],
+            excludeIPs: ["10.103.0.3", "10.103.0.2"],
+          },
+        }),
+      ]);
       const p = (await stored(api, "SpiderIPPool", PEER))!;
       assert.deepEqual(p.spec.ips, ["10.103.0.1-10.103.0.11"]);
       assert.deepEqual(p.spec.excludeIPs, ["10.103.0.2-10.103.0.3"]);
-      kubectl(["patch", "spiderippool", PEER, "--type=merge", "-p", JSON.stringify({ spec: { ips: ["10.103.0.1-10.103.0.10"], excludeIPs: null } })]);
+      kubectl([
+        "patch",
+        "spiderippool",
+        PEER,
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: { ips: ["10.103.0.1-10.103.0.10"], excludeIPs: null } }),
+      ]);
     });
 
     it("shows the defaulted object on a server-side dry run and stores nothing", async () => {
-      const yaml = stringify({ apiVersion: "spiderpool.spidernet.io/v2beta1", ...pool("adm-dry-run", { subnet: "10.103.9.0/24", ips: ["10.103.9.5", "10.103.9.1-10.103.9.4"] }) });
+      const yaml = stringify({
+        apiVersion: "spiderpool.spidernet.io/v2beta1",
+        ...pool("adm-dry-run", {
+          subnet: "10.103.9.0/24",
+          ips: ["10.103.9.5", "10.103.9.1-10.103.9.4"],
+        }),
+      });
       const out = kubectl(["apply", "--dry-run=server", "-o", "json", "-f", "-"], yaml);
-      const shown = JSON.parse(out) as { metadata: { finalizers?: string[]; labels?: Record<string, string> }; spec: { ipVersion?: number; ips?: string[] } };
+      const shown = JSON.parse(out) as {
+        metadata: { finalizers?: string[]; labels?: Record<string, string> };
+        spec: { ipVersion?: number; ips?: string[] };
+      };
       assert.deepEqual(shown.metadata.finalizers, ["spiderpool.spidernet.io"]);
       assert.equal(shown.metadata.labels?.["ipam.spidernet.io/ippool-cidr"], "10-103-9-0-24");
       assert.equal(shown.spec.ipVersion, 4);
       assert.deepEqual(shown.spec.ips, ["10.103.9.1-10.103.9.5"]);
-      assert.equal(await stored(api, "SpiderIPPool", "adm-dry-run"), undefined, "a dry run must not store the pool");
+      assert.equal(
+        await stored(api, "SpiderIPPool", "adm-dry-run"),
+        undefined,
+        "a dry run must not store the pool",
+      );
     });
 
     it("accepts a pool of the same CIDR whose shared addresses it excludes", async () => {
-      apply(stringify({ apiVersion: "spiderpool.spidernet.io/v2beta1", ...pool("adm-pool-sharing", { subnet: "10.103.0.0/24", ips: ["10.103.0.5-10.103.0.20"], excludeIPs: ["10.103.0.5-10.103.0.10"] }) }));
+      apply(
+        stringify({
+          apiVersion: "spiderpool.spidernet.io/v2beta1",
+          ...pool("adm-pool-sharing", {
+            subnet: "10.103.0.0/24",
+            ips: ["10.103.0.5-10.103.0.20"],
+            excludeIPs: ["10.103.0.5-10.103.0.10"],
+          }),
+        }),
+      );
       created.push("adm-pool-sharing");
       assert.ok(await stored(api, "SpiderIPPool", "adm-pool-sharing"));
     });
@@ -96,7 +147,8 @@ describe("admission: SpiderIPPool", function () {
 
   describe("the documented mistakes (docs/examples/ippool-mistakes.yaml)", () => {
     for (const m of exampleMistakes("ippool-mistakes.yaml")) {
-      it(`refuses ${m.object.metadata.name}`, () => assertCreateRefused(api, m.object as SpiderObject, { status: 422, message: m.error }));
+      it(`refuses ${m.object.metadata.name}`, () =>
+        assertCreateRefused(api, m.object as SpiderObject, { status: 422, message: m.error }));
     }
   });
 
@@ -104,19 +156,63 @@ describe("admission: SpiderIPPool", function () {
     const HEAD = (name: string) => `SpiderIPPool.spiderpool.spidernet.io "${name}" is invalid: `;
     const cases: [string, Record<string, unknown>, string, Record<string, unknown>?][] = [
       // row 1: ipVersion (spec.subnet that tells no family leaves it unset)
-      ["ipVersion that cannot be inferred", { subnet: "10.103.1.0" }, `spec.ipVersion: Invalid value: "null": is not generated correctly, 'spec.subnet' may be invalid`],
+      [
+        "ipVersion that cannot be inferred",
+        { subnet: "10.103.1.0" },
+        `spec.ipVersion: Invalid value: "null": is not generated correctly, 'spec.subnet' may be invalid`,
+      ],
       // row 2: the subnet
-      ["a subnet of the other family", { ipVersion: 4, subnet: "fd00:103::/64" }, `spec.subnet: Invalid value: "fd00:103::/64": invalid CIDR format in IPv4 'fd00:103::/64'`],
-      ["ipVersion 6 for an IPv4 subnet", { ipVersion: 6, subnet: "10.103.1.0/24" }, `spec.subnet: Invalid value: "10.103.1.0/24": invalid CIDR format in IPv6 '10.103.1.0/24'`],
-      ["a non-canonical CIDR", { subnet: "10.103.1.1/24" }, `spec.subnet: Invalid value: "10.103.1.1/24": unformatted subnet 10.103.1.1/24, please change it to 10.103.1.0/24`],
-      ["a non-canonical IPv6 CIDR", { subnet: "fd00:103:0::/64" }, `spec.subnet: Invalid value: "fd00:103:0::/64": unformatted subnet fd00:103:0::/64, please change it to fd00:103::/64`],
-      ["a subnet overlapping another pool's", { subnet: "10.103.0.0/16" }, `spec.subnet: Invalid value: "10.103.0.0/16": overlap with IPPool ${PEER} which 'spec.subnet' is 10.103.0.0/24`],
+      [
+        "a subnet of the other family",
+        { ipVersion: 4, subnet: "fd00:103::/64" },
+        `spec.subnet: Invalid value: "fd00:103::/64": invalid CIDR format in IPv4 'fd00:103::/64'`,
+      ],
+      [
+        "ipVersion 6 for an IPv4 subnet",
+        { ipVersion: 6, subnet: "10.103.1.0/24" },
+        `spec.subnet: Invalid value: "10.103.1.0/24": invalid CIDR format in IPv6 '10.103.1.0/24'`,
+      ],
+      [
+        "a non-canonical CIDR",
+        { subnet: "10.103.1.1/24" },
+        `spec.subnet: Invalid value: "10.103.1.1/24": unformatted subnet 10.103.1.1/24, please change it to 10.103.1.0/24`,
+      ],
+      [
+        "a non-canonical IPv6 CIDR",
+        { subnet: "fd00:103:0::/64" },
+        `spec.subnet: Invalid value: "fd00:103:0::/64": unformatted subnet fd00:103:0::/64, please change it to fd00:103::/64`,
+      ],
+      [
+        "a subnet overlapping another pool's",
+        { subnet: "10.103.0.0/16" },
+        `spec.subnet: Invalid value: "10.103.0.0/16": overlap with IPPool ${PEER} which 'spec.subnet' is 10.103.0.0/24`,
+      ],
       // row 3a: entries
-      ["an address outside the subnet", { subnet: "10.103.1.0/24", ips: ["10.103.2.1"] }, `spec.subnet: Invalid value: "10.103.1.0/24": not match base subnet: 10.103.2.1`],
-      ["an excluded address outside the subnet", { subnet: "10.103.1.0/24", excludeIPs: ["10.103.2.1"] }, `spec.subnet: Invalid value: "10.103.1.0/24": not match base subnet: 10.103.2.1`],
-      ["an entry that is no address", { subnet: "10.103.1.0/24", ips: ["10.103.1.300"] }, `spec.subnet: Invalid value: "10.103.1.0/24": invalid IP address: 10.103.1.300`],
-      ["CIDR notation in ips", { subnet: "10.103.1.0/24", ips: ["10.103.1.0/28"] }, `spec.subnet: Invalid value: "10.103.1.0/24": invalid range: 10.103.1.0/28`],
-      ["a range with spaces", { subnet: "10.103.1.0/24", ips: ["10.103.1.1 - 10.103.1.5"] }, `spec.ips[0]: Invalid value: "10.103.1.1 - 10.103.1.5": invalid IP range: whitespace is not allowed`],
+      [
+        "an address outside the subnet",
+        { subnet: "10.103.1.0/24", ips: ["10.103.2.1"] },
+        `spec.subnet: Invalid value: "10.103.1.0/24": not match base subnet: 10.103.2.1`,
+      ],
+      [
+        "an excluded address outside the subnet",
+        { subnet: "10.103.1.0/24", excludeIPs: ["10.103.2.1"] },
+        `spec.subnet: Invalid value: "10.103.1.0/24": not match base subnet: 10.103.2.1`,
+      ],
+      [
+        "an entry that is no address",
+        { subnet: "10.103.1.0/24", ips: ["10.103.1.300"] },
+        `spec.subnet: Invalid value: "10.103.1.0/24": invalid IP address: 10.103.1.300`,
+      ],
+      [
+        "CIDR notation in ips",
+        { subnet: "10.103.1.0/24", ips: ["10.103.1.0/28"] },
+        `spec.subnet: Invalid value: "10.103.1.0/24": invalid range: 10.103.1.0/28`,
+      ],
+      [
+        "a range with spaces",
+        { subnet: "10.103.1.0/24", ips: ["10.103.1.1 - 10.103.1.5"] },
+        `spec.ips[0]: Invalid value: "10.103.1.1 - 10.103.1.5": invalid IP range: whitespace is not allowed`,
+      ],
       [
         "a reversed range",
         { subnet: "10.103.1.0/24", ips: ["10.103.1.9-10.103.1.1"] },
@@ -140,8 +236,16 @@ describe("admission: SpiderIPPool", function () {
         `spec.ips: Forbidden: overlap with IPPool ${PEER} in IP ranges [10.103.0.1-10.103.0.10], total IP addresses of an IPPool are jointly determined by 'spec.ips' and 'spec.excludeIPs'`,
       ],
       // row 3b: gateway
-      ["a gateway outside the subnet", { subnet: "10.103.1.0/24", gateway: "10.103.2.1" }, `spec.gateway: Invalid value: "10.103.2.1": not pertains to the 'spec.subnet' 10.103.1.0/24 of IPPool`],
-      ["a gateway of the other family", { subnet: "10.103.1.0/24", gateway: "fd00::1" }, `spec.gateway: Invalid value: "fd00::1": invalid IP format in IPv4 'fd00::1'`],
+      [
+        "a gateway outside the subnet",
+        { subnet: "10.103.1.0/24", gateway: "10.103.2.1" },
+        `spec.gateway: Invalid value: "10.103.2.1": not pertains to the 'spec.subnet' 10.103.1.0/24 of IPPool`,
+      ],
+      [
+        "a gateway of the other family",
+        { subnet: "10.103.1.0/24", gateway: "fd00::1" },
+        `spec.gateway: Invalid value: "fd00::1": invalid IP format in IPv4 'fd00::1'`,
+      ],
       [
         "a gateway inside ips",
         { subnet: "10.103.1.0/24", ips: ["10.103.1.1-10.103.1.9"], gateway: "10.103.1.5" },
@@ -155,7 +259,13 @@ describe("admission: SpiderIPPool", function () {
       ],
       [
         "two routes to one destination",
-        { subnet: "10.103.1.0/24", routes: [{ dst: "10.119.0.0/16", gw: "10.103.1.254" }, { dst: "10.119.0.0/16", gw: "10.103.1.253" }] },
+        {
+          subnet: "10.103.1.0/24",
+          routes: [
+            { dst: "10.119.0.0/16", gw: "10.103.1.254" },
+            { dst: "10.119.0.0/16", gw: "10.103.1.253" },
+          ],
+        },
         `spec.routes[1].dst: Invalid value: "10.119.0.0/16": duplicate route with the same dst`,
       ],
       [
@@ -169,7 +279,11 @@ describe("admission: SpiderIPPool", function () {
         `spec.routes[0].gw: Invalid value: "10.103.2.254": not pertains to the 'spec.subnet' 10.103.1.0/24 of IPPool`,
       ],
       // row 3d: podAffinity
-      ["an empty podAffinity", { subnet: "10.103.1.0/24", podAffinity: {} }, `spec.podAffinity: Invalid value: {}: empty podAffinity is invalid for SpiderIPPool`],
+      [
+        "an empty podAffinity",
+        { subnet: "10.103.1.0/24", podAffinity: {} },
+        `spec.podAffinity: Invalid value: {}: empty podAffinity is invalid for SpiderIPPool`,
+      ],
       [
         "a podAffinity with an invalid label key",
         { subnet: "10.103.1.0/24", podAffinity: { matchLabels: { "bad key": "x" } } },
@@ -177,25 +291,38 @@ describe("admission: SpiderIPPool", function () {
       ],
       [
         "a podAffinity expression without values",
-        { subnet: "10.103.1.0/24", podAffinity: { matchExpressions: [{ key: "app", operator: "In" }] } },
+        {
+          subnet: "10.103.1.0/24",
+          podAffinity: { matchExpressions: [{ key: "app", operator: "In" }] },
+        },
         "spec.podAffinity.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'",
       ],
       [
         "extra podAffinity labels on an application's pool",
-        { subnet: "10.103.1.0/24", podAffinity: { matchLabels: { "ipam.spidernet.io/app-name": "web", team: "a" } } },
+        {
+          subnet: "10.103.1.0/24",
+          podAffinity: { matchLabels: { "ipam.spidernet.io/app-name": "web", team: "a" } },
+        },
         `spec.podAffinity.matchLabels: Invalid value: "team": it's invalid to add additional podAffinity matchLabels for auto-created SpiderIPPool`,
         { labels: { "ipam.spidernet.io/owner-application-name": "web" } },
       ],
       [
         "podAffinity expressions on an application's pool",
-        { subnet: "10.103.1.0/24", podAffinity: { matchExpressions: [{ key: "team", operator: "Exists" }] } },
+        {
+          subnet: "10.103.1.0/24",
+          podAffinity: { matchExpressions: [{ key: "team", operator: "Exists" }] },
+        },
         `spec.podAffinity.matchExpressions: Invalid value: [{"key":"team","operator":"Exists"}]: it's invalid to add additional podAffinity matchExpressions for auto-created SpiderIPPool`,
         { labels: { "ipam.spidernet.io/owner-application-name": "web" } },
       ],
     ];
     cases.forEach(([what, spec, message, metadata], i) => {
       const name = `adm-bad-pool-${i}`;
-      it(`refuses ${what}`, () => assertCreateRefused(api, pool(name, spec, metadata), { status: 422, message: [HEAD(name), message] }));
+      it(`refuses ${what}`, () =>
+        assertCreateRefused(api, pool(name, spec, metadata), {
+          status: 422,
+          message: [HEAD(name), message],
+        }));
     });
 
     it("refuses a name already taken with Spiderpool's 409 AlreadyExists", async () => {
@@ -203,7 +330,10 @@ describe("admission: SpiderIPPool", function () {
       await assertCreateRefused(
         api,
         pool(PEER, { subnet: "10.103.8.0/24" }),
-        { status: 409, message: `admission webhook "pepr-spiderpool.pepr.dev" denied the request: SpiderIPPool.spiderpool.spidernet.io "${PEER}" already exists` },
+        {
+          status: 409,
+          message: `admission webhook "pepr-spiderpool.pepr.dev" denied the request: SpiderIPPool.spiderpool.spidernet.io "${PEER}" already exists`,
+        },
         existing,
       );
     });
@@ -213,64 +343,150 @@ describe("admission: SpiderIPPool", function () {
     it("sees a peer's new addresses right after the peer changed", async () => {
       // Admission remembers what it parsed of unchanged pools; a change must never be missed.
       const ips = (await stored(api, "SpiderIPPool", PEER))!.spec.ips;
-      kubectl(["patch", "spiderippool", PEER, "--type=merge", "-p", JSON.stringify({ spec: { ips: [...(ips ?? []), "10.103.0.77"] } })]);
+      kubectl([
+        "patch",
+        "spiderippool",
+        PEER,
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: { ips: [...(ips ?? []), "10.103.0.77"] } }),
+      ]);
       try {
-        await assertCreateRefused(api, pool("adm-after-change", { subnet: "10.103.0.0/24", ips: ["10.103.0.77"] }), {
-          status: 422,
-          message: `spec.ips: Forbidden: overlap with IPPool ${PEER} in IP ranges [10.103.0.77]`,
-        });
+        await assertCreateRefused(
+          api,
+          pool("adm-after-change", { subnet: "10.103.0.0/24", ips: ["10.103.0.77"] }),
+          {
+            status: 422,
+            message: `spec.ips: Forbidden: overlap with IPPool ${PEER} in IP ranges [10.103.0.77]`,
+          },
+        );
       } finally {
-        kubectl(["patch", "spiderippool", PEER, "--type=merge", "-p", JSON.stringify({ spec: { ips } })]);
+        kubectl([
+          "patch",
+          "spiderippool",
+          PEER,
+          "--type=merge",
+          "-p",
+          JSON.stringify({ spec: { ips } }),
+        ]);
       }
       const clear = pool("adm-after-change", { subnet: "10.103.0.0/24", ips: ["10.103.0.77"] });
       apply(stringify({ apiVersion: "spiderpool.spidernet.io/v2beta1", ...clear }));
       created.push("adm-after-change");
-      assert.ok(await stored(api, "SpiderIPPool", "adm-after-change"), "accepted once the peer gave the address back");
+      assert.ok(
+        await stored(api, "SpiderIPPool", "adm-after-change"),
+        "accepted once the peer gave the address back",
+      );
     });
   });
 
   describe("refuses malformed objects in the schema layer (CRD openAPIV3Schema, before any rule)", () => {
     const cases: [string, Record<string, unknown>, string][] = [
-      ["ipVersion 5", { subnet: "10.103.1.0/24", ipVersion: 5 }, `spec.ipVersion: Unsupported value: 5: supported values: "4", "6"`],
-      ["ipVersion as text", { subnet: "10.103.1.0/24", ipVersion: "4" }, `spec.ipVersion: Invalid value: "string": spec.ipVersion in body must be of type integer: "string"`],
-      ["ips not a list", { subnet: "10.103.1.0/24", ips: "10.103.1.1" }, `spec.ips: Invalid value: "string": spec.ips in body must be of type array: "string"`],
-      ["a route without a next hop", { subnet: "10.103.1.0/24", routes: [{ dst: "10.119.0.0/16" }] }, "spec.routes[0].gw: Required value"],
+      [
+        "ipVersion 5",
+        { subnet: "10.103.1.0/24", ipVersion: 5 },
+        `spec.ipVersion: Unsupported value: 5: supported values: "4", "6"`,
+      ],
+      [
+        "ipVersion as text",
+        { subnet: "10.103.1.0/24", ipVersion: "4" },
+        `spec.ipVersion: Invalid value: "string": spec.ipVersion in body must be of type integer: "string"`,
+      ],
+      [
+        "ips not a list",
+        { subnet: "10.103.1.0/24", ips: "10.103.1.1" },
+        `spec.ips: Invalid value: "string": spec.ips in body must be of type array: "string"`,
+      ],
+      [
+        "a route without a next hop",
+        { subnet: "10.103.1.0/24", routes: [{ dst: "10.119.0.0/16" }] },
+        "spec.routes[0].gw: Required value",
+      ],
       ["no subnet", { ips: ["10.103.1.1"] }, "spec.subnet: Required value"],
     ];
     cases.forEach(([what, spec, message], i) => {
       const name = `adm-malformed-pool-${i}`;
       // kubectl words schema errors its own way (`The SpiderIPPool "x" is invalid`), the API as usual.
-      it(`refuses ${what}`, () => assertCreateRefused(api, pool(name, spec), { status: 422, message }));
+      it(`refuses ${what}`, () =>
+        assertCreateRefused(api, pool(name, spec), { status: 422, message }));
     });
   });
 
   describe("refuses invalid UPDATEs and leaves the pool unchanged", () => {
     const HEAD = `SpiderIPPool.spiderpool.spidernet.io "${PEER}" is invalid: `;
     it("keeps ipVersion immutable", () =>
-      assertPatchRefused(api, "SpiderIPPool", PEER, { spec: { ipVersion: 6 } }, { status: 422, message: `${HEAD}[spec.ipVersion: Forbidden: is not changeable` }));
+      assertPatchRefused(
+        api,
+        "SpiderIPPool",
+        PEER,
+        { spec: { ipVersion: 6 } },
+        { status: 422, message: `${HEAD}[spec.ipVersion: Forbidden: is not changeable` },
+      ));
     it("keeps the subnet immutable", () =>
-      assertPatchRefused(api, "SpiderIPPool", PEER, { spec: { subnet: "10.103.0.0/25" } }, { status: 422, message: `${HEAD}spec.subnet: Forbidden: is not changeable` }));
+      assertPatchRefused(
+        api,
+        "SpiderIPPool",
+        PEER,
+        { spec: { subnet: "10.103.0.0/25" } },
+        { status: 422, message: `${HEAD}spec.subnet: Forbidden: is not changeable` },
+      ));
     it("applies the entry, gateway and route rules to updates too", () =>
-      assertPatchRefused(api, "SpiderIPPool", PEER, { spec: { gateway: "10.103.0.5" } }, {
-        status: 422,
-        message: `${HEAD}spec.ips[0]: Invalid value: "10.103.0.1-10.103.0.10": conflicts with 'spec.gateway' 10.103.0.5`,
-      }));
+      assertPatchRefused(
+        api,
+        "SpiderIPPool",
+        PEER,
+        { spec: { gateway: "10.103.0.5" } },
+        {
+          status: 422,
+          message: `${HEAD}spec.ips[0]: Invalid value: "10.103.0.1-10.103.0.10": conflicts with 'spec.gateway' 10.103.0.5`,
+        },
+      ));
     it("refuses an update that would share addresses with a pool of the same subnet", () =>
-      assertPatchRefused(api, "SpiderIPPool", PEER, { spec: { ips: ["10.103.0.1-10.103.0.12"] } }, {
-        status: 422,
-        message: `${HEAD}spec.ips: Forbidden: overlap with IPPool adm-pool-sharing in IP ranges [10.103.0.5-10.103.0.20]`,
-      }));
+      assertPatchRefused(
+        api,
+        "SpiderIPPool",
+        PEER,
+        { spec: { ips: ["10.103.0.1-10.103.0.12"] } },
+        {
+          status: 422,
+          message: `${HEAD}spec.ips: Forbidden: overlap with IPPool adm-pool-sharing in IP ranges [10.103.0.5-10.103.0.20]`,
+        },
+      ));
   });
 
   describe("kubectl get", () => {
     it("prints Spiderpool's printer columns for sp, ss and sr", async () => {
-      const headers = (out: string) => out.split("\n").filter((l) => l.startsWith("NAME")).map((l) => l.trim().split(/\s+/));
-      assert.deepEqual(headers(kubectl(["get", "sp", "storage-net-v4"])), [["NAME", "VERSION", "SUBNET", "ALLOCATED-IP-COUNT", "TOTAL-IP-COUNT", "DEFAULT"]]);
+      const headers = (out: string) =>
+        out
+          .split("\n")
+          .filter(l => l.startsWith("NAME"))
+          .map(l => l.trim().split(/\s+/));
+      assert.deepEqual(headers(kubectl(["get", "sp", "storage-net-v4"])), [
+        ["NAME", "VERSION", "SUBNET", "ALLOCATED-IP-COUNT", "TOTAL-IP-COUNT", "DEFAULT"],
+      ]);
       assert.deepEqual(headers(kubectl(["get", "sp", "storage-net-v4", "-o", "wide"])), [
-        ["NAME", "VERSION", "SUBNET", "ALLOCATED-IP-COUNT", "TOTAL-IP-COUNT", "DEFAULT", "DISABLE", "NODENAME", "MULTUSNAME", "APP-NAMESPACE"],
+        [
+          "NAME",
+          "VERSION",
+          "SUBNET",
+          "ALLOCATED-IP-COUNT",
+          "TOTAL-IP-COUNT",
+          "DEFAULT",
+          "DISABLE",
+          "NODENAME",
+          "MULTUSNAME",
+          "APP-NAMESPACE",
+        ],
       ]);
       const row = kubectl(["get", "sp", "storage-net-v4", "--no-headers"]).trim().split(/\s+/);
-      assert.deepEqual(row.slice(0, 6), ["storage-net-v4", "4", "10.100.0.0/16", "0", "50", "false"]);
+      assert.deepEqual(row.slice(0, 6), [
+        "storage-net-v4",
+        "4",
+        "10.100.0.0/16",
+        "0",
+        "50",
+        "false",
+      ]);
       // Each kind answers to its short name, and one command prints one table per kind.
       apply(`
 apiVersion: spiderpool.spidernet.io/v2beta1
@@ -284,11 +500,14 @@ metadata: {name: adm-columns}
 spec: {ips: [10.103.200.1]}
 `);
       try {
-        assert.deepEqual(headers(kubectl(["get", "sp/storage-net-v4", "ss/adm-columns", "sr/adm-columns"])), [
-          ["NAME", "VERSION", "SUBNET", "ALLOCATED-IP-COUNT", "TOTAL-IP-COUNT", "DEFAULT"],
-          ["NAME", "VERSION", "SUBNET", "ALLOCATED-IP-COUNT", "TOTAL-IP-COUNT"],
-          ["NAME", "VERSION"],
-        ]);
+        assert.deepEqual(
+          headers(kubectl(["get", "sp/storage-net-v4", "ss/adm-columns", "sr/adm-columns"])),
+          [
+            ["NAME", "VERSION", "SUBNET", "ALLOCATED-IP-COUNT", "TOTAL-IP-COUNT", "DEFAULT"],
+            ["NAME", "VERSION", "SUBNET", "ALLOCATED-IP-COUNT", "TOTAL-IP-COUNT"],
+            ["NAME", "VERSION"],
+          ],
+        );
       } finally {
         kubectl(["delete", "sr/adm-columns"]);
       }

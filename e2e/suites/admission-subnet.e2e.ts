@@ -6,7 +6,12 @@ import { exampleMistakes } from "../support/example-mistakes.js";
 import { exampleText } from "../support/examples.js";
 import { apply } from "../support/kube.js";
 import { assertCreateRefused, assertPatchRefused } from "../support/refusals.js";
-import { collectionOf, removeAndWait, stored, type SpiderObject } from "../support/spider-objects.js";
+import {
+  collectionOf,
+  removeAndWait,
+  stored,
+  type SpiderObject,
+} from "../support/spider-objects.js";
 
 /**
  * SpiderSubnet admission (docs/reference/admission.md#spidersubnet) and the pool rules that involve a subnet (adoption,
@@ -16,7 +21,11 @@ import { collectionOf, removeAndWait, stored, type SpiderObject } from "../suppo
 describe("admission: SpiderSubnet", function () {
   let api: ApiClient;
   const POOL_PEER = "adm-subnet-peer-pool";
-  const subnet = (name: string, spec: Record<string, unknown>): SpiderObject => ({ kind: "SpiderSubnet", metadata: { name }, spec });
+  const subnet = (name: string, spec: Record<string, unknown>): SpiderObject => ({
+    kind: "SpiderSubnet",
+    metadata: { name },
+    spec,
+  });
   const pools = ["vlan101-web", "vlan101-own", POOL_PEER];
   const subnets = ["vlan101"];
 
@@ -52,7 +61,14 @@ spec: {subnet: 10.105.0.0/24, ips: [10.105.0.1-10.105.0.10]}
       const s = (await stored(api, "SpiderSubnet", "vlan101"))!;
       const p = (await stored(api, "SpiderIPPool", "vlan101-web"))!;
       assert.deepEqual(p.metadata.ownerReferences, [
-        { apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderSubnet", name: "vlan101", uid: s.metadata.uid, controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: "spiderpool.spidernet.io/v2beta1",
+          kind: "SpiderSubnet",
+          name: "vlan101",
+          uid: s.metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ]);
       assert.equal(p.metadata.labels?.["ipam.spidernet.io/owner-spider-subnet"], "vlan101");
       assert.equal(p.spec.gateway, "10.101.0.1");
@@ -67,13 +83,24 @@ metadata: {name: vlan101-own}
 spec: {subnet: 10.101.0.0/16, ips: [10.101.1.30-10.101.1.39], gateway: 10.101.0.2, routes: []}
 `);
       const p = (await stored(api, "SpiderIPPool", "vlan101-own"))!;
-      assert.equal(p.metadata.labels?.["ipam.spidernet.io/owner-spider-subnet"], "vlan101", "adopted all the same");
+      assert.equal(
+        p.metadata.labels?.["ipam.spidernet.io/owner-spider-subnet"],
+        "vlan101",
+        "adopted all the same",
+      );
       assert.equal(p.spec.gateway, "10.101.0.2");
       assert.deepEqual(p.spec.routes, []);
     });
 
     it("lets the subnet's gateway and routes change without touching the pools it owns", async () => {
-      kubectl(["patch", "spidersubnet", "vlan101", "--type=merge", "-p", JSON.stringify({ spec: { gateway: "10.101.0.3", routes: [] } })]);
+      kubectl([
+        "patch",
+        "spidersubnet",
+        "vlan101",
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: { gateway: "10.101.0.3", routes: [] } }),
+      ]);
       assert.equal((await stored(api, "SpiderSubnet", "vlan101"))!.spec.gateway, "10.101.0.3");
       const p = (await stored(api, "SpiderIPPool", "vlan101-web"))!;
       assert.equal(p.spec.gateway, "10.101.0.1");
@@ -81,7 +108,15 @@ spec: {subnet: 10.101.0.0/16, ips: [10.101.1.30-10.101.1.39], gateway: 10.101.0.
     });
 
     it("accepts the subnet of a pool's CIDR when it offers every address the pool uses", async () => {
-      apply(stringify({ apiVersion: "spiderpool.spidernet.io/v2beta1", ...subnet("adm-subnet-fits", { subnet: "10.105.0.0/24", ips: ["10.105.0.1-10.105.0.50"] }) }));
+      apply(
+        stringify({
+          apiVersion: "spiderpool.spidernet.io/v2beta1",
+          ...subnet("adm-subnet-fits", {
+            subnet: "10.105.0.0/24",
+            ips: ["10.105.0.1-10.105.0.50"],
+          }),
+        }),
+      );
       subnets.push("adm-subnet-fits");
       assert.ok(await stored(api, "SpiderSubnet", "adm-subnet-fits"));
     });
@@ -89,17 +124,34 @@ spec: {subnet: 10.101.0.0/16, ips: [10.101.1.30-10.101.1.39], gateway: 10.101.0.
 
   describe("the documented mistakes (docs/examples/subnet-mistakes.yaml)", () => {
     for (const m of exampleMistakes("subnet-mistakes.yaml")) {
-      it(`refuses ${m.object.metadata.name}`, () => assertCreateRefused(api, m.object as SpiderObject, { status: 422, message: m.error }));
+      it(`refuses ${m.object.metadata.name}`, () =>
+        assertCreateRefused(api, m.object as SpiderObject, { status: 422, message: m.error }));
     }
   });
 
   describe("refuses every invalid CREATE, with Spiderpool's text and nothing stored", () => {
     const HEAD = (name: string) => `SpiderSubnet.spiderpool.spidernet.io "${name}" is invalid: `;
     const cases: [string, Record<string, unknown>, string][] = [
-      ["ipVersion that cannot be inferred", { subnet: "bogus" }, `spec.ipVersion: Invalid value: "null": is not generated correctly, 'spec.subnet' may be invalid`],
-      ["a subnet of the other family", { ipVersion: 6, subnet: "10.116.0.0/16" }, `spec.subnet: Invalid value: "10.116.0.0/16": invalid CIDR format in IPv6 '10.116.0.0/16'`],
-      ["a non-canonical CIDR", { subnet: "10.116.0.1/16" }, `spec.subnet: Invalid value: "10.116.0.1/16": unformatted subnet 10.116.0.1/16, please change it to 10.116.0.0/16`],
-      ["a CIDR inside another subnet", { subnet: "10.101.5.0/24" }, `spec.subnet: Invalid value: "10.101.5.0/24": overlap with Subnet vlan101 which 'spec.subnet' is 10.101.0.0/16`],
+      [
+        "ipVersion that cannot be inferred",
+        { subnet: "bogus" },
+        `spec.ipVersion: Invalid value: "null": is not generated correctly, 'spec.subnet' may be invalid`,
+      ],
+      [
+        "a subnet of the other family",
+        { ipVersion: 6, subnet: "10.116.0.0/16" },
+        `spec.subnet: Invalid value: "10.116.0.0/16": invalid CIDR format in IPv6 '10.116.0.0/16'`,
+      ],
+      [
+        "a non-canonical CIDR",
+        { subnet: "10.116.0.1/16" },
+        `spec.subnet: Invalid value: "10.116.0.1/16": unformatted subnet 10.116.0.1/16, please change it to 10.116.0.0/16`,
+      ],
+      [
+        "a CIDR inside another subnet",
+        { subnet: "10.101.5.0/24" },
+        `spec.subnet: Invalid value: "10.101.5.0/24": overlap with Subnet vlan101 which 'spec.subnet' is 10.101.0.0/16`,
+      ],
       [
         "a CIDR around a pool's different CIDR",
         { subnet: "10.105.0.0/16" },
@@ -110,22 +162,46 @@ spec: {subnet: 10.101.0.0/16, ips: [10.101.1.30-10.101.1.39], gateway: 10.101.0.
         { subnet: "10.105.0.0/24", ips: ["10.105.0.5-10.105.0.20"] },
         `spec.ips: Invalid value: ["10.105.0.5-10.105.0.20"]: SpiderIPPool '${POOL_PEER}' owns some IP addresses that SpiderSubnet 'adm-bad-subnet-5' can't control`,
       ],
-      ["an address outside the CIDR", { subnet: "10.116.0.0/16", ips: ["10.117.0.1"] }, `spec.ips[0]: Invalid value: "10.117.0.1": not pertains to the 'spec.subnet' 10.116.0.0/16 of IPPool`],
-      ["an excluded address outside the CIDR", { subnet: "10.116.0.0/16", excludeIPs: ["10.117.0.1"] }, `spec.excludeIPs[0]: Invalid value: "10.117.0.1": not pertains to the 'spec.subnet' 10.116.0.0/16 of IPPool`],
-      ["CIDR notation in ips", { subnet: "10.116.0.0/16", ips: ["10.116.2.0/28"] }, `spec.ips[0]: Invalid value: "10.116.2.0/28": invalid IP range format in IPv4 '10.116.2.0/28'`],
-      ["a range with spaces", { subnet: "10.116.0.0/16", ips: ["10.116.0.1 -10.116.0.5"] }, `spec.ips[0]: Invalid value: "10.116.0.1 -10.116.0.5": invalid IP range: whitespace is not allowed`],
+      [
+        "an address outside the CIDR",
+        { subnet: "10.116.0.0/16", ips: ["10.117.0.1"] },
+        `spec.ips[0]: Invalid value: "10.117.0.1": not pertains to the 'spec.subnet' 10.116.0.0/16 of IPPool`,
+      ],
+      [
+        "an excluded address outside the CIDR",
+        { subnet: "10.116.0.0/16", excludeIPs: ["10.117.0.1"] },
+        `spec.excludeIPs[0]: Invalid value: "10.117.0.1": not pertains to the 'spec.subnet' 10.116.0.0/16 of IPPool`,
+      ],
+      [
+        "CIDR notation in ips",
+        { subnet: "10.116.0.0/16", ips: ["10.116.2.0/28"] },
+        `spec.ips[0]: Invalid value: "10.116.2.0/28": invalid IP range format in IPv4 '10.116.2.0/28'`,
+      ],
+      [
+        "a range with spaces",
+        { subnet: "10.116.0.0/16", ips: ["10.116.0.1 -10.116.0.5"] },
+        `spec.ips[0]: Invalid value: "10.116.0.1 -10.116.0.5": invalid IP range: whitespace is not allowed`,
+      ],
       [
         "a reversed range",
         { subnet: "10.116.0.0/16", ips: ["10.116.0.9-10.116.0.1"] },
         `spec.ips[0]: Invalid value: "10.116.0.9-10.116.0.1": invalid IP range: the start 10.116.0.9 is greater than the end 10.116.0.1, write it as 10.116.0.1-10.116.0.9`,
       ],
-      ["a gateway outside the CIDR", { subnet: "10.116.0.0/16", gateway: "10.117.0.1" }, `spec.gateway: Invalid value: "10.117.0.1": not pertains to the 'spec.subnet' 10.116.0.0/16 of IPPool`],
+      [
+        "a gateway outside the CIDR",
+        { subnet: "10.116.0.0/16", gateway: "10.117.0.1" },
+        `spec.gateway: Invalid value: "10.117.0.1": not pertains to the 'spec.subnet' 10.116.0.0/16 of IPPool`,
+      ],
       [
         "a gateway inside ips",
         { subnet: "10.116.0.0/16", ips: ["10.116.0.1-10.116.0.9"], gateway: "10.116.0.1" },
         `spec.ips[0]: Invalid value: "10.116.0.1-10.116.0.9": conflicts with 'spec.gateway' 10.116.0.1, add the gateway IP address to 'spec.excludeIPs' or remove it from 'spec.ips'`,
       ],
-      ["a default route", { subnet: "10.116.0.0/16", routes: [{ dst: "0.0.0.0/0", gw: "10.116.0.254" }] }, `spec.routes[0].dst: Invalid value: "0.0.0.0/0": please specify 'spec.gateway' to configure the default route`],
+      [
+        "a default route",
+        { subnet: "10.116.0.0/16", routes: [{ dst: "0.0.0.0/0", gw: "10.116.0.254" }] },
+        `spec.routes[0].dst: Invalid value: "0.0.0.0/0": please specify 'spec.gateway' to configure the default route`,
+      ],
       [
         "a route next hop outside the CIDR",
         { subnet: "10.116.0.0/16", routes: [{ dst: "10.119.0.0/16", gw: "10.117.0.254" }] },
@@ -134,15 +210,34 @@ spec: {subnet: 10.101.0.0/16, ips: [10.101.1.30-10.101.1.39], gateway: 10.101.0.
     ];
     cases.forEach(([what, spec, message], i) => {
       const name = `adm-bad-subnet-${i}`;
-      it(`refuses ${what}`, () => assertCreateRefused(api, subnet(name, spec), { status: 422, message: [HEAD(name), message] }));
+      it(`refuses ${what}`, () =>
+        assertCreateRefused(api, subnet(name, spec), {
+          status: 422,
+          message: [HEAD(name), message],
+        }));
     });
 
     it("refuses ipVersion 5 in the schema layer", () =>
-      assertCreateRefused(api, subnet("adm-malformed-subnet", { subnet: "10.116.0.0/16", ipVersion: 5 }), { status: 422, message: `spec.ipVersion: Unsupported value: 5: supported values: "4", "6"` }));
+      assertCreateRefused(
+        api,
+        subnet("adm-malformed-subnet", { subnet: "10.116.0.0/16", ipVersion: 5 }),
+        {
+          status: 422,
+          message: `spec.ipVersion: Unsupported value: 5: supported values: "4", "6"`,
+        },
+      ));
 
     it("refuses a name already taken with Spiderpool's 409 AlreadyExists", async () => {
       const existing = (await stored(api, "SpiderSubnet", "vlan101"))!;
-      await assertCreateRefused(api, subnet("vlan101", { subnet: "10.116.0.0/16" }), { status: 409, message: `denied the request: SpiderSubnet.spiderpool.spidernet.io "vlan101" already exists` }, existing);
+      await assertCreateRefused(
+        api,
+        subnet("vlan101", { subnet: "10.116.0.0/16" }),
+        {
+          status: 409,
+          message: `denied the request: SpiderSubnet.spiderpool.spidernet.io "vlan101" already exists`,
+        },
+        existing,
+      );
     });
   });
 
@@ -150,7 +245,14 @@ spec: {subnet: 10.101.0.0/16, ips: [10.101.1.30-10.101.1.39], gateway: 10.101.0.
     it("refuses a pool labelled as an application's whose addresses the subnet never recorded for it", () =>
       assertCreateRefused(
         api,
-        { kind: "SpiderIPPool", metadata: { name: "adm-fake-auto-pool", labels: { "ipam.spidernet.io/owner-application-name": "web" } }, spec: { subnet: "10.101.0.0/16", ips: ["10.101.1.150-10.101.1.155"] } },
+        {
+          kind: "SpiderIPPool",
+          metadata: {
+            name: "adm-fake-auto-pool",
+            labels: { "ipam.spidernet.io/owner-application-name": "web" },
+          },
+          spec: { subnet: "10.101.0.0/16", ips: ["10.101.1.150-10.101.1.155"] },
+        },
         {
           status: 422,
           message: `SpiderIPPool.spiderpool.spidernet.io "adm-fake-auto-pool" is invalid: spec.ips: Forbidden: it's illegal to update AutoPool.Spec.IPs that are different from corresponding SpiderSubnet.Status.ControlledIPPools`,
@@ -158,26 +260,54 @@ spec: {subnet: 10.101.0.0/16, ips: [10.101.1.30-10.101.1.39], gateway: 10.101.0.
       ));
 
     it("refuses an update that takes an owned pool outside its subnet", () =>
-      assertPatchRefused(api, "SpiderIPPool", "vlan101-web", { spec: { ips: ["10.101.1.1-10.101.1.20", "10.101.1.201"] } }, {
-        status: 422,
-        message: `spec.ips: Forbidden: add some IP ranges [10.101.1.201] that are not contained in controller Subnet vlan101`,
-      }));
+      assertPatchRefused(
+        api,
+        "SpiderIPPool",
+        "vlan101-web",
+        { spec: { ips: ["10.101.1.1-10.101.1.20", "10.101.1.201"] } },
+        {
+          status: 422,
+          message: `spec.ips: Forbidden: add some IP ranges [10.101.1.201] that are not contained in controller Subnet vlan101`,
+        },
+      ));
   });
 
   describe("refuses invalid UPDATEs and leaves the subnet unchanged", () => {
     const HEAD = `SpiderSubnet.spiderpool.spidernet.io "vlan101" is invalid: `;
     it("keeps the subnet immutable", () =>
-      assertPatchRefused(api, "SpiderSubnet", "vlan101", { spec: { subnet: "10.101.0.0/17" } }, { status: 422, message: `${HEAD}spec.subnet: Forbidden: is not changeable` }));
+      assertPatchRefused(
+        api,
+        "SpiderSubnet",
+        "vlan101",
+        { spec: { subnet: "10.101.0.0/17" } },
+        { status: 422, message: `${HEAD}spec.subnet: Forbidden: is not changeable` },
+      ));
     it("keeps ipVersion immutable", () =>
-      assertPatchRefused(api, "SpiderSubnet", "vlan101", { spec: { ipVersion: 6 } }, { status: 422, message: `${HEAD}[spec.ipVersion: Forbidden: is not changeable` }));
+      assertPatchRefused(
+        api,
+        "SpiderSubnet",
+        "vlan101",
+        { spec: { ipVersion: 6 } },
+        { status: 422, message: `${HEAD}[spec.ipVersion: Forbidden: is not changeable` },
+      ));
     it("refuses to take back addresses a pool holds (status.controlledIPPools)", async () => {
       // What the subnet controller records for a manual pool it owns: the pool's usable addresses.
       const record = JSON.stringify({ "vlan101-web": { ips: ["10.101.1.1-10.101.1.20"] } });
-      await api.patch(`${collectionOf.SpiderSubnet}/vlan101/status`, { status: { controlledIPPools: record, allocatedIPCount: 20 } }, "merge");
-      await assertPatchRefused(api, "SpiderSubnet", "vlan101", { spec: { excludeIPs: ["10.101.1.15-10.101.1.25"] } }, {
-        status: 422,
-        message: `${HEAD}spec.ips: Forbidden: remove some IP ranges [10.101.1.15-10.101.1.20] that is being used by IPPool vlan101-web, total IP addresses of an Subnet are jointly determined by 'spec.ips' and 'spec.excludeIPs'`,
-      });
+      await api.patch(
+        `${collectionOf.SpiderSubnet}/vlan101/status`,
+        { status: { controlledIPPools: record, allocatedIPCount: 20 } },
+        "merge",
+      );
+      await assertPatchRefused(
+        api,
+        "SpiderSubnet",
+        "vlan101",
+        { spec: { excludeIPs: ["10.101.1.15-10.101.1.25"] } },
+        {
+          status: 422,
+          message: `${HEAD}spec.ips: Forbidden: remove some IP ranges [10.101.1.15-10.101.1.20] that is being used by IPPool vlan101-web, total IP addresses of an Subnet are jointly determined by 'spec.ips' and 'spec.excludeIPs'`,
+        },
+      );
     });
   });
 });

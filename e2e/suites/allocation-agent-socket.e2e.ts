@@ -46,7 +46,12 @@ kind: SpiderIPPool
 metadata: {name: socket-v4}
 spec: {subnet: 10.129.0.0/24, ips: ["10.129.0.10-10.129.0.19"]}
 `);
-    await createNamespace(api, ns, {}, { "ipam.spidernet.io/default-ipv4-ippool": '["socket-v4"]' });
+    await createNamespace(
+      api,
+      ns,
+      {},
+      { "ipam.spidernet.io/default-ipv4-ippool": '["socket-v4"]' },
+    );
     // Host-network Pods get no CNI call from the node, so these requests are the only ones.
     const pod = (name: string, node: string, annotations = "{}") => `
 apiVersion: v1
@@ -62,16 +67,20 @@ spec:
       [
         pod("on-node-1", NODE),
         pod("on-node-2", "node-2"),
-        pod("bad-routes", NODE, `{ipam.spidernet.io/routes: '[{"dst": "10.0.0.0/8", "gw": "fd00::1"}]'}`),
+        pod(
+          "bad-routes",
+          NODE,
+          `{ipam.spidernet.io/routes: '[{"dst": "10.0.0.0/8", "gw": "fd00::1"}]'}`,
+        ),
         pod("bad-ippool", NODE, `{ipam.spidernet.io/ippool: '{"ipv4": "socket-v4"}'}`),
       ].join("---"),
     );
     const pods = await waitFor("the host-network Pods Running", async () => {
       const l = await listPods(api, ns);
-      return l.length === 4 && l.every((p) => p.status?.phase === "Running") && l;
+      return l.length === 4 && l.every(p => p.status?.phase === "Running") && l;
     });
-    hostPod = pods.find((p) => p.metadata.name === "on-node-1")!;
-    elsewhere = pods.find((p) => p.metadata.name === "on-node-2")!;
+    hostPod = pods.find(p => p.metadata.name === "on-node-1")!;
+    elsewhere = pods.find(p => p.metadata.name === "on-node-2")!;
   });
   after(async () => {
     await deleteNamespaceAndWait(api, ns).catch(() => undefined);
@@ -99,54 +108,102 @@ spec:
     const r = await agentRequest(NODE, "POST", "/v1/ipam/ip", {});
     assert.equal(r.status, 400);
     const text = replyText(r);
-    for (const f of ["containerID", "ifName", "netNamespace", "podNamespace", "podName", "podUID"]) assert.match(text, new RegExp(`\\b${f}\\b`), `${f} not named in: ${text}`);
+    for (const f of ["containerID", "ifName", "netNamespace", "podNamespace", "podName", "podUID"])
+      assert.match(text, new RegExp(`\\b${f}\\b`), `${f} not named in: ${text}`);
   });
 
   it("answers 400 naming a field of the wrong type and its value", async () => {
-    const r = await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ ifName: 42, defaultIPv4IPPool: "socket-v4" }));
+    const r = await agentRequest(
+      NODE,
+      "POST",
+      "/v1/ipam/ip",
+      add({ ifName: 42, defaultIPv4IPPool: "socket-v4" }),
+    );
     assert.equal(r.status, 400);
     assert.match(replyText(r), /ifName: .*got 42/);
     assert.match(replyText(r), /defaultIPv4IPPool: .*got "socket-v4"/);
   });
 
   it("answers 400 to an empty required string", async () => {
-    const r = await agentRequest(NODE, "DELETE", "/v1/ipam/ip", { containerID: "", ifName: "eth0", podNamespace: ns, podName: "x", podUID: "" });
+    const r = await agentRequest(NODE, "DELETE", "/v1/ipam/ip", {
+      containerID: "",
+      ifName: "eth0",
+      podNamespace: ns,
+      podName: "x",
+      podUID: "",
+    });
     assert.equal(r.status, 400);
     assert.match(replyText(r), /containerID: .*got ""/);
   });
 
   it("answers 500 naming an unknown Pod", async () => {
-    const r = await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ podName: "no-such-pod", podUID: "" }));
+    const r = await agentRequest(
+      NODE,
+      "POST",
+      "/v1/ipam/ip",
+      add({ podName: "no-such-pod", podUID: "" }),
+    );
     assert.equal(r.status, 500);
     assert.equal(r.code, "pod_not_found");
     assert.equal(replyText(r), `failed to get Pod ${ns}/no-such-pod: not found`);
   });
 
   it("answers 500 when the Pod UID is of another incarnation", async () => {
-    const r = await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ podUID: "00000000-0000-0000-0000-000000000000" }));
+    const r = await agentRequest(
+      NODE,
+      "POST",
+      "/v1/ipam/ip",
+      add({ podUID: "00000000-0000-0000-0000-000000000000" }),
+    );
     assert.equal(r.status, 500);
-    assert.match(replyText(r), new RegExp(`Pod ${ns}/on-node-1 has UID ${hostPod.metadata.uid}, the runtime asked for 00000000-0000-0000-0000-000000000000`));
+    assert.match(
+      replyText(r),
+      new RegExp(
+        `Pod ${ns}/on-node-1 has UID ${hostPod.metadata.uid}, the runtime asked for 00000000-0000-0000-0000-000000000000`,
+      ),
+    );
   });
 
   it("answers 500 to a Pod bound to another node", async () => {
-    const r = await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ podName: elsewhere.metadata.name, podUID: elsewhere.metadata.uid }));
+    const r = await agentRequest(
+      NODE,
+      "POST",
+      "/v1/ipam/ip",
+      add({ podName: elsewhere.metadata.name, podUID: elsewhere.metadata.uid }),
+    );
     assert.equal(r.status, 500);
     assert.equal(r.code, "pod_not_on_node");
     assert.match(replyText(r), /is bound to node "node-2", this agent serves node-1/);
   });
 
   it("answers 400 naming a malformed routes annotation of the Pod, before claiming anything", async () => {
-    const p = (await listPods(api, ns)).find((x) => x.metadata.name === "bad-routes")!;
-    const r = await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ podName: "bad-routes", podUID: p.metadata.uid }));
+    const p = (await listPods(api, ns)).find(x => x.metadata.name === "bad-routes")!;
+    const r = await agentRequest(
+      NODE,
+      "POST",
+      "/v1/ipam/ip",
+      add({ podName: "bad-routes", podUID: p.metadata.uid }),
+    );
     assert.equal(r.status, 400);
-    assert.equal(replyText(r), "wrong input, invalid format of Pod annotation 'ipam.spidernet.io/routes': invalid route format 'dst: 10.0.0.0/8, gw: fd00::1'");
+    assert.equal(
+      replyText(r),
+      "wrong input, invalid format of Pod annotation 'ipam.spidernet.io/routes': invalid route format 'dst: 10.0.0.0/8, gw: fd00::1'",
+    );
   });
 
   it("answers 400 naming a malformed ippool annotation of the Pod and the offending value", async () => {
-    const p = (await listPods(api, ns)).find((x) => x.metadata.name === "bad-ippool")!;
-    const r = await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ podName: "bad-ippool", podUID: p.metadata.uid }));
+    const p = (await listPods(api, ns)).find(x => x.metadata.name === "bad-ippool")!;
+    const r = await agentRequest(
+      NODE,
+      "POST",
+      "/v1/ipam/ip",
+      add({ podName: "bad-ippool", podUID: p.metadata.uid }),
+    );
     assert.equal(r.status, 400);
-    assert.match(replyText(r), /^wrong input, invalid format of Pod annotation 'ipam.spidernet.io\/ippool': .*ipv4/);
+    assert.match(
+      replyText(r),
+      /^wrong input, invalid format of Pod annotation 'ipam.spidernet.io\/ippool': .*ipv4/,
+    );
   });
 
   it("answers 400 to a query without the Pod's name", async () => {
@@ -162,7 +219,10 @@ spec:
   });
 
   it("answers 400 to an exec call naming a variable that is not CNI_* and a stdin that is not base64", async () => {
-    const r = await agentRequest(NODE, "POST", "/v1/cni/exec", { env: { CNI_COMMAND: "ADD", PATH: "/bin" }, stdin: "not base64!" });
+    const r = await agentRequest(NODE, "POST", "/v1/cni/exec", {
+      env: { CNI_COMMAND: "ADD", PATH: "/bin" },
+      stdin: "not base64!",
+    });
     assert.equal(r.status, 400);
     assert.match(replyText(r), /env\.PATH: expected a CNI_\* variable name/);
     assert.match(replyText(r), /stdin: expected base64 text \(got "not base64!"\)/);
@@ -171,7 +231,12 @@ spec:
   // The runtime runs the exec shim (cni/shim); the agent runs the plugin for it (ADR 0006). For
   // the same input it must answer exactly as the Node executable does on its own.
   const runPlugin = (file: string, env: Record<string, string>, stdin: string) => {
-    const r = spawnSync(path.join(clusterDir, "cni-bin", file), [], { env, input: stdin, encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(path.join(clusterDir, "cni-bin", file), [], {
+      env,
+      input: stdin,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     return { exit: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const cniEnv = (podName: string, uid = "") => ({
@@ -183,7 +248,16 @@ spec:
     CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=${ns};K8S_POD_NAME=${podName};K8S_POD_UID=${uid}`,
   });
   const netconf = (ipam: Record<string, unknown>) =>
-    JSON.stringify({ cniVersion: "1.0.0", name: "socket-test", ipam: { type: "spiderpool", ipam_unix_socket_path: socketOf(NODE), log_file_path: path.join(clusterDir, "logs", "exec-shim-test.log"), ...ipam } });
+    JSON.stringify({
+      cniVersion: "1.0.0",
+      name: "socket-test",
+      ipam: {
+        type: "spiderpool",
+        ipam_unix_socket_path: socketOf(NODE),
+        log_file_path: path.join(clusterDir, "logs", "exec-shim-test.log"),
+        ...ipam,
+      },
+    });
 
   for (const [label, env, stdin, code] of [
     ["an unknown Pod", cniEnv("no-such-pod"), netconf({}), 100],
@@ -201,11 +275,23 @@ spec:
   }
 
   it("the exec shim's calls ran in the agent, and a missing agent is answered by the Node executable", () => {
-    const log = fs.readFileSync(path.join(clusterDir, "logs", "exec-shim-test.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { runner?: string; msg: string });
-    assert.ok(log.some((l) => l.runner === "agent"), "no log line of a call run by the agent");
-    assert.ok(log.some((l) => l.runner === undefined), "no log line of the Node executable");
+    const log = fs
+      .readFileSync(path.join(clusterDir, "logs", "exec-shim-test.log"), "utf8")
+      .trim()
+      .split("\n")
+      .map(l => JSON.parse(l) as { runner?: string; msg: string });
+    assert.ok(
+      log.some(l => l.runner === "agent"),
+      "no log line of a call run by the agent",
+    );
+    assert.ok(
+      log.some(l => l.runner === undefined),
+      "no log line of the Node executable",
+    );
     // Below the node's run directory (pluginDirs), where a missing agent's socket would be.
-    const absent = netconf({ ipam_unix_socket_path: path.join(clusterDir, "nodes", "no-agent.sock") });
+    const absent = netconf({
+      ipam_unix_socket_path: path.join(clusterDir, "nodes", "no-agent.sock"),
+    });
     const shim = runPlugin("spiderpool", cniEnv("no-such-pod"), absent);
     assert.deepEqual(shim, runPlugin("spiderpool-node", cniEnv("no-such-pod"), absent));
     assert.equal(JSON.parse(shim.stdout).code, 11, shim.stdout);
@@ -221,18 +307,38 @@ spec:
     assert.equal(first.status, 200, replyText(first));
     const again = await agentRequest(NODE, "POST", "/v1/ipam/ip", add());
     assert.equal(again.status, 200, replyText(again));
-    const ips = (r: typeof first) => (JSON.parse(r.body) as { ips: { address: string; nic: string; ipPool: string }[] }).ips;
+    const ips = (r: typeof first) =>
+      (JSON.parse(r.body) as { ips: { address: string; nic: string; ipPool: string }[] }).ips;
     assert.deepEqual(ips(again), ips(first));
     assert.equal(ips(first).length, 1);
     assert.match(ips(first)[0]!.address, /^10\.129\.0\.\d+\/24$/);
     assert.equal(ips(first)[0]!.ipPool, "socket-v4");
     assert.equal(await claimCount(), claimsBefore + 1);
-    const del = await agentRequest(NODE, "DELETE", "/v1/ipam/ip", { containerID: "c0ffee", ifName: "eth0", podNamespace: ns, podName: hostPod.metadata.name, podUID: hostPod.metadata.uid });
+    const del = await agentRequest(NODE, "DELETE", "/v1/ipam/ip", {
+      containerID: "c0ffee",
+      ifName: "eth0",
+      podNamespace: ns,
+      podName: hostPod.metadata.name,
+      podUID: hostPod.metadata.uid,
+    });
     assert.equal(del.status, 200);
-    assert.equal(await claimCount(), claimsBefore + 1, "a live Pod keeps its address on DEL (sandbox re-creation)");
+    assert.equal(
+      await claimCount(),
+      claimsBefore + 1,
+      "a live Pod keeps its address on DEL (sandbox re-creation)",
+    );
     await api.delete(`/api/v1/namespaces/${ns}/pods/${hostPod.metadata.name}`);
-    await waitFor("on-node-1 gone", async () => !(await listPods(api, ns)).some((p) => p.metadata.name === "on-node-1"));
-    const gone = await agentRequest(NODE, "DELETE", "/v1/ipam/ip", { containerID: "c0ffee", ifName: "eth0", podNamespace: ns, podName: hostPod.metadata.name, podUID: hostPod.metadata.uid });
+    await waitFor(
+      "on-node-1 gone",
+      async () => !(await listPods(api, ns)).some(p => p.metadata.name === "on-node-1"),
+    );
+    const gone = await agentRequest(NODE, "DELETE", "/v1/ipam/ip", {
+      containerID: "c0ffee",
+      ifName: "eth0",
+      podNamespace: ns,
+      podName: hostPod.metadata.name,
+      podUID: hostPod.metadata.uid,
+    });
     assert.equal(gone.status, 200);
     assert.equal(await claimCount(), claimsBefore, "DEL of a deleted Pod releases its address");
   });
@@ -253,10 +359,20 @@ spec:
       "release_err_internal_counts",
       "release_err_retries_exhausted_counts",
     ];
-    for (const c of counters) assert.equal(m.types.get(`spiderpool_ipam_${c}_total`), "counter", `spiderpool_ipam_${c}_total`);
+    for (const c of counters)
+      assert.equal(
+        m.types.get(`spiderpool_ipam_${c}_total`),
+        "counter",
+        `spiderpool_ipam_${c}_total`,
+      );
     for (const op of ["allocation", "release"]) {
       assert.equal(m.types.get(`spiderpool_ipam_${op}_duration_seconds`), "histogram");
-      for (const g of ["average", "max", "min", "latest"]) assert.equal(m.types.get(`spiderpool_ipam_${op}_${g}_duration_seconds`), "gauge", `${op} ${g}`);
+      for (const g of ["average", "max", "min", "latest"])
+        assert.equal(
+          m.types.get(`spiderpool_ipam_${op}_${g}_duration_seconds`),
+          "gauge",
+          `${op} ${g}`,
+        );
     }
     // Five well-formed ADDs reached the allocator and failed (unknown Pod, other UID, other node,
     // two bad annotations), and six more from the executables (three Pods, shim and Node each);
@@ -280,42 +396,93 @@ spec:
   containers: [{name: c, image: registry.invalid/pause}]
 `;
     const running = async (name: string) =>
-      waitFor(`${name} Running`, async () => (await listPods(api, ns)).find((p) => p.metadata.name === name && p.status?.phase === "Running"));
+      waitFor(`${name} Running`, async () =>
+        (await listPods(api, ns)).find(
+          p => p.metadata.name === name && p.status?.phase === "Running",
+        ),
+      );
     const endpoint = (name: string) => getEndpoint(api, ns, name);
     const delFor = (pod: Pod, uid = pod.metadata.uid) =>
-      agentRequest(NODE, "DELETE", "/v1/ipam/ip", { containerID: "c0ffee", ifName: "eth0", podNamespace: ns, podName: pod.metadata.name, podUID: uid });
+      agentRequest(NODE, "DELETE", "/v1/ipam/ip", {
+        containerID: "c0ffee",
+        ifName: "eth0",
+        podNamespace: ns,
+        podName: pod.metadata.name,
+        podUID: uid,
+      });
     const KEEP = "example.com/keep";
 
     // A finalizer of someone else: the one-request release must not apply, the read path decides.
     apply(podYaml("ep-shared"));
     const shared = await running("ep-shared");
-    assert.equal((await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ podName: "ep-shared", podUID: shared.metadata.uid }))).status, 200);
+    assert.equal(
+      (
+        await agentRequest(
+          NODE,
+          "POST",
+          "/v1/ipam/ip",
+          add({ podName: "ep-shared", podUID: shared.metadata.uid }),
+        )
+      ).status,
+      200,
+    );
     const written = await endpoint("ep-shared");
     assert.deepEqual(written?.metadata.finalizers, [FINALIZER]);
-    await api.patch(endpointPath(ns, "ep-shared"), { metadata: { finalizers: [FINALIZER, KEEP] } }, "merge");
+    await api.patch(
+      endpointPath(ns, "ep-shared"),
+      { metadata: { finalizers: [FINALIZER, KEEP] } },
+      "merge",
+    );
     await api.delete(`/api/v1/namespaces/${ns}/pods/ep-shared`);
-    await waitFor("ep-shared gone", async () => !(await listPods(api, ns)).some((p) => p.metadata.name === "ep-shared"));
+    await waitFor(
+      "ep-shared gone",
+      async () => !(await listPods(api, ns)).some(p => p.metadata.name === "ep-shared"),
+    );
     assert.equal((await delFor(shared)).status, 200);
-    assert.deepEqual((await endpoint("ep-shared"))?.metadata.finalizers, [KEEP], "only our finalizer is removed");
+    assert.deepEqual(
+      (await endpoint("ep-shared"))?.metadata.finalizers,
+      [KEEP],
+      "only our finalizer is removed",
+    );
     await api.patch(endpointPath(ns, "ep-shared"), { metadata: { finalizers: [] } }, "merge");
 
     // A DEL naming another incarnation of a live Pod: no claim and no endpoint of the live one moves.
     apply(podYaml("ep-live"));
     const live = await running("ep-live");
-    assert.equal((await agentRequest(NODE, "POST", "/v1/ipam/ip", add({ podName: "ep-live", podUID: live.metadata.uid }))).status, 200);
+    assert.equal(
+      (
+        await agentRequest(
+          NODE,
+          "POST",
+          "/v1/ipam/ip",
+          add({ podName: "ep-live", podUID: live.metadata.uid }),
+        )
+      ).status,
+      200,
+    );
     const claims = await claimCount();
     assert.equal((await delFor(live, "00000000-0000-0000-0000-00000000dead")).status, 200);
     assert.equal(await claimCount(), claims, "the live incarnation keeps its claim");
     const kept = await endpoint("ep-live");
     assert.equal(kept?.status?.current.uid, live.metadata.uid);
-    assert.deepEqual(kept?.metadata.finalizers, [FINALIZER], "the live incarnation keeps its endpoint finalizer");
+    assert.deepEqual(
+      kept?.metadata.finalizers,
+      [FINALIZER],
+      "the live incarnation keeps its endpoint finalizer",
+    );
 
     // The ordinary case: the Pod is gone, its endpoint is as the agent wrote it.
     await api.delete(`/api/v1/namespaces/${ns}/pods/ep-live`);
-    await waitFor("ep-live gone", async () => !(await listPods(api, ns)).some((p) => p.metadata.name === "ep-live"));
+    await waitFor(
+      "ep-live gone",
+      async () => !(await listPods(api, ns)).some(p => p.metadata.name === "ep-live"),
+    );
     assert.equal((await delFor(live)).status, 200);
     assert.equal(await claimCount(), claims - 1, "DEL of the gone Pod releases its claim");
     const after = await endpoint("ep-live");
-    assert.ok(!after || !(after.metadata.finalizers ?? []).includes(FINALIZER), `our finalizer is gone: ${JSON.stringify(after?.metadata)}`);
+    assert.ok(
+      !after || !(after.metadata.finalizers ?? []).includes(FINALIZER),
+      `our finalizer is gone: ${JSON.stringify(after?.metadata)}`,
+    );
   });
 });

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import type { ApiClient } from "../../lib/k8s/api-client.js";
 import { CLAIM_LABELS } from "../../lib/schemas/ip-claim.js";
 import { adminClient } from "../cluster/cluster.js";
-import { assertLedgerAgreesAll, claimsOf, deleteNamespaceAndWait, deletePools } from "../support/allocation-ledger.js";
+import {
+  assertLedgerAgreesAll,
+  claimsOf,
+  deleteNamespaceAndWait,
+  deletePools,
+} from "../support/allocation-ledger.js";
 import { scrapeAgent } from "../support/agent-metrics.js";
 import { apply, createNamespace, listPods, podEvents, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
@@ -50,33 +55,70 @@ spec: {subnet: 10.128.0.0/24, ips: ["10.128.0.10-10.128.0.11"], gateway: 10.128.
   it("keeps a Pod Pending with the precise reason while the pool is full", async () => {
     apply(pod("holder-a") + "---" + pod("holder-b"));
     const holders = await waitRunning(api, ns, "app=full", 2);
-    freed = holders.find((p) => p.metadata.name === "holder-a")!.status!.podIP!;
+    freed = holders.find(p => p.metadata.name === "holder-a")!.status!.podIP!;
     const before = await scrapeAgent("node-3");
     apply(pod("waiter", "node-3"));
-    const ev = await waitFor("FailedCreatePodSandBox on waiter", async () => (await podEvents(api, ns, "waiter")).find((e) => e.reason === "FailedCreatePodSandBox"), 30_000);
+    const ev = await waitFor(
+      "FailedCreatePodSandBox on waiter",
+      async () =>
+        (await podEvents(api, ns, "waiter")).find(e => e.reason === "FailedCreatePodSandBox"),
+      30_000,
+    );
     assert.match(ev.message, /spiderpool IP allocation error/);
     assert.match(ev.message, /all IP addresses used out/);
     assert.match(ev.message, /pool tiny-v4: 2\/2 addresses used/);
     // The agent's own Event names the NIC and the reason, once per refusal however often the kubelet retries.
-    await waitFor("the kubelet retried the sandbox", async () => (await podEvents(api, ns, "waiter")).filter((e) => e.reason === "FailedCreatePodSandBox").length >= 2, 30_000);
-    const mine = (await podEvents(api, ns, "waiter")).filter((e) => e.reason === "IPAllocationFailed");
-    assert.equal(mine.length, 1, "one Event for the refusal, however often the kubelet retries within a minute");
+    await waitFor(
+      "the kubelet retried the sandbox",
+      async () =>
+        (await podEvents(api, ns, "waiter")).filter(e => e.reason === "FailedCreatePodSandBox")
+          .length >= 2,
+      30_000,
+    );
+    const mine = (await podEvents(api, ns, "waiter")).filter(
+      e => e.reason === "IPAllocationFailed",
+    );
+    assert.equal(
+      mine.length,
+      1,
+      "one Event for the refusal, however often the kubelet retries within a minute",
+    );
     assert.match(mine[0]!.message, /^eth0: .*all IP addresses used out/);
-    const waiter = (await listPods(api, ns)).find((p) => p.metadata.name === "waiter")!;
+    const waiter = (await listPods(api, ns)).find(p => p.metadata.name === "waiter")!;
     assert.equal(waiter.status?.phase, "Pending");
-    assert.deepEqual(await claimsOf(api, `${CLAIM_LABELS.podUid}=${waiter.metadata.uid}`), [], "a refused Pod holds nothing");
+    assert.deepEqual(
+      await claimsOf(api, `${CLAIM_LABELS.podUid}=${waiter.metadata.uid}`),
+      [],
+      "a refused Pod holds nothing",
+    );
     const after = await scrapeAgent("node-3");
-    assert.ok(after.value("spiderpool_ipam_allocation_err_ip_used_out_counts_total") > before.value("spiderpool_ipam_allocation_err_ip_used_out_counts_total"), "the used-out failure is counted");
-    assert.ok(after.value("spiderpool_ipam_allocation_failure_counts_total") > before.value("spiderpool_ipam_allocation_failure_counts_total"));
+    assert.ok(
+      after.value("spiderpool_ipam_allocation_err_ip_used_out_counts_total") >
+        before.value("spiderpool_ipam_allocation_err_ip_used_out_counts_total"),
+      "the used-out failure is counted",
+    );
+    assert.ok(
+      after.value("spiderpool_ipam_allocation_failure_counts_total") >
+        before.value("spiderpool_ipam_allocation_failure_counts_total"),
+    );
   });
 
   it("starts the Pending Pod with the address freed by deleting another Pod", async () => {
     await api.delete(`/api/v1/namespaces/${ns}/pods/holder-a`);
-    const running = await waitFor("waiter Running", async () => {
-      const w = (await listPods(api, ns)).find((p) => p.metadata.name === "waiter");
-      return w?.status?.phase === "Running" && w;
-    }, 60_000);
+    const running = await waitFor(
+      "waiter Running",
+      async () => {
+        const w = (await listPods(api, ns)).find(p => p.metadata.name === "waiter");
+        return w?.status?.phase === "Running" && w;
+      },
+      60_000,
+    );
     assert.equal(running.status?.podIP, freed);
-    await assertLedgerAgreesAll(api, (await listPods(api, ns)).filter((p) => p.status?.phase === "Running" && !p.metadata.deletionTimestamp));
+    await assertLedgerAgreesAll(
+      api,
+      (await listPods(api, ns)).filter(
+        p => p.status?.phase === "Running" && !p.metadata.deletionTimestamp,
+      ),
+    );
   });
 });

@@ -5,7 +5,15 @@ import type { Pod } from "../../lib/k8s/core-kinds.js";
 import { CLAIM_LABELS } from "../../lib/schemas/ip-claim.js";
 import { adminClient } from "../cluster/cluster.js";
 import { ipAsync } from "../cluster/netns.js";
-import { assertLedgerAgreesAll, bare, claimsOf, deleteNamespaceAndWait, deletePools, endpointOf, poolOf } from "../support/allocation-ledger.js";
+import {
+  assertLedgerAgreesAll,
+  bare,
+  claimsOf,
+  deleteNamespaceAndWait,
+  deletePools,
+  endpointOf,
+  poolOf,
+} from "../support/allocation-ledger.js";
 import { exampleObjects, exampleText } from "../support/examples.js";
 import { apply, listPods, podEvents, waitRunning } from "../support/kube.js";
 import { sandboxOf } from "../support/sandboxes.js";
@@ -30,7 +38,13 @@ async function routesIn(pod: Pod, family: "-4" | "-6" = "-4"): Promise<Route[]> 
 describe("allocation: one address per NIC from different subnets", function () {
   const EXAMPLE = "allocation/multiple-subnets.yaml";
   const ns = "alloc-multi-nic";
-  const pools = [...exampleObjects(EXAMPLE).filter((o) => o.kind === "SpiderIPPool").map((o) => o.metadata.name), "nic-tiny-eth0-v4", "nic-wide-net1-v4"];
+  const pools = [
+    ...exampleObjects(EXAMPLE)
+      .filter(o => o.kind === "SpiderIPPool")
+      .map(o => o.metadata.name),
+    "nic-tiny-eth0-v4",
+    "nic-wide-net1-v4",
+  ];
   let api: ApiClient;
   let pods: Pod[] = [];
 
@@ -48,7 +62,10 @@ describe("allocation: one address per NIC from different subnets", function () {
     pods = await waitRunning(api, ns, "app=two-nics", 2);
     for (const p of pods) {
       const sb = sandboxOf(p.spec.nodeName!, p.metadata.uid!)!;
-      assert.deepEqual(sb.attachments.map((a) => a.ifname), ["eth0", "net1"]);
+      assert.deepEqual(
+        sb.attachments.map(a => a.ifname),
+        ["eth0", "net1"],
+      );
     }
     const seen = await assertLedgerAgreesAll(api, pods);
     for (const p of pods) {
@@ -58,21 +75,33 @@ describe("allocation: one address per NIC from different subnets", function () {
       assert.match(nics.eth0![0]!, /^10\.123\.0\.\d+\/24$/);
       assert.match(nics.net1![0]!, /^10\.124\.0\.\d+\/24$/);
       const claims = await claimsOf(api, `${CLAIM_LABELS.podUid}=${p.metadata.uid}`);
-      assert.deepEqual(claims.map((c) => `${c.spec.interface}:${c.spec.pool}`).sort(), ["eth0:nic-eth0-v4", "net1:nic-net1-v4"]);
+      assert.deepEqual(claims.map(c => `${c.spec.interface}:${c.spec.pool}`).sort(), [
+        "eth0:nic-eth0-v4",
+        "net1:nic-net1-v4",
+      ]);
     }
   });
 
   it("routes as documented: default via eth0's gateway, net1's pool route on net1, no default on net1 (cleangateway)", async () => {
     for (const p of pods) {
       const routes = await routesIn(p);
-      const defaults = routes.filter((r) => r.dst === "default");
-      assert.deepEqual(defaults.map((r) => `${r.gateway} ${r.dev}`), ["10.123.0.1 eth0"], `${p.metadata.name}: ${JSON.stringify(routes)}`);
-      assert.ok(routes.some((r) => r.dst === "10.149.0.0/16" && r.gateway === "10.124.0.1" && r.dev === "net1"), `${p.metadata.name}: ${JSON.stringify(routes)}`);
+      const defaults = routes.filter(r => r.dst === "default");
+      assert.deepEqual(
+        defaults.map(r => `${r.gateway} ${r.dev}`),
+        ["10.123.0.1 eth0"],
+        `${p.metadata.name}: ${JSON.stringify(routes)}`,
+      );
+      assert.ok(
+        routes.some(
+          r => r.dst === "10.149.0.0/16" && r.gateway === "10.124.0.1" && r.dev === "net1",
+        ),
+        `${p.metadata.name}: ${JSON.stringify(routes)}`,
+      );
       const ep = await endpointOf(api, p);
-      const net1 = ep.status!.current.ips.find((d) => d.interface === "net1")!;
+      const net1 = ep.status!.current.ips.find(d => d.interface === "net1")!;
       assert.equal(net1.cleanGateway, true);
       assert.deepEqual(net1.routes, [{ dst: "10.149.0.0/16", gw: "10.124.0.1" }]);
-      assert.equal(ep.status!.current.ips.find((d) => d.interface === "eth0")!.cleanGateway, false);
+      assert.equal(ep.status!.current.ips.find(d => d.interface === "eth0")!.cleanGateway, false);
     }
   });
 
@@ -80,8 +109,18 @@ describe("allocation: one address per NIC from different subnets", function () {
     const [a, b] = pods;
     const from = sandboxOf(a!.spec.nodeName!, a!.metadata.uid!)!.netns;
     const to = sandboxOf(b!.spec.nodeName!, b!.metadata.uid!)!.netns;
-    const target = bare(JSON.parse(execFileSync("ip", ["-j", "-n", to, "-4", "addr", "show", "dev", "net1"], { encoding: "utf8" }))[0].addr_info[0].local);
-    const out = execFileSync("ip", ["netns", "exec", from, "ping", "-c", "2", "-W", "2", "-I", "net1", target], { encoding: "utf8" });
+    const target = bare(
+      JSON.parse(
+        execFileSync("ip", ["-j", "-n", to, "-4", "addr", "show", "dev", "net1"], {
+          encoding: "utf8",
+        }),
+      )[0].addr_info[0].local,
+    );
+    const out = execFileSync(
+      "ip",
+      ["netns", "exec", from, "ping", "-c", "2", "-W", "2", "-I", "net1", target],
+      { encoding: "utf8" },
+    );
     assert.match(out, / 0% packet loss/);
   });
 
@@ -99,9 +138,14 @@ spec:
   terminationGracePeriodSeconds: 5
   containers: [{name: c, image: registry.invalid/pause}]
 `);
-    const ev = await waitFor("FailedCreatePodSandBox on net1-only", async () => (await podEvents(api, ns, "net1-only")).find((e) => e.reason === "FailedCreatePodSandBox"));
-    assert.match(ev.message, /wrong input, invalid format of Pod annotation 'ipam.spidernet.io\/ippools': interface eth0 must be specified/);
-    const pod = (await listPods(api, ns)).find((p) => p.metadata.name === "net1-only")!;
+    const ev = await waitFor("FailedCreatePodSandBox on net1-only", async () =>
+      (await podEvents(api, ns, "net1-only")).find(e => e.reason === "FailedCreatePodSandBox"),
+    );
+    assert.match(
+      ev.message,
+      /wrong input, invalid format of Pod annotation 'ipam.spidernet.io\/ippools': interface eth0 must be specified/,
+    );
+    const pod = (await listPods(api, ns)).find(p => p.metadata.name === "net1-only")!;
     assert.deepEqual(await claimsOf(api, `${CLAIM_LABELS.podUid}=${pod.metadata.uid}`), []);
     await api.delete(`/api/v1/namespaces/${ns}/pods/net1-only`);
   });
@@ -134,28 +178,68 @@ spec:
       terminationGracePeriodSeconds: 5
       containers: [{name: c, image: registry.invalid/pause}]
 `);
-    const pending = await waitFor("one half Pod with two failed sandbox attempts", async () => {
-      for (const p of await listPods(api, ns, "app=half")) {
-        const fails = (await podEvents(api, ns, p.metadata.name)).filter((e) => e.reason === "FailedCreatePodSandBox");
-        if (fails.length >= 2) return { pod: p, message: fails[0]!.message };
-      }
-      return undefined;
-    }, 90_000);
+    const pending = await waitFor(
+      "one half Pod with two failed sandbox attempts",
+      async () => {
+        for (const p of await listPods(api, ns, "app=half")) {
+          const fails = (await podEvents(api, ns, p.metadata.name)).filter(
+            e => e.reason === "FailedCreatePodSandBox",
+          );
+          if (fails.length >= 2) return { pod: p, message: fails[0]!.message };
+        }
+        return undefined;
+      },
+      90_000,
+    );
     assert.match(pending.message, /all IP addresses used out/);
-    const running = await waitRunning(api, ns, "app=half", 1, 30_000).catch(async () => (await listPods(api, ns, "app=half")).filter((p) => p.status?.phase === "Running"));
+    const running = await waitRunning(api, ns, "app=half", 1, 30_000).catch(async () =>
+      (await listPods(api, ns, "app=half")).filter(p => p.status?.phase === "Running"),
+    );
     assert.equal(running.length, 1, "exactly one half Pod runs");
     // Selection sees the eth0 pool full and refuses before allocating anything; only when both
     // Pods raced past that check does the loser keep the net1 address it won, for its retries.
     const heldByPending = await claimsOf(api, `${CLAIM_LABELS.podUid}=${pending.pod.metadata.uid}`);
-    assert.ok(heldByPending.length <= 1, `the pending Pod holds ${heldByPending.map((c) => c.spec.address)}`);
-    for (const c of heldByPending) assert.equal(`${c.spec.interface}:${c.spec.pool}`, "net1:nic-wide-net1-v4");
+    assert.ok(
+      heldByPending.length <= 1,
+      `the pending Pod holds ${heldByPending.map(c => c.spec.address)}`,
+    );
+    for (const c of heldByPending)
+      assert.equal(`${c.spec.interface}:${c.spec.pool}`, "net1:nic-wide-net1-v4");
     const wantWide = 1 + heldByPending.length;
-    await waitFor(`pool counts 1 and ${wantWide}`, async () => (await poolOf(api, "nic-tiny-eth0-v4")).status?.allocatedIPCount === 1 && (await poolOf(api, "nic-wide-net1-v4")).status?.allocatedIPCount === wantWide);
-    await waitFor("a third failed attempt", async () => (await podEvents(api, ns, pending.pod.metadata.name)).filter((e) => e.reason === "FailedCreatePodSandBox").length >= 3, 60_000);
-    assert.equal((await claimsOf(api, `${CLAIM_LABELS.pool}=nic-wide-net1-v4`)).length, wantWide, "retries must not take more net1 addresses");
-    await api.delete(`/apis/apps/v1/namespaces/${ns}/deployments/half`, { propagationPolicy: "Foreground" });
-    await waitFor("half Pods gone", async () => (await listPods(api, ns, "app=half")).length === 0, 90_000);
+    await waitFor(
+      `pool counts 1 and ${wantWide}`,
+      async () =>
+        (await poolOf(api, "nic-tiny-eth0-v4")).status?.allocatedIPCount === 1 &&
+        (await poolOf(api, "nic-wide-net1-v4")).status?.allocatedIPCount === wantWide,
+    );
+    await waitFor(
+      "a third failed attempt",
+      async () =>
+        (await podEvents(api, ns, pending.pod.metadata.name)).filter(
+          e => e.reason === "FailedCreatePodSandBox",
+        ).length >= 3,
+      60_000,
+    );
+    assert.equal(
+      (await claimsOf(api, `${CLAIM_LABELS.pool}=nic-wide-net1-v4`)).length,
+      wantWide,
+      "retries must not take more net1 addresses",
+    );
+    await api.delete(`/apis/apps/v1/namespaces/${ns}/deployments/half`, {
+      propagationPolicy: "Foreground",
+    });
+    await waitFor(
+      "half Pods gone",
+      async () => (await listPods(api, ns, "app=half")).length === 0,
+      90_000,
+    );
     // A Pod that never got a sandbox has no CNI DEL: the watcher's IP GC reclaims what it held.
-    await waitFor("both pools empty", async () => (await claimsOf(api, `${CLAIM_LABELS.pool}=nic-wide-net1-v4`)).length === 0 && (await claimsOf(api, `${CLAIM_LABELS.pool}=nic-tiny-eth0-v4`)).length === 0, 120_000);
+    await waitFor(
+      "both pools empty",
+      async () =>
+        (await claimsOf(api, `${CLAIM_LABELS.pool}=nic-wide-net1-v4`)).length === 0 &&
+        (await claimsOf(api, `${CLAIM_LABELS.pool}=nic-tiny-eth0-v4`)).length === 0,
+      120_000,
+    );
   });
 });

@@ -3,7 +3,14 @@ import type { ApiClient } from "../../lib/k8s/api-client.js";
 import type { Pod } from "../../lib/k8s/core-kinds.js";
 import { CLAIM_LABELS } from "../../lib/schemas/ip-claim.js";
 import { adminClient, kubectl } from "../cluster/cluster.js";
-import { assertLedgerAgreesAll, bare, claimsOf, deleteNamespaceAndWait, deletePools, poolOf } from "../support/allocation-ledger.js";
+import {
+  assertLedgerAgreesAll,
+  bare,
+  claimsOf,
+  deleteNamespaceAndWait,
+  deletePools,
+  poolOf,
+} from "../support/allocation-ledger.js";
 import { exampleObjects, exampleText } from "../support/examples.js";
 import { apply, listPods, podEvents, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
@@ -18,9 +25,19 @@ describe("allocation: pools bound to nodes (nodeAffinity, nodeName)", function (
   const ns = "alloc-racks";
   const ZONE = "topology.kubernetes.io/zone";
   /** The pool each node must serve its Pods from, as the example binds them. */
-  const poolOfNode: Record<string, string> = { "node-1": "rack-a-v4", "node-2": "rack-b-v4", "node-3": "rack-c-v4" };
-  const subnetOfPool: Record<string, string> = { "rack-a-v4": "10.121.1.", "rack-b-v4": "10.121.2.", "rack-c-v4": "10.121.3." };
-  const pools = exampleObjects(EXAMPLE).filter((o) => o.kind === "SpiderIPPool").map((o) => o.metadata.name);
+  const poolOfNode: Record<string, string> = {
+    "node-1": "rack-a-v4",
+    "node-2": "rack-b-v4",
+    "node-3": "rack-c-v4",
+  };
+  const subnetOfPool: Record<string, string> = {
+    "rack-a-v4": "10.121.1.",
+    "rack-b-v4": "10.121.2.",
+    "rack-c-v4": "10.121.3.",
+  };
+  const pools = exampleObjects(EXAMPLE)
+    .filter(o => o.kind === "SpiderIPPool")
+    .map(o => o.metadata.name);
   let api: ApiClient;
 
   before(async () => {
@@ -40,8 +57,15 @@ describe("allocation: pools bound to nodes (nodeAffinity, nodeName)", function (
     for (const p of pods) {
       const want = poolOfNode[p.spec.nodeName!]!;
       const claims = await claimsOf(api, `${CLAIM_LABELS.podUid}=${p.metadata.uid}`);
-      assert.deepEqual(claims.map((c) => c.spec.pool), [want], `${p.metadata.name} on ${p.spec.nodeName}: wrong pool`);
-      assert.ok(p.status?.podIP?.startsWith(subnetOfPool[want]!), `${p.metadata.name}: ${p.status?.podIP} is not in ${want}'s subnet`);
+      assert.deepEqual(
+        claims.map(c => c.spec.pool),
+        [want],
+        `${p.metadata.name} on ${p.spec.nodeName}: wrong pool`,
+      );
+      assert.ok(
+        p.status?.podIP?.startsWith(subnetOfPool[want]!),
+        `${p.metadata.name}: ${p.status?.podIP} is not in ${want}'s subnet`,
+      );
     }
   };
 
@@ -50,20 +74,30 @@ describe("allocation: pools bound to nodes (nodeAffinity, nodeName)", function (
 
   it("gives each DaemonSet Pod an address from its own node's pool", async () => {
     daemons = await waitRunning(api, ns, "app=rack-agent", 3);
-    assert.deepEqual(daemons.map((p) => p.spec.nodeName).sort(), ["node-1", "node-2", "node-3"]);
+    assert.deepEqual(daemons.map(p => p.spec.nodeName).sort(), ["node-1", "node-2", "node-3"]);
     await assertFromOwnNode(daemons);
   });
 
   it("spreads Deployment replicas over racks, each in its rack's subnet", async () => {
     web = await waitRunning(api, ns, "app=rack-web", 3);
-    assert.equal(new Set(web.map((p) => p.spec.nodeName)).size, 3);
+    assert.equal(new Set(web.map(p => p.spec.nodeName)).size, 3);
     await assertFromOwnNode(web);
   });
 
   it("keeps kernel, SpiderEndpoint, IPClaims and pool status in agreement, with no address twice", async () => {
     const seen = await assertLedgerAgreesAll(api, [...daemons, ...web]);
-    for (const p of [...daemons, ...web]) assert.equal(seen[p.metadata.name]?.eth0?.length, 1, `${p.metadata.name}: one address on eth0`);
-    for (const pool of pools) assert.equal((await poolOf(api, pool)).status?.allocatedIPCount, 2, `${pool}: one DaemonSet Pod and one web Pod`);
+    for (const p of [...daemons, ...web])
+      assert.equal(
+        seen[p.metadata.name]?.eth0?.length,
+        1,
+        `${p.metadata.name}: one address on eth0`,
+      );
+    for (const pool of pools)
+      assert.equal(
+        (await poolOf(api, pool)).status?.allocatedIPCount,
+        2,
+        `${pool}: one DaemonSet Pod and one web Pod`,
+      );
   });
 
   it("leaves a Pod Pending when the only pool it names is bound to other nodes", async () => {
@@ -80,11 +114,11 @@ spec:
   containers: [{name: c, image: registry.invalid/pause}]
 `);
     const ev = await waitFor("FailedCreatePodSandBox on wrong-rack", async () =>
-      (await podEvents(api, ns, "wrong-rack")).find((e) => e.reason === "FailedCreatePodSandBox"),
+      (await podEvents(api, ns, "wrong-rack")).find(e => e.reason === "FailedCreatePodSandBox"),
     );
     assert.match(ev.message, /spiderpool IP allocation error/);
     assert.match(ev.message, /unmatched Node affinity of IPPool rack-a-v4/);
-    const pod = (await listPods(api, ns)).find((p) => p.metadata.name === "wrong-rack");
+    const pod = (await listPods(api, ns)).find(p => p.metadata.name === "wrong-rack");
     assert.equal(pod?.status?.phase, "Pending");
     const claims = await claimsOf(api, `${CLAIM_LABELS.podUid}=${pod?.metadata.uid}`);
     assert.deepEqual(claims, [], "nothing may be allocated to a refused Pod");
@@ -92,14 +126,26 @@ spec:
   });
 
   it("releases the DaemonSet's addresses when it is deleted", async () => {
-    const held = daemons.map((p) => p.status!.podIP!);
-    await api.delete(`/apis/apps/v1/namespaces/${ns}/daemonsets/rack-agent`, { propagationPolicy: "Foreground" });
-    await waitFor("rack-agent Pods gone", async () => (await listPods(api, ns, "app=rack-agent")).length === 0, 90_000);
-    const left = await waitFor("claims of the DaemonSet released", async () => {
-      const all = (await Promise.all(pools.map((p) => claimsOf(api, `${CLAIM_LABELS.pool}=${p}`)))).flat();
-      return all.every((c) => !held.includes(bare(c.spec.address))) && all;
+    const held = daemons.map(p => p.status!.podIP!);
+    await api.delete(`/apis/apps/v1/namespaces/${ns}/daemonsets/rack-agent`, {
+      propagationPolicy: "Foreground",
     });
-    assert.deepEqual(left.map((c) => c.spec.address).sort(), web.map((p) => p.status!.podIP!).sort());
-    for (const pool of pools) await waitFor(`${pool} count back to 1`, async () => (await poolOf(api, pool)).status?.allocatedIPCount === 1);
+    await waitFor(
+      "rack-agent Pods gone",
+      async () => (await listPods(api, ns, "app=rack-agent")).length === 0,
+      90_000,
+    );
+    const left = await waitFor("claims of the DaemonSet released", async () => {
+      const all = (
+        await Promise.all(pools.map(p => claimsOf(api, `${CLAIM_LABELS.pool}=${p}`)))
+      ).flat();
+      return all.every(c => !held.includes(bare(c.spec.address))) && all;
+    });
+    assert.deepEqual(left.map(c => c.spec.address).sort(), web.map(p => p.status!.podIP!).sort());
+    for (const pool of pools)
+      await waitFor(
+        `${pool} count back to 1`,
+        async () => (await poolOf(api, pool)).status?.allocatedIPCount === 1,
+      );
   });
 });

@@ -9,7 +9,14 @@ import { faultProxyStatus, setBlackhole } from "../cluster/fault-proxy.js";
 import { probe } from "../cluster/readiness.js";
 import { assertNoDuplicates } from "../support/allocation-ledger.js";
 import { scrapeAgent } from "../support/agent-metrics.js";
-import { apply, createNamespace, deleteNamespace, isRunning, listPods, waitRunning } from "../support/kube.js";
+import {
+  apply,
+  createNamespace,
+  deleteNamespace,
+  isRunning,
+  listPods,
+  waitRunning,
+} from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
 import { assertWireClean } from "../support/wire-audit.js";
 
@@ -48,16 +55,31 @@ kind: SpiderIPPool
 metadata: {name: ${ns}}
 spec: {subnet: 10.182.0.0/16, ips: ["10.182.0.1-10.182.0.250"], gateway: 10.182.255.254}
 `);
-    await createNamespace(api, ns, {}, { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([ns]) });
+    await createNamespace(
+      api,
+      ns,
+      {},
+      { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([ns]) },
+    );
   });
 
   after(async function () {
     if (!api) return;
     await setBlackhole(false).catch(() => undefined);
-    process.stdout.write(`      timeline:\n${timeline.map((l) => `        ${l}`).join("\n")}\n`);
+    process.stdout.write(`      timeline:\n${timeline.map(l => `        ${l}`).join("\n")}\n`);
     await deleteNamespace(api, ns);
-    await waitFor(`namespace ${ns} gone`, () => api.get(`/api/v1/namespaces/${ns}`).then(() => false, () => true), 180_000).catch(() => undefined);
-    await api.delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`).catch(() => undefined);
+    await waitFor(
+      `namespace ${ns} gone`,
+      () =>
+        api.get(`/api/v1/namespaces/${ns}`).then(
+          () => false,
+          () => true,
+        ),
+      180_000,
+    ).catch(() => undefined);
+    await api
+      .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`)
+      .catch(() => undefined);
     api.close();
   });
 
@@ -93,20 +115,26 @@ spec:
     await api.delete(`/api/v1/namespaces/${ns}/pods/doomed`);
     const replaced = keep[0]!;
     await api.delete(`/api/v1/namespaces/${ns}/pods/${replaced.metadata.name}`);
-    mark(`deleted pod doomed (${doomed!.status!.podIPs![0]!.ip}) and Deployment pod ${replaced.metadata.name}`);
+    mark(
+      `deleted pod doomed (${doomed!.status!.podIPs![0]!.ip}) and Deployment pod ${replaced.metadata.name}`,
+    );
     while (Date.now() - blocked < BLACKHOLE_MS) {
       await sleep(Math.min(30_000, BLACKHOLE_MS - (Date.now() - blocked)));
-      const seen = await Promise.all(components.map(async (c) => `${c.name} ${summary(parseApiHealth(await c.scrape()))}`));
+      const seen = await Promise.all(
+        components.map(async c => `${c.name} ${summary(parseApiHealth(await c.scrape()))}`),
+      );
       mark(`black hole, ${Math.round((Date.now() - blocked) / 1000)} s in: ${seen.join("; ")}`);
     }
 
     const status = await setBlackhole(false);
     const opened = Date.now();
-    mark(`API server answers again (proxy held ${status.held} dead connections, accepted ${status.accepted} in all)`);
+    mark(
+      `API server answers again (proxy held ${status.held} dead connections, accepted ${status.accepted} in all)`,
+    );
 
     // Resumed: every watch has shown life since, and no request from before is still waiting.
     const recovery = await Promise.all(
-      components.map(async (c) => {
+      components.map(async c => {
         let last = "";
         await waitFor(
           `${c.name}: watches live and no request older than the recovery`,
@@ -114,7 +142,9 @@ spec:
             const h = parseApiHealth(await c.scrape());
             const since = (Date.now() - opened) / 1000;
             last = summary(h);
-            return h.ages.size > 0 && [...h.ages.values()].every((a) => a < since) && h.oldest < since;
+            return (
+              h.ages.size > 0 && [...h.ages.values()].every(a => a < since) && h.oldest < since
+            );
           },
           RECOVERY_MS,
           500,
@@ -124,7 +154,9 @@ spec:
         return [c.name, s] as const;
       }),
     );
-    process.stdout.write(`      recovery after the black hole: ${recovery.map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(", ")}\n`);
+    process.stdout.write(
+      `      recovery after the black hole: ${recovery.map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(", ")}\n`,
+    );
 
     // Nothing wedged: the replacement and a new pod get addresses, the deleted pod's comes back.
     apply(podYaml(ns, "after"));
@@ -133,14 +165,21 @@ spec:
     mark("replacement pod and new pod after Running with addresses");
     await waitFor(
       "pod doomed gone and its claims released",
-      async () => (await listPods(api, ns, "app=doomed")).length === 0 && (await claimsOfUid(api, doomed!.metadata.uid!)).length === 0,
+      async () =>
+        (await listPods(api, ns, "app=doomed")).length === 0 &&
+        (await claimsOfUid(api, doomed!.metadata.uid!)).length === 0,
       RELEASE_MS,
       1000,
     );
     mark("pod doomed gone, its address released");
 
     // No address held twice, none held by a pod that is gone, every running pod's address claimed.
-    await waitFor("claims of the namespace match its running pods", async () => (await audit(api, ns)).leaked.length === 0, RELEASE_MS, 2000);
+    await waitFor(
+      "claims of the namespace match its running pods",
+      async () => (await audit(api, ns)).leaked.length === 0,
+      RELEASE_MS,
+      2000,
+    );
     const a = await audit(api, ns);
     assert.deepEqual(a.duplicates, [], "an address is held by two pods");
     assert.deepEqual(a.leaked, [], "claims of pods that are gone");
@@ -148,7 +187,9 @@ spec:
     assert.equal(a.running, replicas + 1);
     await assertNoDuplicates(api);
     const after = await faultProxyStatus();
-    mark(`audit clean: ${a.running} running pods, ${a.claims} claims; proxy forwarding ${after.forwarding}, still holding ${after.held} dead connections`);
+    mark(
+      `audit clean: ${a.running} running pods, ${a.claims} claims; proxy forwarding ${after.forwarding}, still holding ${after.held} dead connections`,
+    );
     await assertWireClean(api, state, "after the black hole");
   });
 });
@@ -160,8 +201,13 @@ interface Component {
 
 /** The agents (their ops port) and the watcher (its metrics port), as recorded in the cluster state. */
 function componentsOf(state: ClusterState): Component[] {
-  const agents = state.nodes.map((n) => ({ name: `agent ${n.name}`, scrape: async () => (await scrapeAgent(n.name)).text }));
-  const watcher = state.pepr.find((d) => d.name === "pepr-watcher") as { metricsPort?: number } | undefined;
+  const agents = state.nodes.map(n => ({
+    name: `agent ${n.name}`,
+    scrape: async () => (await scrapeAgent(n.name)).text,
+  }));
+  const watcher = state.pepr.find(d => d.name === "pepr-watcher") as
+    | { metricsPort?: number }
+    | undefined;
   assert.ok(watcher?.metricsPort, "the cluster state records the watcher's metrics port");
   const url = `http://127.0.0.1:${watcher.metricsPort}/metrics`;
   return [
@@ -212,31 +258,51 @@ spec:
 }
 
 async function claimsOfUid(api: ApiClient, uid: string): Promise<Stored<IPClaim>[]> {
-  return (await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, { labelSelector: `${CLAIM_LABELS.podUid}=${uid}` })).items;
+  return (
+    await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, {
+      labelSelector: `${CLAIM_LABELS.podUid}=${uid}`,
+    })
+  ).items;
 }
 
 /** Claims of the namespace against its pods: each running pod's address claimed once, no claim without a pod. */
 async function audit(api: ApiClient, ns: string) {
   const all = await listPods(api, ns);
   const running = all.filter((p: Pod) => isRunning(p));
-  const claims = (await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, { labelSelector: `${CLAIM_LABELS.pool}=${ns}` })).items;
-  const liveUids = new Set(all.map((p) => p.metadata.uid));
+  const claims = (
+    await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, {
+      labelSelector: `${CLAIM_LABELS.pool}=${ns}`,
+    })
+  ).items;
+  const liveUids = new Set(all.map(p => p.metadata.uid));
   const byIp = new Map<string, string[]>();
-  for (const p of running) for (const ip of p.status?.podIPs ?? []) byIp.set(ip.ip, [...(byIp.get(ip.ip) ?? []), p.metadata.name]);
+  for (const p of running)
+    for (const ip of p.status?.podIPs ?? [])
+      byIp.set(ip.ip, [...(byIp.get(ip.ip) ?? []), p.metadata.name]);
   const claimed = new Map<string, Stored<IPClaim>[]>();
   for (const c of claims) claimed.set(c.spec.address, [...(claimed.get(c.spec.address) ?? []), c]);
   return {
     running: running.length,
     claims: claims.length,
     duplicates: [
-      ...[...byIp].filter(([, holders]) => holders.length > 1).map(([ip, h]) => `${ip}: pods ${h.join(", ")}`),
-      ...[...claimed].filter(([, cs]) => cs.length > 1).map(([ip, cs]) => `${ip}: claims ${cs.map((c) => c.metadata.name).join(", ")}`),
+      ...[...byIp]
+        .filter(([, holders]) => holders.length > 1)
+        .map(([ip, h]) => `${ip}: pods ${h.join(", ")}`),
+      ...[...claimed]
+        .filter(([, cs]) => cs.length > 1)
+        .map(([ip, cs]) => `${ip}: claims ${cs.map(c => c.metadata.name).join(", ")}`),
     ],
-    leaked: claims.filter((c) => !liveUids.has(c.spec.podUID)).map((c) => `${c.spec.address} (${c.spec.podName})`),
-    missing: running.flatMap((p) => (p.status?.podIPs ?? []).filter((ip) => claimed.get(ip.ip)?.[0]?.spec.podUID !== p.metadata.uid).map((ip) => `${p.metadata.name} ${ip.ip}`)),
+    leaked: claims
+      .filter(c => !liveUids.has(c.spec.podUID))
+      .map(c => `${c.spec.address} (${c.spec.podName})`),
+    missing: running.flatMap(p =>
+      (p.status?.podIPs ?? [])
+        .filter(ip => claimed.get(ip.ip)?.[0]?.spec.podUID !== p.metadata.uid)
+        .map(ip => `${p.metadata.name} ${ip.ip}`),
+    ),
   };
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+  return new Promise(r => setTimeout(r, Math.max(0, ms)));
 }

@@ -32,7 +32,12 @@ export async function listPools(api: ApiClient, labelSelector?: string): Promise
 }
 
 /** The auto pools whose owner labels name this workload (any UID). */
-export function autoPoolsOf(api: ApiClient, kind: string, namespace: string, name: string): Promise<Pool[]> {
+export function autoPoolsOf(
+  api: ApiClient,
+  kind: string,
+  namespace: string,
+  name: string,
+): Promise<Pool[]> {
   return listPools(
     api,
     `ipam.spidernet.io/owner-application-kind=${kind},ipam.spidernet.io/owner-application-namespace=${namespace},ipam.spidernet.io/owner-application-name=${name}`,
@@ -55,7 +60,10 @@ export function poolAddresses(pool: Pool): string[] {
 }
 
 export async function claimsOfPool(api: ApiClient, pool: string): Promise<Stored<IPClaim>[]> {
-  const l = await api.get<KubeList<Stored<IPClaim>>>("/apis/ipam.pepr-spiderpool.io/v1alpha1/ipclaims", { labelSelector: `ipam.pepr-spiderpool.io/pool=${pool}` });
+  const l = await api.get<KubeList<Stored<IPClaim>>>(
+    "/apis/ipam.pepr-spiderpool.io/v1alpha1/ipclaims",
+    { labelSelector: `ipam.pepr-spiderpool.io/pool=${pool}` },
+  );
   return l.items;
 }
 
@@ -70,32 +78,51 @@ export async function subnetProblems(api: ApiClient, name: string): Promise<stri
   const family = (subnet.spec.ipVersion ?? 4) as 4 | 6;
   const cidr = parseCidr(subnet.spec.subnet, family);
   if (!cidr.ok) return [`subnet ${name}: bad CIDR`];
-  const usable = rangesOf(subnet.spec.ips, family).subtract(rangesOf(subnet.spec.excludeIPs, family));
-  const records = JSON.parse(subnet.status?.controlledIPPools ?? "{}") as Record<string, { ips: string[]; application?: string }>;
+  const usable = rangesOf(subnet.spec.ips, family).subtract(
+    rangesOf(subnet.spec.excludeIPs, family),
+  );
+  const records = JSON.parse(subnet.status?.controlledIPPools ?? "{}") as Record<
+    string,
+    { ips: string[]; application?: string }
+  >;
   const problems: string[] = [];
   let seen = IntervalSet.empty(family);
   let count = 0n;
   for (const [pool, rec] of Object.entries(records)) {
     const set = rangesOf(rec.ips, family);
-    if (set.overlaps(seen)) problems.push(`record of ${pool} shares addresses with another record: ${set.intersect(seen).toRangeStrings().join(",")}`);
+    if (set.overlaps(seen))
+      problems.push(
+        `record of ${pool} shares addresses with another record: ${set.intersect(seen).toRangeStrings().join(",")}`,
+      );
     if (!set.isSubsetOf(usable)) problems.push(`record of ${pool} lies outside the subnet`);
     seen = seen.union(set);
     count += set.size();
   }
-  const pools = (await listPools(api, `ipam.spidernet.io/owner-spider-subnet=${name}`)).filter((p) => !p.metadata.deletionTimestamp);
+  const pools = (await listPools(api, `ipam.spidernet.io/owner-spider-subnet=${name}`)).filter(
+    p => !p.metadata.deletionTimestamp,
+  );
   for (const p of pools) {
     if (!p.metadata.labels?.["ipam.spidernet.io/owner-application-name"]) continue;
     const rec = records[p.metadata.name];
     if (!rec) problems.push(`auto pool ${p.metadata.name} has no record`);
-    else if (!rangesOf(rec.ips, family).equals(rangesOf(p.spec.ips, family))) problems.push(`auto pool ${p.metadata.name} ips ${p.spec.ips?.join(",")} != record ${rec.ips.join(",")}`);
+    else if (!rangesOf(rec.ips, family).equals(rangesOf(p.spec.ips, family)))
+      problems.push(
+        `auto pool ${p.metadata.name} ips ${p.spec.ips?.join(",")} != record ${rec.ips.join(",")}`,
+      );
   }
-  if ((subnet.status?.allocatedIPCount ?? 0) !== Number(count)) problems.push(`allocatedIPCount ${subnet.status?.allocatedIPCount} != ${count} recorded`);
-  if (subnet.status?.totalIPCount !== Number(usable.size())) problems.push(`totalIPCount ${subnet.status?.totalIPCount} != ${usable.size()}`);
+  if ((subnet.status?.allocatedIPCount ?? 0) !== Number(count))
+    problems.push(`allocatedIPCount ${subnet.status?.allocatedIPCount} != ${count} recorded`);
+  if (subnet.status?.totalIPCount !== Number(usable.size()))
+    problems.push(`totalIPCount ${subnet.status?.totalIPCount} != ${usable.size()}`);
   return problems;
 }
 
 /** Deletes a namespace and waits until it is really gone, so the next suite can create it again. */
-export async function deleteNamespaceAndWait(api: ApiClient, name: string, timeoutMs = 120_000): Promise<void> {
+export async function deleteNamespaceAndWait(
+  api: ApiClient,
+  name: string,
+  timeoutMs = 120_000,
+): Promise<void> {
   await api.delete(`/api/v1/namespaces/${name}`).catch(() => undefined);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -104,6 +131,6 @@ export async function deleteNamespaceAndWait(api: ApiClient, name: string, timeo
       () => true,
     );
     if (gone) return;
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise(r => setTimeout(r, 250));
   }
 }

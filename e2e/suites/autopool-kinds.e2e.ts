@@ -3,7 +3,16 @@ import type { ApiClient } from "../../lib/k8s/api-client.js";
 import { adminClient } from "../cluster/cluster.js";
 import { apply, createNamespace, listPods, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
-import { autoPoolsOf, deleteNamespaceAndWait, getSubnet, listPools, poolAddresses, SP, subnetProblems, type Pool } from "./autopool-checks.js";
+import {
+  autoPoolsOf,
+  deleteNamespaceAndWait,
+  getSubnet,
+  listPools,
+  poolAddresses,
+  SP,
+  subnetProblems,
+  type Pool,
+} from "./autopool-checks.js";
 
 /**
  * Every built-in workload kind counts its Pods its own way (docs/reference/auto-pools.md#workloads-and-pod-counts, I00003): a DaemonSet by
@@ -38,17 +47,34 @@ spec: {subnet: 10.155.0.0/16, ips: ["10.155.1.1-10.155.1.100"]}
   });
   after(async () => {
     await deleteNamespaceAndWait(api, ns);
-    await waitFor("pools gone", async () => (await listPools(api, `ipam.spidernet.io/owner-spider-subnet=${subnet}`)).length === 0, 90_000).catch(() => undefined);
+    await waitFor(
+      "pools gone",
+      async () =>
+        (await listPools(api, `ipam.spidernet.io/owner-spider-subnet=${subnet}`)).length === 0,
+      90_000,
+    ).catch(() => undefined);
     await api.delete(`${SP}/spidersubnets/${subnet}`).catch(() => undefined);
-    await waitFor("subnet gone", () => getSubnet(api, subnet).then(() => false, () => true), 60_000).catch(() => undefined);
+    await waitFor(
+      "subnet gone",
+      () =>
+        getSubnet(api, subnet).then(
+          () => false,
+          () => true,
+        ),
+      60_000,
+    ).catch(() => undefined);
     api.close();
   });
 
   async function poolOf(kind: string, name: string, size: number): Promise<Pool> {
-    return waitFor(`${kind} ${name}: one pool of ${size}`, async () => {
-      const ps = await autoPoolsOf(api, kind, ns, name);
-      return ps.length === 1 && poolAddresses(ps[0]!).length === size ? ps[0] : undefined;
-    }, 90_000);
+    return waitFor(
+      `${kind} ${name}: one pool of ${size}`,
+      async () => {
+        const ps = await autoPoolsOf(api, kind, ns, name);
+        return ps.length === 1 && poolAddresses(ps[0]!).length === size ? ps[0] : undefined;
+      },
+      90_000,
+    );
   }
 
   it("sizes each kind's pool by its own Pod count, and serves its Pods from it", async () => {
@@ -105,27 +131,60 @@ spec:
       ["app=rs", 2, rs],
     ] as const) {
       const pods = await waitRunning(api, ns, selector, count, 120_000);
-      for (const p of pods) assert.ok(poolAddresses(pool).includes(p.status!.podIPs![0]!.ip), `${p.metadata.name} outside ${pool.metadata.name}`);
+      for (const p of pods)
+        assert.ok(
+          poolAddresses(pool).includes(p.status!.podIPs![0]!.ip),
+          `${p.metadata.name} outside ${pool.metadata.name}`,
+        );
     }
-    assert.deepEqual(await autoPoolsOf(api, "Deployment", ns, "host"), [], "a host-network template gets no pool");
+    assert.deepEqual(
+      await autoPoolsOf(api, "Deployment", ns, "host"),
+      [],
+      "a host-network template gets no pool",
+    );
     assert.deepEqual(await subnetProblems(api, subnet), []);
   });
 
   it("creates no pool for the Job a CronJob starts; its Pods use the CronJob's pool", async () => {
     const cron = await poolOf("CronJob", "cron", 4);
-    const cj = await api.get<{ metadata: { uid: string }; spec: { jobTemplate: unknown } }>(`/apis/batch/v1/namespaces/${ns}/cronjobs/cron`);
+    const cj = await api.get<{ metadata: { uid: string }; spec: { jobTemplate: unknown } }>(
+      `/apis/batch/v1/namespaces/${ns}/cronjobs/cron`,
+    );
     // What the CronJob controller would do at its schedule: a Job it controls, from its template.
     await api.create(`/apis/batch/v1/namespaces/${ns}/jobs`, {
       apiVersion: "batch/v1",
       kind: "Job",
-      metadata: { name: "cron-manual", ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: "cron", uid: cj.metadata.uid, controller: true }] },
+      metadata: {
+        name: "cron-manual",
+        ownerReferences: [
+          {
+            apiVersion: "batch/v1",
+            kind: "CronJob",
+            name: "cron",
+            uid: cj.metadata.uid,
+            controller: true,
+          },
+        ],
+      },
       spec: (cj.spec.jobTemplate as { spec: unknown }).spec,
     });
-    const pods = await waitFor("cron Pods with addresses", async () => {
-      const ps = (await listPods(api, ns, "app=cron")).filter((p) => p.status?.podIPs?.length);
-      return ps.length >= 1 ? ps : undefined;
-    }, 120_000);
-    for (const p of pods) assert.ok(poolAddresses(cron).includes(p.status!.podIPs![0]!.ip), `${p.metadata.name} outside the CronJob's pool`);
-    assert.deepEqual(await autoPoolsOf(api, "Job", ns, "cron-manual"), [], "the CronJob's Job has no pool of its own");
+    const pods = await waitFor(
+      "cron Pods with addresses",
+      async () => {
+        const ps = (await listPods(api, ns, "app=cron")).filter(p => p.status?.podIPs?.length);
+        return ps.length >= 1 ? ps : undefined;
+      },
+      120_000,
+    );
+    for (const p of pods)
+      assert.ok(
+        poolAddresses(cron).includes(p.status!.podIPs![0]!.ip),
+        `${p.metadata.name} outside the CronJob's pool`,
+      );
+    assert.deepEqual(
+      await autoPoolsOf(api, "Job", ns, "cron-manual"),
+      [],
+      "the CronJob's Job has no pool of its own",
+    );
   });
 });

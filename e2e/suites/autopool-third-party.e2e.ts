@@ -4,7 +4,17 @@ import type { Pod } from "../../lib/k8s/core-kinds.js";
 import { adminClient, kubectl } from "../cluster/cluster.js";
 import { apply, listPods, waitGone, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
-import { applyExample, autoPoolsOf, deleteNamespaceAndWait, exampleText, getSubnet, type Pool, poolAddresses, SP, subnetProblems } from "./autopool-checks.js";
+import {
+  applyExample,
+  autoPoolsOf,
+  deleteNamespaceAndWait,
+  exampleText,
+  getSubnet,
+  type Pool,
+  poolAddresses,
+  SP,
+  subnetProblems,
+} from "./autopool-checks.js";
 
 /**
  * Third-party controllers (docs/reference/auto-pools.md#the-agents-side, T00002–T00005): a CloneSet-like custom resource owns Pods
@@ -39,17 +49,36 @@ subjects: [{kind: ServiceAccount, name: pepr-spiderpool, namespace: pepr-system}
     apply(cloneSetRule);
     applyExample("subnet.yaml");
     applyExample("third-party.yaml");
-    await waitFor("CloneSet CRD served", () => api.get("/apis/apps.kruise.io/v1beta1").then(() => true), 30_000);
+    await waitFor(
+      "CloneSet CRD served",
+      () => api.get("/apis/apps.kruise.io/v1beta1").then(() => true),
+      30_000,
+    );
   });
   after(async () => {
     await deleteNamespaceAndWait(api, ns);
     // The retained pool of the last test stays by design: delete it, then wait for all to go.
-    for (const p of await autoPoolsOf(api, "CloneSet", ns, "clone")) await api.delete(`${SP}/spiderippools/${p.metadata.name}`).catch(() => undefined);
-    await waitFor("CloneSet pools gone", async () => (await autoPoolsOf(api, "CloneSet", ns, "clone")).length === 0, 60_000).catch(() => undefined);
-    await api.delete("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/clonesets.apps.kruise.io").catch(() => undefined);
+    for (const p of await autoPoolsOf(api, "CloneSet", ns, "clone"))
+      await api.delete(`${SP}/spiderippools/${p.metadata.name}`).catch(() => undefined);
+    await waitFor(
+      "CloneSet pools gone",
+      async () => (await autoPoolsOf(api, "CloneSet", ns, "clone")).length === 0,
+      60_000,
+    ).catch(() => undefined);
+    await api
+      .delete("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/clonesets.apps.kruise.io")
+      .catch(() => undefined);
     await deleteNamespaceAndWait(api, "autopool-demo");
     await api.delete(`${SP}/spidersubnets/${subnet}`).catch(() => undefined);
-    await waitFor("subnet gone", () => getSubnet(api, subnet).then(() => false, () => true), 60_000).catch(() => undefined);
+    await waitFor(
+      "subnet gone",
+      () =>
+        getSubnet(api, subnet).then(
+          () => false,
+          () => true,
+        ),
+      60_000,
+    ).catch(() => undefined);
     kubectl(["delete", "--ignore-not-found", "-f", "-"], cloneSetRule);
     api.close();
   });
@@ -58,7 +87,9 @@ subjects: [{kind: ServiceAccount, name: pepr-spiderpool, namespace: pepr-system}
   async function cloneSet(annotations: Record<string, string>, replicas = 2): Promise<string> {
     const text = exampleText("third-party-cloneset.yaml");
     apply(text);
-    const cs = await api.get<{ metadata: { uid: string } }>(`/apis/apps.kruise.io/v1beta1/namespaces/${ns}/clonesets/clone`);
+    const cs = await api.get<{ metadata: { uid: string } }>(
+      `/apis/apps.kruise.io/v1beta1/namespaces/${ns}/clonesets/clone`,
+    );
     for (let i = 0; i < replicas; i++) {
       await api.create(`/api/v1/namespaces/${ns}/pods`, {
         apiVersion: "v1",
@@ -67,15 +98,30 @@ subjects: [{kind: ServiceAccount, name: pepr-spiderpool, namespace: pepr-system}
           generateName: "clone-",
           labels: { app: "clone" },
           annotations,
-          ownerReferences: [{ apiVersion: "apps.kruise.io/v1beta1", kind: "CloneSet", name: "clone", uid: cs.metadata.uid, controller: true, blockOwnerDeletion: true }],
+          ownerReferences: [
+            {
+              apiVersion: "apps.kruise.io/v1beta1",
+              kind: "CloneSet",
+              name: "clone",
+              uid: cs.metadata.uid,
+              controller: true,
+              blockOwnerDeletion: true,
+            },
+          ],
         },
-        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: "c", image: "registry.invalid/pause" }] },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [{ name: "c", image: "registry.invalid/pause" }],
+        },
       });
     }
     return cs.metadata.uid;
   }
 
-  const annotations = { "ipam.spidernet.io/subnet": `{"ipv4": ["${subnet}"]}`, "ipam.spidernet.io/ippool-ip-number": "2" };
+  const annotations = {
+    "ipam.spidernet.io/subnet": `{"ipv4": ["${subnet}"]}`,
+    "ipam.spidernet.io/ippool-ip-number": "2",
+  };
   const ipOf = (p: Pod) => p.status!.podIPs![0]!.ip;
 
   it("the agent creates the CloneSet's pool of exactly 2 at the first ADD; Pods run inside it", async () => {
@@ -84,11 +130,17 @@ subjects: [{kind: ServiceAccount, name: pepr-spiderpool, namespace: pepr-system}
     const [pool, ...more] = await autoPoolsOf(api, "CloneSet", ns, "clone");
     assert.ok(pool && more.length === 0, "exactly one pool");
     assert.equal(pool.metadata.name, `auto4-clone-eth0-${uid.split("-").pop()!.slice(0, 5)}`);
-    assert.equal(pool.metadata.labels?.["ipam.spidernet.io/owner-application-gv"], "apps.kruise.io_v1beta1");
+    assert.equal(
+      pool.metadata.labels?.["ipam.spidernet.io/owner-application-gv"],
+      "apps.kruise.io_v1beta1",
+    );
     assert.equal(poolAddresses(pool).length, 2);
     for (const p of pods) assert.ok(poolAddresses(pool).includes(ipOf(p)));
     const s = await getSubnet(api, subnet);
-    assert.equal(JSON.parse(s.status!.controlledIPPools!)[pool.metadata.name].application, `apps.kruise.io_v1beta1_CloneSet_${ns}_clone`);
+    assert.equal(
+      JSON.parse(s.status!.controlledIPPools!)[pool.metadata.name].application,
+      `apps.kruise.io_v1beta1_CloneSet_${ns}_clone`,
+    );
     assert.deepEqual(await subnetProblems(api, subnet), []);
   });
 
@@ -96,19 +148,42 @@ subjects: [{kind: ServiceAccount, name: pepr-spiderpool, namespace: pepr-system}
     const [pool] = await autoPoolsOf(api, "CloneSet", ns, "clone");
     await api.delete(`/apis/apps.kruise.io/v1beta1/namespaces/${ns}/clonesets/clone`);
     await waitGone(api, ns, "app=clone", 90_000); // the garbage collector follows the controller reference
-    await waitFor(`pool ${pool!.metadata.name} gone`, () => api.get(`${SP}/spiderippools/${pool!.metadata.name}`).then(() => false, () => true), 90_000);
-    await waitFor("subnet record dropped", async () => !(await getSubnet(api, subnet)).status?.controlledIPPools?.includes(pool!.metadata.name), 60_000);
+    await waitFor(
+      `pool ${pool!.metadata.name} gone`,
+      () =>
+        api.get(`${SP}/spiderippools/${pool!.metadata.name}`).then(
+          () => false,
+          () => true,
+        ),
+      90_000,
+    );
+    await waitFor(
+      "subnet record dropped",
+      async () =>
+        !(await getSubnet(api, subnet)).status?.controlledIPPools?.includes(pool!.metadata.name),
+      60_000,
+    );
   });
 
   it("a Pod without ippool-ip-number fails with Spiderpool's text and gets no pool", async () => {
     await cloneSet({ "ipam.spidernet.io/subnet": `{"ipv4": ["${subnet}"]}` }, 1);
-    const message = await waitFor("sandbox failure event", async () => {
-      const [pod] = await listPods(api, ns, "app=clone");
-      if (!pod) return undefined;
-      const l = await api.get<KubeList<{ reason: string; message: string }>>(`/api/v1/namespaces/${ns}/events`, { fieldSelector: `involvedObject.name=${pod.metadata.name}` });
-      return l.items.find((e) => e.reason === "FailedCreatePodSandBox")?.message;
-    }, 60_000);
-    assert.match(message, /CloneSet\/autopool-kruise\/clone only supports fixed auto-created IPPool IP Number/);
+    const message = await waitFor(
+      "sandbox failure event",
+      async () => {
+        const [pod] = await listPods(api, ns, "app=clone");
+        if (!pod) return undefined;
+        const l = await api.get<KubeList<{ reason: string; message: string }>>(
+          `/api/v1/namespaces/${ns}/events`,
+          { fieldSelector: `involvedObject.name=${pod.metadata.name}` },
+        );
+        return l.items.find(e => e.reason === "FailedCreatePodSandBox")?.message;
+      },
+      60_000,
+    );
+    assert.match(
+      message,
+      /CloneSet\/autopool-kruise\/clone only supports fixed auto-created IPPool IP Number/,
+    );
     assert.deepEqual(await autoPoolsOf(api, "CloneSet", ns, "clone"), []);
     await api.delete(`/apis/apps.kruise.io/v1beta1/namespaces/${ns}/clonesets/clone`);
     await waitGone(api, ns, "app=clone", 90_000);
@@ -122,9 +197,12 @@ subjects: [{kind: ServiceAccount, name: pepr-spiderpool, namespace: pepr-system}
     assert.ok(first);
     await api.delete(`/apis/apps.kruise.io/v1beta1/namespaces/${ns}/clonesets/clone`);
     await waitGone(api, ns, "app=clone", 90_000);
-    await new Promise((r) => setTimeout(r, 3000)); // room for a wrong deletion to show
+    await new Promise(r => setTimeout(r, 3000)); // room for a wrong deletion to show
     const kept: Pool[] = await autoPoolsOf(api, "CloneSet", ns, "clone");
-    assert.deepEqual(kept.map((p) => [p.metadata.name, !!p.metadata.deletionTimestamp]), [[first.metadata.name, false]]);
+    assert.deepEqual(
+      kept.map(p => [p.metadata.name, !!p.metadata.deletionTimestamp]),
+      [[first.metadata.name, false]],
+    );
 
     const uid = await cloneSet(retained);
     const pods = await waitRunning(api, ns, "app=clone", 2, 120_000);

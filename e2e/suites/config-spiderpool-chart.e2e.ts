@@ -13,7 +13,13 @@ import { agentKubeconfig } from "../cluster/identities.js";
 import { LEVELS } from "../../lib/log-schema.js";
 
 const CHART_CONF = path.join(repoRoot, "lib/schemas/fixtures/spiderpool-v1.2.2-conf.yml");
-const NOT_ACTED_ON = ["agent.networkResourcePlugin", "enableKubevirtStaticIP", "iaasNetworkProvider", "podResourceInject", "tuneSysctlConfig"];
+const NOT_ACTED_ON = [
+  "agent.networkResourcePlugin",
+  "enableKubevirtStaticIP",
+  "iaasNetworkProvider",
+  "podResourceInject",
+  "tuneSysctlConfig",
+];
 
 /**
  * ConfigMap `spiderpool-conf` as Spiderpool's v1.2.2 chart renders it, against the real control
@@ -44,12 +50,17 @@ describe("config: Spiderpool's chart-rendered spiderpool-conf", function () {
     });
     const { config, warnings } = await loadConfig(api, { SPIDERPOOL_NAMESPACE: ns });
     assert.equal(config.enableStatefulSet, true);
-    assert.deepEqual(warnings.map((w) => w.key).sort(), NOT_ACTED_ON);
+    assert.deepEqual(warnings.map(w => w.key).sort(), NOT_ACTED_ON);
 
-    await api.patch(`/api/v1/namespaces/${ns}/configmaps/spiderpool-conf`, { data: { "conf.yml": text.replace('serverUrl: ""', 'serverUrl: "http://iaas.example:8080"') } });
+    await api.patch(`/api/v1/namespaces/${ns}/configmaps/spiderpool-conf`, {
+      data: { "conf.yml": text.replace('serverUrl: ""', 'serverUrl: "http://iaas.example:8080"') },
+    });
     await assert.rejects(loadConfig(api, { SPIDERPOOL_NAMESPACE: ns }), (e: unknown) => {
       assert.ok(e instanceof ConfigError, String(e));
-      assert.match(e.message, /^conf\.yml: iaasNetworkProvider\.serverUrl: got "http:\/\/iaas\.example:8080", .*; set it to "" or remove iaasNetworkProvider$/);
+      assert.match(
+        e.message,
+        /^conf\.yml: iaasNetworkProvider\.serverUrl: got "http:\/\/iaas\.example:8080", .*; set it to "" or remove iaasNetworkProvider$/,
+      );
       return true;
     });
   });
@@ -58,13 +69,20 @@ describe("config: Spiderpool's chart-rendered spiderpool-conf", function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-chart-conf-"));
     let agent: ProbeAgent | undefined;
     try {
-      agent = await startProbeAgent({ bundle: AGENT_BUNDLE, conf: CHART_CONF, kubeconfig: agentKubeconfig(), node: "config-probe-node", dir, what: "agent on the chart's conf.yml: ready" });
+      agent = await startProbeAgent({
+        bundle: AGENT_BUNDLE,
+        conf: CHART_CONF,
+        kubeconfig: agentKubeconfig(),
+        node: "config-probe-node",
+        dir,
+        what: "agent on the chart's conf.yml: ready",
+      });
       const stderr = agent.stderr();
       const warnings = stderr
         .split("\n")
-        .filter((l) => l.startsWith("{"))
-        .map((l) => JSON.parse(l) as { level: number; msg: string; keys?: string[] })
-        .filter((l) => l.level === LEVELS.warn && l.msg.startsWith("conf.yml: "));
+        .filter(l => l.startsWith("{"))
+        .map(l => JSON.parse(l) as { level: number; msg: string; keys?: string[] })
+        .filter(l => l.level === LEVELS.warn && l.msg.startsWith("conf.yml: "));
       assert.equal(warnings.length, 1, `one configuration warning, got:\n${stderr}`);
       assert.deepEqual([...(warnings[0]!.keys ?? [])].sort(), NOT_ACTED_ON);
     } finally {

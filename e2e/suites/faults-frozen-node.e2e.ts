@@ -34,13 +34,21 @@ describe("faults: frozen node with live sandboxes, wire audit", function () {
   let port = "";
   const frozenUids: string[] = [];
 
-  const claims = async () => (await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, { labelSelector: `ipam.pepr-spiderpool.io/pod-namespace=${ns}` })).items;
+  const claims = async () =>
+    (
+      await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, {
+        labelSelector: `ipam.pepr-spiderpool.io/pod-namespace=${ns}`,
+      })
+    ).items;
   const poolAddresses = Array.from({ length: POOL_SIZE }, (_, i) => `10.181.0.${i + 1}`);
   const freeze = (signal: NodeJS.Signals) => {
-    signalGroup(state.nodes.find((n) => n.name === frozen)!.daemon.pid, signal);
+    signalGroup(state.nodes.find(n => n.name === frozen)!.daemon.pid, signal);
     if (state.agents[frozen]) signalGroup(state.agents[frozen]!.pid, signal);
   };
-  const nodeReady = async () => (await api.get<Node>(`/api/v1/nodes/${frozen}`)).status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+  const nodeReady = async () =>
+    (await api.get<Node>(`/api/v1/nodes/${frozen}`)).status?.conditions?.some(
+      c => c.type === "Ready" && c.status === "True",
+    ) ?? false;
   const refills = async () => (await listPods(api, ns, "app=refill")).filter(isRunning);
 
   before(async function () {
@@ -55,7 +63,12 @@ kind: SpiderIPPool
 metadata: {name: ${ns}}
 spec: {subnet: 10.181.0.0/24, ips: ["10.181.0.1-10.181.0.${POOL_SIZE}"], gateway: 10.181.0.254}
 `);
-    await createNamespace(api, ns, {}, { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([ns]) });
+    await createNamespace(
+      api,
+      ns,
+      {},
+      { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([ns]) },
+    );
   });
 
   after(async function () {
@@ -69,11 +82,26 @@ spec: {subnet: 10.181.0.0/24, ips: ["10.181.0.1-10.181.0.${POOL_SIZE}"], gateway
     await waitFor(`${frozen} Ready again`, nodeReady, 120_000, 1000).catch(() => undefined);
     // Its kubelet tears down the sandboxes of the force-deleted pods before its uplink is back,
     // so they cannot answer for addresses that other pods hold now.
-    await waitFor("sandboxes of the force-deleted pods torn down", async () => frozenUids.every((u) => !sandboxOf(frozen, u)), 120_000, 1000).catch(() => undefined);
+    await waitFor(
+      "sandboxes of the force-deleted pods torn down",
+      async () => frozenUids.every(u => !sandboxOf(frozen, u)),
+      120_000,
+      1000,
+    ).catch(() => undefined);
     ip("-n", fabricNetns(state.netnsPrefix), "link", "set", port, "up");
     await deleteNamespace(api, ns);
-    await waitFor(`namespace ${ns} gone`, () => api.get(`/api/v1/namespaces/${ns}`).then(() => false, () => true), 180_000).catch(() => undefined);
-    await api.delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`).catch(() => undefined);
+    await waitFor(
+      `namespace ${ns} gone`,
+      () =>
+        api.get(`/api/v1/namespaces/${ns}`).then(
+          () => false,
+          () => true,
+        ),
+      180_000,
+    ).catch(() => undefined);
+    await api
+      .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`)
+      .catch(() => undefined);
     api.close();
   });
 
@@ -97,13 +125,17 @@ spec:
       },
       90_000,
     );
-    frozenUids.push(...held.map((p) => p.metadata.uid!));
-    const frozenIps = held.map((p) => p.status!.podIP!).sort();
+    frozenUids.push(...held.map(p => p.metadata.uid!));
+    const frozenIps = held.map(p => p.status!.podIP!).sort();
 
     freeze("SIGSTOP");
     await waitFor(`${frozen} NotReady`, async () => !(await nodeReady()), 120_000, 1000);
     kubectl(["delete", "pod", "-n", ns, "-l", "app=frozen", "--force", "--grace-period=0"]);
-    assert.equal((await listPods(api, ns, "app=frozen")).length, 0, "the frozen pods are gone from the API");
+    assert.equal(
+      (await listPods(api, ns, "app=frozen")).length,
+      0,
+      "the frozen pods are gone from the API",
+    );
 
     apply(`
 apiVersion: apps/v1
@@ -122,29 +154,57 @@ spec:
             nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/hostname, operator: NotIn, values: [${frozen}]}]}]
       containers: [{name: c, image: registry.invalid/pause}]
 `);
-    await waitFor(`${POOL_SIZE - FROZEN_PODS} refill pods Running`, async () => (await refills()).length >= POOL_SIZE - FROZEN_PODS, 120_000, 1000);
-    await new Promise((r) => setTimeout(r, OBSERVE_MS));
+    await waitFor(
+      `${POOL_SIZE - FROZEN_PODS} refill pods Running`,
+      async () => (await refills()).length >= POOL_SIZE - FROZEN_PODS,
+      120_000,
+      1000,
+    );
+    await new Promise(r => setTimeout(r, OBSERVE_MS));
 
     const running = await refills();
     const audit = await assertWireClean(api, state, `while ${frozen} is NotReady`);
-    const reused = running.filter((p) => frozenIps.includes(p.status!.podIP!)).map((p) => `${p.metadata.name}=${p.status!.podIP}`);
-    assert.deepEqual(reused, [], `addresses the frozen node still answers for were handed to new pods`);
+    const reused = running
+      .filter(p => frozenIps.includes(p.status!.podIP!))
+      .map(p => `${p.metadata.name}=${p.status!.podIP}`);
     assert.deepEqual(
-      frozenIps.filter((a) => !audit.answered.has(a)),
+      reused,
+      [],
+      `addresses the frozen node still answers for were handed to new pods`,
+    );
+    assert.deepEqual(
+      frozenIps.filter(a => !audit.answered.has(a)),
       [],
       "the frozen node's sandboxes do not answer: the audit could not see a duplicate",
     );
-    const kept = (await claims()).filter((c) => frozenUids.includes(c.spec.podUID)).map((c) => c.spec.address).sort();
-    assert.deepEqual(kept, frozenIps, "the frozen pods' claims are kept while the node is NotReady");
+    const kept = (await claims())
+      .filter(c => frozenUids.includes(c.spec.podUID))
+      .map(c => c.spec.address)
+      .sort();
+    assert.deepEqual(
+      kept,
+      frozenIps,
+      "the frozen pods' claims are kept while the node is NotReady",
+    );
 
     // The node is powered off for good: its uplink goes down, then the operator says so.
     ip("-n", fabricNetns(state.netnsPrefix), "link", "set", port, "down");
     kubectl(["taint", "nodes", frozen, `${OUT_OF_SERVICE}=nodeshutdown:NoExecute`]);
-    await waitFor("the frozen pods' claims released", async () => !(await claims()).some((c) => frozenUids.includes(c.spec.podUID)), 120_000, 1000);
-    await waitFor(`all ${POOL_SIZE} refill pods Running`, async () => (await refills()).length === POOL_SIZE, 180_000, 1000);
+    await waitFor(
+      "the frozen pods' claims released",
+      async () => !(await claims()).some(c => frozenUids.includes(c.spec.podUID)),
+      120_000,
+      1000,
+    );
+    await waitFor(
+      `all ${POOL_SIZE} refill pods Running`,
+      async () => (await refills()).length === POOL_SIZE,
+      180_000,
+      1000,
+    );
     const after = await assertWireClean(api, state, `after ${frozen} is out of service`);
     assert.deepEqual(
-      poolAddresses.filter((a) => !after.answered.has(a)),
+      poolAddresses.filter(a => !after.answered.has(a)),
       [],
       "every pool address is in use by a refill pod and answers",
     );

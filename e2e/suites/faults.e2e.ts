@@ -4,7 +4,17 @@ import type { Pod } from "../../lib/k8s/core-kinds.js";
 import { CLAIMS_PATH } from "../../lib/k8s/claim-store.js";
 import type { IPClaim } from "../../lib/schemas/ip-claim.js";
 import type { SpiderEndpoint } from "../../lib/schemas/endpoint.js";
-import { adminClient, killAgent, killNode, loadState, restartAgent, restartApiserver, restartNodeProcess, reviveNode, type ClusterState } from "../cluster/cluster.js";
+import {
+  adminClient,
+  killAgent,
+  killNode,
+  loadState,
+  restartAgent,
+  restartApiserver,
+  restartNodeProcess,
+  reviveNode,
+  type ClusterState,
+} from "../cluster/cluster.js";
 import { addressesIn } from "../cluster/netns.js";
 import { probe } from "../cluster/readiness.js";
 import { apply, createNamespace, deleteNamespace, listPods } from "../support/kube.js";
@@ -41,16 +51,31 @@ kind: SpiderIPPool
 metadata: {name: ${ns}}
 spec: {subnet: 10.180.0.0/16, ips: ["10.180.0.1-10.180.3.254"], gateway: 10.180.255.254}
 `);
-    await createNamespace(api, ns, {}, { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([ns]) });
+    await createNamespace(
+      api,
+      ns,
+      {},
+      { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([ns]) },
+    );
   });
 
   after(async function () {
     if (!api) return;
     for (const n of state.nodes) reviveNode(state, n.name);
-    process.stdout.write(`      timeline:\n${timeline.map((l) => `        ${l}`).join("\n")}\n`);
+    process.stdout.write(`      timeline:\n${timeline.map(l => `        ${l}`).join("\n")}\n`);
     await deleteNamespace(api, ns);
-    await waitFor(`namespace ${ns} gone`, () => api.get(`/api/v1/namespaces/${ns}`).then(() => false, () => true), 300_000).catch(() => undefined);
-    await api.delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`).catch(() => undefined);
+    await waitFor(
+      `namespace ${ns} gone`,
+      () =>
+        api.get(`/api/v1/namespaces/${ns}`).then(
+          () => false,
+          () => true,
+        ),
+      300_000,
+    ).catch(() => undefined);
+    await api
+      .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`)
+      .catch(() => undefined);
     api.close();
   });
 
@@ -98,7 +123,10 @@ spec:
       mark(`${frozen}: heartbeats and CNI stopped`);
       await waitFor(
         `pods of ${frozen} evicted`,
-        async () => (await listPods(api, ns, "storm=yes")).filter((p) => p.spec.nodeName === frozen).every((p) => !!p.metadata.deletionTimestamp),
+        async () =>
+          (await listPods(api, ns, "storm=yes"))
+            .filter(p => p.spec.nodeName === frozen)
+            .every(p => !!p.metadata.deletionTimestamp),
         180_000,
         1000,
       );
@@ -118,8 +146,15 @@ spec:
     mark("scaled down to half and back up");
 
     const converged = Date.now();
-    await waitFor("claims match running pods (every address of a gone pod reclaimed)", async () => (await audit(api, ns)).leaked.length === 0, GC_WINDOW_MS, 2000);
-    mark(`claims converged ${((Date.now() - converged) / 1000).toFixed(1)} s after the last change`);
+    await waitFor(
+      "claims match running pods (every address of a gone pod reclaimed)",
+      async () => (await audit(api, ns)).leaked.length === 0,
+      GC_WINDOW_MS,
+      2000,
+    );
+    mark(
+      `claims converged ${((Date.now() - converged) / 1000).toFixed(1)} s after the last change`,
+    );
 
     const a = await audit(api, ns);
     assert.deepEqual(a.duplicates, [], "an address is held by two pods");
@@ -127,25 +162,40 @@ spec:
     assert.deepEqual(a.missing, [], "running pods whose address has no claim");
     assert.deepEqual(a.netnsMismatch, [], "pod status disagrees with the address inside its netns");
     assert.deepEqual(a.endpointMismatch, [], "SpiderEndpoints that do not match their pods");
-    const watcher = state.pepr?.find((d) => d.name === "pepr-watcher") as { metricsPort?: number } | undefined;
-    const metrics = watcher?.metricsPort ? (await probe(`http://127.0.0.1:${watcher.metricsPort}/metrics`)).body : "";
+    const watcher = state.pepr?.find(d => d.name === "pepr-watcher") as
+      | { metricsPort?: number }
+      | undefined;
+    const metrics = watcher?.metricsPort
+      ? (await probe(`http://127.0.0.1:${watcher.metricsPort}/metrics`)).body
+      : "";
     const gc = /^spiderpool_ip_gc_counts (\d+)/m.exec(metrics)?.[1] ?? "?";
     mark(`GC found and released ${gc} leaked addresses in total`);
-    process.stdout.write(`      converged; GC released ${gc} addresses; ${a.pods} pods, ${a.claims} claims\n`);
+    process.stdout.write(
+      `      converged; GC released ${gc} addresses; ${a.pods} pods, ${a.claims} claims\n`,
+    );
     await assertWireClean(api, state, "after the storm with faults");
   });
 });
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+  return new Promise(r => setTimeout(r, ms));
 }
 
-async function waitStormRunning(api: ApiClient, ns: string, count: number, notOn?: string): Promise<void> {
+async function waitStormRunning(
+  api: ApiClient,
+  ns: string,
+  count: number,
+  notOn?: string,
+): Promise<void> {
   await waitFor(
     `${count} storm pods Running${notOn ? ` off ${notOn}` : ""}`,
     async () => {
-      const pods = (await listPods(api, ns, "storm=yes")).filter((p) => !p.metadata.deletionTimestamp);
-      const running = pods.filter((p) => p.status?.phase === "Running" && p.status.podIPs?.length && p.spec.nodeName !== notOn);
+      const pods = (await listPods(api, ns, "storm=yes")).filter(
+        p => !p.metadata.deletionTimestamp,
+      );
+      const running = pods.filter(
+        p => p.status?.phase === "Running" && p.status.podIPs?.length && p.spec.nodeName !== notOn,
+      );
       return pods.length === count && running.length === count;
     },
     600_000,
@@ -155,33 +205,60 @@ async function waitStormRunning(api: ApiClient, ns: string, count: number, notOn
 
 /** Cross-checks pods, the addresses inside their namespaces, claims and endpoints. */
 async function audit(api: ApiClient, ns: string) {
-  const pods = (await listPods(api, ns)).filter((p: Pod) => p.status?.phase === "Running" && !p.metadata.deletionTimestamp);
-  const all = (await listPods(api, ns)).map((p) => p.metadata.uid);
-  const claims = (await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, { labelSelector: `ipam.pepr-spiderpool.io/pod-namespace=${ns}` })).items;
-  const endpoints = (await api.get<KubeList<Stored<SpiderEndpoint>>>(`/apis/spiderpool.spidernet.io/v2beta1/namespaces/${ns}/spiderendpoints`)).items;
+  const pods = (await listPods(api, ns)).filter(
+    (p: Pod) => p.status?.phase === "Running" && !p.metadata.deletionTimestamp,
+  );
+  const all = (await listPods(api, ns)).map(p => p.metadata.uid);
+  const claims = (
+    await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, {
+      labelSelector: `ipam.pepr-spiderpool.io/pod-namespace=${ns}`,
+    })
+  ).items;
+  const endpoints = (
+    await api.get<KubeList<Stored<SpiderEndpoint>>>(
+      `/apis/spiderpool.spidernet.io/v2beta1/namespaces/${ns}/spiderendpoints`,
+    )
+  ).items;
   const byIp = new Map<string, string[]>();
   const netnsMismatch: string[] = [];
   for (const p of pods) {
-    for (const ip of p.status?.podIPs ?? []) byIp.set(ip.ip, [...(byIp.get(ip.ip) ?? []), p.metadata.name]);
+    for (const ip of p.status?.podIPs ?? [])
+      byIp.set(ip.ip, [...(byIp.get(ip.ip) ?? []), p.metadata.name]);
     const sb = sandboxOf(p.spec.nodeName!, p.metadata.uid!);
-    const inside = sb ? (await addressesIn(sb.netns, "eth0").catch(() => [])).map((x) => x.split("/")[0]) : [];
-    if (inside.join() !== (p.status?.podIPs ?? []).map((x) => x.ip).join()) netnsMismatch.push(`${p.metadata.name}: status ${p.status?.podIPs?.map((x) => x.ip)} netns ${inside}`);
+    const inside = sb
+      ? (await addressesIn(sb.netns, "eth0").catch(() => [])).map(x => x.split("/")[0])
+      : [];
+    if (inside.join() !== (p.status?.podIPs ?? []).map(x => x.ip).join())
+      netnsMismatch.push(
+        `${p.metadata.name}: status ${p.status?.podIPs?.map(x => x.ip)} netns ${inside}`,
+      );
   }
   const liveUids = new Set(all);
-  const claimed = new Map(claims.map((c) => [c.spec.address, c]));
+  const claimed = new Map(claims.map(c => [c.spec.address, c]));
   return {
     pods: pods.length,
     claims: claims.length,
-    duplicates: [...byIp].filter(([, holders]) => holders.length > 1).map(([ip, h]) => `${ip}: ${h.join(", ")}`),
-    leaked: claims.filter((c) => !liveUids.has(c.spec.podUID)).map((c) => `${c.spec.address} (${c.spec.podName})`),
-    missing: pods.flatMap((p) => (p.status?.podIPs ?? []).filter((ip) => claimed.get(ip.ip)?.spec.podUID !== p.metadata.uid).map((ip) => `${p.metadata.name} ${ip.ip}`)),
+    duplicates: [...byIp]
+      .filter(([, holders]) => holders.length > 1)
+      .map(([ip, h]) => `${ip}: ${h.join(", ")}`),
+    leaked: claims
+      .filter(c => !liveUids.has(c.spec.podUID))
+      .map(c => `${c.spec.address} (${c.spec.podName})`),
+    missing: pods.flatMap(p =>
+      (p.status?.podIPs ?? [])
+        .filter(ip => claimed.get(ip.ip)?.spec.podUID !== p.metadata.uid)
+        .map(ip => `${p.metadata.name} ${ip.ip}`),
+    ),
     netnsMismatch,
     endpointMismatch: pods
-      .filter((p) => {
-        const ep = endpoints.find((e) => e.metadata.name === p.metadata.name);
-        const recorded = (ep?.status?.current.ips ?? []).map((d) => d.ipv4?.split("/")[0]);
-        return ep?.status?.current.uid !== p.metadata.uid || recorded.join() !== (p.status?.podIPs ?? []).map((x) => x.ip).join();
+      .filter(p => {
+        const ep = endpoints.find(e => e.metadata.name === p.metadata.name);
+        const recorded = (ep?.status?.current.ips ?? []).map(d => d.ipv4?.split("/")[0]);
+        return (
+          ep?.status?.current.uid !== p.metadata.uid ||
+          recorded.join() !== (p.status?.podIPs ?? []).map(x => x.ip).join()
+        );
       })
-      .map((p) => p.metadata.name),
+      .map(p => p.metadata.name),
   };
 }

@@ -5,7 +5,13 @@ import type { ApiClient, KubeList, Stored } from "../../lib/k8s/api-client.js";
 import { CLAIMS_PATH } from "../../lib/k8s/claim-store.js";
 import type { Pod } from "../../lib/k8s/core-kinds.js";
 import type { IPClaim } from "../../lib/schemas/ip-claim.js";
-import { adminClient, loadState, restartAgent, restartPeprWatcher, type ClusterState } from "../cluster/cluster.js";
+import {
+  adminClient,
+  loadState,
+  restartAgent,
+  restartPeprWatcher,
+  type ClusterState,
+} from "../cluster/cluster.js";
 import { paths } from "../cluster/paths.js";
 import { confPath } from "../cluster/spiderpool-install.js";
 import { apply, createNamespace, deleteNamespace, listPods, waitRunning } from "../support/kube.js";
@@ -33,7 +39,7 @@ function logSince(name: string, from: number): LogLine[] {
     .subarray(from)
     .toString("utf8")
     .split("\n")
-    .flatMap((l) => {
+    .flatMap(l => {
       try {
         return [JSON.parse(l) as LogLine];
       } catch {
@@ -41,7 +47,8 @@ function logSince(name: string, from: number): LogLine[] {
       }
     });
 }
-const logEnd = (name: string) => (fs.existsSync(paths.log(name)) ? fs.statSync(paths.log(name)).size : 0);
+const logEnd = (name: string) =>
+  fs.existsSync(paths.log(name)) ? fs.statSync(paths.log(name)).size : 0;
 
 /**
  * A StatefulSet flaps 3→2→3 while a decided release of ordinal 2's address is in flight
@@ -64,7 +71,11 @@ describe("gc: StatefulSet flapping 3→2→3 while a GC release is in flight", f
   let watcherHeld = false;
 
   const claimsOf = async (podName: string) =>
-    (await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, { labelSelector: `ipam.pepr-spiderpool.io/pod-namespace=${ns}` })).items.filter((c) => c.spec.podName === podName);
+    (
+      await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, {
+        labelSelector: `ipam.pepr-spiderpool.io/pod-namespace=${ns}`,
+      })
+    ).items.filter(c => c.spec.podName === podName);
   const statefulSet = (name: string, replicas: number) => `
 apiVersion: apps/v1
 kind: StatefulSet
@@ -81,7 +92,8 @@ spec:
       terminationGracePeriodSeconds: 1
       containers: [{name: c, image: registry.invalid/pause}]
 `;
-  const scale = (name: string, replicas: number) => api.patch(`/apis/apps/v1/namespaces/${ns}/statefulsets/${name}`, { spec: { replicas } });
+  const scale = (name: string, replicas: number) =>
+    api.patch(`/apis/apps/v1/namespaces/${ns}/statefulsets/${name}`, { spec: { replicas } });
 
   before(async function () {
     state = loadState()!;
@@ -92,7 +104,12 @@ kind: SpiderIPPool
 metadata: {name: ${ns}}
 spec: {subnet: 10.188.0.0/24, ips: ["10.188.0.1-10.188.0.10"], gateway: 10.188.0.254}
 `);
-    await createNamespace(api, ns, {}, { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([ns]) });
+    await createNamespace(
+      api,
+      ns,
+      {},
+      { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([ns]) },
+    );
   });
 
   after(async function () {
@@ -101,10 +118,24 @@ spec: {subnet: 10.188.0.0/24, ips: ["10.188.0.1-10.188.0.10"], gateway: 10.188.0
     if (watcherHeld) await restartPeprWatcher(state);
     fs.rmSync(fastConf, { force: true });
     for (const name of ["db", "dbw"]) await scale(name, 0).catch(() => undefined);
-    await waitFor("StatefulSet Pods gone", async () => (await listPods(api, ns)).length === 0, 60_000).catch(() => undefined);
+    await waitFor(
+      "StatefulSet Pods gone",
+      async () => (await listPods(api, ns)).length === 0,
+      60_000,
+    ).catch(() => undefined);
     await deleteNamespace(api, ns);
-    await waitFor(`namespace ${ns} gone`, () => api.get(`/api/v1/namespaces/${ns}`).then(() => false, () => true), 180_000).catch(() => undefined);
-    await api.delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`).catch(() => undefined);
+    await waitFor(
+      `namespace ${ns} gone`,
+      () =>
+        api.get(`/api/v1/namespaces/${ns}`).then(
+          () => false,
+          () => true,
+        ),
+      180_000,
+    ).catch(() => undefined);
+    await api
+      .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`)
+      .catch(() => undefined);
     api.close();
   });
 
@@ -121,78 +152,150 @@ spec: {subnet: 10.188.0.0/24, ips: ["10.188.0.1-10.188.0.10"], gateway: 10.188.0
   ): Promise<void> {
     apply(statefulSet(name, 3));
     const pods = await waitRunning(api, ns, `app=${name}`, 3, 120_000);
-    const old = pods.find((p) => p.metadata.name === `${name}-2`)!;
+    const old = pods.find(p => p.metadata.name === `${name}-2`)!;
     const node = old.spec.nodeName!;
     const address = old.status!.podIPs![0]!.ip;
     const [claim] = await claimsOf(`${name}-2`);
-    assert.ok(claim && claim.spec.static && claim.spec.podUID === old.metadata.uid && claim.spec.address === address, `${name}-2 runs with a static claim of its address`);
+    assert.ok(
+      claim &&
+        claim.spec.static &&
+        claim.spec.podUID === old.metadata.uid &&
+        claim.spec.address === address,
+      `${name}-2 runs with a static claim of its address`,
+    );
     await hold(node);
     const from = logEnd(log(node));
     const watcherFrom = logEnd("pepr-watcher");
     const agentFrom = logEnd(`agent-${node}`);
     const lineOf = () => logSince(log(node), from);
-    const refused = (l: LogLine) => Boolean(l.msg?.includes("claim changed since it was judged") && l.claim === claim.metadata.name && l.podUID === old.metadata.uid);
+    const refused = (l: LogLine) =>
+      Boolean(
+        l.msg?.includes("claim changed since it was judged") &&
+          l.claim === claim.metadata.name &&
+          l.podUID === old.metadata.uid,
+      );
     const released = (l: LogLine) => lines.released(l) && l.pod === `${ns}/${name}-2`;
 
     // 3 → 2: ordinal 2 goes without a CNI DEL, and the path under test decides to release its claim.
     await scale(name, 2);
-    await waitFor(`the release of ${name}-2's claim held in flight`, async () => lineOf().some((l) => l.msg?.includes(lines.held) && l.podUID === old.metadata.uid), 90_000, 200);
+    await waitFor(
+      `the release of ${name}-2's claim held in flight`,
+      async () => lineOf().some(l => l.msg?.includes(lines.held) && l.podUID === old.metadata.uid),
+      90_000,
+      200,
+    );
 
     // 2 → 3 while the decision is held: the new ordinal 2 takes the claim over.
     await scale(name, 3);
     const fresh = await waitFor(
       `a new ${name}-2 Running`,
-      async () => (await listPods(api, ns, `app=${name}`)).find((p: Pod) => p.metadata.name === `${name}-2` && p.metadata.uid !== old.metadata.uid && p.status?.phase === "Running" && p.status.podIPs?.length),
+      async () =>
+        (await listPods(api, ns, `app=${name}`)).find(
+          (p: Pod) =>
+            p.metadata.name === `${name}-2` &&
+            p.metadata.uid !== old.metadata.uid &&
+            p.status?.phase === "Running" &&
+            p.status.podIPs?.length,
+        ),
       HOLD_MS,
       200,
     );
-    assert.deepEqual(lineOf().filter((l) => refused(l) || released(l)), [], "the held release finished before the new incarnation came back: the test did not see the race");
+    assert.deepEqual(
+      lineOf().filter(l => refused(l) || released(l)),
+      [],
+      "the held release finished before the new incarnation came back: the test did not see the race",
+    );
 
     // The held decision runs out: its delete must lose, and nothing may release the new claim.
-    await waitFor(`the held decision on the old ${name}-2 carried out`, async () => lineOf().some((l) => refused(l) || released(l)), HOLD_MS + 30_000, 500);
-    await new Promise((r) => setTimeout(r, 3_000)); // the old UID is judged again from what is there now
-    const anyRelease = [...logSince("pepr-watcher", watcherFrom), ...logSince(`agent-${node}`, agentFrom)].filter(
-      (l) => (l.msg === "IP GC released addresses" || l.msg === "released") && l.pod === `${ns}/${name}-2`,
+    await waitFor(
+      `the held decision on the old ${name}-2 carried out`,
+      async () => lineOf().some(l => refused(l) || released(l)),
+      HOLD_MS + 30_000,
+      500,
+    );
+    await new Promise(r => setTimeout(r, 3_000)); // the old UID is judged again from what is there now
+    const anyRelease = [
+      ...logSince("pepr-watcher", watcherFrom),
+      ...logSince(`agent-${node}`, agentFrom),
+    ].filter(
+      l =>
+        (l.msg === "IP GC released addresses" || l.msg === "released") &&
+        l.pod === `${ns}/${name}-2`,
     );
     assert.deepEqual(anyRelease, [], `${name}-2's address was released`);
     const now = await claimsOf(`${name}-2`);
-    assert.equal(now.length, 1, `exactly one claim for ${name}-2, got ${now.map((c) => `${c.spec.address} (${c.spec.podUID})`).join(", ")}`);
+    assert.equal(
+      now.length,
+      1,
+      `exactly one claim for ${name}-2, got ${now.map(c => `${c.spec.address} (${c.spec.podUID})`).join(", ")}`,
+    );
     assert.equal(now[0]!.metadata.uid, claim.metadata.uid, "the same claim object, taken over");
     assert.equal(now[0]!.spec.podUID, fresh.metadata.uid, "the claim names the new incarnation");
-    assert.deepEqual(fresh.status!.podIPs!.map((p) => p.ip), [address], `the new ${name}-2 keeps its address`);
-    assert.ok(lineOf().some(refused), "the held delete was refused as changed (the race the test is about)");
-    const live = (await listPods(api, ns, `app=${name}`)).find((p) => p.metadata.name === `${name}-2`);
-    assert.equal(live?.metadata.uid, fresh.metadata.uid, `${name}-2 still runs as the new incarnation`);
-    await assertWireClean(api, state, `after StatefulSet ${name} flapped 3→2→3 with a release in flight`);
+    assert.deepEqual(
+      fresh.status!.podIPs!.map(p => p.ip),
+      [address],
+      `the new ${name}-2 keeps its address`,
+    );
+    assert.ok(
+      lineOf().some(refused),
+      "the held delete was refused as changed (the race the test is about)",
+    );
+    const live = (await listPods(api, ns, `app=${name}`)).find(
+      p => p.metadata.name === `${name}-2`,
+    );
+    assert.equal(
+      live?.metadata.uid,
+      fresh.metadata.uid,
+      `${name}-2 still runs as the new incarnation`,
+    );
+    await assertWireClean(
+      api,
+      state,
+      `after StatefulSet ${name} flapped 3→2→3 with a release in flight`,
+    );
   }
 
   it("the agent's confirmed release, held in flight, loses to the new db-2: one claim, same address", async function () {
     await flap(
       "db",
-      async (node) => {
+      async node => {
         heldAgents.add(node);
         await restartAgent(state, node, { env: { SPIDERPOOL_TEST_GC_DELAY_MS: String(HOLD_MS) } });
       },
-      (node) => `agent-${node}`,
-      { held: "held back by SPIDERPOOL_TEST_GC_DELAY_MS", released: (l) => l.msg === "released" },
+      node => `agent-${node}`,
+      { held: "held back by SPIDERPOOL_TEST_GC_DELAY_MS", released: l => l.msg === "released" },
     );
   });
 
   it("the watcher's IP GC release after gc.readyNodeReleaseAfterSeconds, held in flight, loses to the new dbw-2", async function () {
     // The agent's own release of ordinal 2 is held past the test, so only the watcher can act; its
     // bound on Ready nodes is 1 s instead of 600 so it acts at all.
-    fs.writeFileSync(fastConf, fs.readFileSync(confPath, "utf8").replace(/^gc:\n/m, "gc:\n  readyNodeReleaseAfterSeconds: 1\n"));
-    assert.match(fs.readFileSync(fastConf, "utf8"), /^gc:\n {2}readyNodeReleaseAfterSeconds: 1\n/m, "the watcher's conf copy sets the bound");
+    fs.writeFileSync(
+      fastConf,
+      fs
+        .readFileSync(confPath, "utf8")
+        .replace(/^gc:\n/m, "gc:\n  readyNodeReleaseAfterSeconds: 1\n"),
+    );
+    assert.match(
+      fs.readFileSync(fastConf, "utf8"),
+      /^gc:\n {2}readyNodeReleaseAfterSeconds: 1\n/m,
+      "the watcher's conf copy sets the bound",
+    );
     await flap(
       "dbw",
-      async (node) => {
+      async node => {
         heldAgents.add(node);
         await restartAgent(state, node, { env: { SPIDERPOOL_TEST_GC_DELAY_MS: String(NEVER_MS) } });
         watcherHeld = true;
-        await restartPeprWatcher(state, { env: { SPIDERPOOL_TEST_GC_DELAY_MS: String(HOLD_MS), SPIDERPOOL_CONFIG_PATH: fastConf } });
+        await restartPeprWatcher(state, {
+          env: { SPIDERPOOL_TEST_GC_DELAY_MS: String(HOLD_MS), SPIDERPOOL_CONFIG_PATH: fastConf },
+        });
       },
       () => "pepr-watcher",
-      { held: "IP GC: release decided, held back by SPIDERPOOL_TEST_GC_DELAY_MS", released: (l) => l.msg === "IP GC released addresses" },
+      {
+        held: "IP GC: release decided, held back by SPIDERPOOL_TEST_GC_DELAY_MS",
+        released: l => l.msg === "IP GC released addresses",
+      },
     );
   });
 });

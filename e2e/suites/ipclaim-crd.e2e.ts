@@ -47,7 +47,13 @@ describe("ipclaim CRD: names follow addresses, spec is immutable but for re-poin
     created.push(claim.metadata.name);
     return claim;
   };
-  const raw = (name: string, s: ClaimSpec) => api.create(CLAIMS_PATH, { apiVersion: CLAIM_API_VERSION, kind: "IPClaim", metadata: { name }, spec: s });
+  const raw = (name: string, s: ClaimSpec) =>
+    api.create(CLAIMS_PATH, {
+      apiVersion: CLAIM_API_VERSION,
+      kind: "IPClaim",
+      metadata: { name },
+      spec: s,
+    });
 
   before(async () => {
     api = adminClient();
@@ -58,7 +64,10 @@ describe("ipclaim CRD: names follow addresses, spec is immutable but for re-poin
           apiVersion: "v1",
           kind: "Pod",
           metadata: { name },
-          spec: { nodeSelector: { "ipclaim-crd.test/never": "true" }, containers: [{ name: "c", image: "registry.invalid/pause" }] },
+          spec: {
+            nodeSelector: { "ipclaim-crd.test/never": "true" },
+            containers: [{ name: "c", image: "registry.invalid/pause" }],
+          },
         }),
       );
     }
@@ -92,7 +101,10 @@ describe("ipclaim CRD: names follow addresses, spec is immutable but for re-poin
     ] as const) {
       const r = await refusalOf(raw(name, s));
       assert.equal(r.status, 422, r.message);
-      assert.ok(r.message.includes(NAME_RULE), `${name} for ${s.address}/${s.ipVersion}: ${r.message}`);
+      assert.ok(
+        r.message.includes(NAME_RULE),
+        `${name} for ${s.address}/${s.ipVersion}: ${r.message}`,
+      );
     }
     for (const [name, s] of [
       ["v6-20010db8001400000000000000000008", spec("2001:db8:14::8", 4)],
@@ -101,7 +113,10 @@ describe("ipclaim CRD: names follow addresses, spec is immutable but for re-poin
     ] as const) {
       const r = await refusalOf(raw(name, s));
       assert.equal(r.status, 422, r.message);
-      assert.ok(r.message.includes(FAMILY_RULE), `${name} for ${s.address}/${s.ipVersion}: ${r.message}`);
+      assert.ok(
+        r.message.includes(FAMILY_RULE),
+        `${name} for ${s.address}/${s.ipVersion}: ${r.message}`,
+      );
     }
     const left = await refusalOf(api.get(`${CLAIMS_PATH}/198.51.100.9`));
     assert.equal(left.status, 404, "nothing was stored");
@@ -117,7 +132,9 @@ describe("ipclaim CRD: names follow addresses, spec is immutable but for re-poin
       ["interface", "net1"],
       ["network", "added-later"],
     ] as const) {
-      const r = await refusalOf(api.patch(`${CLAIMS_PATH}/${claim.metadata.name}`, { spec: { [field]: value } }, "merge"));
+      const r = await refusalOf(
+        api.patch(`${CLAIMS_PATH}/${claim.metadata.name}`, { spec: { [field]: value } }, "merge"),
+      );
       assert.equal(r.status, 422, r.message);
       assert.ok(r.message.includes(`spec.${field} is immutable`), `${field}: ${r.message}`);
     }
@@ -127,10 +144,26 @@ describe("ipclaim CRD: names follow addresses, spec is immutable but for re-poin
 
   it("accepts the StatefulSet re-pointing: new Pod UID, node and container", async () => {
     const claim = await create(spec("198.51.100.12", 4));
-    const moved = await repointClaim(api, claim, { podUID: pods[1]!.metadata.uid!, node: "node-2", containerID: "c-2" });
+    const moved = await repointClaim(api, claim, {
+      podUID: pods[1]!.metadata.uid!,
+      node: "node-2",
+      containerID: "c-2",
+    });
     assert.deepEqual(
-      { podUID: moved.spec.podUID, node: moved.spec.node, containerID: moved.spec.containerID, address: moved.spec.address, pool: moved.spec.pool },
-      { podUID: pods[1]!.metadata.uid, node: "node-2", containerID: "c-2", address: "198.51.100.12", pool: "ipclaim-crd-pool" },
+      {
+        podUID: moved.spec.podUID,
+        node: moved.spec.node,
+        containerID: moved.spec.containerID,
+        address: moved.spec.address,
+        pool: moved.spec.pool,
+      },
+      {
+        podUID: pods[1]!.metadata.uid,
+        node: "node-2",
+        containerID: "c-2",
+        address: "198.51.100.12",
+        pool: "ipclaim-crd-pool",
+      },
     );
   });
 });

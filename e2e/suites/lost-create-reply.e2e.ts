@@ -7,7 +7,13 @@ import { adminClient, loadState } from "../cluster/cluster.js";
 import { loseCreateReplies } from "../cluster/fault-proxy.js";
 import { paths } from "../cluster/paths.js";
 import { assertNoDuplicates } from "../support/allocation-ledger.js";
-import { apply, createNamespace, deleteNamespace, podEvents, waitRunning } from "../support/kube.js";
+import {
+  apply,
+  createNamespace,
+  deleteNamespace,
+  podEvents,
+  waitRunning,
+} from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
 import { assertWireClean } from "../support/wire-audit.js";
 
@@ -34,15 +40,30 @@ kind: SpiderIPPool
 metadata: {name: ${ns}}
 spec: {subnet: 10.183.0.0/16, ips: ["10.183.0.1-10.183.0.50"], gateway: 10.183.255.254}
 `);
-    await createNamespace(api, ns, {}, { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([ns]) });
+    await createNamespace(
+      api,
+      ns,
+      {},
+      { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([ns]) },
+    );
   });
 
   after(async function () {
     if (!api) return;
     await loseCreateReplies(0).catch(() => undefined);
     await deleteNamespace(api, ns);
-    await waitFor(`namespace ${ns} gone`, () => api.get(`/api/v1/namespaces/${ns}`).then(() => false, () => true), 180_000).catch(() => undefined);
-    await api.delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`).catch(() => undefined);
+    await waitFor(
+      `namespace ${ns} gone`,
+      () =>
+        api.get(`/api/v1/namespaces/${ns}`).then(
+          () => false,
+          () => true,
+        ),
+      180_000,
+    ).catch(() => undefined);
+    await api
+      .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`)
+      .catch(() => undefined);
     api.close();
   });
 
@@ -64,21 +85,53 @@ spec:
 `);
     const [pod] = await waitRunning(api, ns, "app=lost", 1, 120_000);
     const status = await loseCreateReplies(0);
-    assert.equal(status.lostCreateReplies, 1, "the proxy dropped the answer of one IPClaim CREATE (else the test saw no fault)");
+    assert.equal(
+      status.lostCreateReplies,
+      1,
+      "the proxy dropped the answer of one IPClaim CREATE (else the test saw no fault)",
+    );
 
     // Exactly one claim per NIC, and it is the address the Pod runs with.
-    const claims = (await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, { labelSelector: `${CLAIM_LABELS.pool}=${ns}` })).items;
+    const claims = (
+      await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, {
+        labelSelector: `${CLAIM_LABELS.pool}=${ns}`,
+      })
+    ).items;
     const byNic = new Map<string, string[]>();
-    for (const c of claims) byNic.set(c.spec.interface, [...(byNic.get(c.spec.interface) ?? []), c.spec.address]);
-    assert.deepEqual([...byNic.keys()], ["eth0"], `claims of the pool: ${claims.map((c) => `${c.spec.address} ${c.spec.podName}/${c.spec.interface}`).join(", ")}`);
-    assert.equal(byNic.get("eth0")!.length, 1, `one claim for eth0, got ${byNic.get("eth0")!.join(", ")}`);
-    assert.ok(claims.every((c) => c.spec.podUID === pod!.metadata.uid), "no claim of the pool belongs to anything but the pod (no orphan)");
-    assert.deepEqual((pod!.status?.podIPs ?? []).map((p) => p.ip), [claims[0]!.spec.address]);
+    for (const c of claims)
+      byNic.set(c.spec.interface, [...(byNic.get(c.spec.interface) ?? []), c.spec.address]);
+    assert.deepEqual(
+      [...byNic.keys()],
+      ["eth0"],
+      `claims of the pool: ${claims.map(c => `${c.spec.address} ${c.spec.podName}/${c.spec.interface}`).join(", ")}`,
+    );
+    assert.equal(
+      byNic.get("eth0")!.length,
+      1,
+      `one claim for eth0, got ${byNic.get("eth0")!.join(", ")}`,
+    );
+    assert.ok(
+      claims.every(c => c.spec.podUID === pod!.metadata.uid),
+      "no claim of the pool belongs to anything but the pod (no orphan)",
+    );
+    assert.deepEqual(
+      (pod!.status?.podIPs ?? []).map(p => p.ip),
+      [claims[0]!.spec.address],
+    );
 
     // The first ADD succeeded with the adopted claim: the lost answer did not fail the sandbox.
-    const failures = (await podEvents(api, ns, "lost")).filter((e) => e.reason === "FailedCreatePodSandBox");
-    assert.deepEqual(failures.map((e) => e.message), [], "the sandbox was not failed by the lost answer");
-    const log = fs.readFileSync(paths.log(`agent-${node}`)).subarray(logBefore).toString("utf8");
+    const failures = (await podEvents(api, ns, "lost")).filter(
+      e => e.reason === "FailedCreatePodSandBox",
+    );
+    assert.deepEqual(
+      failures.map(e => e.message),
+      [],
+      "the sandbox was not failed by the lost answer",
+    );
+    const log = fs
+      .readFileSync(paths.log(`agent-${node}`))
+      .subarray(logBefore)
+      .toString("utf8");
     assert.match(log, /adopted our own claim/, "the agent log shows the adoption");
     assert.ok(log.includes(claims[0]!.spec.address), "the adoption names the address");
     await assertNoDuplicates(api);

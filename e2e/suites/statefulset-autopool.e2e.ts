@@ -4,7 +4,18 @@ import type { Pod } from "../../lib/k8s/core-kinds.js";
 import { adminClient } from "../cluster/cluster.js";
 import { listPods, waitGone, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
-import { applyExample, autoPoolsOf, claimsOfPool, deleteNamespaceAndWait, exampleText, getSubnet, type Pool, poolAddresses, SP, subnetProblems } from "./autopool-checks.js";
+import {
+  applyExample,
+  autoPoolsOf,
+  claimsOfPool,
+  deleteNamespaceAndWait,
+  exampleText,
+  getSubnet,
+  type Pool,
+  poolAddresses,
+  SP,
+  subnetProblems,
+} from "./autopool-checks.js";
 import { apply } from "../support/kube.js";
 
 /**
@@ -24,35 +35,71 @@ describe("statefulset: addresses that follow the Pod name", function () {
     applyExample("subnet.yaml");
   });
   after(async () => {
-    for (const n of cordoned) await api.patch(`/api/v1/nodes/${n}`, { spec: { unschedulable: false } }).catch(() => undefined);
-    for (const s of ["db", "cache"]) await api.delete(`/apis/apps/v1/namespaces/${ns}/statefulsets/${s}`).catch(() => undefined);
+    for (const n of cordoned)
+      await api
+        .patch(`/api/v1/nodes/${n}`, { spec: { unschedulable: false } })
+        .catch(() => undefined);
+    for (const s of ["db", "cache"])
+      await api.delete(`/apis/apps/v1/namespaces/${ns}/statefulsets/${s}`).catch(() => undefined);
     await waitGone(api, ns, "app in (db,cache)").catch(() => undefined);
-    await waitFor("auto pools gone", async () => (await autoPoolsOf(api, "StatefulSet", ns, "db")).length === 0, 60_000).catch(() => undefined);
-    for (const p of ["demo-sts-pool-a", "demo-sts-pool-b"]) await api.delete(`${SP}/spiderippools/${p}`).catch(() => undefined);
+    await waitFor(
+      "auto pools gone",
+      async () => (await autoPoolsOf(api, "StatefulSet", ns, "db")).length === 0,
+      60_000,
+    ).catch(() => undefined);
+    for (const p of ["demo-sts-pool-a", "demo-sts-pool-b"])
+      await api.delete(`${SP}/spiderippools/${p}`).catch(() => undefined);
     await deleteNamespaceAndWait(api, ns);
     await api.delete(`${SP}/spidersubnets/${subnet}`).catch(() => undefined);
-    await waitFor("subnet gone", () => getSubnet(api, subnet).then(() => false, () => true), 60_000).catch(() => undefined);
+    await waitFor(
+      "subnet gone",
+      () =>
+        getSubnet(api, subnet).then(
+          () => false,
+          () => true,
+        ),
+      60_000,
+    ).catch(() => undefined);
     api.close();
   });
 
   const ipOf = (p: Pod) => p.status!.podIPs![0]!.ip;
-  const byName = (pods: Pod[]) => new Map(pods.map((p) => [p.metadata.name, p]));
+  const byName = (pods: Pod[]) => new Map(pods.map(p => [p.metadata.name, p]));
 
   async function dbPool(size: number): Promise<Pool> {
-    return waitFor(`auto pool of db at ${size}`, async () => {
-      const ps = (await autoPoolsOf(api, "StatefulSet", ns, "db")).filter((p) => !p.metadata.deletionTimestamp);
-      return ps.length === 1 && poolAddresses(ps[0]!).length === size && (await subnetProblems(api, subnet)).length === 0 ? ps[0] : undefined;
-    }, 90_000);
+    return waitFor(
+      `auto pool of db at ${size}`,
+      async () => {
+        const ps = (await autoPoolsOf(api, "StatefulSet", ns, "db")).filter(
+          p => !p.metadata.deletionTimestamp,
+        );
+        return ps.length === 1 &&
+          poolAddresses(ps[0]!).length === size &&
+          (await subnetProblems(api, subnet)).length === 0
+          ? ps[0]
+          : undefined;
+      },
+      90_000,
+    );
   }
 
   /** Deletes a Pod and waits for its successor of the same name (a new UID) to run. */
   async function recreate(name: string): Promise<Pod> {
-    const old = (await listPods(api, ns, "app=db")).find((p) => p.metadata.name === name)!;
+    const old = (await listPods(api, ns, "app=db")).find(p => p.metadata.name === name)!;
     await api.delete(`/api/v1/namespaces/${ns}/pods/${name}`);
-    return waitFor(`${name} running again`, async () => {
-      const p = (await listPods(api, ns, "app=db")).find((x) => x.metadata.name === name);
-      return p && p.metadata.uid !== old.metadata.uid && p.status?.phase === "Running" && p.status.podIPs?.length ? p : undefined;
-    }, 120_000);
+    return waitFor(
+      `${name} running again`,
+      async () => {
+        const p = (await listPods(api, ns, "app=db")).find(x => x.metadata.name === name);
+        return p &&
+          p.metadata.uid !== old.metadata.uid &&
+          p.status?.phase === "Running" &&
+          p.status.podIPs?.length
+          ? p
+          : undefined;
+      },
+      120_000,
+    );
   }
 
   let first: Map<string, Pod>;
@@ -61,9 +108,16 @@ describe("statefulset: addresses that follow the Pod name", function () {
     applyExample("statefulset.yaml");
     first = byName(await waitRunning(api, ns, "app=db", 3, 120_000));
     const pool = await dbPool(4);
-    for (const p of first.values()) assert.ok(poolAddresses(pool).includes(ipOf(p)), `${p.metadata.name} ${ipOf(p)} not in ${pool.metadata.name}`);
+    for (const p of first.values())
+      assert.ok(
+        poolAddresses(pool).includes(ipOf(p)),
+        `${p.metadata.name} ${ipOf(p)} not in ${pool.metadata.name}`,
+      );
     const claims = await claimsOfPool(api, pool.metadata.name);
-    assert.ok(claims.every((c) => c.spec.static === true), "StatefulSet claims are marked static");
+    assert.ok(
+      claims.every(c => c.spec.static === true),
+      "StatefulSet claims are marked static",
+    );
   });
 
   it("keeps db-1's address when it is deleted and comes back", async () => {
@@ -78,7 +132,9 @@ describe("statefulset: addresses that follow the Pod name", function () {
     const moved = await recreate("db-0");
     assert.notEqual(moved.spec.nodeName, node, "db-0 must land on another node");
     assert.equal(ipOf(moved), ipOf(first.get("db-0")!));
-    const [claim] = (await claimsOfPool(api, (await dbPool(4)).metadata.name)).filter((c) => c.spec.podName === "db-0");
+    const [claim] = (await claimsOfPool(api, (await dbPool(4)).metadata.name)).filter(
+      c => c.spec.podName === "db-0",
+    );
     assert.equal(claim?.spec.podUID, moved.metadata.uid, "the claim follows the new Pod");
     assert.equal(claim?.spec.node, moved.spec.nodeName);
     await api.patch(`/api/v1/nodes/${node}`, { spec: { unschedulable: false } });
@@ -87,10 +143,17 @@ describe("statefulset: addresses that follow the Pod name", function () {
 
   it("releases the removed ordinals on scale-down to 1, and the pool shrinks to 2 around db-0", async () => {
     await api.patch(`/apis/apps/v1/namespaces/${ns}/statefulsets/db`, { spec: { replicas: 1 } });
-    await waitFor("db-1, db-2 gone", async () => (await listPods(api, ns, "app=db")).length === 1, 90_000);
+    await waitFor(
+      "db-1, db-2 gone",
+      async () => (await listPods(api, ns, "app=db")).length === 1,
+      90_000,
+    );
     const pool = await dbPool(2);
     const claims = await claimsOfPool(api, pool.metadata.name);
-    assert.deepEqual(claims.map((c) => [c.spec.podName, c.spec.address]), [["db-0", ipOf(first.get("db-0")!)]]);
+    assert.deepEqual(
+      claims.map(c => [c.spec.podName, c.spec.address]),
+      [["db-0", ipOf(first.get("db-0")!)]],
+    );
   });
 
   it("allocates new ordinals on scale-up to 3 from the regrown pool", async () => {
@@ -98,7 +161,11 @@ describe("statefulset: addresses that follow the Pod name", function () {
     const pods = await waitRunning(api, ns, "app=db", 3, 120_000);
     const pool = await dbPool(4);
     for (const p of pods) assert.ok(poolAddresses(pool).includes(ipOf(p)));
-    assert.equal(ipOf(byName(pods).get("db-0")!), ipOf(first.get("db-0")!), "db-0 keeps its address throughout");
+    assert.equal(
+      ipOf(byName(pods).get("db-0")!),
+      ipOf(first.get("db-0")!),
+      "db-0 keeps its address throughout",
+    );
     assert.equal(new Set(pods.map(ipOf)).size, 3);
   });
 
@@ -108,13 +175,31 @@ describe("statefulset: addresses that follow the Pod name", function () {
     const a = new Set(poolAddresses(await api.get<Pool>(`${SP}/spiderippools/demo-sts-pool-a`)));
     for (const p of inA) assert.ok(a.has(ipOf(p)), `${p.metadata.name} not in pool a`);
     // A rolling update restarts cache-1 then cache-0 with the new annotation.
-    apply(exampleText("statefulset-pool-move.yaml").replace('{"ipv4": ["demo-sts-pool-a"]}', '{"ipv4": ["demo-sts-pool-b"]}'));
+    apply(
+      exampleText("statefulset-pool-move.yaml").replace(
+        '{"ipv4": ["demo-sts-pool-a"]}',
+        '{"ipv4": ["demo-sts-pool-b"]}',
+      ),
+    );
     const b = new Set(poolAddresses(await api.get<Pool>(`${SP}/spiderippools/demo-sts-pool-b`)));
-    const moved = await waitFor("both cache Pods running with pool b addresses", async () => {
-      const pods = await listPods(api, ns, "app=cache");
-      return pods.length === 2 && pods.every((p) => p.status?.phase === "Running" && p.status.podIPs?.length && b.has(ipOf(p))) ? pods : undefined;
-    }, 180_000);
+    const moved = await waitFor(
+      "both cache Pods running with pool b addresses",
+      async () => {
+        const pods = await listPods(api, ns, "app=cache");
+        return pods.length === 2 &&
+          pods.every(
+            p => p.status?.phase === "Running" && p.status.podIPs?.length && b.has(ipOf(p)),
+          )
+          ? pods
+          : undefined;
+      },
+      180_000,
+    );
     assert.equal(moved.length, 2);
-    assert.deepEqual(await claimsOfPool(api, "demo-sts-pool-a"), [], "pool a's addresses are released");
+    assert.deepEqual(
+      await claimsOfPool(api, "demo-sts-pool-a"),
+      [],
+      "pool a's addresses are released",
+    );
   });
 });

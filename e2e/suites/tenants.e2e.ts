@@ -4,7 +4,13 @@ import type { Pod } from "../../lib/k8s/core-kinds.js";
 import { adminClient } from "../cluster/cluster.js";
 import { apply, listPods, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
-import { applyExample, deleteNamespaceAndWait, type Pool, poolAddresses, SP } from "./autopool-checks.js";
+import {
+  applyExample,
+  deleteNamespaceAndWait,
+  type Pool,
+  poolAddresses,
+  SP,
+} from "./autopool-checks.js";
 
 /**
  * Tenants (docs/usage/tenants.md): a pool bound to a namespace by name (`namespaceName`), one bound by a
@@ -22,17 +28,26 @@ describe("tenants: pools bound to namespaces, and a shared default", function ()
     applyExample("tenants.yaml");
   });
   after(async () => {
-    await Promise.all(namespaces.map((n) => deleteNamespaceAndWait(api, n)));
+    await Promise.all(namespaces.map(n => deleteNamespaceAndWait(api, n)));
     // The cluster default pool must not outlive the suite: other suites rely on having none.
     for (const p of pools) await api.delete(`${SP}/spiderippools/${p}`).catch(() => undefined);
-    await waitFor("tenant pools gone", async () => {
-      const l = await api.get<KubeList<Pool>>(`${SP}/spiderippools`);
-      return l.items.every((p) => !pools.includes(p.metadata.name));
-    }, 60_000).catch(() => undefined);
+    await waitFor(
+      "tenant pools gone",
+      async () => {
+        const l = await api.get<KubeList<Pool>>(`${SP}/spiderippools`);
+        return l.items.every(p => !pools.includes(p.metadata.name));
+      },
+      60_000,
+    ).catch(() => undefined);
     api.close();
   });
 
-  const deployment = (ns: string, name: string, annotations: Record<string, string> = {}, replicas = 2) => `
+  const deployment = (
+    ns: string,
+    name: string,
+    annotations: Record<string, string> = {},
+    replicas = 2,
+  ) => `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: ${name}, namespace: ${ns}}
@@ -54,7 +69,13 @@ spec:
   const ipOf = (p: Pod) => p.status!.podIPs![0]!.ip;
 
   it("gives each namespace's Pods addresses from its own pool, and other namespaces the shared default", async () => {
-    apply([deployment("tenant-red", "app"), deployment("tenant-blue", "app"), deployment("tenant-green", "app")].join("---"));
+    apply(
+      [
+        deployment("tenant-red", "app"),
+        deployment("tenant-blue", "app"),
+        deployment("tenant-green", "app"),
+      ].join("---"),
+    );
     const expect: Array<[string, string]> = [
       ["tenant-red", "tenant-red-pool"],
       ["tenant-blue", "tenant-blue-pool"],
@@ -63,28 +84,61 @@ spec:
     for (const [ns, pool] of expect) {
       const pods = await waitRunning(api, ns, "app=app", 2);
       const set = await addressesOf(pool);
-      for (const p of pods) assert.ok(set.has(ipOf(p)), `${ns}/${p.metadata.name} has ${ipOf(p)}, not from ${pool}`);
+      for (const p of pods)
+        assert.ok(set.has(ipOf(p)), `${ns}/${p.metadata.name} has ${ipOf(p)}, not from ${pool}`);
     }
   });
 
   it("refuses a tenant's pool to a Pod of another namespace that names it", async () => {
-    apply(deployment("tenant-green", "intruder", { "ipam.spidernet.io/ippool": '{"ipv4": ["tenant-red-pool"]}' }, 1));
-    const message = await waitFor("a failed sandbox event naming the namespace rule", async () => {
-      const pods = await listPods(api, "tenant-green", "app=intruder");
-      if (pods.length === 0) return undefined;
-      const l = await api.get<KubeList<{ reason: string; message: string }>>(`/api/v1/namespaces/tenant-green/events`, { fieldSelector: `involvedObject.name=${pods[0]!.metadata.name}` });
-      return l.items.find((e) => e.reason === "FailedCreatePodSandBox" && e.message.includes("tenant-red-pool"))?.message;
-    }, 60_000);
+    apply(
+      deployment(
+        "tenant-green",
+        "intruder",
+        { "ipam.spidernet.io/ippool": '{"ipv4": ["tenant-red-pool"]}' },
+        1,
+      ),
+    );
+    const message = await waitFor(
+      "a failed sandbox event naming the namespace rule",
+      async () => {
+        const pods = await listPods(api, "tenant-green", "app=intruder");
+        if (pods.length === 0) return undefined;
+        const l = await api.get<KubeList<{ reason: string; message: string }>>(
+          `/api/v1/namespaces/tenant-green/events`,
+          { fieldSelector: `involvedObject.name=${pods[0]!.metadata.name}` },
+        );
+        return l.items.find(
+          e => e.reason === "FailedCreatePodSandBox" && e.message.includes("tenant-red-pool"),
+        )?.message;
+      },
+      60_000,
+    );
     assert.match(message, /namespace/i, message);
     const pods = await listPods(api, "tenant-green", "app=intruder");
-    assert.ok(pods.every((p) => !p.status?.podIPs?.length), "the intruder must get no address");
+    assert.ok(
+      pods.every(p => !p.status?.podIPs?.length),
+      "the intruder must get no address",
+    );
     const red = await api.get<Pool>(`${SP}/spiderippools/tenant-red-pool`);
-    assert.equal(red.status?.allocatedIPCount, 2, "only tenant-red's two Pods hold tenant-red-pool addresses");
+    assert.equal(
+      red.status?.allocatedIPCount,
+      2,
+      "only tenant-red's two Pods hold tenant-red-pool addresses",
+    );
   });
 
   it("lets a namespace that gains the tenant label use the label-bound pool by annotation", async () => {
-    await api.patch(`/api/v1/namespaces/tenant-green`, { metadata: { labels: { tenant: "blue" } } });
-    apply(deployment("tenant-green", "joined", { "ipam.spidernet.io/ippool": '{"ipv4": ["tenant-blue-pool"]}' }, 1));
+    await api.patch(`/api/v1/namespaces/tenant-green`, {
+      metadata: { labels: { tenant: "blue" } },
+    });
+    apply(
+      deployment(
+        "tenant-green",
+        "joined",
+        { "ipam.spidernet.io/ippool": '{"ipv4": ["tenant-blue-pool"]}' },
+        1,
+      ),
+    );
     const [pod] = await waitRunning(api, "tenant-green", "app=joined", 1, 120_000);
     assert.ok((await addressesOf("tenant-blue-pool")).has(ipOf(pod!)));
   });

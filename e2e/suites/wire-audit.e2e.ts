@@ -25,10 +25,24 @@ describe("wire audit: sees an address answered by two hosts", function () {
     ip("netns", "add", host);
     planted.push(host);
     ip("-n", host, "link", "set", "lo", "up");
-    ip("link", "add", "eth0", "netns", host, "type", "veth", "peer", "name", port, "netns", fabricNetns(state.netnsPrefix));
+    ip(
+      "link",
+      "add",
+      "eth0",
+      "netns",
+      host,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      port,
+      "netns",
+      fabricNetns(state.netnsPrefix),
+    );
     ip("-n", fabricNetns(state.netnsPrefix), "link", "set", port, "master", "br0", "up");
     // nodad: a real second holder would lose DAD and go quiet; this one must answer as a misconfigured host does.
-    for (const a of addresses) ip("-n", host, "addr", "add", a, "dev", "eth0", ...(a.includes(":") ? ["nodad"] : []));
+    for (const a of addresses)
+      ip("-n", host, "addr", "add", a, "dev", "eth0", ...(a.includes(":") ? ["nodad"] : []));
     ip("-n", host, "link", "set", "eth0", "up");
   };
   const unplant = () => {
@@ -44,7 +58,12 @@ kind: SpiderIPPool
 metadata: {name: ${ns}}
 spec: {subnet: 10.187.0.0/24, ips: ["10.187.0.1-10.187.0.10"], gateway: 10.187.0.254}
 `);
-    await createNamespace(api, ns, {}, { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([ns]) });
+    await createNamespace(
+      api,
+      ns,
+      {},
+      { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([ns]) },
+    );
   });
 
   afterEach(unplant);
@@ -53,21 +72,49 @@ spec: {subnet: 10.187.0.0/24, ips: ["10.187.0.1-10.187.0.10"], gateway: 10.187.0
     if (!api) return;
     unplant();
     await deleteNamespace(api, ns);
-    await waitFor(`namespace ${ns} gone`, () => api.get(`/api/v1/namespaces/${ns}`).then(() => false, () => true), 120_000).catch(() => undefined);
-    await api.delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`).catch(() => undefined);
+    await waitFor(
+      `namespace ${ns} gone`,
+      () =>
+        api.get(`/api/v1/namespaces/${ns}`).then(
+          () => false,
+          () => true,
+        ),
+      120_000,
+    ).catch(() => undefined);
+    await api
+      .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`)
+      .catch(() => undefined);
     api.close();
   });
 
   it("reports an IPv4 and an IPv6 address held by two foreign hosts, and not the ones held once", async function () {
     plant("dupa", ["10.187.0.100/24", "10.187.0.101/24", "fd00:187::100/64", "fd00:187::101/64"]);
     plant("dupb", ["10.187.0.100/24", "fd00:187::100/64"]);
-    const audit = await wireAudit(state.netnsPrefix, ["10.187.0.100", "10.187.0.101", "10.187.0.102", "fd00:187::100", "fd00:187::101", "fd00:187::102"]);
+    const audit = await wireAudit(state.netnsPrefix, [
+      "10.187.0.100",
+      "10.187.0.101",
+      "10.187.0.102",
+      "fd00:187::100",
+      "fd00:187::101",
+      "fd00:187::102",
+    ]);
     assert.deepEqual(audit.duplicates, ["10.187.0.100", "fd00:187::100"]);
-    assert.equal(audit.answered.get("10.187.0.100")?.length, 2, "two MACs answered ARP for the doubled IPv4 address");
-    assert.equal(audit.answered.get("fd00:187::100")?.length, 2, "two MACs answered NDP for the doubled IPv6 address");
+    assert.equal(
+      audit.answered.get("10.187.0.100")?.length,
+      2,
+      "two MACs answered ARP for the doubled IPv4 address",
+    );
+    assert.equal(
+      audit.answered.get("fd00:187::100")?.length,
+      2,
+      "two MACs answered NDP for the doubled IPv6 address",
+    );
     assert.equal(audit.answered.get("10.187.0.101")?.length, 1);
     assert.equal(audit.answered.get("fd00:187::101")?.length, 1);
-    assert.ok(!audit.answered.has("10.187.0.102") && !audit.answered.has("fd00:187::102"), "nobody holds .102");
+    assert.ok(
+      !audit.answered.has("10.187.0.102") && !audit.answered.has("fd00:187::102"),
+      "nobody holds .102",
+    );
   });
 
   it("fails the scenario's audit step when a foreign host answers for a Running Pod's address, and passes once it left", async function () {
@@ -84,7 +131,10 @@ spec:
     plant("thief", [`${address}/24`]);
     await assert.rejects(
       assertWireClean(api, state, "with a foreign host holding the Pod's address"),
-      (e: Error) => e.message.includes(`${address}:`) && e.message.includes("unknown host") && e.message.includes("-p"),
+      (e: Error) =>
+        e.message.includes(`${address}:`) &&
+        e.message.includes("unknown host") &&
+        e.message.includes("-p"),
       "the audit names the address, the foreign host and the Pod's sandbox",
     );
     unplant();

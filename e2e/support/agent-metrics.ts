@@ -14,7 +14,8 @@ export async function scrapeAgent(node: string): Promise<Scrape> {
   const agent = loadState()?.agents[node] as { healthPort?: number } | undefined;
   if (!agent?.healthPort) throw new Error(`no health port recorded for the agent of ${node}`);
   const res = await fetch(`http://127.0.0.1:${agent.healthPort}/metrics`);
-  if (res.status !== 200) throw new Error(`GET /metrics on the agent of ${node}: HTTP ${res.status}`);
+  if (res.status !== 200)
+    throw new Error(`GET /metrics on the agent of ${node}: HTTP ${res.status}`);
   const text = await res.text();
   const values = new Map<string, number>();
   const types = new Map<string, string>();
@@ -24,5 +25,5 @@ export async function scrapeAgent(node: string): Promise<Scrape> {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*) (\S+)$/.exec(line);
     if (m) values.set(m[1]!, Number(m[2]));
   }
-  return { text, types, value: (name) => values.get(name) ?? 0 };
+  return { text, types, value: name => values.get(name) ?? 0 };
 }

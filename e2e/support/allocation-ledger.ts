@@ -18,7 +18,10 @@ export type NicAddresses = Record<string, string[]>;
 /** What the kernel shows on every NIC the node attached to the Pod (global scope only). */
 export async function addressesInPod(pod: Pod): Promise<NicAddresses> {
   const sb = sandboxOf(pod.spec.nodeName!, pod.metadata.uid!);
-  assert.ok(sb, `${pod.metadata.namespace}/${pod.metadata.name}: no sandbox on ${pod.spec.nodeName}`);
+  assert.ok(
+    sb,
+    `${pod.metadata.namespace}/${pod.metadata.name}: no sandbox on ${pod.spec.nodeName}`,
+  );
   const out: NicAddresses = {};
   for (const a of sb.attachments) out[a.ifname] = (await addressesIn(sb.netns, a.ifname)).sort();
   return out;
@@ -62,43 +65,85 @@ export async function assertLedgerAgrees(api: ApiClient, pod: Pod): Promise<NicA
     if (d.ipv4) poolOfAddress.set(bare(d.ipv4), d.ipv4Pool);
     if (d.ipv6) poolOfAddress.set(bare(d.ipv6), d.ipv6Pool);
   }
-  assert.deepEqual(recorded, inside, `${who}: SpiderEndpoint disagrees with the Pod's network namespace`);
+  assert.deepEqual(
+    recorded,
+    inside,
+    `${who}: SpiderEndpoint disagrees with the Pod's network namespace`,
+  );
 
   const claims = await claimsOf(api, `${CLAIM_LABELS.podUid}=${uid}`);
   const claimed: NicAddresses = {};
   for (const c of claims) {
     (claimed[c.spec.interface] ??= []).push(c.spec.address);
-    assert.equal(c.spec.pool, poolOfAddress.get(c.spec.address), `${who}: claim ${c.metadata.name} names pool ${c.spec.pool}, the endpoint another`);
-    assert.equal(`${c.spec.podNamespace}/${c.spec.podName}`, who, `${who}: claim ${c.metadata.name} names another Pod`);
-    assert.equal(c.spec.node, pod.spec.nodeName, `${who}: claim ${c.metadata.name} names another node`);
+    assert.equal(
+      c.spec.pool,
+      poolOfAddress.get(c.spec.address),
+      `${who}: claim ${c.metadata.name} names pool ${c.spec.pool}, the endpoint another`,
+    );
+    assert.equal(
+      `${c.spec.podNamespace}/${c.spec.podName}`,
+      who,
+      `${who}: claim ${c.metadata.name} names another Pod`,
+    );
+    assert.equal(
+      c.spec.node,
+      pod.spec.nodeName,
+      `${who}: claim ${c.metadata.name} names another node`,
+    );
   }
   for (const k of Object.keys(claimed)) claimed[k]!.sort();
-  const insideBare = Object.fromEntries(Object.entries(inside).map(([nic, a]) => [nic, a.map(bare).sort()]));
-  assert.deepEqual(claimed, insideBare, `${who}: IPClaims disagree with the Pod's network namespace`);
+  const insideBare = Object.fromEntries(
+    Object.entries(inside).map(([nic, a]) => [nic, a.map(bare).sort()]),
+  );
+  assert.deepEqual(
+    claimed,
+    insideBare,
+    `${who}: IPClaims disagree with the Pod's network namespace`,
+  );
 
-  for (const pool of new Set(claims.map((c) => c.spec.pool))) {
+  for (const pool of new Set(claims.map(c => c.spec.pool))) {
     let last: unknown;
     await waitFor(
       `pool ${pool} status to record ${who}`,
       async () => {
         const p = await poolOf(api, pool);
         const held = await claimsOf(api, `${CLAIM_LABELS.pool}=${pool}`);
-        const view = JSON.parse(p.status?.allocatedIPs ?? "{}") as Record<string, { pod: string; podUid: string }>;
-        last = { allocatedIPCount: p.status?.allocatedIPCount, claims: held.map((c) => c.spec.address), view };
+        const view = JSON.parse(p.status?.allocatedIPs ?? "{}") as Record<
+          string,
+          { pod: string; podUid: string }
+        >;
+        last = {
+          allocatedIPCount: p.status?.allocatedIPCount,
+          claims: held.map(c => c.spec.address),
+          view,
+        };
         return (
           p.status?.allocatedIPCount === held.length &&
-          Object.keys(view).sort().join() === held.map((c) => c.spec.address).sort().join() &&
-          claims.filter((c) => c.spec.pool === pool).every((c) => view[c.spec.address]?.pod === who && view[c.spec.address]?.podUid === uid)
+          Object.keys(view).sort().join() ===
+            held
+              .map(c => c.spec.address)
+              .sort()
+              .join() &&
+          claims
+            .filter(c => c.spec.pool === pool)
+            .every(c => view[c.spec.address]?.pod === who && view[c.spec.address]?.podUid === uid)
         );
       },
       30_000,
-    ).catch(() => assert.fail(`pool ${pool} status never agreed with its claims and ${who}: ${JSON.stringify(last)}`));
+    ).catch(() =>
+      assert.fail(
+        `pool ${pool} status never agreed with its claims and ${who}: ${JSON.stringify(last)}`,
+      ),
+    );
   }
   return inside;
 }
 
 /** {@link assertLedgerAgrees} for every Pod, then {@link assertNoDuplicates}; the kernel view per Pod name. */
-export async function assertLedgerAgreesAll(api: ApiClient, pods: Pod[]): Promise<Record<string, NicAddresses>> {
+export async function assertLedgerAgreesAll(
+  api: ApiClient,
+  pods: Pod[],
+): Promise<Record<string, NicAddresses>> {
   const out: Record<string, NicAddresses> = {};
   for (const p of pods) out[p.metadata.name] = await assertLedgerAgrees(api, p);
   await assertNoDuplicates(api);
@@ -115,21 +160,42 @@ export async function assertNoDuplicates(api: ApiClient): Promise<void> {
     assert.deepEqual(dup, [], `addresses held twice by ${what}: ${[...new Set(dup)].join(" ")}`);
   };
   const claims = (await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH)).items;
-  seen("IPClaims", claims.map((c) => c.spec.address));
+  seen(
+    "IPClaims",
+    claims.map(c => c.spec.address),
+  );
   const allPods = (await api.get<KubeList<Pod>>("/api/v1/pods")).items;
-  const podUids = new Set(allPods.map((p) => p.metadata.uid));
+  const podUids = new Set(allPods.map(p => p.metadata.uid));
   // A released endpoint (finalizer dropped) of a Pod incarnation that no longer exists holds
   // nothing: it only waits for the garbage collector to follow its owner reference.
-  const eps = (await api.get<KubeList<Stored<SpiderEndpoint>>>("/apis/spiderpool.spidernet.io/v2beta1/spiderendpoints")).items.filter(
-    (e) => (e.metadata.finalizers ?? []).includes(FINALIZER) || podUids.has(e.status?.current.uid),
+  const eps = (
+    await api.get<KubeList<Stored<SpiderEndpoint>>>(
+      "/apis/spiderpool.spidernet.io/v2beta1/spiderendpoints",
+    )
+  ).items.filter(
+    e => (e.metadata.finalizers ?? []).includes(FINALIZER) || podUids.has(e.status?.current.uid),
   );
-  seen("SpiderEndpoints", eps.flatMap((e) => (e.status?.current.ips ?? []).flatMap((d) => [d.ipv4, d.ipv6].filter((a): a is string => !!a).map(bare))));
-  const pods = allPods.filter((p) => !p.spec.hostNetwork && p.status?.phase === "Running");
-  seen("running Pods", pods.flatMap((p) => (p.status?.podIPs ?? []).map((x) => x.ip)));
+  seen(
+    "SpiderEndpoints",
+    eps.flatMap(e =>
+      (e.status?.current.ips ?? []).flatMap(d =>
+        [d.ipv4, d.ipv6].filter((a): a is string => !!a).map(bare),
+      ),
+    ),
+  );
+  const pods = allPods.filter(p => !p.spec.hostNetwork && p.status?.phase === "Running");
+  seen(
+    "running Pods",
+    pods.flatMap(p => (p.status?.podIPs ?? []).map(x => x.ip)),
+  );
 }
 
 /** Deletes pools and waits until they are really gone (their finalizer waits for the claims). */
-export async function deletePools(api: ApiClient, names: string[], timeoutMs = 120_000): Promise<void> {
+export async function deletePools(
+  api: ApiClient,
+  names: string[],
+  timeoutMs = 120_000,
+): Promise<void> {
   for (const n of names) await api.delete(`${POOLS_PATH}/${n}`).catch(() => undefined);
   await waitFor(
     `pools ${names.join(", ")} gone`,
@@ -149,7 +215,11 @@ export async function deletePools(api: ApiClient, names: string[], timeoutMs = 1
 }
 
 /** Deletes a namespace and waits until it is gone (its Pods released their addresses). */
-export async function deleteNamespaceAndWait(api: ApiClient, name: string, timeoutMs = 180_000): Promise<void> {
+export async function deleteNamespaceAndWait(
+  api: ApiClient,
+  name: string,
+  timeoutMs = 180_000,
+): Promise<void> {
   await api.delete(`/api/v1/namespaces/${name}`).catch(() => undefined);
   await waitFor(
     `namespace ${name} gone`,

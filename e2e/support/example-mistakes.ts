@@ -21,7 +21,10 @@ export function exampleMistakes(file: string): Mistake[] {
     .map((yaml, i) => {
       const object = parseDocument(yaml).toJS() as ExampleObject;
       const error = /^# error: (.+)$/m.exec(yaml)?.[1];
-      if (!error) throw new Error(`docs/examples/${file}: document ${i} (${object.metadata?.name}) has no "# error:" comment`);
+      if (!error)
+        throw new Error(
+          `docs/examples/${file}: document ${i} (${object.metadata?.name}) has no "# error:" comment`,
+        );
       return { object, yaml, error };
     });
 }
@@ -29,5 +32,5 @@ export function exampleMistakes(file: string): Mistake[] {
 /** The fenced code blocks of a Markdown file under docs/, without their fences. */
 export function fencedBlocks(doc: string): string[] {
   const text = fs.readFileSync(path.join(repoRoot, "docs", doc), "utf8");
-  return [...text.matchAll(/^```[a-z]*\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? "");
+  return [...text.matchAll(/^```[a-z]*\n([\s\S]*?)^```$/gm)].map(m => m[1] ?? "");
 }

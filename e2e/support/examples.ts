@@ -13,7 +13,12 @@ export const examplesDir = path.join(repoRoot, "docs/examples");
 export interface ExampleObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec?: Record<string, unknown>;
 }
 
@@ -24,5 +29,5 @@ export function exampleText(file: string): string {
 
 /** The objects of an example file, in file order. */
 export function exampleObjects(file: string): ExampleObject[] {
-  return parseAllDocuments(exampleText(file)).map((d) => d.toJS() as ExampleObject);
+  return parseAllDocuments(exampleText(file)).map(d => d.toJS() as ExampleObject);
 }

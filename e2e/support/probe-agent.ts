@@ -16,7 +16,14 @@ export interface ProbeAgent {
  * waits until it reports ready; an exit before that fails with its stderr. Suites use it to show
  * that a configuration or an identity is enough for the agent to start.
  */
-export async function startProbeAgent(o: { bundle: string; conf: string; kubeconfig: string; node: string; dir: string; what: string }): Promise<ProbeAgent> {
+export async function startProbeAgent(o: {
+  bundle: string;
+  conf: string;
+  kubeconfig: string;
+  node: string;
+  dir: string;
+  what: string;
+}): Promise<ProbeAgent> {
   const health = await freePort(36710);
   let stderr = "";
   const child = spawn(process.execPath, [o.bundle, `--config-path=${o.conf}`], {
@@ -39,7 +46,10 @@ export async function startProbeAgent(o: { bundle: string; conf: string; kubecon
       o.what,
       async () => {
         if (child.exitCode !== null) throw new Error(`agent exited ${child.exitCode}: ${stderr}`);
-        return (await fetch(`http://127.0.0.1:${health}/v1/runtime/readiness`).catch(() => undefined))?.status === 200;
+        return (
+          (await fetch(`http://127.0.0.1:${health}/v1/runtime/readiness`).catch(() => undefined))
+            ?.status === 200
+        );
       },
       60_000,
     );

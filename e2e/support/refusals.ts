@@ -3,7 +3,12 @@ import { stringify } from "yaml";
 import type { ApiClient } from "../../lib/k8s/api-client.js";
 import { K8sError } from "../../lib/k8s/k8s-error.js";
 import { kubectl } from "../cluster/cluster.js";
-import { collectionOf, stored, type SpiderObject, type StoredSpiderObject } from "./spider-objects.js";
+import {
+  collectionOf,
+  stored,
+  type SpiderObject,
+  type StoredSpiderObject,
+} from "./spider-objects.js";
 
 /** What the API server answered a refused request with. */
 export interface Refusal {
@@ -50,13 +55,33 @@ export async function assertCreateRefused(
   const printed = kubectlRefusal([verb, "-f", "-"], yaml);
   assertContains(`kubectl ${verb}`, printed, expect.message);
   const dryRunPrinted = kubectlRefusal([verb, "--dry-run=server", "-f", "-"], yaml);
-  assert.equal(dryRunPrinted, printed, "a server-side dry run must be answered exactly like the real request");
-  const refused = await refusalOf(api.create(collectionOf[object.kind]!, { apiVersion: "spiderpool.spidernet.io/v2beta1", ...object }, { dryRun: "All" }));
+  assert.equal(
+    dryRunPrinted,
+    printed,
+    "a server-side dry run must be answered exactly like the real request",
+  );
+  const refused = await refusalOf(
+    api.create(
+      collectionOf[object.kind]!,
+      { apiVersion: "spiderpool.spidernet.io/v2beta1", ...object },
+      { dryRun: "All" },
+    ),
+  );
   assert.equal(refused.status, expect.status, `HTTP status of the refusal: ${refused.message}`);
   assertContains("the API", refused.message, expect.message);
   const after = await stored(api, object.kind, object.metadata.name);
-  if (existing) assert.deepEqual(after && userView(after), userView(existing), "the stored object must be unchanged");
-  else assert.equal(after, undefined, `${object.kind} ${object.metadata.name} was persisted despite the refusal`);
+  if (existing)
+    assert.deepEqual(
+      after && userView(after),
+      userView(existing),
+      "the stored object must be unchanged",
+    );
+  else
+    assert.equal(
+      after,
+      undefined,
+      `${object.kind} ${object.metadata.name} was persisted despite the refusal`,
+    );
 }
 
 /**
@@ -77,17 +102,28 @@ export async function assertPatchRefused(
   const args = ["patch", resource, name, "--type=merge", "-p", JSON.stringify(patch)];
   const printed = kubectlRefusal(args);
   assertContains("kubectl patch", printed, expect.message);
-  assert.equal(kubectlRefusal([...args, "--dry-run=server"]), printed, "a server-side dry run must be answered exactly like the real request");
-  const refused = await refusalOf(api.patch(`${collectionOf[kind]}/${name}`, patch, "merge", { dryRun: "All" }));
+  assert.equal(
+    kubectlRefusal([...args, "--dry-run=server"]),
+    printed,
+    "a server-side dry run must be answered exactly like the real request",
+  );
+  const refused = await refusalOf(
+    api.patch(`${collectionOf[kind]}/${name}`, patch, "merge", { dryRun: "All" }),
+  );
   assert.equal(refused.status, expect.status, `HTTP status of the refusal: ${refused.message}`);
   assertContains("the API", refused.message, expect.message);
   const after = await stored(api, kind, name);
-  assert.deepEqual(after && userView(after), userView(before), `${kind} ${name} changed despite the refusal`);
+  assert.deepEqual(
+    after && userView(after),
+    userView(before),
+    `${kind} ${name} changed despite the refusal`,
+  );
 }
 
 /** Every fragment must appear in what `who` answered. */
 function assertContains(who: string, text: string, fragments: string | string[]): void {
-  for (const f of [fragments].flat()) assert.ok(text.includes(f), `${who} answered:\n${text}\nexpected it to contain:\n${f}`);
+  for (const f of [fragments].flat())
+    assert.ok(text.includes(f), `${who} answered:\n${text}\nexpected it to contain:\n${f}`);
 }
 
 /**
@@ -95,6 +131,7 @@ function assertContains(who: string, text: string, fragments: string | string[])
  * of pools in use, which moves it without any user write getting through.
  */
 function userView(o: StoredSpiderObject) {
-  const { labels, annotations, finalizers, ownerReferences, deletionTimestamp } = o.metadata as StoredSpiderObject["metadata"] & { annotations?: unknown };
+  const { labels, annotations, finalizers, ownerReferences, deletionTimestamp } =
+    o.metadata as StoredSpiderObject["metadata"] & { annotations?: unknown };
   return { spec: o.spec, labels, annotations, finalizers, ownerReferences, deletionTimestamp };
 }

@@ -9,7 +9,9 @@ import type { SandboxRecord } from "../kubelet-sim/sandbox-store.js";
  */
 export function sandboxOf(node: string, podUid: string): SandboxRecord | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(paths.nodeDir(node), "sandboxes", `${podUid}.json`), "utf8")) as SandboxRecord;
+    return JSON.parse(
+      fs.readFileSync(path.join(paths.nodeDir(node), "sandboxes", `${podUid}.json`), "utf8"),
+    ) as SandboxRecord;
   } catch {
     return undefined;
   }

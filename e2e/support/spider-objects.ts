@@ -28,14 +28,24 @@ export interface StoredSpiderObject {
     deletionTimestamp?: string;
     finalizers?: string[];
     labels?: Record<string, string>;
-    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+    ownerReferences?: {
+      apiVersion: string;
+      kind: string;
+      name: string;
+      uid: string;
+      controller?: boolean;
+    }[];
   };
   spec: Record<string, unknown> & { ipVersion?: number; ips?: string[]; excludeIPs?: string[] };
   status?: Record<string, unknown>;
 }
 
 /** The stored object, or undefined when there is none. */
-export async function stored<T = StoredSpiderObject>(api: ApiClient, kind: string, name: string): Promise<T | undefined> {
+export async function stored<T = StoredSpiderObject>(
+  api: ApiClient,
+  kind: string,
+  name: string,
+): Promise<T | undefined> {
   try {
     return await api.get<T>(`${collectionOf[kind]}/${name}`);
   } catch (e) {
@@ -49,7 +59,12 @@ export async function stored<T = StoredSpiderObject>(api: ApiClient, kind: strin
  * while no subnet controller runs, so for subnets it is dropped here once the delete is issued;
  * pools are left to the watcher, which releases theirs when no address is claimed.
  */
-export async function removeAndWait(api: ApiClient, kind: string, name: string, timeoutMs = 60_000): Promise<void> {
+export async function removeAndWait(
+  api: ApiClient,
+  kind: string,
+  name: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const path = `${collectionOf[kind]}/${name}`;
   await api.delete(path).catch((e: unknown) => {
     if (!(e instanceof K8sError && e.code === "not_found")) throw e;
@@ -59,8 +74,14 @@ export async function removeAndWait(api: ApiClient, kind: string, name: string, 
     async () => {
       const o = await stored(api, kind, name);
       if (!o) return true;
-      if (kind !== "SpiderIPPool" && o.metadata.deletionTimestamp && o.metadata.finalizers?.length) {
-        await api.patch(path, [{ op: "replace", path: "/metadata/finalizers", value: [] }], "json").catch(() => undefined);
+      if (
+        kind !== "SpiderIPPool" &&
+        o.metadata.deletionTimestamp &&
+        o.metadata.finalizers?.length
+      ) {
+        await api
+          .patch(path, [{ op: "replace", path: "/metadata/finalizers", value: [] }], "json")
+          .catch(() => undefined);
       }
       return false;
     },

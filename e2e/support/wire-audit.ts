@@ -39,14 +39,31 @@ export type InUse = Map<string, Set<"claim" | "pod" | "netns">>;
  * any MAC not known as a sandbox's or a node's is a host of its own. The namespace is removed
  * afterwards. `hosts` may be left out outside a cluster: then every MAC is a host.
  */
-export async function wireAudit(netnsPrefix: string, addresses: readonly string[], hosts: Map<string, string> = new Map()): Promise<WireAudit> {
+export async function wireAudit(
+  netnsPrefix: string,
+  addresses: readonly string[],
+  hosts: Map<string, string> = new Map(),
+): Promise<WireAudit> {
   const ns = `${netnsPrefix}-audit`;
   const peer = `v-audit`;
   if (listNetns().includes(ns)) ip("netns", "delete", ns); // left by a run that was killed
   ip("netns", "add", ns);
   try {
     ip("-n", ns, "link", "set", "lo", "up");
-    ip("link", "add", "aud0", "netns", ns, "type", "veth", "peer", "name", peer, "netns", fabricNetns(netnsPrefix));
+    ip(
+      "link",
+      "add",
+      "aud0",
+      "netns",
+      ns,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      peer,
+      "netns",
+      fabricNetns(netnsPrefix),
+    );
     ip("-n", fabricNetns(netnsPrefix), "link", "set", peer, "master", "br0", "up");
     ip("-n", ns, "addr", "add", AUDITOR_V4, "dev", "aud0");
     ip("-n", ns, "addr", "add", AUDITOR_V6, "dev", "aud0", "nodad");
@@ -58,12 +75,14 @@ export async function wireAudit(netnsPrefix: string, addresses: readonly string[
     await Promise.all(
       Array.from({ length: Math.min(PARALLEL, queue.length) }, async () => {
         for (let a = queue.shift(); a !== undefined; a = queue.shift()) {
-          const macs = a.includes(":") ? await ndiscMacs(ns, "aud0", a) : await arpingMacs(ns, "aud0", a);
+          const macs = a.includes(":")
+            ? await ndiscMacs(ns, "aud0", a)
+            : await arpingMacs(ns, "aud0", a);
           if (macs.length) answered.set(a, macs);
         }
       }),
     );
-    const holders = (macs: string[]) => new Set(macs.map((m) => hosts.get(m) ?? m)).size;
+    const holders = (macs: string[]) => new Set(macs.map(m => hosts.get(m) ?? m)).size;
     const duplicates = [...answered].filter(([, m]) => holders(m) > 1).map(([a]) => a);
     return { probed: [...new Set(addresses)], answered, duplicates: duplicates.sort(), hosts };
   } finally {
@@ -75,14 +94,23 @@ export async function wireAudit(netnsPrefix: string, addresses: readonly string[
 async function arpingMacs(ns: string, ifname: string, address: string): Promise<string[]> {
   let out: string;
   try {
-    out = (await execFileAsync("ip", ["netns", "exec", ns, "arping", "-b", "-c", "2", "-I", ifname, address], { encoding: "utf8" })).stdout;
+    out = (
+      await execFileAsync(
+        "ip",
+        ["netns", "exec", ns, "arping", "-b", "-c", "2", "-I", ifname, address],
+        { encoding: "utf8" },
+      )
+    ).stdout;
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string; message: string };
     // arping exits 1 both when nobody answered and on bad usage: only the former reports its probes.
-    if (err.code !== 1 || !/Sent \d+ probe/.test(err.stdout ?? "")) throw new Error(`arping ${address}: ${(err.stderr || err.message).trim()}`);
+    if (err.code !== 1 || !/Sent \d+ probe/.test(err.stdout ?? ""))
+      throw new Error(`arping ${address}: ${(err.stderr || err.message).trim()}`);
     out = err.stdout ?? "";
   }
-  const macs = [...out.matchAll(/reply from \S+ \[([0-9A-Fa-f:]{17})\]/g)].map((m) => m[1]!.toLowerCase());
+  const macs = [...out.matchAll(/reply from \S+ \[([0-9A-Fa-f:]{17})\]/g)].map(m =>
+    m[1]!.toLowerCase(),
+  );
   return [...new Set(macs)].sort();
 }
 
@@ -90,14 +118,24 @@ async function arpingMacs(ns: string, ifname: string, address: string): Promise<
 async function ndiscMacs(ns: string, ifname: string, address: string): Promise<string[]> {
   let out: string;
   try {
-    out = (await execFileAsync("ip", ["netns", "exec", ns, "ndisc6", "-m", "-n", "-r", "2", "-w", "1000", address, ifname], { encoding: "utf8" })).stdout;
+    out = (
+      await execFileAsync(
+        "ip",
+        ["netns", "exec", ns, "ndisc6", "-m", "-n", "-r", "2", "-w", "1000", address, ifname],
+        { encoding: "utf8" },
+      )
+    ).stdout;
   } catch (e) {
     const err = e as { code?: number | string; stdout?: string; stderr?: string; message: string };
-    if (err.code === "ENOENT") throw new Error("ndisc6 is not installed (Debian package ndisc6; .ci/run installs it)");
-    if (err.code !== 2 || !/No response/.test(`${err.stdout}${err.stderr}`)) throw new Error(`ndisc6 ${address}: ${(err.stderr || err.message).trim()}`);
+    if (err.code === "ENOENT")
+      throw new Error("ndisc6 is not installed (Debian package ndisc6; .ci/run installs it)");
+    if (err.code !== 2 || !/No response/.test(`${err.stdout}${err.stderr}`))
+      throw new Error(`ndisc6 ${address}: ${(err.stderr || err.message).trim()}`);
     out = err.stdout ?? "";
   }
-  const macs = [...out.matchAll(/Target link-layer address: ([0-9A-Fa-f:]{17})/g)].map((m) => m[1]!.toLowerCase());
+  const macs = [...out.matchAll(/Target link-layer address: ([0-9A-Fa-f:]{17})/g)].map(m =>
+    m[1]!.toLowerCase(),
+  );
   return [...new Set(macs)].sort();
 }
 
@@ -126,16 +164,23 @@ async function linksOf(netns: string): Promise<LinkAddr[]> {
  * namespaces stay on the bridge). Also the MAC of every sandbox and node interface, so answers
  * can be told apart by host.
  */
-export async function addressesInUse(api: ApiClient, state: ClusterState): Promise<{ inUse: InUse; hosts: Map<string, string> }> {
+export async function addressesInUse(
+  api: ApiClient,
+  state: ClusterState,
+): Promise<{ inUse: InUse; hosts: Map<string, string> }> {
   const inUse: InUse = new Map();
-  const note = (a: string, where: "claim" | "pod" | "netns") => inUse.set(a, (inUse.get(a) ?? new Set()).add(where));
-  for (const c of (await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH)).items) note(c.spec.address, "claim");
+  const note = (a: string, where: "claim" | "pod" | "netns") =>
+    inUse.set(a, (inUse.get(a) ?? new Set()).add(where));
+  for (const c of (await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH)).items)
+    note(c.spec.address, "claim");
   for (const p of (await api.get<KubeList<Pod>>("/api/v1/pods")).items) {
     if (p.status?.phase !== "Running" || p.spec.hostNetwork) continue;
     for (const x of p.status.podIPs ?? []) note(x.ip, "pod");
   }
   const hosts = new Map<string, string>();
-  const namespaces = listNetns().filter((n) => isSandboxNetns(state.netnsPrefix, n) || state.nodes.some((node) => node.netns === n));
+  const namespaces = listNetns().filter(
+    n => isSandboxNetns(state.netnsPrefix, n) || state.nodes.some(node => node.netns === n),
+  );
   for (const n of namespaces) {
     const sandbox = isSandboxNetns(state.netnsPrefix, n);
     for (const l of await linksOf(n)) {
@@ -153,18 +198,39 @@ export async function addressesInUse(api: ApiClient, state: ClusterState): Promi
  * every address in use is probed from a foreign host on the fabric, the result is printed in the
  * test output, and no address may be answered by two hosts. Returns the audit for further checks.
  */
-export async function assertWireClean(api: ApiClient, state: ClusterState, label: string): Promise<WireAudit> {
+export async function assertWireClean(
+  api: ApiClient,
+  state: ClusterState,
+  label: string,
+): Promise<WireAudit> {
   const { inUse, hosts } = await addressesInUse(api, state);
   const audit = await wireAudit(state.netnsPrefix, [...inUse.keys()], hosts);
-  const count = (w: "claim" | "pod" | "netns") => [...inUse.values()].filter((s) => s.has(w)).length;
-  process.stdout.write(`      ${label} (in use: ${count("claim")} claimed, ${count("pod")} Running Pod IPs, ${count("netns")} in sandboxes): ${formatWireAudit(audit)}\n`);
-  const doubled = audit.duplicates.map((d) => `${d}: ${audit.answered.get(d)!.map((m) => `${m} (${hosts.get(m) ?? "unknown host"})`).join(", ")}`);
-  if (doubled.length) assert.fail(`${label}: addresses answered on the wire by two hosts: ${doubled.join("; ")}`);
+  const count = (w: "claim" | "pod" | "netns") => [...inUse.values()].filter(s => s.has(w)).length;
+  process.stdout.write(
+    `      ${label} (in use: ${count("claim")} claimed, ${count("pod")} Running Pod IPs, ${count("netns")} in sandboxes): ${formatWireAudit(audit)}\n`,
+  );
+  const doubled = audit.duplicates.map(
+    d =>
+      `${d}: ${audit.answered
+        .get(d)!
+        .map(m => `${m} (${hosts.get(m) ?? "unknown host"})`)
+        .join(", ")}`,
+  );
+  if (doubled.length)
+    assert.fail(`${label}: addresses answered on the wire by two hosts: ${doubled.join("; ")}`);
   return audit;
 }
 
 export function formatWireAudit(a: WireAudit): string {
-  const lines = [`wire audit: ${a.probed.length} addresses probed, ${a.answered.size} answered, ${a.duplicates.length} answered by two hosts or more`];
-  for (const d of a.duplicates) lines.push(`        DUPLICATE ${d}: ${a.answered.get(d)!.map((m) => `${m} (${a.hosts.get(m) ?? "unknown host"})`).join(" ")}`);
+  const lines = [
+    `wire audit: ${a.probed.length} addresses probed, ${a.answered.size} answered, ${a.duplicates.length} answered by two hosts or more`,
+  ];
+  for (const d of a.duplicates)
+    lines.push(
+      `        DUPLICATE ${d}: ${a.answered
+        .get(d)!
+        .map(m => `${m} (${a.hosts.get(m) ?? "unknown host"})`)
+        .join(" ")}`,
+    );
   return lines.join("\n");
 }

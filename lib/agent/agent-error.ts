@@ -17,6 +17,10 @@ export class AgentError extends Error {
 /** Anything thrown while serving a request, as an AgentError. */
 export function toAgentError(e: unknown): AgentError {
   if (e instanceof AgentError) return e;
-  if (e instanceof K8sError) return new AgentError(e.retryable || e.status === 0 ? "api_unavailable" : "internal", e.message);
+  if (e instanceof K8sError)
+    return new AgentError(
+      e.retryable || e.status === 0 ? "api_unavailable" : "internal",
+      e.message,
+    );
   return new AgentError("internal", e instanceof Error ? e.message : String(e));
 }

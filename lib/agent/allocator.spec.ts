@@ -47,13 +47,32 @@ async function env(ips: string[], pods: string[]): Promise<Env> {
   const api = new MemoryApi();
   api.seed("/api/v1/nodes", { apiVersion: "v1", kind: "Node", metadata: { name: NODE } });
   api.seed("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
-  api.seed(POOLS, { apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool", metadata: { name: "pool" }, spec: { ipVersion: 4, subnet: "10.0.0.0/24", ips, default: false, disable: false } } as never);
+  api.seed(POOLS, {
+    apiVersion: "spiderpool.spidernet.io/v2beta1",
+    kind: "SpiderIPPool",
+    metadata: { name: "pool" },
+    spec: { ipVersion: 4, subnet: "10.0.0.0/24", ips, default: false, disable: false },
+  } as never);
   for (const name of pods) api.seed(`/api/v1/namespaces/${NS}/pods`, pod(name));
   const infos: string[] = [];
-  const log = { info: (m: string) => infos.push(m), warn: () => undefined, debug: () => undefined, error: () => undefined } as unknown as Logger;
+  const log = {
+    info: (m: string) => infos.push(m),
+    warn: () => undefined,
+    debug: () => undefined,
+    error: () => undefined,
+  } as unknown as Logger;
   const view = new ClusterView(api, NODE, log).start();
   await view.synced();
-  const allocator = new Allocator({ api, view, owners: new OwnerCache(api), config: fixedConfig(), metrics: new AgentMetrics(), log, agentNamespace: "kube-system", sleep: async () => undefined });
+  const allocator = new Allocator({
+    api,
+    view,
+    owners: new OwnerCache(api),
+    config: fixedConfig(),
+    metrics: new AgentMetrics(),
+    log,
+    agentNamespace: "kube-system",
+    sleep: async () => undefined,
+  });
   const e = { api, view, allocator, infos };
   envs.push(e);
   return e;
@@ -69,9 +88,17 @@ function pod(name: string): Pod {
   } as Pod;
 }
 
-const args = (name: string): IpamAddArgs => ({ containerID: `ctr-${name}`, ifName: "eth0", netNamespace: "/var/run/netns/x", podNamespace: NS, podName: name, podUID: `uid-${name}`, defaultIPv4IPPool: ["pool"] });
+const args = (name: string): IpamAddArgs => ({
+  containerID: `ctr-${name}`,
+  ifName: "eth0",
+  netNamespace: "/var/run/netns/x",
+  podNamespace: NS,
+  podName: name,
+  podUID: `uid-${name}`,
+  defaultIPv4IPPool: ["pool"],
+});
 const claims = (api: MemoryApi) => api.all<Stored<IPClaim>>(CLAIMS_PATH);
-const addressOf = (r: { ips: { address: string }[] }) => r.ips.map((i) => i.address.split("/")[0]);
+const addressOf = (r: { ips: { address: string }[] }) => r.ips.map(i => i.address.split("/")[0]);
 
 /** The address this Pod's ADD picks in an empty pool of `ips` (the pick is a pure function of the inputs). */
 async function firstPick(ips: string[], name: string): Promise<string> {
@@ -86,7 +113,17 @@ function claimFor(address: string, owner: string, ifName = "eth0") {
     kind: "IPClaim",
     // IPv4 claims are named after the address (lib/schemas/ip-claim.ts, claimName).
     metadata: { name: address },
-    spec: { address, ipVersion: 4, pool: "pool", podNamespace: NS, podName: owner, podUID: `uid-${owner}`, interface: ifName, node: NODE, containerID: `ctr-${owner}` },
+    spec: {
+      address,
+      ipVersion: 4,
+      pool: "pool",
+      podNamespace: NS,
+      podName: owner,
+      podUID: `uid-${owner}`,
+      interface: ifName,
+      node: NODE,
+      containerID: `ctr-${owner}`,
+    },
   };
 }
 
@@ -96,8 +133,13 @@ describe("Allocator.add against MemoryApi", () => {
     const r = await allocator.add(args("a"));
     const [ip] = addressOf(r);
     assert.match(ip!, /^10\.0\.0\.1[0-2]$/);
-    assert.deepEqual(claims(api).map((c) => [c.spec.address, c.spec.podUID, c.spec.interface]), [[ip, "uid-a", "eth0"]]);
-    const ep = api.peek<Stored<{ status: { current: { uid: string; ips: { ipv4?: string }[] } } }>>(`/apis/spiderpool.spidernet.io/v2beta1/namespaces/${NS}/spiderendpoints/a`);
+    assert.deepEqual(
+      claims(api).map(c => [c.spec.address, c.spec.podUID, c.spec.interface]),
+      [[ip, "uid-a", "eth0"]],
+    );
+    const ep = api.peek<Stored<{ status: { current: { uid: string; ips: { ipv4?: string }[] } } }>>(
+      `/apis/spiderpool.spidernet.io/v2beta1/namespaces/${NS}/spiderendpoints/a`,
+    );
     assert.equal(ep?.status.current.uid, "uid-a");
     assert.equal(ep?.status.current.ips[0]?.ipv4?.split("/")[0], ip);
   });
@@ -136,10 +178,21 @@ describe("Allocator.add against MemoryApi", () => {
     const got = addressOf(await allocator.add(args("a")))[0];
     assert.notEqual(got, wanted);
     assert.match(got!, /^10\.0\.0\.1[01]$/);
-    assert.equal(api.calls.filter((c) => c === `POST ${CLAIMS_PATH}`).length, 2, "one CREATE refused, one granted");
-    const mine = claims(api).filter((c) => c.spec.podUID === "uid-a");
-    assert.deepEqual(mine.map((c) => c.spec.address), [got]);
-    assert.equal(claims(api).find((c) => c.spec.address === wanted)?.spec.podUID, "uid-other", "the winner's claim is untouched");
+    assert.equal(
+      api.calls.filter(c => c === `POST ${CLAIMS_PATH}`).length,
+      2,
+      "one CREATE refused, one granted",
+    );
+    const mine = claims(api).filter(c => c.spec.podUID === "uid-a");
+    assert.deepEqual(
+      mine.map(c => c.spec.address),
+      [got],
+    );
+    assert.equal(
+      claims(api).find(c => c.spec.address === wanted)?.spec.podUID,
+      "uid-other",
+      "the winner's claim is untouched",
+    );
   });
 
   it("409 on a claim that names this Pod and NIC (an earlier CREATE of ours committed): adopts it", async () => {
@@ -151,7 +204,10 @@ describe("Allocator.add against MemoryApi", () => {
     const got = addressOf(await allocator.add(args("a")))[0];
     assert.equal(got, wanted);
     assert.equal(claims(api).length, 1, "no second address for the NIC");
-    assert.ok(infos.some((m) => m.startsWith("adopted our own claim")), infos.join("\n"));
+    assert.ok(
+      infos.some(m => m.startsWith("adopted our own claim")),
+      infos.join("\n"),
+    );
   });
 
   it("409 on a claim of the same Pod but another NIC is someone else's: not adopted", async () => {
@@ -165,7 +221,7 @@ describe("Allocator.add against MemoryApi", () => {
     };
     const got = addressOf(await allocator.add(args("a")))[0];
     assert.notEqual(got, wanted);
-    assert.equal(claims(api).filter((c) => c.spec.interface === "eth0").length, 1);
+    assert.equal(claims(api).filter(c => c.spec.interface === "eth0").length, 1);
   });
 
   it("a CREATE whose reply is lost after it committed: the repeat meets its own claim and adopts it", async () => {
@@ -173,11 +229,23 @@ describe("Allocator.add against MemoryApi", () => {
     const wanted = await firstPick(ips, "a");
     const { api, allocator } = await env(ips, ["a"]);
     api.holdWatches();
-    api.failNext("POST", CLAIMS_PATH, new K8sError("timeout", 0, "ClientTimeout", "reply lost"), true);
+    api.failNext(
+      "POST",
+      CLAIMS_PATH,
+      new K8sError("timeout", 0, "ClientTimeout", "reply lost"),
+      true,
+    );
     const got = addressOf(await allocator.add(args("a")))[0];
     assert.equal(got, wanted);
-    assert.equal(api.calls.filter((c) => c === `POST ${CLAIMS_PATH}`).length, 2, "the CREATE was repeated");
-    assert.deepEqual(claims(api).map((c) => [c.spec.address, c.spec.podUID]), [[wanted, "uid-a"]]);
+    assert.equal(
+      api.calls.filter(c => c === `POST ${CLAIMS_PATH}`).length,
+      2,
+      "the CREATE was repeated",
+    );
+    assert.deepEqual(
+      claims(api).map(c => [c.spec.address, c.spec.podUID]),
+      [[wanted, "uid-a"]],
+    );
   });
 
   it("a CREATE whose outcome stays unknown fails the ADD and claims no other address meanwhile", async () => {
@@ -187,9 +255,20 @@ describe("Allocator.add against MemoryApi", () => {
     // The first CREATE commits, its reply is lost; every later try meets 409 and its read times out.
     api.failNext("POST", CLAIMS_PATH, lost, true);
     api.failNext("GET", CLAIMS_PATH, lost, false, 3);
-    await assert.rejects(allocator.add(args("a")), (e: unknown) => e instanceof AgentError && /reply lost/.test(e.message));
-    assert.equal(api.calls.filter((c) => c === `POST ${CLAIMS_PATH}`).length, 4, "the same CREATE, repeated");
-    assert.deepEqual(claims(api).map((c) => c.spec.podUID), ["uid-a"], "one claim: no second address was tried");
+    await assert.rejects(
+      allocator.add(args("a")),
+      (e: unknown) => e instanceof AgentError && /reply lost/.test(e.message),
+    );
+    assert.equal(
+      api.calls.filter(c => c === `POST ${CLAIMS_PATH}`).length,
+      4,
+      "the same CREATE, repeated",
+    );
+    assert.deepEqual(
+      claims(api).map(c => c.spec.podUID),
+      ["uid-a"],
+      "one claim: no second address was tried",
+    );
     // Once the reads answer again, the runtime's retry settles on that claim.
     const got = addressOf(await allocator.add(args("a")))[0];
     assert.equal(got, claims(api)[0]?.spec.address);

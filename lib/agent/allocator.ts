@@ -8,8 +8,17 @@ import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
 import { formatAddress, type IpFamily } from "../core/address.js";
 import { buildAllocationResult, resultFromDetails, type Grant } from "../core/allocation-result.js";
 import { isAlive } from "../core/pod-liveness.js";
-import { isThirdPartyController, topController, type TopController } from "../core/top-controller.js";
-import { describeSelectionError, selectPools, type NicPlan, type PoolView } from "../core/pool-selection.js";
+import {
+  isThirdPartyController,
+  topController,
+  type TopController,
+} from "../core/top-controller.js";
+import {
+  describeSelectionError,
+  selectPools,
+  type NicPlan,
+  type PoolView,
+} from "../core/pool-selection.js";
 import { parseRoutesAnnotation } from "../core/pool-annotations.js";
 import { importState, poolFactsOf } from "../core/allocation-import.js";
 import { claimName } from "../schemas/ip-claim.js";
@@ -65,7 +74,10 @@ export class Allocator {
 
   constructor(private readonly d: AllocatorDeps) {
     this.#autoPools = new AutoPools(d.api, d.view, d.log);
-    this.#sts = new StatefulSetAddresses(d.api, d.view, { enableIPConflictDetection: d.config.enableIPConflictDetection, enableGatewayDetection: d.config.enableGatewayDetection });
+    this.#sts = new StatefulSetAddresses(d.api, d.view, {
+      enableIPConflictDetection: d.config.enableIPConflictDetection,
+      enableGatewayDetection: d.config.enableGatewayDetection,
+    });
   }
 
   /**
@@ -81,7 +93,7 @@ export class Allocator {
       throw new AgentError("internal", e.message);
     });
     const r = await this.#allocate(args, pod);
-    const mine = r.ips.filter((i) => i.nic === args.ifName).map((i) => i.address.split("/")[0] ?? "");
+    const mine = r.ips.filter(i => i.nic === args.ifName).map(i => i.address.split("/")[0] ?? "");
     await records.complete(args.containerID, args.ifName, mine).catch((e: Error) => {
       throw new AgentError("internal", e.message);
     });
@@ -91,13 +103,16 @@ export class Allocator {
   async #allocate(args: IpamAddArgs, pod: Pod): Promise<IpamAddResponse> {
     const { view, config } = this.d;
     const top = topController(pod, await this.d.owners.lookup(pod));
-    const flags = { enableIPConflictDetection: config.enableIPConflictDetection, enableGatewayDetection: config.enableGatewayDetection };
+    const flags = {
+      enableIPConflictDetection: config.enableIPConflictDetection,
+      enableGatewayDetection: config.enableGatewayDetection,
+    };
     const uid = pod.metadata.uid ?? "";
     const isSts = config.enableStatefulSet && top.kind === "StatefulSet" && top.group === "apps";
 
     let carried: IPAllocationDetail[] = [];
     if (isSts) {
-      const kept = await this.#sts.retrieve(pod, top, args, (reusable) =>
+      const kept = await this.#sts.retrieve(pod, top, args, reusable =>
         this.#plan(pod, top, args, reusable).catch((e: unknown) => {
           if (e instanceof AgentError) return undefined;
           throw e;
@@ -105,15 +120,20 @@ export class Allocator {
       );
       if (kept.response) return kept.response;
       carried = kept.carried;
-    } else if (view.claimsOfUid(uid).some((c) => c.spec.interface === args.ifName)) {
+    } else if (view.claimsOfUid(uid).some(c => c.spec.interface === args.ifName)) {
       // Only then can a recorded answer exist: the endpoint is written after the claims, and is
       // not trusted without them. A first ADD skips this read.
       const ep = await getEndpoint(this.d.api, pod.metadata.namespace!, pod.metadata.name);
       const cur = ep?.status?.current;
-      if (cur && cur.uid === uid && cur.ips.some((d) => d.interface === args.ifName)) {
+      if (cur && cur.uid === uid && cur.ips.some(d => d.interface === args.ifName)) {
         const mine = view.claimsOfUid(uid);
         // The endpoint is only trusted while the claims behind it still exist.
-        const backed = cur.ips.every((d) => sameAddresses([d.ipv4, d.ipv6], mine.filter((c) => c.spec.interface === d.interface).map((c) => c.spec.address)));
+        const backed = cur.ips.every(d =>
+          sameAddresses(
+            [d.ipv4, d.ipv6],
+            mine.filter(c => c.spec.interface === d.interface).map(c => c.spec.address),
+          ),
+        );
         if (backed) return resultFromDetails(cur.ips, flags);
       }
     }
@@ -135,8 +155,8 @@ export class Allocator {
       grants = [];
       const failures: string[] = [];
       await Promise.all(
-        plans.flatMap((plan) =>
-          plan.families.map(async (fc) => {
+        plans.flatMap(plan =>
+          plan.families.map(async fc => {
             try {
               grants.push(await this.#allocateFamily(pod, plan, fc.family, fc.pools, args, isSts));
             } catch (e) {
@@ -146,29 +166,50 @@ export class Allocator {
         ),
       );
       if (!failures.length) break;
-      const usedOut = failures.some((f) => f.includes("all IP addresses used out"));
-      if (usedOut && Date.now() < waitUntil && hasSubnetAnnotation(pod.metadata.annotations ?? {})) {
+      const usedOut = failures.some(f => f.includes("all IP addresses used out"));
+      if (
+        usedOut &&
+        Date.now() < waitUntil &&
+        hasSubnetAnnotation(pod.metadata.annotations ?? {})
+      ) {
         this.d.metrics.autoPoolWaits.inc();
-        this.d.log.info("auto pool ran out while allocating; waiting for it to grow", { pod: key(pod), failures });
+        this.d.log.info("auto pool ran out while allocating; waiting for it to grow", {
+          pod: key(pod),
+          failures,
+        });
         await (this.d.sleep?.(waitMs) ?? this.#autoPools.changed(waitMs));
         continue;
       }
       // Addresses won for the other NICs/families stay claimed for this Pod UID, so the
       // runtime's retry reuses them instead of draining the pools (Spiderpool's failure cache).
-      const code = usedOut ? "ip_used_out" : failures.some((f) => f.includes("exhaust all retries")) ? "retries_exhausted" : "no_available_pool";
-      throw new AgentError(code, `failed to allocate IP addresses in standard mode: ${failures.join("; ")}`);
+      const code = usedOut
+        ? "ip_used_out"
+        : failures.some(f => f.includes("exhaust all retries"))
+          ? "retries_exhausted"
+          : "no_available_pool";
+      throw new AgentError(
+        code,
+        `failed to allocate IP addresses in standard mode: ${failures.join("; ")}`,
+      );
     }
     grants.sort((a, b) => order(plans, a) - order(plans, b));
 
     const result = buildAllocationResult(grants, routes.value, flags);
-    if (result.droppedRoutes.length) this.d.log.warn("custom routes match no allocated subnet; dropped", { pod: key(pod), routes: result.droppedRoutes });
+    if (result.droppedRoutes.length)
+      this.d.log.warn("custom routes match no allocated subnet; dropped", {
+        pod: key(pod),
+        routes: result.droppedRoutes,
+      });
     await upsertEndpoint(this.d.api, {
       namespace: pod.metadata.namespace!,
       name: pod.metadata.name,
       podUid: uid,
       node: view.nodeName,
       // A StatefulSet Pod's other NICs keep their recorded details under the new Pod UID.
-      details: [...carried.filter((d) => !result.details.some((n) => n.interface === d.interface)), ...result.details],
+      details: [
+        ...carried.filter(d => !result.details.some(n => n.interface === d.interface)),
+        ...result.details,
+      ],
       ownerControllerType: top.kind,
       ownerControllerName: top.name,
       ownerPod: isSts ? undefined : { name: pod.metadata.name, uid },
@@ -182,12 +223,19 @@ export class Allocator {
     const ref = `${args.podNamespace}/${args.podName}`;
     if (!pod) throw new AgentError("pod_not_found", `failed to get Pod ${ref}: not found`);
     if (pod.spec.nodeName !== this.d.view.nodeName) {
-      throw new AgentError("pod_not_on_node", `Pod ${ref} is bound to node ${JSON.stringify(pod.spec.nodeName ?? "")}, this agent serves ${this.d.view.nodeName}`);
+      throw new AgentError(
+        "pod_not_on_node",
+        `Pod ${ref} is bound to node ${JSON.stringify(pod.spec.nodeName ?? "")}, this agent serves ${this.d.view.nodeName}`,
+      );
     }
     if (args.podUID && pod.metadata.uid !== args.podUID) {
-      throw new AgentError("pod_not_found", `Pod ${ref} has UID ${pod.metadata.uid}, the runtime asked for ${args.podUID}`);
+      throw new AgentError(
+        "pod_not_found",
+        `Pod ${ref} has UID ${pod.metadata.uid}, the runtime asked for ${args.podUID}`,
+      );
     }
-    if (!isAlive(pod)) throw new AgentError("dead_pod", `dead Pod ${ref}, we cannot allocate IP addresees to it`);
+    if (!isAlive(pod))
+      throw new AgentError("dead_pod", `dead Pod ${ref}, we cannot allocate IP addresees to it`);
     return pod;
   }
 
@@ -201,7 +249,13 @@ export class Allocator {
    * Pool selection. When the source is a subnet, waits until `deadline` (the wait budget of docs/reference/auto-pools.md#the-agents-side) for
    * the watcher's auto pool to exist and fit, or makes a third-party controller's pool itself.
    */
-  async #plan(pod: Pod, top: TopController, args: IpamAddArgs, reusable: string[] = [], deadline = this.#waitDeadline()): Promise<NicPlan[]> {
+  async #plan(
+    pod: Pod,
+    top: TopController,
+    args: IpamAddArgs,
+    reusable: string[] = [],
+    deadline = this.#waitDeadline(),
+  ): Promise<NicPlan[]> {
     const { view, config } = this.d;
     const waitMs = config.agent.waitSubnetPoolSeconds * 1000;
     const thirdParty = isThirdPartyController(top);
@@ -219,12 +273,25 @@ export class Allocator {
           nodeName: view.nodeName,
         },
         top,
-        namespace: { name: pod.metadata.namespace!, labels: ns?.metadata.labels ?? {}, annotations: ns?.metadata.annotations ?? {} },
+        namespace: {
+          name: pod.metadata.namespace!,
+          labels: ns?.metadata.labels ?? {},
+          annotations: ns?.metadata.annotations ?? {},
+        },
         node: { name: view.nodeName, labels: node?.metadata.labels ?? {} },
         ifName: args.ifName,
-        netconf: { defaultIPv4IPPool: args.defaultIPv4IPPool, defaultIPv6IPPool: args.defaultIPv6IPPool, cleanGateway: args.cleanGateway },
-        pools: view.pools.list().map((p) => this.#poolView(p, pod.metadata.uid ?? "")),
-        reusablePools: [...new Set([...reusable, ...view.claimsOfUid(pod.metadata.uid ?? "").map((c) => c.spec.pool)])],
+        netconf: {
+          defaultIPv4IPPool: args.defaultIPv4IPPool,
+          defaultIPv6IPPool: args.defaultIPv6IPPool,
+          cleanGateway: args.cleanGateway,
+        },
+        pools: view.pools.list().map(p => this.#poolView(p, pod.metadata.uid ?? "")),
+        reusablePools: [
+          ...new Set([
+            ...reusable,
+            ...view.claimsOfUid(pod.metadata.uid ?? "").map(c => c.spec.pool),
+          ]),
+        ],
         config: {
           enableIPv4: config.enableIPv4,
           enableIPv6: config.enableIPv6,
@@ -242,7 +309,8 @@ export class Allocator {
       }
       if (waiting && this.#autoPools.shouldWait(r.error, pod)) {
         this.d.metrics.autoPoolWaits.inc();
-        if (r.error.code === "auto_pool_not_ready" && r.error.thirdParty) await this.#autoPools.ensureThirdParty(pod, top, r.error);
+        if (r.error.code === "auto_pool_not_ready" && r.error.thirdParty)
+          await this.#autoPools.ensureThirdParty(pod, top, r.error);
         else await (this.d.sleep?.(waitMs) ?? this.#autoPools.wait(pod, r.error, waitMs));
         continue;
       }
@@ -259,7 +327,10 @@ export class Allocator {
     const count = () => {
       if (!counts) {
         const allocatable = view.allocatable(p);
-        counts = { total: allocatable.size(), free: allocatable.subtract(view.taken(p, uid)).size() };
+        counts = {
+          total: allocatable.size(),
+          free: allocatable.subtract(view.taken(p, uid)).size(),
+        };
       }
       return counts;
     };
@@ -281,16 +352,38 @@ export class Allocator {
   }
 
   /** One address of one family for one NIC: reuse this Pod's claim if any, else claim a new one. */
-  async #allocateFamily(pod: Pod, plan: NicPlan, family: IpFamily, pools: string[], args: IpamAddArgs, isSts: boolean): Promise<Grant> {
+  async #allocateFamily(
+    pod: Pod,
+    plan: NicPlan,
+    family: IpFamily,
+    pools: string[],
+    args: IpamAddArgs,
+    isSts: boolean,
+  ): Promise<Grant> {
     const { view, config, metrics } = this.d;
     const uid = pod.metadata.uid ?? "";
-    const mine = view.claimsOfUid(uid).find((c) => c.spec.interface === plan.nic && c.spec.ipVersion === family && pools.includes(c.spec.pool));
+    const mine = view
+      .claimsOfUid(uid)
+      .find(
+        c =>
+          c.spec.interface === plan.nic &&
+          c.spec.ipVersion === family &&
+          pools.includes(c.spec.pool),
+      );
     if (mine) return this.#grant(mine, plan);
     const reasons: string[] = [];
     const uncertainKey = `${uid}/${plan.nic}/${family}`;
     const earlier = this.#uncertain.get(uncertainKey);
     if (earlier && pools.includes(earlier.pool)) {
-      const settled = await this.#claim(pod, plan, family, earlier.pool, earlier.value, args, isSts);
+      const settled = await this.#claim(
+        pod,
+        plan,
+        family,
+        earlier.pool,
+        earlier.value,
+        args,
+        isSts,
+      );
       if (settled !== "taken") return settled;
     }
     for (const name of pools) {
@@ -299,7 +392,10 @@ export class Allocator {
       // Spiderpool's Pods hold addresses of this pool that are not claims yet: handing any out
       // before the watcher imports them could give one twice. The next pool in order is tried;
       // with none left the ADD fails and the runtime retries it (docs/usage/migrate-from-spiderpool.md).
-      const imported = importState(poolFactsOf(pool), (v) => view.claims.get(claimName(family, v)) !== undefined);
+      const imported = importState(
+        poolFactsOf(pool),
+        v => view.claims.get(claimName(family, v)) !== undefined,
+      );
       if (imported.state === "awaiting_import") {
         reasons.push(`pool ${name}: not usable until the watcher imports it: ${imported.reason}`);
         continue;
@@ -310,8 +406,17 @@ export class Allocator {
         // their picks, not yet in our watch, land among the same lowest free addresses. Each lost
         // race doubles it again, so retries under a storm spread out instead of meeting.
         const busy = view.pendingCount(name);
-        const window = Math.min(MAX_PICK_WINDOW, config.agent.addressWindow * (1 + busy) * 2 ** Math.min(attempt, 6));
-        const value = pickAddress(view.allocatable(pool), view.taken(pool), `${uid}/${plan.nic}/${family}`, window, view.recentlyFreed(name));
+        const window = Math.min(
+          MAX_PICK_WINDOW,
+          config.agent.addressWindow * (1 + busy) * 2 ** Math.min(attempt, 6),
+        );
+        const value = pickAddress(
+          view.allocatable(pool),
+          view.taken(pool),
+          `${uid}/${plan.nic}/${family}`,
+          window,
+          view.recentlyFreed(name),
+        );
         if (value === undefined) {
           reasons.push(`pool ${name}: all IP addresses used out`);
           break;
@@ -322,14 +427,22 @@ export class Allocator {
           // Another agent got there first, so our view lags theirs: a short jittered pause lets
           // the watch bring their claims in before the next pick, instead of colliding again on
           // the last free addresses of a nearly full pool.
-          await new Promise((r) => setTimeout(r, backoffDelay(CONFLICT_PAUSE, attempt + 1, Math.random)));
-          if (attempt === config.agent.claimAttemptsPerPool - 1) reasons.push(`pool ${name}: exhaust all retries (${config.agent.claimAttemptsPerPool} times), failed to allocate IP from IPPool ${name}`);
+          await new Promise(r =>
+            setTimeout(r, backoffDelay(CONFLICT_PAUSE, attempt + 1, Math.random)),
+          );
+          if (attempt === config.agent.claimAttemptsPerPool - 1)
+            reasons.push(
+              `pool ${name}: exhaust all retries (${config.agent.claimAttemptsPerPool} times), failed to allocate IP from IPPool ${name}`,
+            );
           continue;
         }
         return claim;
       }
     }
-    throw new AgentError("no_available_pool", `failed to allocate any IPv${family} IP address to NIC ${plan.nic} from IPPools [${pools.join(" ")}]: ${reasons.join("; ")}`);
+    throw new AgentError(
+      "no_available_pool",
+      `failed to allocate any IPv${family} IP address to NIC ${plan.nic} from IPPools [${pools.join(" ")}]: ${reasons.join("; ")}`,
+    );
   }
 
   /**
@@ -338,7 +451,15 @@ export class Allocator {
    * else's. An outcome that stays unknown is remembered and rethrown: the ADD fails, and its
    * retry tries this address first.
    */
-  async #claim(pod: Pod, plan: NicPlan, family: IpFamily, pool: string, value: bigint, args: IpamAddArgs, isSts: boolean): Promise<Grant | "taken"> {
+  async #claim(
+    pod: Pod,
+    plan: NicPlan,
+    family: IpFamily,
+    pool: string,
+    value: bigint,
+    args: IpamAddArgs,
+    isSts: boolean,
+  ): Promise<Grant | "taken"> {
     const { view, api } = this.d;
     const uid = pod.metadata.uid ?? "";
     const uncertainKey = `${uid}/${plan.nic}/${family}`;
@@ -370,14 +491,21 @@ export class Allocator {
       if (e instanceof K8sError && e.retryable) {
         this.#uncertain.set(uncertainKey, { pool, value });
         // Pods that never come back would keep their entry: the oldest go first past a bound.
-        if (this.#uncertain.size > MAX_UNCERTAIN) this.#uncertain.delete(this.#uncertain.keys().next().value!);
+        if (this.#uncertain.size > MAX_UNCERTAIN)
+          this.#uncertain.delete(this.#uncertain.keys().next().value!);
       }
       throw e;
     }
     this.#uncertain.delete(uncertainKey);
     if (outcome === "taken") return "taken";
     if (outcome.adopted) {
-      this.d.log.info("adopted our own claim: an earlier CREATE committed but its reply was lost", { pod: key(pod), podUID: uid, interface: plan.nic, address: outcome.claim.spec.address, claim: outcome.claim.metadata.name });
+      this.d.log.info("adopted our own claim: an earlier CREATE committed but its reply was lost", {
+        pod: key(pod),
+        podUID: uid,
+        interface: plan.nic,
+        address: outcome.claim.spec.address,
+        claim: outcome.claim.metadata.name,
+      });
     }
     view.noteClaim(outcome.claim);
     return this.#grant(outcome.claim, plan);
@@ -389,14 +517,19 @@ export class Allocator {
       nic: plan.nic,
       family: c.spec.ipVersion,
       address: c.spec.address,
-      pool: { name: c.spec.pool, subnet: pool?.spec.subnet ?? "", gateway: pool?.spec.gateway, routes: pool?.spec.routes },
+      pool: {
+        name: c.spec.pool,
+        subnet: pool?.spec.subnet ?? "",
+        gateway: pool?.spec.gateway,
+        routes: pool?.spec.routes,
+      },
       cleanGateway: plan.cleanGateway,
     };
   }
 }
 
 function order(plans: NicPlan[], g: Grant): number {
-  return plans.findIndex((p) => p.nic === g.nic) * 10 + g.family;
+  return plans.findIndex(p => p.nic === g.nic) * 10 + g.family;
 }
 
 function key(pod: Pod): string {

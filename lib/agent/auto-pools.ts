@@ -7,7 +7,11 @@ import { IntervalSet } from "../core/interval-set.js";
 import type { SelectionError } from "../core/selection-errors.js";
 import type { NicPlan } from "../core/selection-input.js";
 import { LABEL_OWNER_SPIDER_SUBNET } from "../core/spiderpool-names.js";
-import { autoPoolLabels, LABEL_IPPOOL_RECLAIM, LABEL_OWNER_APPLICATION_UID } from "../core/subnet-source.js";
+import {
+  autoPoolLabels,
+  LABEL_IPPOOL_RECLAIM,
+  LABEL_OWNER_APPLICATION_UID,
+} from "../core/subnet-source.js";
 import { hasSubnetAnnotation, parseSubnetAnnotations } from "../core/subnet-annotations.js";
 import type { TopController } from "../core/top-controller.js";
 import { AutoPoolError, reconcileAutoPool } from "../watcher/auto-pool-reconciler.js";
@@ -42,7 +46,11 @@ export class AutoPools {
    */
   shouldWait(error: SelectionError, pod: Pod): boolean {
     if (error.code === "auto_pool_not_ready") return true;
-    return error.code === "all_pools_filtered" && error.exhausted && hasSubnetAnnotation(pod.metadata.annotations ?? {});
+    return (
+      error.code === "all_pools_filtered" &&
+      error.exhausted &&
+      hasSubnetAnnotation(pod.metadata.annotations ?? {})
+    );
   }
 
   /**
@@ -54,15 +62,23 @@ export class AutoPools {
     if (!this.#announced.has(uid)) {
       if (this.#announced.size > 1000) this.#announced.clear();
       this.#announced.add(uid);
-      const why = error.code === "auto_pool_not_ready" ? (error.pool ? "auto pool not at its size yet" : "auto pool not created yet") : "auto pool full";
-      this.log.info("waiting for the auto pool", { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, reason: why });
+      const why =
+        error.code === "auto_pool_not_ready"
+          ? error.pool
+            ? "auto pool not at its size yet"
+            : "auto pool not created yet"
+          : "auto pool full";
+      this.log.info("waiting for the auto pool", {
+        pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
+        reason: why,
+      });
     }
     return this.changed(ms);
   }
 
   /** Resolves at the next change of any pool, or after `ms`. */
   changed(ms: number): Promise<void> {
-    return new Promise((resolve) => {
+    return new Promise(resolve => {
       const done = () => {
         clearTimeout(timer);
         this.#waiters.delete(done);
@@ -84,7 +100,11 @@ export class AutoPools {
     if (!request.ok || !request.value?.ipNumber) return; // selection reports these itself
     const desired = request.value.ipNumber.count;
     const subnet = this.view.subnets.get(e.subnet);
-    if (!subnet) throw new AgentError("no_available_pool", `failed to get IPPool candidates from Subnet: SpiderSubnet '${e.subnet}' not found`);
+    if (!subnet)
+      throw new AgentError(
+        "no_available_pool",
+        `failed to get IPPool candidates from Subnet: SpiderSubnet '${e.subnet}' not found`,
+      );
     const poolName = e.pool ?? autoPoolName(e.family, top.name, e.nic, top.uid);
     try {
       const outcome = await reconcileAutoPool(this.api, {
@@ -104,13 +124,29 @@ export class AutoPools {
         reserved: this.#reserved(e.family),
         occupied: this.#occupied(e.family, subnet.spec.subnet, poolName),
       });
-      if (outcome.changed) this.log.info("auto pool of a third-party controller reconciled", { pool: outcome.pool, size: outcome.size, controller: `${top.kind}/${top.namespace}/${top.name}` });
-      await this.#until(() => this.view.pools.get(outcome.pool)?.spec.ips !== undefined && this.#size(outcome.pool, e.family) === BigInt(outcome.size), 5_000);
+      if (outcome.changed)
+        this.log.info("auto pool of a third-party controller reconciled", {
+          pool: outcome.pool,
+          size: outcome.size,
+          controller: `${top.kind}/${top.namespace}/${top.name}`,
+        });
+      await this.#until(
+        () =>
+          this.view.pools.get(outcome.pool)?.spec.ips !== undefined &&
+          this.#size(outcome.pool, e.family) === BigInt(outcome.size),
+        5_000,
+      );
     } catch (err) {
       if (err instanceof AutoPoolError && (!err.retry || err.code === "insufficient_subnet_ips")) {
-        throw new AgentError("no_available_pool", `failed to get IPPool candidates from Subnet: ${err.message}`);
+        throw new AgentError(
+          "no_available_pool",
+          `failed to get IPPool candidates from Subnet: ${err.message}`,
+        );
       }
-      this.log.warn("third-party auto pool not reconciled yet; retrying", { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err });
+      this.log.warn("third-party auto pool not reconciled yet; retrying", {
+        pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
+        err,
+      });
       await this.changed(500);
     }
   }
@@ -129,7 +165,12 @@ export class AutoPools {
       for (const fc of plan.families) {
         const pool = this.view.pools.get(fc.pools[0] ?? "");
         const labels = pool?.metadata.labels ?? {};
-        if (!pool || (labels[LABEL_OWNER_APPLICATION_UID] === top.uid && labels[LABEL_IPPOOL_RECLAIM] === reclaim)) continue;
+        if (
+          !pool ||
+          (labels[LABEL_OWNER_APPLICATION_UID] === top.uid &&
+            labels[LABEL_IPPOOL_RECLAIM] === reclaim)
+        )
+          continue;
         const subnet = labels[LABEL_OWNER_SPIDER_SUBNET] ?? "";
         await this.ensureThirdParty(pod, top, {
           code: "auto_pool_not_ready",

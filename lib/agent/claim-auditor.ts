@@ -3,7 +3,12 @@ import type { Pod } from "../k8s/core-kinds.js";
 import { claimAddress, readClaim } from "../k8s/claim-store.js";
 import { recordEvent } from "../k8s/events.js";
 import { K8sError } from "../k8s/k8s-error.js";
-import { auditClaims, type AuditFinding, type AuditHolder, type AuditPod } from "../core/claim-audit.js";
+import {
+  auditClaims,
+  type AuditFinding,
+  type AuditHolder,
+  type AuditPod,
+} from "../core/claim-audit.js";
 import { readAddress, type IpFamily } from "../core/address.js";
 import { isAlive } from "../core/pod-liveness.js";
 import { claimName, type ClaimSpec } from "../schemas/ip-claim.js";
@@ -43,10 +48,15 @@ export class ClaimAuditor {
   start(intervalMs: number): this {
     this.#timer = setInterval(() => void this.trigger(), intervalMs);
     this.#timer.unref();
-    this.d.view.claims.on((ev) => {
+    this.d.view.claims.on(ev => {
       if (ev.type === "deleted") this.#claimDeleted(ev.object);
       // A claim of an address in use here now names someone else: look at once.
-      else if (ev.type === "updated" && ev.old.spec.podUID !== ev.object.spec.podUID && this.#usedHere(ev.object.spec.address)) void this.trigger();
+      else if (
+        ev.type === "updated" &&
+        ev.old.spec.podUID !== ev.object.spec.podUID &&
+        this.#usedHere(ev.object.spec.address)
+      )
+        void this.trigger();
     });
     void this.trigger();
     return this;
@@ -85,7 +95,7 @@ export class ClaimAuditor {
 
   /** Cheap enough for every claim event of the cluster: no namespace is looked at. */
   #usedHere(address: string): boolean {
-    return this.#podsInUse(false).some((p) => p.addresses.some((a) => sameAddress(a.address, address)));
+    return this.#podsInUse(false).some(p => p.addresses.some(a => sameAddress(a.address, address)));
   }
 
   /** One pass; returns the findings. */
@@ -95,7 +105,7 @@ export class ClaimAuditor {
     for (const c of view.allClaims()) byAddress.set(c.spec.address, c);
     const findings = auditClaims(
       this.#podsInUse(),
-      (a) => byAddress.get(a)?.spec,
+      a => byAddress.get(a)?.spec,
       (family, value) => this.#poolOf(family, value),
     );
     this.d.metrics.unclaimedInUse.set(findings.length);
@@ -104,7 +114,7 @@ export class ClaimAuditor {
       else await this.#report(f.pod, f.address, f.holder, f.pool);
     }
     // Forget conflicts that ended, so a new one is reported again.
-    const open = new Set(findings.map((f) => `${f.pod.uid}/${f.address}`));
+    const open = new Set(findings.map(f => `${f.pod.uid}/${f.address}`));
     for (const k of this.#reported) if (!open.has(k)) this.#reported.delete(k);
     return findings;
   }
@@ -112,14 +122,23 @@ export class ClaimAuditor {
   /** This node's Pods that run now and the addresses they use; `probe`: only recorded sandboxes whose namespace still exists count. */
   #podsInUse(probe = true): AuditPod[] {
     const { view, records } = this.d;
-    const live = probe ? records.observe().filter((s) => !s.released && s.netns === "present") : records.list().filter((s) => !s.released);
+    const live = probe
+      ? records.observe().filter(s => !s.released && s.netns === "present")
+      : records.list().filter(s => !s.released);
     const out: AuditPod[] = [];
     for (const p of view.pods.list()) {
       if (p.spec.nodeName !== view.nodeName || p.spec.hostNetwork || !isRunningNow(p)) continue;
       const uid = p.metadata.uid ?? "";
-      const recorded = live.filter((s) => s.podUID === uid).flatMap((s) => s.addresses.map((address) => ({ address, ifName: s.ifName })));
-      const status = (p.status?.podIPs ?? []).map((x) => ({ address: x.ip }));
-      out.push({ uid, namespace: p.metadata.namespace ?? "", name: p.metadata.name, addresses: [...recorded, ...status] });
+      const recorded = live
+        .filter(s => s.podUID === uid)
+        .flatMap(s => s.addresses.map(address => ({ address, ifName: s.ifName })));
+      const status = (p.status?.podIPs ?? []).map(x => ({ address: x.ip }));
+      out.push({
+        uid,
+        namespace: p.metadata.namespace ?? "",
+        name: p.metadata.name,
+        addresses: [...recorded, ...status],
+      });
     }
     return out;
   }
@@ -136,15 +155,31 @@ export class ClaimAuditor {
     const { api, view, config } = this.d;
     // Decided on caches; acted on the Pod as the API server has it now: still this incarnation,
     // still running, still using the address.
-    const pod = await api.get<Pod>(`/api/v1/namespaces/${f.pod.namespace}/pods/${f.pod.name}`).catch((e: unknown) => {
-      if (e instanceof K8sError && e.code === "not_found") return undefined;
-      throw e;
-    });
-    if (!pod || pod.metadata.uid !== f.pod.uid || !isRunningNow(pod) || pod.spec.nodeName !== view.nodeName) return;
-    const stillUsed = (pod.status?.podIPs ?? []).some((x) => sameAddress(x.ip, f.address)) || f.pod.addresses.some((a) => a.ifName && sameAddress(a.address, f.address));
+    const pod = await api
+      .get<Pod>(`/api/v1/namespaces/${f.pod.namespace}/pods/${f.pod.name}`)
+      .catch((e: unknown) => {
+        if (e instanceof K8sError && e.code === "not_found") return undefined;
+        throw e;
+      });
+    if (
+      !pod ||
+      pod.metadata.uid !== f.pod.uid ||
+      !isRunningNow(pod) ||
+      pod.spec.nodeName !== view.nodeName
+    )
+      return;
+    const stillUsed =
+      (pod.status?.podIPs ?? []).some(x => sameAddress(x.ip, f.address)) ||
+      f.pod.addresses.some(a => a.ifName && sameAddress(a.address, f.address));
     if (!stillUsed) return;
-    const record = this.d.records.list().find((r) => r.podUID === f.pod.uid && r.ifName === f.ifName && !r.released);
-    const isSts = config.enableStatefulSet && (pod.metadata.ownerReferences ?? []).some((o) => o.controller && o.kind === "StatefulSet" && o.apiVersion.startsWith("apps/"));
+    const record = this.d.records
+      .list()
+      .find(r => r.podUID === f.pod.uid && r.ifName === f.ifName && !r.released);
+    const isSts =
+      config.enableStatefulSet &&
+      (pod.metadata.ownerReferences ?? []).some(
+        o => o.controller && o.kind === "StatefulSet" && o.apiVersion.startsWith("apps/"),
+      );
     const spec: ClaimSpec = {
       address: f.address,
       ipVersion: f.family,
@@ -168,21 +203,81 @@ export class ClaimAuditor {
     if (r.adopted) return;
     this.d.metrics.unclaimedReclaimed.inc();
     const msg = `address ${f.address} (pool ${f.pool}, ${f.ifName}) was in use by this Pod without a claim; claimed for it again`;
-    this.d.log.warn("address in use without a claim; claimed for its Pod", { pod: `${f.pod.namespace}/${f.pod.name}`, podUID: f.pod.uid, address: f.address, pool: f.pool });
-    await recordEvent(api, { apiVersion: "v1", kind: "Pod", metadata: { name: f.pod.name, namespace: f.pod.namespace, uid: f.pod.uid } }, "Warning", "UnclaimedAddressReclaimed", msg, "spiderpool-agent");
-    await recordEvent(api, { apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool", metadata: { name: f.pool } }, "Warning", "UnclaimedAddressReclaimed", `${f.pod.namespace}/${f.pod.name}: ${msg}`, "spiderpool-agent");
+    this.d.log.warn("address in use without a claim; claimed for its Pod", {
+      pod: `${f.pod.namespace}/${f.pod.name}`,
+      podUID: f.pod.uid,
+      address: f.address,
+      pool: f.pool,
+    });
+    await recordEvent(
+      api,
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: f.pod.name, namespace: f.pod.namespace, uid: f.pod.uid },
+      },
+      "Warning",
+      "UnclaimedAddressReclaimed",
+      msg,
+      "spiderpool-agent",
+    );
+    await recordEvent(
+      api,
+      {
+        apiVersion: "spiderpool.spidernet.io/v2beta1",
+        kind: "SpiderIPPool",
+        metadata: { name: f.pool },
+      },
+      "Warning",
+      "UnclaimedAddressReclaimed",
+      `${f.pod.namespace}/${f.pod.name}: ${msg}`,
+      "spiderpool-agent",
+    );
   }
 
-  async #report(pod: AuditPod, address: string, holder: AuditHolder, pool: string | undefined): Promise<void> {
+  async #report(
+    pod: AuditPod,
+    address: string,
+    holder: AuditHolder,
+    pool: string | undefined,
+  ): Promise<void> {
     const key = `${pod.uid}/${address}`;
     if (this.#reported.has(key)) return;
     this.#reported.add(key);
     this.d.metrics.unclaimedReported.inc();
     const msg = `address ${address} is in use by this Pod (uid ${pod.uid}) but claimed by Pod ${holder.podNamespace}/${holder.podName} (uid ${holder.podUID}); two holders of one address: left as it is for an operator`;
-    this.d.log.warn("address in use by a Pod while another Pod's claim names it", { pod: `${pod.namespace}/${pod.name}`, podUID: pod.uid, address, holder: `${holder.podNamespace}/${holder.podName}`, holderUID: holder.podUID });
-    await recordEvent(this.d.api, { apiVersion: "v1", kind: "Pod", metadata: { name: pod.name, namespace: pod.namespace, uid: pod.uid } }, "Warning", "AddressClaimedByOther", msg, "spiderpool-agent");
+    this.d.log.warn("address in use by a Pod while another Pod's claim names it", {
+      pod: `${pod.namespace}/${pod.name}`,
+      podUID: pod.uid,
+      address,
+      holder: `${holder.podNamespace}/${holder.podName}`,
+      holderUID: holder.podUID,
+    });
+    await recordEvent(
+      this.d.api,
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: pod.name, namespace: pod.namespace, uid: pod.uid },
+      },
+      "Warning",
+      "AddressClaimedByOther",
+      msg,
+      "spiderpool-agent",
+    );
     if (pool) {
-      await recordEvent(this.d.api, { apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool", metadata: { name: pool } }, "Warning", "AddressClaimedByOther", `${pod.namespace}/${pod.name}: ${msg}`, "spiderpool-agent");
+      await recordEvent(
+        this.d.api,
+        {
+          apiVersion: "spiderpool.spidernet.io/v2beta1",
+          kind: "SpiderIPPool",
+          metadata: { name: pool },
+        },
+        "Warning",
+        "AddressClaimedByOther",
+        `${pod.namespace}/${pod.name}: ${msg}`,
+        "spiderpool-agent",
+      );
     }
   }
 }

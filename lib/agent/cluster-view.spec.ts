@@ -10,7 +10,16 @@ const claim = (address: string, pool = "p"): Claim => ({
   apiVersion: "ipam.pepr-spiderpool.io/v1alpha1",
   kind: "IPClaim",
   metadata: { name: `claim-${address}`, uid: `c${++uid}` },
-  spec: { address, ipVersion: 4, pool, podNamespace: "ns", podName: `pod-${uid}`, podUID: `u${uid}`, interface: "eth0", node: "node-1" },
+  spec: {
+    address,
+    ipVersion: 4,
+    pool,
+    podNamespace: "ns",
+    podName: `pod-${uid}`,
+    podUID: `u${uid}`,
+    interface: "eth0",
+    node: "node-1",
+  },
 });
 const v4 = (s: string) => s.split(".").reduce((a, o) => (a << 8n) | BigInt(o), 0n);
 

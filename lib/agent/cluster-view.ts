@@ -49,22 +49,48 @@ export class ClusterView {
   /** Per pool: address → when its claim was deleted, in the order they were freed. */
   readonly #freed = new Map<string, Map<bigint, number>>();
   readonly #usable = new Map<string, { rv: string; set: IntervalSet }>();
-  #reservedSets: Record<IpFamily, IntervalSet> = { 4: IntervalSet.empty(4), 6: IntervalSet.empty(6) };
+  #reservedSets: Record<IpFamily, IntervalSet> = {
+    4: IntervalSet.empty(4),
+    6: IntervalSet.empty(6),
+  };
 
   constructor(
     private readonly api: KubeApi,
     readonly nodeName: string,
     log: Logger,
   ) {
-    const onError = (what: string) => (e: K8sError) => log.warn(`watch of ${what} failed; retrying`, { err: e });
-    this.pods = new Informer<Pod>(api, { path: "/api/v1/pods", fieldSelector: `spec.nodeName=${nodeName}`, onError: onError("pods") });
-    this.namespaces = new Informer<Namespace>(api, { path: "/api/v1/namespaces", onError: onError("namespaces") });
-    this.nodes = new Informer<Node>(api, { path: "/api/v1/nodes", fieldSelector: `metadata.name=${nodeName}`, onError: onError("node") });
-    this.pools = new Informer<Pool>(api, { path: `${SP}/spiderippools`, onError: onError("pools") });
-    this.subnets = new Informer<Stored<SpiderSubnet>>(api, { path: `${SP}/spidersubnets`, onError: onError("subnets") });
-    this.reserved = new Informer<Stored<SpiderReservedIP>>(api, { path: `${SP}/spiderreservedips`, onError: onError("reserved IPs") });
+    const onError = (what: string) => (e: K8sError) =>
+      log.warn(`watch of ${what} failed; retrying`, { err: e });
+    this.pods = new Informer<Pod>(api, {
+      path: "/api/v1/pods",
+      fieldSelector: `spec.nodeName=${nodeName}`,
+      onError: onError("pods"),
+    });
+    this.namespaces = new Informer<Namespace>(api, {
+      path: "/api/v1/namespaces",
+      onError: onError("namespaces"),
+    });
+    this.nodes = new Informer<Node>(api, {
+      path: "/api/v1/nodes",
+      fieldSelector: `metadata.name=${nodeName}`,
+      onError: onError("node"),
+    });
+    this.pools = new Informer<Pool>(api, {
+      path: `${SP}/spiderippools`,
+      onError: onError("pools"),
+    });
+    this.subnets = new Informer<Stored<SpiderSubnet>>(api, {
+      path: `${SP}/spidersubnets`,
+      onError: onError("subnets"),
+    });
+    this.reserved = new Informer<Stored<SpiderReservedIP>>(api, {
+      path: `${SP}/spiderreservedips`,
+      onError: onError("reserved IPs"),
+    });
     this.claims = new Informer<Claim>(api, { path: CLAIMS_PATH, onError: onError("claims") });
-    this.claims.on((ev) => (ev.type === "deleted" ? this.forgetClaim(ev.object) : this.noteClaim(ev.object)));
+    this.claims.on(ev =>
+      ev.type === "deleted" ? this.forgetClaim(ev.object) : this.noteClaim(ev.object),
+    );
     this.reserved.on(() => this.#rebuildReserved());
   }
 
@@ -78,11 +104,19 @@ export class ClusterView {
   }
 
   async synced(): Promise<void> {
-    await Promise.all(this.#informers().map((i) => i.synced));
+    await Promise.all(this.#informers().map(i => i.synced));
   }
 
   #informers() {
-    return [this.pods, this.namespaces, this.nodes, this.pools, this.subnets, this.reserved, this.claims];
+    return [
+      this.pods,
+      this.namespaces,
+      this.nodes,
+      this.pools,
+      this.subnets,
+      this.reserved,
+      this.claims,
+    ];
   }
 
   /** A Pod of this node from the cache; falls back to one GET when the watch has not caught up. */
@@ -106,7 +140,12 @@ export class ClusterView {
     add(this.#byPodKey, `${c.spec.podNamespace}/${c.spec.podName}`, c.metadata.name);
     const v = addressValue(c);
     if (v !== undefined) {
-      this.#taken.set(c.spec.pool, (this.#taken.get(c.spec.pool) ?? IntervalSet.empty(c.spec.ipVersion)).union(IntervalSet.of(c.spec.ipVersion, [{ start: v, end: v }])));
+      this.#taken.set(
+        c.spec.pool,
+        (this.#taken.get(c.spec.pool) ?? IntervalSet.empty(c.spec.ipVersion)).union(
+          IntervalSet.of(c.spec.ipVersion, [{ start: v, end: v }]),
+        ),
+      );
       this.#pending.get(c.spec.pool)?.delete(v);
       this.#freed.get(c.spec.pool)?.delete(v);
     }
@@ -150,7 +189,11 @@ export class ClusterView {
     del(this.#byPodKey, `${c.spec.podNamespace}/${c.spec.podName}`, c.metadata.name);
     const v = addressValue(c);
     const taken = this.#taken.get(c.spec.pool);
-    if (v !== undefined && taken) this.#taken.set(c.spec.pool, taken.subtract(IntervalSet.of(c.spec.ipVersion, [{ start: v, end: v }])));
+    if (v !== undefined && taken)
+      this.#taken.set(
+        c.spec.pool,
+        taken.subtract(IntervalSet.of(c.spec.ipVersion, [{ start: v, end: v }])),
+      );
   }
 
   /** An address another agent won: taken until the watch shows its claim (or for 30 s). */
@@ -180,11 +223,13 @@ export class ClusterView {
   }
 
   claimsOfUid(uid: string): Claim[] {
-    return [...(this.#byUid.get(uid) ?? [])].map((n) => this.#claimByName.get(n)!).filter(Boolean);
+    return [...(this.#byUid.get(uid) ?? [])].map(n => this.#claimByName.get(n)!).filter(Boolean);
   }
 
   claimsOfPodKey(namespace: string, name: string): Claim[] {
-    return [...(this.#byPodKey.get(`${namespace}/${name}`) ?? [])].map((n) => this.#claimByName.get(n)!).filter(Boolean);
+    return [...(this.#byPodKey.get(`${namespace}/${name}`) ?? [])]
+      .map(n => this.#claimByName.get(n)!)
+      .filter(Boolean);
   }
 
   /** The claim of that object name (an address's, lib/schemas/ip-claim.ts claimName). */
@@ -210,7 +255,11 @@ export class ClusterView {
     const fam = (pool.spec.ipVersion ?? 4) as IpFamily;
     const ips = IntervalSet.fromRanges(pool.spec.ips ?? [], fam);
     const ex = IntervalSet.fromRanges(pool.spec.excludeIPs ?? [], fam);
-    const set = ips.ok ? (ex.ok ? ips.value.subtract(ex.value) : ips.value) : IntervalSet.empty(fam);
+    const set = ips.ok
+      ? ex.ok
+        ? ips.value.subtract(ex.value)
+        : ips.value
+      : IntervalSet.empty(fam);
     this.#usable.set(pool.metadata.name, { rv, set });
     return set;
   }
@@ -222,8 +271,15 @@ export class ClusterView {
     const pending = this.#livePending(pool.metadata.name);
     if (pending?.size) t = t.union(IntervalSet.fromAddresses(fam, pending.keys()));
     if (exceptUid) {
-      const mine = this.claimsOfUid(exceptUid).filter((c) => c.spec.pool === pool.metadata.name).map(addressValue);
-      t = t.subtract(IntervalSet.fromAddresses(fam, mine.filter((v): v is bigint => v !== undefined)));
+      const mine = this.claimsOfUid(exceptUid)
+        .filter(c => c.spec.pool === pool.metadata.name)
+        .map(addressValue);
+      t = t.subtract(
+        IntervalSet.fromAddresses(
+          fam,
+          mine.filter((v): v is bigint => v !== undefined),
+        ),
+      );
     }
     return t;
   }

@@ -24,22 +24,35 @@ const MAX_START_SKEW_MS = 10 * 60 * 1000;
  * decided. `dirs` are the agent's own settings: the netconf's log file and socket are checked
  * against them exactly as the Node executable checks them against the installer's file.
  */
-export async function runCniExec(router: Router, body: unknown, dirs: HostDirs, log: Logger): Promise<AgentAnswer> {
+export async function runCniExec(
+  router: Router,
+  body: unknown,
+  dirs: HostDirs,
+  log: Logger,
+): Promise<AgentAnswer> {
   const args = parseBody(CniExecArgsSchema, body);
   const now = Date.now();
-  const startedAt = args.startedAtMs !== undefined && Math.abs(now - args.startedAtMs) <= MAX_START_SKEW_MS ? args.startedAtMs : now;
+  const startedAt =
+    args.startedAtMs !== undefined && Math.abs(now - args.startedAtMs) <= MAX_START_SKEW_MS
+      ? args.startedAtMs
+      : now;
   let stdout = "";
   let stderr = "";
   const exitCode = await runPlugin(
     {
       env: args.env,
       stdin: Buffer.from(args.stdin, "base64"),
-      stdout: (text) => (stdout += text),
-      stderr: (text) => {
+      stdout: text => (stdout += text),
+      stderr: text => {
         if (stderr.length < MAX_STDERR) stderr += text.slice(0, MAX_STDERR - stderr.length);
       },
     },
-    { startedAt, transport: inProcess(router), hostDirs: { ok: true, value: dirs }, logFields: { runner: "agent" } },
+    {
+      startedAt,
+      transport: inProcess(router),
+      hostDirs: { ok: true, value: dirs },
+      logFields: { runner: "agent" },
+    },
   );
   if (exitCode !== 0) log.debug("cni call failed", { command: args.env.CNI_COMMAND, exitCode });
   const result: CniExecResult = { exitCode, stdout, stderr };
@@ -50,14 +63,24 @@ export async function runCniExec(router: Router, body: unknown, dirs: HostDirs, 
 function inProcess(router: Router): AgentTransport {
   return (method, path, body, deadlineAt) => {
     const remaining = deadlineAt - Date.now();
-    if (remaining <= 0) return Promise.resolve(timeout(`deadline exceeded before ${method} ${path}`));
+    if (remaining <= 0)
+      return Promise.resolve(timeout(`deadline exceeded before ${method} ${path}`));
     // As on the wire: what the route sees is the JSON of the request, not the plugin's object.
     const wire = body === undefined ? undefined : (JSON.parse(JSON.stringify(body)) as unknown);
     let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<AgentReply>((resolve) => {
-      timer = setTimeout(() => resolve(timeout(`${method} ${path}: no answer from the agent within ${remaining} ms`)), remaining);
+    const expired = new Promise<AgentReply>(resolve => {
+      timer = setTimeout(
+        () =>
+          resolve(timeout(`${method} ${path}: no answer from the agent within ${remaining} ms`)),
+        remaining,
+      );
     });
-    const answered = router({ method, path, query: new URLSearchParams(), body: () => Promise.resolve(wire) }).then((a) => replyOf(a.status, a.code, a.text));
+    const answered = router({
+      method,
+      path,
+      query: new URLSearchParams(),
+      body: () => Promise.resolve(wire),
+    }).then(a => replyOf(a.status, a.code, a.text));
     return Promise.race([answered, expired]).finally(() => clearTimeout(timer));
   };
 }

@@ -20,7 +20,8 @@ export class CoordinatorDefaults {
     this.#informer = new Informer<Stored<SpiderCoordinator>>(api, {
       path: "/apis/spiderpool.spidernet.io/v2beta1/spidercoordinators",
       fieldSelector: `metadata.name=${COORDINATOR_NAME}`,
-      onError: (e: K8sError) => log.warn("watch of spidercoordinators failed; retrying", { err: e }),
+      onError: (e: K8sError) =>
+        log.warn("watch of spidercoordinators failed; retrying", { err: e }),
     });
     void this.#informer.synced.then(() => (this.#synced = true));
   }
@@ -38,7 +39,14 @@ export class CoordinatorDefaults {
   async get(): Promise<{ detectIPConflict?: boolean; detectGateway?: boolean }> {
     const obj = this.#synced
       ? this.#informer.get(COORDINATOR_NAME)
-      : await this.api.get<Stored<SpiderCoordinator>>(`/apis/spiderpool.spidernet.io/v2beta1/spidercoordinators/${COORDINATOR_NAME}`).catch(() => undefined);
-    return { detectIPConflict: obj?.spec?.detectIPConflict, detectGateway: obj?.spec?.detectGateway };
+      : await this.api
+          .get<
+            Stored<SpiderCoordinator>
+          >(`/apis/spiderpool.spidernet.io/v2beta1/spidercoordinators/${COORDINATOR_NAME}`)
+          .catch(() => undefined);
+    return {
+      detectIPConflict: obj?.spec?.detectIPConflict,
+      detectGateway: obj?.spec?.detectGateway,
+    };
   }
 }

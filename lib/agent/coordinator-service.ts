@@ -11,11 +11,29 @@ import { quarantineClaim } from "../k8s/claim-store.js";
 import { recordEvent } from "../k8s/events.js";
 import { K8sError } from "../k8s/k8s-error.js";
 import { readAddress } from "../core/address.js";
-import { effectiveSwitch, nicAddresses, planProbes, type NicAddress } from "../core/coordinator-plan.js";
+import {
+  effectiveSwitch,
+  nicAddresses,
+  planProbes,
+  type NicAddress,
+} from "../core/coordinator-plan.js";
 import { probeScope } from "../core/coordinator-scope.js";
 import { conflictOutcome, rfc3339 } from "../core/quarantine.js";
-import { COORDINATOR_CNI_CODES, type CniError, type CoordinatorPlan, type CoordinatorPlanRequest, type CoordinatorReportRequest, type Finding } from "../schemas/coordinator-api.js";
-import { coordinatorNetConfProblems, CoordinatorNetConfSchema, detectTiming, notImplementedFieldsOf, PROBE_SLACK_MS } from "../schemas/coordinator-netconf.js";
+import {
+  COORDINATOR_CNI_CODES,
+  type CniError,
+  type CoordinatorPlan,
+  type CoordinatorPlanRequest,
+  type CoordinatorReportRequest,
+  type Finding,
+} from "../schemas/coordinator-api.js";
+import {
+  coordinatorNetConfProblems,
+  CoordinatorNetConfSchema,
+  detectTiming,
+  notImplementedFieldsOf,
+  PROBE_SLACK_MS,
+} from "../schemas/coordinator-netconf.js";
 import { claimName } from "../schemas/ip-claim.js";
 import type { SpiderpoolConfig } from "../schemas/config.js";
 import { isNamespaceName, isPodName } from "../schemas/kube-name.js";
@@ -55,28 +73,51 @@ export class CoordinatorService {
     const nic = nicAddresses(conf.prevResult, req.ifName);
     if (!nic.ok) return invalid(`invalid coordinator netconf: ${nic.problem}`);
     await this.#scope(req, nic.addresses);
-    this.d.warnings.warn(conf.name, notImplementedFieldsOf(conf), { namespace: req.podNamespace, name: req.podName, uid: req.podUID });
+    this.d.warnings.warn(conf.name, notImplementedFieldsOf(conf), {
+      namespace: req.podNamespace,
+      name: req.podName,
+      uid: req.podUID,
+    });
     const cluster = await this.d.defaults.get();
     const probes = planProbes(nic.addresses, {
       ipConflict: effectiveSwitch(conf.detectIPConflict, cluster.detectIPConflict),
       gateway: effectiveSwitch(conf.detectGateway, cluster.detectGateway),
     });
     const { retries, timeoutMs } = detectTiming(conf);
-    return { probes, ifName: req.ifName, timeoutMs, retries, deadlineMs: probes.length * retries * timeoutMs + PROBE_SLACK_MS };
+    return {
+      probes,
+      ifName: req.ifName,
+      timeoutMs,
+      retries,
+      deadlineMs: probes.length * retries * timeoutMs + PROBE_SLACK_MS,
+    };
   }
 
   async report(req: CoordinatorReportRequest): Promise<ReportAnswer> {
     const idProblem = identityProblem(req);
     if (idProblem) return invalid(idProblem);
-    const conflicts: { finding: Extract<Finding, { kind: "conflict" }>; address: NicAddress }[] = [];
+    const conflicts: { finding: Extract<Finding, { kind: "conflict" }>; address: NicAddress }[] =
+      [];
     for (const f of req.findings) {
       if (f.kind !== "conflict") continue;
       const a = readAddress(f.ip);
-      if (!a) throw new AgentError("invalid_request", `findings: conflict ip: expected an address (got ${JSON.stringify(f.ip)})`);
-      conflicts.push({ finding: f, address: { ip: f.ip, family: a.family, claim: claimName(a.family, a.value) } });
+      if (!a)
+        throw new AgentError(
+          "invalid_request",
+          `findings: conflict ip: expected an address (got ${JSON.stringify(f.ip)})`,
+        );
+      conflicts.push({
+        finding: f,
+        address: { ip: f.ip, family: a.family, claim: claimName(a.family, a.value) },
+      });
     }
-    const pod = await this.#scope(req, conflicts.map((c) => c.address));
-    const gateways = req.findings.filter((f): f is Extract<Finding, { kind: "gatewayUnreachable" }> => f.kind === "gatewayUnreachable");
+    const pod = await this.#scope(
+      req,
+      conflicts.map(c => c.address),
+    );
+    const gateways = req.findings.filter(
+      (f): f is Extract<Finding, { kind: "gatewayUnreachable" }> => f.kind === "gatewayUnreachable",
+    );
     this.#checkGateways(req, gateways);
     const lines: string[] = [];
     let code: number | undefined;
@@ -88,13 +129,33 @@ export class CoordinatorService {
     for (const g of gateways) {
       this.d.metrics.gatewayUnreachable.inc();
       const line = `gateway ${g.ip} is unreachable from pod ${req.podNamespace}/${req.podName} NIC ${req.ifName}: no answer after ${g.attempts} attempt(s) in ${g.waitedMs} ms`;
-      this.d.log.warn("gateway unreachable", { pod: `${req.podNamespace}/${req.podName}`, nic: req.ifName, gateway: g.ip, attempts: g.attempts, waitedMs: g.waitedMs });
-      void recordEvent(this.d.api, podRef(pod), "Warning", "GatewayUnreachable", line, "spiderpool-agent");
+      this.d.log.warn("gateway unreachable", {
+        pod: `${req.podNamespace}/${req.podName}`,
+        nic: req.ifName,
+        gateway: g.ip,
+        attempts: g.attempts,
+        waitedMs: g.waitedMs,
+      });
+      void recordEvent(
+        this.d.api,
+        podRef(pod),
+        "Warning",
+        "GatewayUnreachable",
+        line,
+        "spiderpool-agent",
+      );
       lines.push(line);
       code ??= COORDINATOR_CNI_CODES.gatewayUnreachable;
     }
     if (code === undefined) return {};
-    return { cniError: { code, msg: lines.join("; "), details: "reported by the coordinator plugin's probes in the pod's network namespace; docs/usage/conflict-detection.md" } };
+    return {
+      cniError: {
+        code,
+        msg: lines.join("; "),
+        details:
+          "reported by the coordinator plugin's probes in the pod's network namespace; docs/usage/conflict-detection.md",
+      },
+    };
   }
 
   /** Quarantines or keeps one conflicting address; returns the line for the runtime. */
@@ -102,11 +163,24 @@ export class CoordinatorService {
     const ref = `${req.podNamespace}/${req.podName}`;
     const addr = claim.spec.address;
     const pool = this.d.view.pools.get(claim.spec.pool);
-    const poolRef = { apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool", metadata: { name: claim.spec.pool, ...(pool?.metadata.uid ? { uid: pool.metadata.uid } : {}) } };
+    const poolRef = {
+      apiVersion: "spiderpool.spidernet.io/v2beta1",
+      kind: "SpiderIPPool",
+      metadata: {
+        name: claim.spec.pool,
+        ...(pool?.metadata.uid ? { uid: pool.metadata.uid } : {}),
+      },
+    };
     if (conflictOutcome(claim.spec) === "keep") {
       this.d.metrics.ipConflicts.inc({ outcome: "kept" });
       const line = `IP conflict: ${addr} (pod ${ref} NIC ${req.ifName}) is answered by MAC ${mac}, another host; the address stays with the StatefulSet pod: remove or re-address that host`;
-      this.d.log.warn("IP conflict; StatefulSet pod keeps the address", { pod: ref, nic: req.ifName, address: addr, mac, pool: claim.spec.pool });
+      this.d.log.warn("IP conflict; StatefulSet pod keeps the address", {
+        pod: ref,
+        nic: req.ifName,
+        address: addr,
+        mac,
+        pool: claim.spec.pool,
+      });
       void recordEvent(this.d.api, podRef(pod), "Warning", "IPConflict", line, "spiderpool-agent");
       void recordEvent(this.d.api, poolRef, "Warning", "IPConflict", line, "spiderpool-agent");
       return line;
@@ -118,14 +192,25 @@ export class CoordinatorService {
       patched = await quarantineClaim(this.d.api, claim, { until, since: rfc3339(now), mac });
     } catch (e) {
       // Changed since we judged it (another writer): the runtime's retry judges again.
-      if (e instanceof K8sError && e.code === "conflict") throw new AgentError("retries_exhausted", `claim ${claim.metadata.name} of ${addr} changed while quarantining it; retry`);
+      if (e instanceof K8sError && e.code === "conflict")
+        throw new AgentError(
+          "retries_exhausted",
+          `claim ${claim.metadata.name} of ${addr} changed while quarantining it; retry`,
+        );
       throw e;
     }
     // The retry of this ADD must not find the address as the Pod's: update our view now.
     this.d.view.noteClaim(patched);
     this.d.metrics.ipConflicts.inc({ outcome: "quarantined" });
     const line = `IP conflict: ${addr} (pod ${ref} NIC ${req.ifName}) is answered by MAC ${mac}, another host; released from the pod and quarantined in pool ${claim.spec.pool} until ${until}, the retry gets another address`;
-    this.d.log.warn("IP conflict; address quarantined", { pod: ref, nic: req.ifName, address: addr, mac, pool: claim.spec.pool, until });
+    this.d.log.warn("IP conflict; address quarantined", {
+      pod: ref,
+      nic: req.ifName,
+      address: addr,
+      mac,
+      pool: claim.spec.pool,
+      until,
+    });
     void recordEvent(this.d.api, podRef(pod), "Warning", "IPConflict", line, "spiderpool-agent");
     void recordEvent(this.d.api, poolRef, "Warning", "IPConflict", line, "spiderpool-agent");
     return line;
@@ -135,9 +220,19 @@ export class CoordinatorService {
   async #scope(req: Identity, addresses: readonly { ip: string; claim: string }[]): Promise<Pod> {
     const pod = await this.d.view.pod(req.podNamespace, req.podName, req.podUID);
     const facts = pod && { uid: pod.metadata.uid ?? "", node: pod.spec.nodeName ?? "" };
-    const scope = probeScope({ namespace: req.podNamespace, name: req.podName, uid: req.podUID, ifName: req.ifName }, this.d.view.nodeName, facts, addresses, (n) => this.d.view.claim(n));
+    const scope = probeScope(
+      { namespace: req.podNamespace, name: req.podName, uid: req.podUID, ifName: req.ifName },
+      this.d.view.nodeName,
+      facts,
+      addresses,
+      n => this.d.view.claim(n),
+    );
     if (!scope.ok) {
-      this.d.log.warn("coordinator request refused", { pod: `${req.podNamespace}/${req.podName}`, podUID: req.podUID, reason: scope.reason });
+      this.d.log.warn("coordinator request refused", {
+        pod: `${req.podNamespace}/${req.podName}`,
+        podUID: req.podUID,
+        reason: scope.reason,
+      });
       throw new AgentError("forbidden", `coordinator request refused: ${scope.reason}`);
     }
     return pod!;
@@ -156,18 +251,31 @@ export class CoordinatorService {
     for (const g of gateways) {
       const a = readAddress(g.ip);
       if (!a || !known.has(claimName(a.family, a.value))) {
-        throw new AgentError("forbidden", `coordinator request refused: ${g.ip} is not the gateway of any pool pod ${req.podNamespace}/${req.podName} NIC ${req.ifName} holds an address of`);
+        throw new AgentError(
+          "forbidden",
+          `coordinator request refused: ${g.ip} is not the gateway of any pool pod ${req.podNamespace}/${req.podName} NIC ${req.ifName} holds an address of`,
+        );
       }
     }
   }
 }
 
 function identityProblem(req: Identity): string | undefined {
-  for (const k of ["containerID", "netns", "ifName", "podNamespace", "podName", "podUID"] as const) {
-    if (!req[k]) return `${k} is empty: the runtime must pass ${k === "podNamespace" ? "K8S_POD_NAMESPACE" : k === "podName" ? "K8S_POD_NAME" : k === "podUID" ? "K8S_POD_UID" : `CNI_${k.toUpperCase()}`}`;
+  for (const k of [
+    "containerID",
+    "netns",
+    "ifName",
+    "podNamespace",
+    "podName",
+    "podUID",
+  ] as const) {
+    if (!req[k])
+      return `${k} is empty: the runtime must pass ${k === "podNamespace" ? "K8S_POD_NAMESPACE" : k === "podName" ? "K8S_POD_NAME" : k === "podUID" ? "K8S_POD_UID" : `CNI_${k.toUpperCase()}`}`;
   }
-  if (!isNamespaceName(req.podNamespace)) return `podNamespace: expected a Kubernetes namespace name (got ${JSON.stringify(req.podNamespace)})`;
-  if (!isPodName(req.podName)) return `podName: expected a Kubernetes Pod name (got ${JSON.stringify(req.podName)})`;
+  if (!isNamespaceName(req.podNamespace))
+    return `podNamespace: expected a Kubernetes namespace name (got ${JSON.stringify(req.podNamespace)})`;
+  if (!isPodName(req.podName))
+    return `podName: expected a Kubernetes Pod name (got ${JSON.stringify(req.podName)})`;
   return undefined;
 }
 
@@ -176,5 +284,9 @@ function invalid(msg: string): { cniError: CniError } {
 }
 
 function podRef(pod: Pod) {
-  return { apiVersion: "v1", kind: "Pod", metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, uid: pod.metadata.uid } };
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, uid: pod.metadata.uid },
+  };
 }

@@ -4,7 +4,13 @@ import type { KubeApi } from "../k8s/api-client.js";
 import { recordEvent } from "../k8s/events.js";
 
 /** Refusals the Pod's owner can act on; transient or request-level ones stay in the agent's log. */
-const REPORTED: ReadonlySet<AgentErrorCode> = new Set(["no_available_pool", "ip_used_out", "pod_not_on_node", "retries_exhausted", "internal"]);
+const REPORTED: ReadonlySet<AgentErrorCode> = new Set([
+  "no_available_pool",
+  "ip_used_out",
+  "pod_not_on_node",
+  "retries_exhausted",
+  "internal",
+]);
 
 /**
  * Puts the reason a Pod got no address among its own Events (`kubectl describe pod`), where the
@@ -30,8 +36,23 @@ export class AllocationFailureEvents {
     if (last !== undefined && t - last < this.quietMs) return;
     this.#last.set(key, t);
     if (this.#last.size > 10_000) this.#forgetOlderThan(t - this.quietMs);
-    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: args.podName, namespace: args.podNamespace, ...(args.podUID ? { uid: args.podUID } : {}) } };
-    void recordEvent(this.api, pod, "Warning", "IPAllocationFailed", `${args.ifName}: ${message}`, "spiderpool-agent");
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name: args.podName,
+        namespace: args.podNamespace,
+        ...(args.podUID ? { uid: args.podUID } : {}),
+      },
+    };
+    void recordEvent(
+      this.api,
+      pod,
+      "Warning",
+      "IPAllocationFailed",
+      `${args.ifName}: ${message}`,
+      "spiderpool-agent",
+    );
   }
 
   #forgetOlderThan(cutoff: number): void {

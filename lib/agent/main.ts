@@ -28,8 +28,13 @@ async function main(): Promise<void> {
   }
   const s = settings.value;
   const log = createLogger("agent", s.logLevel).child({ node: s.nodeName });
-  if (s.configWarnings.length) log.warn(configWarningLine(s.configWarnings), { keys: s.configWarnings.map((w) => w.key) });
-  if (s.releaseHoldMs) log.warn("SPIDERPOOL_TEST_GC_DELAY_MS is set: every release after a sandbox check waits this long after its decision (a test knob, never for production)", { delayMs: s.releaseHoldMs });
+  if (s.configWarnings.length)
+    log.warn(configWarningLine(s.configWarnings), { keys: s.configWarnings.map(w => w.key) });
+  if (s.releaseHoldMs)
+    log.warn(
+      "SPIDERPOOL_TEST_GC_DELAY_MS is set: every release after a sandbox check waits this long after its decision (a test knob, never for production)",
+      { delayMs: s.releaseHoldMs },
+    );
   const api = ApiClient.fromKubeconfig(s.kubeconfig);
   const metrics = new AgentMetrics().watchApi(api.activity);
   const view = new ClusterView(api, s.nodeName, log).start();
@@ -45,24 +50,61 @@ async function main(): Promise<void> {
     clusterNetwork: s.clusterNetwork,
   });
   const defaults = new CoordinatorDefaults(api, log).start();
-  const coordinator = new CoordinatorService({ api, view, config: s.config, metrics, log, defaults, warnings: new CoordinatorFieldWarnings(api, log) });
-  metrics.watchQuarantine(() => view.allClaims().filter((c) => isQuarantined(c.spec)).length);
+  const coordinator = new CoordinatorService({
+    api,
+    view,
+    config: s.config,
+    metrics,
+    log,
+    defaults,
+    warnings: new CoordinatorFieldWarnings(api, log),
+  });
+  metrics.watchQuarantine(() => view.allClaims().filter(c => isQuarantined(c.spec)).length);
 
-  for (const port of new Set([s.healthPort, s.metricPort].filter((p) => p > 0))) {
+  for (const port of new Set([s.healthPort, s.metricPort].filter(p => p > 0))) {
     createOpsServer(metrics.registry, () => ready).listen(port, s.opsAddress);
   }
   await view.synced();
   // The sandboxes served by earlier runs, before any ADD (docs/adr/0008-sandbox-confirmation.md).
-  const records = new SandboxRecords(s.pluginDirs.runDir, s.nodeName, log, () => api.clock.now()).load();
+  const records = new SandboxRecords(s.pluginDirs.runDir, s.nodeName, log, () =>
+    api.clock.now(),
+  ).load();
   allocator.records = records;
-  const releaser = new Releaser({ api, view, config: s.config, log, records, releaseHoldMs: s.releaseHoldMs });
+  const releaser = new Releaser({
+    api,
+    view,
+    config: s.config,
+    log,
+    records,
+    releaseHoldMs: s.releaseHoldMs,
+  });
 
-  const server = createAgentServer({ allocator, releaser, coordinator, metrics, log, api, ready: () => ready, pluginDirs: s.pluginDirs });
+  const server = createAgentServer({
+    allocator,
+    releaser,
+    coordinator,
+    metrics,
+    log,
+    api,
+    ready: () => ready,
+    pluginDirs: s.pluginDirs,
+  });
   await listenOnSocket(server, s.socketPath);
   ready = true;
-  log.info("agent ready", { socket: s.socketPath, pools: view.pools.list().length, claims: view.allClaims().length, sandboxRecords: records.size });
-  const auditor = new ClaimAuditor({ api, view, records, config: s.config, metrics, log }).start(s.config.agent.claimAuditIntervalSeconds * 1000);
-  const sweep = s.config.gc.enabled ? new SandboxSweep({ view, records, releaser, metrics, log }).start(s.config.agent.sandboxCheckIntervalSeconds * 1000) : undefined;
+  log.info("agent ready", {
+    socket: s.socketPath,
+    pools: view.pools.list().length,
+    claims: view.allClaims().length,
+    sandboxRecords: records.size,
+  });
+  const auditor = new ClaimAuditor({ api, view, records, config: s.config, metrics, log }).start(
+    s.config.agent.claimAuditIntervalSeconds * 1000,
+  );
+  const sweep = s.config.gc.enabled
+    ? new SandboxSweep({ view, records, releaser, metrics, log }).start(
+        s.config.agent.sandboxCheckIntervalSeconds * 1000,
+      )
+    : undefined;
 
   const stop = () => {
     log.info("agent stopping");

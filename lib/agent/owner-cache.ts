@@ -2,7 +2,11 @@ import type { KubeApi, KubeObject } from "../k8s/api-client.js";
 import type { Pod } from "../k8s/core-kinds.js";
 import { K8sError } from "../k8s/k8s-error.js";
 
-type OwnerLookup = (kind: string, namespace: string, name: string) => { ownerReferences?: KubeObject["metadata"]["ownerReferences"] } | undefined;
+type OwnerLookup = (
+  kind: string,
+  namespace: string,
+  name: string,
+) => { ownerReferences?: KubeObject["metadata"]["ownerReferences"] } | undefined;
 
 const paths: Record<string, (ns: string, name: string) => string> = {
   ReplicaSet: (ns, n) => `/apis/apps/v1/namespaces/${ns}/replicasets/${n}`,

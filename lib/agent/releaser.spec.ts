@@ -26,12 +26,29 @@ function pod(name: string, uid: string, node = NODE, over: Partial<Pod["metadata
   } as Pod;
 }
 
-function claim(address: string, podName: string, podUID: string, node = NODE, over: Partial<Claim["spec"]> = {}): Claim {
+function claim(
+  address: string,
+  podName: string,
+  podUID: string,
+  node = NODE,
+  over: Partial<Claim["spec"]> = {},
+): Claim {
   return {
     apiVersion: "ipam.pepr-spiderpool.io/v1alpha1",
     kind: "IPClaim",
     metadata: { name: address, uid: `claim-${address}`, resourceVersion: "1" },
-    spec: { address, ipVersion: 4, pool: "p", podNamespace: NS, podName, podUID, interface: "eth0", node, containerID: "c0ffee", ...over },
+    spec: {
+      address,
+      ipVersion: 4,
+      pool: "p",
+      podNamespace: NS,
+      podName,
+      podUID,
+      interface: "eth0",
+      node,
+      containerID: "c0ffee",
+      ...over,
+    },
   } as Claim;
 }
 
@@ -50,9 +67,11 @@ class FakeView {
   readonly cached = new Map<string, Pod>();
   readonly claims = new Map<string, Claim>();
   constructor(private readonly api: MemoryApi) {}
-  readonly pods = { get: (name: string, namespace: string) => this.cached.get(`${namespace}/${name}`) };
+  readonly pods = {
+    get: (name: string, namespace: string) => this.cached.get(`${namespace}/${name}`),
+  };
   claimsOfUid(uid: string): Claim[] {
-    return [...this.claims.values()].filter((c) => c.spec.podUID === uid);
+    return [...this.claims.values()].filter(c => c.spec.podUID === uid);
   }
   allClaims(): Claim[] {
     return [...this.claims.values()];
@@ -61,7 +80,10 @@ class FakeView {
     this.claims.delete(c.metadata.name);
   }
   async pod(namespace: string, name: string): Promise<Pod | undefined> {
-    return this.cached.get(`${namespace}/${name}`) ?? this.api.peek<Pod>(`/api/v1/namespaces/${namespace}/pods/${name}`);
+    return (
+      this.cached.get(`${namespace}/${name}`) ??
+      this.api.peek<Pod>(`/api/v1/namespaces/${namespace}/pods/${name}`)
+    );
   }
   /** Claims as the API server stores them (its uid and resourceVersion), and as the watch showed them. */
   add(...cs: Claim[]): void {
@@ -80,19 +102,42 @@ function setup(releaseHoldMs = 0) {
     debug: () => undefined,
   } as unknown as Logger;
   const defaults = parseConfig({});
-  const config = { enableStatefulSet: true, gc: defaults.ok ? defaults.value.gc : undefined } as SpiderpoolConfig;
-  const releaser = new Releaser({ api, view: view as unknown as ClusterView, config, log, releaseHoldMs });
+  const config = {
+    enableStatefulSet: true,
+    gc: defaults.ok ? defaults.value.gc : undefined,
+  } as SpiderpoolConfig;
+  const releaser = new Releaser({
+    api,
+    view: view as unknown as ClusterView,
+    config,
+    log,
+    releaseHoldMs,
+  });
   // What was released: the claims gone from the API server (a refused DELETE leaves its claim).
-  const deleted = () => api.calls.filter((w) => w.startsWith(`DELETE ${CLAIMS_PATH}/`) && !api.peek(w.slice("DELETE ".length))).map((w) => w.slice(`DELETE ${CLAIMS_PATH}/`.length));
+  const deleted = () =>
+    api.calls
+      .filter(w => w.startsWith(`DELETE ${CLAIMS_PATH}/`) && !api.peek(w.slice("DELETE ".length)))
+      .map(w => w.slice(`DELETE ${CLAIMS_PATH}/`.length));
   return { api, view, warnings, infos, releaser, deleted };
 }
 
 /** StatefulSet `db` of the namespace, wanting `replicas` Pods. */
 function withStatefulSet(api: MemoryApi, replicas: number): void {
-  api.seed(`/apis/apps/v1/namespaces/${NS}/statefulsets`, { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "db", namespace: NS }, spec: { replicas } });
+  api.seed(`/apis/apps/v1/namespaces/${NS}/statefulsets`, {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name: "db", namespace: NS },
+    spec: { replicas },
+  });
 }
 
-const del = (podName: string, podUID: string) => ({ containerID: "c0ffee", ifName: "eth0", podNamespace: NS, podName, podUID });
+const del = (podName: string, podUID: string) => ({
+  containerID: "c0ffee",
+  ifName: "eth0",
+  podNamespace: NS,
+  podName,
+  podUID,
+});
 
 async function refused(p: Promise<unknown>, text: RegExp): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
@@ -107,16 +152,31 @@ describe("Releaser: only the named Pod's claims on this node", () => {
   it("DEL naming a made-up Pod with the victim's UID is refused, logged, and releases nothing", async () => {
     const { view, warnings, releaser, deleted } = setup();
     view.add(claim("10.0.0.9", "victim", "u-victim"));
-    await refused(releaser.del(del("made-up", "u-victim")), /^DEL refused: claim 10\.0\.0\.9 belongs to pod ns\/victim \(uid u-victim\), not ns\/made-up \(uid u-victim\)$/);
+    await refused(
+      releaser.del(del("made-up", "u-victim")),
+      /^DEL refused: claim 10\.0\.0\.9 belongs to pod ns\/victim \(uid u-victim\), not ns\/made-up \(uid u-victim\)$/,
+    );
     assert.deepEqual(deleted(), []);
     assert.equal(view.claims.size, 1);
-    assert.deepEqual(warnings.map((w) => [w.msg, w.meta.pod, w.meta.reason]), [["DEL refused", "ns/made-up", "claim 10.0.0.9 belongs to pod ns/victim (uid u-victim), not ns/made-up (uid u-victim)"]]);
+    assert.deepEqual(
+      warnings.map(w => [w.msg, w.meta.pod, w.meta.reason]),
+      [
+        [
+          "DEL refused",
+          "ns/made-up",
+          "claim 10.0.0.9 belongs to pod ns/victim (uid u-victim), not ns/made-up (uid u-victim)",
+        ],
+      ],
+    );
   });
 
   it("DEL of a gone Pod whose claims were made on another node is refused", async () => {
     const { view, releaser, deleted } = setup();
     view.add(claim("10.0.0.5", "web", "u1", "node-2"));
-    await refused(releaser.del(del("web", "u1")), /was made on node node-2, not on this node node-1/);
+    await refused(
+      releaser.del(del("web", "u1")),
+      /was made on node node-2, not on this node node-1/,
+    );
     assert.deepEqual(deleted(), []);
   });
 
@@ -124,13 +184,20 @@ describe("Releaser: only the named Pod's claims on this node", () => {
     const { api, view, releaser, deleted } = setup();
     api.seed(PODS, pod("web", "u1", "node-2"));
     view.add(claim("10.0.0.5", "web", "u1", "node-2"));
-    await refused(releaser.del(del("web", "u1")), /^DEL refused: pod ns\/web \(uid u1\) runs on node node-2, not on this node node-1$/);
+    await refused(
+      releaser.del(del("web", "u1")),
+      /^DEL refused: pod ns\/web \(uid u1\) runs on node node-2, not on this node node-1$/,
+    );
     assert.deepEqual(deleted(), []);
   });
 
   it("DEL of a gone Pod of this node releases its claims and no one else's", async () => {
     const { view, releaser, deleted } = setup();
-    view.add(claim("10.0.0.5", "web", "u1"), claim("10.0.0.6", "web", "u1", NODE, { interface: "net1" }), claim("10.0.0.9", "victim", "u-victim"));
+    view.add(
+      claim("10.0.0.5", "web", "u1"),
+      claim("10.0.0.6", "web", "u1", NODE, { interface: "net1" }),
+      claim("10.0.0.9", "victim", "u-victim"),
+    );
     assert.equal(await releaser.del(del("web", "u1")), 2);
     assert.deepEqual(deleted().sort(), ["10.0.0.5", "10.0.0.6"]);
     assert.deepEqual([...view.claims.keys()], ["10.0.0.9"]);
@@ -147,16 +214,27 @@ describe("Releaser: only the named Pod's claims on this node", () => {
 
   it("DEL of a dead Pod in the cache needs no read of the API server", async () => {
     const { api, view, releaser, deleted } = setup();
-    view.cached.set("ns/web", pod("web", "u1", NODE, { deletionTimestamp: "2026-01-01T00:00:00Z" }));
+    view.cached.set(
+      "ns/web",
+      pod("web", "u1", NODE, { deletionTimestamp: "2026-01-01T00:00:00Z" }),
+    );
     view.add(claim("10.0.0.5", "web", "u1"));
     assert.equal(await releaser.del(del("web", "u1")), 1);
     assert.deepEqual(deleted(), ["10.0.0.5"]);
-    assert.ok(!api.calls.some((g) => g.startsWith("GET") && g.endsWith("/pods/web")), api.calls.join(", "));
+    assert.ok(
+      !api.calls.some(g => g.startsWith("GET") && g.endsWith("/pods/web")),
+      api.calls.join(", "),
+    );
   });
 
   it("DEL of a gone StatefulSet Pod whose ordinal is still wanted keeps its claims", async () => {
     const { api, view, releaser, deleted } = setup();
-    api.seed(`/apis/apps/v1/namespaces/${NS}/statefulsets`, { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "db" }, spec: { replicas: 3 } });
+    api.seed(`/apis/apps/v1/namespaces/${NS}/statefulsets`, {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name: "db" },
+      spec: { replicas: 3 },
+    });
     view.add(claim("10.0.0.7", "db-1", "u-db", NODE, { static: true }));
     assert.equal(await releaser.del(del("db-1", "u-db")), 0);
     assert.deepEqual(deleted(), []);
@@ -167,8 +245,14 @@ describe("Releaser: only the named Pod's claims on this node", () => {
     api.seed(PODS, pod("remote", "u-r", "node-2"));
     api.seed(PODS, pod("web", "u1"));
     view.add(claim("10.0.0.5", "web", "u1"), claim("10.0.0.8", "remote", "u-r", "node-2"));
-    await refused(releaser.batchDel({ ...del("remote", "u-r"), isReleaseConflictIPs: true }), /^batch DEL refused: pod ns\/remote \(uid u-r\) runs on node node-2/);
-    await refused(releaser.batchDel(del("web", "u-r")), /^batch DEL refused: claim 10\.0\.0\.8 belongs to pod ns\/remote/);
+    await refused(
+      releaser.batchDel({ ...del("remote", "u-r"), isReleaseConflictIPs: true }),
+      /^batch DEL refused: pod ns\/remote \(uid u-r\) runs on node node-2/,
+    );
+    await refused(
+      releaser.batchDel(del("web", "u-r")),
+      /^batch DEL refused: claim 10\.0\.0\.8 belongs to pod ns\/remote/,
+    );
     assert.deepEqual(deleted(), []);
     assert.equal(await releaser.batchDel({ ...del("web", "u1"), isReleaseConflictIPs: true }), 1);
     assert.deepEqual(deleted(), ["10.0.0.5"]);
@@ -179,21 +263,38 @@ describe("Releaser: only the named Pod's claims on this node", () => {
     api.seed(PODS, pod("remote", "u-r", "node-2"));
     api.seed(PODS, pod("web", "u1"));
     view.add(claim("10.0.0.5", "web", "u1"), claim("10.0.0.8", "remote", "u-r", "node-2"));
-    const check = (podName: string, podUID: string, addresses: string[]) => releaser.check({ ...del(podName, podUID), addresses });
-    await assert.rejects(check("remote", "u-r", []), (e: AgentError) => e.code === "forbidden" && !e.message.includes("10.0.0.8"));
-    await assert.rejects(check("web", "u-r", []), (e: AgentError) => e.code === "pod_not_found" && /has UID u1, the runtime asked for u-r/.test(e.message));
+    const check = (podName: string, podUID: string, addresses: string[]) =>
+      releaser.check({ ...del(podName, podUID), addresses });
+    await assert.rejects(
+      check("remote", "u-r", []),
+      (e: AgentError) => e.code === "forbidden" && !e.message.includes("10.0.0.8"),
+    );
+    await assert.rejects(
+      check("web", "u-r", []),
+      (e: AgentError) =>
+        e.code === "pod_not_found" && /has UID u1, the runtime asked for u-r/.test(e.message),
+    );
     await check("web", "u1", ["10.0.0.5/24"]);
-    await assert.rejects(check("web", "u1", ["10.0.0.6/24"]), /holds \[10\.0\.0\.6\] but the allocation is \[10\.0\.0\.5\]/);
+    await assert.rejects(
+      check("web", "u1", ["10.0.0.6/24"]),
+      /holds \[10\.0\.0\.6\] but the allocation is \[10\.0\.0\.5\]/,
+    );
   });
 
   it("DEL leaves a claim that changed since the view saw it (re-pointed meanwhile)", async () => {
     const { api, view, releaser, deleted } = setup();
-    view.add(claim("10.0.0.5", "db-0", "u-old", NODE, { static: true }), claim("10.0.0.6", "db-0", "u-old"));
+    view.add(
+      claim("10.0.0.5", "db-0", "u-old", NODE, { static: true }),
+      claim("10.0.0.6", "db-0", "u-old"),
+    );
     // Re-pointed by someone else after the view saw it: its resourceVersion moved on.
     await api.patch(`${CLAIMS_PATH}/10.0.0.5`, { spec: { podUID: "u-new" } });
     assert.equal(await releaser.del(del("db-0", "u-old")), 1);
     assert.deepEqual(deleted(), ["10.0.0.6"]);
-    assert.ok(view.claims.has("10.0.0.5"), "the changed claim stays in the view until the watch shows it");
+    assert.ok(
+      view.claims.has("10.0.0.5"),
+      "the changed claim stays in the view until the watch shows it",
+    );
   });
 
   it("GC releases this node's claims of gone Pods, leaves a Pod with claims on another node alone", async () => {
@@ -208,7 +309,7 @@ describe("Releaser: only the named Pod's claims on this node", () => {
     assert.equal(await releaser.gc({ validAttachments: [] }), 1);
     assert.deepEqual(deleted(), ["10.0.0.5"]);
     assert.deepEqual(
-      warnings.map((w) => w.msg),
+      warnings.map(w => w.msg),
       ["GC refused", "GC skips claims naming an invalid Pod"],
     );
   });
@@ -218,7 +319,14 @@ describe("Releaser: the release after a sandbox check (releaseConfirmed)", () =>
   it("releases a gone Pod's claims", async () => {
     const { view, releaser, deleted } = setup();
     view.add(claim("10.0.0.5", "web", "u-gone"));
-    assert.equal(await releaser.releaseConfirmed("u-gone", view.claimsOfUid("u-gone"), "released by the runtime"), 1);
+    assert.equal(
+      await releaser.releaseConfirmed(
+        "u-gone",
+        view.claimsOfUid("u-gone"),
+        "released by the runtime",
+      ),
+      1,
+    );
     assert.deepEqual(deleted(), ["10.0.0.5"]);
   });
 
@@ -226,7 +334,14 @@ describe("Releaser: the release after a sandbox check (releaseConfirmed)", () =>
     const { api, view, releaser, deleted } = setup();
     withStatefulSet(api, 3);
     view.add(claim("10.0.0.7", "db-2", "u-old", NODE, { static: true }));
-    assert.equal(await releaser.releaseConfirmed("u-old", view.claimsOfUid("u-old"), "released by the runtime"), 0);
+    assert.equal(
+      await releaser.releaseConfirmed(
+        "u-old",
+        view.claimsOfUid("u-old"),
+        "released by the runtime",
+      ),
+      0,
+    );
     assert.deepEqual(deleted(), []);
   });
 
@@ -234,14 +349,32 @@ describe("Releaser: the release after a sandbox check (releaseConfirmed)", () =>
     const { api, view, infos, releaser, deleted } = setup(30);
     withStatefulSet(api, 2); // scaled down: ordinal 2 is not wanted when the release is decided
     view.add(claim("10.0.0.7", "db-2", "u-old", NODE, { static: true }));
-    const released = releaser.releaseConfirmed("u-old", view.claimsOfUid("u-old"), "released by the runtime");
-    await new Promise((r) => setTimeout(r, 5));
-    assert.ok(infos.some((i) => i.msg.includes("held back by SPIDERPOOL_TEST_GC_DELAY_MS") && i.meta.podUID === "u-old"), "the decision is held");
+    const released = releaser.releaseConfirmed(
+      "u-old",
+      view.claimsOfUid("u-old"),
+      "released by the runtime",
+    );
+    await new Promise(r => setTimeout(r, 5));
+    assert.ok(
+      infos.some(
+        i =>
+          i.msg.includes("held back by SPIDERPOOL_TEST_GC_DELAY_MS") && i.meta.podUID === "u-old",
+      ),
+      "the decision is held",
+    );
     // The new db-2 takes the claim over while the decision is held: a new resourceVersion.
     await api.patch(`${CLAIMS_PATH}/10.0.0.7`, { spec: { podUID: "u-new" } }, "merge");
     assert.equal(await released, 0);
     assert.deepEqual(deleted(), []);
-    assert.equal(api.peek<Claim>(`${CLAIMS_PATH}/10.0.0.7`)?.spec.podUID, "u-new", "the new incarnation keeps the claim");
-    assert.ok(infos.some((i) => i.msg.startsWith("claim changed since it was judged") && i.meta.claim === "10.0.0.7"));
+    assert.equal(
+      api.peek<Claim>(`${CLAIMS_PATH}/10.0.0.7`)?.spec.podUID,
+      "u-new",
+      "the new incarnation keeps the claim",
+    );
+    assert.ok(
+      infos.some(
+        i => i.msg.startsWith("claim changed since it was judged") && i.meta.claim === "10.0.0.7",
+      ),
+    );
   });
 });

@@ -7,7 +7,12 @@ import { isAlive } from "../core/pod-liveness.js";
 import { isQuarantined } from "../core/quarantine.js";
 import { releaseScope, type ReleaseScope, type ScopeOptions } from "../core/release-scope.js";
 import { isValidStatefulSetPod, statefulSetOrdinal } from "../core/statefulset-identity.js";
-import type { IpamBatchDelArgs, IpamCheckArgs, IpamDelArgs, IpamGcArgs } from "../schemas/agent-api.js";
+import type {
+  IpamBatchDelArgs,
+  IpamCheckArgs,
+  IpamDelArgs,
+  IpamGcArgs,
+} from "../schemas/agent-api.js";
 import type { SpiderpoolConfig } from "../schemas/config.js";
 import { isNamespaceName, isPodName } from "../schemas/kube-name.js";
 import { AgentError } from "./agent-error.js";
@@ -47,7 +52,9 @@ export class Releaser {
    * or not the named Pod's (core/release-scope.ts).
    */
   async del(args: IpamDelArgs): Promise<number> {
-    const pod = this.#knownDead(args.podNamespace, args.podName, args.podUID) ?? (await this.#freshPod(args.podNamespace, args.podName));
+    const pod =
+      this.#knownDead(args.podNamespace, args.podName, args.podUID) ??
+      (await this.#freshPod(args.podNamespace, args.podName));
     // A live Pod keeps its addresses: this DEL tears down a sandbox the runtime will re-create.
     const scope = this.#scope("DEL", args, pod, { keepLive: true });
     // The runtime tears this attachment down: its record no longer keeps anything (the claims of a
@@ -69,27 +76,59 @@ export class Releaser {
     const { podNamespace, podName } = first.spec;
     if (!isNamespaceName(podNamespace) || !isPodName(podName)) return 0;
     const pod = await this.#freshPod(podNamespace, podName);
-    const isStatic = claims.some((c) => c.spec.static);
-    const stsValid = isStatic && this.d.config.enableStatefulSet ? await this.#validStatefulSetPod(podNamespace, podName) : false;
+    const isStatic = claims.some(c => c.spec.static);
+    const stsValid =
+      isStatic && this.d.config.enableStatefulSet
+        ? await this.#validStatefulSetPod(podNamespace, podName)
+        : false;
     const facts = pod ? gcPodFacts(pod) : undefined;
     // The node is this one, alive enough to run us: its sandboxes are what the records say.
-    const verdict = gcDecision({ podUID: uid, static: isStatic }, facts, stsValid, { state: "ready" }, this.d.api.clock.now(), this.d.config.gc, { state: "gone", how });
+    const verdict = gcDecision(
+      { podUID: uid, static: isStatic },
+      facts,
+      stsValid,
+      { state: "ready" },
+      this.d.api.clock.now(),
+      this.d.config.gc,
+      { state: "gone", how },
+    );
     if (verdict.action !== "release") return 0;
     let scope: ReleaseScope<Claim>;
     try {
-      scope = this.#scope("sandbox check", { podNamespace, podName, podUID: uid }, pod, { keepLive: false });
+      scope = this.#scope("sandbox check", { podNamespace, podName, podUID: uid }, pod, {
+        keepLive: false,
+      });
     } catch {
       return 0; // logged; not this node's to release
     }
     if (scope.verdict !== "release" || !scope.uid) return 0;
     if (this.d.releaseHoldMs) {
-      this.d.log.info("release decided after the sandbox check, held back by SPIDERPOOL_TEST_GC_DELAY_MS", { pod: `${podNamespace}/${podName}`, podUID: uid, addresses: scope.claims.map((c) => c.spec.address), delayMs: this.d.releaseHoldMs });
-      await new Promise((r) => setTimeout(r, this.d.releaseHoldMs));
+      this.d.log.info(
+        "release decided after the sandbox check, held back by SPIDERPOOL_TEST_GC_DELAY_MS",
+        {
+          pod: `${podNamespace}/${podName}`,
+          podUID: uid,
+          addresses: scope.claims.map(c => c.spec.address),
+          delayMs: this.d.releaseHoldMs,
+        },
+      );
+      await new Promise(r => setTimeout(r, this.d.releaseHoldMs));
     }
     // The deletes carry the resourceVersion judged here: a claim a new StatefulSet incarnation
     // took over meanwhile is left to it (docs/concepts/gc.md).
-    const n = await this.#releaseClaims([...scope.claims], podNamespace, podName, uid, isStatic && !stsValid);
-    if (n) this.d.log.info("released after confirming no sandbox holds the addresses", { pod: `${podNamespace}/${podName}`, podUID: uid, reason: verdict.reason });
+    const n = await this.#releaseClaims(
+      [...scope.claims],
+      podNamespace,
+      podName,
+      uid,
+      isStatic && !stsValid,
+    );
+    if (n)
+      this.d.log.info("released after confirming no sandbox holds the addresses", {
+        pod: `${podNamespace}/${podName}`,
+        podUID: uid,
+        reason: verdict.reason,
+      });
     return n;
   }
 
@@ -99,46 +138,101 @@ export class Releaser {
     const scope = this.#scope("batch DEL", args, pod, { keepLive: false });
     if (scope.verdict !== "release" || !scope.uid) return 0;
     const claims = [...scope.claims];
-    if (args.isReleaseConflictIPs && claims.some((c) => c.spec.static)) {
+    if (args.isReleaseConflictIPs && claims.some(c => c.spec.static)) {
       throw new AgentError("invalid_request", "forbid releasing IPs for stateful workload ");
     }
     return this.#releaseClaims(claims, args.podNamespace, args.podName, scope.uid, true);
   }
 
   /** The claims a request for `args`' Pod may touch; a refusal is logged and thrown as `forbidden`. */
-  #scope(what: string, args: { podNamespace: string; podName: string; podUID: string }, pod: Pod | undefined, opts: ScopeOptions): ReleaseScope<Claim> {
+  #scope(
+    what: string,
+    args: { podNamespace: string; podName: string; podUID: string },
+    pod: Pod | undefined,
+    opts: ScopeOptions,
+  ): ReleaseScope<Claim> {
     const req = { namespace: args.podNamespace, name: args.podName, uid: args.podUID };
-    const facts = pod && { uid: pod.metadata.uid ?? "", node: pod.spec.nodeName ?? "", alive: isAlive(pod) };
-    const scope = releaseScope(req, this.d.view.nodeName, facts, (uid) => this.d.view.claimsOfUid(uid), opts);
+    const facts = pod && {
+      uid: pod.metadata.uid ?? "",
+      node: pod.spec.nodeName ?? "",
+      alive: isAlive(pod),
+    };
+    const scope = releaseScope(
+      req,
+      this.d.view.nodeName,
+      facts,
+      uid => this.d.view.claimsOfUid(uid),
+      opts,
+    );
     if (scope.verdict === "refused") {
-      this.d.log.warn(`${what} refused`, { pod: `${req.namespace}/${req.name}`, podUID: req.uid, reason: scope.reason });
+      this.d.log.warn(`${what} refused`, {
+        pod: `${req.namespace}/${req.name}`,
+        podUID: req.uid,
+        reason: scope.reason,
+      });
       throw new AgentError("forbidden", `${what} refused: ${scope.reason}`);
     }
     return scope;
   }
 
-  async #release(namespace: string, name: string, uid: string, scoped: readonly Claim[]): Promise<number> {
+  async #release(
+    namespace: string,
+    name: string,
+    uid: string,
+    scoped: readonly Claim[],
+  ): Promise<number> {
     const claims = [...scoped];
-    if (claims.some((c) => c.spec.static) && this.d.config.enableStatefulSet && (await this.#validStatefulSetPod(namespace, name))) {
+    if (
+      claims.some(c => c.spec.static) &&
+      this.d.config.enableStatefulSet &&
+      (await this.#validStatefulSetPod(namespace, name))
+    ) {
       return 0; // a valid StatefulSet ordinal keeps its addresses for its next incarnation
     }
-    return this.#releaseClaims(claims, namespace, name, uid, claims.some((c) => c.spec.static));
+    return this.#releaseClaims(
+      claims,
+      namespace,
+      name,
+      uid,
+      claims.some(c => c.spec.static),
+    );
   }
 
-  async #releaseClaims(claims: Claim[], namespace: string, name: string, uid: string, deleteEndpoint: boolean): Promise<number> {
+  async #releaseClaims(
+    claims: Claim[],
+    namespace: string,
+    name: string,
+    uid: string,
+    deleteEndpoint: boolean,
+  ): Promise<number> {
     const released: Claim[] = [];
     for (const c of claims) {
       // The decision was taken on this version of the claim; a changed one (re-pointed to another
       // incarnation or node) is left for the watch to show and the next DEL or GC to judge.
-      if ((await deleteClaim(this.d.api, c.metadata.name, c.metadata.uid, c.metadata.resourceVersion)) === "changed") {
-        this.d.log.info("claim changed since it was judged; left as it is", { claim: c.metadata.name, podUID: uid });
+      if (
+        (await deleteClaim(
+          this.d.api,
+          c.metadata.name,
+          c.metadata.uid,
+          c.metadata.resourceVersion,
+        )) === "changed"
+      ) {
+        this.d.log.info("claim changed since it was judged; left as it is", {
+          claim: c.metadata.name,
+          podUID: uid,
+        });
         continue;
       }
       this.d.view.forgetClaim(c);
       released.push(c);
     }
     await releaseEndpointOf(this.d.api, namespace, name, uid, deleteEndpoint);
-    if (released.length) this.d.log.info("released", { pod: `${namespace}/${name}`, podUID: uid, addresses: released.map((c) => c.spec.address) });
+    if (released.length)
+      this.d.log.info("released", {
+        pod: `${namespace}/${name}`,
+        podUID: uid,
+        addresses: released.map(c => c.spec.address),
+      });
     return released.length;
   }
 
@@ -151,17 +245,23 @@ export class Releaser {
     const parsed = statefulSetOrdinal(name);
     if (!parsed) return false;
     // Read, not cached: the namespace controller deletes Pods right after marking the namespace.
-    const ns = await this.d.api.get<Namespace>(`/api/v1/namespaces/${namespace}`).catch((e: unknown) => {
-      if (e instanceof K8sError && e.code === "not_found") return undefined;
-      throw e;
-    });
+    const ns = await this.d.api
+      .get<Namespace>(`/api/v1/namespaces/${namespace}`)
+      .catch((e: unknown) => {
+        if (e instanceof K8sError && e.code === "not_found") return undefined;
+        throw e;
+      });
     if (!ns || ns.metadata.deletionTimestamp) return false;
     try {
-      const sts = await this.d.api.get<{ metadata: { deletionTimestamp?: string }; spec: { replicas?: number; ordinals?: { start?: number } } }>(
-        `/apis/apps/v1/namespaces/${namespace}/statefulsets/${parsed.statefulSet}`,
-      );
+      const sts = await this.d.api.get<{
+        metadata: { deletionTimestamp?: string };
+        spec: { replicas?: number; ordinals?: { start?: number } };
+      }>(`/apis/apps/v1/namespaces/${namespace}/statefulsets/${parsed.statefulSet}`);
       if (sts.metadata.deletionTimestamp) return false;
-      return isValidStatefulSetPod(name, { replicas: sts.spec.replicas ?? 1, ordinalsStart: sts.spec.ordinals?.start ?? 0 });
+      return isValidStatefulSetPod(name, {
+        replicas: sts.spec.replicas ?? 1,
+        ordinalsStart: sts.spec.ordinals?.start ?? 0,
+      });
     } catch (e) {
       if (e instanceof K8sError && e.code === "not_found") return false;
       throw e;
@@ -174,16 +274,22 @@ export class Releaser {
     const pod = await this.d.view.pod(args.podNamespace, args.podName, args.podUID || undefined);
     if (!pod) throw new AgentError("pod_not_found", `failed to get Pod ${ref}: not found`);
     if (args.podUID && pod.metadata.uid !== args.podUID) {
-      throw new AgentError("pod_not_found", `Pod ${ref} has UID ${pod.metadata.uid}, the runtime asked for ${args.podUID}`);
+      throw new AgentError(
+        "pod_not_found",
+        `Pod ${ref} has UID ${pod.metadata.uid}, the runtime asked for ${args.podUID}`,
+      );
     }
     const scope = this.#scope("CHECK", args, pod, { keepLive: false });
     const claimed = (scope.verdict === "release" ? scope.claims : [])
-      .filter((c) => c.spec.interface === args.ifName)
-      .map((c) => c.spec.address)
+      .filter(c => c.spec.interface === args.ifName)
+      .map(c => c.spec.address)
       .sort();
-    const held = args.addresses.map((a) => a.split("/")[0] ?? "").sort();
+    const held = args.addresses.map(a => a.split("/")[0] ?? "").sort();
     if (!sameAddresses(held, claimed)) {
-      throw new AgentError("invalid_request", `Pod ${ref} NIC ${args.ifName} holds [${held.join(" ")}] but the allocation is [${claimed.join(" ")}]`);
+      throw new AgentError(
+        "invalid_request",
+        `Pod ${ref} NIC ${args.ifName} holds [${held.join(" ")}] but the allocation is [${claimed.join(" ")}]`,
+      );
     }
   }
 
@@ -193,15 +299,19 @@ export class Releaser {
    * keep the container ID of the sandbox that first asked, so a re-created sandbox differs).
    */
   async gc(args: IpamGcArgs): Promise<number> {
-    const valid = new Set(args.validAttachments.map((a) => `${a.containerID}/${a.ifname}`));
+    const valid = new Set(args.validAttachments.map(a => `${a.containerID}/${a.ifname}`));
     await this.d.records?.collected(valid, args.networkName ?? "");
     const suspects = this.d.view
       .allClaims()
-      .filter((c) => c.spec.node === this.d.view.nodeName && !valid.has(`${c.spec.containerID}/${c.spec.interface}`))
+      .filter(
+        c =>
+          c.spec.node === this.d.view.nodeName &&
+          !valid.has(`${c.spec.containerID}/${c.spec.interface}`),
+      )
       // A quarantined address belongs to no Pod any more; the watcher frees it at its expiry.
-      .filter((c) => !isQuarantined(c.spec))
+      .filter(c => !isQuarantined(c.spec))
       // A runtime collects one network at a time; claims made through another are not its to judge.
-      .filter((c) => !args.networkName || !c.spec.network || c.spec.network === args.networkName);
+      .filter(c => !args.networkName || !c.spec.network || c.spec.network === args.networkName);
     const byPod = new Map<string, Claim[]>();
     for (const c of suspects) byPod.set(c.spec.podUID, [...(byPod.get(c.spec.podUID) ?? []), c]);
     let released = 0;
@@ -209,7 +319,10 @@ export class Releaser {
       const { podNamespace, podName } = claims[0]!.spec;
       // Claims are written through the API, not only by agents: their names reach an API path only when valid.
       if (!isNamespaceName(podNamespace) || !isPodName(podName)) {
-        this.d.log.warn("GC skips claims naming an invalid Pod", { pod: `${podNamespace}/${podName}`, podUID: uid });
+        this.d.log.warn("GC skips claims naming an invalid Pod", {
+          pod: `${podNamespace}/${podName}`,
+          podUID: uid,
+        });
         continue;
       }
       const pod = await this.#freshPod(podNamespace, podName);
@@ -220,7 +333,8 @@ export class Releaser {
       } catch {
         continue; // logged; another node's agent or GC owns what this Pod holds elsewhere
       }
-      if (scope.verdict === "release") released += await this.#release(podNamespace, podName, uid, scope.claims);
+      if (scope.verdict === "release")
+        released += await this.#release(podNamespace, podName, uid, scope.claims);
     }
     return released;
   }

@@ -13,7 +13,10 @@ import {
   IpamDelArgsSchema,
   IpamGcArgsSchema,
 } from "../schemas/agent-api.js";
-import { CoordinatorPlanRequestSchema, CoordinatorReportRequestSchema } from "../schemas/coordinator-api.js";
+import {
+  CoordinatorPlanRequestSchema,
+  CoordinatorReportRequestSchema,
+} from "../schemas/coordinator-api.js";
 import type { CoordinatorService } from "./coordinator-service.js";
 import { AgentError, toAgentError } from "./agent-error.js";
 import type { Allocator } from "./allocator.js";
@@ -57,16 +60,23 @@ export type Router = (req: AgentRequest) => Promise<AgentAnswer>;
 const OK: AgentAnswer = { status: 200, text: "" };
 
 /** The route table of docs/reference/agent-api.md; `extra` serves routes of our own before the readiness gate. */
-export function createRouter(d: RouteDeps, extra: Record<string, (req: AgentRequest) => Promise<AgentAnswer>> = {}): Router {
+export function createRouter(
+  d: RouteDeps,
+  extra: Record<string, (req: AgentRequest) => Promise<AgentAnswer>> = {},
+): Router {
   const failures = new AllocationFailureEvents(d.api);
-  return async (req) => {
+  return async req => {
     const route = `${req.method} ${req.path}`;
     try {
-      if (route === "GET /v1/ipam/healthy") return d.ready() ? OK : failed(new AgentError("not_ready", "agent caches are not synced yet"));
+      if (route === "GET /v1/ipam/healthy")
+        return d.ready()
+          ? OK
+          : failed(new AgentError("not_ready", "agent caches are not synced yet"));
       if (route === "POST /v1/ipam/ips") return OK;
       const own = extra[route];
       if (own) return await own(req);
-      if (!d.ready() && route !== "GET /v1/workloadendpoint") return failed(new AgentError("not_ready", "agent caches are not synced yet"));
+      if (!d.ready() && route !== "GET /v1/workloadendpoint")
+        return failed(new AgentError("not_ready", "agent caches are not synced yet"));
       return await serve(d, failures, route, req);
     } catch (e) {
       return failed(toAgentError(e));
@@ -74,7 +84,12 @@ export function createRouter(d: RouteDeps, extra: Record<string, (req: AgentRequ
   };
 }
 
-async function serve(d: RouteDeps, failures: AllocationFailureEvents, route: string, req: AgentRequest): Promise<AgentAnswer> {
+async function serve(
+  d: RouteDeps,
+  failures: AllocationFailureEvents,
+  route: string,
+  req: AgentRequest,
+): Promise<AgentAnswer> {
   switch (route) {
     case "POST /v1/ipam/ip": {
       const args = parseBody(IpamAddArgsSchema, await req.body());
@@ -83,12 +98,21 @@ async function serve(d: RouteDeps, failures: AllocationFailureEvents, route: str
       try {
         const r = await d.allocator.add(args);
         d.metrics.observeAllocation((performance.now() - started) / 1000);
-        d.log.debug("allocated", { pod: `${args.podNamespace}/${args.podName}`, nic: args.ifName, ips: r.ips.map((i) => `${i.nic}:${i.address}@${i.ipPool}`) });
+        d.log.debug("allocated", {
+          pod: `${args.podNamespace}/${args.podName}`,
+          nic: args.ifName,
+          ips: r.ips.map(i => `${i.nic}:${i.address}@${i.ipPool}`),
+        });
         return { status: 200, text: JSON.stringify(r) };
       } catch (e) {
         const err = toAgentError(e);
         countAllocFailure(d.metrics, err);
-        d.log.warn("allocation failed", { pod: `${args.podNamespace}/${args.podName}`, nic: args.ifName, code: err.code, err });
+        d.log.warn("allocation failed", {
+          pod: `${args.podNamespace}/${args.podName}`,
+          nic: args.ifName,
+          code: err.code,
+          err,
+        });
         failures.report(args, err.code, err.message);
         throw err;
       }
@@ -115,25 +139,55 @@ async function serve(d: RouteDeps, failures: AllocationFailureEvents, route: str
     // including a refusal of the netconf, is a 200 carrying the CNI error to print.
     case "POST /v1/coordinator/plan": {
       if (!d.coordinator) break;
-      const answer = await d.coordinator.plan(parseBody(CoordinatorPlanRequestSchema, await req.body()));
+      const answer = await d.coordinator.plan(
+        parseBody(CoordinatorPlanRequestSchema, await req.body()),
+      );
       return { status: 200, text: JSON.stringify(answer) };
     }
     case "POST /v1/coordinator/report": {
       if (!d.coordinator) break;
-      const answer = await d.coordinator.report(parseBody(CoordinatorReportRequestSchema, await req.body()));
+      const answer = await d.coordinator.report(
+        parseBody(CoordinatorReportRequestSchema, await req.body()),
+      );
       return { status: 200, text: JSON.stringify(answer) };
     }
     case "GET /v1/workloadendpoint": {
       const ns = req.query.get("podNamespace");
       const name = req.query.get("podName");
-      if (!ns || !name) throw new AgentError("invalid_request", "query parameters podNamespace and podName are required");
+      if (!ns || !name)
+        throw new AgentError(
+          "invalid_request",
+          "query parameters podNamespace and podName are required",
+        );
       // Both go into an API path: only names the API server could hold (docs/security.md).
-      if (!isNamespaceName(ns)) throw new AgentError("invalid_request", `query parameter podNamespace: expected a Kubernetes namespace name (got ${JSON.stringify(ns)})`);
-      if (!isPodName(name)) throw new AgentError("invalid_request", `query parameter podName: expected a Kubernetes Pod name (got ${JSON.stringify(name)})`);
+      if (!isNamespaceName(ns))
+        throw new AgentError(
+          "invalid_request",
+          `query parameter podNamespace: expected a Kubernetes namespace name (got ${JSON.stringify(ns)})`,
+        );
+      if (!isPodName(name))
+        throw new AgentError(
+          "invalid_request",
+          `query parameter podName: expected a Kubernetes Pod name (got ${JSON.stringify(name)})`,
+        );
       const ep = await getEndpoint(d.api, ns, name);
-      if (!ep?.status) return { status: 404, text: JSON.stringify(`SpiderEndpoint not found for pod ${ns}/${name}`), code: "pod_not_found" };
+      if (!ep?.status)
+        return {
+          status: 404,
+          text: JSON.stringify(`SpiderEndpoint not found for pod ${ns}/${name}`),
+          code: "pod_not_found",
+        };
       const cur = ep.status.current;
-      return { status: 200, text: JSON.stringify({ podNamespace: ns, podName: name, podUID: cur.uid, node: cur.node, interfaces: cur.ips }) };
+      return {
+        status: 200,
+        text: JSON.stringify({
+          podNamespace: ns,
+          podName: name,
+          podUID: cur.uid,
+          node: cur.node,
+          interfaces: cur.ips,
+        }),
+      };
     }
   }
   return { status: 404, text: JSON.stringify(`no route ${route}`), code: "invalid_request" };
@@ -176,9 +230,13 @@ export function failed(e: AgentError): AgentAnswer {
 export function parseBody<T>(schema: z.ZodMiniType<T>, value: unknown): T {
   const r = z.safeParse(schema, value);
   if (r.success) return r.data;
-  const problems = r.error.issues.map((i) => {
+  const problems = r.error.issues.map(i => {
     const path = i.path.join(".") || "(body)";
-    const got = i.path.reduce<unknown>((v, k) => (typeof v === "object" && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined), value);
+    const got = i.path.reduce<unknown>(
+      (v, k) =>
+        typeof v === "object" && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined,
+      value,
+    );
     // A record key's own complaint sits one level down (e.g. "expected a CNI_* variable name").
     const message = i.code === "invalid_key" ? (i.issues[0]?.message ?? i.message) : i.message;
     return `${path}: ${message} (got ${JSON.stringify(got) ?? "nothing"})`;

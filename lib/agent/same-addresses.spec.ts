@@ -12,6 +12,7 @@ describe("sameAddresses", () => {
     ["nothing on either side", [undefined, undefined], [], true],
   ];
   for (const [what, recorded, claimed, want] of cases) {
-    it(`${want ? "matches" : "does not match"}: ${what}`, () => assert.equal(sameAddresses(recorded, claimed), want));
+    it(`${want ? "matches" : "does not match"}: ${what}`, () =>
+      assert.equal(sameAddresses(recorded, claimed), want));
   }
 });

@@ -9,7 +9,10 @@ export function sameAddresses(recorded: (string | undefined)[], claimed: string[
     const v = readAddress(a.split("/")[0] ?? "");
     return v ? `${v.family}:${v.value}` : a;
   };
-  const r = recorded.filter((a): a is string => !!a).map(norm).sort();
+  const r = recorded
+    .filter((a): a is string => !!a)
+    .map(norm)
+    .sort();
   const c = claimed.map(norm).sort();
   return r.length === c.length && r.every((x, i) => x === c[i]);
 }

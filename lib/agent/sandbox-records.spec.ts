@@ -12,10 +12,20 @@ const OWN_NETNS = "/proc/self/ns/net";
 describe("SandboxRecords (files in a temporary run directory)", () => {
   let runDir: string;
   const warnings: string[] = [];
-  const log = { warn: (msg: string) => warnings.push(msg), info: () => undefined, debug: () => undefined } as unknown as Logger;
+  const log = {
+    warn: (msg: string) => warnings.push(msg),
+    info: () => undefined,
+    debug: () => undefined,
+  } as unknown as Logger;
   let serverNow = Date.parse("2026-12-07T12:00:00Z");
-  const open = (max?: number) => new SandboxRecords(runDir, "node-1", log, () => serverNow, max).load();
-  const attachment = (containerID: string, podUID = "u1", netNamespace = OWN_NETNS, networkName = "macvlan") => ({
+  const open = (max?: number) =>
+    new SandboxRecords(runDir, "node-1", log, () => serverNow, max).load();
+  const attachment = (
+    containerID: string,
+    podUID = "u1",
+    netNamespace = OWN_NETNS,
+    networkName = "macvlan",
+  ) => ({
     containerID,
     ifName: "eth0",
     netNamespace,
@@ -37,11 +47,15 @@ describe("SandboxRecords (files in a temporary run directory)", () => {
     await a.complete("c1", "eth0", ["10.0.0.5"]);
     const b = open();
     assert.deepEqual(
-      b.list().map((r) => [r.containerID, r.podUID, r.addresses, r.released]),
+      b.list().map(r => [r.containerID, r.podUID, r.addresses, r.released]),
       [["c1", "u1", ["10.0.0.5"], false]],
     );
     assert.equal(b.observe()[0]?.netns, "present", "its namespace is the one recorded");
-    assert.deepEqual(fs.readdirSync(a.dir).filter((f) => f.endsWith(".tmp")), [], "no temporary file is left");
+    assert.deepEqual(
+      fs.readdirSync(a.dir).filter(f => f.endsWith(".tmp")),
+      [],
+      "no temporary file is left",
+    );
   });
 
   it("counts its start from the first load, the API server's clock plus a margin, and keeps it across restarts", () => {
@@ -55,7 +69,7 @@ describe("SandboxRecords (files in a temporary run directory)", () => {
     const a = open();
     await a.begin(attachment("c1"));
     const before = a.since;
-    const [file] = fs.readdirSync(a.dir).filter((f) => f !== "since.json");
+    const [file] = fs.readdirSync(a.dir).filter(f => f !== "since.json");
     fs.writeFileSync(path.join(a.dir, file!), '{"version":1,"containerID":');
     serverNow += 60_000;
     const b = open();
@@ -68,7 +82,7 @@ describe("SandboxRecords (files in a temporary run directory)", () => {
     const a = open();
     await a.begin(attachment("c1"));
     await a.begin(attachment("c2"));
-    const [f1, f2] = fs.readdirSync(a.dir).filter((f) => f !== "since.json");
+    const [f1, f2] = fs.readdirSync(a.dir).filter(f => f !== "since.json");
     fs.copyFileSync(path.join(a.dir, f1!), path.join(a.dir, f2!));
     assert.equal(open().size, 1);
   });
@@ -77,7 +91,10 @@ describe("SandboxRecords (files in a temporary run directory)", () => {
     const a = open(2);
     await a.begin(attachment("c1"));
     await a.begin(attachment("c2"));
-    await assert.rejects(a.begin(attachment("c3")), (e: unknown) => e instanceof SandboxRecordError && e.code === "records_full");
+    await assert.rejects(
+      a.begin(attachment("c3")),
+      (e: unknown) => e instanceof SandboxRecordError && e.code === "records_full",
+    );
     await a.begin(attachment("c2"));
     assert.equal(a.size, 2);
   });
@@ -86,7 +103,7 @@ describe("SandboxRecords (files in a temporary run directory)", () => {
     const a = open();
     await a.begin(attachment("../../../etc/evil"));
     assert.deepEqual(fs.readdirSync(path.join(runDir, "sandboxes")), ["node-1"]);
-    assert.ok(fs.readdirSync(a.dir).every((f) => /^([0-9a-f]{40}\.json|since\.json)$/.test(f)));
+    assert.ok(fs.readdirSync(a.dir).every(f => /^([0-9a-f]{40}\.json|since\.json)$/.test(f)));
   });
 
   it("marks an attachment released on DEL, and on a CNI GC that does not list it (only of its own network)", async () => {
@@ -96,7 +113,11 @@ describe("SandboxRecords (files in a temporary run directory)", () => {
     await a.begin(attachment("c3", "u3", OWN_NETNS, "other-net"));
     await a.released("c1", "eth0");
     await a.collected(new Set(["c1/eth0"]), "macvlan");
-    const released = Object.fromEntries(open().list().map((r) => [r.containerID, r.released]));
+    const released = Object.fromEntries(
+      open()
+        .list()
+        .map(r => [r.containerID, r.released]),
+    );
     assert.deepEqual(released, { c1: true, c2: true, c3: false });
   });
 
@@ -110,7 +131,13 @@ describe("SandboxRecords (files in a temporary run directory)", () => {
     await a.released("del-free", "eth0");
     const dropped = a.prune(new Set(["u2"]));
     assert.equal(dropped, 1);
-    assert.deepEqual(a.list().map((r) => r.containerID).sort(), ["del-claimed", "live", "unseen"]);
+    assert.deepEqual(
+      a
+        .list()
+        .map(r => r.containerID)
+        .sort(),
+      ["del-claimed", "live", "unseen"],
+    );
     assert.equal(open().size, 3, "the dropped file is gone from disk too");
   });
 });

@@ -70,9 +70,14 @@ export class SandboxRecords {
     let lost = false;
     const sinceFile = path.join(this.dir, SINCE_FILE);
     try {
-      this.#since = z.strictObject({ since: z.number().int().nonnegative() }).parse(JSON.parse(fs.readFileSync(sinceFile, "utf8"))).since;
+      this.#since = z
+        .strictObject({ since: z.number().int().nonnegative() })
+        .parse(JSON.parse(fs.readFileSync(sinceFile, "utf8"))).since;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") this.log.warn("sandbox records: start time unreadable; counting from now", { file: sinceFile });
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT")
+        this.log.warn("sandbox records: start time unreadable; counting from now", {
+          file: sinceFile,
+        });
       lost = true;
     }
     for (const f of fs.readdirSync(this.dir)) {
@@ -84,10 +89,14 @@ export class SandboxRecords {
       }
       try {
         const rec = SandboxRecordSchema.parse(JSON.parse(fs.readFileSync(file, "utf8")));
-        if (fileName(rec.containerID, rec.ifName) !== f) throw new Error("file name does not match its attachment");
+        if (fileName(rec.containerID, rec.ifName) !== f)
+          throw new Error("file name does not match its attachment");
         this.#byKey.set(f, rec);
       } catch (e) {
-        this.log.warn("sandbox record unreadable; dropped (its addresses wait for the GC bound)", { file, err: e });
+        this.log.warn("sandbox record unreadable; dropped (its addresses wait for the GC bound)", {
+          file,
+          err: e,
+        });
         fs.rmSync(file, { force: true });
         lost = true;
       }
@@ -123,7 +132,10 @@ export class SandboxRecords {
     const key = fileName(a.containerID, a.ifName);
     const old = this.#byKey.get(key);
     if (!old && this.#byKey.size >= this.max) {
-      throw new SandboxRecordError("records_full", `the agent's sandbox records are full (${this.max}); sandboxes of Pods that are gone must be torn down first`);
+      throw new SandboxRecordError(
+        "records_full",
+        `the agent's sandbox records are full (${this.max}); sandboxes of Pods that are gone must be torn down first`,
+      );
     }
     await this.#write({
       version: 1,
@@ -144,7 +156,11 @@ export class SandboxRecords {
   /** After the ADD: the addresses the attachment was given. */
   async complete(containerID: string, ifName: string, addresses: string[]): Promise<void> {
     const rec = this.#byKey.get(fileName(containerID, ifName));
-    if (rec) await this.#write({ ...rec, addresses: [...new Set([...rec.addresses, ...addresses])].slice(0, 16) });
+    if (rec)
+      await this.#write({
+        ...rec,
+        addresses: [...new Set([...rec.addresses, ...addresses])].slice(0, 16),
+      });
   }
 
   /** The runtime said the attachment is gone (its CNI DEL). */
@@ -167,7 +183,7 @@ export class SandboxRecords {
 
   /** Every record with its namespace looked at now. */
   observe(): ObservedSandbox[] {
-    return this.list().map((r) => ({
+    return this.list().map(r => ({
       containerID: r.containerID,
       ifName: r.ifName,
       podUID: r.podUID,
@@ -208,7 +224,10 @@ export class SandboxRecords {
       await fs.promises.rename(tmp, file);
     } catch (e) {
       await fs.promises.rm(tmp, { force: true });
-      throw new SandboxRecordError("write_failed", `cannot write sandbox record ${file}: ${(e as Error).message}`);
+      throw new SandboxRecordError(
+        "write_failed",
+        `cannot write sandbox record ${file}: ${(e as Error).message}`,
+      );
     }
     this.#byKey.set(key, rec);
   }

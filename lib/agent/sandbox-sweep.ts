@@ -41,8 +41,14 @@ export class SandboxSweep {
   start(intervalMs: number): this {
     this.#timer = setInterval(() => this.trigger(), intervalMs);
     this.#timer.unref();
-    this.d.view.pods.on((ev) => {
-      if (ev.type === "deleted" || (ev.type === "updated" && ev.object.metadata.deletionTimestamp && !ev.old.metadata.deletionTimestamp)) this.#triggerSoon();
+    this.d.view.pods.on(ev => {
+      if (
+        ev.type === "deleted" ||
+        (ev.type === "updated" &&
+          ev.object.metadata.deletionTimestamp &&
+          !ev.old.metadata.deletionTimestamp)
+      )
+        this.#triggerSoon();
     });
     this.trigger();
     return this;
@@ -97,8 +103,18 @@ export class SandboxSweep {
       const cached = view.pods.get(podName, podNamespace);
       // The live incarnation keeps its addresses whatever its sandboxes do; no read needed.
       if (cached && cached.metadata.uid === uid && isAlive(cached)) continue;
-      const evidence = claims.map((c) => sandboxEvidence({ podUID: uid, address: c.spec.address, createdAt: Date.parse(c.metadata.creationTimestamp ?? "") || 0 }, observed, records.since));
-      if (!evidence.every((e) => e.state === "gone")) continue;
+      const evidence = claims.map(c =>
+        sandboxEvidence(
+          {
+            podUID: uid,
+            address: c.spec.address,
+            createdAt: Date.parse(c.metadata.creationTimestamp ?? "") || 0,
+          },
+          observed,
+          records.since,
+        ),
+      );
+      if (!evidence.every(e => e.state === "gone")) continue;
       if ((this.#kept.get(uid) ?? 0) > Date.now()) continue;
       const how = evidence[0]!.state === "gone" ? evidence[0]!.how : "";
       const n = await this.d.releaser.releaseConfirmed(uid, claims, how);
@@ -107,7 +123,12 @@ export class SandboxSweep {
       this.d.metrics.sandboxConfirmedReleases.inc(n);
       released += n;
     }
-    const claimed = new Set(view.allClaims().filter((c) => c.spec.node === view.nodeName).map((c) => c.spec.podUID));
+    const claimed = new Set(
+      view
+        .allClaims()
+        .filter(c => c.spec.node === view.nodeName)
+        .map(c => c.spec.podUID),
+    );
     for (const uid of this.#kept.keys()) if (!claimed.has(uid)) this.#kept.delete(uid);
     const dropped = records.prune(claimed);
     if (dropped) this.d.log.debug("sandbox records dropped", { dropped, left: records.size });

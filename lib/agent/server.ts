@@ -18,19 +18,30 @@ const MAX_BODY = 1 << 20;
  */
 export function createAgentServer(d: ServerDeps): http.Server {
   const router: Router = createRouter(d, {
-    [CNI_EXEC_ROUTE]: async (req) => runCniExec(router, await req.body(), d.pluginDirs, d.log),
+    [CNI_EXEC_ROUTE]: async req => runCniExec(router, await req.body(), d.pluginDirs, d.log),
   });
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const limit = `${req.method} ${url.pathname}` === CNI_EXEC_ROUTE ? MAX_CNI_EXEC_BODY : MAX_BODY;
-    router({ method: req.method ?? "GET", path: url.pathname, query: url.searchParams, body: () => body(req, limit) })
+    router({
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: url.searchParams,
+      body: () => body(req, limit),
+    })
       .catch((e: unknown) => failed(new AgentError("internal", String(e))))
-      .then((answer) => reply(res, answer), () => undefined);
+      .then(
+        answer => reply(res, answer),
+        () => undefined,
+      );
   });
 }
 
 function reply(res: http.ServerResponse, answer: AgentAnswer): void {
-  const headers: Record<string, string> = { "Content-Type": "application/json", Connection: "close" };
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    Connection: "close",
+  };
   if (answer.code) headers[ERROR_CODE_HEADER] = answer.code;
   res.writeHead(answer.status, headers);
   res.end(answer.text);
@@ -41,7 +52,8 @@ async function body(req: http.IncomingMessage, limit: number): Promise<unknown> 
   let size = 0;
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > limit) throw new AgentError("invalid_request", `request body larger than ${limit} bytes`);
+    if (size > limit)
+      throw new AgentError("invalid_request", `request body larger than ${limit} bytes`);
     chunks.push(c as Buffer);
   }
   const text = Buffer.concat(chunks).toString("utf8");
@@ -68,7 +80,7 @@ export function createOpsServer(registry: Registry, ready: () => boolean): http.
   return http.createServer((req, res) => {
     const path = (req.url ?? "").split("?")[0];
     if (path === "/metrics") {
-      void registry.metrics().then((m) => {
+      void registry.metrics().then(m => {
         res.writeHead(200, { "Content-Type": registry.contentType });
         res.end(m);
       });

@@ -39,9 +39,12 @@ const LEVELS = ["debug", "info", "warn", "error"];
  * `SPIDERPOOL_CONFIG_PATH`, or Spiderpool's default; an absent file means defaults). Every
  * problem is reported, each naming the variable or key and what it accepts.
  */
-export function loadAgentSettings(env: NodeJS.ProcessEnv, argv: string[]): { ok: true; value: AgentSettings } | { ok: false; errors: string[] } {
+export function loadAgentSettings(
+  env: NodeJS.ProcessEnv,
+  argv: string[],
+): { ok: true; value: AgentSettings } | { ok: false; errors: string[] } {
   const errors: string[] = [];
-  const flag = argv.find((a) => a.startsWith("--config-path="))?.slice("--config-path=".length);
+  const flag = argv.find(a => a.startsWith("--config-path="))?.slice("--config-path=".length);
   const configPath = flag ?? env.SPIDERPOOL_CONFIG_PATH ?? "/tmp/spiderpool/config-map/conf.yml";
   let raw: unknown = {};
   if (fs.existsSync(configPath)) {
@@ -55,22 +58,30 @@ export function loadAgentSettings(env: NodeJS.ProcessEnv, argv: string[]): { ok:
   if (!config.ok) errors.push(...config.errors);
 
   const nodeName = env.SPIDERPOOL_NODE_NAME ?? "";
-  if (!nodeName) errors.push("SPIDERPOOL_NODE_NAME: required (the node this agent serves; set it from spec.nodeName)");
+  if (!nodeName)
+    errors.push(
+      "SPIDERPOOL_NODE_NAME: required (the node this agent serves; set it from spec.nodeName)",
+    );
   const port = (name: string, d: number) => {
     const v = env[name];
     if (v === undefined || v === "") return d;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) errors.push(`${name}: expected a port number 0-65535 (0 disables), got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      errors.push(`${name}: expected a port number 0-65535 (0 disables), got ${JSON.stringify(v)}`);
     return n;
   };
   const healthPort = port("SPIDERPOOL_HEALTH_PORT", 5710);
   const metricPort = port("SPIDERPOOL_METRIC_HTTP_PORT", 5711);
   const logLevel = (env.SPIDERPOOL_LOG_LEVEL ?? "info").toLowerCase();
-  if (!LEVELS.includes(logLevel)) errors.push(`SPIDERPOOL_LOG_LEVEL: expected one of ${LEVELS.join(", ")}, got ${JSON.stringify(env.SPIDERPOOL_LOG_LEVEL)}`);
+  if (!LEVELS.includes(logLevel))
+    errors.push(
+      `SPIDERPOOL_LOG_LEVEL: expected one of ${LEVELS.join(", ")}, got ${JSON.stringify(env.SPIDERPOOL_LOG_LEVEL)}`,
+    );
   const dir = (name: string, d: string) => {
     const v = env[name];
     if (v === undefined || v === "") return d;
-    if (!path.isAbsolute(v)) errors.push(`${name}: expected an absolute path, got ${JSON.stringify(v)}`);
+    if (!path.isAbsolute(v))
+      errors.push(`${name}: expected an absolute path, got ${JSON.stringify(v)}`);
     return path.normalize(v).replace(/(.)\/+$/, "$1");
   };
   const pluginDirs: HostDirs = {

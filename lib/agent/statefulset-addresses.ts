@@ -4,7 +4,12 @@ import { deleteClaim, repointClaim } from "../k8s/claim-store.js";
 import { getEndpoint, upsertEndpoint } from "../k8s/endpoint-store.js";
 import { K8sError } from "../k8s/k8s-error.js";
 import type { IpFamily } from "../core/address.js";
-import { buildAllocationResult, resultFromDetails, type Grant, type ResultFlags } from "../core/allocation-result.js";
+import {
+  buildAllocationResult,
+  resultFromDetails,
+  type Grant,
+  type ResultFlags,
+} from "../core/allocation-result.js";
 import { parseRoutesAnnotation } from "../core/pool-annotations.js";
 import type { NicPlan } from "../core/pool-selection.js";
 import type { TopController } from "../core/top-controller.js";
@@ -41,29 +46,53 @@ export class StatefulSetAddresses {
    *             own full pool is not "exhausted"); `undefined` when selection refuses the Pod, in
    *             which case nothing is judged outdated and the Pod keeps what it has
    */
-  async retrieve(pod: Pod, top: TopController, args: IpamAddArgs, plan: (reusable: string[]) => Promise<NicPlan[] | undefined>): Promise<StatefulSetRetrieval> {
+  async retrieve(
+    pod: Pod,
+    top: TopController,
+    args: IpamAddArgs,
+    plan: (reusable: string[]) => Promise<NicPlan[] | undefined>,
+  ): Promise<StatefulSetRetrieval> {
     const ns = pod.metadata.namespace!;
     const uid = pod.metadata.uid ?? "";
-    const held = this.view.claimsOfPodKey(ns, pod.metadata.name).filter((c) => c.spec.static);
+    const held = this.view.claimsOfPodKey(ns, pod.metadata.name).filter(c => c.spec.static);
     if (!held.length) return { carried: [] };
 
-    const plans = await plan([...new Set(held.map((c) => c.spec.pool))]);
-    const candidates = (nic: string, family: IpFamily) => plans?.find((p) => p.nic === nic)?.families.find((f) => f.family === family)?.original ?? [];
-    const outdated = plans ? held.filter((c) => plans.some((p) => p.nic === c.spec.interface) && !candidates(c.spec.interface, c.spec.ipVersion).includes(c.spec.pool)) : [];
+    const plans = await plan([...new Set(held.map(c => c.spec.pool))]);
+    const candidates = (nic: string, family: IpFamily) =>
+      plans?.find(p => p.nic === nic)?.families.find(f => f.family === family)?.original ?? [];
+    const outdated = plans
+      ? held.filter(
+          c =>
+            plans.some(p => p.nic === c.spec.interface) &&
+            !candidates(c.spec.interface, c.spec.ipVersion).includes(c.spec.pool),
+        )
+      : [];
     for (const c of outdated) {
       // As read: a claim that moved since (another incarnation took it over) is not ours to drop.
-      if ((await deleteClaim(this.api, c.metadata.name, c.metadata.uid, c.metadata.resourceVersion)) === "changed") {
-        throw new AgentError("retries_exhausted", `claim ${c.metadata.name} changed while releasing it for Pod ${ns}/${pod.metadata.name}; retry`);
+      if (
+        (await deleteClaim(
+          this.api,
+          c.metadata.name,
+          c.metadata.uid,
+          c.metadata.resourceVersion,
+        )) === "changed"
+      ) {
+        throw new AgentError(
+          "retries_exhausted",
+          `claim ${c.metadata.name} changed while releasing it for Pod ${ns}/${pod.metadata.name}; retry`,
+        );
       }
       this.view.forgetClaim(c);
     }
 
     const current: Claim[] = [];
-    for (const c of held.filter((x) => !outdated.includes(x))) current.push(await this.#takeOver(c, pod, args));
+    for (const c of held.filter(x => !outdated.includes(x)))
+      current.push(await this.#takeOver(c, pod, args));
 
     const ep = await getEndpoint(this.api, ns, pod.metadata.name);
     const details = this.#details(current, ep?.status?.current.ips ?? [], pod, args);
-    if (outdated.length || !current.some((c) => c.spec.interface === args.ifName)) return { carried: details };
+    if (outdated.length || !current.some(c => c.spec.interface === args.ifName))
+      return { carried: details };
     await upsertEndpoint(this.api, {
       namespace: ns,
       name: pod.metadata.name,
@@ -81,12 +110,19 @@ export class StatefulSetAddresses {
     const uid = pod.metadata.uid ?? "";
     if (c.spec.podUID === uid && c.spec.node === this.view.nodeName) return c;
     try {
-      const moved = await repointClaim(this.api, c, { podUID: uid, node: this.view.nodeName, containerID: args.containerID });
+      const moved = await repointClaim(this.api, c, {
+        podUID: uid,
+        node: this.view.nodeName,
+        containerID: args.containerID,
+      });
       this.view.noteClaim(moved);
       return moved;
     } catch (e) {
       if (e instanceof K8sError && e.code === "conflict") {
-        throw new AgentError("retries_exhausted", `claim ${c.metadata.name} changed while re-pointing it to Pod ${pod.metadata.namespace}/${pod.metadata.name}; retry`);
+        throw new AgentError(
+          "retries_exhausted",
+          `claim ${c.metadata.name} changed while re-pointing it to Pod ${pod.metadata.namespace}/${pod.metadata.name}; retry`,
+        );
       }
       throw e;
     }
@@ -96,18 +132,30 @@ export class StatefulSetAddresses {
    * One detail per NIC the Pod keeps: the recorded one (with the routes computed when it was
    * allocated) when it holds exactly the NIC's claimed addresses, else one rebuilt from the claims.
    */
-  #details(current: Claim[], recorded: IPAllocationDetail[], pod: Pod, args: IpamAddArgs): IPAllocationDetail[] {
+  #details(
+    current: Claim[],
+    recorded: IPAllocationDetail[],
+    pod: Pod,
+    args: IpamAddArgs,
+  ): IPAllocationDetail[] {
     const routes = parseRoutesAnnotation(pod.metadata.annotations ?? {});
     const out: IPAllocationDetail[] = [];
-    for (const nic of [...new Set(current.map((c) => c.spec.interface))]) {
-      const mine = current.filter((c) => c.spec.interface === nic);
-      const d = recorded.find((x) => x.interface === nic);
-      if (d && sameAddresses([d.ipv4, d.ipv6], mine.map((c) => c.spec.address))) {
+    for (const nic of [...new Set(current.map(c => c.spec.interface))]) {
+      const mine = current.filter(c => c.spec.interface === nic);
+      const d = recorded.find(x => x.interface === nic);
+      if (
+        d &&
+        sameAddresses(
+          [d.ipv4, d.ipv6],
+          mine.map(c => c.spec.address),
+        )
+      ) {
         out.push(d);
         continue;
       }
-      const cleanGateway = d?.cleanGateway ?? (nic === args.ifName ? (args.cleanGateway ?? false) : false);
-      const grants = mine.map((c) => this.#grant(c, cleanGateway));
+      const cleanGateway =
+        d?.cleanGateway ?? (nic === args.ifName ? (args.cleanGateway ?? false) : false);
+      const grants = mine.map(c => this.#grant(c, cleanGateway));
       out.push(...buildAllocationResult(grants, routes.ok ? routes.value : [], this.flags).details);
     }
     return out;
@@ -119,7 +167,12 @@ export class StatefulSetAddresses {
       nic: c.spec.interface,
       family: c.spec.ipVersion,
       address: c.spec.address,
-      pool: { name: c.spec.pool, subnet: pool?.spec.subnet ?? "", gateway: pool?.spec.gateway, routes: pool?.spec.routes },
+      pool: {
+        name: c.spec.pool,
+        subnet: pool?.spec.subnet ?? "",
+        gateway: pool?.spec.gateway,
+        routes: pool?.spec.routes,
+      },
       cleanGateway,
     };
   }

@@ -13,8 +13,18 @@ export type RangeRelation = "covered_by" | "covers" | "overlaps";
 export type AddressError =
   | { readonly code: "invalid_address"; readonly message: string; readonly value: string }
   | { readonly code: "invalid_range"; readonly message: string; readonly value: string }
-  | { readonly code: "invalid_cidr"; readonly message: string; readonly value: string; readonly family: IpFamily }
-  | { readonly code: "unformatted_cidr"; readonly message: string; readonly value: string; readonly canonical: string }
+  | {
+      readonly code: "invalid_cidr";
+      readonly message: string;
+      readonly value: string;
+      readonly family: IpFamily;
+    }
+  | {
+      readonly code: "unformatted_cidr";
+      readonly message: string;
+      readonly value: string;
+      readonly canonical: string;
+    }
   | {
       readonly code: "range_overlap";
       readonly message: string;
@@ -24,7 +34,12 @@ export type AddressError =
       readonly other: string;
       readonly relation: RangeRelation;
     }
-  | { readonly code: "outside_subnet"; readonly message: string; readonly value: string; readonly subnet: string };
+  | {
+      readonly code: "outside_subnet";
+      readonly message: string;
+      readonly value: string;
+      readonly subnet: string;
+    };
 
 /** Every `code` an {@link AddressError} can carry. */
 export type AddressErrorCode = AddressError["code"];
@@ -35,7 +50,9 @@ export type AddressErrorCode = AddressError["code"];
  */
 export function invalidAddress(value: string, family?: IpFamily): AddressError {
   const message =
-    family === undefined ? `invalid IP address: ${value}` : `invalid IP format in IPv${family} '${value}'`;
+    family === undefined
+      ? `invalid IP address: ${value}`
+      : `invalid IP format in IPv${family} '${value}'`;
   return { code: "invalid_address", message, value };
 }
 
@@ -44,7 +61,11 @@ export function invalidAddress(value: string, family?: IpFamily): AddressError {
  * more than one `-`, whitespace or `start > end` all give the same text.
  */
 export function invalidRangeFormat(value: string, family: IpFamily): AddressError {
-  return { code: "invalid_range", message: `invalid IP range format in IPv${family} '${value}'`, value };
+  return {
+    code: "invalid_range",
+    message: `invalid IP range format in IPv${family} '${value}'`,
+    value,
+  };
 }
 
 /** A range string with more than one `-`, or CIDR notation, inside a pool's `ips`/`excludeIPs`. */
@@ -54,7 +75,12 @@ export function invalidRangeEntry(value: string): AddressError {
 
 /** A CIDR that does not parse or is of the other family. */
 export function invalidCidr(value: string, family: IpFamily): AddressError {
-  return { code: "invalid_cidr", message: `invalid CIDR format in IPv${family} '${value}'`, value, family };
+  return {
+    code: "invalid_cidr",
+    message: `invalid CIDR format in IPv${family} '${value}'`,
+    value,
+    family,
+  };
 }
 
 /** A CIDR with host bits set or written differently from its network form. */
@@ -69,8 +95,19 @@ export function unformattedCidr(value: string, canonical: string): AddressError 
 
 /** Two entries of one `ips` list that share addresses. */
 export function rangeOverlap(value: string, other: string, relation: RangeRelation): AddressError {
-  const verb = relation === "covered_by" ? "is already covered by" : relation === "covers" ? "covers" : "overlaps with";
-  return { code: "range_overlap", message: `range ${value} ${verb} ${other}`, value, other, relation };
+  const verb =
+    relation === "covered_by"
+      ? "is already covered by"
+      : relation === "covers"
+        ? "covers"
+        : "overlaps with";
+  return {
+    code: "range_overlap",
+    message: `range ${value} ${verb} ${other}`,
+    value,
+    other,
+    relation,
+  };
 }
 
 /**

@@ -21,9 +21,17 @@ import { IntervalSet } from "./interval-set.js";
  * @param recentlyFreed  addresses of the pool freed lately, the least recently freed first
  * @returns the address, or undefined when the pool has no free address
  */
-export function pickAddress(usable: IntervalSet, taken: IntervalSet, seed: string, window: number, recentlyFreed: readonly bigint[] = []): bigint | undefined {
+export function pickAddress(
+  usable: IntervalSet,
+  taken: IntervalSet,
+  seed: string,
+  window: number,
+  recentlyFreed: readonly bigint[] = [],
+): bigint | undefined {
   const size = Math.max(1, window);
-  const cooling = recentlyFreed.length ? IntervalSet.fromAddresses(usable.family, recentlyFreed) : undefined;
+  const cooling = recentlyFreed.length
+    ? IntervalSet.fromAddresses(usable.family, recentlyFreed)
+    : undefined;
   const free = usable.firstFreeAddresses(cooling ? taken.union(cooling) : taken, size);
   if (free.length) return free[fnv1a(seed) % free.length];
   const oldest: bigint[] = [];

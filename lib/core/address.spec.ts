@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { addressBits, formatAddress, isIpv4Mapped, maxAddress, parseAddress, readAddress, type IpFamily } from "./address.js";
+import {
+  addressBits,
+  formatAddress,
+  isIpv4Mapped,
+  maxAddress,
+  parseAddress,
+  readAddress,
+  type IpFamily,
+} from "./address.js";
 
 const V6_MAX = (1n << 128n) - 1n;
 
@@ -14,8 +22,18 @@ describe("address", () => {
       ["::", 6, 0n, "::"],
       ["::1", 6, 1n, "::1"],
       ["1::", 6, 1n << 112n, "1::"],
-      ["ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 6, V6_MAX, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"],
-      ["FD00:0DB8:0000:0000:0000:0000:0000:0001", 6, 0xfd000db8000000000000000000000001n, "fd00:db8::1"],
+      [
+        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+        6,
+        V6_MAX,
+        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+      ],
+      [
+        "FD00:0DB8:0000:0000:0000:0000:0000:0001",
+        6,
+        0xfd000db8000000000000000000000001n,
+        "fd00:db8::1",
+      ],
       ["2001:db8:0:0:1:0:0:1", 6, 0x20010db8000000000001000000000001n, "2001:db8::1:0:0:1"],
       ["2001:db8::0:1", 6, 0x20010db8000000000000000000000001n, "2001:db8::1"],
       ["2001:0:0:1:0:0:0:1", 6, 0x20010000000000010000000000000001n, "2001:0:0:1::1"],
@@ -88,17 +106,31 @@ describe("address", () => {
 
   describe("parseAddress with a family", () => {
     it("accepts an address of that family", () => {
-      assert.deepEqual(parseAddress("10.0.0.1", 4), { ok: true, value: { family: 4, value: 0x0a000001n } });
-      assert.deepEqual(parseAddress("fd00::1", 6), { ok: true, value: { family: 6, value: 0xfd00n << 112n | 1n } });
+      assert.deepEqual(parseAddress("10.0.0.1", 4), {
+        ok: true,
+        value: { family: 4, value: 0x0a000001n },
+      });
+      assert.deepEqual(parseAddress("fd00::1", 6), {
+        ok: true,
+        value: { family: 6, value: (0xfd00n << 112n) | 1n },
+      });
     });
     it("rejects the other family with Spiderpool's IsIP text", () => {
       assert.deepEqual(parseAddress("fd00::1", 4), {
         ok: false,
-        error: { code: "invalid_address", message: "invalid IP format in IPv4 'fd00::1'", value: "fd00::1" },
+        error: {
+          code: "invalid_address",
+          message: "invalid IP format in IPv4 'fd00::1'",
+          value: "fd00::1",
+        },
       });
       assert.deepEqual(parseAddress("10.0.0.1", 6), {
         ok: false,
-        error: { code: "invalid_address", message: "invalid IP format in IPv6 '10.0.0.1'", value: "10.0.0.1" },
+        error: {
+          code: "invalid_address",
+          message: "invalid IP format in IPv6 '10.0.0.1'",
+          value: "10.0.0.1",
+        },
       });
     });
     it("keeps IPv4-mapped text in the IPv6 family", () => {
@@ -131,12 +163,15 @@ describe("address", () => {
     const v4 = fc.bigInt({ min: 0n, max: 0xffffffffn });
     // Biased towards zero groups so that "::" compression is exercised often.
     const v6 = fc
-      .array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff })), { minLength: 8, maxLength: 8 })
-      .map((groups) => groups.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n));
+      .array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff })), {
+        minLength: 8,
+        maxLength: 8,
+      })
+      .map(groups => groups.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n));
 
     it("IPv4: format then parse returns the value, and the text is canonical", () => {
       fc.assert(
-        fc.property(v4, (value) => {
+        fc.property(v4, value => {
           const text = formatAddress(value, 4);
           assert.deepEqual(readAddress(text), { family: 4, value });
           assert.equal(formatAddress((readAddress(text) as { value: bigint }).value, 4), text);
@@ -146,7 +181,7 @@ describe("address", () => {
 
     it("IPv6: format then parse returns the value, and the text is canonical", () => {
       fc.assert(
-        fc.property(fc.oneof(v6, fc.bigInt({ min: 0n, max: V6_MAX })), (value) => {
+        fc.property(fc.oneof(v6, fc.bigInt({ min: 0n, max: V6_MAX })), value => {
           const text = formatAddress(value, 6);
           assert.deepEqual(readAddress(text), { family: 6, value });
           assert.equal(text, text.toLowerCase());
@@ -156,7 +191,7 @@ describe("address", () => {
 
     it("IPv6 text equals the WHATWG URL serializer (an independent RFC 5952 implementation)", () => {
       fc.assert(
-        fc.property(v6, (value) => {
+        fc.property(v6, value => {
           fc.pre(!isIpv4Mapped(value)); // URL does not use mixed notation
           const text = formatAddress(value, 6);
           assert.equal(`[${text}]`, new URL(`http://[${text}]/`).hostname);
@@ -165,11 +200,19 @@ describe("address", () => {
     });
 
     it("IPv6: any full spelling (padding, case) parses to the same value", () => {
-      const spelling = fc.tuple(v6, fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), fc.boolean());
+      const spelling = fc.tuple(
+        v6,
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        fc.boolean(),
+      );
       fc.assert(
         fc.property(spelling, ([value, pad, upper]) => {
-          const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
-          let text = groups.map((g, i) => (pad[i] ? g.toString(16).padStart(4, "0") : g.toString(16))).join(":");
+          const groups = Array.from({ length: 8 }, (_, i) =>
+            Number((value >> BigInt(112 - 16 * i)) & 0xffffn),
+          );
+          let text = groups
+            .map((g, i) => (pad[i] ? g.toString(16).padStart(4, "0") : g.toString(16)))
+            .join(":");
           if (upper) text = text.toUpperCase();
           assert.deepEqual(readAddress(text), { family: 6, value });
         }),

@@ -159,7 +159,7 @@ function formatIpv6(value: bigint): string {
     i = j;
   }
 
-  const hex = groups.map((g) => g.toString(16));
+  const hex = groups.map(g => g.toString(16));
   if (bestStart < 0) return hex.join(":");
   const left = hex.slice(0, bestStart).join(":");
   const right = hex.slice(bestStart + bestLength).join(":");

@@ -50,7 +50,10 @@ export interface AdmissionConfig {
 }
 
 /** The switches the defaulting (mutating) rules read. */
-export type DefaultingConfig = Pick<AdmissionConfig, "enableIPv4" | "enableIPv6" | "enableSpiderSubnet">;
+export type DefaultingConfig = Pick<
+  AdmissionConfig,
+  "enableIPv4" | "enableIPv6" | "enableSpiderSubnet"
+>;
 
 /** One address of a pool handed to a Pod: `pod` is `<namespace>/<name>`. */
 export interface InUseAddress {

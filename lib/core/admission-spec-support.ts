@@ -44,7 +44,11 @@ export function subnet(
 /** The verdict must be a 422; returns it. */
 export function invalid(verdict: AdmissionVerdict): InvalidDenial {
   assert.equal(verdict.allowed, false, "expected a denial");
-  assert.equal((verdict as InvalidDenial).reason, "Invalid", `expected Invalid, got ${JSON.stringify(verdict)}`);
+  assert.equal(
+    (verdict as InvalidDenial).reason,
+    "Invalid",
+    `expected Invalid, got ${JSON.stringify(verdict)}`,
+  );
   return verdict as InvalidDenial;
 }
 
@@ -55,7 +59,9 @@ export function messageOf(verdict: AdmissionVerdict): string {
 
 /** The rule codes of a verdict, empty when allowed. */
 export function codesOf(verdict: AdmissionVerdict): FieldErrorCode[] {
-  return verdict.allowed || verdict.reason !== "Invalid" ? [] : verdict.errors.map((error) => error.code);
+  return verdict.allowed || verdict.reason !== "Invalid"
+    ? []
+    : verdict.errors.map(error => error.code);
 }
 
 /** The verdict must be allowed. */

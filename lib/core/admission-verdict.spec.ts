@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
-import { ALLOWED, denyAlreadyExists, denyDeletion, denyTerminating, verdictOf } from "./admission-verdict.js";
+import {
+  ALLOWED,
+  denyAlreadyExists,
+  denyDeletion,
+  denyTerminating,
+  verdictOf,
+} from "./admission-verdict.js";
 import { forbidden } from "./field-error.js";
 
 describe("admission-verdict", () => {
-  it("allows when there is no error", () => assert.deepEqual(verdictOf("SpiderIPPool", "p", []), ALLOWED));
+  it("allows when there is no error", () =>
+    assert.deepEqual(verdictOf("SpiderIPPool", "p", []), ALLOWED));
 
   it("denies field errors with 422 Invalid and the NewInvalid message", () => {
     const errors = [forbidden("subnet_changed", "spec.subnet", "is not changeable")];
@@ -12,7 +19,8 @@ describe("admission-verdict", () => {
       reason: "Invalid",
       status: 422,
       errors,
-      message: 'SpiderSubnet.spiderpool.spidernet.io "s" is invalid: spec.subnet: Forbidden: is not changeable',
+      message:
+        'SpiderSubnet.spiderpool.spidernet.io "s" is invalid: spec.subnet: Forbidden: is not changeable',
     });
   });
 
@@ -27,10 +35,17 @@ describe("admission-verdict", () => {
   });
 
   it("denies a delete with 403 naming the resource", () => {
-    const denial = denyDeletion("spiderippools", "p", "cannot delete an IPPool with allocated IPs(2)");
+    const denial = denyDeletion(
+      "spiderippools",
+      "p",
+      "cannot delete an IPPool with allocated IPs(2)",
+    );
     assert.equal(denial.status, 403);
     assert.equal(denial.code, "allocated_ips");
-    assert.equal(denial.message, 'spiderippools.spiderpool.spidernet.io "p" is forbidden: cannot delete an IPPool with allocated IPs(2)');
+    assert.equal(
+      denial.message,
+      'spiderippools.spiderpool.spidernet.io "p" is forbidden: cannot delete an IPPool with allocated IPs(2)',
+    );
   });
 
   it("denies a taken name with 409 AlreadyExists, Kind as Spiderpool passes it", () => {

@@ -56,7 +56,11 @@ export type AdmissionVerdict = AdmissionAllowed | AdmissionDenial;
 export const ALLOWED: AdmissionAllowed = Object.freeze({ allowed: true });
 
 /** Allowed when `errors` is empty, otherwise the 422 denial listing all of them. */
-export function verdictOf(kind: SpiderKind, name: string, errors: readonly FieldError[]): AdmissionVerdict {
+export function verdictOf(
+  kind: SpiderKind,
+  name: string,
+  errors: readonly FieldError[],
+): AdmissionVerdict {
   if (errors.length === 0) return ALLOWED;
   return {
     allowed: false,
@@ -72,7 +76,13 @@ export function verdictOf(kind: SpiderKind, name: string, errors: readonly Field
  * GroupResource, so the message is just `forbidden: <detail>`.
  */
 export function denyTerminating(detail: string): ForbiddenDenial {
-  return { allowed: false, reason: "Forbidden", status: 403, code: "terminating", message: `forbidden: ${detail}` };
+  return {
+    allowed: false,
+    reason: "Forbidden",
+    status: 403,
+    code: "terminating",
+    message: `forbidden: ${detail}`,
+  };
 }
 
 /**

@@ -8,7 +8,11 @@
  */
 import { CLAIM_GROUP, type ClaimSpec } from "../schemas/ip-claim.js";
 import type { IpFamily } from "./address.js";
-import { parseAllocationRecords, type AllocationRecord, type RecordError } from "./allocation-records.js";
+import {
+  parseAllocationRecords,
+  type AllocationRecord,
+  type RecordError,
+} from "./allocation-records.js";
 
 /**
  * On a SpiderIPPool once its records are claims: the number of records that were imported. An
@@ -39,10 +43,17 @@ export type ImportState =
 export function importState(pool: PoolFacts, isClaimed: (value: bigint) => boolean): ImportState {
   if (pool.annotations[IMPORTED_ANNOTATION] !== undefined) return { state: "imported" };
   const parsed = parseAllocationRecords(pool.allocatedIPs, pool.family);
-  if (!parsed.ok) return { state: "awaiting_import", reason: `status.allocatedIPs cannot be imported: ${describeRecordErrors(parsed.error)}` };
-  const open = parsed.value.filter((r) => !isClaimed(r.value)).length;
+  if (!parsed.ok)
+    return {
+      state: "awaiting_import",
+      reason: `status.allocatedIPs cannot be imported: ${describeRecordErrors(parsed.error)}`,
+    };
+  const open = parsed.value.filter(r => !isClaimed(r.value)).length;
   if (!open) return { state: "nothing_to_import" };
-  return { state: "awaiting_import", reason: `${open} of Spiderpool's allocation records in status.allocatedIPs are not imported as claims yet` };
+  return {
+    state: "awaiting_import",
+    reason: `${open} of Spiderpool's allocation records in status.allocatedIPs are not imported as claims yet`,
+  };
 }
 
 /** A live Pod as the watcher read it. */
@@ -111,7 +122,10 @@ export interface ImportPlan {
  * no longer exists, or exists again under another UID, still gets its claim, and IP GC judges it
  * by the usual rules (docs/concepts/gc.md); freeing it here would skip GC's waits for the node.
  */
-export function planImport(pool: PoolFacts, facts: ImportFacts): { ok: true; plan: ImportPlan } | { ok: false; errors: RecordError[] } {
+export function planImport(
+  pool: PoolFacts,
+  facts: ImportFacts,
+): { ok: true; plan: ImportPlan } | { ok: false; errors: RecordError[] } {
   const parsed = parseAllocationRecords(pool.allocatedIPs, pool.family);
   if (!parsed.ok) return { ok: false, errors: parsed.error };
   const plan: ImportPlan = { records: parsed.value.length, create: [], covered: 0, conflicts: [] };
@@ -120,14 +134,23 @@ export function planImport(pool: PoolFacts, facts: ImportFacts): { ok: true; pla
     const existing = facts.claimOf(rec.address);
     if (!existing) plan.create.push(planned);
     else if (sameHolder(existing, planned.spec)) plan.covered++;
-    else plan.conflicts.push({ address: rec.address, recorded: `${rec.podNamespace}/${rec.podName} (${rec.podUID})`, claimedBy: `${existing.podNamespace}/${existing.podName} (${existing.podUID})` });
+    else
+      plan.conflicts.push({
+        address: rec.address,
+        recorded: `${rec.podNamespace}/${rec.podName} (${rec.podUID})`,
+        claimedBy: `${existing.podNamespace}/${existing.podName} (${existing.podUID})`,
+      });
   }
   return { ok: true, plan };
 }
 
 /** Whether a claim met on CREATE (409) is the one the import wanted: same Pod incarnation. */
 export function sameHolder(existing: ExistingClaim, wanted: ExistingClaim): boolean {
-  return existing.podUID === wanted.podUID && existing.podNamespace === wanted.podNamespace && existing.podName === wanted.podName;
+  return (
+    existing.podUID === wanted.podUID &&
+    existing.podNamespace === wanted.podNamespace &&
+    existing.podName === wanted.podName
+  );
 }
 
 function claimFor(pool: PoolFacts, rec: AllocationRecord, facts: ImportFacts): PlannedClaim {
@@ -137,7 +160,7 @@ function claimFor(pool: PoolFacts, rec: AllocationRecord, facts: ImportFacts): P
   // Spiderpool names the endpoint after the record's Pod (KubeVirt: the VMI); trusted only for this UID.
   const ep = facts.endpoint(rec.podNamespace, rec.podName);
   const mine = ep && ep.uid === rec.podUID ? ep : undefined;
-  const detail = mine?.ips.find((d) => bare(d.ipv4) === rec.address || bare(d.ipv6) === rec.address);
+  const detail = mine?.ips.find(d => bare(d.ipv4) === rec.address || bare(d.ipv6) === rec.address);
   const statefulSet = pod?.statefulSet ?? mine?.ownerControllerType === "StatefulSet";
   return {
     value: rec.value,
@@ -162,11 +185,20 @@ function bare(cidr: string | undefined): string | undefined {
 
 /** One line for an Event or an agent error: the first few errors, each naming field and value. */
 export function describeRecordErrors(errors: readonly RecordError[]): string {
-  const shown = errors.slice(0, 3).map((e) => `${e.field}: ${JSON.stringify(e.value)}: ${e.message}`);
+  const shown = errors.slice(0, 3).map(e => `${e.field}: ${JSON.stringify(e.value)}: ${e.message}`);
   return shown.join("; ") + (errors.length > 3 ? `; and ${errors.length - 3} more` : "");
 }
 
 /** What the import looks at of a stored SpiderIPPool. */
-export function poolFactsOf(pool: { metadata: { name: string; annotations?: Record<string, string> }; spec: { ipVersion?: number }; status?: { allocatedIPs?: string } }): PoolFacts {
-  return { name: pool.metadata.name, family: pool.spec.ipVersion === 6 ? 6 : 4, annotations: pool.metadata.annotations ?? {}, allocatedIPs: pool.status?.allocatedIPs };
+export function poolFactsOf(pool: {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: { ipVersion?: number };
+  status?: { allocatedIPs?: string };
+}): PoolFacts {
+  return {
+    name: pool.metadata.name,
+    family: pool.spec.ipVersion === 6 ? 6 : 4,
+    annotations: pool.metadata.annotations ?? {},
+    allocatedIPs: pool.status?.allocatedIPs,
+  };
 }

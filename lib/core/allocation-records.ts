@@ -29,16 +29,33 @@ export interface RecordError {
  * good part and skipping the rest would free the skipped addresses without anyone deciding it.
  * An empty or absent field is an empty ledger.
  */
-export function parseAllocationRecords(text: string | undefined, family: IpFamily): Result<AllocationRecord[], RecordError[]> {
+export function parseAllocationRecords(
+  text: string | undefined,
+  family: IpFamily,
+): Result<AllocationRecord[], RecordError[]> {
   if (!text) return ok([]);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    return err([{ code: "unreadable_allocated_ips", field: "status.allocatedIPs", value: text.slice(0, 80), message: `not JSON: ${(e as Error).message}` }]);
+    return err([
+      {
+        code: "unreadable_allocated_ips",
+        field: "status.allocatedIPs",
+        value: text.slice(0, 80),
+        message: `not JSON: ${(e as Error).message}`,
+      },
+    ]);
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    return err([{ code: "unreadable_allocated_ips", field: "status.allocatedIPs", value: text.slice(0, 80), message: "not a JSON object keyed by address" }]);
+    return err([
+      {
+        code: "unreadable_allocated_ips",
+        field: "status.allocatedIPs",
+        value: text.slice(0, 80),
+        message: "not a JSON object keyed by address",
+      },
+    ]);
   }
   const records: AllocationRecord[] = [];
   const errors: RecordError[] = [];
@@ -46,13 +63,21 @@ export function parseAllocationRecords(text: string | undefined, family: IpFamil
   for (const [key, rec] of Object.entries(raw as Record<string, unknown>)) {
     const at = `status.allocatedIPs[${JSON.stringify(key)}]`;
     const bad = (field: string, value: unknown, message: string) =>
-      errors.push({ code: "invalid_allocation_record", field: `${at}${field}`, value: typeof value === "string" ? value : JSON.stringify(value) ?? "undefined", message });
+      errors.push({
+        code: "invalid_allocation_record",
+        field: `${at}${field}`,
+        value: typeof value === "string" ? value : (JSON.stringify(value) ?? "undefined"),
+        message,
+      });
     const addr = parseAddress(key, family);
     if (!addr.ok) {
       bad("", key, `the key is not an IPv${family} address`);
       continue;
     }
-    const r = (typeof rec === "object" && rec !== null ? rec : {}) as { pod?: unknown; podUid?: unknown };
+    const r = (typeof rec === "object" && rec !== null ? rec : {}) as {
+      pod?: unknown;
+      podUid?: unknown;
+    };
     const pod = typeof r.pod === "string" ? r.pod : undefined;
     const slash = pod?.indexOf("/") ?? -1;
     if (!pod || slash <= 0 || slash === pod.length - 1 || pod.indexOf("/", slash + 1) !== -1) {
@@ -69,7 +94,13 @@ export function parseAllocationRecords(text: string | undefined, family: IpFamil
       continue;
     }
     seen.add(address);
-    records.push({ address, value: addr.value.value, podNamespace: pod.slice(0, slash), podName: pod.slice(slash + 1), podUID: r.podUid });
+    records.push({
+      address,
+      value: addr.value.value,
+      podNamespace: pod.slice(0, slash),
+      podName: pod.slice(slash + 1),
+      podUID: r.podUid,
+    });
   }
   if (errors.length) return err(errors);
   return ok(records.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)));

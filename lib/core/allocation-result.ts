@@ -29,7 +29,12 @@ export function buildAllocationResult(
   grants: readonly Grant[],
   customRoutes: readonly { dst: string; gw: string }[],
   flags: ResultFlags,
-): { ips: IpConfig[]; routes: AgentRoute[]; details: IPAllocationDetail[]; droppedRoutes: { dst: string; gw: string }[] } {
+): {
+  ips: IpConfig[];
+  routes: AgentRoute[];
+  details: IPAllocationDetail[];
+  droppedRoutes: { dst: string; gw: string }[];
+} {
   const remaining = [...customRoutes];
   const ips: IpConfig[] = [];
   const routes: AgentRoute[] = [];
@@ -49,7 +54,12 @@ export function buildAllocationResult(
     const attached = takeRoutesWithin(remaining, g.pool.subnet, g.family);
     const own = [...(g.pool.routes ?? []), ...attached];
     for (const r of own) routes.push({ ifName: g.nic, dst: r.dst, gw: r.gw });
-    if (g.pool.gateway && !g.cleanGateway) routes.push({ ifName: g.nic, dst: g.family === 4 ? "0.0.0.0/0" : "::/0", gw: g.pool.gateway });
+    if (g.pool.gateway && !g.cleanGateway)
+      routes.push({
+        ifName: g.nic,
+        dst: g.family === 4 ? "0.0.0.0/0" : "::/0",
+        gw: g.pool.gateway,
+      });
 
     const d = byNic.get(g.nic) ?? { interface: g.nic, vlan: 0 };
     if (g.family === 4) {
@@ -69,7 +79,11 @@ export function buildAllocationResult(
 }
 
 /** Removes and returns the routes whose gateway lies inside `subnet`. */
-function takeRoutesWithin(routes: { dst: string; gw: string }[], subnet: string, family: IpFamily): { dst: string; gw: string }[] {
+function takeRoutesWithin(
+  routes: { dst: string; gw: string }[],
+  subnet: string,
+  family: IpFamily,
+): { dst: string; gw: string }[] {
   const c = parseCidrLenient(subnet, family);
   if (!c.ok) return [];
   const taken: { dst: string; gw: string }[] = [];
@@ -85,7 +99,10 @@ function takeRoutesWithin(routes: { dst: string; gw: string }[], subnet: string,
  * The answer for a NIC from stored details (a repeated ADD, or a StatefulSet Pod re-created):
  * Spiderpool returns every recorded NIC; the plugin keeps its own.
  */
-export function resultFromDetails(details: readonly IPAllocationDetail[], flags: ResultFlags): { ips: IpConfig[]; routes: AgentRoute[] } {
+export function resultFromDetails(
+  details: readonly IPAllocationDetail[],
+  flags: ResultFlags,
+): { ips: IpConfig[]; routes: AgentRoute[] } {
   const ips: IpConfig[] = [];
   const routes: AgentRoute[] = [];
   for (const d of details) {
@@ -104,7 +121,8 @@ export function resultFromDetails(details: readonly IPAllocationDetail[], flags:
         enableIPConflictDetection: flags.enableIPConflictDetection,
         enableGatewayDetection: flags.enableGatewayDetection && !!gw,
       });
-      if (gw && !d.cleanGateway) routes.push({ ifName: d.interface, dst: family === 4 ? "0.0.0.0/0" : "::/0", gw });
+      if (gw && !d.cleanGateway)
+        routes.push({ ifName: d.interface, dst: family === 4 ? "0.0.0.0/0" : "::/0", gw });
     }
     for (const r of d.routes ?? []) routes.push({ ifName: d.interface, dst: r.dst, gw: r.gw });
   }

@@ -16,10 +16,21 @@ export interface LabelledPool {
  * The pool to reconcile: among pools carrying every `lookupLabels` entry and not terminating,
  * this UID's own pool first, then a retained (non-reclaimable) one, lowest name first.
  */
-export function findExistingAutoPool<T extends LabelledPool>(pools: readonly T[], lookupLabels: Readonly<Record<string, string>>, uid: string): T | undefined {
+export function findExistingAutoPool<T extends LabelledPool>(
+  pools: readonly T[],
+  lookupLabels: Readonly<Record<string, string>>,
+  uid: string,
+): T | undefined {
   const matching = pools
-    .filter((p) => !p.terminating && Object.entries(lookupLabels).every(([k, v]) => p.labels[k] === v))
-    .filter((p) => !(p.labels[LABEL_IPPOOL_RECLAIM] === "true" && p.labels[LABEL_OWNER_APPLICATION_UID] !== uid))
+    .filter(
+      p => !p.terminating && Object.entries(lookupLabels).every(([k, v]) => p.labels[k] === v),
+    )
+    .filter(
+      p =>
+        !(
+          p.labels[LABEL_IPPOOL_RECLAIM] === "true" && p.labels[LABEL_OWNER_APPLICATION_UID] !== uid
+        ),
+    )
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return matching.find((p) => p.labels[LABEL_OWNER_APPLICATION_UID] === uid) ?? matching[0];
+  return matching.find(p => p.labels[LABEL_OWNER_APPLICATION_UID] === uid) ?? matching[0];
 }

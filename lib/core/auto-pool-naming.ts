@@ -5,7 +5,14 @@
 import type { IpFamily } from "./address.js";
 import { cidrLabelValue } from "./cidr.js";
 import { LABEL_IPPOOL_CIDR, LABEL_OWNER_APPLICATION_NAME } from "./spiderpool-names.js";
-import { autoPoolLabels, LABEL_IPPOOL_RECLAIM, LABEL_OWNER_APPLICATION_GV, LABEL_OWNER_APPLICATION_KIND, LABEL_OWNER_APPLICATION_NAMESPACE, LABEL_OWNER_APPLICATION_UID } from "./subnet-source.js";
+import {
+  autoPoolLabels,
+  LABEL_IPPOOL_RECLAIM,
+  LABEL_OWNER_APPLICATION_GV,
+  LABEL_OWNER_APPLICATION_KIND,
+  LABEL_OWNER_APPLICATION_NAMESPACE,
+  LABEL_OWNER_APPLICATION_UID,
+} from "./subnet-source.js";
 import type { TopController } from "./top-controller.js";
 
 /** Kubernetes object names are DNS subdomains: at most 253 characters. */
@@ -19,7 +26,12 @@ export const ANNO_POOL_IP_NUMBER = "ipam.spidernet.io/ippool-ip-number";
  * characters of the last dash-separated segment of the workload UID. The workload name is cut
  * so the whole stays a valid name (≤ 253), and a cut that ends in `-` or `.` is trimmed further.
  */
-export function autoPoolName(family: IpFamily, workloadName: string, nic: string, uid: string): string {
+export function autoPoolName(
+  family: IpFamily,
+  workloadName: string,
+  nic: string,
+  uid: string,
+): string {
   const segments = uid.split("-");
   const uidPart = (segments[segments.length - 1] ?? "").slice(0, 5).toLowerCase();
   const fixed = `auto${family}--${nic.toLowerCase()}-${uidPart}`.length;
@@ -33,16 +45,26 @@ export function autoPoolName(family: IpFamily, workloadName: string, nic: string
  * `<version>_<Kind>_<ns>_<name>` for the core group. Unambiguous because none of the parts may
  * contain `_`.
  */
-export function applicationKey(top: Pick<TopController, "group" | "version" | "kind" | "namespace" | "name">): string {
+export function applicationKey(
+  top: Pick<TopController, "group" | "version" | "kind" | "namespace" | "name">,
+): string {
   const gv = top.group === "" ? top.version : `${top.group}_${top.version}`;
   return `${gv}_${top.kind}_${top.namespace}_${top.name}`;
 }
 
 /** The parts of an application key, or undefined when it has neither 4 nor 5 parts. */
-export function parseApplicationKey(key: string): { group: string; version: string; kind: string; namespace: string; name: string } | undefined {
+export function parseApplicationKey(
+  key: string,
+): { group: string; version: string; kind: string; namespace: string; name: string } | undefined {
   const parts = key.split("_");
   if (parts.length === 5) {
-    const [group, version, kind, namespace, name] = parts as [string, string, string, string, string];
+    const [group, version, kind, namespace, name] = parts as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     return { group, version, kind, namespace, name };
   }
   if (parts.length === 4) {
@@ -66,7 +88,14 @@ export function autoPoolPodAffinity(top: TopController): { matchLabels: Record<s
 }
 
 /** Every label an auto pool carries (docs/reference/annotations.md#labels-and-annotations-on-our-objects), UID and reclaim flag included. */
-export function autoPoolObjectLabels(subnet: string, subnetCidr: string, top: TopController, nic: string, family: IpFamily, reclaim: boolean): Record<string, string> {
+export function autoPoolObjectLabels(
+  subnet: string,
+  subnetCidr: string,
+  top: TopController,
+  nic: string,
+  family: IpFamily,
+  reclaim: boolean,
+): Record<string, string> {
   return {
     ...autoPoolLabels(subnet, top, nic, family, true),
     [LABEL_IPPOOL_RECLAIM]: String(reclaim),
@@ -90,8 +119,16 @@ export function autoPoolOwner(labels: Readonly<Record<string, string>>): AutoPoo
   const kind = labels[LABEL_OWNER_APPLICATION_KIND];
   const namespace = labels[LABEL_OWNER_APPLICATION_NAMESPACE];
   const gv = labels[LABEL_OWNER_APPLICATION_GV];
-  if (name === undefined || kind === undefined || namespace === undefined || gv === undefined) return undefined;
-  return { gv, kind, namespace, name, uid: labels[LABEL_OWNER_APPLICATION_UID] ?? "", reclaim: labels[LABEL_IPPOOL_RECLAIM] === "true" };
+  if (name === undefined || kind === undefined || namespace === undefined || gv === undefined)
+    return undefined;
+  return {
+    gv,
+    kind,
+    namespace,
+    name,
+    uid: labels[LABEL_OWNER_APPLICATION_UID] ?? "",
+    reclaim: labels[LABEL_IPPOOL_RECLAIM] === "true",
+  };
 }
 
 /** `apps_v1` → `apps/v1`; `v1` stays. */

@@ -5,8 +5,22 @@ import { findExistingAutoPool } from "./auto-pool-lookup.js";
 import { autoPoolLabels } from "./subnet-source.js";
 import type { TopController } from "./top-controller.js";
 
-const top = (name: string, uid: string, kind = "Deployment"): TopController => ({ group: "apps", version: "v1", kind, namespace: "ns", name, uid });
-const pool = (name: string, t: TopController, reclaim = true, over: Partial<AutoPoolFacts> = {}, subnet = "s", nic = "eth0"): AutoPoolFacts => ({
+const top = (name: string, uid: string, kind = "Deployment"): TopController => ({
+  group: "apps",
+  version: "v1",
+  kind,
+  namespace: "ns",
+  name,
+  uid,
+});
+const pool = (
+  name: string,
+  t: TopController,
+  reclaim = true,
+  over: Partial<AutoPoolFacts> = {},
+  subnet = "s",
+  nic = "eth0",
+): AutoPoolFacts => ({
   name,
   labels: autoPoolObjectLabels(subnet, "10.0.0.0/16", t, nic, 4, reclaim),
   terminating: false,
@@ -24,13 +38,28 @@ describe("auto-pool-reclaim", () => {
       pool("terminating", top("f", "u6"), true, { terminating: true }),
       { name: "manual", labels: {}, terminating: false },
     ];
-    const uids: Record<string, string | null | undefined> = { a: "u1", b: null, c: "new", d: null, e: undefined, f: null };
-    assert.deepEqual(orphanedAutoPools(pools, (o) => uids[o.name]), ["gone", "replaced"]);
+    const uids: Record<string, string | null | undefined> = {
+      a: "u1",
+      b: null,
+      c: "new",
+      d: null,
+      e: undefined,
+      f: null,
+    };
+    assert.deepEqual(
+      orphanedAutoPools(pools, o => uids[o.name]),
+      ["gone", "replaced"],
+    );
   });
 
   it("unwantedAutoPools: the workload's reclaimable pools it no longer names", () => {
     const t = top("a", "u1");
-    const pools = [pool("keep", t), pool("old-subnet", t, true, {}, "s-old"), pool("retained", t, false), pool("other", top("b", "u2"))];
+    const pools = [
+      pool("keep", t),
+      pool("old-subnet", t, true, {}, "s-old"),
+      pool("retained", t, false),
+      pool("other", top("b", "u2")),
+    ];
     assert.deepEqual(unwantedAutoPools(pools, "u1", new Set(["keep"])), ["old-subnet"]);
   });
 
@@ -41,7 +70,10 @@ describe("auto-pool-reclaim", () => {
       assert.equal(findExistingAutoPool(pools, lookup, "u1")?.name, "c-mine");
     });
     it("adopts a retained pool of a same-name predecessor", () => {
-      assert.equal(findExistingAutoPool([pool("r", top("a", "u0"), false)], lookup, "u1")?.name, "r");
+      assert.equal(
+        findExistingAutoPool([pool("r", top("a", "u0"), false)], lookup, "u1")?.name,
+        "r",
+      );
     });
     it("skips a reclaimable pool of another UID, a terminating pool, another kind, another NIC", () => {
       const pools = [

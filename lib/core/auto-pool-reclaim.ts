@@ -17,7 +17,10 @@ export interface AutoPoolFacts {
 export type WorkloadUidLookup = (owner: AutoPoolOwner) => string | null | undefined;
 
 /** Reclaimable auto pools whose workload (by UID) no longer exists. Unknown workloads keep their pools. */
-export function orphanedAutoPools(pools: readonly AutoPoolFacts[], currentUid: WorkloadUidLookup): string[] {
+export function orphanedAutoPools(
+  pools: readonly AutoPoolFacts[],
+  currentUid: WorkloadUidLookup,
+): string[] {
   const out: string[] = [];
   for (const pool of pools) {
     const owner = autoPoolOwner(pool.labels);
@@ -33,12 +36,22 @@ export function orphanedAutoPools(pools: readonly AutoPoolFacts[], currentUid: W
  * Reclaimable pools of workload `uid` that its current request does not name (`wanted` holds the
  * names of the pools it uses now).
  */
-export function unwantedAutoPools(pools: readonly AutoPoolFacts[], uid: string, wanted: ReadonlySet<string>): string[] {
+export function unwantedAutoPools(
+  pools: readonly AutoPoolFacts[],
+  uid: string,
+  wanted: ReadonlySet<string>,
+): string[] {
   return pools
-    .filter((pool) => {
+    .filter(pool => {
       const owner = autoPoolOwner(pool.labels);
-      return owner !== undefined && owner.uid === uid && owner.reclaim && !pool.terminating && !wanted.has(pool.name);
+      return (
+        owner !== undefined &&
+        owner.uid === uid &&
+        owner.reclaim &&
+        !pool.terminating &&
+        !wanted.has(pool.name)
+      );
     })
-    .map((pool) => pool.name)
+    .map(pool => pool.name)
     .sort();
 }

@@ -1,8 +1,21 @@
 import assert from "node:assert/strict";
-import { autoPoolTargets, desiredPoolSize, ipNumberText, type AutoPoolTarget, type SubnetFacts } from "./auto-pool-request.js";
+import {
+  autoPoolTargets,
+  desiredPoolSize,
+  ipNumberText,
+  type AutoPoolTarget,
+  type SubnetFacts,
+} from "./auto-pool-request.js";
 import type { TopController } from "./top-controller.js";
 
-const top: TopController = { group: "apps", version: "v1", kind: "Deployment", namespace: "ns", name: "web", uid: "11111111-2222-3333-4444-abcdef012345" };
+const top: TopController = {
+  group: "apps",
+  version: "v1",
+  kind: "Deployment",
+  namespace: "ns",
+  name: "web",
+  uid: "11111111-2222-3333-4444-abcdef012345",
+};
 const subnets = new Map<string, SubnetFacts>([
   ["v4a", { name: "v4a", family: 4, cidr: "10.150.0.0/16", terminating: false }],
   ["v4b", { name: "v4b", family: 4, cidr: "10.151.0.0/16", terminating: false }],
@@ -15,7 +28,11 @@ const SS = "ipam.spidernet.io/subnets";
 const N = "ipam.spidernet.io/ippool-ip-number";
 const R = "ipam.spidernet.io/ippool-reclaim";
 
-function targets(annotations: Record<string, string>, replicas = 2, cfg = config): AutoPoolTarget[] {
+function targets(
+  annotations: Record<string, string>,
+  replicas = 2,
+  cfg = config,
+): AutoPoolTarget[] {
   const r = autoPoolTargets(top, annotations, replicas, subnets, cfg);
   assert.ok(r.ok, r.ok ? "" : r.error.message);
   assert.ok(r.value);
@@ -24,7 +41,10 @@ function targets(annotations: Record<string, string>, replicas = 2, cfg = config
 
 describe("auto-pool-request", () => {
   it("no subnet annotation: nothing asked", () => {
-    assert.deepEqual(autoPoolTargets(top, { [N]: "+1" }, 2, subnets, config), { ok: true, value: undefined });
+    assert.deepEqual(autoPoolTargets(top, { [N]: "+1" }, 2, subnets, config), {
+      ok: true,
+      value: undefined,
+    });
   });
 
   describe("sizes", () => {
@@ -37,7 +57,10 @@ describe("auto-pool-request", () => {
     ];
     for (const [name, ipNumber, replicas, desired, text] of cases) {
       it(name, () => {
-        const [t] = targets({ [S]: '{"ipv4":["v4a"]}', ...(ipNumber === undefined ? {} : { [N]: ipNumber }) }, replicas);
+        const [t] = targets(
+          { [S]: '{"ipv4":["v4a"]}', ...(ipNumber === undefined ? {} : { [N]: ipNumber }) },
+          replicas,
+        );
         assert.equal(t?.desired, desired);
         assert.equal(t?.ipNumber, text);
       });
@@ -53,37 +76,100 @@ describe("auto-pool-request", () => {
   it("single form: eth0 by default, one pool per family, with name, labels and reclaim", () => {
     const ts = targets({ [S]: '{"ipv4":["v4a"],"ipv6":["v6a"]}', [R]: "false" });
     assert.deepEqual(
-      ts.map((t) => [t.subnet, t.family, t.nic, t.poolName, t.reclaim, t.subnetCidr]),
+      ts.map(t => [t.subnet, t.family, t.nic, t.poolName, t.reclaim, t.subnetCidr]),
       [
         ["v4a", 4, "eth0", "auto4-web-eth0-abcde", false, "10.150.0.0/16"],
         ["v6a", 6, "eth0", "auto6-web-eth0-abcde", false, "fd00:150::/120"],
       ],
     );
-    assert.equal(ts[0]?.lookupLabels["ipam.spidernet.io/owner-application-uid"], undefined, "lookup must not pin the UID");
+    assert.equal(
+      ts[0]?.lookupLabels["ipam.spidernet.io/owner-application-uid"],
+      undefined,
+      "lookup must not pin the UID",
+    );
     assert.equal(ts[0]?.lookupLabels["ipam.spidernet.io/owner-spider-subnet"], "v4a");
   });
 
   it("multi-NIC form: one pool per NIC", () => {
-    const ts = targets({ [SS]: '[{"interface":"eth0","ipv4":["v4a"]},{"interface":"net1","ipv4":["v4b"]}]' });
-    assert.deepEqual(ts.map((t) => `${t.nic}:${t.subnet}:${t.poolName}`), ["eth0:v4a:auto4-web-eth0-abcde", "net1:v4b:auto4-web-net1-abcde"]);
+    const ts = targets({
+      [SS]: '[{"interface":"eth0","ipv4":["v4a"]},{"interface":"net1","ipv4":["v4b"]}]',
+    });
+    assert.deepEqual(
+      ts.map(t => `${t.nic}:${t.subnet}:${t.poolName}`),
+      ["eth0:v4a:auto4-web-eth0-abcde", "net1:v4b:auto4-web-net1-abcde"],
+    );
   });
 
   it("a disabled family is skipped", () => {
-    const ts = targets({ [S]: '{"ipv4":["v4a"],"ipv6":["v6a"]}' }, 2, { ...config, enableIPv6: false });
-    assert.deepEqual(ts.map((t) => t.family), [4]);
+    const ts = targets({ [S]: '{"ipv4":["v4a"],"ipv6":["v6a"]}' }, 2, {
+      ...config,
+      enableIPv6: false,
+    });
+    assert.deepEqual(
+      ts.map(t => t.family),
+      [4],
+    );
   });
 
   describe("bad input names the annotation and the problem", () => {
     const cases: Array<[string, Record<string, string>, string, string, RegExp]> = [
-      ["bad JSON", { [S]: '{"ipv4":["v4a"' }, "invalid_annotation", S, /ipam\.spidernet\.io\/subnet.*v4a/],
-      ["non-numeric IP number", { [S]: '{"ipv4":["v4a"]}', [N]: "two" }, "invalid_annotation", N, /^annotation ipam\.spidernet\.io\/ippool-ip-number: invalid input 'two'/],
-      ["negative IP number", { [S]: '{"ipv4":["v4a"]}', [N]: "-1" }, "invalid_annotation", N, /must equal or greater than 0/],
-      ["bad reclaim flag", { [S]: '{"ipv4":["v4a"]}', [R]: "maybe" }, "invalid_annotation", R, /ippool-reclaim.*"maybe"/],
-      ["unknown subnet", { [S]: '{"ipv4":["nope"]}' }, "subnet_not_found", S, /SpiderSubnet 'nope' \(ipv4 of interface eth0\) not found/],
-      ["subnet of the wrong family", { [S]: '{"ipv4":["v6a"]}' }, "subnet_family_mismatch", S, /SpiderSubnet 'v6a' is IPv6 \(fd00:150::\/120\) but is listed as ipv4/],
+      [
+        "bad JSON",
+        { [S]: '{"ipv4":["v4a"' },
+        "invalid_annotation",
+        S,
+        /ipam\.spidernet\.io\/subnet.*v4a/,
+      ],
+      [
+        "non-numeric IP number",
+        { [S]: '{"ipv4":["v4a"]}', [N]: "two" },
+        "invalid_annotation",
+        N,
+        /^annotation ipam\.spidernet\.io\/ippool-ip-number: invalid input 'two'/,
+      ],
+      [
+        "negative IP number",
+        { [S]: '{"ipv4":["v4a"]}', [N]: "-1" },
+        "invalid_annotation",
+        N,
+        /must equal or greater than 0/,
+      ],
+      [
+        "bad reclaim flag",
+        { [S]: '{"ipv4":["v4a"]}', [R]: "maybe" },
+        "invalid_annotation",
+        R,
+        /ippool-reclaim.*"maybe"/,
+      ],
+      [
+        "unknown subnet",
+        { [S]: '{"ipv4":["nope"]}' },
+        "subnet_not_found",
+        S,
+        /SpiderSubnet 'nope' \(ipv4 of interface eth0\) not found/,
+      ],
+      [
+        "subnet of the wrong family",
+        { [S]: '{"ipv4":["v6a"]}' },
+        "subnet_family_mismatch",
+        S,
+        /SpiderSubnet 'v6a' is IPv6 \(fd00:150::\/120\) but is listed as ipv4/,
+      ],
       ["terminating subnet", { [S]: '{"ipv4":["gone"]}' }, "subnet_terminating", S, /terminating/],
-      ["same subnet on two NICs", { [SS]: '[{"interface":"eth0","ipv4":["v4a"]},{"interface":"net1","ipv4":["v4a"]}]' }, "invalid_annotation", SS, /same subnet/],
-      ["second item bad: nothing for the first either", { [SS]: '[{"interface":"eth0","ipv4":["v4a"]},{"interface":"net1","ipv4":["nope"]}]' }, "subnet_not_found", SS, /'nope'/],
+      [
+        "same subnet on two NICs",
+        { [SS]: '[{"interface":"eth0","ipv4":["v4a"]},{"interface":"net1","ipv4":["v4a"]}]' },
+        "invalid_annotation",
+        SS,
+        /same subnet/,
+      ],
+      [
+        "second item bad: nothing for the first either",
+        { [SS]: '[{"interface":"eth0","ipv4":["v4a"]},{"interface":"net1","ipv4":["nope"]}]' },
+        "subnet_not_found",
+        SS,
+        /'nope'/,
+      ],
     ];
     for (const [name, annotations, code, annotation, message] of cases) {
       it(name, () => {

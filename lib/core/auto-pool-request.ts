@@ -7,7 +7,14 @@ import type { IpFamily } from "./address.js";
 import { autoPoolName } from "./auto-pool-naming.js";
 import { err, ok, type Result } from "./result.js";
 import type { SelectionError } from "./selection-errors.js";
-import { ANNO_IPPOOL_IP_NUMBER, ANNO_SUBNET, ANNO_SUBNETS, parseSubnetAnnotations, type PoolIPNumber, type SubnetItem } from "./subnet-annotations.js";
+import {
+  ANNO_IPPOOL_IP_NUMBER,
+  ANNO_SUBNET,
+  ANNO_SUBNETS,
+  parseSubnetAnnotations,
+  type PoolIPNumber,
+  type SubnetItem,
+} from "./subnet-annotations.js";
 import { autoPoolLabels } from "./subnet-source.js";
 import type { TopController } from "./top-controller.js";
 
@@ -46,10 +53,33 @@ export interface AutoPoolTarget {
 
 /** Why a workload's annotations cannot be served; `retry` says whether waiting may help. */
 export type AutoPoolInputError =
-  | { readonly code: "invalid_annotation"; readonly annotation: string; readonly message: string; readonly retry: false }
-  | { readonly code: "subnet_not_found"; readonly annotation: string; readonly subnet: string; readonly message: string; readonly retry: true }
-  | { readonly code: "subnet_family_mismatch"; readonly annotation: string; readonly subnet: string; readonly message: string; readonly retry: false }
-  | { readonly code: "subnet_terminating"; readonly annotation: string; readonly subnet: string; readonly message: string; readonly retry: true };
+  | {
+      readonly code: "invalid_annotation";
+      readonly annotation: string;
+      readonly message: string;
+      readonly retry: false;
+    }
+  | {
+      readonly code: "subnet_not_found";
+      readonly annotation: string;
+      readonly subnet: string;
+      readonly message: string;
+      readonly retry: true;
+    }
+  | {
+      readonly code: "subnet_family_mismatch";
+      readonly annotation: string;
+      readonly subnet: string;
+      readonly message: string;
+      readonly retry: false;
+    }
+  | {
+      readonly code: "subnet_terminating";
+      readonly annotation: string;
+      readonly subnet: string;
+      readonly message: string;
+      readonly retry: true;
+    };
 
 /**
  * The pools a workload's template asks for, or `undefined` when it carries no subnet annotation.
@@ -67,7 +97,8 @@ export function autoPoolTargets(
   if (parsed.value === undefined) return ok(undefined);
   const request = parsed.value;
   const annotation = annotations[ANNO_SUBNETS] !== undefined ? ANNO_SUBNETS : ANNO_SUBNET;
-  const items: SubnetItem[] = request.multiple.length > 0 ? request.multiple : request.single ? [request.single] : [];
+  const items: SubnetItem[] =
+    request.multiple.length > 0 ? request.multiple : request.single ? [request.single] : [];
   const desired = desiredPoolSize(replicas, request.ipNumber, config.defaultFlexibleIPNumber);
   const ipNumber = ipNumberText(request.ipNumber, config.defaultFlexibleIPNumber);
 
@@ -82,7 +113,13 @@ export function autoPoolTargets(
       const subnet = subnets.get(name);
       const where = `ipv${family} of interface ${item.interface}`;
       if (subnet === undefined) {
-        return err({ code: "subnet_not_found", annotation, subnet: name, message: `annotation ${annotation}: SpiderSubnet '${name}' (${where}) not found`, retry: true });
+        return err({
+          code: "subnet_not_found",
+          annotation,
+          subnet: name,
+          message: `annotation ${annotation}: SpiderSubnet '${name}' (${where}) not found`,
+          retry: true,
+        });
       }
       if (subnet.family !== family) {
         const is = subnet.family === undefined ? "of unknown family" : `IPv${subnet.family}`;
@@ -123,14 +160,22 @@ export function autoPoolTargets(
  * A parse failure as the controller reports it: the text names the annotation. One source of the
  * text for the controller's Warning Event and the workload admission check (docs/usage/subnet-auto-pool.md).
  */
-export function namedAnnotationError(e: SelectionError): Extract<AutoPoolInputError, { code: "invalid_annotation" }> {
+export function namedAnnotationError(
+  e: SelectionError,
+): Extract<AutoPoolInputError, { code: "invalid_annotation" }> {
   const annotation = e.code === "invalid_annotation" ? e.annotation : ANNO_SUBNET;
-  const message = e.message.includes(annotation) ? e.message : `annotation ${annotation}: ${e.message}`;
+  const message = e.message.includes(annotation)
+    ? e.message
+    : `annotation ${annotation}: ${e.message}`;
   return { code: "invalid_annotation", annotation, message, retry: false };
 }
 
 /** docs/reference/auto-pools.md#size: `N` fixed, `+N` on top of replicas, absent = replicas + the default flexible number. */
-export function desiredPoolSize(replicas: number, ipNumber: PoolIPNumber | undefined, defaultFlexible: number): number {
+export function desiredPoolSize(
+  replicas: number,
+  ipNumber: PoolIPNumber | undefined,
+  defaultFlexible: number,
+): number {
   if (ipNumber === undefined) return replicas + defaultFlexible;
   return ipNumber.flexible ? replicas + ipNumber.count : ipNumber.count;
 }

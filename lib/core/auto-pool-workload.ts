@@ -6,7 +6,14 @@
 import type { TopController } from "./top-controller.js";
 
 /** The workload kinds whose auto pools the watcher creates (third-party kinds: the agent). */
-export const AUTO_POOL_WORKLOAD_KINDS = ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob"] as const;
+export const AUTO_POOL_WORKLOAD_KINDS = [
+  "Deployment",
+  "ReplicaSet",
+  "StatefulSet",
+  "DaemonSet",
+  "Job",
+  "CronJob",
+] as const;
 export type AutoPoolWorkloadKind = (typeof AUTO_POOL_WORKLOAD_KINDS)[number];
 
 const GROUP_OF: Readonly<Record<AutoPoolWorkloadKind, "apps" | "batch">> = {
@@ -45,8 +52,18 @@ export interface WorkloadFacts {
  */
 export function isAutoPoolUnit(w: WorkloadFacts): boolean {
   if (w.hostNetwork) return false;
-  if (w.kind === "ReplicaSet" && w.controller?.apiVersion === "apps/v1" && w.controller.kind === "Deployment") return false;
-  if (w.kind === "Job" && w.controller?.apiVersion === "batch/v1" && w.controller.kind === "CronJob") return false;
+  if (
+    w.kind === "ReplicaSet" &&
+    w.controller?.apiVersion === "apps/v1" &&
+    w.controller.kind === "Deployment"
+  )
+    return false;
+  if (
+    w.kind === "Job" &&
+    w.controller?.apiVersion === "batch/v1" &&
+    w.controller.kind === "CronJob"
+  )
+    return false;
   return true;
 }
 
@@ -71,7 +88,14 @@ export function workloadReplicas(w: WorkloadFacts): number {
 
 /** The workload as the top controller its Pods resolve to. */
 export function workloadIdentity(w: WorkloadFacts): TopController {
-  return { group: GROUP_OF[w.kind], version: "v1", kind: w.kind, namespace: w.namespace, name: w.name, uid: w.uid };
+  return {
+    group: GROUP_OF[w.kind],
+    version: "v1",
+    kind: w.kind,
+    namespace: w.namespace,
+    name: w.name,
+    uid: w.uid,
+  };
 }
 
 export function isAutoPoolWorkloadKind(kind: string): kind is AutoPoolWorkloadKind {

@@ -8,7 +8,7 @@ const fixed = (r: number) => () => r;
 describe("backoffDelay", () => {
   it("doubles the step per attempt up to the cap (no randomness: the full step)", () => {
     assert.deepEqual(
-      [1, 2, 3, 4, 5, 6, 50, 5000].map((a) => backoffDelay(policy, a, fixed(0))),
+      [1, 2, 3, 4, 5, 6, 50, 5000].map(a => backoffDelay(policy, a, fixed(0))),
       [100, 200, 400, 800, 1000, 1000, 1000, 1000],
     );
   });
@@ -29,12 +29,17 @@ describe("backoffDelay", () => {
 
   it("stays within [step * (1 - jitter), step] for every attempt and draw", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (attempt, jitter, r) => {
-        const p = { baseMs: 50, maxMs: 30_000, jitter };
-        const step = Math.min(30_000, 50 * 2 ** Math.min(attempt - 1, 60));
-        const d = backoffDelay(p, attempt, () => r);
-        return Number.isFinite(d) && d >= step * (1 - jitter) - 1e-9 && d <= step + 1e-9;
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 2000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (attempt, jitter, r) => {
+          const p = { baseMs: 50, maxMs: 30_000, jitter };
+          const step = Math.min(30_000, 50 * 2 ** Math.min(attempt - 1, 60));
+          const d = backoffDelay(p, attempt, () => r);
+          return Number.isFinite(d) && d >= step * (1 - jitter) - 1e-9 && d <= step + 1e-9;
+        },
+      ),
     );
   });
 
@@ -45,11 +50,26 @@ describe("backoffDelay", () => {
   });
 
   it("refuses bad policies and attempts, naming the field and value", () => {
-    assert.throws(() => backoffDelay(policy, 0, fixed(0)), /attempt must be an integer >= 1, got 0/);
-    assert.throws(() => backoffDelay(policy, 1.5, fixed(0)), /attempt must be an integer >= 1, got 1.5/);
-    assert.throws(() => backoffDelay({ ...policy, baseMs: 0 }, 1, fixed(0)), /baseMs must be a finite number > 0, got 0/);
-    assert.throws(() => backoffDelay({ ...policy, maxMs: 10 }, 1, fixed(0)), /maxMs must be finite and >= baseMs \(100\), got 10/);
-    assert.throws(() => backoffDelay({ ...policy, jitter: 1.5 }, 1, fixed(0)), /jitter must be in \[0, 1\], got 1.5/);
+    assert.throws(
+      () => backoffDelay(policy, 0, fixed(0)),
+      /attempt must be an integer >= 1, got 0/,
+    );
+    assert.throws(
+      () => backoffDelay(policy, 1.5, fixed(0)),
+      /attempt must be an integer >= 1, got 1.5/,
+    );
+    assert.throws(
+      () => backoffDelay({ ...policy, baseMs: 0 }, 1, fixed(0)),
+      /baseMs must be a finite number > 0, got 0/,
+    );
+    assert.throws(
+      () => backoffDelay({ ...policy, maxMs: 10 }, 1, fixed(0)),
+      /maxMs must be finite and >= baseMs \(100\), got 10/,
+    );
+    assert.throws(
+      () => backoffDelay({ ...policy, jitter: 1.5 }, 1, fixed(0)),
+      /jitter must be in \[0, 1\], got 1.5/,
+    );
   });
 });
 

@@ -27,7 +27,8 @@ export type RandomSource = () => number;
  */
 export function backoffDelay(policy: BackoffPolicy, attempt: number, random: RandomSource): number {
   checkPolicy(policy);
-  if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`backoff attempt must be an integer >= 1, got ${attempt}`);
+  if (!Number.isInteger(attempt) || attempt < 1)
+    throw new RangeError(`backoff attempt must be an integer >= 1, got ${attempt}`);
   // 2^attempt overflows to Infinity long after the cap is reached; min() keeps it finite.
   const step = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(attempt - 1, 60));
   return step * (1 - policy.jitter * unit(random));
@@ -35,15 +36,22 @@ export function backoffDelay(policy: BackoffPolicy, attempt: number, random: Ran
 
 /** `ms` spread by ±`fraction` of itself, e.g. watch lifetimes so that watches do not all end together. */
 export function spread(ms: number, fraction: number, random: RandomSource): number {
-  if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`spread: ms must be a finite number >= 0, got ${ms}`);
-  if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`spread: fraction must be in [0, 1], got ${fraction}`);
+  if (!(ms >= 0) || !Number.isFinite(ms))
+    throw new RangeError(`spread: ms must be a finite number >= 0, got ${ms}`);
+  if (!(fraction >= 0 && fraction <= 1))
+    throw new RangeError(`spread: fraction must be in [0, 1], got ${fraction}`);
   return ms * (1 + fraction * (2 * unit(random) - 1));
 }
 
 function checkPolicy(p: BackoffPolicy): void {
-  if (!(p.baseMs > 0) || !Number.isFinite(p.baseMs)) throw new RangeError(`backoff baseMs must be a finite number > 0, got ${p.baseMs}`);
-  if (!(p.maxMs >= p.baseMs) || !Number.isFinite(p.maxMs)) throw new RangeError(`backoff maxMs must be finite and >= baseMs (${p.baseMs}), got ${p.maxMs}`);
-  if (!(p.jitter >= 0 && p.jitter <= 1)) throw new RangeError(`backoff jitter must be in [0, 1], got ${p.jitter}`);
+  if (!(p.baseMs > 0) || !Number.isFinite(p.baseMs))
+    throw new RangeError(`backoff baseMs must be a finite number > 0, got ${p.baseMs}`);
+  if (!(p.maxMs >= p.baseMs) || !Number.isFinite(p.maxMs))
+    throw new RangeError(
+      `backoff maxMs must be finite and >= baseMs (${p.baseMs}), got ${p.maxMs}`,
+    );
+  if (!(p.jitter >= 0 && p.jitter <= 1))
+    throw new RangeError(`backoff jitter must be in [0, 1], got ${p.jitter}`);
 }
 
 /** A random draw clamped into [0, 1], so a faulty source cannot produce negative delays. */

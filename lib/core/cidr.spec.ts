@@ -22,7 +22,9 @@ function cidr(text: string): Cidr {
 
 describe("cidr", () => {
   describe("parseCidr, canonical input", () => {
-    const cases: Array<[text: string, family: IpFamily, network: bigint, prefix: number, size: bigint]> = [
+    const cases: Array<
+      [text: string, family: IpFamily, network: bigint, prefix: number, size: bigint]
+    > = [
       ["0.0.0.0/0", 4, 0n, 0, 1n << 32n],
       ["10.6.0.0/16", 4, 0x0a060000n, 16, 65536n],
       ["10.6.1.0/24", 4, 0x0a060100n, 24, 256n],
@@ -37,7 +39,10 @@ describe("cidr", () => {
     for (const [text, family, network, prefix, size] of cases) {
       it(text, () => {
         assert.deepEqual(parseCidr(text), { ok: true, value: { family, network, prefix, size } });
-        assert.deepEqual(parseCidr(text, family), { ok: true, value: { family, network, prefix, size } });
+        assert.deepEqual(parseCidr(text, family), {
+          ok: true,
+          value: { family, network, prefix, size },
+        });
         assert.equal(formatCidr({ family, network, prefix, size }), text);
       });
     }
@@ -66,7 +71,12 @@ describe("cidr", () => {
       it(`${JSON.stringify(text)} as IPv${family ?? "?"}`, () => {
         assert.deepEqual(parseCidr(text, family), {
           ok: false,
-          error: { code: "invalid_cidr", message: `invalid CIDR format in IPv${named} '${text}'`, value: text, family: named },
+          error: {
+            code: "invalid_cidr",
+            message: `invalid CIDR format in IPv${named} '${text}'`,
+            value: text,
+            family: named,
+          },
         });
       });
     }
@@ -110,23 +120,24 @@ describe("cidr", () => {
   });
 
   describe("containment and overlap", () => {
-    const containment: Array<[block: string, address: string, family: IpFamily, inside: boolean]> = [
-      ["10.6.0.0/16", "10.6.0.0", 4, true],
-      ["10.6.0.0/16", "10.6.255.255", 4, true],
-      ["10.6.0.0/16", "10.7.0.0", 4, false],
-      ["10.6.0.0/16", "10.5.255.255", 4, false],
-      ["0.0.0.0/0", "255.255.255.255", 4, true],
-      ["192.168.1.2/31", "192.168.1.3", 4, true],
-      ["192.168.1.2/31", "192.168.1.4", 4, false],
-      ["192.168.1.3/32", "192.168.1.3", 4, true],
-      ["192.168.1.3/32", "192.168.1.2", 4, false],
-      ["::/0", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 6, true],
-      ["fd00::2/127", "fd00::3", 6, true],
-      ["fd00::2/127", "fd00::4", 6, false],
-      ["fd00::3/128", "fd00::3", 6, true],
-      ["fd00:1::/64", "fd00:1::ffff:ffff:ffff:ffff", 6, true],
-      ["fd00:1::/64", "fd00:1:0:1::", 6, false],
-    ];
+    const containment: Array<[block: string, address: string, family: IpFamily, inside: boolean]> =
+      [
+        ["10.6.0.0/16", "10.6.0.0", 4, true],
+        ["10.6.0.0/16", "10.6.255.255", 4, true],
+        ["10.6.0.0/16", "10.7.0.0", 4, false],
+        ["10.6.0.0/16", "10.5.255.255", 4, false],
+        ["0.0.0.0/0", "255.255.255.255", 4, true],
+        ["192.168.1.2/31", "192.168.1.3", 4, true],
+        ["192.168.1.2/31", "192.168.1.4", 4, false],
+        ["192.168.1.3/32", "192.168.1.3", 4, true],
+        ["192.168.1.3/32", "192.168.1.2", 4, false],
+        ["::/0", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 6, true],
+        ["fd00::2/127", "fd00::3", 6, true],
+        ["fd00::2/127", "fd00::4", 6, false],
+        ["fd00::3/128", "fd00::3", 6, true],
+        ["fd00:1::/64", "fd00:1::ffff:ffff:ffff:ffff", 6, true],
+        ["fd00:1::/64", "fd00:1:0:1::", 6, false],
+      ];
     for (const [block, address, family, inside] of containment) {
       it(`${address} ${inside ? "in" : "not in"} ${block}`, () => {
         const value = parseCidr(`${address}/${family === 4 ? 32 : 128}`);
@@ -199,7 +210,10 @@ describe("cidr", () => {
   });
 
   it("property: every prefix of every address gives a canonical block that contains it", () => {
-    const v6 = fc.tuple(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), fc.integer({ min: 0, max: 128 }));
+    const v6 = fc.tuple(
+      fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
+      fc.integer({ min: 0, max: 128 }),
+    );
     fc.assert(
       fc.property(v6, ([value, prefix]) => {
         const block = cidrOf(6, value, prefix);

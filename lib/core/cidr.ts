@@ -2,7 +2,14 @@
  * CIDR blocks: parsing with Spiderpool's two checks (`IsCIDR` then `IsFormatCIDR`), containment,
  * overlap and the label value Spiderpool derives from a subnet.
  */
-import { addressBits, formatAddress, maxAddress, readAddress, type IpAddress, type IpFamily } from "./address.js";
+import {
+  addressBits,
+  formatAddress,
+  maxAddress,
+  readAddress,
+  type IpAddress,
+  type IpFamily,
+} from "./address.js";
 import { invalidCidr, unformattedCidr, type AddressError } from "./address-errors.js";
 import { err, ok, type Result } from "./result.js";
 
@@ -45,7 +52,10 @@ export function parseCidr(text: string, family?: IpFamily): Result<Cidr, Address
  * Like {@link parseCidr} without the canonical check, as Spiderpool applies to route
  * destinations: `10.6.1.7/16` is accepted and yields the block 10.6.0.0/16.
  */
-export function parseCidrLenient(text: string, family?: IpFamily): Result<LenientCidr, AddressError> {
+export function parseCidrLenient(
+  text: string,
+  family?: IpFamily,
+): Result<LenientCidr, AddressError> {
   const expected: IpFamily = family ?? (text.includes(":") ? 6 : 4);
   const slash = text.indexOf("/");
   if (slash < 0) return err(invalidCidr(text, expected));
@@ -69,7 +79,8 @@ export function cidrOf(family: IpFamily, value: bigint, prefix: number): Cidr {
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > bits) {
     throw new RangeError(`prefix /${prefix} out of range for IPv${family}`);
   }
-  if (value < 0n || value > maxAddress(family)) throw new RangeError(`address ${value} out of range for IPv${family}`);
+  if (value < 0n || value > maxAddress(family))
+    throw new RangeError(`address ${value} out of range for IPv${family}`);
   const hostBits = BigInt(bits - prefix);
   const size = 1n << hostBits;
   return { family, network: (value >> hostBits) << hostBits, prefix, size };
@@ -87,7 +98,11 @@ export function cidrLast(cidr: Cidr): bigint {
 
 /** Whether `address` lies inside `cidr`; an address of the other family never does. */
 export function cidrContains(cidr: Cidr, address: IpAddress): boolean {
-  return address.family === cidr.family && address.value >= cidr.network && address.value <= cidrLast(cidr);
+  return (
+    address.family === cidr.family &&
+    address.value >= cidr.network &&
+    address.value <= cidrLast(cidr)
+  );
 }
 
 /**

@@ -25,9 +25,23 @@ export interface AuditHolder {
 
 export type AuditFinding =
   /** In use by the Pod, claimed by nobody, inside a pool: to be claimed for it. */
-  | { readonly kind: "unclaimed"; readonly pod: AuditPod; readonly address: string; readonly family: IpFamily; readonly value: bigint; readonly ifName: string; readonly pool: string }
+  | {
+      readonly kind: "unclaimed";
+      readonly pod: AuditPod;
+      readonly address: string;
+      readonly family: IpFamily;
+      readonly value: bigint;
+      readonly ifName: string;
+      readonly pool: string;
+    }
   /** In use by the Pod while the claim names another Pod: reported, never changed here. */
-  | { readonly kind: "claimedByOther"; readonly pod: AuditPod; readonly address: string; readonly holder: AuditHolder; readonly pool?: string };
+  | {
+      readonly kind: "claimedByOther";
+      readonly pod: AuditPod;
+      readonly address: string;
+      readonly holder: AuditHolder;
+      readonly pool?: string;
+    };
 
 /**
  * One finding per address in use that its Pod does not hold. Addresses outside every pool are
@@ -53,12 +67,23 @@ export function auditClaims(
       const pool = poolOf(parsed.family, parsed.value);
       const holder = claimOf(address);
       if (holder) {
-        if (holder.podUID !== pod.uid) out.push({ kind: "claimedByOther", pod, address, holder, pool });
+        if (holder.podUID !== pod.uid)
+          out.push({ kind: "claimedByOther", pod, address, holder, pool });
         continue;
       }
       if (!pool) continue;
-      const ifName = pod.addresses.find((a) => a.ifName && a.address.split("/")[0] === used.address.split("/")[0])?.ifName ?? defaultIfName;
-      out.push({ kind: "unclaimed", pod, address, family: parsed.family, value: parsed.value, ifName, pool });
+      const ifName =
+        pod.addresses.find(a => a.ifName && a.address.split("/")[0] === used.address.split("/")[0])
+          ?.ifName ?? defaultIfName;
+      out.push({
+        kind: "unclaimed",
+        pod,
+        address,
+        family: parsed.family,
+        value: parsed.value,
+        ifName,
+        pool,
+      });
     }
   }
   return out;

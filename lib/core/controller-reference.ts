@@ -14,7 +14,7 @@ export interface ControllerIdentity {
 
 /** The pool's controller reference, if any (`metav1.GetControllerOf`). */
 export function controllerOf(metadata: ObjectMeta | undefined): OwnerReference | undefined {
-  return metadata?.ownerReferences?.find((ref) => ref.controller === true);
+  return metadata?.ownerReferences?.find(ref => ref.controller === true);
 }
 
 /** `metav1.IsControlledBy`: the controller reference carries the owner's uid. */
@@ -28,19 +28,27 @@ export function isControlledBy(metadata: ObjectMeta | undefined, uid: string): b
  * same object (same group, kind and name: a recreated owner gets its new uid) or appended.
  * Undefined when another object already controls it, which controller-runtime refuses.
  */
-export function withControllerReference(metadata: ObjectMeta, owner: ControllerIdentity): ObjectMeta | undefined {
+export function withControllerReference(
+  metadata: ObjectMeta,
+  owner: ControllerIdentity,
+): ObjectMeta | undefined {
   const existing = controllerOf(metadata);
   if (existing !== undefined && !refersTo(existing, owner)) return undefined;
   const ref: OwnerReference = { ...owner, controller: true, blockOwnerDeletion: true };
   const refs = metadata.ownerReferences ?? [];
-  const index = refs.findIndex((other) => refersTo(other, owner));
-  const ownerReferences = index < 0 ? [...refs, ref] : refs.map((other, i) => (i === index ? ref : other));
+  const index = refs.findIndex(other => refersTo(other, owner));
+  const ownerReferences =
+    index < 0 ? [...refs, ref] : refs.map((other, i) => (i === index ? ref : other));
   return { ...metadata, ownerReferences };
 }
 
 /** controller-runtime's `referSameObject`: group (not version), kind and name. */
 function refersTo(ref: OwnerReference, owner: ControllerIdentity): boolean {
-  return groupOf(ref.apiVersion) === groupOf(owner.apiVersion) && ref.kind === owner.kind && ref.name === owner.name;
+  return (
+    groupOf(ref.apiVersion) === groupOf(owner.apiVersion) &&
+    ref.kind === owner.kind &&
+    ref.name === owner.name
+  );
 }
 
 function groupOf(apiVersion: string): string {

@@ -17,7 +17,9 @@ export interface NicAddress {
   readonly gateway?: { readonly ip: string; readonly family: IpFamily };
 }
 
-export type PrevResultAddresses = { ok: true; addresses: NicAddress[] } | { ok: false; problem: string };
+export type PrevResultAddresses =
+  | { ok: true; addresses: NicAddress[] }
+  | { ok: false; problem: string };
 
 interface RawIp {
   address?: unknown;
@@ -31,9 +33,15 @@ interface RawIp {
  * lists one interface) every entry.
  */
 export function nicAddresses(prevResult: unknown, ifName: string): PrevResultAddresses {
-  if (typeof prevResult !== "object" || prevResult === null) return { ok: false, problem: "prevResult is missing: chain the coordinator after the main plugin" };
+  if (typeof prevResult !== "object" || prevResult === null)
+    return {
+      ok: false,
+      problem: "prevResult is missing: chain the coordinator after the main plugin",
+    };
   const r = prevResult as { interfaces?: unknown; ips?: unknown };
-  const ifaces = Array.isArray(r.interfaces) ? (r.interfaces as { name?: unknown; sandbox?: unknown }[]) : [];
+  const ifaces = Array.isArray(r.interfaces)
+    ? (r.interfaces as { name?: unknown; sandbox?: unknown }[])
+    : [];
   const ips = Array.isArray(r.ips) ? (r.ips as RawIp[]) : [];
   const out: NicAddress[] = [];
   for (const [i, e] of ips.entries()) {
@@ -43,14 +51,27 @@ export function nicAddresses(prevResult: unknown, ifName: string): PrevResultAdd
     }
     const text = typeof e?.address === "string" ? e.address.split("/")[0]! : "";
     const a = readAddress(text);
-    if (!a) return { ok: false, problem: `prevResult.ips[${i}].address: expected an address with prefix length (got ${JSON.stringify(e?.address)})` };
+    if (!a)
+      return {
+        ok: false,
+        problem: `prevResult.ips[${i}].address: expected an address with prefix length (got ${JSON.stringify(e?.address)})`,
+      };
     let gateway: NicAddress["gateway"];
     if (e.gateway !== undefined && e.gateway !== "") {
       const g = typeof e.gateway === "string" ? readAddress(e.gateway) : undefined;
-      if (!g || g.family !== a.family) return { ok: false, problem: `prevResult.ips[${i}].gateway: expected an IPv${a.family} address (got ${JSON.stringify(e.gateway)})` };
+      if (!g || g.family !== a.family)
+        return {
+          ok: false,
+          problem: `prevResult.ips[${i}].gateway: expected an IPv${a.family} address (got ${JSON.stringify(e.gateway)})`,
+        };
       gateway = { ip: formatAddress(g.value, g.family), family: g.family };
     }
-    out.push({ ip: formatAddress(a.value, a.family), family: a.family, claim: claimName(a.family, a.value), ...(gateway ? { gateway } : {}) });
+    out.push({
+      ip: formatAddress(a.value, a.family),
+      family: a.family,
+      claim: claimName(a.family, a.value),
+      ...(gateway ? { gateway } : {}),
+    });
   }
   return { ok: true, addresses: out };
 }
@@ -63,9 +84,13 @@ export interface PlannedProbe {
 }
 
 /** The probes for the NIC's addresses under the effective switches. */
-export function planProbes(addresses: readonly NicAddress[], detect: { ipConflict: boolean; gateway: boolean }): PlannedProbe[] {
+export function planProbes(
+  addresses: readonly NicAddress[],
+  detect: { ipConflict: boolean; gateway: boolean },
+): PlannedProbe[] {
   const probes: PlannedProbe[] = [];
-  if (detect.ipConflict) for (const a of addresses) probes.push({ kind: "conflict", ip: a.ip, family: a.family });
+  if (detect.ipConflict)
+    for (const a of addresses) probes.push({ kind: "conflict", ip: a.ip, family: a.family });
   if (detect.gateway) {
     const seen = new Set<string>();
     for (const a of addresses) {
@@ -81,6 +106,9 @@ export function planProbes(addresses: readonly NicAddress[], detect: { ipConflic
  * The effective switch: the netconf's value when it sets one, else the cluster default of the
  * SpiderCoordinator `default`, else off — the order Spiderpool applies.
  */
-export function effectiveSwitch(netconf: boolean | undefined, clusterDefault: boolean | undefined): boolean {
+export function effectiveSwitch(
+  netconf: boolean | undefined,
+  clusterDefault: boolean | undefined,
+): boolean {
   return netconf ?? clusterDefault ?? false;
 }

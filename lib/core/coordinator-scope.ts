@@ -24,7 +24,9 @@ export interface ProbeClaim {
   };
 }
 
-export type ProbeScope<C> = { readonly ok: true; readonly claims: readonly C[] } | { readonly ok: false; readonly reason: string };
+export type ProbeScope<C> =
+  | { readonly ok: true; readonly claims: readonly C[] }
+  | { readonly ok: false; readonly reason: string };
 
 /**
  * `pod` is the Pod of that namespace and name now (any incarnation), `claimOf` the claim of an
@@ -40,17 +42,38 @@ export function probeScope<C extends ProbeClaim>(
 ): ProbeScope<C> {
   const ref = `${req.namespace}/${req.name}`;
   if (!pod) return { ok: false, reason: `pod ${ref} does not exist` };
-  if (pod.uid !== req.uid) return { ok: false, reason: `pod ${ref} has UID ${pod.uid}, the request names ${req.uid}` };
-  if (pod.node !== thisNode) return { ok: false, reason: `pod ${ref} (uid ${req.uid}) runs on node ${pod.node || '""'}, not on this node ${thisNode}` };
+  if (pod.uid !== req.uid)
+    return { ok: false, reason: `pod ${ref} has UID ${pod.uid}, the request names ${req.uid}` };
+  if (pod.node !== thisNode)
+    return {
+      ok: false,
+      reason: `pod ${ref} (uid ${req.uid}) runs on node ${pod.node || '""'}, not on this node ${thisNode}`,
+    };
   const claims: C[] = [];
   for (const a of addresses) {
     const c = claimOf(a.claim);
-    if (!c) return { ok: false, reason: `address ${a.ip} has no claim: it was not allocated by this IPAM` };
+    if (!c)
+      return {
+        ok: false,
+        reason: `address ${a.ip} has no claim: it was not allocated by this IPAM`,
+      };
     const s = c.spec;
-    if (s.podNamespace !== req.namespace || s.podName !== req.name || s.podUID !== req.uid || s.interface !== req.ifName) {
-      return { ok: false, reason: `address ${a.ip} is claimed by pod ${s.podNamespace}/${s.podName} (uid ${s.podUID}) NIC ${s.interface}, not ${ref} (uid ${req.uid}) NIC ${req.ifName}` };
+    if (
+      s.podNamespace !== req.namespace ||
+      s.podName !== req.name ||
+      s.podUID !== req.uid ||
+      s.interface !== req.ifName
+    ) {
+      return {
+        ok: false,
+        reason: `address ${a.ip} is claimed by pod ${s.podNamespace}/${s.podName} (uid ${s.podUID}) NIC ${s.interface}, not ${ref} (uid ${req.uid}) NIC ${req.ifName}`,
+      };
     }
-    if (s.node !== thisNode) return { ok: false, reason: `address ${a.ip} of pod ${ref} was claimed on node ${s.node || '""'}, not on this node ${thisNode}` };
+    if (s.node !== thisNode)
+      return {
+        ok: false,
+        reason: `address ${a.ip} of pod ${ref} was claimed on node ${s.node || '""'}, not on this node ${thisNode}`,
+      };
     claims.push(c);
   }
   return { ok: true, claims };

@@ -31,16 +31,23 @@ export function withLabel(metadata: ObjectMeta, key: string, value: string): Obj
 }
 
 /** Outcome of {@link mergeWhenMany}: the list to keep, or why it could not be merged. */
-export type MergeStep = { readonly ok: true; readonly list: string[] | undefined } | { readonly ok: false; readonly stopped: string };
+export type MergeStep =
+  | { readonly ok: true; readonly list: string[] | undefined }
+  | { readonly ok: false; readonly stopped: string };
 
 /**
  * Spiderpool merges a list only when it has more than one element; a single entry, even a
  * reversed or unparsable one, is left exactly as written. A list that does not parse stops the
  * defaulting (`failed to merge 'spec.ips': <reason>`), leaving validation to name the entry.
  */
-export function mergeWhenMany(list: string[] | undefined, family: IpFamily, field: "spec.ips" | "spec.excludeIPs"): MergeStep {
+export function mergeWhenMany(
+  list: string[] | undefined,
+  family: IpFamily,
+  field: "spec.ips" | "spec.excludeIPs",
+): MergeStep {
   if (list === undefined || list.length <= 1) return { ok: true, list };
   const merged = mergeIpRanges(list, family);
-  if (!merged.ok) return { ok: false, stopped: `failed to merge '${field}': ${merged.error.message}` };
+  if (!merged.ok)
+    return { ok: false, stopped: `failed to merge '${field}': ${merged.error.message}` };
   return { ok: true, list: merged.value };
 }

@@ -9,7 +9,9 @@ function iv(start: number, end: number): Interval {
 
 /** The pairwise definition, for comparison. */
 function bruteForce(intervals: readonly Interval[]): number[] {
-  return intervals.map((a, i) => intervals.slice(0, i).findIndex((b) => a.start <= b.end && b.start <= a.end));
+  return intervals.map((a, i) =>
+    intervals.slice(0, i).findIndex(b => a.start <= b.end && b.start <= a.end),
+  );
 }
 
 describe("earliest-overlap", () => {
@@ -18,7 +20,11 @@ describe("earliest-overlap", () => {
     ["disjoint and adjacent", [iv(1, 4), iv(5, 5), iv(10, 20)], [-1, -1, -1]],
     ["covered by an earlier one", [iv(1, 10), iv(2, 3)], [-1, 0]],
     ["covers an earlier one", [iv(2, 3), iv(1, 10)], [-1, 0]],
-    ["the earliest of several, not the nearest", [iv(5, 6), iv(1, 2), iv(6, 9), iv(1, 9)], [-1, -1, 0, 0]],
+    [
+      "the earliest of several, not the nearest",
+      [iv(5, 6), iv(1, 2), iv(6, 9), iv(1, 9)],
+      [-1, -1, 0, 0],
+    ],
     ["identical copies", [iv(7, 7), iv(7, 7), iv(7, 7)], [-1, 0, 0]],
     ["only later clashes do not count", [iv(1, 2), iv(10, 12), iv(3, 11)], [-1, -1, 1]],
   ];
@@ -28,13 +34,21 @@ describe("earliest-overlap", () => {
 
   it("works on 128-bit values", () => {
     const top = (1n << 128n) - 1n;
-    assert.deepEqual(earliestEarlierOverlaps([{ start: top - 5n, end: top }, { start: top, end: top }]), [-1, 0]);
+    assert.deepEqual(
+      earliestEarlierOverlaps([
+        { start: top - 5n, end: top },
+        { start: top, end: top },
+      ]),
+      [-1, 0],
+    );
   });
 
   it("agrees with the pairwise definition", () => {
-    const interval = fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 6 })).map(([s, len]) => iv(s, s + len));
+    const interval = fc
+      .tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 6 }))
+      .map(([s, len]) => iv(s, s + len));
     fc.assert(
-      fc.property(fc.array(interval, { maxLength: 30 }), (intervals) => {
+      fc.property(fc.array(interval, { maxLength: 30 }), intervals => {
         assert.deepEqual(earliestEarlierOverlaps(intervals), bruteForce(intervals));
       }),
       { numRuns: 500 },

@@ -13,8 +13,8 @@ import type { Interval } from "./range-syntax.js";
 export function earliestEarlierOverlaps(intervals: readonly Interval[]): number[] {
   if (intervals.length === 0) return [];
   // Compress coordinates: elementary segment k is [points[k], points[k + 1] - 1].
-  const points = [...new Set(intervals.flatMap(({ start, end }) => [start, end + 1n]))].sort((a, b) =>
-    a < b ? -1 : a > b ? 1 : 0,
+  const points = [...new Set(intervals.flatMap(({ start, end }) => [start, end + 1n]))].sort(
+    (a, b) => (a < b ? -1 : a > b ? 1 : 0),
   );
   const rank = new Map<bigint, number>(points.map((point, k) => [point, k]));
   const tree = new MinTree(points.length - 1);
@@ -53,7 +53,10 @@ class MinTree {
     if (from <= lo && hi <= to) return this.#min[node] as number;
     this.#push(node);
     const mid = (lo + hi) >>> 1;
-    return Math.min(this.#query(2 * node, lo, mid, from, to), this.#query(2 * node + 1, mid + 1, hi, from, to));
+    return Math.min(
+      this.#query(2 * node, lo, mid, from, to),
+      this.#query(2 * node + 1, mid + 1, hi, from, to),
+    );
   }
 
   #update(node: number, lo: number, hi: number, from: number, to: number, value: number): void {

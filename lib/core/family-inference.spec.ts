@@ -11,7 +11,8 @@ describe("family-inference", () => {
     ["10.6.0.0/33", undefined],
     ["", undefined],
   ];
-  for (const [text, family] of cidrs) it(`cidr ${JSON.stringify(text)}`, () => assert.equal(familyOfCidr(text), family));
+  for (const [text, family] of cidrs)
+    it(`cidr ${JSON.stringify(text)}`, () => assert.equal(familyOfCidr(text), family));
 
   const ranges: [string, number | undefined][] = [
     ["10.0.0.1", 4],
@@ -22,5 +23,6 @@ describe("family-inference", () => {
     ["10.0.0.0/24", undefined],
     [" 10.0.0.1", undefined],
   ];
-  for (const [text, family] of ranges) it(`range ${JSON.stringify(text)}`, () => assert.equal(familyOfRange(text), family));
+  for (const [text, family] of ranges)
+    it(`range ${JSON.stringify(text)}`, () => assert.equal(familyOfRange(text), family));
 });

@@ -10,7 +10,12 @@ import { goQuote } from "./go-quote.js";
 import { SPIDERPOOL_GROUP } from "./spiderpool-names.js";
 
 /** The reason words apimachinery prints after the path; one per `field.ErrorType` we use. */
-export type FieldErrorReason = "Invalid value" | "Forbidden" | "Unsupported value" | "Required value" | "Internal error";
+export type FieldErrorReason =
+  | "Invalid value"
+  | "Forbidden"
+  | "Unsupported value"
+  | "Required value"
+  | "Internal error";
 
 /** A value that can be printed in a message: what JSON can hold. */
 export type FieldValue =
@@ -90,13 +95,25 @@ export interface FieldError {
 }
 
 /** `field.Invalid(path, value, detail)`. */
-export function invalidValue(code: FieldErrorCode, path: string, value: FieldValue, detail: string): FieldError {
+export function invalidValue(
+  code: FieldErrorCode,
+  path: string,
+  value: FieldValue,
+  detail: string,
+): FieldError {
   return { code, path, reason: "Invalid value", value, detail };
 }
 
 /** `field.Forbidden(path, detail)`; `value` is carried for consumers but never printed. */
-export function forbidden(code: FieldErrorCode, path: string, detail: string, value?: FieldValue): FieldError {
-  return value === undefined ? { code, path, reason: "Forbidden", detail } : { code, path, reason: "Forbidden", value, detail };
+export function forbidden(
+  code: FieldErrorCode,
+  path: string,
+  detail: string,
+  value?: FieldValue,
+): FieldError {
+  return value === undefined
+    ? { code, path, reason: "Forbidden", detail }
+    : { code, path, reason: "Forbidden", value, detail };
 }
 
 /** `field.NotSupported(path, value, supported)`: detail `supported values: "4", "6"`. */
@@ -106,7 +123,8 @@ export function unsupportedValue(
   value: FieldValue,
   supported: readonly string[],
 ): FieldError {
-  const detail = supported.length === 0 ? "" : `supported values: ${supported.map(goQuote).join(", ")}`;
+  const detail =
+    supported.length === 0 ? "" : `supported values: ${supported.map(goQuote).join(", ")}`;
   return { code, path, reason: "Unsupported value", value, detail };
 }
 
@@ -151,7 +169,11 @@ export function formatFieldErrors(errors: readonly FieldError[]): string {
  * The message of `errors.NewInvalid(GroupKind{spiderpool.spidernet.io, kind}, name, errors)`:
  * `SpiderIPPool.spiderpool.spidernet.io "pool-a" is invalid: spec.subnet: …`.
  */
-export function formatInvalidMessage(kind: string, name: string, errors: readonly FieldError[]): string {
+export function formatInvalidMessage(
+  kind: string,
+  name: string,
+  errors: readonly FieldError[],
+): string {
   const head = `${kind}.${SPIDERPOOL_GROUP} ${goQuote(name)} is invalid`;
   return errors.length === 0 ? head : `${head}: ${formatFieldErrors(errors)}`;
 }

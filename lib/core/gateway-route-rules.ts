@@ -24,15 +24,19 @@ export function checkGateway(
 ): FieldError[] {
   if (gateway == null) return [];
   const address = parseAddress(gateway, cidr.family);
-  if (!address.ok) return [invalidValue("invalid_gateway", "spec.gateway", gateway, address.error.message)];
+  if (!address.ok)
+    return [invalidValue("invalid_gateway", "spec.gateway", gateway, address.error.message)];
   if (!cidrContains(cidr, address.value)) {
-    return [invalidValue("gateway_outside_subnet", "spec.gateway", gateway, notPertains(subnetText))];
+    return [
+      invalidValue("gateway_outside_subnet", "spec.gateway", gateway, notPertains(subnetText)),
+    ];
   }
-  const holds = (entry: CheckedEntry) => entry.start <= address.value.value && address.value.value <= entry.end;
+  const holds = (entry: CheckedEntry) =>
+    entry.start <= address.value.value && address.value.value <= entry.end;
   if (excludeIPs.some(holds)) return [];
   return ips
     .filter(holds)
-    .map((entry) =>
+    .map(entry =>
       invalidValue(
         "gateway_in_ips",
         `spec.ips[${entry.index}]`,
@@ -60,12 +64,23 @@ export function checkRoutes(
     const dstPath = `spec.routes[${i}].dst`;
     const parsedDst = parseCidrLenient(dst, family);
     // A /0 is the default route however it is spelled (Spiderpool compares the text only).
-    const isDefault = dst === (family === 4 ? "0.0.0.0/0" : "::/0") || (parsedDst.ok && parsedDst.value.cidr.prefix === 0);
+    const isDefault =
+      dst === (family === 4 ? "0.0.0.0/0" : "::/0") ||
+      (parsedDst.ok && parsedDst.value.cidr.prefix === 0);
     const key = parsedDst.ok ? formatCidr(parsedDst.value.cidr) : dst;
     if (isDefault) {
-      errors.push(invalidValue("default_route", dstPath, dst, "please specify 'spec.gateway' to configure the default route"));
+      errors.push(
+        invalidValue(
+          "default_route",
+          dstPath,
+          dst,
+          "please specify 'spec.gateway' to configure the default route",
+        ),
+      );
     } else if (seen.has(key)) {
-      errors.push(invalidValue("duplicate_route", dstPath, dst, "duplicate route with the same dst"));
+      errors.push(
+        invalidValue("duplicate_route", dstPath, dst, "duplicate route with the same dst"),
+      );
     } else if (!parsedDst.ok) {
       errors.push(invalidValue("invalid_route_dst", dstPath, dst, parsedDst.error.message));
     }
@@ -73,9 +88,12 @@ export function checkRoutes(
 
     const gwPath = `spec.routes[${i}].gw`;
     const address = parseAddress(gw, family);
-    if (!address.ok) errors.push(invalidValue("invalid_route_gateway", gwPath, gw, address.error.message));
+    if (!address.ok)
+      errors.push(invalidValue("invalid_route_gateway", gwPath, gw, address.error.message));
     else if (cidr !== undefined && !cidrContains(cidr, address.value)) {
-      errors.push(invalidValue("route_gateway_outside_subnet", gwPath, gw, notPertains(subnetText)));
+      errors.push(
+        invalidValue("route_gateway_outside_subnet", gwPath, gw, notPertains(subnetText)),
+      );
     }
   });
   return errors;

@@ -95,30 +95,74 @@ export function gcDecision(
 ): GcVerdict {
   const delayMs = policy.additionalGraceDelaySeconds * 1000;
   if (!pod) {
-    if (claim.static && statefulSetValid) return { action: "keep", reason: "StatefulSet Pod is gone but its ordinal is still wanted" };
+    if (claim.static && statefulSetValid)
+      return { action: "keep", reason: "StatefulSet Pod is gone but its ordinal is still wanted" };
     return afterSandbox(node, sandbox, 0, now, policy, "Pod no longer exists");
   }
   if (pod.uid !== claim.podUID) {
-    if (claim.static && statefulSetValid) return { action: "keep", reason: "StatefulSet Pod re-created; its next ADD takes the address over" };
-    return afterSandbox(node, sandbox, 0, now, policy, `Pod was re-created (UID ${pod.uid}, claim holds ${claim.podUID})`);
+    if (claim.static && statefulSetValid)
+      return {
+        action: "keep",
+        reason: "StatefulSet Pod re-created; its next ADD takes the address over",
+      };
+    return afterSandbox(
+      node,
+      sandbox,
+      0,
+      now,
+      policy,
+      `Pod was re-created (UID ${pod.uid}, claim holds ${claim.podUID})`,
+    );
   }
   if (pod.deletionTimestamp) {
-    if (claim.static && statefulSetValid) return { action: "keep", reason: "terminating StatefulSet Pod keeps its address for the next incarnation" };
-    const deadline = Date.parse(pod.deletionTimestamp) + (pod.deletionGracePeriodSeconds ?? 0) * 1000 + delayMs;
+    if (claim.static && statefulSetValid)
+      return {
+        action: "keep",
+        reason: "terminating StatefulSet Pod keeps its address for the next incarnation",
+      };
+    const deadline =
+      Date.parse(pod.deletionTimestamp) + (pod.deletionGracePeriodSeconds ?? 0) * 1000 + delayMs;
     const ready = node.state === "ready";
     const allowed = ready ? policy.terminatingPodOnReadyNode : policy.terminatingPodOnNotReadyNode;
-    if (!allowed) return { action: "keep", reason: `terminating Pod on a ${ready ? "Ready" : "NotReady"} node: reclaiming is switched off` };
-    if (now < deadline) return { action: "recheck", at: deadline, reason: "Pod is Terminating within its grace period" };
-    return afterSandbox(node, sandbox, deadline, now, policy, "Pod stuck Terminating past its grace period");
+    if (!allowed)
+      return {
+        action: "keep",
+        reason: `terminating Pod on a ${ready ? "Ready" : "NotReady"} node: reclaiming is switched off`,
+      };
+    if (now < deadline)
+      return {
+        action: "recheck",
+        at: deadline,
+        reason: "Pod is Terminating within its grace period",
+      };
+    return afterSandbox(
+      node,
+      sandbox,
+      deadline,
+      now,
+      policy,
+      "Pod stuck Terminating past its grace period",
+    );
   }
   if ((pod.phase === "Succeeded" || pod.phase === "Failed") && !isAlive(pod)) {
-    if (claim.static && statefulSetValid) return { action: "keep", reason: "completed StatefulSet Pod keeps its address" };
+    if (claim.static && statefulSetValid)
+      return { action: "keep", reason: "completed StatefulSet Pod keeps its address" };
     const finished = Date.parse(pod.finishedAt ?? "") || now;
     const deadline = finished + (pod.terminationGracePeriodSeconds ?? 30) * 1000 + delayMs;
-    if (now >= deadline) return { action: "release", reason: `Pod is ${pod.phase} and will not run again` };
-    return { action: "recheck", at: deadline, reason: `Pod is ${pod.phase}; waiting for its grace period` };
+    if (now >= deadline)
+      return { action: "release", reason: `Pod is ${pod.phase} and will not run again` };
+    return {
+      action: "recheck",
+      at: deadline,
+      reason: `Pod is ${pod.phase}; waiting for its grace period`,
+    };
   }
-  if (pod.podIPs.length === 0 && pod.phase === "Running" && !claim.static && policy.statelessRunningPodOnEmptyPodStatusIPs) {
+  if (
+    pod.podIPs.length === 0 &&
+    pod.phase === "Running" &&
+    !claim.static &&
+    policy.statelessRunningPodOnEmptyPodStatusIPs
+  ) {
     return { action: "release", reason: "Running Pod reports no podIPs" };
   }
   return { action: "keep", reason: "Pod is alive" };
@@ -132,21 +176,54 @@ export function gcDecision(
  * so (`unconfirmed`); a NotReady node waits until it is known dead, or for the operator's bound
  * (counted from when the node stopped being Ready, never before `earliest`).
  */
-function afterSandbox(node: NodeFacts, sandbox: SandboxFacts, earliest: number, now: number, policy: GcPolicy, reason: string): GcVerdict {
+function afterSandbox(
+  node: NodeFacts,
+  sandbox: SandboxFacts,
+  earliest: number,
+  now: number,
+  policy: GcPolicy,
+  reason: string,
+): GcVerdict {
   if (sandbox.state === "gone") return { action: "release", reason: `${reason}; ${sandbox.how}` };
   if (node.state === "dead") return { action: "release", reason };
   if (node.state === "ready") {
     if (policy.readyNodeReleaseAfterSeconds <= 0) return { action: "release", reason };
-    const held = sandbox.holder ? `sandbox ${sandbox.holder} still holds them` : "no confirmation yet that no sandbox holds them";
+    const held = sandbox.holder
+      ? `sandbox ${sandbox.holder} still holds them`
+      : "no confirmation yet that no sandbox holds them";
     const bound = Math.max(earliest, sandbox.since) + policy.readyNodeReleaseAfterSeconds * 1000;
     if (now >= bound) {
-      return { action: "release", unconfirmed: true, reason: `${reason}; its node's agent did not confirm the sandbox gone within gc.readyNodeReleaseAfterSeconds (${held})` };
+      return {
+        action: "release",
+        unconfirmed: true,
+        reason: `${reason}; its node's agent did not confirm the sandbox gone within gc.readyNodeReleaseAfterSeconds (${held})`,
+      };
     }
-    return { action: "recheck", at: bound, reason: `${reason}, but ${held} on its Ready node: waiting for its agent, at most until gc.readyNodeReleaseAfterSeconds` };
+    return {
+      action: "recheck",
+      at: bound,
+      reason: `${reason}, but ${held} on its Ready node: waiting for its agent, at most until gc.readyNodeReleaseAfterSeconds`,
+    };
   }
   const wait = `${reason}, but its node is NotReady and may still hold the sandbox`;
-  if (policy.notReadyNodeReleaseAfterSeconds <= 0) return { action: "keep", reason: `${wait}: waiting until the node is deleted or tainted out-of-service` };
-  const bound = Math.max(earliest, (node.since ?? now) + policy.notReadyNodeReleaseAfterSeconds * 1000);
-  if (now >= bound) return { action: "release", unconfirmed: true, reason: `${reason}; its node has been NotReady longer than gc.notReadyNodeReleaseAfterSeconds` };
-  return { action: "recheck", at: bound, reason: `${wait}: bounded by gc.notReadyNodeReleaseAfterSeconds` };
+  if (policy.notReadyNodeReleaseAfterSeconds <= 0)
+    return {
+      action: "keep",
+      reason: `${wait}: waiting until the node is deleted or tainted out-of-service`,
+    };
+  const bound = Math.max(
+    earliest,
+    (node.since ?? now) + policy.notReadyNodeReleaseAfterSeconds * 1000,
+  );
+  if (now >= bound)
+    return {
+      action: "release",
+      unconfirmed: true,
+      reason: `${reason}; its node has been NotReady longer than gc.notReadyNodeReleaseAfterSeconds`,
+    };
+  return {
+    action: "recheck",
+    at: bound,
+    reason: `${wait}: bounded by gc.notReadyNodeReleaseAfterSeconds`,
+  };
 }

@@ -12,7 +12,9 @@ describe("gcReleaseDelayMs", () => {
     for (const bad of ["15s", "-1", "1.5"]) {
       assert.throws(
         () => gcReleaseDelayMs({ SPIDERPOOL_TEST_GC_DELAY_MS: bad }),
-        new RegExp(`SPIDERPOOL_TEST_GC_DELAY_MS: expected a non-negative integer number of milliseconds, got "${bad.replace(".", "\\.")}"`),
+        new RegExp(
+          `SPIDERPOOL_TEST_GC_DELAY_MS: expected a non-negative integer number of milliseconds, got "${bad.replace(".", "\\.")}"`,
+        ),
       );
     }
   });

@@ -10,6 +10,9 @@ export function gcReleaseDelayMs(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.SPIDERPOOL_TEST_GC_DELAY_MS;
   if (raw === undefined || raw === "") return 0;
   const ms = Number(raw);
-  if (!Number.isSafeInteger(ms) || ms < 0) throw new Error(`SPIDERPOOL_TEST_GC_DELAY_MS: expected a non-negative integer number of milliseconds, got ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(ms) || ms < 0)
+    throw new Error(
+      `SPIDERPOOL_TEST_GC_DELAY_MS: expected a non-negative integer number of milliseconds, got ${JSON.stringify(raw)}`,
+    );
   return ms;
 }

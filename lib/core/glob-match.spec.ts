@@ -64,7 +64,12 @@ describe("glob-match", () => {
     for (const [pattern, name, matched] of cases) {
       it(`${JSON.stringify(pattern)} ~ ${JSON.stringify(name)}`, () => {
         const expected =
-          matched === "bad" ? { ok: false, error: { code: "bad_pattern", message: "syntax error in pattern", pattern } } : { ok: true, value: matched };
+          matched === "bad"
+            ? {
+                ok: false,
+                error: { code: "bad_pattern", message: "syntax error in pattern", pattern },
+              }
+            : { ok: true, value: matched };
         assert.deepEqual(globMatch(pattern, name), expected);
       });
     }
@@ -81,7 +86,8 @@ describe("glob-match", () => {
       ["pool-[!a]", "pool-b", false], // Go has no `!` negation: `[!a]` is the class of `!` and `a`
     ];
     for (const [pattern, name, matched] of cases) {
-      it(`${pattern} ~ ${name}`, () => assert.deepEqual(globMatch(pattern, name), { ok: true, value: matched }));
+      it(`${pattern} ~ ${name}`, () =>
+        assert.deepEqual(globMatch(pattern, name), { ok: true, value: matched }));
     }
   });
 

@@ -28,7 +28,8 @@ export function hasWildcard(name: string): boolean {
 /** Whether `name` matches the whole of `pattern`. Characters are compared as Unicode code points. */
 export function globMatch(pattern: string, name: string): Result<boolean, BadPatternError> {
   const matched = matchAll([...pattern], [...name]);
-  if (matched === BAD) return err({ code: "bad_pattern", message: "syntax error in pattern", pattern });
+  if (matched === BAD)
+    return err({ code: "bad_pattern", message: "syntax error in pattern", pattern });
   return ok(matched);
 }
 

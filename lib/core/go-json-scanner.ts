@@ -20,7 +20,11 @@ export type JsonNode =
 export function parseJson(text: string): Result<JsonNode, string> {
   let pos = 0;
   const fail = (where: string): { ok: false; error: string } =>
-    err(pos >= text.length ? "unexpected end of JSON input" : `invalid character ${quoteChar(text, pos)} ${where}`);
+    err(
+      pos >= text.length
+        ? "unexpected end of JSON input"
+        : `invalid character ${quoteChar(text, pos)} ${where}`,
+    );
   const skipSpace = (): void => {
     while (pos < text.length && " \t\n\r".includes(text.charAt(pos))) pos++;
   };
@@ -39,7 +43,8 @@ export function parseJson(text: string): Result<JsonNode, string> {
       if (c !== word.charAt(0)) continue;
       for (let i = 1; i < word.length; i++) {
         pos++;
-        if (text.charAt(pos) !== word.charAt(i)) return fail(`in literal ${word} (expecting '${word.charAt(i)}')`);
+        if (text.charAt(pos) !== word.charAt(i))
+          return fail(`in literal ${word} (expecting '${word.charAt(i)}')`);
       }
       pos++;
       return ok(node);
@@ -127,7 +132,8 @@ export function parseJson(text: string): Result<JsonNode, string> {
         for (let i = 0; i < 4; i++) {
           pos++;
           const digit = parseInt(text.charAt(pos), 16);
-          if (!/^[0-9a-fA-F]$/.test(text.charAt(pos))) return fail("in \\u hexadecimal character escape");
+          if (!/^[0-9a-fA-F]$/.test(text.charAt(pos)))
+            return fail("in \\u hexadecimal character escape");
           code = code * 16 + digit;
         }
         out += String.fromCharCode(code);
@@ -196,10 +202,20 @@ function quoteChar(text: string, pos: number): string {
   if (c === "'") return "'\\''";
   if (c === '"') return "'\"'";
   const code = c.charCodeAt(0);
-  const named: Record<number, string> = { 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 92: "\\\\" };
+  const named: Record<number, string> = {
+    7: "\\a",
+    8: "\\b",
+    9: "\\t",
+    10: "\\n",
+    11: "\\v",
+    12: "\\f",
+    13: "\\r",
+    92: "\\\\",
+  };
   if (named[code] !== undefined) return `'${named[code]}'`;
   if (code < 0x20 || code === 0x7f) return `'\\x${code.toString(16).padStart(2, "0")}'`;
   if (code < 0x80) return `'${c}'`;
-  const firstByte = new TextEncoder().encode(String.fromCodePoint(text.codePointAt(pos) ?? code))[0] ?? 0;
+  const firstByte =
+    new TextEncoder().encode(String.fromCodePoint(text.codePointAt(pos) ?? code))[0] ?? 0;
   return `'\\x${firstByte.toString(16)}'`;
 }

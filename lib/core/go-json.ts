@@ -122,7 +122,10 @@ export function goStruct<F extends Record<string, GoCodec<unknown>>>(
         const name = Object.hasOwn(fields, key) ? key : byFold.get(foldKey(key));
         if (name === undefined) continue;
         const codec = fields[name] as GoCodec<unknown>;
-        const decoded = codec.decode(child, value[name], { struct: structName, fields: [...context.fields, name] });
+        const decoded = codec.decode(child, value[name], {
+          struct: structName,
+          fields: [...context.fields, name],
+        });
         if (!decoded.ok) return decoded;
         value[name] = decoded.value;
       }
@@ -142,7 +145,10 @@ export function goUnmarshal<T>(text: string, codec: GoCodec<T>): Result<T, strin
 }
 
 function typeError(node: JsonNode, goType: string, context: ErrorContext): string {
-  const what = node.t === "object" || node.t === "array" || node.t === "string" || node.t === "number" ? node.t : "bool";
+  const what =
+    node.t === "object" || node.t === "array" || node.t === "string" || node.t === "number"
+      ? node.t
+      : "bool";
   if (context.struct !== undefined) {
     return `json: cannot unmarshal ${what} into Go struct field ${context.struct}.${context.fields.join(".")} of type ${goType}`;
   }
@@ -154,5 +160,8 @@ function typeError(node: JsonNode, goType: string, context: ErrorContext): strin
  * that fold onto ASCII letters, the long s and the Kelvin sign.
  */
 function foldKey(key: string): string {
-  return key.toLowerCase().replace(/\u017f/g, "s").replace(/\u212a/g, "k");
+  return key
+    .toLowerCase()
+    .replace(/\u017f/g, "s")
+    .replace(/\u212a/g, "k");
 }

@@ -20,7 +20,10 @@ describe("in-use-rules", () => {
         { address: "nope", pod: "ns/c" },
         { address: "::ffff:10.0.0.5", pod: "ns/d" },
       ]);
-      assert.deepEqual(errors.map((e) => e.value), ["10.0.0.11", "nope", "::ffff:10.0.0.5"]);
+      assert.deepEqual(
+        errors.map(e => e.value),
+        ["10.0.0.11", "nope", "::ffff:10.0.0.5"],
+      );
       assert.equal(
         formatFieldError(errors[0]!),
         "spec.ips: Forbidden: remove an IP address 10.0.0.11 that is being used by Pod ns/b, total IP addresses of an IPPool are jointly determined by 'spec.ips' and 'spec.excludeIPs'",
@@ -36,13 +39,20 @@ describe("in-use-rules", () => {
         b: { ips: ["10.0.0.12", "10.0.0.9-10.0.0.11", "10.0.0.13"] },
         c: { ips: [] },
       });
-      assert.deepEqual(errors.map((e) => e.value), [["10.0.0.11-10.0.0.13"]]);
+      assert.deepEqual(
+        errors.map(e => e.value),
+        [["10.0.0.11-10.0.0.13"]],
+      );
     });
     it("reports a record it cannot read as an internal error", () => {
       assert.ok(usable6.ok);
-      assert.deepEqual(checkSubnetInUse(usable6.value, 6, { a: { ips: ["10.0.0.1"] } }).map((e) => [e.reason, e.path]), [
-        ["Internal error", "status.controlledIPPools"],
-      ]);
+      assert.deepEqual(
+        checkSubnetInUse(usable6.value, 6, { a: { ips: ["10.0.0.1"] } }).map(e => [
+          e.reason,
+          e.path,
+        ]),
+        [["Internal error", "status.controlledIPPools"]],
+      );
     });
   });
 });

@@ -39,7 +39,11 @@ export function checkPoolInUse(usable: IntervalSet, inUse: readonly InUseAddress
  * Spiderpool grammar kept). A record that does not parse is an internal error
  * (`unreadable_ranges` on `status.controlledIPPools`).
  */
-export function checkSubnetInUse(usable: IntervalSet, family: IpFamily, controlled: PoolIPPreAllocations): FieldError[] {
+export function checkSubnetInUse(
+  usable: IntervalSet,
+  family: IpFamily,
+  controlled: PoolIPPreAllocations,
+): FieldError[] {
   const errors: FieldError[] = [];
   for (const [poolName, record] of Object.entries(controlled)) {
     const held = IntervalSet.fromRanges(record.ips, family);

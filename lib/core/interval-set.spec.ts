@@ -25,18 +25,35 @@ function block(text: string): IntervalSet {
 describe("interval-set", () => {
   describe("normalization", () => {
     it("sorts, merges overlapping and adjacent input", () => {
-      const set = ranges(4, "10.0.0.9", "10.0.0.5", "10.0.0.1-10.0.0.4", "10.0.0.3-10.0.0.4", "10.0.0.20-10.0.0.30", "10.0.0.25");
-      assert.deepEqual(set.toRangeStrings(), ["10.0.0.1-10.0.0.5", "10.0.0.9", "10.0.0.20-10.0.0.30"]);
+      const set = ranges(
+        4,
+        "10.0.0.9",
+        "10.0.0.5",
+        "10.0.0.1-10.0.0.4",
+        "10.0.0.3-10.0.0.4",
+        "10.0.0.20-10.0.0.30",
+        "10.0.0.25",
+      );
+      assert.deepEqual(set.toRangeStrings(), [
+        "10.0.0.1-10.0.0.5",
+        "10.0.0.9",
+        "10.0.0.20-10.0.0.30",
+      ]);
       assert.equal(set.intervals.length, 3);
       assert.equal(set.size(), 5n + 1n + 11n);
     });
     it("keeps a one-address gap", () => {
       assert.deepEqual(ranges(6, "fd00::1", "fd00::3").toRangeStrings(), ["fd00::1", "fd00::3"]);
-      assert.deepEqual(ranges(6, "fd00::3", "fd00::2", "fd00::1").toRangeStrings(), ["fd00::1-fd00::3"]);
+      assert.deepEqual(ranges(6, "fd00::3", "fd00::2", "fd00::1").toRangeStrings(), [
+        "fd00::1-fd00::3",
+      ]);
     });
     it("is immutable", () => {
       const set = ranges(4, "10.0.0.1-10.0.0.3");
-      assert.throws(() => (set.intervals as unknown as Array<unknown>).push({ start: 0n, end: 0n }), TypeError);
+      assert.throws(
+        () => (set.intervals as unknown as Array<unknown>).push({ start: 0n, end: 0n }),
+        TypeError,
+      );
       const other = set.union(ranges(4, "10.0.0.9"));
       assert.deepEqual(set.toRangeStrings(), ["10.0.0.1-10.0.0.3"]);
       assert.deepEqual(other.toRangeStrings(), ["10.0.0.1-10.0.0.3", "10.0.0.9"]);
@@ -71,7 +88,11 @@ describe("interval-set", () => {
       it(JSON.stringify(entries), () => {
         assert.deepEqual(IntervalSet.fromRanges(entries, family), {
           ok: false,
-          error: { code: "invalid_range", message: `invalid IP range format in IPv${family} '${bad}'`, value: bad },
+          error: {
+            code: "invalid_range",
+            message: `invalid IP range format in IPv${family} '${bad}'`,
+            value: bad,
+          },
         });
       });
     }
@@ -107,14 +128,23 @@ describe("interval-set", () => {
     const b = ranges(4, "10.0.0.5-10.0.0.25");
     it("union", () => assert.deepEqual(a.union(b).toRangeStrings(), ["10.0.0.1-10.0.0.30"]));
     it("intersect", () =>
-      assert.deepEqual(a.intersect(b).toRangeStrings(), ["10.0.0.5-10.0.0.10", "10.0.0.20-10.0.0.25"]));
+      assert.deepEqual(a.intersect(b).toRangeStrings(), [
+        "10.0.0.5-10.0.0.10",
+        "10.0.0.20-10.0.0.25",
+      ]));
     it("subtract", () => {
-      assert.deepEqual(a.subtract(b).toRangeStrings(), ["10.0.0.1-10.0.0.4", "10.0.0.26-10.0.0.30"]);
+      assert.deepEqual(a.subtract(b).toRangeStrings(), [
+        "10.0.0.1-10.0.0.4",
+        "10.0.0.26-10.0.0.30",
+      ]);
       assert.deepEqual(b.subtract(a).toRangeStrings(), ["10.0.0.11-10.0.0.19"]);
     });
     it("subtract one cut spanning several intervals", () => {
       const many = ranges(4, "10.0.0.1", "10.0.0.3", "10.0.0.5", "10.0.0.7");
-      assert.deepEqual(many.subtract(ranges(4, "10.0.0.2-10.0.0.6")).toRangeStrings(), ["10.0.0.1", "10.0.0.7"]);
+      assert.deepEqual(many.subtract(ranges(4, "10.0.0.2-10.0.0.6")).toRangeStrings(), [
+        "10.0.0.1",
+        "10.0.0.7",
+      ]);
     });
     it("subset, overlap, equality", () => {
       assert.equal(ranges(4, "10.0.0.2-10.0.0.3", "10.0.0.21").isSubsetOf(a), true);
@@ -127,9 +157,19 @@ describe("interval-set", () => {
     });
     it("lists addresses lazily and takes the first free ones", () => {
       const pool = ranges(6, "fd00::1-fd00::4", "fd00::a");
-      assert.deepEqual(pool.toAddressStrings(), ["fd00::1", "fd00::2", "fd00::3", "fd00::4", "fd00::a"]);
+      assert.deepEqual(pool.toAddressStrings(), [
+        "fd00::1",
+        "fd00::2",
+        "fd00::3",
+        "fd00::4",
+        "fd00::a",
+      ]);
       const used = ranges(6, "fd00::1", "fd00::3");
-      assert.deepEqual(pool.firstFreeAddresses(used, 10), [ip("fd00::2"), ip("fd00::4"), ip("fd00::a")]);
+      assert.deepEqual(pool.firstFreeAddresses(used, 10), [
+        ip("fd00::2"),
+        ip("fd00::4"),
+        ip("fd00::a"),
+      ]);
       assert.deepEqual(pool.firstFreeAddresses(used, 2), [ip("fd00::2"), ip("fd00::4")]);
       assert.deepEqual(pool.firstFreeAddresses(used, 0), []);
       assert.equal(pool.firstFree(ranges(6, "fd00::1-fd00::9")), ip("fd00::a"));
@@ -164,12 +204,23 @@ describe("interval-set", () => {
     });
     it("finds free addresses without expanding", () => {
       assert.equal(whole.firstFree(used), base + 10n);
-      assert.deepEqual(whole.firstFreeAddresses(used, 8), [10n, 11n, 12n, 13n, 14n, 15n, 26n, 27n].map((o) => base + o));
+      assert.deepEqual(
+        whole.firstFreeAddresses(used, 8),
+        [10n, 11n, 12n, 13n, 14n, 15n, 26n, 27n].map(o => base + o),
+      );
       assert.equal(whole.subtract(used).size(), (1n << 64n) - BigInt(count) * 10n);
       assert.equal(used.isSubsetOf(whole), true);
       assert.equal(whole.isSubsetOf(used), false);
       assert.equal(used.subtract(used).isEmpty, true);
-      const filled = used.union(ranges(6, ...Array.from({ length: count }, (_, i) => hex(base + BigInt(i) * 16n + 10n) + "-" + hex(base + BigInt(i) * 16n + 15n))));
+      const filled = used.union(
+        ranges(
+          6,
+          ...Array.from(
+            { length: count },
+            (_, i) => hex(base + BigInt(i) * 16n + 10n) + "-" + hex(base + BigInt(i) * 16n + 15n),
+          ),
+        ),
+      );
       assert.equal(filled.intervals.length, 1);
       assert.equal(whole.firstFree(filled), base + BigInt(count) * 16n);
       assert.equal(used.contains(base + 4999n * 16n + 9n), true);
@@ -195,11 +246,15 @@ describe("interval-set", () => {
       const build = (pairs: Array<[number, number]>) =>
         IntervalSet.of(
           family,
-          pairs.map(([x, y]) => ({ start: base + BigInt(Math.min(x, y)), end: base + BigInt(Math.max(x, y)) })),
+          pairs.map(([x, y]) => ({
+            start: base + BigInt(Math.min(x, y)),
+            end: base + BigInt(Math.max(x, y)),
+          })),
         );
       const model = (pairs: Array<[number, number]>) => {
         const out = new Set<bigint>();
-        for (const [x, y] of pairs) for (let o = Math.min(x, y); o <= Math.max(x, y); o++) out.add(base + BigInt(o));
+        for (const [x, y] of pairs)
+          for (let o = Math.min(x, y); o <= Math.max(x, y); o++) out.add(base + BigInt(o));
         return out;
       };
       const sorted = (s: Set<bigint>) => [...s].sort((x, y) => (x < y ? -1 : 1));
@@ -216,15 +271,24 @@ describe("interval-set", () => {
               if (v <= maxAddress(family)) assert.equal(a.contains(v), ma.has(v));
             }
             assert.deepEqual([...a.union(b).addresses()], sorted(new Set([...ma, ...mb])));
-            assert.deepEqual([...a.intersect(b).addresses()], sorted(new Set([...ma].filter((v) => mb.has(v)))));
-            const diff = sorted(new Set([...ma].filter((v) => !mb.has(v))));
+            assert.deepEqual(
+              [...a.intersect(b).addresses()],
+              sorted(new Set([...ma].filter(v => mb.has(v)))),
+            );
+            const diff = sorted(new Set([...ma].filter(v => !mb.has(v))));
             assert.deepEqual([...a.subtract(b).addresses()], diff);
             assert.deepEqual([...a.addressesNotIn(b)], diff);
             assert.deepEqual(a.firstFreeAddresses(b, n), diff.slice(0, n));
             assert.equal(a.firstFree(b), diff[0]);
-            assert.equal(a.isSubsetOf(b), [...ma].every((v) => mb.has(v)));
-            assert.equal(a.overlaps(b), [...ma].some((v) => mb.has(v)));
-            assert.equal(a.equals(b), ma.size === mb.size && [...ma].every((v) => mb.has(v)));
+            assert.equal(
+              a.isSubsetOf(b),
+              [...ma].every(v => mb.has(v)),
+            );
+            assert.equal(
+              a.overlaps(b),
+              [...ma].some(v => mb.has(v)),
+            );
+            assert.equal(a.equals(b), ma.size === mb.size && [...ma].every(v => mb.has(v)));
             assert.ok(a.equals(IntervalSet.fromAddresses(family, ma)));
             // Normal form: ascending, and separated by at least one missing address.
             a.intervals.forEach((x, i) => {
@@ -241,5 +305,7 @@ describe("interval-set", () => {
 
 function hex(value: bigint): string {
   // Uncompressed, zero-padded spelling: the parser must normalize it.
-  return Array.from({ length: 8 }, (_, i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16).padStart(4, "0")).join(":");
+  return Array.from({ length: 8 }, (_, i) =>
+    ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16).padStart(4, "0"),
+  ).join(":");
 }

@@ -145,8 +145,11 @@ export class IntervalSet {
   }
 
   equals(other: IntervalSet): boolean {
-    if (this.family !== other.family || this.#intervals.length !== other.#intervals.length) return false;
-    return this.#intervals.every((x, i) => x.start === other.#intervals[i]?.start && x.end === other.#intervals[i]?.end);
+    if (this.family !== other.family || this.#intervals.length !== other.#intervals.length)
+      return false;
+    return this.#intervals.every(
+      (x, i) => x.start === other.#intervals[i]?.start && x.end === other.#intervals[i]?.end,
+    );
   }
 
   /** Every address in ascending order, produced one at a time. */
@@ -186,12 +189,12 @@ export class IntervalSet {
    * run and the bare address for a single one, ascending.
    */
   toRangeStrings(): string[] {
-    return this.#intervals.map((interval) => formatIpRange(interval, this.family));
+    return this.#intervals.map(interval => formatIpRange(interval, this.family));
   }
 
   /** The addresses as strings; only sensible for small sets. */
   toAddressStrings(): string[] {
-    return [...this.addresses()].map((v) => formatAddress(v, this.family));
+    return [...this.addresses()].map(v => formatAddress(v, this.family));
   }
 
   /**

@@ -5,7 +5,12 @@ import { checkIpVersion, checkIpVersionUnchanged } from "./ip-version-rules.js";
 const BOTH = { enableIPv4: true, enableIPv6: true };
 
 describe("ip-version-rules", () => {
-  const cases: [unknown, { enableIPv4: boolean; enableIPv6: boolean }, number | undefined, string[]][] = [
+  const cases: [
+    unknown,
+    { enableIPv4: boolean; enableIPv6: boolean },
+    number | undefined,
+    string[],
+  ][] = [
     [4, BOTH, 4, []],
     [6, BOTH, 6, []],
     [undefined, BOTH, undefined, [`spec.ipVersion: Invalid value: "null": missing`]],
@@ -26,6 +31,8 @@ describe("ip-version-rules", () => {
   it("refuses a change of a set version only", () => {
     assert.deepEqual(checkIpVersionUnchanged(4, 4), []);
     assert.deepEqual(checkIpVersionUnchanged(undefined, 6), []);
-    assert.deepEqual(checkIpVersionUnchanged(4, 6).map(formatFieldError), ["spec.ipVersion: Forbidden: is not changeable"]);
+    assert.deepEqual(checkIpVersionUnchanged(4, 6).map(formatFieldError), [
+      "spec.ipVersion: Forbidden: is not changeable",
+    ]);
   });
 });

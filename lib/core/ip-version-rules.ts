@@ -4,7 +4,13 @@
  */
 import type { IpFamily } from "./address.js";
 import type { AdmissionConfig } from "./admission-objects.js";
-import { forbidden, invalidValue, unsupportedValue, type FieldError, type FieldValue } from "./field-error.js";
+import {
+  forbidden,
+  invalidValue,
+  unsupportedValue,
+  type FieldError,
+  type FieldValue,
+} from "./field-error.js";
 
 const PATH = "spec.ipVersion";
 
@@ -28,12 +34,18 @@ export function checkIpVersion(
   config: Pick<AdmissionConfig, "enableIPv4" | "enableIPv6">,
   missingDetail: string,
 ): IpVersionCheck {
-  if (value == null) return { errors: [invalidValue("ip_version_missing", PATH, null, missingDetail)] };
+  if (value == null)
+    return { errors: [invalidValue("ip_version_missing", PATH, null, missingDetail)] };
   if (value !== 4 && value !== 6) {
-    return { errors: [unsupportedValue("ip_version_unsupported", PATH, asFieldValue(value), ["4", "6"])] };
+    return {
+      errors: [unsupportedValue("ip_version_unsupported", PATH, asFieldValue(value), ["4", "6"])],
+    };
   }
   const enabled = value === 4 ? config.enableIPv4 : config.enableIPv6;
-  return { family: value, errors: enabled ? [] : [forbidden("ip_version_disabled", PATH, `IPv${value} is disabled`)] };
+  return {
+    family: value,
+    errors: enabled ? [] : [forbidden("ip_version_disabled", PATH, `IPv${value} is disabled`)],
+  };
 }
 
 /** `spec.ipVersion: Forbidden: is not changeable` when both versions are set and differ. */
@@ -43,5 +55,7 @@ export function checkIpVersionUnchanged(oldValue: unknown, newValue: unknown): F
 }
 
 function asFieldValue(value: unknown): FieldValue {
-  return typeof value === "number" || typeof value === "string" || typeof value === "boolean" ? value : JSON.stringify(value);
+  return typeof value === "number" || typeof value === "string" || typeof value === "boolean"
+    ? value
+    : JSON.stringify(value);
 }

@@ -9,7 +9,12 @@ import { cidrLabelValue, cidrsEqual, parseCidrLenient, type Cidr } from "./cidr.
 import { controllerOf, isControlledBy, withControllerReference } from "./controller-reference.js";
 import { mergeWhenMany, withFinalizer, withLabel, type Defaulted } from "./defaulting-steps.js";
 import { familyOfCidr } from "./family-inference.js";
-import { LABEL_IPPOOL_CIDR, LABEL_OWNER_SPIDER_SUBNET, LABEL_SUBNET_CIDR, SPIDERPOOL_API_VERSION } from "./spiderpool-names.js";
+import {
+  LABEL_IPPOOL_CIDR,
+  LABEL_OWNER_SPIDER_SUBNET,
+  LABEL_SUBNET_CIDR,
+  SPIDERPOOL_API_VERSION,
+} from "./spiderpool-names.js";
 import { describeStored } from "./stored-objects.js";
 
 /** Inputs of the pool defaulting. */
@@ -32,7 +37,9 @@ export interface IPPoolDefaultingInput<T extends IPPoolObject> {
  * 5. merge `spec.ips` and `spec.excludeIPs` when they have more than one element.
  * Returns a new object; `pool` is not modified.
  */
-export function defaultIPPool<T extends IPPoolObject>(input: IPPoolDefaultingInput<T>): Defaulted<T> {
+export function defaultIPPool<T extends IPPoolObject>(
+  input: IPPoolDefaultingInput<T>,
+): Defaulted<T> {
   const { pool, subnets, config } = input;
   if (pool.metadata?.deletionTimestamp != null) return { object: pool };
   let metadata = withFinalizer(pool.metadata);
@@ -44,27 +51,40 @@ export function defaultIPPool<T extends IPPoolObject>(input: IPPoolDefaultingInp
 
   const version: unknown = spec.ipVersion ?? familyOfCidr(spec.subnet);
   if (version === undefined) {
-    return result(`failed to generate 'spec.ipVersion' from 'spec.subnet' ${spec.subnet}, nothing to mutate`);
+    return result(
+      `failed to generate 'spec.ipVersion' from 'spec.subnet' ${spec.subnet}, nothing to mutate`,
+    );
   }
   if (version !== 4 && version !== 6) return result(`invalid IP version '${String(version)}'`);
   if (spec.ipVersion == null) spec = { ...spec, ipVersion: version };
   const parsed = parseCidrLenient(spec.subnet, version);
   if (!parsed.ok) {
-    return result(`failed to parse 'spec.subnet' ${spec.subnet} as a valid label value: ${parsed.error.message}`);
+    return result(
+      `failed to parse 'spec.subnet' ${spec.subnet} as a valid label value: ${parsed.error.message}`,
+    );
   }
   const label = cidrLabelValue(spec.subnet);
   metadata = withLabel(metadata, LABEL_IPPOOL_CIDR, label);
 
   if (config.enableSpiderSubnet && !isAdopted(metadata)) {
-    const subnet = subnets.find((candidate) => sameNetwork(candidate, label, version, parsed.value.cidr));
+    const subnet = subnets.find(candidate =>
+      sameNetwork(candidate, label, version, parsed.value.cidr),
+    );
     if (subnet !== undefined) {
       const name = subnet.metadata?.name ?? "";
       const uid = subnet.metadata?.uid ?? "";
       if (!isControlledBy(metadata, uid)) {
-        const owned = withControllerReference(metadata, { apiVersion: SPIDERPOOL_API_VERSION, kind: "SpiderSubnet", name, uid });
+        const owned = withControllerReference(metadata, {
+          apiVersion: SPIDERPOOL_API_VERSION,
+          kind: "SpiderSubnet",
+          name,
+          uid,
+        });
         if (owned === undefined) {
           const other = controllerOf(metadata);
-          return result(`failed to set owner reference: already owned by ${other?.kind} ${other?.name}`);
+          return result(
+            `failed to set owner reference: already owned by ${other?.kind} ${other?.name}`,
+          );
         }
         metadata = owned;
       }
@@ -99,12 +119,18 @@ function sameNetwork(subnet: SubnetObject, label: string, family: IpFamily, cidr
 /** Spiderpool's `InheritSubnetProperties`: only what the pool leaves nil. */
 function inheritFrom(subnet: SubnetObject, spec: IPPoolSpecInput): IPPoolSpecInput {
   let next = spec;
-  if (subnet.spec.gateway != null && spec.gateway == null) next = { ...next, gateway: subnet.spec.gateway };
+  if (subnet.spec.gateway != null && spec.gateway == null)
+    next = { ...next, gateway: subnet.spec.gateway };
   const routes = subnet.spec.routes ?? [];
-  if (routes.length > 0 && spec.routes == null) next = { ...next, routes: routes.map((route) => ({ ...route })) };
+  if (routes.length > 0 && spec.routes == null)
+    next = { ...next, routes: routes.map(route => ({ ...route })) };
   return next;
 }
 
-function withList(spec: IPPoolSpecInput, key: "ips" | "excludeIPs", list: string[] | undefined): IPPoolSpecInput {
+function withList(
+  spec: IPPoolSpecInput,
+  key: "ips" | "excludeIPs",
+  list: string[] | undefined,
+): IPPoolSpecInput {
   return list === spec[key] ? spec : { ...spec, [key]: list };
 }

@@ -1,13 +1,35 @@
 import assert from "node:assert/strict";
-import { ControlledIPPoolsJsonSchema, SpiderIPPoolSchema, SpiderSubnetSchema } from "../schemas/index.js";
+import {
+  ControlledIPPoolsJsonSchema,
+  SpiderIPPoolSchema,
+  SpiderSubnetSchema,
+} from "../schemas/index.js";
 import type { IPPoolObject, OwnerSubnet } from "./admission-objects.js";
-import { ALL_ON, assertAllowed, codesOf, invalid, messageOf, pool, subnet } from "./admission-spec-support.js";
-import { validateIPPoolCreate, validateIPPoolDelete, validateIPPoolUpdate } from "./ippool-validation.js";
+import {
+  ALL_ON,
+  assertAllowed,
+  codesOf,
+  invalid,
+  messageOf,
+  pool,
+  subnet,
+} from "./admission-spec-support.js";
+import {
+  validateIPPoolCreate,
+  validateIPPoolDelete,
+  validateIPPoolUpdate,
+} from "./ippool-validation.js";
 
 const HEAD = 'SpiderIPPool.spiderpool.spidernet.io "p1" is invalid: ';
-const JOINTLY = "total IP addresses of an IPPool are jointly determined by 'spec.ips' and 'spec.excludeIPs'";
+const JOINTLY =
+  "total IP addresses of an IPPool are jointly determined by 'spec.ips' and 'spec.excludeIPs'";
 
-function create(p: IPPoolObject, peers: IPPoolObject[] = [], ownerSubnet?: OwnerSubnet, config = ALL_ON) {
+function create(
+  p: IPPoolObject,
+  peers: IPPoolObject[] = [],
+  ownerSubnet?: OwnerSubnet,
+  config = ALL_ON,
+) {
   return validateIPPoolCreate({ pool: p, peers, config, ...(ownerSubnet ? { ownerSubnet } : {}) });
 }
 
@@ -157,7 +179,10 @@ describe("ippool-validation", () => {
         "extra matchLabels on an auto-created pool",
         pool(
           "p1",
-          { subnet: "10.6.0.0/16", podAffinity: { matchLabels: { "ipam.spidernet.io/app-name": "web", team: "a" } } },
+          {
+            subnet: "10.6.0.0/16",
+            podAffinity: { matchLabels: { "ipam.spidernet.io/app-name": "web", team: "a" } },
+          },
           { labels: { "ipam.spidernet.io/owner-application-name": "web" } },
         ),
         [],
@@ -167,7 +192,10 @@ describe("ippool-validation", () => {
         "matchExpressions on an auto-created pool",
         pool(
           "p1",
-          { subnet: "10.6.0.0/16", podAffinity: { matchExpressions: [{ key: "a", operator: "Exists" }] } },
+          {
+            subnet: "10.6.0.0/16",
+            podAffinity: { matchExpressions: [{ key: "a", operator: "Exists" }] },
+          },
           { labels: { "ipam.spidernet.io/owner-application-name": "web" } },
         ),
         [],
@@ -193,12 +221,20 @@ describe("ippool-validation", () => {
     it("a disabled family", () => {
       const v4off = { ...ALL_ON, enableIPv4: false };
       const v6off = { ...ALL_ON, enableIPv6: false };
-      assert.equal(messageOf(create(pool("p1", { subnet: "10.6.0.0/16" }), [], undefined, v4off)), `${HEAD}spec.ipVersion: Forbidden: IPv4 is disabled`);
-      assert.equal(messageOf(create(pool("p1", { subnet: "fd00::/64" }), [], undefined, v6off)), `${HEAD}spec.ipVersion: Forbidden: IPv6 is disabled`);
+      assert.equal(
+        messageOf(create(pool("p1", { subnet: "10.6.0.0/16" }), [], undefined, v4off)),
+        `${HEAD}spec.ipVersion: Forbidden: IPv4 is disabled`,
+      );
+      assert.equal(
+        messageOf(create(pool("p1", { subnet: "fd00::/64" }), [], undefined, v6off)),
+        `${HEAD}spec.ipVersion: Forbidden: IPv6 is disabled`,
+      );
     });
 
     it("a name taken by a pool of the same family is 409 AlreadyExists", () => {
-      const verdict = create(pool("p1", { subnet: "10.6.0.0/16" }), [pool("p1", { subnet: "10.8.0.0/16" })]);
+      const verdict = create(pool("p1", { subnet: "10.6.0.0/16" }), [
+        pool("p1", { subnet: "10.8.0.0/16" }),
+      ]);
       assert.deepEqual(verdict, {
         allowed: false,
         reason: "AlreadyExists",
@@ -209,7 +245,9 @@ describe("ippool-validation", () => {
     });
 
     it("a name taken in the other family is left to the API server", () => {
-      assertAllowed(create(pool("p1", { subnet: "10.6.0.0/16" }), [pool("p1", { subnet: "fd00::/64" })]));
+      assertAllowed(
+        create(pool("p1", { subnet: "10.6.0.0/16" }), [pool("p1", { subnet: "fd00::/64" })]),
+      );
     });
   });
 
@@ -230,13 +268,19 @@ describe("ippool-validation", () => {
           podAffinity: { matchLabels: { app: "web" } },
         }),
       ],
-      ["unsorted disjoint entries", pool("p1", { subnet: "10.6.0.0/24", ips: ["10.6.0.9", "10.6.0.1-10.6.0.4", "10.6.0.6"] })],
+      [
+        "unsorted disjoint entries",
+        pool("p1", { subnet: "10.6.0.0/24", ips: ["10.6.0.9", "10.6.0.1-10.6.0.4", "10.6.0.6"] }),
+      ],
       ["no ips at all", pool("p1", { subnet: "10.6.0.0/24" })],
       [
         "auto-created pool with only the app labels",
         pool(
           "p1",
-          { subnet: "10.6.0.0/24", podAffinity: { matchLabels: { "ipam.spidernet.io/app-kind": "Deployment" } } },
+          {
+            subnet: "10.6.0.0/24",
+            podAffinity: { matchLabels: { "ipam.spidernet.io/app-kind": "Deployment" } },
+          },
           { labels: { "ipam.spidernet.io/owner-application-name": "web" } },
         ),
       ],
@@ -244,22 +288,50 @@ describe("ippool-validation", () => {
     for (const [name, p] of cases) it(name, () => assertAllowed(create(p)));
 
     it("rejects entries outside /32 and /128", () => {
-      assert.deepEqual(codesOf(create(pool("p1", { subnet: "10.6.0.7/32", ips: ["10.6.0.8"] }))), ["outside_subnet"]);
-      assert.deepEqual(codesOf(create(pool("p1", { subnet: "fd00::3/128", ips: ["fd00::2-fd00::3"] }))), ["outside_subnet"]);
+      assert.deepEqual(codesOf(create(pool("p1", { subnet: "10.6.0.7/32", ips: ["10.6.0.8"] }))), [
+        "outside_subnet",
+      ]);
+      assert.deepEqual(
+        codesOf(create(pool("p1", { subnet: "fd00::3/128", ips: ["fd00::2-fd00::3"] }))),
+        ["outside_subnet"],
+      );
     });
 
     it("flags a /32 gateway that is the only address", () => {
-      assert.deepEqual(codesOf(create(pool("p1", { subnet: "10.6.0.7/32", ips: ["10.6.0.7"], gateway: "10.6.0.7" }))), ["gateway_in_ips"]);
+      assert.deepEqual(
+        codesOf(
+          create(pool("p1", { subnet: "10.6.0.7/32", ips: ["10.6.0.7"], gateway: "10.6.0.7" })),
+        ),
+        ["gateway_in_ips"],
+      );
     });
 
     it("allows identical subnets and honours excludeIPs between pools", () => {
-      const peer = pool("p0", { subnet: "10.6.0.0/16", ips: ["10.6.0.1-10.6.0.20"], excludeIPs: ["10.6.0.11-10.6.0.20"] });
-      assertAllowed(create(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.11-10.6.0.20"] }), [peer]));
-      assertAllowed(create(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.1-10.6.0.20"], excludeIPs: ["10.6.0.1-10.6.0.10"] }), [peer]));
+      const peer = pool("p0", {
+        subnet: "10.6.0.0/16",
+        ips: ["10.6.0.1-10.6.0.20"],
+        excludeIPs: ["10.6.0.11-10.6.0.20"],
+      });
+      assertAllowed(
+        create(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.11-10.6.0.20"] }), [peer]),
+      );
+      assertAllowed(
+        create(
+          pool("p1", {
+            subnet: "10.6.0.0/16",
+            ips: ["10.6.0.1-10.6.0.20"],
+            excludeIPs: ["10.6.0.1-10.6.0.10"],
+          }),
+          [peer],
+        ),
+      );
     });
 
     it("ignores pools of other families and other, disjoint subnets", () => {
-      const peers = [pool("a", { subnet: "fd00::/8", ips: ["fd00::1"] }), pool("b", { subnet: "10.7.0.0/16", ips: ["10.7.0.1"] })];
+      const peers = [
+        pool("a", { subnet: "fd00::/8", ips: ["fd00::1"] }),
+        pool("b", { subnet: "10.7.0.0/16", ips: ["10.7.0.1"] }),
+      ];
       assertAllowed(create(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.1"] }), peers));
     });
   });
@@ -268,7 +340,13 @@ describe("ippool-validation", () => {
     it("lists all bad entries, overlaps, gateway, routes and selector problems", () => {
       const p = pool("p1", {
         subnet: "10.6.0.0/24",
-        ips: ["10.6.0.1-10.6.0.10", "10.7.0.1", "10.6.0.5", "10.6.0.30-10.6.0.20", "10.6.0.1-10.6.0.10"],
+        ips: [
+          "10.6.0.1-10.6.0.10",
+          "10.7.0.1",
+          "10.6.0.5",
+          "10.6.0.30-10.6.0.20",
+          "10.6.0.1-10.6.0.10",
+        ],
         excludeIPs: ["bad"],
         gateway: "10.6.1.1",
         routes: [
@@ -279,7 +357,7 @@ describe("ippool-validation", () => {
       });
       const denial = invalid(create(p));
       assert.deepEqual(
-        denial.errors.map((e) => [e.code, e.path]),
+        denial.errors.map(e => [e.code, e.path]),
         [
           ["outside_subnet", "spec.subnet"],
           ["range_reversed", "spec.ips[3]"],
@@ -320,39 +398,67 @@ describe("ippool-validation", () => {
       const p = pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.2-10.6.0.9"] });
       const denial = invalid(create(p, peers));
       assert.deepEqual(
-        denial.errors.map((e) => e.detail),
+        denial.errors.map(e => e.detail),
         [
           `overlap with IPPool a in IP ranges [10.6.0.1-10.6.0.3 10.6.0.9], ${JOINTLY}`,
           `overlap with IPPool b in IP ranges [10.6.0.5], ${JOINTLY}`,
         ],
       );
       const nested = [pool("x", { subnet: "10.0.0.0/8" }), pool("y", { subnet: "10.6.0.0/24" })];
-      assert.deepEqual(codesOf(create(pool("p1", { subnet: "10.6.0.0/16" }), nested)), ["cidr_overlaps_pool", "cidr_overlaps_pool"]);
+      assert.deepEqual(codesOf(create(pool("p1", { subnet: "10.6.0.0/16" }), nested)), [
+        "cidr_overlaps_pool",
+        "cidr_overlaps_pool",
+      ]);
     });
 
     it("finds same-CIDR peers by label even without their subnet matching textually, and skips unreadable peers", () => {
-      const labelled = pool("a", { subnet: "10.6.0.0/16", ips: ["10.6.0.1"] }, { labels: { "ipam.spidernet.io/ippool-cidr": "10-6-0-0-16" } });
+      const labelled = pool(
+        "a",
+        { subnet: "10.6.0.0/16", ips: ["10.6.0.1"] },
+        { labels: { "ipam.spidernet.io/ippool-cidr": "10-6-0-0-16" } },
+      );
       const broken = pool("b", { subnet: "not-a-cidr", ips: ["10.6.0.1"] });
-      assert.deepEqual(codesOf(create(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.1"] }), [labelled, broken])), ["pool_ranges_overlap"]);
+      assert.deepEqual(
+        codesOf(
+          create(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.1"] }), [labelled, broken]),
+        ),
+        ["pool_ranges_overlap"],
+      );
     });
 
     it("reads a legacy peer with a reversed or clashing entry leniently", () => {
       const legacy = pool("old", { subnet: "10.6.0.0/16", ips: ["10.6.0.9-10.6.0.1", "10.6.0.5"] });
-      const denial = invalid(create(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.5"] }), [legacy]));
-      assert.equal(denial.errors[0]?.detail, `overlap with IPPool old in IP ranges [10.6.0.1-10.6.0.9], ${JOINTLY}`);
+      const denial = invalid(
+        create(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.5"] }), [legacy]),
+      );
+      assert.equal(
+        denial.errors[0]?.detail,
+        `overlap with IPPool old in IP ranges [10.6.0.1-10.6.0.9], ${JOINTLY}`,
+      );
     });
   });
 
   describe("CREATE: the controlling SpiderSubnet", () => {
-    const ref = { apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderSubnet", name: "s1", uid: "u1", controller: true };
+    const ref = {
+      apiVersion: "spiderpool.spidernet.io/v2beta1",
+      kind: "SpiderSubnet",
+      name: "s1",
+      uid: "u1",
+      controller: true,
+    };
     const owner: OwnerSubnet = {
-      subnet: subnet("s1", { subnet: "10.6.0.0/16", ips: ["10.6.0.1-10.6.0.100"], excludeIPs: ["10.6.0.50"] }),
+      subnet: subnet("s1", {
+        subnet: "10.6.0.0/16",
+        ips: ["10.6.0.1-10.6.0.100"],
+        excludeIPs: ["10.6.0.50"],
+      }),
       controlledIPPools: { p1: { ips: ["10.6.0.1-10.6.0.10"] } },
     };
     const owned = (ips: string[], labels: Record<string, string> = {}) =>
       pool("p1", { subnet: "10.6.0.0/16", ips }, { ownerReferences: [ref], labels });
 
-    it("accepts a pool inside the subnet's usable set", () => assertAllowed(create(owned(["10.6.0.1-10.6.0.40"]), [], owner)));
+    it("accepts a pool inside the subnet's usable set", () =>
+      assertAllowed(create(owned(["10.6.0.1-10.6.0.40"]), [], owner)));
 
     it("rejects addresses the subnet does not offer", () => {
       assert.equal(
@@ -371,22 +477,47 @@ describe("ippool-validation", () => {
     });
 
     it("is an internal error when the caller could not find the subnet", () => {
-      assert.equal(messageOf(create(owned(["10.6.0.1"]), [])), `${HEAD}spec.subnet: Internal error: failed to get controller Subnet s1`);
+      assert.equal(
+        messageOf(create(owned(["10.6.0.1"]), [])),
+        `${HEAD}spec.subnet: Internal error: failed to get controller Subnet s1`,
+      );
     });
 
     it("is skipped with the subnet feature off, or for an empty usable set", () => {
-      assertAllowed(create(owned(["10.6.0.200"]), [], owner, { ...ALL_ON, enableSpiderSubnet: false }));
-      assertAllowed(create(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.200"], excludeIPs: ["10.6.0.200"] }, { ownerReferences: [ref] }), [], owner));
+      assertAllowed(
+        create(owned(["10.6.0.200"]), [], owner, { ...ALL_ON, enableSpiderSubnet: false }),
+      );
+      assertAllowed(
+        create(
+          pool(
+            "p1",
+            { subnet: "10.6.0.0/16", ips: ["10.6.0.200"], excludeIPs: ["10.6.0.200"] },
+            { ownerReferences: [ref] },
+          ),
+          [],
+          owner,
+        ),
+      );
     });
   });
 
   describe("UPDATE", () => {
-    const old = pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.1-10.6.0.10"] }, { finalizers: ["spiderpool.spidernet.io"] });
-    const update = (p: IPPoolObject, inUse = [{ address: "10.6.0.5", pod: "default/web-0" }], peers: IPPoolObject[] = []) =>
-      validateIPPoolUpdate({ oldPool: old, pool: p, peers, inUse, config: ALL_ON });
+    const old = pool(
+      "p1",
+      { subnet: "10.6.0.0/16", ips: ["10.6.0.1-10.6.0.10"] },
+      { finalizers: ["spiderpool.spidernet.io"] },
+    );
+    const update = (
+      p: IPPoolObject,
+      inUse = [{ address: "10.6.0.5", pod: "default/web-0" }],
+      peers: IPPoolObject[] = [],
+    ) => validateIPPoolUpdate({ oldPool: old, pool: p, peers, inUse, config: ALL_ON });
 
     it("refuses an update of a terminating pool that still has the finalizer", () => {
-      const terminating = { ...old, metadata: { ...old.metadata, deletionTimestamp: "2026-01-01T00:00:00Z" } };
+      const terminating = {
+        ...old,
+        metadata: { ...old.metadata, deletionTimestamp: "2026-01-01T00:00:00Z" },
+      };
       assert.deepEqual(update(terminating), {
         allowed: false,
         reason: "Forbidden",
@@ -394,23 +525,51 @@ describe("ippool-validation", () => {
         code: "terminating",
         message: "forbidden: cannot update a terminating IPPool",
       });
-      assertAllowed(update({ ...terminating, metadata: { ...terminating.metadata, finalizers: [] } }));
+      assertAllowed(
+        update({ ...terminating, metadata: { ...terminating.metadata, finalizers: [] } }),
+      );
     });
 
     it("lets a terminating pool gain the migration import mark, and nothing else with it", () => {
-      const terminating = { ...old, metadata: { ...old.metadata, deletionTimestamp: "2026-01-01T00:00:00Z" } };
-      const marked = (extra: object = {}, spec = terminating.spec) => ({ ...terminating, spec, metadata: { ...terminating.metadata, annotations: { "ipam.pepr-spiderpool.io/allocations-imported": "3", ...extra } } });
-      const v = (p: IPPoolObject) => validateIPPoolUpdate({ oldPool: terminating, pool: p, peers: [], inUse: [], config: ALL_ON });
+      const terminating = {
+        ...old,
+        metadata: { ...old.metadata, deletionTimestamp: "2026-01-01T00:00:00Z" },
+      };
+      const marked = (extra: object = {}, spec = terminating.spec) => ({
+        ...terminating,
+        spec,
+        metadata: {
+          ...terminating.metadata,
+          annotations: { "ipam.pepr-spiderpool.io/allocations-imported": "3", ...extra },
+        },
+      });
+      const v = (p: IPPoolObject) =>
+        validateIPPoolUpdate({
+          oldPool: terminating,
+          pool: p,
+          peers: [],
+          inUse: [],
+          config: ALL_ON,
+        });
       assertAllowed(v(marked()));
       assert.equal(v(marked({ other: "x" })).allowed, false);
-      assert.equal(v(marked({}, { ...terminating.spec, ips: ["10.6.0.1-10.6.0.11"] })).allowed, false);
-      assert.equal(v({ ...terminating, metadata: { ...terminating.metadata, labels: { a: "b" } } }).allowed, false);
+      assert.equal(
+        v(marked({}, { ...terminating.spec, ips: ["10.6.0.1-10.6.0.11"] })).allowed,
+        false,
+      );
+      assert.equal(
+        v({ ...terminating, metadata: { ...terminating.metadata, labels: { a: "b" } } }).allowed,
+        false,
+      );
     });
 
     it("keeps ipVersion and subnet immutable, reporting both", () => {
       const moved = pool("p1", { subnet: "fd00::/64", ipVersion: 6 });
       assert.deepEqual(codesOf(update(moved, [])), ["ip_version_changed", "subnet_changed"]);
-      assert.equal(messageOf(update(pool("p1", { subnet: "10.7.0.0/16" }), [])), `${HEAD}spec.subnet: Forbidden: is not changeable`);
+      assert.equal(
+        messageOf(update(pool("p1", { subnet: "10.7.0.0/16" }), [])),
+        `${HEAD}spec.subnet: Forbidden: is not changeable`,
+      );
       assert.equal(
         messageOf(update(pool("p1", { subnet: "10.6.0.0/16", ipVersion: 6 }), [])),
         `${HEAD}[spec.ipVersion: Forbidden: is not changeable, spec.subnet: Invalid value: "10.6.0.0/16": invalid CIDR format in IPv6 '10.6.0.0/16']`,
@@ -420,7 +579,15 @@ describe("ippool-validation", () => {
     it("protects addresses in use, including from excludeIPs", () => {
       assertAllowed(update(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.5-10.6.0.6"] })));
       assert.equal(
-        messageOf(update(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.1-10.6.0.10"], excludeIPs: ["10.6.0.5"] }))),
+        messageOf(
+          update(
+            pool("p1", {
+              subnet: "10.6.0.0/16",
+              ips: ["10.6.0.1-10.6.0.10"],
+              excludeIPs: ["10.6.0.5"],
+            }),
+          ),
+        ),
         `${HEAD}spec.ips: Forbidden: remove an IP address 10.6.0.5 that is being used by Pod default/web-0, ${JOINTLY}`,
       );
     });
@@ -431,22 +598,46 @@ describe("ippool-validation", () => {
         { address: "10.6.0.3", pod: "a/y" },
         { address: "10.6.0.9", pod: "a/z" },
       ];
-      const denial = invalid(update(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.4-10.6.0.9"] }), inUse));
-      assert.deepEqual(denial.errors.map((e) => e.value), ["10.6.0.2", "10.6.0.3"]);
+      const denial = invalid(
+        update(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.4-10.6.0.9"] }), inUse),
+      );
+      assert.deepEqual(
+        denial.errors.map(e => e.value),
+        ["10.6.0.2", "10.6.0.3"],
+      );
     });
 
     it("re-checks pools of the same CIDR but not CIDR overlap", () => {
-      const peers = [pool("p0", { subnet: "10.6.0.0/16", ips: ["10.6.0.10"] }), pool("big", { subnet: "10.0.0.0/8" })];
-      assert.deepEqual(codesOf(update(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.1-10.6.0.10"] }), [], peers)), ["pool_ranges_overlap"]);
+      const peers = [
+        pool("p0", { subnet: "10.6.0.0/16", ips: ["10.6.0.10"] }),
+        pool("big", { subnet: "10.0.0.0/8" }),
+      ];
+      assert.deepEqual(
+        codesOf(
+          update(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.1-10.6.0.10"] }), [], peers),
+        ),
+        ["pool_ranges_overlap"],
+      );
     });
 
     it("accepts a legacy non-canonical subnet that did not change", () => {
       const legacy = pool("p1", { subnet: "10.6.0.1/16", ips: ["10.6.0.5"] });
-      assertAllowed(validateIPPoolUpdate({ oldPool: legacy, pool: legacy, peers: [], inUse: [], config: ALL_ON }));
+      assertAllowed(
+        validateIPPoolUpdate({
+          oldPool: legacy,
+          pool: legacy,
+          peers: [],
+          inUse: [],
+          config: ALL_ON,
+        }),
+      );
     });
 
     it("skips in-use protection while entries are invalid (their own errors explain)", () => {
-      assert.deepEqual(codesOf(update(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.10-10.6.0.1"] }))), ["range_reversed"]);
+      assert.deepEqual(
+        codesOf(update(pool("p1", { subnet: "10.6.0.0/16", ips: ["10.6.0.10-10.6.0.1"] }))),
+        ["range_reversed"],
+      );
     });
   });
 
@@ -459,7 +650,8 @@ describe("ippool-validation", () => {
         reason: "Forbidden",
         status: 403,
         code: "allocated_ips",
-        message: 'spiderippools.spiderpool.spidernet.io "p1" is forbidden: cannot delete an IPPool with allocated IPs(3)',
+        message:
+          'spiderippools.spiderpool.spidernet.io "p1" is forbidden: cannot delete an IPPool with allocated IPs(3)',
       });
     });
 
@@ -471,7 +663,12 @@ describe("ippool-validation", () => {
     });
 
     it("allows everything when the delete webhook is off", () => {
-      assertAllowed(validateIPPoolDelete({ pool: busy, config: { ...ALL_ON, enableValidatingResourcesDeletedWebhook: false } }));
+      assertAllowed(
+        validateIPPoolDelete({
+          pool: busy,
+          config: { ...ALL_ON, enableValidatingResourcesDeletedWebhook: false },
+        }),
+      );
     });
   });
 
@@ -479,7 +676,10 @@ describe("ippool-validation", () => {
     const stored = SpiderSubnetSchema.parse({
       metadata: { name: "s1", uid: "u1" },
       spec: { ipVersion: 4, subnet: "10.6.0.0/16", ips: ["10.6.0.1-10.6.0.9"] },
-      status: { controlledIPPools: '{"p1":{"ips":["10.6.0.1-10.6.0.3"],"application":"apps_v1_Deployment_default_web"}}' },
+      status: {
+        controlledIPPools:
+          '{"p1":{"ips":["10.6.0.1-10.6.0.3"],"application":"apps_v1_Deployment_default_web"}}',
+      },
     });
     const parsed = SpiderIPPoolSchema.parse({
       apiVersion: "spiderpool.spidernet.io/v2beta1",
@@ -487,11 +687,24 @@ describe("ippool-validation", () => {
       metadata: {
         name: "p1",
         labels: { "ipam.spidernet.io/owner-application-name": "web" },
-        ownerReferences: [{ apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderSubnet", name: "s1", uid: "u1", controller: true }],
+        ownerReferences: [
+          {
+            apiVersion: "spiderpool.spidernet.io/v2beta1",
+            kind: "SpiderSubnet",
+            name: "s1",
+            uid: "u1",
+            controller: true,
+          },
+        ],
       },
       spec: { ipVersion: 4, subnet: "10.6.0.0/16", ips: ["10.6.0.1-10.6.0.3"] },
     });
-    const ownerSubnet = { subnet: stored, controlledIPPools: ControlledIPPoolsJsonSchema.parse(stored.status?.controlledIPPools ?? "{}") };
+    const ownerSubnet = {
+      subnet: stored,
+      controlledIPPools: ControlledIPPoolsJsonSchema.parse(
+        stored.status?.controlledIPPools ?? "{}",
+      ),
+    };
     assertAllowed(validateIPPoolCreate({ pool: parsed, peers: [], ownerSubnet, config: ALL_ON }));
   });
 });

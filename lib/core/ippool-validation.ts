@@ -8,7 +8,12 @@
  * misleading errors (Spiderpool never reaches them in that case either).
  */
 import type { IpFamily } from "./address.js";
-import type { AdmissionConfig, InUseAddress, IPPoolObject, OwnerSubnet } from "./admission-objects.js";
+import type {
+  AdmissionConfig,
+  InUseAddress,
+  IPPoolObject,
+  OwnerSubnet,
+} from "./admission-objects.js";
 import {
   ALLOWED,
   denyAlreadyExists,
@@ -24,7 +29,11 @@ import { checkPoolInUse } from "./in-use-rules.js";
 import { checkIpVersion, checkIpVersionUnchanged } from "./ip-version-rules.js";
 import { checkOwnerSubnet } from "./owner-subnet-rules.js";
 import { checkPodAffinity } from "./pod-affinity-rules.js";
-import { checkPoolCidrAgainstPeers, checkPoolRangesAgainstPeers, type PoolIdentity } from "./pool-peer-rules.js";
+import {
+  checkPoolCidrAgainstPeers,
+  checkPoolRangesAgainstPeers,
+  type PoolIdentity,
+} from "./pool-peer-rules.js";
 import { checkEntriesDisjoint, checkPoolEntries } from "./range-entry-rules.js";
 import { SPIDERPOOL_FINALIZER } from "./spiderpool-names.js";
 import { IMPORTED_ANNOTATION } from "./allocation-import.js";
@@ -71,7 +80,10 @@ export function validateIPPoolCreate(input: IPPoolCreateInput): AdmissionVerdict
   if (family !== undefined) {
     const parsed = parseCidr(pool.spec.subnet, family);
     if (parsed.ok) cidr = parsed.value;
-    else errors.push(invalidValue(parsed.error.code, "spec.subnet", pool.spec.subnet, parsed.error.message));
+    else
+      errors.push(
+        invalidValue(parsed.error.code, "spec.subnet", pool.spec.subnet, parsed.error.message),
+      );
   }
   if (family !== undefined && cidr !== undefined) {
     const identity: PoolIdentity = { name, family, cidr, subnetText: pool.spec.subnet };
@@ -93,11 +105,14 @@ export function validateIPPoolUpdate(input: IPPoolUpdateInput): AdmissionVerdict
   const { pool, oldPool, config } = input;
   const name = pool.metadata?.name ?? "";
   if (pool.metadata?.deletionTimestamp != null) {
-    return pool.metadata.finalizers?.includes(SPIDERPOOL_FINALIZER) === true && !onlyImportMarkAdded(oldPool, pool)
+    return pool.metadata.finalizers?.includes(SPIDERPOOL_FINALIZER) === true &&
+      !onlyImportMarkAdded(oldPool, pool)
       ? denyTerminating("cannot update a terminating IPPool")
       : ALLOWED;
   }
-  const errors: FieldError[] = [...checkIpVersionUnchanged(oldPool.spec.ipVersion, pool.spec.ipVersion)];
+  const errors: FieldError[] = [
+    ...checkIpVersionUnchanged(oldPool.spec.ipVersion, pool.spec.ipVersion),
+  ];
   if (pool.spec.subnet !== oldPool.spec.subnet) {
     errors.push(forbidden("subnet_changed", "spec.subnet", "is not changeable", pool.spec.subnet));
   }
@@ -108,7 +123,10 @@ export function validateIPPoolUpdate(input: IPPoolUpdateInput): AdmissionVerdict
   if (family !== undefined) {
     const parsed = parseCidrLenient(pool.spec.subnet, family);
     if (parsed.ok) cidr = parsed.value.cidr;
-    else errors.push(invalidValue(parsed.error.code, "spec.subnet", pool.spec.subnet, parsed.error.message));
+    else
+      errors.push(
+        invalidValue(parsed.error.code, "spec.subnet", pool.spec.subnet, parsed.error.message),
+      );
   }
   errors.push(...checkSpec(input, family, cidr, input.inUse));
   return verdictOf("SpiderIPPool", name, errors);
@@ -124,7 +142,11 @@ export function validateIPPoolDelete(input: IPPoolDeleteInput): AdmissionVerdict
   const count = Math.max(input.pool.status?.allocatedIPCount ?? 0, input.inUse?.length ?? 0);
   if (count <= 0) return ALLOWED;
   const name = input.pool.metadata?.name ?? "";
-  return denyDeletion("spiderippools", name, `cannot delete an IPPool with allocated IPs(${count})`);
+  return denyDeletion(
+    "spiderippools",
+    name,
+    `cannot delete an IPPool with allocated IPs(${count})`,
+  );
 }
 
 /**
@@ -142,22 +164,44 @@ function checkSpec(
   const errors: FieldError[] = [];
   if (family !== undefined && cidr !== undefined) {
     const ips = checkPoolEntries("spec.ips", spec.ips ?? [], cidr, spec.subnet);
-    const excludeIPs = checkPoolEntries("spec.excludeIPs", spec.excludeIPs ?? [], cidr, spec.subnet);
-    errors.push(...ips.errors, ...checkEntriesDisjoint(ips.entries, spec.subnet), ...excludeIPs.errors);
+    const excludeIPs = checkPoolEntries(
+      "spec.excludeIPs",
+      spec.excludeIPs ?? [],
+      cidr,
+      spec.subnet,
+    );
+    errors.push(
+      ...ips.errors,
+      ...checkEntriesDisjoint(ips.entries, spec.subnet),
+      ...excludeIPs.errors,
+    );
     const setDependent: FieldError[] = [];
     if (ips.errors.length === 0 && excludeIPs.errors.length === 0) {
-      const usable = IntervalSet.of(family, ips.entries).subtract(IntervalSet.of(family, excludeIPs.entries));
+      const usable = IntervalSet.of(family, ips.entries).subtract(
+        IntervalSet.of(family, excludeIPs.entries),
+      );
       const mine = lazyStoredRanges(cidr, spec.ips, spec.excludeIPs, usable);
-      const identity: PoolIdentity = { name: pool.metadata?.name ?? "", family, cidr, subnetText: spec.subnet };
+      const identity: PoolIdentity = {
+        name: pool.metadata?.name ?? "",
+        family,
+        cidr,
+        subnetText: spec.subnet,
+      };
       errors.push(...checkPoolRangesAgainstPeers(identity, mine, input.peers));
       if (inUse !== undefined) setDependent.push(...checkPoolInUse(mine.usable, inUse));
-      if (config.enableSpiderSubnet) setDependent.push(...checkOwnerSubnet(pool, family, mine.usable, input.ownerSubnet));
+      if (config.enableSpiderSubnet)
+        setDependent.push(...checkOwnerSubnet(pool, family, mine.usable, input.ownerSubnet));
     }
     errors.push(...checkGateway(spec.gateway, cidr, spec.subnet, ips.entries, excludeIPs.entries));
-    errors.push(...checkRoutes(spec.routes, family, cidr, spec.subnet), ...checkPodAffinity(pool), ...setDependent);
+    errors.push(
+      ...checkRoutes(spec.routes, family, cidr, spec.subnet),
+      ...checkPodAffinity(pool),
+      ...setDependent,
+    );
     return errors;
   }
-  if (family !== undefined) errors.push(...checkRoutes(spec.routes, family, undefined, spec.subnet));
+  if (family !== undefined)
+    errors.push(...checkRoutes(spec.routes, family, undefined, spec.subnet));
   errors.push(...checkPodAffinity(pool));
   return errors;
 }

@@ -13,22 +13,42 @@ describe("label-selector-match", () => {
     ["matchLabels are ANDed", { matchLabels: { zone: "a", rack: "r2" } }, false],
     ["In hit", { matchExpressions: [{ key: "zone", operator: "In", values: ["b", "a"] }] }, true],
     ["In miss", { matchExpressions: [{ key: "zone", operator: "In", values: ["b"] }] }, false],
-    ["In on a missing key", { matchExpressions: [{ key: "nope", operator: "In", values: [""] }] }, false],
+    [
+      "In on a missing key",
+      { matchExpressions: [{ key: "nope", operator: "In", values: [""] }] },
+      false,
+    ],
     ["NotIn hit", { matchExpressions: [{ key: "zone", operator: "NotIn", values: ["a"] }] }, false],
     ["NotIn miss", { matchExpressions: [{ key: "zone", operator: "NotIn", values: ["b"] }] }, true],
-    ["NotIn on a missing key", { matchExpressions: [{ key: "nope", operator: "NotIn", values: ["b"] }] }, true],
+    [
+      "NotIn on a missing key",
+      { matchExpressions: [{ key: "nope", operator: "NotIn", values: ["b"] }] },
+      true,
+    ],
     ["Exists", { matchExpressions: [{ key: "gpu", operator: "Exists" }] }, true],
     ["Exists on a missing key", { matchExpressions: [{ key: "nope", operator: "Exists" }] }, false],
     ["DoesNotExist", { matchExpressions: [{ key: "nope", operator: "DoesNotExist" }] }, true],
-    ["DoesNotExist on a present key", { matchExpressions: [{ key: "rack", operator: "DoesNotExist" }] }, false],
+    [
+      "DoesNotExist on a present key",
+      { matchExpressions: [{ key: "rack", operator: "DoesNotExist" }] },
+      false,
+    ],
     [
       "labels and expressions are ANDed",
-      { matchLabels: { zone: "a" }, matchExpressions: [{ key: "rack", operator: "In", values: ["r1"] }, { key: "gpu", operator: "DoesNotExist" }] },
+      {
+        matchLabels: { zone: "a" },
+        matchExpressions: [
+          { key: "rack", operator: "In", values: ["r1"] },
+          { key: "gpu", operator: "DoesNotExist" },
+        ],
+      },
       false,
     ],
   ];
   for (const [why, selector, matched] of cases) {
-    it(why, () => assert.deepEqual(matchLabelSelector(selector, labels), { ok: true, value: matched }));
+    it(why, () =>
+      assert.deepEqual(matchLabelSelector(selector, labels), { ok: true, value: matched }),
+    );
   }
 
   describe("selectors apimachinery refuses", () => {
@@ -55,16 +75,30 @@ describe("label-selector-match", () => {
       ],
     ];
     for (const [why, selector, message] of invalid) {
-      it(why, () => assert.deepEqual(matchLabelSelector(selector, labels), { ok: false, error: { code: "invalid_label_selector", message } }));
+      it(why, () =>
+        assert.deepEqual(matchLabelSelector(selector, labels), {
+          ok: false,
+          error: { code: "invalid_label_selector", message },
+        }),
+      );
     }
     it("bad key syntax", () => {
       const result = matchLabelSelector({ matchLabels: { "bad key": "a" } }, labels);
       assert.equal(result.ok, false);
-      assert.match(!result.ok ? result.error.message : "", /^key: Invalid value: "bad key": name part must consist of alphanumeric/);
+      assert.match(
+        !result.ok ? result.error.message : "",
+        /^key: Invalid value: "bad key": name part must consist of alphanumeric/,
+      );
     });
     it("bad value syntax", () => {
-      const result = matchLabelSelector({ matchExpressions: [{ key: "zone", operator: "In", values: ["ok", "-bad"] }] }, labels);
-      assert.match(!result.ok ? result.error.message : "", /^values\[1\]: Invalid value: "-bad": a valid label must be/);
+      const result = matchLabelSelector(
+        { matchExpressions: [{ key: "zone", operator: "In", values: ["ok", "-bad"] }] },
+        labels,
+      );
+      assert.match(
+        !result.ok ? result.error.message : "",
+        /^values\[1\]: Invalid value: "-bad": a valid label must be/,
+      );
     });
   });
 });

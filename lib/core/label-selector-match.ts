@@ -31,7 +31,7 @@ export function matchLabelSelector(
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
     const problems = [...keyProblems(key), ...valueProblems(value, 0)];
     if (problems.length > 0) return invalid(problems);
-    requirements.push((l) => Object.hasOwn(l, key) && l[key] === value);
+    requirements.push(l => Object.hasOwn(l, key) && l[key] === value);
   }
   for (const expression of selector.matchExpressions ?? []) {
     const { key } = expression;
@@ -39,26 +39,34 @@ export function matchLabelSelector(
     // Read as a string: objects that skipped zod may carry any operator.
     const operator: string = expression.operator;
     if (!["In", "NotIn", "Exists", "DoesNotExist"].includes(operator)) {
-      return err({ code: "invalid_label_selector", message: `${goQuote(operator)} is not a valid label selector operator` });
+      return err({
+        code: "invalid_label_selector",
+        message: `${goQuote(operator)} is not a valid label selector operator`,
+      });
     }
     const problems = keyProblems(key);
     if ((operator === "In" || operator === "NotIn") && values.length === 0) {
-      problems.push(`values: Invalid value: ${goStringSlice(expression.values)}: for 'in', 'notin' operators, values set can't be empty`);
+      problems.push(
+        `values: Invalid value: ${goStringSlice(expression.values)}: for 'in', 'notin' operators, values set can't be empty`,
+      );
     }
     if ((operator === "Exists" || operator === "DoesNotExist") && values.length > 0) {
-      problems.push(`values: Invalid value: ${goStringSlice(values)}: values set must be empty for exists and does not exist`);
+      problems.push(
+        `values: Invalid value: ${goStringSlice(values)}: values set must be empty for exists and does not exist`,
+      );
     }
     values.forEach((v, i) => problems.push(...valueProblems(v, i)));
     // apimachinery converts requirement by requirement and stops at the first one that fails.
     if (problems.length > 0) return invalid(problems);
     const has = (l: Readonly<Record<string, string>>): boolean => Object.hasOwn(l, key);
-    const among = (l: Readonly<Record<string, string>>): boolean => has(l) && values.includes(l[key] ?? "");
+    const among = (l: Readonly<Record<string, string>>): boolean =>
+      has(l) && values.includes(l[key] ?? "");
     if (operator === "In") requirements.push(among);
-    else if (operator === "NotIn") requirements.push((l) => !among(l));
+    else if (operator === "NotIn") requirements.push(l => !among(l));
     else if (operator === "Exists") requirements.push(has);
-    else requirements.push((l) => !has(l));
+    else requirements.push(l => !has(l));
   }
-  return ok(requirements.every((requirement) => requirement(labels)));
+  return ok(requirements.every(requirement => requirement(labels)));
 }
 
 /** `field.ErrorList.ToAggregate()` text: one error alone, several as `[a, b]`. */
@@ -69,12 +77,16 @@ function invalid(problems: readonly string[]): { ok: false; error: InvalidSelect
 
 function keyProblems(key: string): string[] {
   const problems = qualifiedNameErrors(key);
-  return problems.length === 0 ? [] : [`key: Invalid value: ${goQuote(key)}: ${problems.join("; ")}`];
+  return problems.length === 0
+    ? []
+    : [`key: Invalid value: ${goQuote(key)}: ${problems.join("; ")}`];
 }
 
 function valueProblems(value: string, index: number): string[] {
   const problems = labelValueErrors(value);
-  return problems.length === 0 ? [] : [`values[${index}]: Invalid value: ${goQuote(value)}: ${problems.join("; ")}`];
+  return problems.length === 0
+    ? []
+    : [`values[${index}]: Invalid value: ${goQuote(value)}: ${problems.join("; ")}`];
 }
 
 /** Go's `%#v` of a `[]string`, as `field.Invalid` prints it. */

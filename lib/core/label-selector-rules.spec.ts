@@ -29,13 +29,18 @@ describe("label-selector-rules", () => {
   });
 
   it("forbids values for Exists and DoesNotExist", () => {
-    assert.deepEqual(lines({ matchExpressions: [{ key: "a", operator: "DoesNotExist", values: ["x"] }] }), [
-      "spec.podAffinity.matchExpressions[0].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-    ]);
+    assert.deepEqual(
+      lines({ matchExpressions: [{ key: "a", operator: "DoesNotExist", values: ["x"] }] }),
+      [
+        "spec.podAffinity.matchExpressions[0].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+      ],
+    );
   });
 
   it("rejects an unknown operator", () => {
-    const selector = { matchExpressions: [{ key: "a", operator: "Gt", values: ["1"] }] } as unknown as LabelSelector;
+    const selector = {
+      matchExpressions: [{ key: "a", operator: "Gt", values: ["1"] }],
+    } as unknown as LabelSelector;
     assert.deepEqual(lines(selector), [
       'spec.podAffinity.matchExpressions[0].operator: Invalid value: "Gt": not a valid selector operator',
     ]);
@@ -50,7 +55,7 @@ describe("label-selector-rules", () => {
       "spec.podAffinity",
     );
     assert.deepEqual(
-      errors.map((e) => [e.code, e.path, e.value]),
+      errors.map(e => [e.code, e.path, e.value]),
       [
         ["invalid_label_key", "spec.podAffinity.matchLabels", "-a"],
         ["invalid_label_value", "spec.podAffinity.matchLabels", "bad value"],

@@ -14,7 +14,10 @@ import { labelValueErrors, qualifiedNameErrors } from "./label-syntax.js";
  *   not have them (Forbidden), any other operator is invalid; then the key, then each value.
  * An absent selector has no problems.
  */
-export function validateLabelSelector(selector: LabelSelector | undefined, path: string): FieldError[] {
+export function validateLabelSelector(
+  selector: LabelSelector | undefined,
+  path: string,
+): FieldError[] {
   const errors: FieldError[] = [];
   if (selector == null) return errors;
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
@@ -30,16 +33,34 @@ export function validateLabelSelector(selector: LabelSelector | undefined, path:
     const operator: string = requirement.operator;
     if (operator === "In" || operator === "NotIn") {
       if (values.length === 0) {
-        errors.push(requiredValue("selector_values_required", `${at}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+        errors.push(
+          requiredValue(
+            "selector_values_required",
+            `${at}.values`,
+            "must be specified when `operator` is 'In' or 'NotIn'",
+          ),
+        );
       }
     } else if (operator === "Exists" || operator === "DoesNotExist") {
       if (values.length > 0) {
         errors.push(
-          forbidden("selector_values_forbidden", `${at}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'", values),
+          forbidden(
+            "selector_values_forbidden",
+            `${at}.values`,
+            "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+            values,
+          ),
         );
       }
     } else {
-      errors.push(invalidValue("invalid_selector_operator", `${at}.operator`, operator, "not a valid selector operator"));
+      errors.push(
+        invalidValue(
+          "invalid_selector_operator",
+          `${at}.operator`,
+          operator,
+          "not a valid selector operator",
+        ),
+      );
     }
     errors.push(...labelKeyErrors(requirement.key, `${at}.key`));
     values.forEach((value, j) => {
@@ -52,5 +73,5 @@ export function validateLabelSelector(selector: LabelSelector | undefined, path:
 }
 
 function labelKeyErrors(key: string, path: string): FieldError[] {
-  return qualifiedNameErrors(key).map((msg) => invalidValue("invalid_label_key", path, key, msg));
+  return qualifiedNameErrors(key).map(msg => invalidValue("invalid_label_key", path, key, msg));
 }

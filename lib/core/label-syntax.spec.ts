@@ -28,7 +28,8 @@ describe("label-syntax", () => {
         ],
       ],
     ];
-    for (const [key, expected] of cases) it(JSON.stringify(key), () => assert.deepEqual(qualifiedNameErrors(key), expected));
+    for (const [key, expected] of cases)
+      it(JSON.stringify(key), () => assert.deepEqual(qualifiedNameErrors(key), expected));
   });
 
   describe("labelValueErrors (IsValidLabelValue)", () => {
@@ -41,11 +42,14 @@ describe("label-syntax", () => {
       // 32 two-byte characters are 64 bytes: Go counts bytes.
       ["é".repeat(32), ["must be no more than 63 characters", VALUE_REGEX]],
     ];
-    for (const [value, expected] of cases) it(JSON.stringify(value), () => assert.deepEqual(labelValueErrors(value), expected));
+    for (const [value, expected] of cases)
+      it(JSON.stringify(value), () => assert.deepEqual(labelValueErrors(value), expected));
   });
 
   it("dns1123SubdomainErrors limits length to 253", () => {
     assert.deepEqual(dns1123SubdomainErrors("example.com"), []);
-    assert.deepEqual(dns1123SubdomainErrors(`${"a".repeat(63)}.`.repeat(4) + "a"), ["must be no more than 253 characters"]);
+    assert.deepEqual(dns1123SubdomainErrors(`${"a".repeat(63)}.`.repeat(4) + "a"), [
+      "must be no more than 253 characters",
+    ]);
   });
 });

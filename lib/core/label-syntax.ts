@@ -42,12 +42,15 @@ export function qualifiedNameErrors(value: string): string[] {
   if (parts.length === 2) {
     const prefix = parts[0] ?? "";
     if (prefix === "") errors.push("prefix part must be non-empty");
-    else errors.push(...dns1123SubdomainErrors(prefix).map((msg) => `prefix part ${msg}`));
+    else errors.push(...dns1123SubdomainErrors(prefix).map(msg => `prefix part ${msg}`));
   }
   if (name === "") errors.push("name part must be non-empty");
-  else if (byteLength(name) > QUALIFIED_NAME_MAX) errors.push(`name part ${maxLenError(QUALIFIED_NAME_MAX)}`);
+  else if (byteLength(name) > QUALIFIED_NAME_MAX)
+    errors.push(`name part ${maxLenError(QUALIFIED_NAME_MAX)}`);
   if (!QUALIFIED_NAME_RE.test(name)) {
-    errors.push(`name part ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")}`);
+    errors.push(
+      `name part ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")}`,
+    );
   }
   return errors;
 }
@@ -56,7 +59,8 @@ export function qualifiedNameErrors(value: string): string[] {
 export function labelValueErrors(value: string): string[] {
   const errors: string[] = [];
   if (byteLength(value) > LABEL_VALUE_MAX) errors.push(maxLenError(LABEL_VALUE_MAX));
-  if (!LABEL_VALUE_RE.test(value)) errors.push(regexError(LABEL_VALUE_MSG, LABEL_VALUE_FMT, "MyValue", "my_value", "12345"));
+  if (!LABEL_VALUE_RE.test(value))
+    errors.push(regexError(LABEL_VALUE_MSG, LABEL_VALUE_FMT, "MyValue", "my_value", "12345"));
   return errors;
 }
 
@@ -64,7 +68,8 @@ export function labelValueErrors(value: string): string[] {
 export function dns1123SubdomainErrors(value: string): string[] {
   const errors: string[] = [];
   if (byteLength(value) > DNS1123_SUBDOMAIN_MAX) errors.push(maxLenError(DNS1123_SUBDOMAIN_MAX));
-  if (!DNS1123_SUBDOMAIN_RE.test(value)) errors.push(regexError(DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, "example.com"));
+  if (!DNS1123_SUBDOMAIN_RE.test(value))
+    errors.push(regexError(DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, "example.com"));
   return errors;
 }
 
@@ -74,7 +79,7 @@ function maxLenError(length: number): string {
 
 function regexError(msg: string, fmt: string, ...examples: string[]): string {
   // Go appends " or " after the "'x', " of the previous example, hence the double space.
-  const shown = examples.map((example) => `'${example}', `).join(" or ");
+  const shown = examples.map(example => `'${example}', `).join(" or ");
   return `${msg} (e.g. ${shown}regex used for validation is '${fmt}')`;
 }
 

@@ -46,7 +46,9 @@ describe("merge-ranges", () => {
         .tuple(fc.integer({ min: 0, max: 47 }), fc.integer({ min: 0, max: 47 }), fc.boolean())
         .map(([x, y, single]) => {
           const start = formatAddress(base + BigInt(Math.min(x, y)), family);
-          return single ? start : `${start}-${formatAddress(base + BigInt(Math.max(x, y)), family)}`;
+          return single
+            ? start
+            : `${start}-${formatAddress(base + BigInt(Math.max(x, y)), family)}`;
         });
       const expand = (texts: readonly string[]) => {
         const out = new Set<bigint>();
@@ -60,7 +62,7 @@ describe("merge-ranges", () => {
 
       it(`IPv${family}: merging preserves the address set, is idempotent and maximal`, () => {
         fc.assert(
-          fc.property(fc.array(entry, { maxLength: 12 }), (input) => {
+          fc.property(fc.array(entry, { maxLength: 12 }), input => {
             const merged = mergeIpRanges(input, family);
             assert.ok(merged.ok);
             assert.deepEqual(expand(merged.value), expand(input));

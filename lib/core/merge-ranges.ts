@@ -16,7 +16,10 @@ import type { Result } from "./result.js";
  * Spiderpool only merges lists of more than one element; that decision is the caller's.
  * Idempotent: merging a merged list returns it unchanged.
  */
-export function mergeIpRanges(texts: readonly string[], family: IpFamily): Result<string[], AddressError> {
+export function mergeIpRanges(
+  texts: readonly string[],
+  family: IpFamily,
+): Result<string[], AddressError> {
   const set = IntervalSet.fromRanges(texts, family);
   if (!set.ok) return set;
   return { ok: true, value: set.value.toRangeStrings() };

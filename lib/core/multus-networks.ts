@@ -69,36 +69,61 @@ const selectionCodec = goSlice(
  * `infiniband-guid` and `ips` are validated. Other JSON keys (`portMappings`, `cni-args`, …) are
  * ignored. An empty value is an error, as in Multus.
  */
-export function parseNetworkSelections(value: string, defaultNamespace: string): Result<NetworkSelection[], string> {
+export function parseNetworkSelections(
+  value: string,
+  defaultNamespace: string,
+): Result<NetworkSelection[], string> {
   if (value === "") return err(`parsePodNetworkAnnotation: ${value}, ${defaultNamespace}`);
   const selections: NetworkSelection[] = [];
   if (/["[{]/.test(value.trim())) {
     const decoded = goUnmarshal(value, selectionCodec);
     if (!decoded.ok) {
-      return err(`parsePodNetworkAnnotation: failed to parse pod Network Attachment Selection Annotation JSON format: ${decoded.error}`);
+      return err(
+        `parsePodNetworkAnnotation: failed to parse pod Network Attachment Selection Annotation JSON format: ${decoded.error}`,
+      );
     }
     for (const element of decoded.value) {
       // Multus would dereference a JSON null element and crash; treat it as an empty element.
-      const e = element ?? { name: "", namespace: "", ips: [], mac: "", "infiniband-guid": "", interface: "" };
-      if (e.mac !== "" && !isMac(e.mac)) return err(`parsePodNetworkAnnotation: failed to mac: address ${e.mac}: invalid MAC address`);
+      const e = element ?? {
+        name: "",
+        namespace: "",
+        ips: [],
+        mac: "",
+        "infiniband-guid": "",
+        interface: "",
+      };
+      if (e.mac !== "" && !isMac(e.mac))
+        return err(
+          `parsePodNetworkAnnotation: failed to mac: address ${e.mac}: invalid MAC address`,
+        );
       if (e["infiniband-guid"] !== "" && !isMac(e["infiniband-guid"])) {
-        return err(`parsePodNetworkAnnotation: failed to validate infiniband GUID: address ${e["infiniband-guid"]}: invalid MAC address`);
+        return err(
+          `parsePodNetworkAnnotation: failed to validate infiniband GUID: address ${e["infiniband-guid"]}: invalid MAC address`,
+        );
       }
       for (const ip of e.ips) {
         if (ip.includes("/")) {
-          if (!parseCidrLenient(ip).ok) return err(`failed to parse CIDR "${ip}": invalid CIDR address: ${ip}`);
+          if (!parseCidrLenient(ip).ok)
+            return err(`failed to parse CIDR "${ip}": invalid CIDR address: ${ip}`);
         } else if (readAddress(ip) === undefined) {
           return err(`failed to parse IP address "${ip}"`);
         }
       }
-      selections.push({ namespace: e.namespace === "" ? defaultNamespace : e.namespace, name: e.name, interface: e.interface });
+      selections.push({
+        namespace: e.namespace === "" ? defaultNamespace : e.namespace,
+        name: e.name,
+        interface: e.interface,
+      });
     }
     return ok(selections);
   }
   for (const rawItem of value.split(",")) {
     const parsed = parseObjectName(rawItem.trim());
     if (!parsed.ok) return err(`parsePodNetworkAnnotation: ${parsed.error}`);
-    selections.push({ ...parsed.value, namespace: parsed.value.namespace === "" ? defaultNamespace : parsed.value.namespace });
+    selections.push({
+      ...parsed.value,
+      namespace: parsed.value.namespace === "" ? defaultNamespace : parsed.value.namespace,
+    });
   }
   return ok(selections);
 }
@@ -113,22 +138,33 @@ export function resolveNicNetwork(input: NicNetworkInput): Result<NicNetwork, Ni
   if (nic === "eth0" || nic === "0") {
     let value = podAnnotations[ANNO_MULTUS_DEFAULT_NETWORK] ?? "";
     if (value === "") {
-      if (input.clusterNetwork === undefined || input.clusterNetwork === "") return err({ code: "cluster_network_unset" });
+      if (input.clusterNetwork === undefined || input.clusterNetwork === "")
+        return err({ code: "cluster_network_unset" });
       value = input.clusterNetwork;
     }
     const parsed = parseNetworkSelections(value, input.agentNamespace);
     const where = `failed to parse Annotation '${ANNO_MULTUS_DEFAULT_NETWORK}' value '${value}'`;
-    if (!parsed.ok) return err({ code: "invalid_network_annotation", message: `${where}, error: ${parsed.error}` });
+    if (!parsed.ok)
+      return err({
+        code: "invalid_network_annotation",
+        message: `${where}, error: ${parsed.error}`,
+      });
     const [first] = parsed.value;
-    if (first === undefined) return err({ code: "invalid_network_annotation", message: `${where}: empty result` });
+    if (first === undefined)
+      return err({ code: "invalid_network_annotation", message: `${where}: empty result` });
     return ok({ namespace: first.namespace, name: first.name });
   }
   const value = podAnnotations[ANNO_MULTUS_NETWORKS] ?? "";
   const parsed = parseNetworkSelections(value, input.podNamespace);
-  if (!parsed.ok) return err({ code: "invalid_network_annotation", message: `failed to parse pod network annotation: ${parsed.error}` });
+  if (!parsed.ok)
+    return err({
+      code: "invalid_network_annotation",
+      message: `failed to parse pod network annotation: ${parsed.error}`,
+    });
   for (const [index, selection] of parsed.value.entries()) {
     const requested = selection.interface === "" ? `net${index + 1}` : selection.interface;
-    if (nic === requested || nic === String(index + 1)) return ok({ namespace: selection.namespace, name: selection.name });
+    if (nic === requested || nic === String(index + 1))
+      return ok({ namespace: selection.namespace, name: selection.name });
   }
   return err({
     code: "no_network_for_nic",
@@ -155,7 +191,8 @@ function parseObjectName(item: string): Result<NetworkSelection, string> {
   const name = (atItems[0] ?? "").trim();
   let ifName = "";
   if (atItems.length === 2) ifName = (atItems[1] ?? "").trim();
-  else if (atItems.length !== 1) return err("parsePodNetworkObjectName: Invalid network object (failed at '@')");
+  else if (atItems.length !== 1)
+    return err("parsePodNetworkObjectName: Invalid network object (failed at '@')");
   for (const part of [namespace, name]) {
     if (part !== "" && !DNS1123_LABEL.test(part)) {
       return err(
@@ -164,7 +201,10 @@ function parseObjectName(item: string): Result<NetworkSelection, string> {
       );
     }
   }
-  if (ifName !== "" && (new TextEncoder().encode(ifName).length > 15 || /[ \t\n\v\f\r/]/.test(ifName))) {
+  if (
+    ifName !== "" &&
+    (new TextEncoder().encode(ifName).length > 15 || /[ \t\n\v\f\r/]/.test(ifName))
+  ) {
     return err(
       `parsePodNetworkObjectName: Failed to parse interface name: must be less than 15 chars and not contain '/' or spaces. interface name '${ifName}'`,
     );
@@ -180,6 +220,7 @@ function isMac(text: string): boolean {
     const groups = text.split(separator);
     return groups.length === text.split(/[:-]/).length && [6, 8, 20].includes(groups.length);
   }
-  if (/^[0-9a-fA-F]{4}(?:\.[0-9a-fA-F]{4})*$/.test(text)) return [3, 4, 10].includes(text.split(".").length);
+  if (/^[0-9a-fA-F]{4}(?:\.[0-9a-fA-F]{4})*$/.test(text))
+    return [3, 4, 10].includes(text.split(".").length);
   return false;
 }

@@ -19,11 +19,17 @@ export interface OverlapLoser {
  * by the same peer rules admission uses against the pools that survived before it; a pool that
  * fails is a loser. Deterministic: every watcher instance reaches the same verdict.
  */
-export function findOverlapLosers(pools: readonly (IPPoolObject & { metadata?: { name?: string; creationTimestamp?: string } })[]): OverlapLoser[] {
+export function findOverlapLosers(
+  pools: readonly (IPPoolObject & { metadata?: { name?: string; creationTimestamp?: string } })[],
+): OverlapLoser[] {
   const ordered = [...pools].sort((a, b) => {
     const ta = a.metadata?.creationTimestamp ?? "";
     const tb = b.metadata?.creationTimestamp ?? "";
-    return ta < tb ? -1 : ta > tb ? 1 : (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? "");
+    return ta < tb
+      ? -1
+      : ta > tb
+        ? 1
+        : (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? "");
   });
   const survivors: IPPoolObject[] = [];
   const losers: OverlapLoser[] = [];
@@ -35,14 +41,23 @@ export function findOverlapLosers(pools: readonly (IPPoolObject & { metadata?: {
     }
     const identity = { name: id.name, family: id.family, cidr: id.cidr, subnetText: id.subnetText };
     const ranges = readStoredRanges(id.cidr, pool.spec.ips, pool.spec.excludeIPs);
-    const check = (peers: readonly IPPoolObject[]) => [...checkPoolCidrAgainstPeers(identity, peers).errors, ...checkPoolRangesAgainstPeers(identity, ranges, peers)];
+    const check = (peers: readonly IPPoolObject[]) => [
+      ...checkPoolCidrAgainstPeers(identity, peers).errors,
+      ...checkPoolRangesAgainstPeers(identity, ranges, peers),
+    ];
     const reasons = check(survivors);
     if (!reasons.length) {
       survivors.push(pool);
       continue;
     }
     // Only losers pay for finding which survivors they collide with.
-    const winners = survivors.filter((s) => check([s]).length > 0).map((s) => ({ name: s.metadata?.name ?? "", creationTimestamp: (s.metadata as { creationTimestamp?: string } | undefined)?.creationTimestamp }));
+    const winners = survivors
+      .filter(s => check([s]).length > 0)
+      .map(s => ({
+        name: s.metadata?.name ?? "",
+        creationTimestamp: (s.metadata as { creationTimestamp?: string } | undefined)
+          ?.creationTimestamp,
+      }));
     losers.push({ name: id.name, winners, reasons });
   }
   return losers;

@@ -12,7 +12,7 @@ import { describeStored, readStoredRanges } from "./stored-objects.js";
 
 /** Name of the SpiderSubnet named by the pool's controller owner reference, if any. */
 export function controllerSubnetName(pool: IPPoolObject): string | undefined {
-  const owner = pool.metadata?.ownerReferences?.find((ref) => ref.controller === true);
+  const owner = pool.metadata?.ownerReferences?.find(ref => ref.controller === true);
   return owner?.kind === "SpiderSubnet" ? owner.name : undefined;
 }
 
@@ -35,7 +35,13 @@ export function checkOwnerSubnet(
   const ownerName = controllerSubnetName(pool);
   if (ownerName === undefined || usable.isEmpty) return [];
   if (owner === undefined || owner.subnet.metadata?.name !== ownerName) {
-    return [internalError("owner_subnet_missing", "spec.subnet", `failed to get controller Subnet ${ownerName}`)];
+    return [
+      internalError(
+        "owner_subnet_missing",
+        "spec.subnet",
+        `failed to get controller Subnet ${ownerName}`,
+      ),
+    ];
   }
   const subnet = describeStored(owner.subnet);
   const offered =

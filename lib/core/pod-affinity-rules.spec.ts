@@ -11,29 +11,56 @@ describe("pod-affinity-rules", () => {
   });
 
   it("normal pool: valid non-empty selector", () => {
-    assert.deepEqual(checkPodAffinity(pool("p", { subnet: "10.0.0.0/8", podAffinity: { matchExpressions: [{ key: "a", operator: "Exists" }] } })), []);
-    assert.deepEqual(checkPodAffinity(pool("p", { subnet: "10.0.0.0/8", podAffinity: { matchLabels: {}, matchExpressions: [] } })).map((e) => e.code), [
-      "empty_pod_affinity",
-    ]);
-    assert.deepEqual(checkPodAffinity(pool("p", { subnet: "10.0.0.0/8", podAffinity: { matchLabels: { "a/b/c": "x" } } })).map((e) => e.code), [
-      "invalid_label_key",
-    ]);
+    assert.deepEqual(
+      checkPodAffinity(
+        pool("p", {
+          subnet: "10.0.0.0/8",
+          podAffinity: { matchExpressions: [{ key: "a", operator: "Exists" }] },
+        }),
+      ),
+      [],
+    );
+    assert.deepEqual(
+      checkPodAffinity(
+        pool("p", { subnet: "10.0.0.0/8", podAffinity: { matchLabels: {}, matchExpressions: [] } }),
+      ).map(e => e.code),
+      ["empty_pod_affinity"],
+    );
+    assert.deepEqual(
+      checkPodAffinity(
+        pool("p", { subnet: "10.0.0.0/8", podAffinity: { matchLabels: { "a/b/c": "x" } } }),
+      ).map(e => e.code),
+      ["invalid_label_key"],
+    );
   });
 
   it("auto-created pool: only the app labels, one error per extra key", () => {
     const selector = {
-      matchLabels: { "ipam.spidernet.io/app-api-group": "apps", "ipam.spidernet.io/app-api-version": "v1", x: "1", y: "2" },
+      matchLabels: {
+        "ipam.spidernet.io/app-api-group": "apps",
+        "ipam.spidernet.io/app-api-version": "v1",
+        x: "1",
+        y: "2",
+      },
       matchExpressions: [{ key: "z", operator: "Exists" as const }],
     };
-    const errors = checkPodAffinity(pool("p", { subnet: "10.0.0.0/8", podAffinity: selector }, AUTO));
-    assert.deepEqual(errors.map((e) => [e.code, e.value]), [
-      ["auto_pool_extra_match_labels", "x"],
-      ["auto_pool_extra_match_labels", "y"],
-      ["auto_pool_match_expressions", [{ key: "z", operator: "Exists" }]],
-    ]);
+    const errors = checkPodAffinity(
+      pool("p", { subnet: "10.0.0.0/8", podAffinity: selector }, AUTO),
+    );
+    assert.deepEqual(
+      errors.map(e => [e.code, e.value]),
+      [
+        ["auto_pool_extra_match_labels", "x"],
+        ["auto_pool_extra_match_labels", "y"],
+        ["auto_pool_match_expressions", [{ key: "z", operator: "Exists" }]],
+      ],
+    );
   });
 
   it("auto-created pool: an empty selector is not the normal pool's error", () => {
-    assert.deepEqual(checkPodAffinity(pool("p", { subnet: "10.0.0.0/8", podAffinity: {} }, AUTO)), []);
+    assert.deepEqual(
+      checkPodAffinity(pool("p", { subnet: "10.0.0.0/8", podAffinity: {} }, AUTO)),
+      [],
+    );
   });
 });

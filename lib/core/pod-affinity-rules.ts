@@ -26,8 +26,8 @@ export function checkPodAffinity(pool: IPPoolObject): FieldError[] {
   const expressions = selector.matchExpressions ?? [];
   if (isAutoCreatedPool({ labels: pool.metadata?.labels ?? {} })) {
     const errors = labels
-      .filter((key) => !AUTO_POOL_POD_AFFINITY_KEYS.includes(key))
-      .map((key) =>
+      .filter(key => !AUTO_POOL_POD_AFFINITY_KEYS.includes(key))
+      .map(key =>
         invalidValue(
           "auto_pool_extra_match_labels",
           `${PATH}.matchLabels`,
@@ -49,7 +49,14 @@ export function checkPodAffinity(pool: IPPoolObject): FieldError[] {
   }
   const errors = validateLabelSelector(selector, PATH);
   if (labels.length + expressions.length === 0) {
-    errors.push(invalidValue("empty_pod_affinity", PATH, selector, "empty podAffinity is invalid for SpiderIPPool"));
+    errors.push(
+      invalidValue(
+        "empty_pod_affinity",
+        PATH,
+        selector,
+        "empty podAffinity is invalid for SpiderIPPool",
+      ),
+    );
   }
   return errors;
 }

@@ -16,16 +16,33 @@ describe("pod-liveness", () => {
     ["failed, policy OnFailure", { phase: "Failed", restartPolicy: "OnFailure" }, true],
     ["failed, policy Always", { phase: "Failed", restartPolicy: "Always" }, true],
     ["evicted", { phase: "Failed", reason: "Evicted", restartPolicy: "Always" }, false],
-    ["Evicted reason while running", { phase: "Running", reason: "Evicted", restartPolicy: "Always" }, true],
+    [
+      "Evicted reason while running",
+      { phase: "Running", reason: "Evicted", restartPolicy: "Always" },
+      true,
+    ],
     ["unknown phase", { phase: "Unknown", restartPolicy: "Never" }, true],
   ];
   for (const [why, pod, alive] of cases) it(why, () => assert.equal(isAlive(pod), alive));
 
   it("reads the same facts from a Pod object", () => {
-    assert.equal(isAlive({ metadata: {}, spec: { restartPolicy: "Never" }, status: { phase: "Failed" } }), false);
-    assert.equal(isAlive({ metadata: {}, spec: { restartPolicy: "OnFailure" }, status: { phase: "Failed" } }), true);
+    assert.equal(
+      isAlive({ metadata: {}, spec: { restartPolicy: "Never" }, status: { phase: "Failed" } }),
+      false,
+    );
+    assert.equal(
+      isAlive({ metadata: {}, spec: { restartPolicy: "OnFailure" }, status: { phase: "Failed" } }),
+      true,
+    );
     assert.equal(isAlive({ metadata: { deletionTimestamp: "2024-01-01T00:00:00Z" } }), false);
-    assert.equal(isAlive({ metadata: {}, status: { phase: "Failed", reason: "Evicted" }, spec: { restartPolicy: "Always" } }), false);
+    assert.equal(
+      isAlive({
+        metadata: {},
+        status: { phase: "Failed", reason: "Evicted" },
+        spec: { restartPolicy: "Always" },
+      }),
+      false,
+    );
     assert.equal(isAlive({ metadata: {} }), true);
   });
 });

@@ -18,7 +18,8 @@ function item(nic: string, ipv4: string[] = [], ipv6: string[] = []): PodIPPools
 
 describe("pool-annotations", () => {
   describe("parsePodIPPool", () => {
-    it("is undefined when absent", () => assert.deepEqual(parsePodIPPool({}), { ok: true, value: undefined }));
+    it("is undefined when absent", () =>
+      assert.deepEqual(parsePodIPPool({}), { ok: true, value: undefined }));
     const cases: Array<[string, { ipv4: string[]; ipv6: string[] }]> = [
       ['{"ipv4":["a"],"ipv6":["b"]}', { ipv4: ["a"], ipv6: ["b"] }],
       ['{"IPv4":["a"],"IPV6":["b"]}', { ipv4: ["a"], ipv6: ["b"] }],
@@ -27,7 +28,9 @@ describe("pool-annotations", () => {
       ["{}", { ipv4: [], ipv6: [] }],
     ];
     for (const [value, expected] of cases) {
-      it(value, () => assert.deepEqual(parsePodIPPool({ [IPPOOL]: value }), { ok: true, value: expected }));
+      it(value, () =>
+        assert.deepEqual(parsePodIPPool({ [IPPOOL]: value }), { ok: true, value: expected }),
+      );
     }
     it("names the annotation on bad JSON", () => {
       assert.deepEqual(parsePodIPPool({ [IPPOOL]: '{"ipv4":"a"}' }), {
@@ -41,22 +44,36 @@ describe("pool-annotations", () => {
         },
       });
       const broken = parsePodIPPool({ [IPPOOL]: "{ipv4:[a]}" });
-      assert.equal(!broken.ok && broken.error.message.startsWith("wrong input, invalid format of Pod annotation 'ipam.spidernet.io/ippool': invalid character"), true);
+      assert.equal(
+        !broken.ok &&
+          broken.error.message.startsWith(
+            "wrong input, invalid format of Pod annotation 'ipam.spidernet.io/ippool': invalid character",
+          ),
+        true,
+      );
     });
   });
 
   describe("parsePodIPPools", () => {
     it("decodes items with Go key folding", () => {
-      assert.deepEqual(parsePodIPPools({ [IPPOOLS]: '[{"Interface":"eth0","ipv4":["a"],"cleanGateway":true},{"interface":"net1","IPv6":["b"]}]' }), {
-        ok: true,
-        value: [
-          { interface: "eth0", ipv4: ["a"], ipv6: [], cleangateway: true },
-          { interface: "net1", ipv4: [], ipv6: ["b"], cleangateway: false },
-        ],
-      });
+      assert.deepEqual(
+        parsePodIPPools({
+          [IPPOOLS]:
+            '[{"Interface":"eth0","ipv4":["a"],"cleanGateway":true},{"interface":"net1","IPv6":["b"]}]',
+        }),
+        {
+          ok: true,
+          value: [
+            { interface: "eth0", ipv4: ["a"], ipv6: [], cleangateway: true },
+            { interface: "net1", ipv4: [], ipv6: ["b"], cleangateway: false },
+          ],
+        },
+      );
     });
     it("rejects a non-bool cleangateway (A00003)", () => {
-      const result = parsePodIPPools({ [IPPOOLS]: '[{"interface":"eth0","ipv4":["a"],"cleangateway":"true"}]' });
+      const result = parsePodIPPools({
+        [IPPOOLS]: '[{"interface":"eth0","ipv4":["a"],"cleangateway":"true"}]',
+      });
       assert.deepEqual(result, {
         ok: false,
         error: {
@@ -74,14 +91,26 @@ describe("pool-annotations", () => {
   });
 
   describe("checkMultiNicItems", () => {
-    const cases: Array<[why: string, items: PodIPPoolsItem[], nic: string, expected: string[] | string]> = [
+    const cases: Array<
+      [why: string, items: PodIPPoolsItem[], nic: string, expected: string[] | string]
+    > = [
       ["named", [item("eth0"), item("net1")], "eth0", ["eth0", "net1"]],
       ["named, ADD of the second NIC", [item("eth0"), item("net1")], "net1", ["eth0", "net1"]],
       ["unnamed: indices", [item(""), item(""), item("")], "eth0", ["0", "1", "2"]],
       ["unnamed does not require the current NIC", [item("")], "net7", ["0"]],
       ["empty", [], "eth0", "value requires at least one item"],
-      ["mixed named first", [item("eth0"), item("")], "eth0", "NIC should be either all specified or all unspecified"],
-      ["mixed unnamed first", [item(""), item("net1")], "eth0", "NIC should be either all specified or all unspecified"],
+      [
+        "mixed named first",
+        [item("eth0"), item("")],
+        "eth0",
+        "NIC should be either all specified or all unspecified",
+      ],
+      [
+        "mixed unnamed first",
+        [item(""), item("net1")],
+        "eth0",
+        "NIC should be either all specified or all unspecified",
+      ],
       ["duplicate (A00014)", [item("net1"), item("net1")], "net1", "duplicate interface net1"],
       ["current NIC missing (A00013)", [item("net1")], "eth0", "interface eth0 must be specified"],
     ];
@@ -89,7 +118,15 @@ describe("pool-annotations", () => {
       it(why, () => {
         const result = checkMultiNicItems(items, nic);
         if (typeof expected === "string") {
-          assert.deepEqual(result, { ok: false, error: { code: "invalid_annotation", owner: "Pod", annotation: IPPOOLS, message: PREFIX + expected } });
+          assert.deepEqual(result, {
+            ok: false,
+            error: {
+              code: "invalid_annotation",
+              owner: "Pod",
+              annotation: IPPOOLS,
+              message: PREFIX + expected,
+            },
+          });
         } else {
           assert.deepEqual(result, { ok: true, value: expected });
         }
@@ -101,10 +138,16 @@ describe("pool-annotations", () => {
     const V4 = "ipam.spidernet.io/default-ipv4-ippool";
     const V6 = "ipam.spidernet.io/default-ipv6-ippool";
     it("reads both families", () => {
-      assert.deepEqual(parseNamespaceDefaultPools({ [V4]: '["a","b*"]', [V6]: '["c"]' }), { ok: true, value: { ipv4: ["a", "b*"], ipv6: ["c"] } });
+      assert.deepEqual(parseNamespaceDefaultPools({ [V4]: '["a","b*"]', [V6]: '["c"]' }), {
+        ok: true,
+        value: { ipv4: ["a", "b*"], ipv6: ["c"] },
+      });
     });
     it("absent and null are empty", () => {
-      assert.deepEqual(parseNamespaceDefaultPools({ [V6]: "null" }), { ok: true, value: { ipv4: [], ipv6: [] } });
+      assert.deepEqual(parseNamespaceDefaultPools({ [V6]: "null" }), {
+        ok: true,
+        value: { ipv4: [], ipv6: [] },
+      });
     });
     it("names the annotation on bad JSON", () => {
       assert.deepEqual(parseNamespaceDefaultPools({ [V4]: '["a"]', [V6]: '"c"' }), {
@@ -122,28 +165,49 @@ describe("pool-annotations", () => {
 
   describe("parseRoutesAnnotation", () => {
     const ROUTES = "ipam.spidernet.io/routes";
-    it("is empty when absent", () => assert.deepEqual(parseRoutesAnnotation({}), { ok: true, value: [] }));
+    it("is empty when absent", () =>
+      assert.deepEqual(parseRoutesAnnotation({}), { ok: true, value: [] }));
     it("accepts same-family routes, keys folded", () => {
-      assert.deepEqual(parseRoutesAnnotation({ [ROUTES]: '[{"dst":"10.6.0.0/16","gw":"10.5.0.1"},{"DST":"fd00:6::/64","Gw":"fd00:5::1"},{"dst":"10.7.1.7/16","gw":"10.5.0.1"}]' }), {
-        ok: true,
-        value: [
-          { dst: "10.6.0.0/16", gw: "10.5.0.1" },
-          { dst: "fd00:6::/64", gw: "fd00:5::1" },
-          { dst: "10.7.1.7/16", gw: "10.5.0.1" },
-        ],
-      });
+      assert.deepEqual(
+        parseRoutesAnnotation({
+          [ROUTES]:
+            '[{"dst":"10.6.0.0/16","gw":"10.5.0.1"},{"DST":"fd00:6::/64","Gw":"fd00:5::1"},{"dst":"10.7.1.7/16","gw":"10.5.0.1"}]',
+        }),
+        {
+          ok: true,
+          value: [
+            { dst: "10.6.0.0/16", gw: "10.5.0.1" },
+            { dst: "fd00:6::/64", gw: "fd00:5::1" },
+            { dst: "10.7.1.7/16", gw: "10.5.0.1" },
+          ],
+        },
+      );
     });
     const bad: Array<[string, string]> = [
-      ['[{"dst":"10.6.0.0/16","gw":"fd00::1"}]', "invalid route format 'dst: 10.6.0.0/16, gw: fd00::1'"],
-      ['[{"dst":"10.6.0.0","gw":"10.5.0.1"}]', "invalid route format 'dst: 10.6.0.0, gw: 10.5.0.1'"],
+      [
+        '[{"dst":"10.6.0.0/16","gw":"fd00::1"}]',
+        "invalid route format 'dst: 10.6.0.0/16, gw: fd00::1'",
+      ],
+      [
+        '[{"dst":"10.6.0.0","gw":"10.5.0.1"}]',
+        "invalid route format 'dst: 10.6.0.0, gw: 10.5.0.1'",
+      ],
       ['[{"gw":"10.5.0.1"}]', "invalid route format 'dst: , gw: 10.5.0.1'"],
-      ['{"dst":"10.6.0.0/16"}', "json: cannot unmarshal object into Go value of type types.AnnoPodRoutesValue"],
+      [
+        '{"dst":"10.6.0.0/16"}',
+        "json: cannot unmarshal object into Go value of type types.AnnoPodRoutesValue",
+      ],
     ];
     for (const [value, detail] of bad) {
       it(value, () =>
         assert.deepEqual(parseRoutesAnnotation({ [ROUTES]: value }), {
           ok: false,
-          error: { code: "invalid_annotation", owner: "Pod", annotation: ROUTES, message: `wrong input, invalid format of Pod annotation '${ROUTES}': ${detail}` },
+          error: {
+            code: "invalid_annotation",
+            owner: "Pod",
+            annotation: ROUTES,
+            message: `wrong input, invalid format of Pod annotation '${ROUTES}': ${detail}`,
+          },
         }),
       );
     }

@@ -46,10 +46,18 @@ export interface PodRoute {
 const names = goSlice(goString);
 const ipPoolCodec = goStruct("types.AnnoPodIPPoolValue", { ipv4: names, ipv6: names });
 const ipPoolsCodec = goSlice(
-  goStruct("types.AnnoIPPoolItem", { interface: goString, ipv4: names, ipv6: names, cleangateway: goBool }),
+  goStruct("types.AnnoIPPoolItem", {
+    interface: goString,
+    ipv4: names,
+    ipv6: names,
+    cleangateway: goBool,
+  }),
   "types.AnnoPodIPPoolsValue",
 );
-const routesCodec = goSlice(goStruct("types.AnnoRouteItem", { dst: goString, gw: goString }), "types.AnnoPodRoutesValue");
+const routesCodec = goSlice(
+  goStruct("types.AnnoRouteItem", { dst: goString, gw: goString }),
+  "types.AnnoPodRoutesValue",
+);
 const nsDefaultV4Codec = goSlice(goString, "types.AnnoNSDefautlV4PoolValue");
 const nsDefaultV6Codec = goSlice(goString, "types.AnnoNSDefautlV6PoolValue");
 
@@ -57,7 +65,9 @@ const nsDefaultV6Codec = goSlice(goString, "types.AnnoNSDefautlV6PoolValue");
  * The Pod's `ipam.spidernet.io/ippool`, or `undefined` when absent. Decoding errors read
  * `wrong input, invalid format of Pod annotation 'ipam.spidernet.io/ippool': <json error>`.
  */
-export function parsePodIPPool(annotations: Readonly<Record<string, string>>): Result<PodIPPoolAnnotation | undefined, SelectionError> {
+export function parsePodIPPool(
+  annotations: Readonly<Record<string, string>>,
+): Result<PodIPPoolAnnotation | undefined, SelectionError> {
   const value = annotations[ANNO_POD_IPPOOL];
   if (value === undefined) return ok(undefined);
   const decoded = goUnmarshal(value, ipPoolCodec);
@@ -69,7 +79,9 @@ export function parsePodIPPool(annotations: Readonly<Record<string, string>>): R
  * The Pod's `ipam.spidernet.io/ippools` as written (before the multi-NIC checks, which need the
  * wildcard expansion first; see {@link checkMultiNicItems}), or `undefined` when absent.
  */
-export function parsePodIPPools(annotations: Readonly<Record<string, string>>): Result<PodIPPoolsItem[] | undefined, SelectionError> {
+export function parsePodIPPools(
+  annotations: Readonly<Record<string, string>>,
+): Result<PodIPPoolsItem[] | undefined, SelectionError> {
   const value = annotations[ANNO_POD_IPPOOLS];
   if (value === undefined) return ok(undefined);
   const decoded = goUnmarshal(value, ipPoolsCodec);
@@ -84,13 +96,18 @@ export function parsePodIPPools(annotations: Readonly<Record<string, string>>): 
  * `value requires at least one item`, `NIC should be either all specified or all unspecified`,
  * `duplicate interface <n>`, `interface <current> must be specified`.
  */
-export function checkMultiNicItems(items: readonly PodIPPoolsItem[], currentNic: string): Result<string[], SelectionError> {
-  const fail = (detail: string): Result<string[], SelectionError> => err(podAnnotationError(ANNO_POD_IPPOOLS, detail));
+export function checkMultiNicItems(
+  items: readonly PodIPPoolsItem[],
+  currentNic: string,
+): Result<string[], SelectionError> {
+  const fail = (detail: string): Result<string[], SelectionError> =>
+    err(podAnnotationError(ANNO_POD_IPPOOLS, detail));
   if (items.length === 0) return fail("value requires at least one item");
   const named = (items[0]?.interface ?? "") !== "";
   const nics: string[] = [];
   for (const [index, item] of items.entries()) {
-    if ((item.interface !== "") !== named) return fail("NIC should be either all specified or all unspecified");
+    if ((item.interface !== "") !== named)
+      return fail("NIC should be either all specified or all unspecified");
     const nic = item.interface === "" ? String(index) : item.interface;
     if (nics.includes(nic)) return fail(`duplicate interface ${nic}`);
     nics.push(nic);
@@ -117,7 +134,13 @@ export function parseNamespaceDefaultPools(
     if (value === undefined) continue;
     const decoded = goUnmarshal(value, codec);
     if (!decoded.ok) {
-      return err(invalidAnnotation("Namespace", key, `invalid format of Namespace annotation '${key}': ${decoded.error}`));
+      return err(
+        invalidAnnotation(
+          "Namespace",
+          key,
+          `invalid format of Namespace annotation '${key}': ${decoded.error}`,
+        ),
+      );
     }
     pools[family] = decoded.value;
   }
@@ -131,19 +154,30 @@ export function parseNamespaceDefaultPools(
  *
  * Not read by pool selection: the agent parses it first (docs/reference/allocation.md#add, step 2), so its error wins.
  */
-export function parseRoutesAnnotation(annotations: Readonly<Record<string, string>>): Result<PodRoute[], SelectionError> {
+export function parseRoutesAnnotation(
+  annotations: Readonly<Record<string, string>>,
+): Result<PodRoute[], SelectionError> {
   const value = annotations[ANNO_POD_ROUTES];
   if (value === undefined) return ok([]);
   const decoded = goUnmarshal(value, routesCodec);
   if (!decoded.ok) return err(podAnnotationError(ANNO_POD_ROUTES, decoded.error));
   for (const { dst, gw } of decoded.value) {
-    const sameFamily = ([4, 6] as const).some((family) => parseCidrLenient(dst, family).ok && readAddress(gw)?.family === family);
-    if (!sameFamily) return err(podAnnotationError(ANNO_POD_ROUTES, `invalid route format 'dst: ${dst}, gw: ${gw}'`));
+    const sameFamily = ([4, 6] as const).some(
+      family => parseCidrLenient(dst, family).ok && readAddress(gw)?.family === family,
+    );
+    if (!sameFamily)
+      return err(
+        podAnnotationError(ANNO_POD_ROUTES, `invalid route format 'dst: ${dst}, gw: ${gw}'`),
+      );
   }
   return ok(decoded.value);
 }
 
 /** `wrong input, invalid format of Pod annotation '<key>': <detail>`, Spiderpool's wrapping. */
 function podAnnotationError(key: string, detail: string): SelectionError {
-  return invalidAnnotation("Pod", key, `wrong input, invalid format of Pod annotation '${key}': ${detail}`);
+  return invalidAnnotation(
+    "Pod",
+    key,
+    `wrong input, invalid format of Pod annotation '${key}': ${detail}`,
+  );
 }

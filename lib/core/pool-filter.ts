@@ -14,7 +14,15 @@ import type { Result } from "./result.js";
 import { apiVersionOf, type TopController } from "./top-controller.js";
 
 /** Which rule skipped a pool. */
-export type SkipRule = "terminating" | "disabled" | "ip_version" | "node" | "namespace" | "pod_affinity" | "multus" | "exhausted";
+export type SkipRule =
+  | "terminating"
+  | "disabled"
+  | "ip_version"
+  | "node"
+  | "namespace"
+  | "pod_affinity"
+  | "multus"
+  | "exhausted";
 
 /** A candidate that was filtered out, and why. */
 export interface SkippedPool {
@@ -50,12 +58,16 @@ export function filterPool(pool: PoolView, context: FilterContext): SkippedPool 
   if (spec.disable === true) return skip("disabled", `disabled IPPool ${name}`);
   if (spec.ipVersion === undefined) return skip("ip_version", "nil ippool ipVersion");
   if (spec.ipVersion !== context.family) {
-    return skip("ip_version", `expect an IPv${context.family} IPPool, but the version of the IPPool ${name} is IPv${spec.ipVersion}`);
+    return skip(
+      "ip_version",
+      `expect an IPv${context.family} IPPool, but the version of the IPPool ${name} is IPv${spec.ipVersion}`,
+    );
   }
 
   const node = ` (node ${context.nodeName})`;
   if ((spec.nodeName ?? []).length > 0) {
-    if (!(spec.nodeName ?? []).includes(context.nodeName)) return skip("node", `unmatched Node name of IPPool ${name}${node}`);
+    if (!(spec.nodeName ?? []).includes(context.nodeName))
+      return skip("node", `unmatched Node name of IPPool ${name}${node}`);
   } else if (spec.nodeAffinity !== undefined) {
     const matched = matchLabelSelector(spec.nodeAffinity, context.nodeLabels);
     if (!matched.ok) return skip("node", matched.error.message);
@@ -70,7 +82,8 @@ export function filterPool(pool: PoolView, context: FilterContext): SkippedPool 
   } else if (spec.namespaceAffinity !== undefined) {
     const matched = matchLabelSelector(spec.namespaceAffinity, context.namespaceLabels);
     if (!matched.ok) return skip("namespace", matched.error.message);
-    if (!matched.value) return skip("namespace", `unmatched Namespace affinity of IPPool ${name}${namespace}`);
+    if (!matched.value)
+      return skip("namespace", `unmatched Namespace affinity of IPPool ${name}${namespace}`);
   }
 
   if (spec.podAffinity !== undefined) {
@@ -96,12 +109,17 @@ export function filterPool(pool: PoolView, context: FilterContext): SkippedPool 
     const network = context.nicNetwork();
     if (!network.ok) {
       if (network.error.code === "cluster_network_unset") {
-        return skip("multus", `cluster-network multus isn't set, the IPPool ${name} specified multusName [${multusNames.join(" ")}] unmatched`);
+        return skip(
+          "multus",
+          `cluster-network multus isn't set, the IPPool ${name} specified multusName [${multusNames.join(" ")}] unmatched`,
+        );
       }
       return skip("multus", network.error.message);
     }
     const wanted = `${network.value.namespace}/${network.value.name}`;
-    const qualified = multusNames.map((m) => (m.includes("/") ? m : `${context.agentNamespace}/${m}`));
+    const qualified = multusNames.map(m =>
+      m.includes("/") ? m : `${context.agentNamespace}/${m}`,
+    );
     if (!qualified.includes(wanted)) {
       return skip(
         "multus",
@@ -121,14 +139,21 @@ function exhausted(pool: PoolView, context: FilterContext): SkippedPool | undefi
   if (pool.free > 0n || context.reusablePools.has(pool.name)) return undefined;
   const reserved = pool.total - pool.used;
   const tail = reserved > 0n ? `, ${reserved} reserved` : "";
-  return { pool: pool.name, reason: `${pool.used}/${pool.total} addresses used${tail}`, rule: "exhausted" };
+  return {
+    pool: pool.name,
+    reason: `${pool.used}/${pool.total} addresses used${tail}`,
+    rule: "exhausted",
+  };
 }
 
 /**
  * Spiderpool's `IsMatchAutoPoolAffinity`: the pool's five `ipam.spidernet.io/app-*` match labels
  * equal the workload's group, version, kind, namespace and name (a missing label reads as "").
  */
-function matchesAutoPoolAffinity(matchLabels: Readonly<Record<string, string>>, top: TopController): boolean {
+function matchesAutoPoolAffinity(
+  matchLabels: Readonly<Record<string, string>>,
+  top: TopController,
+): boolean {
   const expected: Readonly<Record<string, string>> = {
     "ipam.spidernet.io/app-api-group": top.group,
     "ipam.spidernet.io/app-api-version": top.version,

@@ -4,7 +4,14 @@ import { comparePoolPriority, orderPools } from "./pool-order.js";
 import type { PoolSpecView } from "./pool-view.js";
 
 const selector = { matchLabels: { a: "b" } };
-const FLAGS = ["podAffinity", "nodeName", "nodeAffinity", "namespaceName", "namespaceAffinity", "multusName"] as const;
+const FLAGS = [
+  "podAffinity",
+  "nodeName",
+  "nodeAffinity",
+  "namespaceName",
+  "namespaceAffinity",
+  "multusName",
+] as const;
 
 function specOf(bits: readonly boolean[]): PoolSpecView {
   return {
@@ -19,7 +26,7 @@ function specOf(bits: readonly boolean[]): PoolSpecView {
 
 function rank(spec: PoolSpecView): string {
   // "0" sorts before "1": a present property ranks first.
-  return FLAGS.map((flag) => (flag in spec ? "0" : "1")).join("");
+  return FLAGS.map(flag => (flag in spec ? "0" : "1")).join("");
 }
 
 describe("pool-order", () => {
@@ -45,27 +52,30 @@ describe("pool-order", () => {
       { name: "node-2", spec: { nodeName: ["x"] } },
     ];
     assert.deepEqual(
-      orderPools(pools).map((p) => p.name),
+      orderPools(pools).map(p => p.name),
       ["pod", "node", "node-2", "multus", "plain-1", "plain-2"],
     );
     assert.deepEqual(pools[0]?.name, "plain-1", "input untouched");
   });
 
   it("property: the result is a permutation sorted by rank, ties in input order", () => {
-    const poolsArb = fc.array(fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }), { maxLength: 30 }).map((all) =>
-      all.map((bits, i) => ({ name: `p${i}`, spec: specOf(bits) })),
-    );
+    const poolsArb = fc
+      .array(fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }), { maxLength: 30 })
+      .map(all => all.map((bits, i) => ({ name: `p${i}`, spec: specOf(bits) })));
     fc.assert(
-      fc.property(poolsArb, (pools) => {
+      fc.property(poolsArb, pools => {
         const ordered = orderPools(pools);
-        assert.deepEqual([...ordered].map((p) => p.name).sort(), pools.map((p) => p.name).sort());
+        assert.deepEqual([...ordered].map(p => p.name).sort(), pools.map(p => p.name).sort());
         for (let i = 1; i < ordered.length; i++) {
           const a = ordered[i - 1];
           const b = ordered[i];
           if (a === undefined || b === undefined) continue;
           const ra = rank(a.spec);
           const rb = rank(b.spec);
-          assert.ok(ra < rb || (ra === rb && pools.indexOf(a) < pools.indexOf(b)), `${a.name} before ${b.name}`);
+          assert.ok(
+            ra < rb || (ra === rb && pools.indexOf(a) < pools.indexOf(b)),
+            `${a.name} before ${b.name}`,
+          );
         }
       }),
     );

@@ -11,12 +11,12 @@ import type { PoolSpecView } from "./pool-view.js";
 
 // Presence tests in priority order; lists count as present when non-empty, as in Spiderpool.
 const PRIORITY: ReadonlyArray<(spec: PoolSpecView) => boolean> = [
-  (spec) => spec.podAffinity !== undefined,
-  (spec) => (spec.nodeName ?? []).length > 0,
-  (spec) => spec.nodeAffinity !== undefined,
-  (spec) => (spec.namespaceName ?? []).length > 0,
-  (spec) => spec.namespaceAffinity !== undefined,
-  (spec) => (spec.multusName ?? []).length > 0,
+  spec => spec.podAffinity !== undefined,
+  spec => (spec.nodeName ?? []).length > 0,
+  spec => spec.nodeAffinity !== undefined,
+  spec => (spec.namespaceName ?? []).length > 0,
+  spec => spec.namespaceAffinity !== undefined,
+  spec => (spec.multusName ?? []).length > 0,
 ];
 
 /**

@@ -14,7 +14,12 @@ import { forbidden, formatGoList, invalidValue, type FieldError } from "./field-
 import type { IntervalSet } from "./interval-set.js";
 import { setsIntersect } from "./sparse-intersection.js";
 import { LABEL_IPPOOL_CIDR } from "./spiderpool-names.js";
-import { describeStored, readStoredRanges, type StoredNetwork, type StoredRanges } from "./stored-objects.js";
+import {
+  describeStored,
+  readStoredRanges,
+  type StoredNetwork,
+  type StoredRanges,
+} from "./stored-objects.js";
 import { overlappingRawRanges } from "./subnet-ranges.js";
 
 /** The pool under admission, reduced to what the peer rules need. */
@@ -37,7 +42,10 @@ export interface PoolCidrCheck {
  * (`cidr_overlaps_pool`). A same-family peer with our name sets `nameTaken` (Spiderpool only
  * looks within the family).
  */
-export function checkPoolCidrAgainstPeers(pool: PoolIdentity, peers: readonly IPPoolObject[]): PoolCidrCheck {
+export function checkPoolCidrAgainstPeers(
+  pool: PoolIdentity,
+  peers: readonly IPPoolObject[],
+): PoolCidrCheck {
   let nameTaken = false;
   const errors: FieldError[] = [];
   for (const peer of peers) {
@@ -47,7 +55,12 @@ export function checkPoolCidrAgainstPeers(pool: PoolIdentity, peers: readonly IP
       nameTaken = true;
       continue;
     }
-    if (other.cidr === undefined || cidrsEqual(other.cidr, pool.cidr) || !cidrsOverlap(other.cidr, pool.cidr)) continue;
+    if (
+      other.cidr === undefined ||
+      cidrsEqual(other.cidr, pool.cidr) ||
+      !cidrsOverlap(other.cidr, pool.cidr)
+    )
+      continue;
     errors.push(
       invalidValue(
         "cidr_overlaps_pool",
@@ -78,11 +91,18 @@ export function checkPoolRangesAgainstPeers(
   const errors: FieldError[] = [];
   for (const peer of peers) {
     const other = peerNetwork(peer);
-    if (other?.family !== pool.family || other.name === pool.name || other.cidr === undefined) continue;
-    const sameCidr = peer.metadata?.labels?.[LABEL_IPPOOL_CIDR] === label || cidrsEqual(other.cidr, pool.cidr);
+    if (other?.family !== pool.family || other.name === pool.name || other.cidr === undefined)
+      continue;
+    const sameCidr =
+      peer.metadata?.labels?.[LABEL_IPPOOL_CIDR] === label || cidrsEqual(other.cidr, pool.cidr);
     if (!sameCidr) continue;
     const theirs = peerRanges(peer, other.cidr);
-    if (theirs.usable.isEmpty || !spansMeet(mine.usable, theirs.usable) || !setsIntersect(mine.usable, theirs.usable)) continue;
+    if (
+      theirs.usable.isEmpty ||
+      !spansMeet(mine.usable, theirs.usable) ||
+      !setsIntersect(mine.usable, theirs.usable)
+    )
+      continue;
     const ranges = overlappingRawRanges(mine.pieces, theirs.pieces);
     errors.push(
       forbidden(
@@ -127,7 +147,12 @@ const memos = new WeakMap<object, PeerMemo>();
 
 interface PeerLike {
   readonly metadata?: { readonly name?: string };
-  readonly spec: { readonly ipVersion?: unknown; readonly subnet: string; readonly ips?: readonly string[] | null; readonly excludeIPs?: readonly string[] | null };
+  readonly spec: {
+    readonly ipVersion?: unknown;
+    readonly subnet: string;
+    readonly ips?: readonly string[] | null;
+    readonly excludeIPs?: readonly string[] | null;
+  };
 }
 
 function memoOf(peer: PeerLike): PeerMemo {
@@ -178,7 +203,8 @@ export function peerRanges(peer: PeerLike, cidr: Cidr): StoredRanges {
   const memo = memoOf(peer);
   const own = memo.network?.cidr;
   // Read against another CIDR than the peer's own: an unusual question, answered but not kept.
-  if (own === undefined || !cidrsEqual(own, cidr)) return readStoredRanges(cidr, peer.spec.ips, peer.spec.excludeIPs);
+  if (own === undefined || !cidrsEqual(own, cidr))
+    return readStoredRanges(cidr, peer.spec.ips, peer.spec.excludeIPs);
   memo.ranges ??= readStoredRanges(cidr, peer.spec.ips, peer.spec.excludeIPs);
   return memo.ranges;
 }

@@ -18,7 +18,13 @@ import { orderPools } from "./pool-order.js";
 import { collectCandidates } from "./pool-sources.js";
 import type { PoolView } from "./pool-view.js";
 import { err, ok, type Result } from "./result.js";
-import { allPoolsFiltered, duplicatePool, noFamilyCandidates, poolNotFound, type SelectionError } from "./selection-errors.js";
+import {
+  allPoolsFiltered,
+  duplicatePool,
+  noFamilyCandidates,
+  poolNotFound,
+  type SelectionError,
+} from "./selection-errors.js";
 import type { FamilyCandidates, NicPlan, SelectionInput } from "./selection-input.js";
 
 export type { FamilyCandidates, MultiNicMode, NicPlan, SelectionInput } from "./selection-input.js";
@@ -37,8 +43,12 @@ export type { TopController } from "./top-controller.js";
 export function selectPools(input: SelectionInput): Result<NicPlan[], SelectionError> {
   const collected = collectCandidates(input);
   if (!collected.ok) return collected;
-  const enabled = (family: 4 | 6): boolean => (family === 4 ? input.config.enableIPv4 : input.config.enableIPv6);
-  const nics = collected.value.map((nic) => ({ ...nic, families: nic.families.filter((f) => enabled(f.family)) }));
+  const enabled = (family: 4 | 6): boolean =>
+    family === 4 ? input.config.enableIPv4 : input.config.enableIPv6;
+  const nics = collected.value.map(nic => ({
+    ...nic,
+    families: nic.families.filter(f => enabled(f.family)),
+  }));
 
   // The cache may list a name twice only through a caller bug; the first entry wins.
   const byName = new Map<string, PoolView>();
@@ -92,12 +102,24 @@ export function selectPools(input: SelectionInput): Result<NicPlan[], SelectionE
         else skipped.push(verdict);
       }
       if (accepted.length === 0) return err(allPoolsFiltered(nic.nic, family, names, skipped));
-      families.push({ family, pools: orderPools(accepted).map((pool) => pool.name), original: [...names], skipped });
+      families.push({
+        family,
+        pools: orderPools(accepted).map(pool => pool.name),
+        original: [...names],
+        skipped,
+      });
     }
-    plans.push({ nic: nic.nic, cleanGateway: nic.cleanGateway, families, source: nic.source, mode: nic.mode });
+    plans.push({
+      nic: nic.nic,
+      cleanGateway: nic.cleanGateway,
+      families,
+      source: nic.source,
+      mode: nic.mode,
+    });
   }
 
-  const current = plans.find((plan) => plan.nic === (plan.mode === "unnamed" ? "0" : input.ifName));
-  if (current !== undefined && current.families.length === 0) return err(noFamilyCandidates(current.nic, current.source));
+  const current = plans.find(plan => plan.nic === (plan.mode === "unnamed" ? "0" : input.ifName));
+  if (current !== undefined && current.families.length === 0)
+    return err(noFamilyCandidates(current.nic, current.source));
   return ok(plans);
 }

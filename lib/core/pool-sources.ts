@@ -10,7 +10,12 @@
  * 6. Every pool with `spec.default: true`
  */
 import type { IpFamily } from "./address.js";
-import { checkMultiNicItems, parseNamespaceDefaultPools, parsePodIPPool, parsePodIPPools } from "./pool-annotations.js";
+import {
+  checkMultiNicItems,
+  parseNamespaceDefaultPools,
+  parsePodIPPool,
+  parsePodIPPools,
+} from "./pool-annotations.js";
 import { err, ok, type Result } from "./result.js";
 import { noPoolRules, type PoolSource, type SelectionError } from "./selection-errors.js";
 import type { MultiNicMode, SelectionInput } from "./selection-input.js";
@@ -48,13 +53,20 @@ export function collectCandidates(input: SelectionInput): Result<CandidateNic[],
     if (!nics.ok) return nics;
     const mode: MultiNicMode = items[0]?.interface === "" ? "unnamed" : "named";
     return ok(
-      nics.value.map((nic, i) => ({ nic, cleanGateway: items[i]?.cleangateway ?? false, source: "ippools", mode, families: expanded[i] ?? [] })),
+      nics.value.map((nic, i) => ({
+        nic,
+        cleanGateway: items[i]?.cleangateway ?? false,
+        source: "ippools",
+        mode,
+        families: expanded[i] ?? [],
+      })),
     );
   }
 
   const ippool = parsePodIPPool(input.pod.annotations);
   if (!ippool.ok) return ippool;
-  if (ippool.value !== undefined) return currentNic("ippool", ippool.value.ipv4, ippool.value.ipv6, input);
+  if (ippool.value !== undefined)
+    return currentNic("ippool", ippool.value.ipv4, ippool.value.ipv6, input);
 
   const namespaceDefaults = parseNamespaceDefaultPools(input.namespace.annotations);
   if (!namespaceDefaults.ok) return namespaceDefaults;
@@ -66,21 +78,46 @@ export function collectCandidates(input: SelectionInput): Result<CandidateNic[],
   const confV6 = input.netconf.defaultIPv6IPPool ?? [];
   if (confV4.length > 0 || confV6.length > 0) return currentNic("netconf", confV4, confV6, input);
 
-  const defaults = input.pools.filter((pool) => pool.spec.default === true);
+  const defaults = input.pools.filter(pool => pool.spec.default === true);
   if (defaults.length === 0) return err(noPoolRules());
   // A default pool without ipVersion (impossible past the webhook) belongs to no family.
-  const v4 = defaults.filter((pool) => pool.spec.ipVersion === 4).map((pool) => pool.name);
-  const v6 = defaults.filter((pool) => pool.spec.ipVersion === 6).map((pool) => pool.name);
-  return ok([{ nic: input.ifName, cleanGateway: input.netconf.cleanGateway ?? false, source: "cluster-default", mode: "single", families: familiesOf(v4, v6) }]);
+  const v4 = defaults.filter(pool => pool.spec.ipVersion === 4).map(pool => pool.name);
+  const v6 = defaults.filter(pool => pool.spec.ipVersion === 6).map(pool => pool.name);
+  return ok([
+    {
+      nic: input.ifName,
+      cleanGateway: input.netconf.cleanGateway ?? false,
+      source: "cluster-default",
+      mode: "single",
+      families: familiesOf(v4, v6),
+    },
+  ]);
 }
 
-function currentNic(source: PoolSource, v4: readonly string[], v6: readonly string[], input: SelectionInput): Result<CandidateNic[], SelectionError> {
+function currentNic(
+  source: PoolSource,
+  v4: readonly string[],
+  v6: readonly string[],
+  input: SelectionInput,
+): Result<CandidateNic[], SelectionError> {
   const families = expandFamilies(v4, v6, input);
   if (!families.ok) return families;
-  return ok([{ nic: input.ifName, cleanGateway: input.netconf.cleanGateway ?? false, source, mode: "single", families: families.value }]);
+  return ok([
+    {
+      nic: input.ifName,
+      cleanGateway: input.netconf.cleanGateway ?? false,
+      source,
+      mode: "single",
+      families: families.value,
+    },
+  ]);
 }
 
-function expandFamilies(v4: readonly string[], v6: readonly string[], input: SelectionInput): Result<CandidateNic["families"], SelectionError> {
+function expandFamilies(
+  v4: readonly string[],
+  v6: readonly string[],
+  input: SelectionInput,
+): Result<CandidateNic["families"], SelectionError> {
   const expandedV4 = expandPoolNames(v4, 4, input.pools);
   if (!expandedV4.ok) return expandedV4;
   const expandedV6 = expandPoolNames(v6, 6, input.pools);

@@ -7,14 +7,25 @@ const usable = (ranges: string[], fam: 4 | 6 = 4) => {
   assert.ok(r.ok);
   return r.value;
 };
-const claim = (address: string, name = "p", uid = "u") => ({ address, podNamespace: "ns", podName: name, podUID: uid });
+const claim = (address: string, name = "p", uid = "u") => ({
+  address,
+  podNamespace: "ns",
+  podName: name,
+  podUID: uid,
+});
 
 describe("poolStatusOf", () => {
   it("counts the usable set and the claims, and writes Spiderpool's allocatedIPs view", () => {
-    const s = poolStatusOf(usable(["10.0.0.10-10.0.0.19"]), [claim("10.0.0.11", "b", "2"), claim("10.0.0.10", "a", "1")]);
+    const s = poolStatusOf(usable(["10.0.0.10-10.0.0.19"]), [
+      claim("10.0.0.11", "b", "2"),
+      claim("10.0.0.10", "a", "1"),
+    ]);
     assert.equal(s.totalIPCount, 10);
     assert.equal(s.allocatedIPCount, 2);
-    assert.deepEqual(JSON.parse(s.allocatedIPs!), { "10.0.0.10": { pod: "ns/a", podUid: "1" }, "10.0.0.11": { pod: "ns/b", podUid: "2" } });
+    assert.deepEqual(JSON.parse(s.allocatedIPs!), {
+      "10.0.0.10": { pod: "ns/a", podUid: "1" },
+      "10.0.0.11": { pod: "ns/b", podUid: "2" },
+    });
   });
 
   it("leaves allocatedIPs out when the pool holds nothing", () => {

@@ -26,16 +26,23 @@ const INT64_MAX = 9223372036854775807n;
  * `totalIPCount` = |ips − excludeIPs| (reserved IPs are not subtracted, as in Spiderpool),
  * `allocatedIPs` the Spiderpool JSON view (absent when empty, or when above the view limit).
  */
-export function poolStatusOf(usable: IntervalSet, claims: readonly ClaimRecord[], viewLimit = ALLOCATED_IPS_VIEW_LIMIT): IPPoolStatus {
+export function poolStatusOf(
+  usable: IntervalSet,
+  claims: readonly ClaimRecord[],
+  viewLimit = ALLOCATED_IPS_VIEW_LIMIT,
+): IPPoolStatus {
   const total = usable.size();
   const status: IPPoolStatus = {
     allocatedIPCount: claims.length,
     totalIPCount: Number(total > INT64_MAX ? INT64_MAX : total),
   };
   if (claims.length > 0 && claims.length <= viewLimit) {
-    const sorted = [...claims].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+    const sorted = [...claims].sort((a, b) =>
+      a.address < b.address ? -1 : a.address > b.address ? 1 : 0,
+    );
     const view: Record<string, { pod: string; podUid: string }> = {};
-    for (const c of sorted) view[c.address] = { pod: `${c.podNamespace}/${c.podName}`, podUid: c.podUID };
+    for (const c of sorted)
+      view[c.address] = { pod: `${c.podNamespace}/${c.podName}`, podUid: c.podUID };
     status.allocatedIPs = JSON.stringify(view);
   }
   return status;

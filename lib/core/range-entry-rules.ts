@@ -37,14 +37,22 @@ export interface EntryCheck {
  * on `spec.subnet` with the subnet as value, exactly as Spiderpool prints it); reversed
  * (`range_reversed`, on the entry).
  */
-export function checkPoolEntries(field: RangeField, texts: readonly string[], cidr: Cidr, subnetText: string): EntryCheck {
+export function checkPoolEntries(
+  field: RangeField,
+  texts: readonly string[],
+  cidr: Cidr,
+  subnetText: string,
+): EntryCheck {
   const entries: CheckedEntry[] = [];
   const errors: FieldError[] = [];
   texts.forEach((raw, index) => {
     const path = `${field}[${index}]`;
     if (/\s/u.test(raw)) return errors.push(whitespaceError(path, raw));
     const parsed = parseEntry(raw, cidr);
-    if (!parsed.ok) return errors.push(invalidValue(parsed.error.code, "spec.subnet", subnetText, parsed.error.message));
+    if (!parsed.ok)
+      return errors.push(
+        invalidValue(parsed.error.code, "spec.subnet", subnetText, parsed.error.message),
+      );
     // parseEntry reads a reversed range in order; it was reversed if the text starts at the top.
     const { start, end } = parsed.value;
     if (start !== end && readAddress(raw.slice(0, raw.indexOf("-")))?.value === end) {
@@ -61,7 +69,12 @@ export function checkPoolEntries(field: RangeField, texts: readonly string[], ci
  * (`outside_subnet`: `not pertains to the 'spec.subnet' <cidr> of IPPool`, Spiderpool's wording
  * even for subnets). All on the entry's own path.
  */
-export function checkSubnetEntries(field: RangeField, texts: readonly string[], cidr: Cidr, subnetText: string): EntryCheck {
+export function checkSubnetEntries(
+  field: RangeField,
+  texts: readonly string[],
+  cidr: Cidr,
+  subnetText: string,
+): EntryCheck {
   const entries: CheckedEntry[] = [];
   const errors: FieldError[] = [];
   texts.forEach((raw, index) => {
@@ -69,10 +82,18 @@ export function checkSubnetEntries(field: RangeField, texts: readonly string[], 
     if (/\s/u.test(raw)) return errors.push(whitespaceError(path, raw));
     if (isReversed(raw, cidr.family)) return errors.push(reversedError(path, raw));
     const parsed = parseIpRange(raw, cidr.family);
-    if (!parsed.ok) return errors.push(invalidValue("invalid_range_format", path, raw, parsed.error.message));
+    if (!parsed.ok)
+      return errors.push(invalidValue("invalid_range_format", path, raw, parsed.error.message));
     const inside = (value: bigint) => cidrContains(cidr, { family: cidr.family, value });
     if (!inside(parsed.value.start) || !inside(parsed.value.end)) {
-      return errors.push(invalidValue("outside_subnet", path, raw, `not pertains to the 'spec.subnet' ${subnetText} of IPPool`));
+      return errors.push(
+        invalidValue(
+          "outside_subnet",
+          path,
+          raw,
+          `not pertains to the 'spec.subnet' ${subnetText} of IPPool`,
+        ),
+      );
     }
     entries.push({ raw, index, ...parsed.value });
   });
@@ -84,7 +105,10 @@ export function checkSubnetEntries(field: RangeField, texts: readonly string[], 
  * against the earliest such entry, in Spiderpool's words and on `spec.subnet`:
  * `range A is already covered by B`, `range A covers B` or `range A overlaps with B`.
  */
-export function checkEntriesDisjoint(entries: readonly CheckedEntry[], subnetText: string): FieldError[] {
+export function checkEntriesDisjoint(
+  entries: readonly CheckedEntry[],
+  subnetText: string,
+): FieldError[] {
   if (!anyClash(entries)) return [];
   const earliest = earliestEarlierOverlaps(entries);
   const errors: FieldError[] = [];

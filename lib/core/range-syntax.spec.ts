@@ -16,7 +16,9 @@ describe("range-syntax", () => {
       ["::ffff:1.2.3.4-::ffff:1.2.3.5", 6, 0xffff01020304n, 0xffff01020305n],
     ];
     for (const [text, family, start, end] of cases) {
-      it(text, () => assert.deepEqual(parseIpRange(text, family), { ok: true, value: { start, end } }));
+      it(text, () =>
+        assert.deepEqual(parseIpRange(text, family), { ok: true, value: { start, end } }),
+      );
     }
   });
 
@@ -46,7 +48,11 @@ describe("range-syntax", () => {
       it(`${JSON.stringify(text)} (${why})`, () => {
         assert.deepEqual(parseIpRange(text, family), {
           ok: false,
-          error: { code: "invalid_range", message: `invalid IP range format in IPv${family} '${text}'`, value: text },
+          error: {
+            code: "invalid_range",
+            message: `invalid IP range format in IPv${family} '${text}'`,
+            value: text,
+          },
         });
       });
     }

@@ -22,7 +22,12 @@ export function parseIpRange(text: string, family: IpFamily): Result<Interval, A
   if (parts.length > 2) return err(invalidRangeFormat(text, family));
   const start = readAddress(parts[0] ?? "");
   const end = parts.length === 2 ? readAddress(parts[1] ?? "") : start;
-  if (start === undefined || end === undefined || start.family !== family || end.family !== family) {
+  if (
+    start === undefined ||
+    end === undefined ||
+    start.family !== family ||
+    end.family !== family
+  ) {
     return err(invalidRangeFormat(text, family));
   }
   if (start.value > end.value) return err(invalidRangeFormat(text, family));
@@ -32,5 +37,7 @@ export function parseIpRange(text: string, family: IpFamily): Result<Interval, A
 /** Text of one interval: the bare address when it holds one address, `a-b` otherwise. */
 export function formatIpRange(interval: Interval, family: IpFamily): string {
   const start = formatAddress(interval.start, family);
-  return interval.start === interval.end ? start : `${start}-${formatAddress(interval.end, family)}`;
+  return interval.start === interval.end
+    ? start
+    : `${start}-${formatAddress(interval.end, family)}`;
 }

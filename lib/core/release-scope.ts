@@ -65,15 +65,20 @@ export function releaseScope<C extends ScopeClaim>(
     const where = named.node ? `runs on node ${named.node}` : "is not bound to any node";
     return refused(`pod ${ref} (uid ${uid}) ${where}, not on this node ${thisNode}`);
   }
-  if (named?.alive && opts.keepLive) return { verdict: "keep", reason: `pod ${ref} (uid ${uid}) is alive` };
+  if (named?.alive && opts.keepLive)
+    return { verdict: "keep", reason: `pod ${ref} (uid ${uid}) is alive` };
   if (!uid) return { verdict: "release", uid, claims: [] };
   const claims = claimsOf(uid);
   for (const { spec: c } of claims) {
     if (c.podNamespace !== req.namespace || c.podName !== req.name || c.podUID !== uid) {
-      return refused(`claim ${c.address} belongs to pod ${c.podNamespace}/${c.podName} (uid ${c.podUID}), not ${ref} (uid ${uid})`);
+      return refused(
+        `claim ${c.address} belongs to pod ${c.podNamespace}/${c.podName} (uid ${c.podUID}), not ${ref} (uid ${uid})`,
+      );
     }
     if (c.node !== thisNode) {
-      return refused(`claim ${c.address} of pod ${ref} (uid ${uid}) was made on node ${c.node || '""'}, not on this node ${thisNode}`);
+      return refused(
+        `claim ${c.address} of pod ${ref} (uid ${uid}) was made on node ${c.node || '""'}, not on this node ${thisNode}`,
+      );
     }
   }
   return { verdict: "release", uid, claims };

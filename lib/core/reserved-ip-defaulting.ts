@@ -15,7 +15,8 @@ import { familyOfRange } from "./family-inference.js";
 export function defaultReservedIP<T extends ReservedIPObject>(reservedIP: T): Defaulted<T> {
   if (reservedIP.metadata?.deletionTimestamp != null) return { object: reservedIP };
   const first = reservedIP.spec.ips?.[0];
-  if (first === undefined) return { object: reservedIP, stopped: "empty 'spec.ips', noting to mutate" };
+  if (first === undefined)
+    return { object: reservedIP, stopped: "empty 'spec.ips', noting to mutate" };
   let spec: ReservedIPSpec = reservedIP.spec;
   const result = (stopped?: string): Defaulted<T> => {
     const object = { ...reservedIP, spec };
@@ -23,7 +24,10 @@ export function defaultReservedIP<T extends ReservedIPObject>(reservedIP: T): De
   };
 
   const version: unknown = spec.ipVersion ?? familyOfRange(first);
-  if (version === undefined) return result(`failed to generate 'spec.ipVersion' from 'spec.ips[0]' ${first}, nothing to mutate`);
+  if (version === undefined)
+    return result(
+      `failed to generate 'spec.ipVersion' from 'spec.ips[0]' ${first}, nothing to mutate`,
+    );
   if (version !== 4 && version !== 6) return result(`invalid IP version '${String(version)}'`);
   if (spec.ipVersion == null) spec = { ...spec, ipVersion: version };
 

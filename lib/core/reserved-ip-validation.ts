@@ -19,7 +19,8 @@ export interface ReservedIPUpdateInput extends ReservedIPCreateInput {
   readonly oldReservedIP: ReservedIPObject;
 }
 
-const MISSING_VERSION = "is not generated correctly, 'spec.ips' is empty or 'spec.ips[0]' may be invalid";
+const MISSING_VERSION =
+  "is not generated correctly, 'spec.ips' is empty or 'spec.ips[0]' may be invalid";
 
 /** CREATE: ipVersion, then each `spec.ips[i]` as a strict range of the family. */
 export function validateReservedIPCreate(input: ReservedIPCreateInput): AdmissionVerdict {
@@ -37,10 +38,17 @@ export function validateReservedIPCreate(input: ReservedIPCreateInput): Admissio
 export function validateReservedIPUpdate(input: ReservedIPUpdateInput): AdmissionVerdict {
   const { reservedIP, oldReservedIP } = input;
   if (reservedIP.metadata?.deletionTimestamp != null) {
-    if (oldReservedIP.metadata?.deletionTimestamp == null || onlyDropsFinalizers(oldReservedIP, reservedIP)) return ALLOWED;
+    if (
+      oldReservedIP.metadata?.deletionTimestamp == null ||
+      onlyDropsFinalizers(oldReservedIP, reservedIP)
+    )
+      return ALLOWED;
     return denyTerminating("cannot update a terminating ReservedIP");
   }
-  const errors = [...checkIpVersionUnchanged(oldReservedIP.spec.ipVersion, reservedIP.spec.ipVersion), ...checkSpec(input)];
+  const errors = [
+    ...checkIpVersionUnchanged(oldReservedIP.spec.ipVersion, reservedIP.spec.ipVersion),
+    ...checkSpec(input),
+  ];
   return verdictOf("SpiderReservedIP", reservedIP.metadata?.name ?? "", errors);
 }
 
@@ -52,7 +60,7 @@ function onlyDropsFinalizers(before: ReservedIPObject, after: ReservedIPObject):
     before.spec.ipVersion === after.spec.ipVersion &&
     (before.spec.ips ?? []).length === (after.spec.ips ?? []).length &&
     (before.spec.ips ?? []).every((ip, i) => after.spec.ips?.[i] === ip);
-  return sameSpec && now.length < was.length && now.every((f) => was.includes(f));
+  return sameSpec && now.length < was.length && now.every(f => was.includes(f));
 }
 
 /** DELETE is always allowed: nothing depends on a reserved IP. */
@@ -72,7 +80,10 @@ function checkSpec({ reservedIP, config }: ReservedIPCreateInput): FieldError[] 
   const entries: FieldError[] = [];
   (reservedIP.spec.ips ?? []).forEach((raw, i) => {
     const parsed = parseIpRange(raw, family);
-    if (!parsed.ok) entries.push(invalidValue("invalid_range_format", `spec.ips[${i}]`, raw, parsed.error.message));
+    if (!parsed.ok)
+      entries.push(
+        invalidValue("invalid_range_format", `spec.ips[${i}]`, raw, parsed.error.message),
+      );
   });
   return [...version.errors, ...entries];
 }

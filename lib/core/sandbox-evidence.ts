@@ -49,18 +49,41 @@ export interface EvidenceClaim {
  * nothing was recorded). Unknown also when a namespace cannot be looked at. Only "gone" lets an
  * address go before the bound.
  */
-export function sandboxEvidence(claim: EvidenceClaim, sandboxes: readonly ObservedSandbox[], recordsSince: number): SandboxEvidence {
-  const relevant = sandboxes.filter((s) => s.podUID === claim.podUID || s.addresses.includes(claim.address));
+export function sandboxEvidence(
+  claim: EvidenceClaim,
+  sandboxes: readonly ObservedSandbox[],
+  recordsSince: number,
+): SandboxEvidence {
+  const relevant = sandboxes.filter(
+    s => s.podUID === claim.podUID || s.addresses.includes(claim.address),
+  );
   if (!relevant.length) {
     if (claim.createdAt >= recordsSince) {
-      return { state: "gone", how: `its node's agent served no sandbox of Pod UID ${claim.podUID} or with ${claim.address} since it began keeping records` };
+      return {
+        state: "gone",
+        how: `its node's agent served no sandbox of Pod UID ${claim.podUID} or with ${claim.address} since it began keeping records`,
+      };
     }
-    return { state: "unknown", why: `the claim predates this node's sandbox records and no record names Pod UID ${claim.podUID} or ${claim.address}` };
+    return {
+      state: "unknown",
+      why: `the claim predates this node's sandbox records and no record names Pod UID ${claim.podUID} or ${claim.address}`,
+    };
   }
-  const live = relevant.find((s) => !s.released && s.netns === "present");
+  const live = relevant.find(s => !s.released && s.netns === "present");
   if (live) return { state: "held", holder: `${live.containerID.slice(0, 12)}/${live.ifName}` };
-  const unsure = relevant.find((s) => !s.released && s.netns === "unknown");
-  if (unsure) return { state: "unknown", why: `the network namespace ${JSON.stringify(unsure.netnsPath)} of sandbox ${unsure.containerID.slice(0, 12)}/${unsure.ifName} cannot be looked at` };
-  const how = relevant.map((s) => (s.released ? `${s.containerID.slice(0, 12)}/${s.ifName} released by the runtime` : `${s.containerID.slice(0, 12)}/${s.ifName}'s netns is gone`));
-  return { state: "gone", how: `its node's agent confirms no sandbox holds it (${how.join(", ")})` };
+  const unsure = relevant.find(s => !s.released && s.netns === "unknown");
+  if (unsure)
+    return {
+      state: "unknown",
+      why: `the network namespace ${JSON.stringify(unsure.netnsPath)} of sandbox ${unsure.containerID.slice(0, 12)}/${unsure.ifName} cannot be looked at`,
+    };
+  const how = relevant.map(s =>
+    s.released
+      ? `${s.containerID.slice(0, 12)}/${s.ifName} released by the runtime`
+      : `${s.containerID.slice(0, 12)}/${s.ifName}'s netns is gone`,
+  );
+  return {
+    state: "gone",
+    how: `its node's agent confirms no sandbox holds it (${how.join(", ")})`,
+  };
 }

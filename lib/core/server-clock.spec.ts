@@ -3,7 +3,12 @@ import fc from "fast-check";
 import { ServerClock } from "./server-clock.js";
 
 /** A server whose clock is `skew` ms ahead of ours, answering after `latency` ms (stamp taken `at` into it). */
-function answer(local: number, skew: number, latency: number, at: number): { header: string; receivedAt: number } {
+function answer(
+  local: number,
+  skew: number,
+  latency: number,
+  at: number,
+): { header: string; receivedAt: number } {
   const stampedLocal = local + at;
   return { header: new Date(stampedLocal + skew).toUTCString(), receivedAt: local + latency };
 }
@@ -35,10 +40,17 @@ describe("ServerClock", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: -3_600_000, max: 3_600_000 }),
-        fc.array(fc.record({ latency: fc.integer({ min: 0, max: 5_000 }), frac: fc.double({ min: 0, max: 1, noNaN: true }), gap: fc.integer({ min: 0, max: 10_000 }) }), {
-          minLength: 1,
-          maxLength: 50,
-        }),
+        fc.array(
+          fc.record({
+            latency: fc.integer({ min: 0, max: 5_000 }),
+            frac: fc.double({ min: 0, max: 1, noNaN: true }),
+            gap: fc.integer({ min: 0, max: 10_000 }),
+          }),
+          {
+            minLength: 1,
+            maxLength: 50,
+          },
+        ),
         (skew, answers) => {
           let local = 1_765_000_000_123;
           const c = new ServerClock(() => local, 8);

@@ -4,7 +4,10 @@ import { IntervalSet } from "./interval-set.js";
 import { setsIntersect } from "./sparse-intersection.js";
 
 function set(...pairs: [number, number][]): IntervalSet {
-  return IntervalSet.of(4, pairs.map(([start, end]) => ({ start: BigInt(start), end: BigInt(end) })));
+  return IntervalSet.of(
+    4,
+    pairs.map(([start, end]) => ({ start: BigInt(start), end: BigInt(end) })),
+  );
 }
 
 describe("sparse-intersection", () => {
@@ -28,7 +31,10 @@ describe("sparse-intersection", () => {
   });
 
   it("agrees with IntervalSet.overlaps", () => {
-    const pairs = fc.array(fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 5 })), { maxLength: 12 });
+    const pairs = fc.array(
+      fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 5 })),
+      { maxLength: 12 },
+    );
     fc.assert(
       fc.property(pairs, pairs, (x, y) => {
         const a = set(...x.map(([s, n]): [number, number] => [s, s + n]));

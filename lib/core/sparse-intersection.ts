@@ -7,7 +7,8 @@ import type { IntervalSet } from "./interval-set.js";
 
 /** Whether `a` and `b` (same family) share at least one address. */
 export function setsIntersect(a: IntervalSet, b: IntervalSet): boolean {
-  if (a.family !== b.family) throw new TypeError(`cannot compare an IPv${a.family} set with an IPv${b.family} set`);
+  if (a.family !== b.family)
+    throw new TypeError(`cannot compare an IPv${a.family} set with an IPv${b.family} set`);
   const [small, large] = a.intervals.length <= b.intervals.length ? [a, b] : [b, a];
   const sorted = large.intervals;
   for (const { start, end } of small.intervals) {

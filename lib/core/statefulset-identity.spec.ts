@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { isValidStatefulSetPod, statefulSetOrdinal, type StatefulSetReplicas } from "./statefulset-identity.js";
+import {
+  isValidStatefulSetPod,
+  statefulSetOrdinal,
+  type StatefulSetReplicas,
+} from "./statefulset-identity.js";
 
 describe("statefulset-identity", () => {
   describe("statefulSetOrdinal", () => {
@@ -16,11 +20,14 @@ describe("statefulset-identity", () => {
       ["web-1a", undefined],
       ["web-abc-def", undefined],
     ];
-    for (const [name, expected] of cases) it(name, () => assert.deepEqual(statefulSetOrdinal(name), expected));
+    for (const [name, expected] of cases)
+      it(name, () => assert.deepEqual(statefulSetOrdinal(name), expected));
   });
 
   describe("isValidStatefulSetPod", () => {
-    const cases: Array<[why: string, pod: string, sts: StatefulSetReplicas | undefined, valid: boolean]> = [
+    const cases: Array<
+      [why: string, pod: string, sts: StatefulSetReplicas | undefined, valid: boolean]
+    > = [
       ["inside replicas", "web-1", { replicas: 3 }, true],
       ["last ordinal", "web-2", { replicas: 3 }, true],
       ["scaled down", "web-3", { replicas: 3 }, false],
@@ -35,6 +42,7 @@ describe("statefulset-identity", () => {
       ["ordinals.start: past the end", "web-8", { replicas: 3, ordinalsStart: 5 }, false],
       ["ordinals.start 0 explicitly", "web-0", { replicas: 1, ordinalsStart: 0 }, true],
     ];
-    for (const [why, pod, sts, valid] of cases) it(why, () => assert.equal(isValidStatefulSetPod(pod, sts), valid));
+    for (const [why, pod, sts, valid] of cases)
+      it(why, () => assert.equal(isValidStatefulSetPod(pod, sts), valid));
   });
 });

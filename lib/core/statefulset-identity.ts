@@ -42,7 +42,10 @@ export function statefulSetOrdinal(podName: string): StatefulSetOrdinal | undefi
  * read by the caller; `undefined` (not found) means not valid, and so does a name without an
  * ordinal.
  */
-export function isValidStatefulSetPod(podName: string, sts: StatefulSetReplicas | undefined): boolean {
+export function isValidStatefulSetPod(
+  podName: string,
+  sts: StatefulSetReplicas | undefined,
+): boolean {
   const identity = statefulSetOrdinal(podName);
   if (identity === undefined || sts === undefined) return false;
   const start = sts.ordinalsStart ?? 0;

@@ -23,13 +23,23 @@ describe("stored-objects", () => {
   it("reads valid lists like NewCIDR, with raw-labelled pieces", () => {
     const ranges = readStoredRanges(cidr, ["10.0.0.1-10.0.0.9"], ["10.0.0.5"]);
     assert.deepEqual(ranges.usable.toRangeStrings(), ["10.0.0.1-10.0.0.4", "10.0.0.6-10.0.0.9"]);
-    assert.deepEqual(ranges.pieces.map((p) => p.raw), ["10.0.0.1-10.0.0.9", "10.0.0.1-10.0.0.9"]);
+    assert.deepEqual(
+      ranges.pieces.map(p => p.raw),
+      ["10.0.0.1-10.0.0.9", "10.0.0.1-10.0.0.9"],
+    );
   });
 
   it("over-approximates broken lists: clashing entries united, bad excludes ignored", () => {
-    const ranges = readStoredRanges(cidr, ["10.0.0.1-10.0.0.5", "10.0.0.3-10.0.0.7", "junk"], ["bad", "10.0.0.2"]);
+    const ranges = readStoredRanges(
+      cidr,
+      ["10.0.0.1-10.0.0.5", "10.0.0.3-10.0.0.7", "junk"],
+      ["bad", "10.0.0.2"],
+    );
     assert.deepEqual(ranges.usable.toRangeStrings(), ["10.0.0.1", "10.0.0.3-10.0.0.7"]);
-    assert.deepEqual(ranges.pieces.map((p) => p.raw), ["10.0.0.1", "10.0.0.3-10.0.0.7"]);
+    assert.deepEqual(
+      ranges.pieces.map(p => p.raw),
+      ["10.0.0.1", "10.0.0.3-10.0.0.7"],
+    );
   });
 
   it("computes lazy pieces once and only on demand", () => {
@@ -38,6 +48,9 @@ describe("stored-objects", () => {
     const lazy = lazyStoredRanges(cidr, ["10.0.0.1"], [], usable.value);
     assert.equal(lazy.usable, usable.value);
     assert.equal(lazy.pieces, lazy.pieces);
-    assert.deepEqual(lazy.pieces.map((p) => p.raw), ["10.0.0.1"]);
+    assert.deepEqual(
+      lazy.pieces.map(p => p.raw),
+      ["10.0.0.1"],
+    );
   });
 });

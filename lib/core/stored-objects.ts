@@ -59,7 +59,10 @@ export function readStoredRanges(
   const checked = checkSubnetRanges(cidr, ips ?? [], excludeIPs ?? []);
   if (checked.ok) return checked.value;
   const usable = unionOfParsable(cidr, ips ?? []).subtract(unionOfParsable(cidr, excludeIPs ?? []));
-  const pieces = usable.intervals.map((interval) => ({ ...interval, raw: formatIpRange(interval, cidr.family) }));
+  const pieces = usable.intervals.map(interval => ({
+    ...interval,
+    raw: formatIpRange(interval, cidr.family),
+  }));
   return { usable, pieces };
 }
 

@@ -18,7 +18,9 @@ export interface OwnedPoolFacts {
 export interface SubnetAccountingInput {
   readonly family: IpFamily;
   readonly subnetUsable: IntervalSet;
-  readonly records: Readonly<Record<string, { readonly ips: readonly string[]; readonly application?: string }>>;
+  readonly records: Readonly<
+    Record<string, { readonly ips: readonly string[]; readonly application?: string }>
+  >;
   /** Every pool that names this subnet as its controller. */
   readonly pools: readonly OwnedPoolFacts[];
   /**
@@ -45,12 +47,15 @@ export interface SubnetAccounting {
  */
 export function accountSubnet(input: SubnetAccountingInput): SubnetAccounting {
   const { family } = input;
-  const byName = new Map(input.pools.map((p) => [p.name, p]));
+  const byName = new Map(input.pools.map(p => [p.name, p]));
   const records: Record<string, { ips: string[]; application?: string }> = {};
   const dropped: string[] = [];
   for (const [name, record] of Object.entries(input.records)) {
     const pool = byName.get(name);
-    const keep = record.application !== undefined ? pool !== undefined || input.applicationExists(record.application) !== false : pool !== undefined && !pool.autoCreated;
+    const keep =
+      record.application !== undefined
+        ? pool !== undefined || input.applicationExists(record.application) !== false
+        : pool !== undefined && !pool.autoCreated;
     if (!keep) {
       dropped.push(name);
       continue;

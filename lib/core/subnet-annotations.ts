@@ -44,7 +44,11 @@ export interface SubnetAnnotations {
   readonly reclaim: boolean;
 }
 
-const subnetItemCodec = goStruct("types.AnnoSubnetItem", { interface: goString, ipv4: goSlice(goString), ipv6: goSlice(goString) });
+const subnetItemCodec = goStruct("types.AnnoSubnetItem", {
+  interface: goString,
+  ipv4: goSlice(goString),
+  ipv6: goSlice(goString),
+});
 const subnetsCodec = goSlice(subnetItemCodec);
 
 /** Whether the Pod carries either subnet annotation (Spiderpool's `HasSubnetsAnnotation`). */
@@ -59,24 +63,29 @@ export function hasSubnetAnnotation(annotations: Readonly<Record<string, string>
  * at most once across NICs, distinct interfaces, no empty names, at least one family per item).
  * Where Spiderpool prints its internal struct after a rule text, the annotation value is printed.
  */
-export function parseSubnetAnnotations(annotations: Readonly<Record<string, string>>): Result<SubnetAnnotations | undefined, SelectionError> {
+export function parseSubnetAnnotations(
+  annotations: Readonly<Record<string, string>>,
+): Result<SubnetAnnotations | undefined, SelectionError> {
   const subnets = annotations[ANNO_SUBNETS];
   const subnet = annotations[ANNO_SUBNET];
   const key = subnets !== undefined ? ANNO_SUBNETS : ANNO_SUBNET;
   const raw = subnets ?? subnet;
   if (raw === undefined) return ok(undefined);
-  const fail = (message: string): Result<never, SelectionError> => err(invalidAnnotation("Pod", key, message));
+  const fail = (message: string): Result<never, SelectionError> =>
+    err(invalidAnnotation("Pod", key, message));
 
   let multiple: SubnetItem[] = [];
   let single: SubnetItem | undefined;
   if (subnets !== undefined) {
     const decoded = goUnmarshal(subnets, subnetsCodec);
-    if (!decoded.ok) return fail(`failed to parse anntation '${key}' value '${raw}', error: ${decoded.error}`);
+    if (!decoded.ok)
+      return fail(`failed to parse anntation '${key}' value '${raw}', error: ${decoded.error}`);
     multiple = decoded.value;
   } else {
     // Spiderpool decodes into a pointer: a JSON `null` leaves no item at all.
     const decoded = goUnmarshal(raw, goPointer(subnetItemCodec));
-    if (!decoded.ok) return fail(`failed to parse anntation '${key}' value '${raw}', error: ${decoded.error}`);
+    if (!decoded.ok)
+      return fail(`failed to parse anntation '${key}' value '${raw}', error: ${decoded.error}`);
     single = decoded.value;
   }
 
@@ -93,14 +102,27 @@ export function parseSubnetAnnotations(annotations: Readonly<Record<string, stri
   if (subnets !== undefined) {
     const problem = checkMultiple(multiple, raw);
     if (problem !== undefined) return fail(problem);
-    multiple = multiple.map((item) => ({ ...item, ipv4: item.ipv4.slice(0, 1), ipv6: item.ipv6.slice(0, 1) }));
+    multiple = multiple.map(item => ({
+      ...item,
+      ipv4: item.ipv4.slice(0, 1),
+      ipv6: item.ipv6.slice(0, 1),
+    }));
   } else {
     if (single === undefined) return fail(`no subnets specified: ${raw}`);
     const problem = checkSingle(single, raw);
     if (problem !== undefined) return fail(problem);
-    single = { interface: single.interface === "" ? "eth0" : single.interface, ipv4: single.ipv4.slice(0, 1), ipv6: single.ipv6.slice(0, 1) };
+    single = {
+      interface: single.interface === "" ? "eth0" : single.interface,
+      ipv4: single.ipv4.slice(0, 1),
+      ipv6: single.ipv6.slice(0, 1),
+    };
   }
-  return ok({ multiple, ...(single === undefined ? {} : { single }), ...(ipNumber === undefined ? {} : { ipNumber }), reclaim: reclaim.value });
+  return ok({
+    multiple,
+    ...(single === undefined ? {} : { single }),
+    ...(ipNumber === undefined ? {} : { ipNumber }),
+    reclaim: reclaim.value,
+  });
 }
 
 /**
@@ -110,19 +132,23 @@ export function parseSubnetAnnotations(annotations: Readonly<Record<string, stri
  * As in Spiderpool, text before the `+` is ignored: `3+5` reads as `+5`.
  */
 export function parsePoolIPNumber(text: string): Result<PoolIPNumber, SelectionError> {
-  const fail = (message: string): Result<never, SelectionError> => err(invalidAnnotation("Pod", ANNO_IPPOOL_IP_NUMBER, message));
+  const fail = (message: string): Result<never, SelectionError> =>
+    err(invalidAnnotation("Pod", ANNO_IPPOOL_IP_NUMBER, message));
   const plus = text.split("+").length - 1;
   if (plus > 1) return fail(`invalid input '${text}'`);
   const flexible = plus === 1;
   const digits = flexible ? text.slice(text.indexOf("+") + 1) : text;
   const atoi = goAtoi(digits);
   if (!atoi.ok) return fail(`invalid input '${text}': ${atoi.error}`);
-  if (atoi.value < 0) return fail(`subnet '${ANNO_IPPOOL_IP_NUMBER}' value must equal or greater than 0`);
+  if (atoi.value < 0)
+    return fail(`subnet '${ANNO_IPPOOL_IP_NUMBER}' value must equal or greater than 0`);
   return ok({ flexible, count: atoi.value });
 }
 
 /** `ipam.spidernet.io/ippool-reclaim` with Go `strconv.ParseBool` syntax; true when absent. */
-export function parseReclaim(annotations: Readonly<Record<string, string>>): Result<boolean, SelectionError> {
+export function parseReclaim(
+  annotations: Readonly<Record<string, string>>,
+): Result<boolean, SelectionError> {
   const text = annotations[ANNO_IPPOOL_RECLAIM];
   if (text === undefined) return ok(true);
   if (["1", "t", "T", "TRUE", "true", "True"].includes(text)) return ok(true);
@@ -151,24 +177,31 @@ function checkMultiple(items: readonly SubnetItem[], raw: string): string | unde
       if (first6 === "") return "it's invalid to set an empty IPv6 subnet with mutilple interfaces";
       v6.push(first6);
     }
-    if (first4 === undefined && first6 === undefined) return `it's invalid to set dual empty subnet with multiple interfaces: ${raw}`;
+    if (first4 === undefined && first6 === undefined)
+      return `it's invalid to set dual empty subnet with multiple interfaces: ${raw}`;
   }
   const hasDuplicate = (list: readonly string[]): boolean => new Set(list).size !== list.length;
-  if (hasDuplicate(v4) || hasDuplicate(v6)) return `it's invalid to use the same subnet for multiple interfaces: ${raw}`;
-  if (hasDuplicate(items.map((item) => item.interface))) return `it's invalid to use the same Interface name for multiple interfaces: ${raw}`;
+  if (hasDuplicate(v4) || hasDuplicate(v6))
+    return `it's invalid to use the same subnet for multiple interfaces: ${raw}`;
+  if (hasDuplicate(items.map(item => item.interface)))
+    return `it's invalid to use the same Interface name for multiple interfaces: ${raw}`;
   return undefined;
 }
 
 function checkSingle(item: SubnetItem, raw: string): string | undefined {
-  if (item.ipv4[0] === "") return `it's invalid to set an empty IPv4 subnet with single interface: ${raw}`;
-  if (item.ipv6[0] === "") return `it's invalid to set an empty IPv6 subnet with single interface: ${raw}`;
-  if (item.ipv4.length === 0 && item.ipv6.length === 0) return `it's invalid to set dual empty subnet with single interface: ${raw}`;
+  if (item.ipv4[0] === "")
+    return `it's invalid to set an empty IPv4 subnet with single interface: ${raw}`;
+  if (item.ipv6[0] === "")
+    return `it's invalid to set an empty IPv6 subnet with single interface: ${raw}`;
+  if (item.ipv4.length === 0 && item.ipv6.length === 0)
+    return `it's invalid to set dual empty subnet with single interface: ${raw}`;
   return undefined;
 }
 
 /** Go's `strconv.Atoi` on a 64-bit platform: optional sign, decimal digits, int64 range. */
 function goAtoi(text: string): Result<number, string> {
-  if (!/^[+-]?[0-9]+$/.test(text)) return err(`strconv.Atoi: parsing ${goQuote(text)}: invalid syntax`);
+  if (!/^[+-]?[0-9]+$/.test(text))
+    return err(`strconv.Atoi: parsing ${goQuote(text)}: invalid syntax`);
   const value = BigInt(text);
   if (value > 9223372036854775807n || value < -9223372036854775808n) {
     return err(`strconv.Atoi: parsing ${goQuote(text)}: value out of range`);

@@ -25,13 +25,17 @@ export function defaultSubnet<T extends SubnetObject>(subnet: T): Defaulted<T> {
 
   const version: unknown = spec.ipVersion ?? familyOfCidr(spec.subnet);
   if (version === undefined) {
-    return result(`failed to generate 'spec.ipVersion' from 'spec.subnet' ${spec.subnet}, nothing to mutate`);
+    return result(
+      `failed to generate 'spec.ipVersion' from 'spec.subnet' ${spec.subnet}, nothing to mutate`,
+    );
   }
   if (version !== 4 && version !== 6) return result(`invalid IP version '${String(version)}'`);
   if (spec.ipVersion == null) spec = { ...spec, ipVersion: version };
   const parsed = parseCidrLenient(spec.subnet, version);
   if (!parsed.ok) {
-    return result(`failed to parse 'spec.subnet' ${spec.subnet} as a valid label value: ${parsed.error.message}`);
+    return result(
+      `failed to parse 'spec.subnet' ${spec.subnet} as a valid label value: ${parsed.error.message}`,
+    );
   }
   metadata = withLabel(metadata, LABEL_SUBNET_CIDR, cidrLabelValue(spec.subnet));
 

@@ -2,11 +2,21 @@ import assert from "node:assert/strict";
 import { pool, subnet } from "./admission-spec-support.js";
 import { parseCidr } from "./cidr.js";
 import { IntervalSet } from "./interval-set.js";
-import { checkSubnetAgainstPools, checkSubnetCidrAgainstSubnets, type SubnetIdentity } from "./subnet-peer-rules.js";
+import {
+  checkSubnetAgainstPools,
+  checkSubnetCidrAgainstSubnets,
+  type SubnetIdentity,
+} from "./subnet-peer-rules.js";
 
 const parsed = parseCidr("fd00::/64");
 if (!parsed.ok) throw new Error("bad fixture");
-const identity: SubnetIdentity = { name: "s1", family: 6, cidr: parsed.value, subnetText: "fd00::/64", ips: ["fd00::1-fd00::ff"] };
+const identity: SubnetIdentity = {
+  name: "s1",
+  family: 6,
+  cidr: parsed.value,
+  subnetText: "fd00::/64",
+  ips: ["fd00::1-fd00::ff"],
+};
 
 describe("subnet-peer-rules", () => {
   it("refuses overlapping and identical subnets of the family, and spots a taken name", () => {
@@ -17,11 +27,17 @@ describe("subnet-peer-rules", () => {
       subnet("d", { subnet: "10.0.0.0/8" }),
     ]);
     assert.equal(check.nameTaken, false);
-    assert.deepEqual(check.errors.map((e) => e.detail), [
-      "overlap with Subnet a which 'spec.subnet' is fd00::/64",
-      "overlap with Subnet b which 'spec.subnet' is fd00::/48",
-    ]);
-    assert.equal(checkSubnetCidrAgainstSubnets(identity, [subnet("s1", { subnet: "fd09::/64" })]).nameTaken, true);
+    assert.deepEqual(
+      check.errors.map(e => e.detail),
+      [
+        "overlap with Subnet a which 'spec.subnet' is fd00::/64",
+        "overlap with Subnet b which 'spec.subnet' is fd00::/48",
+      ],
+    );
+    assert.equal(
+      checkSubnetCidrAgainstSubnets(identity, [subnet("s1", { subnet: "fd09::/64" })]).nameTaken,
+      true,
+    );
   });
 
   it("checks pools: overlap refused, identical adopted only if covered", () => {
@@ -33,10 +49,22 @@ describe("subnet-peer-rules", () => {
       pool("narrow", { subnet: "fd00::/80" }),
       pool("elsewhere", { subnet: "fd01::/64", ips: ["fd01::1"] }),
     ];
-    assert.deepEqual(checkSubnetAgainstPools(identity, usable.value, pools).map((e) => [e.code, e.detail]), [
-      ["subnet_cannot_control_pool", "SpiderIPPool 'outside' owns some IP addresses that SpiderSubnet 's1' can't control"],
-      ["cidr_overlaps_pool", "overlap with SpiderIPPool 'narrow' resource 'spec.subnet' fd00::/80"],
-    ]);
-    assert.deepEqual(checkSubnetAgainstPools(identity, undefined, pools).map((e) => e.code), ["cidr_overlaps_pool"]);
+    assert.deepEqual(
+      checkSubnetAgainstPools(identity, usable.value, pools).map(e => [e.code, e.detail]),
+      [
+        [
+          "subnet_cannot_control_pool",
+          "SpiderIPPool 'outside' owns some IP addresses that SpiderSubnet 's1' can't control",
+        ],
+        [
+          "cidr_overlaps_pool",
+          "overlap with SpiderIPPool 'narrow' resource 'spec.subnet' fd00::/80",
+        ],
+      ],
+    );
+    assert.deepEqual(
+      checkSubnetAgainstPools(identity, undefined, pools).map(e => e.code),
+      ["cidr_overlaps_pool"],
+    );
   });
 });

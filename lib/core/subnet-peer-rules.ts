@@ -32,7 +32,10 @@ export interface SubnetCidrCheck {
  * `spec.subnet: Invalid value: "<s>": overlap with Subnet <other> which 'spec.subnet' is <cidr>`
  * (`cidr_overlaps_subnet`); a same-family subnet with our name sets `nameTaken`.
  */
-export function checkSubnetCidrAgainstSubnets(subnet: SubnetIdentity, peers: readonly SubnetObject[]): SubnetCidrCheck {
+export function checkSubnetCidrAgainstSubnets(
+  subnet: SubnetIdentity,
+  peers: readonly SubnetObject[],
+): SubnetCidrCheck {
   let nameTaken = false;
   const errors: FieldError[] = [];
   for (const peer of peers) {

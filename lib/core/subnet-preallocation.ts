@@ -46,7 +46,12 @@ export interface PreAllocation {
 }
 
 export type PreAllocationError =
-  | { readonly code: "insufficient_subnet_ips"; readonly message: string; readonly required: number; readonly left: number }
+  | {
+      readonly code: "insufficient_subnet_ips";
+      readonly message: string;
+      readonly required: number;
+      readonly left: number;
+    }
   | { readonly code: "unreadable_record"; readonly message: string; readonly pool: string };
 
 /**
@@ -66,7 +71,12 @@ export function preAllocate(input: PreAllocationInput): Result<PreAllocation, Pr
   let own = IntervalSet.empty(family);
   for (const [name, record] of Object.entries(input.records)) {
     const parsed = IntervalSet.fromRanges(record.ips, family);
-    if (!parsed.ok) return err({ code: "unreadable_record", pool: name, message: `failed to parse controlledIPPools record of IPPool ${name}: ${parsed.error.message}` });
+    if (!parsed.ok)
+      return err({
+        code: "unreadable_record",
+        pool: name,
+        message: `failed to parse controlledIPPools record of IPPool ${name}: ${parsed.error.message}`,
+      });
     if (name === pool) own = parsed.value;
     else others = others.union(parsed.value);
   }
@@ -86,7 +96,12 @@ export function preAllocate(input: PreAllocationInput): Result<PreAllocation, Pr
     const free = input.subnetUsable.firstFreeAddresses(used, need);
     if (free.length < need) {
       const left = Number(input.subnetUsable.subtract(used).size());
-      return err({ code: "insufficient_subnet_ips", message: `insufficient subnet FreeIPs, required '${need}' but only left '${left}'`, required: need, left });
+      return err({
+        code: "insufficient_subnet_ips",
+        message: `insufficient subnet FreeIPs, required '${need}' but only left '${left}'`,
+        required: need,
+        left,
+      });
     }
     own = own.union(IntervalSet.fromAddresses(family, free));
   }
@@ -101,5 +116,11 @@ export function preAllocate(input: PreAllocationInput): Result<PreAllocation, Pr
       pendingShrink = excess - drop.length;
     } else pendingShrink = excess;
   }
-  return ok({ ips: own, added: own.subtract(before), dropped: before.subtract(own), pendingShrink, conflicts });
+  return ok({
+    ips: own,
+    added: own.subtract(before),
+    dropped: before.subtract(own),
+    pendingShrink,
+    conflicts,
+  });
 }

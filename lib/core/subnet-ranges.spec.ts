@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { formatAddress, readAddress, type IpFamily } from "./address.js";
-import { invalidAddress, invalidRangeEntry, outsideSubnet, rangeOverlap, type AddressError } from "./address-errors.js";
+import {
+  invalidAddress,
+  invalidRangeEntry,
+  outsideSubnet,
+  rangeOverlap,
+  type AddressError,
+} from "./address-errors.js";
 import { cidrContains, formatCidr, parseCidr, type Cidr } from "./cidr.js";
 import { checkSubnetRanges, overlappingRawRanges, type RawInterval } from "./subnet-ranges.js";
 
@@ -30,13 +36,19 @@ function failure(subnet: string, ips: string[], exclude: string[] = []): Address
 describe("subnet-ranges", () => {
   describe("accepted entries", () => {
     it("computes ips minus excludeIPs", () => {
-      assert.deepEqual(usable("10.6.0.0/16", ["10.6.0.1-10.6.0.10", "10.6.0.20"], ["10.6.0.5", "10.6.0.9-10.6.0.30"]), [
-        "10.6.0.1-10.6.0.4",
-        "10.6.0.6-10.6.0.8",
-      ]);
+      assert.deepEqual(
+        usable(
+          "10.6.0.0/16",
+          ["10.6.0.1-10.6.0.10", "10.6.0.20"],
+          ["10.6.0.5", "10.6.0.9-10.6.0.30"],
+        ),
+        ["10.6.0.1-10.6.0.4", "10.6.0.6-10.6.0.8"],
+      );
     });
     it("accepts adjacent entries (no shared address)", () => {
-      assert.deepEqual(usable("10.6.0.0/16", ["10.6.0.1-10.6.0.4", "10.6.0.5"]), ["10.6.0.1-10.6.0.5"]);
+      assert.deepEqual(usable("10.6.0.0/16", ["10.6.0.1-10.6.0.4", "10.6.0.5"]), [
+        "10.6.0.1-10.6.0.5",
+      ]);
     });
     it("reads a reversed entry in order, as Spiderpool does here", () => {
       assert.deepEqual(usable("10.6.0.0/16", ["10.6.0.9-10.6.0.1"], ["10.6.0.6-10.6.0.4"]), [
@@ -49,7 +61,10 @@ describe("subnet-ranges", () => {
       assert.deepEqual(usable("10.6.0.7/32", ["10.6.0.7"]), ["10.6.0.7"]);
       assert.deepEqual(usable("fd00::2/127", ["fd00::2-fd00::3"]), ["fd00::2-fd00::3"]);
       assert.deepEqual(usable("fd00::3/128", ["fd00::3"]), ["fd00::3"]);
-      assert.deepEqual(usable("0.0.0.0/0", ["0.0.0.0", "255.255.255.255"]), ["0.0.0.0", "255.255.255.255"]);
+      assert.deepEqual(usable("0.0.0.0/0", ["0.0.0.0", "255.255.255.255"]), [
+        "0.0.0.0",
+        "255.255.255.255",
+      ]);
       assert.deepEqual(usable("::/0", ["::-::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"]), [
         "::-::1",
         "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
@@ -59,7 +74,12 @@ describe("subnet-ranges", () => {
 
   describe("rejected entries", () => {
     const cases: Array<[subnet: string, ips: string[], exclude: string[], error: AddressError]> = [
-      ["10.6.0.0/16", ["10.6.0.1-10.6.0.2-10.6.0.3"], [], invalidRangeEntry("10.6.0.1-10.6.0.2-10.6.0.3")],
+      [
+        "10.6.0.0/16",
+        ["10.6.0.1-10.6.0.2-10.6.0.3"],
+        [],
+        invalidRangeEntry("10.6.0.1-10.6.0.2-10.6.0.3"),
+      ],
       ["10.6.0.0/16", ["10.6.0.0/24"], [], invalidRangeEntry("10.6.0.0/24")],
       ["10.6.0.0/16", ["10.6.0.1-10.6.0.0/24"], [], invalidAddress("10.6.0.0/24")],
       ["10.6.0.0/16", ["10.6.0.1-abc"], [], invalidAddress("abc")],
@@ -81,7 +101,12 @@ describe("subnet-ranges", () => {
         [],
         rangeOverlap("10.6.0.2-10.6.0.5", "10.6.0.1-10.6.0.10", "covered_by"),
       ],
-      ["10.6.0.0/16", ["10.6.0.1", "10.6.0.1"], [], rangeOverlap("10.6.0.1", "10.6.0.1", "covered_by")],
+      [
+        "10.6.0.0/16",
+        ["10.6.0.1", "10.6.0.1"],
+        [],
+        rangeOverlap("10.6.0.1", "10.6.0.1", "covered_by"),
+      ],
       [
         "10.6.0.0/16",
         ["10.6.0.2-10.6.0.5", "10.6.0.1-10.6.0.10"],
@@ -112,11 +137,26 @@ describe("subnet-ranges", () => {
         [],
         rangeOverlap("10.6.0.5", "10.6.0.9-10.6.0.1", "covered_by"),
       ],
-      ["fd00::/64", ["fd00::1-fd00::ff", "FD00::10"], [], rangeOverlap("FD00::10", "fd00::1-fd00::ff", "covered_by")],
+      [
+        "fd00::/64",
+        ["fd00::1-fd00::ff", "FD00::10"],
+        [],
+        rangeOverlap("FD00::10", "fd00::1-fd00::ff", "covered_by"),
+      ],
       // An overlap among earlier entries wins over a later parse error, and the reverse.
-      ["10.6.0.0/16", ["10.6.0.1", "10.6.0.1", "bad"], [], rangeOverlap("10.6.0.1", "10.6.0.1", "covered_by")],
+      [
+        "10.6.0.0/16",
+        ["10.6.0.1", "10.6.0.1", "bad"],
+        [],
+        rangeOverlap("10.6.0.1", "10.6.0.1", "covered_by"),
+      ],
       ["10.6.0.0/16", ["10.6.0.1", "bad", "10.6.0.1"], [], invalidAddress("bad")],
-      ["10.6.0.0/16", ["10.6.0.1", "10.6.0.1"], ["bad"], rangeOverlap("10.6.0.1", "10.6.0.1", "covered_by")],
+      [
+        "10.6.0.0/16",
+        ["10.6.0.1", "10.6.0.1"],
+        ["bad"],
+        rangeOverlap("10.6.0.1", "10.6.0.1", "covered_by"),
+      ],
     ];
     for (const [subnet, ips, exclude, error] of cases) {
       it(`${subnet} ${JSON.stringify(ips)} ${JSON.stringify(exclude)}: ${error.message}`, () => {
@@ -177,26 +217,33 @@ describe("subnet-ranges", () => {
       const subnet = cidr(subnetText);
       // Offsets up to 70 fall outside the /26 (or past the top of IPv6) now and then.
       const end = fc.oneof(
-        { weight: 12, arbitrary: fc.integer({ min: 0, max: 70 }).map((o) => addressText(subnet, o)) },
-        { weight: 1, arbitrary: fc.constantFrom("x", "", "10.6.0.0/28", family === 4 ? "fd00::1" : "10.6.0.1") },
+        { weight: 12, arbitrary: fc.integer({ min: 0, max: 70 }).map(o => addressText(subnet, o)) },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom("x", "", "10.6.0.0/28", family === 4 ? "fd00::1" : "10.6.0.1"),
+        },
       );
       const entry = fc.oneof(
         { weight: 4, arbitrary: end },
         { weight: 6, arbitrary: fc.tuple(end, end).map(([a, b]) => `${a}-${b}`) },
-        { weight: 1, arbitrary: fc.tuple(end, end, end).map((parts) => parts.join("-")) },
+        { weight: 1, arbitrary: fc.tuple(end, end, end).map(parts => parts.join("-")) },
       );
       it(`IPv${family} ${subnetText}`, () => {
         fc.assert(
-          fc.property(fc.array(entry, { maxLength: 8 }), fc.array(entry, { maxLength: 3 }), (ips, exclude) => {
-            const expected = referenceNewCidr(subnet, ips, exclude);
-            const actual = checkSubnetRanges(subnet, ips, exclude);
-            if ("error" in expected) {
-              assert.deepEqual(actual, { ok: false, error: expected.error });
-            } else {
-              assert.ok(actual.ok);
-              assert.deepEqual(actual.value.pieces, expected.pieces);
-            }
-          }),
+          fc.property(
+            fc.array(entry, { maxLength: 8 }),
+            fc.array(entry, { maxLength: 3 }),
+            (ips, exclude) => {
+              const expected = referenceNewCidr(subnet, ips, exclude);
+              const actual = checkSubnetRanges(subnet, ips, exclude);
+              if ("error" in expected) {
+                assert.deepEqual(actual, { ok: false, error: expected.error });
+              } else {
+                assert.ok(actual.ok);
+                assert.deepEqual(actual.value.pieces, expected.pieces);
+              }
+            },
+          ),
         );
       });
     }
@@ -222,7 +269,8 @@ function referenceNewCidr(
 ): { error: AddressError } | { pieces: RawInterval[] } {
   const parse = (value: string): { error: AddressError } | { start: bigint; end: bigint } => {
     const parts = value.split("-");
-    if (parts.length > 2 || (parts.length === 1 && value.includes("/"))) return { error: invalidRangeEntry(value) };
+    if (parts.length > 2 || (parts.length === 1 && value.includes("/")))
+      return { error: invalidRangeEntry(value) };
     const values: bigint[] = [];
     for (const part of parts) {
       const address = readAddress(part);
@@ -236,12 +284,19 @@ function referenceNewCidr(
   for (const raw of ips) {
     const parsed = parse(raw);
     if ("error" in parsed) return parsed;
-    const a = parsed.start <= parsed.end ? { raw, ...parsed } : { raw, start: parsed.end, end: parsed.start };
+    const a =
+      parsed.start <= parsed.end
+        ? { raw, ...parsed }
+        : { raw, start: parsed.end, end: parsed.start };
     for (const b of ranges) {
-      if (a.start >= b.start && a.end <= b.end) return { error: rangeOverlap(a.raw, b.raw, "covered_by") };
-      if (a.start <= b.start && a.end >= b.end) return { error: rangeOverlap(a.raw, b.raw, "covers") };
-      if (a.start >= b.start && a.start <= b.end) return { error: rangeOverlap(a.raw, b.raw, "overlaps") };
-      if (a.end >= b.start && a.end <= b.end) return { error: rangeOverlap(a.raw, b.raw, "overlaps") };
+      if (a.start >= b.start && a.end <= b.end)
+        return { error: rangeOverlap(a.raw, b.raw, "covered_by") };
+      if (a.start <= b.start && a.end >= b.end)
+        return { error: rangeOverlap(a.raw, b.raw, "covers") };
+      if (a.start >= b.start && a.start <= b.end)
+        return { error: rangeOverlap(a.raw, b.raw, "overlaps") };
+      if (a.end >= b.start && a.end <= b.end)
+        return { error: rangeOverlap(a.raw, b.raw, "overlaps") };
     }
     ranges.push(a);
   }

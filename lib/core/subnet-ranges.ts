@@ -85,8 +85,13 @@ export function checkSubnetRanges(
  * `mine` in order, the `raw` of every piece of `theirs` it meets, in `theirs` order, repeats kept.
  * Both lists must be `pieces` of {@link checkSubnetRanges} (disjoint within each list).
  */
-export function overlappingRawRanges(mine: readonly RawInterval[], theirs: readonly RawInterval[]): string[] {
-  const order = theirs.map((_, i) => i).sort((i, j) => compare(at(theirs, i).start, at(theirs, j).start));
+export function overlappingRawRanges(
+  mine: readonly RawInterval[],
+  theirs: readonly RawInterval[],
+): string[] {
+  const order = theirs
+    .map((_, i) => i)
+    .sort((i, j) => compare(at(theirs, i).start, at(theirs, j).start));
   const out: string[] = [];
   for (const x of mine) {
     // Disjoint pieces sorted by start are sorted by end too, so a binary search finds the first hit.
@@ -98,7 +103,8 @@ export function overlappingRawRanges(mine: readonly RawInterval[], theirs: reado
       else hi = mid;
     }
     const hits: number[] = [];
-    for (let k = lo; k < order.length && at(theirs, at(order, k)).start <= x.end; k++) hits.push(at(order, k));
+    for (let k = lo; k < order.length && at(theirs, at(order, k)).start <= x.end; k++)
+      hits.push(at(order, k));
     hits.sort((i, j) => i - j);
     for (const i of hits) out.push(at(theirs, i).raw);
   }
@@ -111,13 +117,18 @@ export function overlappingRawRanges(mine: readonly RawInterval[], theirs: reado
  */
 export function parseEntry(raw: string, subnet: Cidr): Result<Interval, AddressError> {
   const parts = raw.split("-");
-  if (parts.length > 2 || (parts.length === 1 && raw.includes("/"))) return err(invalidRangeEntry(raw));
+  if (parts.length > 2 || (parts.length === 1 && raw.includes("/")))
+    return err(invalidRangeEntry(raw));
   const start = parseEnd(parts[0] ?? "", subnet);
   if (!start.ok) return start;
   if (parts.length === 1) return ok({ start: start.value, end: start.value });
   const end = parseEnd(parts[1] ?? "", subnet);
   if (!end.ok) return end;
-  return ok(start.value <= end.value ? { start: start.value, end: end.value } : { start: end.value, end: start.value });
+  return ok(
+    start.value <= end.value
+      ? { start: start.value, end: end.value }
+      : { start: end.value, end: start.value },
+  );
 }
 
 function parseEnd(text: string, subnet: Cidr): Result<bigint, AddressError> {
@@ -168,7 +179,9 @@ export function relationOf(a: Interval, b: Interval): RangeRelation {
 
 /** Each (disjoint) entry minus the exclusions, pieces grouped back in entry order. */
 function cutPieces(entries: readonly RawInterval[], cuts: readonly Interval[]): RawInterval[] {
-  const order = entries.map((_, i) => i).sort((i, j) => compare(at(entries, i).start, at(entries, j).start));
+  const order = entries
+    .map((_, i) => i)
+    .sort((i, j) => compare(at(entries, i).start, at(entries, j).start));
   const byEntry: RawInterval[][] = entries.map(() => []);
   let j = 0;
   for (const index of order) {

@@ -1,12 +1,29 @@
 import assert from "node:assert/strict";
 import type { PoolIPPreAllocations } from "../schemas/index.js";
 import type { IPPoolObject, SubnetObject } from "./admission-objects.js";
-import { ALL_ON, assertAllowed, codesOf, invalid, messageOf, pool, subnet } from "./admission-spec-support.js";
-import { validateSubnetCreate, validateSubnetDelete, validateSubnetUpdate } from "./subnet-validation.js";
+import {
+  ALL_ON,
+  assertAllowed,
+  codesOf,
+  invalid,
+  messageOf,
+  pool,
+  subnet,
+} from "./admission-spec-support.js";
+import {
+  validateSubnetCreate,
+  validateSubnetDelete,
+  validateSubnetUpdate,
+} from "./subnet-validation.js";
 
 const HEAD = 'SpiderSubnet.spiderpool.spidernet.io "s1" is invalid: ';
 
-function create(s: SubnetObject, peerSubnets: SubnetObject[] = [], pools: IPPoolObject[] = [], config = ALL_ON) {
+function create(
+  s: SubnetObject,
+  peerSubnets: SubnetObject[] = [],
+  pools: IPPoolObject[] = [],
+  config = ALL_ON,
+) {
   return validateSubnetCreate({ subnet: s, peerSubnets, pools, config });
 }
 
@@ -125,16 +142,23 @@ describe("subnet-validation", () => {
 
     it("a disabled family", () => {
       assert.equal(
-        messageOf(create(subnet("s1", { subnet: "fd00::/64" }), [], [], { ...ALL_ON, enableIPv6: false })),
+        messageOf(
+          create(subnet("s1", { subnet: "fd00::/64" }), [], [], { ...ALL_ON, enableIPv6: false }),
+        ),
         `${HEAD}spec.ipVersion: Forbidden: IPv6 is disabled`,
       );
     });
 
     it("a name taken by a subnet of the same family is 409 AlreadyExists", () => {
-      const verdict = create(subnet("s1", { subnet: "10.6.0.0/16" }), [subnet("s1", { subnet: "10.9.0.0/16" })]);
+      const verdict = create(subnet("s1", { subnet: "10.6.0.0/16" }), [
+        subnet("s1", { subnet: "10.9.0.0/16" }),
+      ]);
       assert.equal(verdict.allowed, false);
       assert.equal(!verdict.allowed && verdict.status, 409);
-      assert.equal(!verdict.allowed && verdict.message, 'SpiderSubnet.spiderpool.spidernet.io "s1" already exists');
+      assert.equal(
+        !verdict.allowed && verdict.message,
+        'SpiderSubnet.spiderpool.spidernet.io "s1" already exists',
+      );
     });
   });
 
@@ -145,7 +169,17 @@ describe("subnet-validation", () => {
         pool("p6", { subnet: "fd00::/64", ips: ["fd00::1"] }),
         pool("far", { subnet: "10.8.0.0/16" }),
       ];
-      assertAllowed(create(subnet("s1", { subnet: "10.6.0.0/16", ips: ["10.6.0.1-10.6.0.10"], gateway: "10.6.0.254" }), [], pools));
+      assertAllowed(
+        create(
+          subnet("s1", {
+            subnet: "10.6.0.0/16",
+            ips: ["10.6.0.1-10.6.0.10"],
+            gateway: "10.6.0.254",
+          }),
+          [],
+          pools,
+        ),
+      );
       assertAllowed(create(subnet("s1", { subnet: "10.6.0.0/31", ips: ["10.6.0.0-10.6.0.1"] })));
       assertAllowed(create(subnet("s1", { subnet: "10.6.0.9/32", ips: ["10.6.0.9"] })));
       assertAllowed(create(subnet("s1", { subnet: "fd00::4/127", ips: ["fd00::4-fd00::5"] })));
@@ -153,20 +187,27 @@ describe("subnet-validation", () => {
     });
 
     it("does not compare with subnets of the other family", () => {
-      assertAllowed(create(subnet("s1", { subnet: "10.6.0.0/16" }), [subnet("s6", { subnet: "::/0" })]));
+      assertAllowed(
+        create(subnet("s1", { subnet: "10.6.0.0/16" }), [subnet("s6", { subnet: "::/0" })]),
+      );
     });
   });
 
   it("CREATE reports every problem", () => {
     const denial = invalid(
       create(
-        subnet("s1", { subnet: "10.6.0.0/16", ips: ["10.7.0.1", "x"], excludeIPs: ["10.6.0.9-10.6.0.1"], gateway: "1.1.1.1" }),
+        subnet("s1", {
+          subnet: "10.6.0.0/16",
+          ips: ["10.7.0.1", "x"],
+          excludeIPs: ["10.6.0.9-10.6.0.1"],
+          gateway: "1.1.1.1",
+        }),
         [subnet("s0", { subnet: "10.6.0.0/24" })],
         [pool("p0", { subnet: "10.6.0.0/20" })],
       ),
     );
     assert.deepEqual(
-      denial.errors.map((e) => [e.code, e.path]),
+      denial.errors.map(e => [e.code, e.path]),
       [
         ["cidr_overlaps_subnet", "spec.subnet"],
         ["cidr_overlaps_pool", "spec.subnet"],
@@ -179,36 +220,74 @@ describe("subnet-validation", () => {
   });
 
   describe("UPDATE", () => {
-    const old = subnet("s1", { subnet: "10.6.0.0/16", ips: ["10.6.0.1-10.6.0.100"] }, { finalizers: ["spiderpool.spidernet.io"] });
-    const update = (s: SubnetObject, controlledIPPools: PoolIPPreAllocations = { p0: { ips: ["10.6.0.5-10.6.0.6"] } }) =>
-      validateSubnetUpdate({ oldSubnet: old, subnet: s, controlledIPPools, config: ALL_ON });
+    const old = subnet(
+      "s1",
+      { subnet: "10.6.0.0/16", ips: ["10.6.0.1-10.6.0.100"] },
+      { finalizers: ["spiderpool.spidernet.io"] },
+    );
+    const update = (
+      s: SubnetObject,
+      controlledIPPools: PoolIPPreAllocations = { p0: { ips: ["10.6.0.5-10.6.0.6"] } },
+    ) => validateSubnetUpdate({ oldSubnet: old, subnet: s, controlledIPPools, config: ALL_ON });
 
     it("refuses an update of a terminating subnet with the product's typo", () => {
-      const terminating = { ...old, metadata: { ...old.metadata, deletionTimestamp: "2026-01-01T00:00:00Z" } };
+      const terminating = {
+        ...old,
+        metadata: { ...old.metadata, deletionTimestamp: "2026-01-01T00:00:00Z" },
+      };
       const verdict = update(terminating);
       assert.equal(!verdict.allowed && verdict.status, 403);
-      assert.equal(!verdict.allowed && verdict.message, "forbidden: cannot update a terminaing Subnet");
-      assertAllowed(update({ ...terminating, metadata: { ...terminating.metadata, finalizers: ["other"] } }));
+      assert.equal(
+        !verdict.allowed && verdict.message,
+        "forbidden: cannot update a terminaing Subnet",
+      );
+      assertAllowed(
+        update({ ...terminating, metadata: { ...terminating.metadata, finalizers: ["other"] } }),
+      );
     });
 
     it("keeps ipVersion and subnet immutable", () => {
-      assert.equal(messageOf(update(subnet("s1", { subnet: "10.6.0.0/24", ips: ["10.6.0.1-10.6.0.100"] }))), `${HEAD}spec.subnet: Forbidden: is not changeable`);
-      assert.deepEqual(codesOf(update(subnet("s1", { subnet: "fd00::/64" }), {})), ["ip_version_changed", "subnet_changed"]);
+      assert.equal(
+        messageOf(update(subnet("s1", { subnet: "10.6.0.0/24", ips: ["10.6.0.1-10.6.0.100"] }))),
+        `${HEAD}spec.subnet: Forbidden: is not changeable`,
+      );
+      assert.deepEqual(codesOf(update(subnet("s1", { subnet: "fd00::/64" }), {})), [
+        "ip_version_changed",
+        "subnet_changed",
+      ]);
     });
 
     it("protects ranges held by controlled pools", () => {
-      assertAllowed(update(subnet("s1", { subnet: "10.6.0.0/16", ips: ["10.6.0.5-10.6.0.6"], gateway: "10.6.0.1" })));
+      assertAllowed(
+        update(
+          subnet("s1", { subnet: "10.6.0.0/16", ips: ["10.6.0.5-10.6.0.6"], gateway: "10.6.0.1" }),
+        ),
+      );
       assert.equal(
-        messageOf(update(subnet("s1", { subnet: "10.6.0.0/16", ips: ["10.6.0.1-10.6.0.100"], excludeIPs: ["10.6.0.4-10.6.0.6"] }))),
+        messageOf(
+          update(
+            subnet("s1", {
+              subnet: "10.6.0.0/16",
+              ips: ["10.6.0.1-10.6.0.100"],
+              excludeIPs: ["10.6.0.4-10.6.0.6"],
+            }),
+          ),
+        ),
         `${HEAD}spec.ips: Forbidden: remove some IP ranges [10.6.0.5-10.6.0.6] that is being used by IPPool p0, total IP addresses of an Subnet are jointly determined by 'spec.ips' and 'spec.excludeIPs'`,
       );
     });
 
     it("reports every pool that would lose addresses and unreadable records", () => {
-      const controlled = { p0: { ips: ["10.6.0.1"] }, p1: { ips: ["10.6.0.200", "10.6.0.50"] }, p2: { ips: ["garbage"] } };
-      const denial = invalid(update(subnet("s1", { subnet: "10.6.0.0/16", ips: ["10.6.0.2-10.6.0.100"] }), controlled));
+      const controlled = {
+        p0: { ips: ["10.6.0.1"] },
+        p1: { ips: ["10.6.0.200", "10.6.0.50"] },
+        p2: { ips: ["garbage"] },
+      };
+      const denial = invalid(
+        update(subnet("s1", { subnet: "10.6.0.0/16", ips: ["10.6.0.2-10.6.0.100"] }), controlled),
+      );
       assert.deepEqual(
-        denial.errors.map((e) => [e.code, e.path, e.value]),
+        denial.errors.map(e => [e.code, e.path, e.value]),
         [
           ["ranges_in_use", "spec.ips", ["10.6.0.1"]],
           ["ranges_in_use", "spec.ips", ["10.6.0.200"]],
@@ -233,8 +312,15 @@ describe("subnet-validation", () => {
       );
     });
     it("allows otherwise", () => {
-      assertAllowed(validateSubnetDelete({ subnet: busy, config: { ...ALL_ON, enableValidatingResourcesDeletedWebhook: false } }));
-      assertAllowed(validateSubnetDelete({ subnet: subnet("s1", { subnet: "10.6.0.0/16" }), config: ALL_ON }));
+      assertAllowed(
+        validateSubnetDelete({
+          subnet: busy,
+          config: { ...ALL_ON, enableValidatingResourcesDeletedWebhook: false },
+        }),
+      );
+      assertAllowed(
+        validateSubnetDelete({ subnet: subnet("s1", { subnet: "10.6.0.0/16" }), config: ALL_ON }),
+      );
     });
   });
 });

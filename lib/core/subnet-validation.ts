@@ -22,7 +22,11 @@ import { IntervalSet } from "./interval-set.js";
 import { checkIpVersion, checkIpVersionUnchanged } from "./ip-version-rules.js";
 import { checkSubnetEntries } from "./range-entry-rules.js";
 import { SPIDERPOOL_FINALIZER } from "./spiderpool-names.js";
-import { checkSubnetAgainstPools, checkSubnetCidrAgainstSubnets, type SubnetIdentity } from "./subnet-peer-rules.js";
+import {
+  checkSubnetAgainstPools,
+  checkSubnetCidrAgainstSubnets,
+  type SubnetIdentity,
+} from "./subnet-peer-rules.js";
 
 /** Inputs of a CREATE: the other subnets and all pools (all families). */
 export interface SubnetCreateInput {
@@ -63,17 +67,31 @@ export function validateSubnetCreate(input: SubnetCreateInput): AdmissionVerdict
   if (family !== undefined) {
     const parsed = parseCidr(subnet.spec.subnet, family);
     if (parsed.ok) cidr = parsed.value;
-    else errors.push(invalidValue(parsed.error.code, "spec.subnet", subnet.spec.subnet, parsed.error.message));
+    else
+      errors.push(
+        invalidValue(parsed.error.code, "spec.subnet", subnet.spec.subnet, parsed.error.message),
+      );
   }
   if (family === undefined || cidr === undefined) {
-    if (family !== undefined) errors.push(...checkRoutes(subnet.spec.routes, family, undefined, subnet.spec.subnet));
+    if (family !== undefined)
+      errors.push(...checkRoutes(subnet.spec.routes, family, undefined, subnet.spec.subnet));
     return verdictOf("SpiderSubnet", name, errors);
   }
-  const identity: SubnetIdentity = { name, family, cidr, subnetText: subnet.spec.subnet, ips: subnet.spec.ips ?? [] };
+  const identity: SubnetIdentity = {
+    name,
+    family,
+    cidr,
+    subnetText: subnet.spec.subnet,
+    ips: subnet.spec.ips ?? [],
+  };
   const subnets = checkSubnetCidrAgainstSubnets(identity, input.peerSubnets);
   if (subnets.nameTaken && errors.length === 0) return denyAlreadyExists("SpiderSubnet", name);
   const spec = checkSpec(subnet, family, cidr);
-  errors.push(...subnets.errors, ...checkSubnetAgainstPools(identity, spec.usable, input.pools), ...spec.errors);
+  errors.push(
+    ...subnets.errors,
+    ...checkSubnetAgainstPools(identity, spec.usable, input.pools),
+    ...spec.errors,
+  );
   return verdictOf("SpiderSubnet", name, errors);
 }
 
@@ -91,9 +109,13 @@ export function validateSubnetUpdate(input: SubnetUpdateInput): AdmissionVerdict
       ? denyTerminating("cannot update a terminaing Subnet")
       : ALLOWED;
   }
-  const errors: FieldError[] = [...checkIpVersionUnchanged(oldSubnet.spec.ipVersion, subnet.spec.ipVersion)];
+  const errors: FieldError[] = [
+    ...checkIpVersionUnchanged(oldSubnet.spec.ipVersion, subnet.spec.ipVersion),
+  ];
   if (subnet.spec.subnet !== oldSubnet.spec.subnet) {
-    errors.push(forbidden("subnet_changed", "spec.subnet", "is not changeable", subnet.spec.subnet));
+    errors.push(
+      forbidden("subnet_changed", "spec.subnet", "is not changeable", subnet.spec.subnet),
+    );
   }
   const version = checkIpVersion(subnet.spec.ipVersion, config, MISSING_VERSION);
   errors.push(...version.errors);
@@ -101,13 +123,16 @@ export function validateSubnetUpdate(input: SubnetUpdateInput): AdmissionVerdict
   if (family === undefined) return verdictOf("SpiderSubnet", name, errors);
   const parsed = parseCidrLenient(subnet.spec.subnet, family);
   if (!parsed.ok) {
-    errors.push(invalidValue(parsed.error.code, "spec.subnet", subnet.spec.subnet, parsed.error.message));
+    errors.push(
+      invalidValue(parsed.error.code, "spec.subnet", subnet.spec.subnet, parsed.error.message),
+    );
     errors.push(...checkRoutes(subnet.spec.routes, family, undefined, subnet.spec.subnet));
     return verdictOf("SpiderSubnet", name, errors);
   }
   const spec = checkSpec(subnet, family, parsed.value.cidr);
   errors.push(...spec.errors);
-  if (spec.usable !== undefined) errors.push(...checkSubnetInUse(spec.usable, family, input.controlledIPPools));
+  if (spec.usable !== undefined)
+    errors.push(...checkSubnetInUse(spec.usable, family, input.controlledIPPools));
   return verdictOf("SpiderSubnet", name, errors);
 }
 
@@ -121,14 +146,27 @@ export function validateSubnetDelete(input: SubnetDeleteInput): AdmissionVerdict
   const count = input.subnet.status?.allocatedIPCount ?? 0;
   if (count <= 0) return ALLOWED;
   const name = input.subnet.metadata?.name ?? "";
-  return denyDeletion("spidersubnets", name, `cannot delete an Subnet with allocated IPs(${count})`);
+  return denyDeletion(
+    "spidersubnets",
+    name,
+    `cannot delete an Subnet with allocated IPs(${count})`,
+  );
 }
 
 /** Entries, gateway and routes; `usable` is set only when every entry is valid. */
-function checkSpec(subnet: SubnetObject, family: IpFamily, cidr: Cidr): { errors: FieldError[]; usable?: IntervalSet } {
+function checkSpec(
+  subnet: SubnetObject,
+  family: IpFamily,
+  cidr: Cidr,
+): { errors: FieldError[]; usable?: IntervalSet } {
   const { spec } = subnet;
   const ips = checkSubnetEntries("spec.ips", spec.ips ?? [], cidr, spec.subnet);
-  const excludeIPs = checkSubnetEntries("spec.excludeIPs", spec.excludeIPs ?? [], cidr, spec.subnet);
+  const excludeIPs = checkSubnetEntries(
+    "spec.excludeIPs",
+    spec.excludeIPs ?? [],
+    cidr,
+    spec.subnet,
+  );
   const errors = [
     ...ips.errors,
     ...excludeIPs.errors,
@@ -136,6 +174,8 @@ function checkSpec(subnet: SubnetObject, family: IpFamily, cidr: Cidr): { errors
     ...checkRoutes(spec.routes, family, cidr, spec.subnet),
   ];
   if (ips.errors.length > 0 || excludeIPs.errors.length > 0) return { errors };
-  const usable = IntervalSet.of(family, ips.entries).subtract(IntervalSet.of(family, excludeIPs.entries));
+  const usable = IntervalSet.of(family, ips.entries).subtract(
+    IntervalSet.of(family, excludeIPs.entries),
+  );
   return { errors, usable };
 }

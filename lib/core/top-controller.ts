@@ -35,11 +35,20 @@ export interface OwnerObject {
  * `ReplicaSet` or `Job` that controls a Pod (to find a Deployment or CronJob above it), and for the
  * top object itself (`Deployment`, `CronJob`, `DaemonSet`, `StatefulSet`) only to read its UID.
  */
-export type OwnerLookup = (kind: string, namespace: string, name: string) => OwnerObject | undefined;
+export type OwnerLookup = (
+  kind: string,
+  namespace: string,
+  name: string,
+) => OwnerObject | undefined;
 
 /** The Pod, either flat or as the Kubernetes object. */
 export type PodOwnerFacts =
-  | { readonly namespace: string; readonly name: string; readonly uid: string; readonly ownerReferences?: readonly ControllerRef[] }
+  | {
+      readonly namespace: string;
+      readonly name: string;
+      readonly uid: string;
+      readonly ownerReferences?: readonly ControllerRef[];
+    }
   | {
       readonly metadata: {
         readonly namespace?: string;
@@ -50,9 +59,19 @@ export type PodOwnerFacts =
     };
 
 const CORE_API_VERSIONS: readonly string[] = ["v1", "apps/v1", "batch/v1"];
-const BUILT_IN_KINDS: readonly string[] = ["Pod", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "CronJob"];
+const BUILT_IN_KINDS: readonly string[] = [
+  "Pod",
+  "Deployment",
+  "ReplicaSet",
+  "DaemonSet",
+  "StatefulSet",
+  "Job",
+  "CronJob",
+];
 // The controller a ReplicaSet or Job may have above it, and the group of both.
-const PARENTS: Readonly<Record<string, readonly [group: string, parentApiVersion: string, parentKind: string]>> = {
+const PARENTS: Readonly<
+  Record<string, readonly [group: string, parentApiVersion: string, parentKind: string]>
+> = {
   ReplicaSet: ["apps", "apps/v1", "Deployment"],
   Job: ["batch", "batch/v1", "CronJob"],
 };
@@ -82,11 +101,29 @@ export function topController(pod: PodOwnerFacts, lookupOwner: OwnerLookup): Top
   const namespace = meta.namespace ?? "";
   const owner = controllerOf(meta.ownerReferences);
   if (owner === undefined) {
-    return { group: "", version: "v1", kind: "Pod", namespace, name: meta.name ?? "", uid: meta.uid ?? "" };
+    return {
+      group: "",
+      version: "v1",
+      kind: "Pod",
+      namespace,
+      name: meta.name ?? "",
+      uid: meta.uid ?? "",
+    };
   }
-  const verbatim = (): TopController => ({ ...splitApiVersion(owner.apiVersion), kind: owner.kind, namespace, name: owner.name, uid: owner.uid });
+  const verbatim = (): TopController => ({
+    ...splitApiVersion(owner.apiVersion),
+    kind: owner.kind,
+    namespace,
+    name: owner.name,
+    uid: owner.uid,
+  });
   if (!CORE_API_VERSIONS.includes(owner.apiVersion)) return verbatim();
-  const identity = (group: string, kind: string, ref: ControllerRef, object: OwnerObject | undefined): TopController => ({
+  const identity = (
+    group: string,
+    kind: string,
+    ref: ControllerRef,
+    object: OwnerObject | undefined,
+  ): TopController => ({
     group,
     version: "v1",
     kind,
@@ -100,8 +137,17 @@ export function topController(pod: PodOwnerFacts, lookupOwner: OwnerLookup): Top
     const [group, parentApiVersion, parentKind] = parent;
     const object = lookupOwner(owner.kind, namespace, owner.name);
     const grandOwner = controllerOf(object?.ownerReferences);
-    if (grandOwner !== undefined && grandOwner.apiVersion === parentApiVersion && grandOwner.kind === parentKind) {
-      return identity(group, parentKind, grandOwner, lookupOwner(parentKind, namespace, grandOwner.name));
+    if (
+      grandOwner !== undefined &&
+      grandOwner.apiVersion === parentApiVersion &&
+      grandOwner.kind === parentKind
+    ) {
+      return identity(
+        group,
+        parentKind,
+        grandOwner,
+        lookupOwner(parentKind, namespace, grandOwner.name),
+      );
     }
     return identity(group, owner.kind, owner, object);
   }
@@ -131,10 +177,12 @@ export function isThirdPartyController(top: TopController): boolean {
 
 /** metav1.GetControllerOf: the first reference marked `controller: true`. */
 function controllerOf(refs: readonly ControllerRef[] | undefined): ControllerRef | undefined {
-  return refs?.find((ref) => ref.controller === true);
+  return refs?.find(ref => ref.controller === true);
 }
 
 function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const slash = apiVersion.indexOf("/");
-  return slash < 0 ? { group: "", version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+  return slash < 0
+    ? { group: "", version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { parseCidr, type Cidr } from "./cidr.js";
-import { countToJsonNumber, MAX_INT64, MAX_INT64_AS_NUMBER, totalIPCount } from "./total-ip-count.js";
+import {
+  countToJsonNumber,
+  MAX_INT64,
+  MAX_INT64_AS_NUMBER,
+  totalIPCount,
+} from "./total-ip-count.js";
 
 function cidr(text: string): Cidr {
   const parsed = parseCidr(text);
@@ -10,7 +15,13 @@ function cidr(text: string): Cidr {
 
 describe("total-ip-count", () => {
   const cases: [string, string, string[], string[], bigint][] = [
-    ["ips minus excludeIPs", "10.6.0.0/16", ["10.6.0.1-10.6.0.10", "10.6.0.20"], ["10.6.0.5-10.6.0.6"], 9n],
+    [
+      "ips minus excludeIPs",
+      "10.6.0.0/16",
+      ["10.6.0.1-10.6.0.10", "10.6.0.20"],
+      ["10.6.0.5-10.6.0.6"],
+      9n,
+    ],
     ["nothing", "10.6.0.0/16", [], [], 0n],
     ["/31", "10.6.0.0/31", ["10.6.0.0-10.6.0.1"], [], 2n],
     ["/32", "10.6.0.7/32", ["10.6.0.7"], [], 1n],
@@ -19,7 +30,13 @@ describe("total-ip-count", () => {
     ["a whole /80", "fd00::/80", ["fd00::-fd00::ffff:ffff:ffff"], [], 1n << 48n],
     ["2^63 - 1 exactly", "fd00::/64", ["fd00::-fd00::7fff:ffff:ffff:fffe"], [], MAX_INT64],
     ["a whole /64 saturates", "fd00::/64", ["fd00::-fd00::ffff:ffff:ffff:ffff"], [], MAX_INT64],
-    ["a stored reversed range counts, as in Spiderpool", "10.6.0.0/16", ["10.6.0.20-10.6.0.11"], [], 10n],
+    [
+      "a stored reversed range counts, as in Spiderpool",
+      "10.6.0.0/16",
+      ["10.6.0.20-10.6.0.11"],
+      [],
+      10n,
+    ],
     // Spiderpool e2e D00017.
     [
       "saturates at 2^63 - 1",

@@ -21,7 +21,11 @@ export const MAX_INT64_AS_NUMBER = 2 ** 63 - 1024;
  * the stored object's are (reversed ranges in order, unparsable entries skipped), since a status
  * describes what is stored, valid or not.
  */
-export function totalIPCount(cidr: Cidr, ips: readonly string[] | undefined, excludeIPs: readonly string[] | undefined): bigint {
+export function totalIPCount(
+  cidr: Cidr,
+  ips: readonly string[] | undefined,
+  excludeIPs: readonly string[] | undefined,
+): bigint {
   const size = readStoredRanges(cidr, ips, excludeIPs).usable.size();
   return size > MAX_INT64 ? MAX_INT64 : size;
 }

@@ -14,9 +14,13 @@ import type { SelectionError } from "./selection-errors.js";
  * `failed to match wildcard: IPv4 PoolName pattern '<p>', character '<pool>', error: syntax error in pattern`
  * (Go reports it against the first pool it tries, so a family without pools never fails).
  */
-export function expandPoolNames(names: readonly string[], family: IpFamily, pools: readonly PoolView[]): Result<string[], SelectionError> {
+export function expandPoolNames(
+  names: readonly string[],
+  family: IpFamily,
+  pools: readonly PoolView[],
+): Result<string[], SelectionError> {
   if (!names.some(hasWildcard)) return ok([...names]);
-  const ofFamily = pools.filter((pool) => pool.spec.ipVersion === family);
+  const ofFamily = pools.filter(pool => pool.spec.ipVersion === family);
   const expanded: string[] = [];
   for (const name of names) {
     if (!hasWildcard(name)) {

@@ -2,9 +2,18 @@ import assert from "node:assert/strict";
 import { autoPoolTargets } from "./auto-pool-request.js";
 import { workloadAnnotationProblems } from "./workload-annotation-check.js";
 
-const top = { group: "apps", version: "v1", kind: "Deployment", namespace: "ns", name: "web", uid: "u-1" };
+const top = {
+  group: "apps",
+  version: "v1",
+  kind: "Deployment",
+  namespace: "ns",
+  name: "web",
+  uid: "u-1",
+};
 const config = { enableIPv4: true, enableIPv6: true, defaultFlexibleIPNumber: 1 };
-const subnets = new Map([["s4", { name: "s4", family: 4 as const, cidr: "10.0.0.0/24", terminating: false }]]);
+const subnets = new Map([
+  ["s4", { name: "s4", family: 4 as const, cidr: "10.0.0.0/24", terminating: false }],
+]);
 
 describe("workloadAnnotationProblems", () => {
   it("accepts well-formed and absent annotations", () => {
@@ -25,8 +34,14 @@ describe("workloadAnnotationProblems", () => {
     for (const annotations of <Record<string, string>[]>[
       { "ipam.spidernet.io/subnet": '{"ipv4": ["s4"' },
       { "ipam.spidernet.io/subnets": "[]" },
-      { "ipam.spidernet.io/subnet": '{"ipv4":["s4"]}', "ipam.spidernet.io/ippool-ip-number": "three" },
-      { "ipam.spidernet.io/subnet": '{"ipv4":["s4"]}', "ipam.spidernet.io/ippool-reclaim": "sometimes" },
+      {
+        "ipam.spidernet.io/subnet": '{"ipv4":["s4"]}',
+        "ipam.spidernet.io/ippool-ip-number": "three",
+      },
+      {
+        "ipam.spidernet.io/subnet": '{"ipv4":["s4"]}',
+        "ipam.spidernet.io/ippool-reclaim": "sometimes",
+      },
     ]) {
       const controller = autoPoolTargets(top, annotations, 1, subnets, config);
       assert.ok(!controller.ok);
@@ -42,7 +57,8 @@ describe("workloadAnnotationProblems", () => {
       "ipam.spidernet.io/ippools": '{"ipv4":["p"]}',
     });
     assert.equal(problems.length, 4, problems.join("\n"));
-    for (const [i, name] of ["ippool-ip-number", "ippool-reclaim", "ippool'", "ippools'"].entries()) assert.ok(problems[i]!.includes(`ipam.spidernet.io/${name}`), problems[i]);
+    for (const [i, name] of ["ippool-ip-number", "ippool-reclaim", "ippool'", "ippools'"].entries())
+      assert.ok(problems[i]!.includes(`ipam.spidernet.io/${name}`), problems[i]);
     assert.match(problems[0]!, /invalid input '\+\+1'/);
     assert.match(problems[1]!, /ParseBool: parsing "maybe"/);
   });

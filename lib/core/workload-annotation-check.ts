@@ -7,17 +7,25 @@ import { namedAnnotationError } from "./auto-pool-request.js";
 import { parsePodIPPool, parsePodIPPools } from "./pool-annotations.js";
 import type { Result } from "./result.js";
 import type { SelectionError } from "./selection-errors.js";
-import { ANNO_IPPOOL_IP_NUMBER, parsePoolIPNumber, parseReclaim, parseSubnetAnnotations } from "./subnet-annotations.js";
+import {
+  ANNO_IPPOOL_IP_NUMBER,
+  parsePoolIPNumber,
+  parseReclaim,
+  parseSubnetAnnotations,
+} from "./subnet-annotations.js";
 
 /**
  * Every malformed annotation, one text each (empty when all are well-formed). The subnet request
  * is parsed as the controller parses it; size and reclaim are also checked when no subnet
  * annotation is present, since a text we could never read must not be accepted silently.
  */
-export function workloadAnnotationProblems(annotations: Readonly<Record<string, string>>): string[] {
+export function workloadAnnotationProblems(
+  annotations: Readonly<Record<string, string>>,
+): string[] {
   const problems: string[] = [];
   const add = (r: Result<unknown, SelectionError>) => {
-    if (!r.ok && !problems.includes(namedAnnotationError(r.error).message)) problems.push(namedAnnotationError(r.error).message);
+    if (!r.ok && !problems.includes(namedAnnotationError(r.error).message))
+      problems.push(namedAnnotationError(r.error).message);
   };
   add(parseSubnetAnnotations(annotations));
   const ipNumber = annotations[ANNO_IPPOOL_IP_NUMBER];

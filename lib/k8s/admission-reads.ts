@@ -18,11 +18,15 @@ export class AdmissionReads {
   constructor(private readonly api: KubeApi) {}
 
   async pools(): Promise<Stored<SpiderIPPool>[]> {
-    return this.#poolSpecs.reuse((await this.api.get<KubeList<Stored<SpiderIPPool>>>(`${SP}/spiderippools`)).items);
+    return this.#poolSpecs.reuse(
+      (await this.api.get<KubeList<Stored<SpiderIPPool>>>(`${SP}/spiderippools`)).items,
+    );
   }
 
   async subnets(): Promise<Stored<SpiderSubnet>[]> {
-    return this.#subnetSpecs.reuse((await this.api.get<KubeList<Stored<SpiderSubnet>>>(`${SP}/spidersubnets`)).items);
+    return this.#subnetSpecs.reuse(
+      (await this.api.get<KubeList<Stored<SpiderSubnet>>>(`${SP}/spidersubnets`)).items,
+    );
   }
 
   async subnet(name: string): Promise<Stored<SpiderSubnet> | undefined> {
@@ -37,8 +41,12 @@ export class AdmissionReads {
   /** Addresses of a pool held by Pods, from the claims (the allocation records). */
   async inUse(pool: string): Promise<{ address: string; pod: string }[]> {
     const selector = pool.length <= 63 ? `${CLAIM_LABELS.pool}=${pool}` : undefined;
-    const l = await this.api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, { labelSelector: selector });
-    return l.items.filter((c) => c.spec.pool === pool).map((c) => ({ address: c.spec.address, pod: `${c.spec.podNamespace}/${c.spec.podName}` }));
+    const l = await this.api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, {
+      labelSelector: selector,
+    });
+    return l.items
+      .filter(c => c.spec.pool === pool)
+      .map(c => ({ address: c.spec.address, pod: `${c.spec.podNamespace}/${c.spec.podName}` }));
   }
 }
 
@@ -53,7 +61,9 @@ export class AdmissionReads {
 class SpecReuse {
   #last = new Map<string, { generation: number; spec: unknown }>();
 
-  reuse<T extends { metadata: { uid?: string; generation?: number }; spec: unknown }>(items: T[]): T[] {
+  reuse<T extends { metadata: { uid?: string; generation?: number }; spec: unknown }>(
+    items: T[],
+  ): T[] {
     const next = new Map<string, { generation: number; spec: unknown }>();
     for (const item of items) {
       const { uid, generation } = item.metadata;

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import client from "prom-client";
 import { ApiActivity, kindOfPath } from "./api-activity.js";
-import { OLDEST_REQUEST_AGE, registerApiActivityMetrics, WATCH_EVENT_AGE } from "./api-activity-metrics.js";
+import {
+  OLDEST_REQUEST_AGE,
+  registerApiActivityMetrics,
+  WATCH_EVENT_AGE,
+} from "./api-activity-metrics.js";
 
 describe("API client health metrics", () => {
   let now = 1_000_000;
@@ -53,7 +57,10 @@ describe("API client health metrics", () => {
 describe("kindOfPath", () => {
   it("labels a collection path with its resource plural", () => {
     assert.equal(kindOfPath("/api/v1/pods"), "pods");
-    assert.equal(kindOfPath("/apis/spiderpool.spidernet.io/v2beta1/spiderippools"), "spiderippools");
+    assert.equal(
+      kindOfPath("/apis/spiderpool.spidernet.io/v2beta1/spiderippools"),
+      "spiderippools",
+    );
     assert.equal(kindOfPath("/apis/apps/v1/namespaces/x/statefulsets/"), "statefulsets");
   });
 });

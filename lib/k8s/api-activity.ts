@@ -27,7 +27,7 @@ export class ApiActivity {
 
   /** A watch of `kind` (a resource plural such as `pods`), alive until `close()`. */
   watch(kind: string): WatchActivity {
-    const w = new WatchActivity(kind, this.now, (x) => this.#watches.delete(x));
+    const w = new WatchActivity(kind, this.now, x => this.#watches.delete(x));
     this.#watches.add(w);
     return w;
   }
@@ -39,7 +39,8 @@ export class ApiActivity {
   watchAges(): Map<string, number> {
     const out = new Map<string, number>();
     const now = this.now();
-    for (const w of this.#watches) out.set(w.kind, Math.max(out.get(w.kind) ?? 0, (now - w.lastSeen) / 1000));
+    for (const w of this.#watches)
+      out.set(w.kind, Math.max(out.get(w.kind) ?? 0, (now - w.lastSeen) / 1000));
     return out;
   }
 }

@@ -9,7 +9,9 @@ const json = (res: ServerResponse, body: unknown) => {
   res.end(JSON.stringify(body));
 };
 
-async function codeOf(p: Promise<unknown>): Promise<{ code: string; reason: string; message: string }> {
+async function codeOf(
+  p: Promise<unknown>,
+): Promise<{ code: string; reason: string; message: string }> {
   try {
     await p;
   } catch (e) {
@@ -76,7 +78,7 @@ describe("ApiClient deadlines against a stalling server", function () {
     server.handler = () => undefined;
     assert.equal(api.activity.oldestInFlightSeconds(), 0);
     const pending = codeOf(api.request("GET", "/hang", { timeoutMs: 400 }));
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise(r => setTimeout(r, 150));
     assert.ok(api.activity.oldestInFlightSeconds() > 0);
     assert.equal((await pending).code, "timeout");
     assert.equal(api.activity.oldestInFlightSeconds(), 0);
@@ -86,7 +88,12 @@ describe("ApiClient deadlines against a stalling server", function () {
     for (const bad of [0, -1, Infinity, NaN, 1e300]) {
       const err = await codeOf(api.request("GET", "/x", { timeoutMs: bad }));
       assert.equal(err.code, "invalid");
-      assert.match(err.message, new RegExp(`timeoutMs must be a number of ms in \\(0, 2147483647\\], got ${String(bad).replace("+", "\\+")}`));
+      assert.match(
+        err.message,
+        new RegExp(
+          `timeoutMs must be a number of ms in \\(0, 2147483647\\], got ${String(bad).replace("+", "\\+")}`,
+        ),
+      );
     }
   });
 });
@@ -103,7 +110,8 @@ describe("ApiClient watch liveness against a stalling server", function () {
   });
   afterEach(() => api.close());
 
-  const event = (rv: string, name = "a"): string => JSON.stringify({ type: "ADDED", object: { metadata: { name, resourceVersion: rv } } }) + "\n";
+  const event = (rv: string, name = "a"): string =>
+    JSON.stringify({ type: "ADDED", object: { metadata: { name, resourceVersion: rv } } }) + "\n";
 
   it("drops a watch that stays silent past idleMs, after delivering what came before", async () => {
     server.handler = (_req, res) => {
@@ -111,11 +119,21 @@ describe("ApiClient watch liveness against a stalling server", function () {
       res.write(event("7"));
     };
     const seen: WatchEvent[] = [];
-    const err = await codeOf(api.stream("/api/v1/pods", { watch: 1 }, (e) => seen.push(e), new AbortController().signal, { idleMs: 300 }));
+    const err = await codeOf(
+      api.stream("/api/v1/pods", { watch: 1 }, e => seen.push(e), new AbortController().signal, {
+        idleMs: 300,
+      }),
+    );
     assert.equal(err.code, "timeout");
-    assert.match(err.message, /WATCH \/api\/v1\/pods: no event or bookmark for 300 ms; connection dropped/);
+    assert.match(
+      err.message,
+      /WATCH \/api\/v1\/pods: no event or bookmark for 300 ms; connection dropped/,
+    );
     assert.equal(err.reason, WATCH_IDLE);
-    assert.deepEqual(seen.map((e) => e.object.metadata.resourceVersion), ["7"]);
+    assert.deepEqual(
+      seen.map(e => e.object.metadata.resourceVersion),
+      ["7"],
+    );
   });
 
   it("keeps a watch open as long as events or bookmarks keep coming", async () => {
@@ -125,7 +143,12 @@ describe("ApiClient watch liveness against a stalling server", function () {
       let n = 0;
       timer = setInterval(() => {
         n++;
-        res.write(JSON.stringify({ type: "BOOKMARK", object: { metadata: { name: "", resourceVersion: String(n) } } }) + "\n");
+        res.write(
+          JSON.stringify({
+            type: "BOOKMARK",
+            object: { metadata: { name: "", resourceVersion: String(n) } },
+          }) + "\n",
+        );
         if (n === 8) {
           clearInterval(timer);
           res.end();
@@ -134,14 +157,25 @@ describe("ApiClient watch liveness against a stalling server", function () {
     };
     let bookmarks = 0;
     // 8 bookmarks 100 ms apart: 800 ms in all, more than twice the bound, never 250 ms silent.
-    await api.stream("/api/v1/pods", { watch: 1 }, () => bookmarks++, new AbortController().signal, { idleMs: 250 });
+    await api.stream(
+      "/api/v1/pods",
+      { watch: 1 },
+      () => bookmarks++,
+      new AbortController().signal,
+      { idleMs: 250 },
+    );
     clearInterval(timer);
     assert.equal(bookmarks, 8);
   });
 
   it("fails a watch whose answer never starts with code timeout", async () => {
     server.handler = () => undefined;
-    const err = await codeOf(api.stream("/api/v1/pods", { watch: 1 }, () => undefined, new AbortController().signal, { openTimeoutMs: 300, idleMs: 10_000 }));
+    const err = await codeOf(
+      api.stream("/api/v1/pods", { watch: 1 }, () => undefined, new AbortController().signal, {
+        openTimeoutMs: 300,
+        idleMs: 10_000,
+      }),
+    );
     assert.equal(err.code, "timeout");
     assert.match(err.message, /no answer within 300 ms/);
   });
@@ -149,8 +183,10 @@ describe("ApiClient watch liveness against a stalling server", function () {
   it("ends quietly when the caller aborts, even mid-silence", async () => {
     server.handler = (_req, res) => res.writeHead(200).flushHeaders();
     const ac = new AbortController();
-    const p = api.stream("/api/v1/pods", { watch: 1 }, () => undefined, ac.signal, { idleMs: 5000 });
-    await new Promise((r) => setTimeout(r, 200));
+    const p = api.stream("/api/v1/pods", { watch: 1 }, () => undefined, ac.signal, {
+      idleMs: 5000,
+    });
+    await new Promise(r => setTimeout(r, 200));
     ac.abort();
     await p;
   });
@@ -160,6 +196,6 @@ async function waitUntil(ok: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
   while (!ok()) {
     if (Date.now() > end) assert.fail("condition not reached");
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise(r => setTimeout(r, 20));
   }
 }

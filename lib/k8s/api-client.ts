@@ -85,11 +85,21 @@ export interface KubeApi {
   get<T = unknown>(path: string, query?: RequestOptions["query"]): Promise<T>;
   create<T = unknown>(path: string, body: unknown, query?: RequestOptions["query"]): Promise<T>;
   replace<T = unknown>(path: string, body: unknown): Promise<T>;
-  patch<T = unknown>(path: string, body: unknown, type?: PatchType, query?: RequestOptions["query"]): Promise<T>;
+  patch<T = unknown>(
+    path: string,
+    body: unknown,
+    type?: PatchType,
+    query?: RequestOptions["query"],
+  ): Promise<T>;
   delete<T = unknown>(path: string, body?: unknown): Promise<T>;
-  stream(path: string, query: RequestOptions["query"], onEvent: (ev: WatchEvent) => void, signal: AbortSignal, opts?: StreamOptions): Promise<void>;
+  stream(
+    path: string,
+    query: RequestOptions["query"],
+    onEvent: (ev: WatchEvent) => void,
+    signal: AbortSignal,
+    opts?: StreamOptions,
+  ): Promise<void>;
 }
-
 
 export class ApiClient implements KubeApi {
   readonly server: URL;
@@ -105,7 +115,13 @@ export class ApiClient implements KubeApi {
   private constructor(credentials: Credentials, maxSockets: number) {
     this.server = credentials.server;
     this.#credentials = credentials;
-    this.#agent = new https.Agent({ keepAlive: true, keepAliveMsecs: TCP_KEEPALIVE_MS, timeout: FREE_SOCKET_IDLE_MS, maxSockets, maxFreeSockets: maxSockets });
+    this.#agent = new https.Agent({
+      keepAlive: true,
+      keepAliveMsecs: TCP_KEEPALIVE_MS,
+      timeout: FREE_SOCKET_IDLE_MS,
+      maxSockets,
+      maxFreeSockets: maxSockets,
+    });
   }
 
   /** From a kubeconfig path, else $KUBECONFIG, ~/.kube/config or the in-cluster service account. */
@@ -127,12 +143,26 @@ export class ApiClient implements KubeApi {
   }
 
   /** Sends the request; resolves at the response headers. An abort of `signal` destroys it at any stage. */
-  async #open(method: string, path: string, opts: RequestOptions, signal: AbortSignal): Promise<Opened> {
+  async #open(
+    method: string,
+    path: string,
+    opts: RequestOptions,
+    signal: AbortSignal,
+  ): Promise<Opened> {
     const url = new URL(path, this.server);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(opts.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const tls = await this.#tlsOptions();
-    const payload = opts.body === undefined ? undefined : typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
-    const headers: Record<string, string> = { Accept: "application/json", ...((tls.headers as Record<string, string>) ?? {}) };
+    const payload =
+      opts.body === undefined
+        ? undefined
+        : typeof opts.body === "string"
+          ? opts.body
+          : JSON.stringify(opts.body);
+    const headers: Record<string, string> = {
+      Accept: "application/json",
+      ...((tls.headers as Record<string, string>) ?? {}),
+    };
     if (payload !== undefined) {
       headers["Content-Type"] = opts.contentType ?? "application/json";
       headers["Content-Length"] = String(Buffer.byteLength(payload));
@@ -150,18 +180,21 @@ export class ApiClient implements KubeApi {
           ...(tls.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
           ...(tls.servername ? { servername: tls.servername } : {}),
         },
-        (res) => {
+        res => {
           // From here on the caller owns the response and destroys it on abort.
           signal.removeEventListener("abort", abort);
           this.clock.sample(res.headers.date, this.clock.localNow());
           resolve({ status: res.statusCode ?? 0, res });
         },
       );
-      const abort = () => req.destroy(Object.assign(new Error(`${method} ${url.pathname} aborted`), { code: "ABORT_ERR" }));
+      const abort = () =>
+        req.destroy(
+          Object.assign(new Error(`${method} ${url.pathname} aborted`), { code: "ABORT_ERR" }),
+        );
       if (signal.aborted) abort();
       else signal.addEventListener("abort", abort, { once: true });
-      req.on("socket", (s) => s.setKeepAlive(true, TCP_KEEPALIVE_MS));
-      req.on("error", (e) => {
+      req.on("socket", s => s.setKeepAlive(true, TCP_KEEPALIVE_MS));
+      req.on("error", e => {
         signal.removeEventListener("abort", abort);
         reject(e);
       });
@@ -173,7 +206,11 @@ export class ApiClient implements KubeApi {
   /** One request; resolves with the parsed body, rejects with a K8sError (code `timeout` past the deadline). */
   async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const context = `${method} ${path}`;
-    const deadlineMs = checkedMs("timeoutMs", opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, context);
+    const deadlineMs = checkedMs(
+      "timeoutMs",
+      opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      context,
+    );
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), deadlineMs);
     const done = this.activity.begin();
@@ -216,7 +253,12 @@ export class ApiClient implements KubeApi {
     return this.request<T>("PUT", path, { body });
   }
 
-  patch<T = unknown>(path: string, body: unknown, type: PatchType = "merge", query?: RequestOptions["query"]): Promise<T> {
+  patch<T = unknown>(
+    path: string,
+    body: unknown,
+    type: PatchType = "merge",
+    query?: RequestOptions["query"],
+  ): Promise<T> {
     return this.request<T>("PATCH", path, { body, contentType: patchContentType[type], query });
   }
 
@@ -230,10 +272,21 @@ export class ApiClient implements KubeApi {
    * longer than `idleMs`) or a broken connection. Each line is one event; `onEvent` is called in
    * order. An abort of `signal` ends the stream quietly.
    */
-  async stream(path: string, query: RequestOptions["query"], onEvent: (ev: WatchEvent) => void, signal: AbortSignal, opts: StreamOptions = {}): Promise<void> {
+  async stream(
+    path: string,
+    query: RequestOptions["query"],
+    onEvent: (ev: WatchEvent) => void,
+    signal: AbortSignal,
+    opts: StreamOptions = {},
+  ): Promise<void> {
     const context = `WATCH ${path}`;
-    const openMs = checkedMs("openTimeoutMs", opts.openTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, context);
-    const idleMs = opts.idleMs === undefined ? undefined : checkedMs("idleMs", opts.idleMs, context);
+    const openMs = checkedMs(
+      "openTimeoutMs",
+      opts.openTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      context,
+    );
+    const idleMs =
+      opts.idleMs === undefined ? undefined : checkedMs("idleMs", opts.idleMs, context);
     const ac = new AbortController();
     let expired: { why: string; reason: string } | undefined;
     const expire = (why: string, reason: string) => () => {
@@ -246,7 +299,15 @@ export class ApiClient implements KubeApi {
     let res: IncomingMessage | undefined;
     const destroyRes = () => res?.destroy();
     ac.signal.addEventListener("abort", destroyRes, { once: true });
-    const failure = (e: unknown) => (expired ? new K8sError("timeout", 0, expired.reason, `${context}: ${expired.why}; connection dropped`) : toK8sError(e, context));
+    const failure = (e: unknown) =>
+      expired
+        ? new K8sError(
+            "timeout",
+            0,
+            expired.reason,
+            `${context}: ${expired.why}; connection dropped`,
+          )
+        : toK8sError(e, context);
     try {
       const done = this.activity.begin();
       try {
@@ -271,7 +332,8 @@ export class ApiClient implements KubeApi {
       opts.onOpen?.();
       const arm = () => {
         clearTimeout(timer);
-        if (idleMs !== undefined) timer = setTimeout(expire(`no event or bookmark for ${idleMs} ms`, WATCH_IDLE), idleMs);
+        if (idleMs !== undefined)
+          timer = setTimeout(expire(`no event or bookmark for ${idleMs} ms`, WATCH_IDLE), idleMs);
       };
       arm();
       try {
@@ -313,17 +375,31 @@ async function readBody(res: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of res) chunks.push(c as Buffer);
   // A connection that closed mid-body ends the iteration quietly on some Node versions.
-  if (!res.complete) throw Object.assign(new Error("connection closed before the answer was complete"), { code: "ECONNRESET" });
+  if (!res.complete)
+    throw Object.assign(new Error("connection closed before the answer was complete"), {
+      code: "ECONNRESET",
+    });
   return Buffer.concat(chunks).toString("utf8");
 }
 
 function timeoutError(context: string, ms: number): K8sError {
-  return new K8sError("timeout", 0, "ClientTimeout", `${context}: no complete answer within ${ms} ms; connection dropped`);
+  return new K8sError(
+    "timeout",
+    0,
+    "ClientTimeout",
+    `${context}: no complete answer within ${ms} ms; connection dropped`,
+  );
 }
 
 /** A deadline given by a caller: a mistake here would silently mean "wait forever" or "fail at once". */
 function checkedMs(field: string, ms: number, context: string): number {
-  if (!Number.isFinite(ms) || ms <= 0 || ms > 2 ** 31 - 1) throw new K8sError("invalid", 0, "", `${context}: ${field} must be a number of ms in (0, 2147483647], got ${ms}`);
+  if (!Number.isFinite(ms) || ms <= 0 || ms > 2 ** 31 - 1)
+    throw new K8sError(
+      "invalid",
+      0,
+      "",
+      `${context}: ${field} must be a number of ms in (0, 2147483647], got ${ms}`,
+    );
   return ms;
 }
 

@@ -37,7 +37,16 @@ export async function createAutoPool(api: KubeApi, p: NewAutoPool): Promise<Pool
       labels: p.labels,
       annotations: p.annotations,
       finalizers: [SPIDERPOOL_GROUP],
-      ownerReferences: [{ apiVersion: SPIDERPOOL_API_VERSION, kind: "SpiderSubnet", name: p.subnet.name, uid: p.subnet.uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: SPIDERPOOL_API_VERSION,
+          kind: "SpiderSubnet",
+          name: p.subnet.name,
+          uid: p.subnet.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     spec: p.spec,
   });
@@ -51,14 +60,27 @@ export async function createAutoPool(api: KubeApi, p: NewAutoPool): Promise<Pool
  * refuses `ips` that differ from the subnet's current record, which is itself written by
  * compare-and-swap, so a stale writer is refused rather than obeyed.
  */
-export async function updateAutoPool(api: KubeApi, pool: Pool, change: { ips: string[]; labels: Record<string, string>; annotations: Record<string, string> }): Promise<Pool> {
-  return api.patch<Pool>(`${POOLS_PATH}/${pool.metadata.name}`, { metadata: { labels: change.labels, annotations: change.annotations }, spec: { ips: change.ips } }, "merge");
+export async function updateAutoPool(
+  api: KubeApi,
+  pool: Pool,
+  change: { ips: string[]; labels: Record<string, string>; annotations: Record<string, string> },
+): Promise<Pool> {
+  return api.patch<Pool>(
+    `${POOLS_PATH}/${pool.metadata.name}`,
+    {
+      metadata: { labels: change.labels, annotations: change.annotations },
+      spec: { ips: change.ips },
+    },
+    "merge",
+  );
 }
 
 /** Deletes a pool (only the incarnation with `uid`, when given); absent is success. */
 export async function deletePool(api: KubeApi, name: string, uid?: string): Promise<boolean> {
   try {
-    await api.request("DELETE", `${POOLS_PATH}/${name}`, { body: { apiVersion: "v1", kind: "DeleteOptions", ...(uid ? { preconditions: { uid } } : {}) } });
+    await api.request("DELETE", `${POOLS_PATH}/${name}`, {
+      body: { apiVersion: "v1", kind: "DeleteOptions", ...(uid ? { preconditions: { uid } } : {}) },
+    });
     return true;
   } catch (e) {
     if (e instanceof K8sError && (e.code === "not_found" || e.code === "conflict")) return false;
@@ -73,5 +95,5 @@ export async function deletePool(api: KubeApi, name: string, uid?: string): Prom
 export async function poolClaimAddresses(api: KubeApi, pool: string): Promise<string[]> {
   const selector = pool.length <= 63 ? `${CLAIM_LABELS.pool}=${pool}` : undefined;
   const l = await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH, { labelSelector: selector });
-  return l.items.filter((c) => c.spec.pool === pool).map((c) => c.spec.address);
+  return l.items.filter(c => c.spec.pool === pool).map(c => c.spec.address);
 }

@@ -26,17 +26,21 @@ const spec = (over: Partial<ClaimSpec> = {}): ClaimSpec => ({
 const VALUE = 0x0a000005n;
 const NAME = claimName(4, VALUE);
 
-const timedOut = () => new K8sError("timeout", 0, "ClientTimeout", "POST ipclaims: no complete answer");
+const timedOut = () =>
+  new K8sError("timeout", 0, "ClientTimeout", "POST ipclaims: no complete answer");
 const hungUp = () => new K8sError("unavailable", 0, "ECONNRESET", "POST ipclaims: socket hang up");
 /** `n` CREATEs commit and then fail as a cut connection would. */
-const loseReplies = (api: MemoryApi, n: number) => api.failNext("POST", CLAIMS_PATH, hungUp(), true, n);
+const loseReplies = (api: MemoryApi, n: number) =>
+  api.failNext("POST", CLAIMS_PATH, hungUp(), true, n);
 /** `n` CREATEs fail without committing (the request never reached the server). */
-const failBefore = (api: MemoryApi, n: number) => api.failNext("POST", CLAIMS_PATH, timedOut(), false, n);
-const creates = (api: MemoryApi) => api.calls.filter((c) => c === `POST ${CLAIMS_PATH}`).length;
+const failBefore = (api: MemoryApi, n: number) =>
+  api.failNext("POST", CLAIMS_PATH, timedOut(), false, n);
+const creates = (api: MemoryApi) => api.calls.filter(c => c === `POST ${CLAIMS_PATH}`).length;
 const claims = (api: MemoryApi) => api.all<Stored<IPClaim>>(CLAIMS_PATH);
 
 const noSleep = async () => undefined;
-const run = (api: MemoryApi, s = spec(), attempts?: number) => claimAddress(api, s, VALUE, { sleep: noSleep, random: () => 0.5, attempts });
+const run = (api: MemoryApi, s = spec(), attempts?: number) =>
+  claimAddress(api, s, VALUE, { sleep: noSleep, random: () => 0.5, attempts });
 
 describe("claimAddress: CREATE with lost replies and conflicts", () => {
   it("creates the claim when the address is free", async () => {
@@ -65,7 +69,10 @@ describe("claimAddress: CREATE with lost replies and conflicts", () => {
     const r = await run(api);
     assert.ok(r !== "taken");
     assert.equal(r.adopted, false);
-    assert.deepEqual(claims(api).map((c) => c.metadata.name), [NAME]);
+    assert.deepEqual(
+      claims(api).map(c => c.metadata.name),
+      [NAME],
+    );
   });
 
   it("another Pod's claim is taken and left alone", async () => {
@@ -87,7 +94,10 @@ describe("claimAddress: CREATE with lost replies and conflicts", () => {
   it("an outcome that stays unknown is thrown, never settled by claiming elsewhere", async () => {
     const api = new MemoryApi();
     failBefore(api, 10);
-    await assert.rejects(run(api, spec(), 3), (e: unknown) => e instanceof K8sError && e.code === "timeout");
+    await assert.rejects(
+      run(api, spec(), 3),
+      (e: unknown) => e instanceof K8sError && e.code === "timeout",
+    );
     assert.equal(creates(api), 3);
     assert.equal(claims(api).length, 0);
   });
@@ -104,7 +114,8 @@ describe("isOwnClaim", () => {
   const h = { podUID: "u", podNamespace: "ns", podName: "a", interface: "eth0" };
   it("needs UID, namespace, name and NIC to match", () => {
     assert.equal(isOwnClaim(h, h), true);
-    for (const k of Object.keys(h) as (keyof typeof h)[]) assert.equal(isOwnClaim({ ...h, [k]: "other" }, h), false, k);
+    for (const k of Object.keys(h) as (keyof typeof h)[])
+      assert.equal(isOwnClaim({ ...h, [k]: "other" }, h), false, k);
   });
   it("an empty UID never matches", () => {
     assert.equal(isOwnClaim({ ...h, podUID: "" }, { ...h, podUID: "" }), false);

@@ -1,5 +1,14 @@
 import type { KubeApi, Stored } from "./api-client.js";
-import { CLAIM_API_VERSION, CLAIM_GROUP, CLAIM_LABELS, CLAIM_VERSION, claimName, QUARANTINE_POD_UID, type ClaimSpec, type IPClaim } from "../schemas/ip-claim.js";
+import {
+  CLAIM_API_VERSION,
+  CLAIM_GROUP,
+  CLAIM_LABELS,
+  CLAIM_VERSION,
+  claimName,
+  QUARANTINE_POD_UID,
+  type ClaimSpec,
+  type IPClaim,
+} from "../schemas/ip-claim.js";
 import { K8sError } from "./k8s-error.js";
 import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
 import { isOwnClaim } from "../core/claim-ownership.js";
@@ -10,7 +19,11 @@ export const CLAIMS_PATH = `/apis/${CLAIM_GROUP}/${CLAIM_VERSION}/ipclaims`;
  * Claims an address for a Pod: one CREATE that the API server refuses with 409 when the
  * address's claim already exists. Returns the created claim, or "taken".
  */
-export async function createClaim(api: KubeApi, spec: ClaimSpec, value: bigint): Promise<Stored<IPClaim> | "taken"> {
+export async function createClaim(
+  api: KubeApi,
+  spec: ClaimSpec,
+  value: bigint,
+): Promise<Stored<IPClaim> | "taken"> {
   const body = {
     apiVersion: CLAIM_API_VERSION,
     kind: "IPClaim",
@@ -72,14 +85,15 @@ export async function claimAddress(
   opts: { attempts?: number; sleep?: (ms: number) => Promise<void>; random?: () => number } = {},
 ): Promise<ClaimAttempt | "taken"> {
   const attempts = opts.attempts ?? 4;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>(r => setTimeout(r, ms)));
   const name = claimName(spec.ipVersion, value);
   for (let attempt = 1; ; attempt++) {
     try {
       const created = await createClaim(api, spec, value);
       if (created !== "taken") return { claim: created, adopted: false };
       const existing = await readClaim(api, name);
-      if (existing) return isOwnClaim(existing.spec, spec) ? { claim: existing, adopted: true } : "taken";
+      if (existing)
+        return isOwnClaim(existing.spec, spec) ? { claim: existing, adopted: true } : "taken";
       // Released between our CREATE and our read: the address is free again, try it once more.
     } catch (e) {
       if (!(e instanceof K8sError && e.retryable) || attempt >= attempts) throw e;
@@ -94,11 +108,23 @@ export async function claimAddress(
  * resourceVersion, only as we read it: a claim re-pointed meanwhile is someone else's decision.
  * Absent is success; says whether this call deleted it, found it gone, or found it changed.
  */
-export async function deleteClaim(api: KubeApi, name: string, uid: string | undefined, resourceVersion?: string): Promise<"deleted" | "absent" | "changed"> {
-  const preconditions = { ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) };
+export async function deleteClaim(
+  api: KubeApi,
+  name: string,
+  uid: string | undefined,
+  resourceVersion?: string,
+): Promise<"deleted" | "absent" | "changed"> {
+  const preconditions = {
+    ...(uid ? { uid } : {}),
+    ...(resourceVersion ? { resourceVersion } : {}),
+  };
   try {
     await api.request("DELETE", `${CLAIMS_PATH}/${name}`, {
-      body: { apiVersion: "v1", kind: "DeleteOptions", ...(uid || resourceVersion ? { preconditions } : {}) },
+      body: {
+        apiVersion: "v1",
+        kind: "DeleteOptions",
+        ...(uid || resourceVersion ? { preconditions } : {}),
+      },
     });
     return "deleted";
   } catch (e) {
@@ -113,11 +139,18 @@ export async function deleteClaim(api: KubeApi, name: string, uid: string | unde
  * patch makes it a compare-and-swap: if anyone changed the claim since we read it, nothing is
  * written and the API server answers 409. (A JSON-patch `test` would fail with 422 instead.)
  */
-export async function repointClaim(api: KubeApi, claim: Stored<IPClaim>, to: { podUID: string; node: string; containerID: string }): Promise<Stored<IPClaim>> {
+export async function repointClaim(
+  api: KubeApi,
+  claim: Stored<IPClaim>,
+  to: { podUID: string; node: string; containerID: string },
+): Promise<Stored<IPClaim>> {
   return api.patch<Stored<IPClaim>>(
     `${CLAIMS_PATH}/${claim.metadata.name}`,
     {
-      metadata: { resourceVersion: claim.metadata.resourceVersion, labels: { [CLAIM_LABELS.podUid]: to.podUID, [CLAIM_LABELS.node]: to.node } },
+      metadata: {
+        resourceVersion: claim.metadata.resourceVersion,
+        labels: { [CLAIM_LABELS.podUid]: to.podUID, [CLAIM_LABELS.node]: to.node },
+      },
       spec: { podUID: to.podUID, node: to.node, containerID: to.containerID },
     },
     "merge",
@@ -130,11 +163,18 @@ export async function repointClaim(api: KubeApi, claim: Stored<IPClaim>, to: { p
  * resourceVersion makes it a compare-and-swap: a claim changed since we judged it (released,
  * re-pointed) is not touched, the API server answers 409.
  */
-export async function quarantineClaim(api: KubeApi, claim: Stored<IPClaim>, q: { until: string; since: string; mac: string }): Promise<Stored<IPClaim>> {
+export async function quarantineClaim(
+  api: KubeApi,
+  claim: Stored<IPClaim>,
+  q: { until: string; since: string; mac: string },
+): Promise<Stored<IPClaim>> {
   return api.patch<Stored<IPClaim>>(
     `${CLAIMS_PATH}/${claim.metadata.name}`,
     {
-      metadata: { resourceVersion: claim.metadata.resourceVersion, labels: { [CLAIM_LABELS.podUid]: QUARANTINE_POD_UID } },
+      metadata: {
+        resourceVersion: claim.metadata.resourceVersion,
+        labels: { [CLAIM_LABELS.podUid]: QUARANTINE_POD_UID },
+      },
       spec: { podUID: QUARANTINE_POD_UID, quarantine: { ...q, podUID: claim.spec.podUID } },
     },
     "merge",

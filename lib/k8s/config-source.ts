@@ -23,14 +23,19 @@ export class ConfigError extends Error {
  * Absent everywhere: the defaults. Unusable: a ConfigError naming each key. The caller logs
  * `warnings` (keys accepted but not acted on) once, with configWarningLine.
  */
-export async function loadConfig(api: KubeApi, env: NodeJS.ProcessEnv = process.env): Promise<{ config: SpiderpoolConfig; warnings: ConfigWarning[] }> {
+export async function loadConfig(
+  api: KubeApi,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ config: SpiderpoolConfig; warnings: ConfigWarning[] }> {
   let text: string | undefined;
   const file = env.SPIDERPOOL_CONFIG_PATH;
   if (file && fs.existsSync(file)) text = fs.readFileSync(file, "utf8");
   else if (!file) {
     const ns = env.SPIDERPOOL_NAMESPACE ?? "spiderpool";
     try {
-      const cm = await api.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/configmaps/${CONFIGMAP_NAME}`);
+      const cm = await api.get<{ data?: Record<string, string> }>(
+        `/api/v1/namespaces/${ns}/configmaps/${CONFIGMAP_NAME}`,
+      );
       text = cm.data?.[CONFIGMAP_KEY];
     } catch (e) {
       if (!(e instanceof K8sError && e.code === "not_found")) throw e;

@@ -25,7 +25,10 @@ export interface Pod extends KubeObject {
 
 export interface Node extends KubeObject {
   spec?: { taints?: { key: string; effect: string; value?: string }[]; unschedulable?: boolean };
-  status?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[]; addresses?: { type: string; address: string }[] };
+  status?: {
+    conditions?: { type: string; status: string; lastTransitionTime?: string }[];
+    addresses?: { type: string; address: string }[];
+  };
 }
 
 export type Namespace = KubeObject;

@@ -9,7 +9,11 @@ export function endpointPath(namespace: string, name?: string): string {
   return `/apis/${SPIDERPOOL_GROUP}/v2beta1/namespaces/${namespace}/spiderendpoints${name ? `/${name}` : ""}`;
 }
 
-export async function getEndpoint(api: KubeApi, namespace: string, name: string): Promise<Stored<SpiderEndpoint> | undefined> {
+export async function getEndpoint(
+  api: KubeApi,
+  namespace: string,
+  name: string,
+): Promise<Stored<SpiderEndpoint> | undefined> {
   try {
     return await api.get<Stored<SpiderEndpoint>>(endpointPath(namespace, name));
   } catch (e) {
@@ -36,10 +40,16 @@ export interface EndpointWrite {
  * replaced. Writes carry the read resourceVersion, so concurrent writers retry instead of losing
  * a NIC.
  */
-export async function upsertEndpoint(api: KubeApi, w: EndpointWrite): Promise<Stored<SpiderEndpoint>> {
+export async function upsertEndpoint(
+  api: KubeApi,
+  w: EndpointWrite,
+): Promise<Stored<SpiderEndpoint>> {
   // Most ADDs are a Pod's first: try the CREATE before paying a read; 409 means read and merge.
   try {
-    return await api.create<Stored<SpiderEndpoint>>(endpointPath(w.namespace), merged(undefined, w));
+    return await api.create<Stored<SpiderEndpoint>>(
+      endpointPath(w.namespace),
+      merged(undefined, w),
+    );
   } catch (e) {
     if (!(e instanceof K8sError && e.code === "already_exists")) throw e;
   }
@@ -47,7 +57,8 @@ export async function upsertEndpoint(api: KubeApi, w: EndpointWrite): Promise<St
     const current = await getEndpoint(api, w.namespace, w.name);
     const body = merged(current, w);
     try {
-      if (!current) return await api.create<Stored<SpiderEndpoint>>(endpointPath(w.namespace), body);
+      if (!current)
+        return await api.create<Stored<SpiderEndpoint>>(endpointPath(w.namespace), body);
       return await api.replace<Stored<SpiderEndpoint>>(endpointPath(w.namespace, w.name), body);
     } catch (e) {
       const retry = e instanceof K8sError && (e.code === "conflict" || e.code === "already_exists");
@@ -58,13 +69,19 @@ export async function upsertEndpoint(api: KubeApi, w: EndpointWrite): Promise<St
 
 function merged(current: Stored<SpiderEndpoint> | undefined, w: EndpointWrite): SpiderEndpoint {
   const sameOwner = current?.status?.current.uid === w.podUid;
-  const kept = sameOwner ? (current?.status?.current.ips ?? []).filter((d) => !w.details.some((n) => n.interface === d.interface)) : [];
+  const kept = sameOwner
+    ? (current?.status?.current.ips ?? []).filter(
+        d => !w.details.some(n => n.interface === d.interface),
+      )
+    : [];
   const metadata: SpiderEndpoint["metadata"] = {
     ...(current?.metadata ?? {}),
     name: w.name,
     namespace: w.namespace,
     finalizers: [...new Set([...(current?.metadata.finalizers ?? []), FINALIZER])],
-    ownerReferences: w.ownerPod ? [{ apiVersion: "v1", kind: "Pod", name: w.ownerPod.name, uid: w.ownerPod.uid }] : [],
+    ownerReferences: w.ownerPod
+      ? [{ apiVersion: "v1", kind: "Pod", name: w.ownerPod.name, uid: w.ownerPod.uid }]
+      : [],
   };
   return {
     apiVersion: SPIDERPOOL_API_VERSION,
@@ -79,14 +96,27 @@ function merged(current: Stored<SpiderEndpoint> | undefined, w: EndpointWrite): 
 }
 
 /** Drops our finalizer so the endpoint can go (with its Pod, through the ownerReference). */
-export async function releaseEndpoint(api: KubeApi, ep: Stored<SpiderEndpoint>, alsoDelete: boolean): Promise<void> {
+export async function releaseEndpoint(
+  api: KubeApi,
+  ep: Stored<SpiderEndpoint>,
+  alsoDelete: boolean,
+): Promise<void> {
   const path = endpointPath(ep.metadata.namespace ?? "", ep.metadata.name ?? "");
   try {
     if (alsoDelete && !ep.metadata.deletionTimestamp) await api.delete(path);
     const fins = ep.metadata.finalizers ?? [];
     if (fins.includes(FINALIZER)) {
       // resourceVersion makes the list replacement conditional (409 if someone changed it).
-      await api.patch(path, { metadata: { resourceVersion: ep.metadata.resourceVersion, finalizers: fins.filter((f) => f !== FINALIZER) } }, "merge");
+      await api.patch(
+        path,
+        {
+          metadata: {
+            resourceVersion: ep.metadata.resourceVersion,
+            finalizers: fins.filter(f => f !== FINALIZER),
+          },
+        },
+        "merge",
+      );
     }
   } catch (e) {
     if (e instanceof K8sError && e.code === "not_found") return;
@@ -102,7 +132,13 @@ export async function releaseEndpoint(api: KubeApi, ep: Stored<SpiderEndpoint>, 
  * endpoint, extra finalizers, no status) makes a test fail and falls back to reading the
  * endpoint and deciding on what it holds.
  */
-export async function releaseEndpointOf(api: KubeApi, namespace: string, name: string, uid: string, alsoDelete: boolean): Promise<void> {
+export async function releaseEndpointOf(
+  api: KubeApi,
+  namespace: string,
+  name: string,
+  uid: string,
+  alsoDelete: boolean,
+): Promise<void> {
   if (!alsoDelete) {
     const patch = [
       { op: "test", path: "/status/current/uid", value: uid },
@@ -118,5 +154,6 @@ export async function releaseEndpointOf(api: KubeApi, namespace: string, name: s
     }
   }
   const ep = await getEndpoint(api, namespace, name);
-  if (ep && (ep.status?.current.uid === uid || !ep.status)) await releaseEndpoint(api, ep, alsoDelete);
+  if (ep && (ep.status?.current.uid === uid || !ep.status))
+    await releaseEndpoint(api, ep, alsoDelete);
 }

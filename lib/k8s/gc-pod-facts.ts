@@ -3,8 +3,16 @@ import type { Pod } from "./core-kinds.js";
 
 /** The fields of a Pod that GC decisions read (lib/core/gc-decision.ts). */
 export function gcPodFacts(pod: Pod): PodFacts {
-  const statuses = (pod.status as { containerStatuses?: { state?: { terminated?: { finishedAt?: string } } }[] } | undefined)?.containerStatuses ?? [];
-  const finished = statuses.map((s) => s.state?.terminated?.finishedAt ?? "").sort().pop();
+  const statuses =
+    (
+      pod.status as
+        | { containerStatuses?: { state?: { terminated?: { finishedAt?: string } } }[] }
+        | undefined
+    )?.containerStatuses ?? [];
+  const finished = statuses
+    .map(s => s.state?.terminated?.finishedAt ?? "")
+    .sort()
+    .pop();
   return {
     uid: pod.metadata.uid ?? "",
     phase: pod.status?.phase,
@@ -14,6 +22,6 @@ export function gcPodFacts(pod: Pod): PodFacts {
     deletionGracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds,
     terminationGracePeriodSeconds: pod.spec.terminationGracePeriodSeconds,
     finishedAt: finished || undefined,
-    podIPs: (pod.status?.podIPs ?? []).map((p) => p.ip),
+    podIPs: (pod.status?.podIPs ?? []).map(p => p.ip),
   };
 }

@@ -12,9 +12,15 @@ import { eventually } from "../testing/eventually.js";
 
 const PODS = "/api/v1/pods";
 const podsIn = (ns: string) => `/api/v1/namespaces/${ns}/pods`;
-const pod = (name: string, node = "n1", labels: Record<string, string> = {}) => ({ apiVersion: "v1", kind: "Pod", metadata: { name, labels }, spec: { nodeName: node } });
+const pod = (name: string, node = "n1", labels: Record<string, string> = {}) => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, labels },
+  spec: { nodeName: node },
+});
 const FAST = { baseMs: 1, maxMs: 2, jitter: 0 };
-const seen = (evs: InformerEvent<KubeObject>[]) => evs.map((e) => `${e.type} ${e.object.metadata.name}`);
+const seen = (evs: InformerEvent<KubeObject>[]) =>
+  evs.map(e => `${e.type} ${e.object.metadata.name}`);
 
 describe("Informer against MemoryApi", () => {
   let informer: Informer<KubeObject> | undefined;
@@ -25,7 +31,13 @@ describe("Informer against MemoryApi", () => {
     api.seed(podsIn("a"), pod("p1"));
     api.seed(podsIn("a"), pod("other-node", "n2"));
     const evs: InformerEvent<KubeObject>[] = [];
-    informer = new Informer<KubeObject>(api, { path: PODS, fieldSelector: "spec.nodeName=n1", backoff: FAST }).on((e) => evs.push(e)).start();
+    informer = new Informer<KubeObject>(api, {
+      path: PODS,
+      fieldSelector: "spec.nodeName=n1",
+      backoff: FAST,
+    })
+      .on(e => evs.push(e))
+      .start();
     await informer.synced;
     assert.deepEqual(seen(evs), ["added p1"]);
     await api.create(podsIn("a"), pod("p2"));
@@ -35,14 +47,19 @@ describe("Informer against MemoryApi", () => {
     await eventually("the delete of p2", () => evs.length === 4);
     assert.deepEqual(seen(evs), ["added p1", "added p2", "updated p1", "deleted p2"]);
     assert.equal(informer.get("p1", "a")?.metadata.labels?.x, "1");
-    assert.deepEqual(informer.list().map((o) => o.metadata.name), ["p1"]);
-    assert.equal(api.calls.filter((c) => c.startsWith("GET")).length, 1, "one LIST only");
+    assert.deepEqual(
+      informer.list().map(o => o.metadata.name),
+      ["p1"],
+    );
+    assert.equal(api.calls.filter(c => c.startsWith("GET")).length, 1, "one LIST only");
   });
 
   it("a watch ended by the server resumes from the last resourceVersion without relisting", async () => {
     const api = new MemoryApi();
     const evs: InformerEvent<KubeObject>[] = [];
-    informer = new Informer<KubeObject>(api, { path: PODS, backoff: FAST }).on((e) => evs.push(e)).start();
+    informer = new Informer<KubeObject>(api, { path: PODS, backoff: FAST })
+      .on(e => evs.push(e))
+      .start();
     await informer.synced;
     await api.create(podsIn("a"), pod("p1"));
     await eventually("p1", () => evs.length === 1);
@@ -50,7 +67,7 @@ describe("Informer against MemoryApi", () => {
     await api.create(podsIn("a"), pod("p2"));
     await eventually("p2 after the resume", () => evs.length === 2);
     assert.deepEqual(seen(evs), ["added p1", "added p2"]);
-    assert.equal(api.calls.filter((c) => c.startsWith("GET")).length, 1);
+    assert.equal(api.calls.filter(c => c.startsWith("GET")).length, 1);
   });
 
   it("410 Gone on resume: relists and emits only what changed meanwhile", async () => {
@@ -59,7 +76,13 @@ describe("Informer against MemoryApi", () => {
     api.seed(podsIn("a"), pod("goes"));
     const evs: InformerEvent<KubeObject>[] = [];
     const errors: K8sError[] = [];
-    informer = new Informer<KubeObject>(api, { path: PODS, backoff: FAST, onError: (e) => errors.push(e) }).on((e) => evs.push(e)).start();
+    informer = new Informer<KubeObject>(api, {
+      path: PODS,
+      backoff: FAST,
+      onError: e => errors.push(e),
+    })
+      .on(e => evs.push(e))
+      .start();
     await informer.synced;
     evs.length = 0;
     // In one step (no watch sees it): the watch ends, objects change, the history is compacted.
@@ -68,10 +91,19 @@ describe("Informer against MemoryApi", () => {
     api.seed(podsIn("a"), pod("new"));
     api.compact();
     await eventually("the relist", () => evs.length === 2);
-    assert.deepEqual(errors.map((e) => e.code), ["gone"]);
+    assert.deepEqual(
+      errors.map(e => e.code),
+      ["gone"],
+    );
     assert.deepEqual(seen(evs).sort(), ["added new", "deleted goes"]);
-    assert.deepEqual(informer.list().map((o) => o.metadata.name).sort(), ["new", "stays"]);
-    assert.equal(api.calls.filter((c) => c.startsWith("GET")).length, 2, "a second LIST");
+    assert.deepEqual(
+      informer
+        .list()
+        .map(o => o.metadata.name)
+        .sort(),
+      ["new", "stays"],
+    );
+    assert.equal(api.calls.filter(c => c.startsWith("GET")).length, 2, "a second LIST");
   });
 
   it("a handler that throws gets the event again, alone; a handler that succeeded does not", async () => {
@@ -80,9 +112,13 @@ describe("Informer against MemoryApi", () => {
     const flaky: string[] = [];
     let failuresLeft = 2;
     const handlerErrors: number[] = [];
-    informer = new Informer<KubeObject>(api, { path: PODS, backoff: FAST, onHandlerError: (_e, attempt) => handlerErrors.push(attempt) })
-      .on((e) => good.push(seen([e])[0]!))
-      .on((e) => {
+    informer = new Informer<KubeObject>(api, {
+      path: PODS,
+      backoff: FAST,
+      onHandlerError: (_e, attempt) => handlerErrors.push(attempt),
+    })
+      .on(e => good.push(seen([e])[0]!))
+      .on(e => {
         flaky.push(seen([e])[0]!);
         if (failuresLeft-- > 0) throw new Error("not yet");
       })
@@ -98,8 +134,11 @@ describe("Informer against MemoryApi", () => {
   it("a failing handler's old event is not redelivered once the object changed again", async () => {
     const api = new MemoryApi();
     const flaky: string[] = [];
-    informer = new Informer<KubeObject>(api, { path: PODS, backoff: { baseMs: 50, maxMs: 50, jitter: 0 } })
-      .on((e) => {
+    informer = new Informer<KubeObject>(api, {
+      path: PODS,
+      backoff: { baseMs: 50, maxMs: 50, jitter: 0 },
+    })
+      .on(e => {
         flaky.push(`${e.type} ${e.object.metadata.labels?.v ?? "-"}`);
         if (e.type === "added") throw new Error("fails on add");
       })
@@ -108,7 +147,7 @@ describe("Informer against MemoryApi", () => {
     await api.create(podsIn("a"), pod("p1", "n1", { v: "1" }));
     await api.patch(`${podsIn("a")}/p1`, { metadata: { labels: { v: "2" } } });
     await eventually("the update", () => flaky.length >= 2);
-    await new Promise((r) => setTimeout(r, 120));
+    await new Promise(r => setTimeout(r, 120));
     assert.deepEqual(flaky, ["added 1", "updated 2"]);
   });
 
@@ -125,10 +164,21 @@ describe("Informer against MemoryApi", () => {
       }
     };
     const errors: K8sError[] = [];
-    informer = new Informer<KubeObject>(api, { path: PODS, backoff: FAST, onError: (e) => errors.push(e) }).start();
+    informer = new Informer<KubeObject>(api, {
+      path: PODS,
+      backoff: FAST,
+      onError: e => errors.push(e),
+    }).start();
     await informer.synced;
-    assert.deepEqual(errors.map((e) => e.code), ["gone"]);
+    assert.deepEqual(
+      errors.map(e => e.code),
+      ["gone"],
+    );
     assert.equal(informer.list().length, 502);
-    assert.equal(api.calls.filter((c) => c === `GET ${PODS}`).length, 4, "page 1, the expired page 2, then both again");
+    assert.equal(
+      api.calls.filter(c => c === `GET ${PODS}`).length,
+      4,
+      "page 1, the expired page 2, then both again",
+    );
   });
 });

@@ -32,7 +32,7 @@ describe("Informer against a server whose watch goes silent", function () {
       path: "/apis/example.com/v1/widgets",
       livenessMs: 300,
       backoff: { baseMs: 10, maxMs: 20, jitter: 0.5 },
-      onError: (e) => errors.push(e),
+      onError: e => errors.push(e),
     }).start());
 
   it("drops the silent connection and quietly resumes from the last resourceVersion without relisting", async () => {
@@ -40,7 +40,9 @@ describe("Informer against a server whose watch goes silent", function () {
       const q = new URL(req.url ?? "", "https://x").searchParams;
       if (!q.get("watch")) {
         lists++;
-        res.writeHead(200).end(JSON.stringify({ metadata: { resourceVersion: "5" }, items: [obj("a", "5")] }));
+        res
+          .writeHead(200)
+          .end(JSON.stringify({ metadata: { resourceVersion: "5" }, items: [obj("a", "5")] }));
         return;
       }
       watches.push(q);
@@ -52,9 +54,18 @@ describe("Informer against a server whose watch goes silent", function () {
     const inf = start(errors);
     await inf.synced;
     await until(() => !!inf.get("c"));
-    assert.deepEqual(inf.list().map((o) => o.metadata.name).sort(), ["a", "b", "c"]);
+    assert.deepEqual(
+      inf
+        .list()
+        .map(o => o.metadata.name)
+        .sort(),
+      ["a", "b", "c"],
+    );
     assert.equal(lists, 1, "resumed, not relisted");
-    assert.deepEqual(watches.slice(0, 2).map((q) => q.get("resourceVersion")), ["5", "6"]);
+    assert.deepEqual(
+      watches.slice(0, 2).map(q => q.get("resourceVersion")),
+      ["5", "6"],
+    );
     // A silent watch is not an error worth a log line: kinds that never change get no bookmarks.
     assert.deepEqual(errors, []);
     for (const q of watches) {
@@ -70,13 +81,25 @@ describe("Informer against a server whose watch goes silent", function () {
       const q = new URL(req.url ?? "", "https://x").searchParams;
       if (!q.get("watch")) {
         lists++;
-        const items = lists === 1 ? [obj("a", "5"), obj("old", "4")] : [obj("a", "5"), obj("new", "9")];
-        res.writeHead(200).end(JSON.stringify({ metadata: { resourceVersion: lists === 1 ? "5" : "9" }, items }));
+        const items =
+          lists === 1 ? [obj("a", "5"), obj("old", "4")] : [obj("a", "5"), obj("new", "9")];
+        res
+          .writeHead(200)
+          .end(JSON.stringify({ metadata: { resourceVersion: lists === 1 ? "5" : "9" }, items }));
         return;
       }
       watches.push(q);
       res.writeHead(200);
-      if (watches.length === 1) res.end(line("ERROR", { kind: "Status", code: 410, reason: "Expired", message: "too old", metadata: { name: "" } }));
+      if (watches.length === 1)
+        res.end(
+          line("ERROR", {
+            kind: "Status",
+            code: 410,
+            reason: "Expired",
+            message: "too old",
+            metadata: { name: "" },
+          }),
+        );
     };
     const errors: K8sError[] = [];
     const inf = start(errors);
@@ -88,7 +111,8 @@ describe("Informer against a server whose watch goes silent", function () {
   });
 
   it("stops reporting the kind's age once stopped", async () => {
-    server.handler = (_req, res) => res.writeHead(200).end(JSON.stringify({ metadata: { resourceVersion: "1" }, items: [] }));
+    server.handler = (_req, res) =>
+      res.writeHead(200).end(JSON.stringify({ metadata: { resourceVersion: "1" }, items: [] }));
     const inf = start([]);
     assert.ok(api.activity.watchAges().has("widgets"));
     inf.stop();
@@ -114,7 +138,10 @@ describe("Informer whose handler throws", function () {
   const serve = (events: string[]) => {
     server.handler = (req, res) => {
       const q = new URL(req.url ?? "", "https://x").searchParams;
-      if (!q.get("watch")) return void res.writeHead(200).end(JSON.stringify({ metadata: { resourceVersion: "5" }, items: [obj("a", "5")] }));
+      if (!q.get("watch"))
+        return void res
+          .writeHead(200)
+          .end(JSON.stringify({ metadata: { resourceVersion: "5" }, items: [obj("a", "5")] }));
       res.writeHead(200);
       if (q.get("resourceVersion") === "5") res.write(events.join(""));
     };
@@ -126,35 +153,48 @@ describe("Informer whose handler throws", function () {
     const others: string[] = [];
     const handlerErrors: number[] = [];
     let fail = true;
-    informer = new Informer<KubeObject>(api, { path: "/apis/example.com/v1/widgets", backoff: { baseMs: 10, maxMs: 20, jitter: 0.5 }, onHandlerError: (_e, n) => handlerErrors.push(n) })
-      .on((ev) => {
+    informer = new Informer<KubeObject>(api, {
+      path: "/apis/example.com/v1/widgets",
+      backoff: { baseMs: 10, maxMs: 20, jitter: 0.5 },
+      onHandlerError: (_e, n) => handlerErrors.push(n),
+    })
+      .on(ev => {
         seen.push(`${ev.type} ${ev.object.metadata.name}@${ev.object.metadata.resourceVersion}`);
         if (ev.object.metadata.name === "b" && fail) {
           fail = false;
           throw new Error("handler failed once");
         }
       })
-      .on((ev) => others.push(`${ev.type} ${ev.object.metadata.name}`))
+      .on(ev => others.push(`${ev.type} ${ev.object.metadata.name}`))
       .start();
-    await until(() => seen.filter((x) => x === "added b@6").length === 2);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => seen.filter(x => x === "added b@6").length === 2);
+    await new Promise(r => setTimeout(r, 100));
     assert.deepEqual(seen, ["added a@5", "added b@6", "added b@6"]);
     assert.deepEqual(others, ["added a", "added b"], "a handler that succeeded is not run twice");
     assert.deepEqual(handlerErrors, [1]);
-    assert.deepEqual(informer.list().map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`).sort(), ["a@5", "b@6"]);
+    assert.deepEqual(
+      informer
+        .list()
+        .map(o => `${o.metadata.name}@${o.metadata.resourceVersion}`)
+        .sort(),
+      ["a@5", "b@6"],
+    );
   });
 
   it("does not redeliver an event a newer one superseded", async () => {
     serve([line("ADDED", obj("b", "6")), line("MODIFIED", obj("b", "7"))]);
     const seen: string[] = [];
-    informer = new Informer<KubeObject>(api, { path: "/apis/example.com/v1/widgets", backoff: { baseMs: 200, maxMs: 200, jitter: 0 } })
-      .on((ev) => {
+    informer = new Informer<KubeObject>(api, {
+      path: "/apis/example.com/v1/widgets",
+      backoff: { baseMs: 200, maxMs: 200, jitter: 0 },
+    })
+      .on(ev => {
         seen.push(`${ev.type} ${ev.object.metadata.name}@${ev.object.metadata.resourceVersion}`);
         if (ev.object.metadata.resourceVersion === "6") throw new Error("stale event fails");
       })
       .start();
     await until(() => seen.includes("updated b@7"));
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise(r => setTimeout(r, 400));
     assert.deepEqual(seen, ["added a@5", "added b@6", "updated b@7"]);
     assert.equal(informer.get("b")?.metadata.resourceVersion, "7");
   });
@@ -164,6 +204,6 @@ async function until(ok: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
   while (!ok()) {
     if (Date.now() > end) assert.fail("condition not reached");
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise(r => setTimeout(r, 20));
   }
 }

@@ -1,5 +1,17 @@
-import { backoffDelay, DEFAULT_BACKOFF, spread, type BackoffPolicy, type RandomSource } from "../core/backoff.js";
-import { WATCH_IDLE, type KubeApi, type KubeList, type KubeObject, type WatchEvent } from "./api-client.js";
+import {
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  spread,
+  type BackoffPolicy,
+  type RandomSource,
+} from "../core/backoff.js";
+import {
+  WATCH_IDLE,
+  type KubeApi,
+  type KubeList,
+  type KubeObject,
+  type WatchEvent,
+} from "./api-client.js";
 import { kindOfPath, type WatchActivity } from "./api-activity.js";
 import { K8sError } from "./k8s-error.js";
 
@@ -60,7 +72,7 @@ export class Informer<T extends KubeObject> {
   constructor(api: KubeApi, opts: InformerOptions) {
     this.#api = api;
     this.#opts = opts;
-    this.#synced = new Promise((r) => (this.#markSynced = r));
+    this.#synced = new Promise(r => (this.#markSynced = r));
   }
 
   on(handler: (ev: InformerEvent<T>) => void): this {
@@ -116,7 +128,10 @@ export class Informer<T extends KubeObject> {
         if (err.code === "gone") this.#resourceVersion = "";
         this.#opts.onError?.(err);
         this.#failures++;
-        await sleep(backoffDelay(this.#opts.backoff ?? DEFAULT_BACKOFF, this.#failures, random), this.#abort.signal);
+        await sleep(
+          backoffDelay(this.#opts.backoff ?? DEFAULT_BACKOFF, this.#failures, random),
+          this.#abort.signal,
+        );
       }
     }
   }
@@ -132,12 +147,15 @@ export class Informer<T extends KubeObject> {
         limit: 500,
         continue: cont,
       });
-      for (const item of page.items) fresh.set(keyOf(item.metadata.namespace, item.metadata.name), item);
+      for (const item of page.items)
+        fresh.set(keyOf(item.metadata.namespace, item.metadata.name), item);
       cont = page.metadata.continue || undefined;
       rv = page.metadata.resourceVersion;
     } while (cont);
-    for (const [k, old] of this.#cache) if (!fresh.has(k)) this.#apply({ type: "DELETED", object: old as WatchEvent["object"] });
-    for (const obj of fresh.values()) this.#apply({ type: "ADDED", object: obj as unknown as WatchEvent["object"] });
+    for (const [k, old] of this.#cache)
+      if (!fresh.has(k)) this.#apply({ type: "DELETED", object: old as WatchEvent["object"] });
+    for (const obj of fresh.values())
+      this.#apply({ type: "ADDED", object: obj as unknown as WatchEvent["object"] });
     this.#resourceVersion = rv;
   }
 
@@ -150,15 +168,22 @@ export class Informer<T extends KubeObject> {
         resourceVersion: this.#resourceVersion,
         labelSelector: this.#opts.labelSelector,
         fieldSelector: this.#opts.fieldSelector,
-        timeoutSeconds: this.#opts.watchTimeoutSeconds ?? Math.round(spread(WATCH_SECONDS, 1 / 3, random)),
+        timeoutSeconds:
+          this.#opts.watchTimeoutSeconds ?? Math.round(spread(WATCH_SECONDS, 1 / 3, random)),
       },
-      (ev) => {
+      ev => {
         this.#activity?.seen();
         if (ev.type === "ERROR") {
           const code = ev.object.code ?? 500;
-          throw new K8sError(code === 410 ? "gone" : "other", code, ev.object.reason ?? "", ev.object.message ?? "watch error");
+          throw new K8sError(
+            code === 410 ? "gone" : "other",
+            code,
+            ev.object.reason ?? "",
+            ev.object.message ?? "watch error",
+          );
         }
-        if (ev.object.metadata?.resourceVersion) this.#resourceVersion = ev.object.metadata.resourceVersion;
+        if (ev.object.metadata?.resourceVersion)
+          this.#resourceVersion = ev.object.metadata.resourceVersion;
         if (ev.type !== "BOOKMARK") this.#apply(ev);
       },
       this.#abort.signal,
@@ -201,7 +226,12 @@ export class Informer<T extends KubeObject> {
    * meanwhile (the object changed again, or came back after a delete) is not redelivered: the
    * handler has been given the newer one, which carries the state it must converge on.
    */
-  #deliver(out: InformerEvent<T>, key: string, handlers: readonly ((ev: InformerEvent<T>) => void)[], attempt: number): void {
+  #deliver(
+    out: InformerEvent<T>,
+    key: string,
+    handlers: readonly ((ev: InformerEvent<T>) => void)[],
+    attempt: number,
+  ): void {
     const failed: ((ev: InformerEvent<T>) => void)[] = [];
     for (const h of handlers) {
       try {
@@ -212,7 +242,11 @@ export class Informer<T extends KubeObject> {
       }
     }
     if (!failed.length || this.#abort.signal.aborted) return;
-    const delay = backoffDelay(this.#opts.backoff ?? DEFAULT_BACKOFF, attempt + 1, this.#opts.random ?? Math.random);
+    const delay = backoffDelay(
+      this.#opts.backoff ?? DEFAULT_BACKOFF,
+      attempt + 1,
+      this.#opts.random ?? Math.random,
+    );
     const t = setTimeout(() => {
       this.#redeliveries.delete(t);
       if (this.#abort.signal.aborted || this.#superseded(out, key)) return;
@@ -234,7 +268,7 @@ function keyOf(namespace: string | undefined, name: string): string {
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     const t = setTimeout(resolve, ms);
     signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
   });

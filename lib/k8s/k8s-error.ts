@@ -30,7 +30,9 @@ export class K8sError extends Error {
 
   /** Errors worth retrying unchanged: the server or the network was the problem, not the request. */
   get retryable(): boolean {
-    return this.code === "unavailable" || this.code === "timeout" || this.code === "too_many_requests";
+    return (
+      this.code === "unavailable" || this.code === "timeout" || this.code === "too_many_requests"
+    );
   }
 }
 
@@ -86,9 +88,16 @@ function codeOf(status: number, reason: string): K8sErrorCode {
 export function toK8sError(thrown: unknown, context: string): K8sError {
   if (thrown instanceof K8sError) return thrown;
   if (typeof thrown === "object" && thrown !== null) {
-    const t = thrown as { status?: unknown; data?: unknown; e?: unknown; code?: unknown; message?: unknown };
+    const t = thrown as {
+      status?: unknown;
+      data?: unknown;
+      e?: unknown;
+      code?: unknown;
+      message?: unknown;
+    };
     // KFC reports network failures as status 400 "fetch failed" with the cause in `e`.
-    if (typeof t.status === "number" && t.e === undefined) return k8sErrorFromStatus(t.status, t.data, context);
+    if (typeof t.status === "number" && t.e === undefined)
+      return k8sErrorFromStatus(t.status, t.data, context);
     const code = typeof t.code === "string" ? t.code : "";
     const msg = typeof t.message === "string" ? t.message : String(t.e ?? thrown);
     if (code === "ETIMEDOUT" || code === "ABORT_ERR" || /timed? ?out/i.test(msg)) {

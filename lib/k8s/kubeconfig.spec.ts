@@ -36,7 +36,10 @@ current-context: x
     const c = loadCredentials(f, {});
     assert.equal(c.server.href, "https://127.0.0.1:6443/");
     const o = await c.options();
-    assert.deepEqual([o.ca?.toString(), o.cert?.toString(), o.key?.toString(), o.headers], ["CA", "CERT", "KEY", undefined]);
+    assert.deepEqual(
+      [o.ca?.toString(), o.cert?.toString(), o.key?.toString(), o.headers],
+      ["CA", "CERT", "KEY", undefined],
+    );
   });
 
   it("decodes inline data and honours insecure-skip-tls-verify and tls-server-name", async () => {
@@ -88,8 +91,16 @@ contexts: [{name: x, context: {cluster: c, user: u}}, {name: y, context: {cluste
   });
 
   const broken: [string, string, RegExp][] = [
-    ["a current-context without a context", "current-context: gone\n", /current-context "gone" names no context/],
-    ["a cluster without server", "current-context: x\ncontexts: [{name: x, context: {cluster: c}}]\nclusters: [{name: c, cluster: {}}]\n", /cluster "c" of context x has no server/],
+    [
+      "a current-context without a context",
+      "current-context: gone\n",
+      /current-context "gone" names no context/,
+    ],
+    [
+      "a cluster without server",
+      "current-context: x\ncontexts: [{name: x, context: {cluster: c}}]\nclusters: [{name: c, cluster: {}}]\n",
+      /cluster "c" of context x has no server/,
+    ],
     ["YAML that does not parse", "clusters: [\n", /kubeconfig .*kc:/],
   ];
   for (const [what, text, error] of broken) {

@@ -72,13 +72,18 @@ export function loadCredentials(file?: string, env: NodeJS.ProcessEnv = process.
   const home = path.join(env.HOME ?? os.homedir(), ".kube", "config");
   if (fs.existsSync(home)) return fromFiles([home], () => ({ file: home }));
   if (fs.existsSync(`${SA_ROOT}/token`)) return inCluster(env);
-  throw new Error("no kubeconfig: neither a file nor $KUBECONFIG nor ~/.kube/config nor an in-cluster service account token");
+  throw new Error(
+    "no kubeconfig: neither a file nor $KUBECONFIG nor ~/.kube/config nor an in-cluster service account token",
+  );
 }
 
 function inCluster(env: NodeJS.ProcessEnv): Credentials {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
-  if (!host || !port) throw new Error("in-cluster credentials: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set");
+  if (!host || !port)
+    throw new Error(
+      "in-cluster credentials: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set",
+    );
   const server = new URL(`https://${host.includes(":") ? `[${host}]` : host}:${port}`);
   return {
     server,
@@ -104,7 +109,8 @@ function fromFiles(files: string[], fallbackSource: () => { file?: string }): Cr
     const dir = path.dirname(path.resolve(f));
     const take = <T>(key: string, inner: string, into: Named<T>[]) => {
       for (const item of (doc[key] ?? []) as { name?: string; [k: string]: unknown }[]) {
-        if (item?.name && !into.some((x) => x.name === item.name)) into.push({ name: item.name, value: (item[inner] ?? {}) as T, dir });
+        if (item?.name && !into.some(x => x.name === item.name))
+          into.push({ name: item.name, value: (item[inner] ?? {}) as T, dir });
       }
     };
     take("clusters", "cluster", clusters);
@@ -113,19 +119,37 @@ function fromFiles(files: string[], fallbackSource: () => { file?: string }): Cr
     current ??= (doc["current-context"] as string | undefined) || undefined;
   }
   const where = files.join(path.delimiter);
-  const context = contexts.find((c) => c.name === current);
-  if (!context) throw new Error(`kubeconfig ${where}: current-context ${JSON.stringify(current ?? "")} names no context`);
-  const cluster = clusters.find((c) => c.name === context.value.cluster);
-  if (!cluster?.value.server) throw new Error(`kubeconfig ${where}: cluster ${JSON.stringify(context.value.cluster ?? "")} of context ${context.name} has no server`);
-  const user = users.find((u) => u.name === context.value.user) ?? { name: "", value: {}, dir: cluster.dir };
+  const context = contexts.find(c => c.name === current);
+  if (!context)
+    throw new Error(
+      `kubeconfig ${where}: current-context ${JSON.stringify(current ?? "")} names no context`,
+    );
+  const cluster = clusters.find(c => c.name === context.value.cluster);
+  if (!cluster?.value.server)
+    throw new Error(
+      `kubeconfig ${where}: cluster ${JSON.stringify(context.value.cluster ?? "")} of context ${context.name} has no server`,
+    );
+  const user = users.find(u => u.name === context.value.user) ?? {
+    name: "",
+    value: {},
+    dir: cluster.dir,
+  };
   const server = new URL(cluster.value.server);
 
   const u = user.value;
   if (u.exec !== undefined || u["auth-provider"] !== undefined || u.username !== undefined) {
     return { server, options: delegated(fallbackSource()) };
   }
-  const read = (dir: string, file: string | undefined, data: string | undefined): Buffer | undefined =>
-    file ? fs.readFileSync(path.resolve(dir, file)) : data ? Buffer.from(data, "base64") : undefined;
+  const read = (
+    dir: string,
+    file: string | undefined,
+    data: string | undefined,
+  ): Buffer | undefined =>
+    file
+      ? fs.readFileSync(path.resolve(dir, file))
+      : data
+        ? Buffer.from(data, "base64")
+        : undefined;
   return {
     server,
     options: async () => {
@@ -140,7 +164,9 @@ function fromFiles(files: string[], fallbackSource: () => { file?: string }): Cr
       if (cert) opts.cert = cert;
       if (key) opts.key = key;
       const headers: Record<string, string> = {};
-      const token = u.tokenFile ? fs.readFileSync(path.resolve(user.dir, u.tokenFile), "utf8").trim() : u.token;
+      const token = u.tokenFile
+        ? fs.readFileSync(path.resolve(user.dir, u.tokenFile), "utf8").trim()
+        : u.token;
       if (token) headers.Authorization = `Bearer ${token}`;
       if (u.as) headers["Impersonate-User"] = u.as;
       if (Object.keys(headers).length) opts.headers = headers;

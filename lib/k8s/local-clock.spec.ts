@@ -15,6 +15,9 @@ describe("localClock", () => {
   });
 
   it("refuses a skew that is not an integer, naming the variable and value", () => {
-    assert.throws(() => localClock({ SPIDERPOOL_TEST_CLOCK_SKEW_MS: "1m" }), /SPIDERPOOL_TEST_CLOCK_SKEW_MS: expected an integer number of milliseconds, got "1m"/);
+    assert.throws(
+      () => localClock({ SPIDERPOOL_TEST_CLOCK_SKEW_MS: "1m" }),
+      /SPIDERPOOL_TEST_CLOCK_SKEW_MS: expected an integer number of milliseconds, got "1m"/,
+    );
   });
 });

@@ -7,6 +7,9 @@ export function localClock(env: NodeJS.ProcessEnv = process.env): () => number {
   const raw = env.SPIDERPOOL_TEST_CLOCK_SKEW_MS;
   if (raw === undefined || raw === "") return Date.now;
   const skew = Number(raw);
-  if (!Number.isSafeInteger(skew)) throw new Error(`SPIDERPOOL_TEST_CLOCK_SKEW_MS: expected an integer number of milliseconds, got ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(skew))
+    throw new Error(
+      `SPIDERPOOL_TEST_CLOCK_SKEW_MS: expected an integer number of milliseconds, got ${JSON.stringify(raw)}`,
+    );
   return () => Date.now() + skew;
 }

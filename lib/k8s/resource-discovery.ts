@@ -10,7 +10,11 @@ interface ApiResourceList {
  * (not a guessed plural): `/apis/apps.kruise.io/v1beta1/clonesets`. `null` when the API server
  * does not serve the kind (its CRD is gone), undefined never: other failures throw.
  */
-export async function discoverCollection(api: KubeApi, apiVersion: string, kind: string): Promise<{ path: string; namespaced: boolean } | null> {
+export async function discoverCollection(
+  api: KubeApi,
+  apiVersion: string,
+  kind: string,
+): Promise<{ path: string; namespaced: boolean } | null> {
   const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
   let list: ApiResourceList;
   try {
@@ -19,6 +23,6 @@ export async function discoverCollection(api: KubeApi, apiVersion: string, kind:
     if (e instanceof K8sError && e.code === "not_found") return null;
     throw e;
   }
-  const r = list.resources.find((x) => x.kind === kind && !x.name.includes("/"));
+  const r = list.resources.find(x => x.kind === kind && !x.name.includes("/"));
   return r ? { path: `${base}/${r.name}`, namespaced: r.namespaced } : null;
 }

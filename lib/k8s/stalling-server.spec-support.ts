@@ -20,11 +20,37 @@ export class StallingServer {
 
   async start(): Promise<void> {
     this.#dir = fs.mkdtempSync(path.join(os.tmpdir(), "stall-"));
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", "k.pem", "-out", "c.pem"], {
-      cwd: this.#dir,
-      stdio: "ignore",
-    });
-    this.#server = https.createServer({ key: fs.readFileSync(path.join(this.#dir, "k.pem")), cert: fs.readFileSync(path.join(this.#dir, "c.pem")) }, (req, res) => this.handler(req, res));
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "c.pem",
+      ],
+      {
+        cwd: this.#dir,
+        stdio: "ignore",
+      },
+    );
+    this.#server = https.createServer(
+      {
+        key: fs.readFileSync(path.join(this.#dir, "k.pem")),
+        cert: fs.readFileSync(path.join(this.#dir, "c.pem")),
+      },
+      (req, res) => this.handler(req, res),
+    );
     this.#server.on("connection", (s: Socket) => {
       this.sockets.add(s);
       s.on("close", () => {
@@ -32,7 +58,7 @@ export class StallingServer {
         this.closed.push(s);
       });
     });
-    await new Promise<void>((r) => this.#server.listen(0, "127.0.0.1", r));
+    await new Promise<void>(r => this.#server.listen(0, "127.0.0.1", r));
     const port = (this.#server.address() as AddressInfo).port;
     fs.writeFileSync(
       path.join(this.#dir, "kubeconfig"),
@@ -52,7 +78,7 @@ current-context: x
 
   async stop(): Promise<void> {
     this.#server.closeAllConnections();
-    await new Promise((r) => this.#server.close(r));
+    await new Promise(r => this.#server.close(r));
     fs.rmSync(this.#dir, { recursive: true, force: true });
   }
 }

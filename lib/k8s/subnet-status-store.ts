@@ -1,6 +1,11 @@
 import type { KubeApi, Stored } from "./api-client.js";
 import { K8sError } from "./k8s-error.js";
-import { ControlledIPPoolsJsonSchema, type PoolIPPreAllocations, type SpiderSubnet, type SubnetStatus } from "../schemas/subnet.js";
+import {
+  ControlledIPPoolsJsonSchema,
+  type PoolIPPreAllocations,
+  type SpiderSubnet,
+  type SubnetStatus,
+} from "../schemas/subnet.js";
 
 export const SUBNETS_PATH = "/apis/spiderpool.spidernet.io/v2beta1/spidersubnets";
 

@@ -2,7 +2,9 @@ import type { KubeObject } from "./api-client.js";
 import type { AutoPoolWorkloadKind, WorkloadFacts } from "../core/auto-pool-workload.js";
 
 /** The collection path of every built-in workload kind that gets auto pools. */
-export const WORKLOAD_COLLECTIONS: Readonly<Record<AutoPoolWorkloadKind, { apiVersion: string; path: string }>> = {
+export const WORKLOAD_COLLECTIONS: Readonly<
+  Record<AutoPoolWorkloadKind, { apiVersion: string; path: string }>
+> = {
   Deployment: { apiVersion: "apps/v1", path: "/apis/apps/v1/deployments" },
   ReplicaSet: { apiVersion: "apps/v1", path: "/apis/apps/v1/replicasets" },
   StatefulSet: { apiVersion: "apps/v1", path: "/apis/apps/v1/statefulsets" },
@@ -36,9 +38,10 @@ export interface WorkloadObject extends KubeObject {
 
 /** Maps a stored workload to what the pure rules read. */
 export function workloadFacts(kind: AutoPoolWorkloadKind, w: WorkloadObject): WorkloadFacts {
-  const job: JobSpec | undefined = kind === "CronJob" ? w.spec?.jobTemplate?.spec : kind === "Job" ? w.spec : undefined;
+  const job: JobSpec | undefined =
+    kind === "CronJob" ? w.spec?.jobTemplate?.spec : kind === "Job" ? w.spec : undefined;
   const template = kind === "CronJob" ? job?.template : w.spec?.template;
-  const controller = w.metadata.ownerReferences?.find((r) => r.controller === true);
+  const controller = w.metadata.ownerReferences?.find(r => r.controller === true);
   return {
     kind,
     namespace: w.metadata.namespace ?? "",
@@ -46,7 +49,9 @@ export function workloadFacts(kind: AutoPoolWorkloadKind, w: WorkloadObject): Wo
     uid: w.metadata.uid ?? "",
     templateAnnotations: template?.metadata?.annotations ?? {},
     hostNetwork: template?.spec?.hostNetwork === true,
-    ...(controller ? { controller: { apiVersion: controller.apiVersion, kind: controller.kind } } : {}),
+    ...(controller
+      ? { controller: { apiVersion: controller.apiVersion, kind: controller.kind } }
+      : {}),
     replicas: w.spec?.replicas,
     desiredNumberScheduled: w.status?.desiredNumberScheduled,
     parallelism: job?.parallelism,

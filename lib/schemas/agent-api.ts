@@ -18,8 +18,22 @@ const optStr = z.optional(z.string());
  * The Pod a request names. The agent puts both into API paths, so a name the API server would
  * refuse (`..`, `/`, `?`, upper case) is refused here, before any request (docs/security.md).
  */
-const podNamespace = z.string().check(z.refine(isNamespaceName, "expected a Kubernetes namespace name (DNS-1123 label, at most 63 characters)"));
-const podName = z.string().check(z.refine(isPodName, "expected a Kubernetes Pod name (DNS-1123 subdomain, at most 253 characters)"));
+const podNamespace = z
+  .string()
+  .check(
+    z.refine(
+      isNamespaceName,
+      "expected a Kubernetes namespace name (DNS-1123 label, at most 63 characters)",
+    ),
+  );
+const podName = z
+  .string()
+  .check(
+    z.refine(
+      isPodName,
+      "expected a Kubernetes Pod name (DNS-1123 subdomain, at most 253 characters)",
+    ),
+  );
 
 /** `POST /v1/ipam/ip`: allocate for one NIC of a Pod (and, on the first call, every NIC it declares). */
 export const IpamAddArgsSchema = z.object({
@@ -163,7 +177,11 @@ export const AGENT_ERROR_CODES = [
   "internal",
 ] as const;
 export type AgentErrorCode = (typeof AGENT_ERROR_CODES)[number];
-export const RETRYABLE_AGENT_ERRORS: readonly AgentErrorCode[] = ["not_ready", "api_unavailable", "retries_exhausted"];
+export const RETRYABLE_AGENT_ERRORS: readonly AgentErrorCode[] = [
+  "not_ready",
+  "api_unavailable",
+  "retries_exhausted",
+];
 
 /**
  * Ours, not Spiderpool's: `POST /v1/cni/exec` runs one whole CNI call of the plugin inside the
@@ -172,7 +190,10 @@ export const RETRYABLE_AGENT_ERRORS: readonly AgentErrorCode[] = ["not_ready", "
  * (the call's deadline counts from there).
  */
 export const CniExecArgsSchema = z.object({
-  env: z.record(z.string().check(z.regex(/^CNI_[A-Z_]+$/, "expected a CNI_* variable name")), z.string()),
+  env: z.record(
+    z.string().check(z.regex(/^CNI_[A-Z_]+$/, "expected a CNI_* variable name")),
+    z.string(),
+  ),
   stdin: z.base64("expected base64 text"),
   startedAtMs: z.optional(z.number().check(z.int())),
 });

@@ -29,7 +29,8 @@ export const LOG_FILE_BOUNDS = {
   maxAgeDays: { min: 0, max: 3650 },
 } as const;
 
-const bounded = (b: { min: number; max: number }) => z.optional(z.int().check(z.gte(b.min), z.lte(b.max)));
+const bounded = (b: { min: number; max: number }) =>
+  z.optional(z.int().check(z.gte(b.min), z.lte(b.max)));
 
 export const IpamSectionSchema = z.object({
   type: z.literal("spiderpool"),
@@ -60,6 +61,8 @@ export const NetConfSchema = z.object({
   ipam: IpamSectionSchema,
   prevResult: z.optional(z.unknown()),
   runtimeConfig: z.optional(z.unknown()),
-  "cni.dev/valid-attachments": z.optional(z.array(z.object({ containerID: z.string(), ifname: z.string() }))),
+  "cni.dev/valid-attachments": z.optional(
+    z.array(z.object({ containerID: z.string(), ifname: z.string() })),
+  ),
 });
 export type NetConf = z.infer<typeof NetConfSchema>;

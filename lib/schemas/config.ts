@@ -7,7 +7,14 @@
  * back to a default.
  */
 import { z } from "zod";
-import { IaasNetworkProviderSchema, judgeSpiderpoolKeys, NetworkResourcePluginSchema, PodResourceInjectSchema, RETIRED_KEYS, type ConfigWarning } from "./spiderpool-only-keys.js";
+import {
+  IaasNetworkProviderSchema,
+  judgeSpiderpoolKeys,
+  NetworkResourcePluginSchema,
+  PodResourceInjectSchema,
+  RETIRED_KEYS,
+  type ConfigWarning,
+} from "./spiderpool-only-keys.js";
 
 export type { ConfigWarning } from "./spiderpool-only-keys.js";
 
@@ -61,7 +68,12 @@ export const AgentConfigSchema = z.strictObject({
 /** Ours: the agent's side of the coordinator plugin (docs/usage/conflict-detection.md). */
 export const CoordinatorConfigSchema = z.strictObject({
   /** How long an address another host answered for stays out of every pool before GC frees it. */
-  quarantineSeconds: z.number().int().min(1).max(7 * 86400).default(600),
+  quarantineSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86400)
+    .default(600),
 });
 
 export const SpiderpoolConfigSchema = z.strictObject({
@@ -99,7 +111,9 @@ export type SpiderpoolConfig = z.infer<typeof SpiderpoolConfigSchema>;
 const ConfFileSchema = SpiderpoolConfigSchema.extend({
   podResourceInject: PodResourceInjectSchema.optional(),
   iaasNetworkProvider: IaasNetworkProviderSchema.optional(),
-  agent: AgentConfigSchema.extend({ networkResourcePlugin: NetworkResourcePluginSchema.optional() }).default(AgentConfigSchema.parse({})),
+  agent: AgentConfigSchema.extend({
+    networkResourcePlugin: NetworkResourcePluginSchema.optional(),
+  }).default(AgentConfigSchema.parse({})),
 });
 
 /**
@@ -108,34 +122,47 @@ const ConfFileSchema = SpiderpoolConfigSchema.extend({
  * On success, `warnings` names each key accepted but not acted on; the caller logs them in one
  * line at start (configWarningLine).
  */
-export function parseConfig(raw: unknown): { ok: true; value: SpiderpoolConfig; warnings: ConfigWarning[] } | { ok: false; errors: string[] } {
+export function parseConfig(
+  raw: unknown,
+):
+  | { ok: true; value: SpiderpoolConfig; warnings: ConfigWarning[] }
+  | { ok: false; errors: string[] } {
   const r = ConfFileSchema.safeParse(raw ?? {});
   const judged = judgeSpiderpoolKeys(raw);
-  const errors = [...(r.success ? [] : r.error.issues.map((i) => describeIssue(i, raw))), ...judged.errors];
-  if (!r.success || errors.length) return { ok: false, errors: errors.map((e) => `conf.yml: ${e}`) };
+  const errors = [
+    ...(r.success ? [] : r.error.issues.map(i => describeIssue(i, raw))),
+    ...judged.errors,
+  ];
+  if (!r.success || errors.length) return { ok: false, errors: errors.map(e => `conf.yml: ${e}`) };
   const file = { ...r.data, agent: { ...r.data.agent } };
   delete file.podResourceInject;
   delete file.iaasNetworkProvider;
   delete file.agent.networkResourcePlugin;
   const v: SpiderpoolConfig = file;
-  if (v.clusterSubnetDefaultFlexibleIPNumber !== undefined) v.clusterSubnetAutoPoolDefaultRedundantIPNumber = v.clusterSubnetDefaultFlexibleIPNumber;
+  if (v.clusterSubnetDefaultFlexibleIPNumber !== undefined)
+    v.clusterSubnetAutoPoolDefaultRedundantIPNumber = v.clusterSubnetDefaultFlexibleIPNumber;
   return { ok: true, value: v, warnings: judged.warnings };
 }
 
 /** The one start-up warning line for the keys `parseConfig` accepted but does not act on. */
 export function configWarningLine(warnings: readonly ConfigWarning[]): string {
-  return `conf.yml: accepted and not acted on: ${warnings.map((w) => `${w.key} (${w.reason})`).join("; ")}`;
+  return `conf.yml: accepted and not acted on: ${warnings.map(w => `${w.key} (${w.reason})`).join("; ")}`;
 }
 
 function describeIssue(i: z.core.$ZodIssue, raw: unknown): string {
   const path = i.path.join(".");
   if (i.code === "unrecognized_keys") {
     const where = i.path.length ? `${path}.` : "";
-    const retired = i.keys.filter((k) => RETIRED_KEYS[`${where}${k}`]).map((k) => `${where}${k}: ${RETIRED_KEYS[`${where}${k}`]}`);
-    const unknown = i.keys.filter((k) => !RETIRED_KEYS[`${where}${k}`]);
+    const retired = i.keys
+      .filter(k => RETIRED_KEYS[`${where}${k}`])
+      .map(k => `${where}${k}: ${RETIRED_KEYS[`${where}${k}`]}`);
+    const unknown = i.keys.filter(k => !RETIRED_KEYS[`${where}${k}`]);
     if (!unknown.length) return retired.join("; ");
     const shape = shapeAt(i.path);
-    return [`unknown key ${unknown.map((k) => `"${where}${k}"`).join(", ")}; accepted keys: ${shape.join(", ")}`, ...retired].join("; ");
+    return [
+      `unknown key ${unknown.map(k => `"${where}${k}"`).join(", ")}; accepted keys: ${shape.join(", ")}`,
+      ...retired,
+    ].join("; ");
   }
   const got = valueAt(raw, i.path);
   return `${path}: ${i.message}, got ${JSON.stringify(got)}`;
@@ -146,7 +173,8 @@ function shapeAt(path: PropertyKey[]): string[] {
   for (const k of path) {
     const inner = unwrap(s);
     if (inner instanceof z.ZodArray && typeof k === "number") s = inner.element as z.ZodType;
-    else if (inner instanceof z.ZodObject) s = (inner.shape as Record<string, z.ZodType>)[String(k)] ?? s;
+    else if (inner instanceof z.ZodObject)
+      s = (inner.shape as Record<string, z.ZodType>)[String(k)] ?? s;
     else return [];
   }
   const inner = unwrap(s);
@@ -155,12 +183,21 @@ function shapeAt(path: PropertyKey[]): string[] {
 
 function unwrap(s: z.ZodType): z.ZodType {
   let cur = s;
-  while (cur instanceof z.ZodDefault || cur instanceof z.ZodOptional || cur instanceof z.ZodNullable) cur = cur.unwrap() as z.ZodType;
+  while (
+    cur instanceof z.ZodDefault ||
+    cur instanceof z.ZodOptional ||
+    cur instanceof z.ZodNullable
+  )
+    cur = cur.unwrap() as z.ZodType;
   return cur;
 }
 
 function valueAt(raw: unknown, path: PropertyKey[]): unknown {
   let cur = raw;
-  for (const k of path) cur = typeof cur === "object" && cur !== null ? (cur as Record<PropertyKey, unknown>)[k] : undefined;
+  for (const k of path)
+    cur =
+      typeof cur === "object" && cur !== null
+        ? (cur as Record<PropertyKey, unknown>)[k]
+        : undefined;
   return cur;
 }

@@ -23,7 +23,11 @@ export const COORDINATOR_CNI_CODES = {
   gatewayUnreachable: 102,
 } as const;
 
-export const CniErrorSchema = z.object({ code: z.int(), msg: z.string(), details: z.optional(z.string()) });
+export const CniErrorSchema = z.object({
+  code: z.int(),
+  msg: z.string(),
+  details: z.optional(z.string()),
+});
 export type CniError = z.infer<typeof CniErrorSchema>;
 
 /** Who asks: the CNI call's identity (CNI_CONTAINERID, CNI_NETNS, CNI_IFNAME, K8S_POD_*). */
@@ -58,7 +62,9 @@ export interface CoordinatorPlan {
 }
 
 // A MAC as the prober prints it: six pairs of hex digits.
-const mac = z.string().check(z.regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i, "expected a MAC address aa:bb:cc:dd:ee:ff"));
+const mac = z
+  .string()
+  .check(z.regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i, "expected a MAC address aa:bb:cc:dd:ee:ff"));
 
 export const FindingSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("conflict"), ip: z.string(), mac }),
@@ -71,5 +77,8 @@ export const FindingSchema = z.discriminatedUnion("kind", [
 ]);
 export type Finding = z.infer<typeof FindingSchema>;
 
-export const CoordinatorReportRequestSchema = z.object({ ...identity, findings: z.array(FindingSchema).check(z.maxLength(64)) });
+export const CoordinatorReportRequestSchema = z.object({
+  ...identity,
+  findings: z.array(FindingSchema).check(z.maxLength(64)),
+});
 export type CoordinatorReportRequest = z.infer<typeof CoordinatorReportRequestSchema>;

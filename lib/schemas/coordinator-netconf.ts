@@ -32,14 +32,21 @@ export function durationMs(text: string): number | undefined {
 }
 
 const timeout = z.string().check(
-  z.refine((s) => {
-    const ms = durationMs(s);
-    return ms !== undefined && ms >= DETECT_BOUNDS.timeoutMs.min && ms <= DETECT_BOUNDS.timeoutMs.max;
-  }, `expected a duration from ${DETECT_BOUNDS.timeoutMs.min}ms to ${DETECT_BOUNDS.timeoutMs.max / 1000}s, e.g. "100ms"`),
+  z.refine(
+    s => {
+      const ms = durationMs(s);
+      return (
+        ms !== undefined && ms >= DETECT_BOUNDS.timeoutMs.min && ms <= DETECT_BOUNDS.timeoutMs.max
+      );
+    },
+    `expected a duration from ${DETECT_BOUNDS.timeoutMs.min}ms to ${DETECT_BOUNDS.timeoutMs.max / 1000}s, e.g. "100ms"`,
+  ),
 );
 
 export const DetectOptionsSchema = z.strictObject({
-  retries: z.optional(z.int().check(z.gte(DETECT_BOUNDS.retries.min), z.lte(DETECT_BOUNDS.retries.max))),
+  retries: z.optional(
+    z.int().check(z.gte(DETECT_BOUNDS.retries.min), z.lte(DETECT_BOUNDS.retries.max)),
+  ),
   timeout: z.optional(timeout),
   /** Spiderpool's pause between attempts; ours wait `timeout` per attempt and send the next at once. */
   interval: z.optional(z.string()),
@@ -90,7 +97,7 @@ export type CoordinatorNetConf = z.infer<typeof CoordinatorNetConfSchema>;
 /** The not-implemented fields a netconf sets (with a value other than absent). */
 export function notImplementedFieldsOf(conf: CoordinatorNetConf): string[] {
   const fields = Object.keys(NOT_IMPLEMENTED_FIELDS) as (keyof typeof NOT_IMPLEMENTED_FIELDS)[];
-  const set: string[] = fields.filter((f) => conf[f] !== undefined);
+  const set: string[] = fields.filter(f => conf[f] !== undefined);
   if (conf.detectOptions?.interval !== undefined) set.push("detectOptions.interval");
   return set;
 }
@@ -111,25 +118,32 @@ export function detectTiming(conf: CoordinatorNetConf): { retries: number; timeo
 export function coordinatorNetConfProblems(value: unknown): string[] {
   const r = z.safeParse(CoordinatorNetConfSchema, value);
   if (r.success) return [];
-  return r.error.issues.flatMap((i) => {
+  return r.error.issues.flatMap(i => {
     const at = i.path.map(String).join(".");
     if (i.code === "unrecognized_keys") {
-      return i.keys.map((k) => {
+      return i.keys.map(k => {
         const field = at ? `${at}.${k}` : k;
         return `unknown field ${field} (got ${JSON.stringify(valueAt(value, [...i.path, k]))}); the coordinator accepts ${acceptedAt(at)}`;
       });
     }
-    return [`field ${at || "(netconf)"}: ${i.message} (got ${JSON.stringify(valueAt(value, i.path)) ?? "nothing"})`];
+    return [
+      `field ${at || "(netconf)"}: ${i.message} (got ${JSON.stringify(valueAt(value, i.path)) ?? "nothing"})`,
+    ];
   });
 }
 
 function acceptedAt(at: string): string {
-  const shape = at === "detectOptions" ? DetectOptionsSchema.def.shape : CoordinatorNetConfSchema.def.shape;
+  const shape =
+    at === "detectOptions" ? DetectOptionsSchema.def.shape : CoordinatorNetConfSchema.def.shape;
   return Object.keys(shape).join(", ");
 }
 
 function valueAt(obj: unknown, path: readonly PropertyKey[]): unknown {
   let cur = obj;
-  for (const k of path) cur = typeof cur === "object" && cur !== null ? (cur as Record<PropertyKey, unknown>)[k] : undefined;
+  for (const k of path)
+    cur =
+      typeof cur === "object" && cur !== null
+        ? (cur as Record<PropertyKey, unknown>)[k]
+        : undefined;
   return cur;
 }

@@ -35,10 +35,28 @@ export const COORDINATOR_NOT_IMPLEMENTED = [
 
 export const CoordinatorSpecSchema = z
   .strictObject({
-    detectIPConflict: z.boolean().meta({ description: "Probe each Pod address for another host answering for it (ARP / IPv6 DAD); a NetworkAttachmentDefinition's own value wins." }).optional(),
-    detectGateway: z.boolean().meta({ description: "Probe each Pod gateway for an answer; a NetworkAttachmentDefinition's own value wins." }).optional(),
-    mode: z.enum(["auto", "underlay", "overlay", "disabled"]).meta({ description: "Not implemented: Spiderpool's routing mode." }).optional(),
-    podCIDRType: z.enum(["auto", "cluster", "calico", "cilium", "none"]).meta({ description: "Not implemented: how Spiderpool discovers Pod CIDRs." }).optional(),
+    detectIPConflict: z
+      .boolean()
+      .meta({
+        description:
+          "Probe each Pod address for another host answering for it (ARP / IPv6 DAD); a NetworkAttachmentDefinition's own value wins.",
+      })
+      .optional(),
+    detectGateway: z
+      .boolean()
+      .meta({
+        description:
+          "Probe each Pod gateway for an answer; a NetworkAttachmentDefinition's own value wins.",
+      })
+      .optional(),
+    mode: z
+      .enum(["auto", "underlay", "overlay", "disabled"])
+      .meta({ description: "Not implemented: Spiderpool's routing mode." })
+      .optional(),
+    podCIDRType: z
+      .enum(["auto", "cluster", "calico", "cilium", "none"])
+      .meta({ description: "Not implemented: how Spiderpool discovers Pod CIDRs." })
+      .optional(),
     hijackCIDR: z.array(z.string()).meta({ description: "Not implemented." }).optional(),
     policyRoutes: z.array(RouteSchema).meta({ description: "Not implemented." }).optional(),
     podMACPrefix: z.string().meta({ description: "Not implemented." }).optional(),
@@ -69,8 +87,15 @@ const NAME_RULE = {
 };
 
 export const SpiderCoordinatorSchema = z
-  .strictObject({ ...objectRootShape, spec: CoordinatorSpecSchema.optional(), status: CoordinatorStatusSchema.optional() })
-  .meta({ description: "SpiderCoordinator holds the cluster-wide defaults of the coordinator plugin.", "x-kubernetes-validations": [NAME_RULE] });
+  .strictObject({
+    ...objectRootShape,
+    spec: CoordinatorSpecSchema.optional(),
+    status: CoordinatorStatusSchema.optional(),
+  })
+  .meta({
+    description: "SpiderCoordinator holds the cluster-wide defaults of the coordinator plugin.",
+    "x-kubernetes-validations": [NAME_RULE],
+  });
 export type SpiderCoordinator = z.infer<typeof SpiderCoordinatorSchema>;
 
 export const SpiderCoordinatorCrdNames: CrdNames = {
@@ -83,14 +108,24 @@ export const SpiderCoordinatorCrdNames: CrdNames = {
   scope: "Cluster",
   statusSubresource: true,
   printerColumns: [
-    { name: "DETECTIPCONFLICT", type: "boolean", jsonPath: ".spec.detectIPConflict", description: "detectIPConflict" },
-    { name: "DETECTGATEWAY", type: "boolean", jsonPath: ".spec.detectGateway", description: "detectGateway" },
+    {
+      name: "DETECTIPCONFLICT",
+      type: "boolean",
+      jsonPath: ".spec.detectIPConflict",
+      description: "detectIPConflict",
+    },
+    {
+      name: "DETECTGATEWAY",
+      type: "boolean",
+      jsonPath: ".spec.detectGateway",
+      description: "detectGateway",
+    },
   ],
 };
 
 /** The spec fields of `spec` we accept and ignore, for the admission warning. */
 export function coordinatorFieldsNotImplemented(spec: CoordinatorSpec | undefined): string[] {
-  return COORDINATOR_NOT_IMPLEMENTED.filter((f) => spec?.[f] !== undefined).map((f) => `spec.${f}`);
+  return COORDINATOR_NOT_IMPLEMENTED.filter(f => spec?.[f] !== undefined).map(f => `spec.${f}`);
 }
 
 /** Why a SpiderCoordinator name is refused, or undefined for the one name served. */

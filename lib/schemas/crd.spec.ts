@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { findStructuralViolations, toCustomResourceDefinition, toOpenApiV3Schema, type CrdNames } from "./crd.js";
+import {
+  findStructuralViolations,
+  toCustomResourceDefinition,
+  toOpenApiV3Schema,
+  type CrdNames,
+} from "./crd.js";
 import { ObjectMetaSchema } from "./shared-fields.js";
 
 const names: CrdNames = {
@@ -36,7 +41,10 @@ describe("toOpenApiV3Schema", () => {
   });
 
   it("writes a string map as additionalProperties {type: string}", () => {
-    assert.deepEqual(spec.properties!.labels, { type: "object", additionalProperties: { type: "string" } });
+    assert.deepEqual(spec.properties!.labels, {
+      type: "object",
+      additionalProperties: { type: "string" },
+    });
   });
 
   it("gives integers format int64 and no JavaScript safe-integer bound", () => {
@@ -54,51 +62,101 @@ describe("toOpenApiV3Schema", () => {
 
   it("refuses a union, which is not structural", () => {
     assert.throws(
-      () => toOpenApiV3Schema(z.object({ spec: z.object({ port: z.union([z.string(), z.number()]) }) })),
+      () =>
+        toOpenApiV3Schema(
+          z.object({ spec: z.object({ port: z.union([z.string(), z.number()]) }) }),
+        ),
       /\.properties\.spec\.properties\.port: key "anyOf" is not allowed/,
     );
   });
 
   it("refuses a field without a type", () => {
-    assert.throws(() => toOpenApiV3Schema(z.object({ spec: z.unknown() })), /\.properties\.spec: type must be/);
+    assert.throws(
+      () => toOpenApiV3Schema(z.object({ spec: z.unknown() })),
+      /\.properties\.spec: type must be/,
+    );
   });
 });
 
 describe("findStructuralViolations", () => {
   it("accepts a minimal structural schema", () => {
-    assert.deepEqual(findStructuralViolations({ type: "object", properties: { a: { type: "string" } } }), []);
+    assert.deepEqual(
+      findStructuralViolations({ type: "object", properties: { a: { type: "string" } } }),
+      [],
+    );
   });
 
   const cases: Array<[string, unknown, RegExp]> = [
-    ["$ref", { type: "object", properties: { a: { $ref: "#/defs/x" } } }, /\.properties\.a: key "\$ref"/],
+    [
+      "$ref",
+      { type: "object", properties: { a: { $ref: "#/defs/x" } } },
+      /\.properties\.a: key "\$ref"/,
+    ],
     [
       "properties beside additionalProperties",
-      { type: "object", properties: { a: { type: "string" } }, additionalProperties: { type: "string" } },
+      {
+        type: "object",
+        properties: { a: { type: "string" } },
+        additionalProperties: { type: "string" },
+      },
       /mutually exclusive/,
     ],
-    ["boolean additionalProperties", { type: "object", additionalProperties: false }, /must be a schema/],
-    ["an array without items", { type: "object", properties: { a: { type: "array" } } }, /\.properties\.a: arrays need items/],
-    ["required naming nothing", { type: "object", properties: {}, required: ["x"] }, /required field "x"/],
-    ["an enum of the wrong type", { type: "object", properties: { v: { type: "integer", enum: ["4"] } } }, /enum values/],
-    ["list-type on an object", { type: "object", "x-kubernetes-list-type": "atomic" }, /x-kubernetes-list-type/],
+    [
+      "boolean additionalProperties",
+      { type: "object", additionalProperties: false },
+      /must be a schema/,
+    ],
+    [
+      "an array without items",
+      { type: "object", properties: { a: { type: "array" } } },
+      /\.properties\.a: arrays need items/,
+    ],
+    [
+      "required naming nothing",
+      { type: "object", properties: {}, required: ["x"] },
+      /required field "x"/,
+    ],
+    [
+      "an enum of the wrong type",
+      { type: "object", properties: { v: { type: "integer", enum: ["4"] } } },
+      /enum values/,
+    ],
+    [
+      "list-type on an object",
+      { type: "object", "x-kubernetes-list-type": "atomic" },
+      /x-kubernetes-list-type/,
+    ],
     ["a non-object root", { type: "string" }, /root must be type object/],
-    ["a validation rule without a message", { type: "object", "x-kubernetes-validations": [{ rule: "self == oldSelf" }] }, /x-kubernetes-validations must be a list of \{rule, message\}/],
+    [
+      "a validation rule without a message",
+      { type: "object", "x-kubernetes-validations": [{ rule: "self == oldSelf" }] },
+      /x-kubernetes-validations must be a list of \{rule, message\}/,
+    ],
     [
       "constrained root metadata",
-      { type: "object", properties: { metadata: { type: "object", properties: { labels: { type: "object" } } } } },
+      {
+        type: "object",
+        properties: { metadata: { type: "object", properties: { labels: { type: "object" } } } },
+      },
       /metadata must be exactly/,
     ],
   ];
   for (const [name, schema, message] of cases) {
     it(`reports ${name}`, () => {
       const problems = findStructuralViolations(schema);
-      assert.ok(problems.some((p) => message.test(p)), `no violation matching ${message} in ${JSON.stringify(problems)}`);
+      assert.ok(
+        problems.some(p => message.test(p)),
+        `no violation matching ${message} in ${JSON.stringify(problems)}`,
+      );
     });
   }
 });
 
 describe("toCustomResourceDefinition", () => {
-  const schema = z.strictObject({ spec: z.strictObject({ size: z.int() }), status: z.strictObject({}).optional() });
+  const schema = z.strictObject({
+    spec: z.strictObject({ size: z.int() }),
+    status: z.strictObject({}).optional(),
+  });
 
   it("builds a v1 CRD with one served and storage version", () => {
     const crd = toCustomResourceDefinition(schema, names);
@@ -125,9 +183,16 @@ describe("toCustomResourceDefinition", () => {
   });
 
   it("refuses names the API server would reject", () => {
-    assert.throws(() => toCustomResourceDefinition(schema, { ...names, shortNames: ["W D"] }), /"W D"/);
     assert.throws(
-      () => toCustomResourceDefinition(schema, { ...names, printerColumns: [{ name: "X", type: "string", jsonPath: "spec.x" }] }),
+      () => toCustomResourceDefinition(schema, { ...names, shortNames: ["W D"] }),
+      /"W D"/,
+    );
+    assert.throws(
+      () =>
+        toCustomResourceDefinition(schema, {
+          ...names,
+          printerColumns: [{ name: "X", type: "string", jsonPath: "spec.x" }],
+        }),
       /jsonPath must start with/,
     );
   });

@@ -157,7 +157,10 @@ function normalizeNode(node: RawNode): RawNode {
   }
   if (isNode(out.items)) out.items = normalizeNode(out.items);
 
-  if (out.type === undefined && (out.properties !== undefined || out.additionalProperties !== undefined)) {
+  if (
+    out.type === undefined &&
+    (out.properties !== undefined || out.additionalProperties !== undefined)
+  ) {
     out.type = "object";
   }
   if (out.type === undefined && out.items !== undefined) out.type = "array";
@@ -204,7 +207,7 @@ function orderKeys(node: RawNode): RawNode {
     return index === -1 ? KEY_ORDER.length : index;
   };
   const keys = Object.keys(node).sort((a, b) => rank(a) - rank(b));
-  return Object.fromEntries(keys.map((key) => [key, node[key]]));
+  return Object.fromEntries(keys.map(key => [key, node[key]]));
 }
 
 /**
@@ -250,7 +253,9 @@ export function findStructuralViolations(node: unknown, path = ""): string[] {
   }
   const type = node.type;
   if (typeof type !== "string" || !TYPES.has(type)) {
-    problems.push(`${at}: type must be one of ${[...TYPES].join("|")}, got ${JSON.stringify(type)}`);
+    problems.push(
+      `${at}: type must be one of ${[...TYPES].join("|")}, got ${JSON.stringify(type)}`,
+    );
   }
 
   const { properties, additionalProperties, items, required } = node;
@@ -271,23 +276,34 @@ export function findStructuralViolations(node: unknown, path = ""): string[] {
     if (!Array.isArray(required)) problems.push(`${at}: required must be a list`);
     else {
       for (const name of required) {
-        if (!names.includes(String(name))) problems.push(`${at}: required field "${name}" has no property`);
+        if (!names.includes(String(name)))
+          problems.push(`${at}: required field "${name}" has no property`);
       }
     }
   }
   if (node.enum !== undefined) {
     const sameType = (v: unknown): boolean =>
-      type === "integer" ? Number.isInteger(v) : type === "number" ? typeof v === "number" : typeof v === type;
+      type === "integer"
+        ? Number.isInteger(v)
+        : type === "number"
+          ? typeof v === "number"
+          : typeof v === type;
     if (!Array.isArray(node.enum) || !node.enum.every(sameType)) {
       problems.push(`${at}: enum values must all be of type ${String(type)}`);
     }
   }
   const listType = node["x-kubernetes-list-type"];
-  if (listType !== undefined && (type !== "array" || !["atomic", "set", "map"].includes(String(listType)))) {
+  if (
+    listType !== undefined &&
+    (type !== "array" || !["atomic", "set", "map"].includes(String(listType)))
+  ) {
     problems.push(`${at}: x-kubernetes-list-type must be atomic|set|map on an array`);
   }
   const mapType = node["x-kubernetes-map-type"];
-  if (mapType !== undefined && (type !== "object" || !["atomic", "granular"].includes(String(mapType)))) {
+  if (
+    mapType !== undefined &&
+    (type !== "object" || !["atomic", "granular"].includes(String(mapType)))
+  ) {
     problems.push(`${at}: x-kubernetes-map-type must be atomic|granular on an object`);
   }
   const preserve = node["x-kubernetes-preserve-unknown-fields"];
@@ -297,9 +313,16 @@ export function findStructuralViolations(node: unknown, path = ""): string[] {
 
   const validations = node["x-kubernetes-validations"];
   if (validations !== undefined) {
-    const wellFormed = (v: unknown) => isNode(v) && typeof v.rule === "string" && v.rule !== "" && typeof v.message === "string" && v.message !== "";
+    const wellFormed = (v: unknown) =>
+      isNode(v) &&
+      typeof v.rule === "string" &&
+      v.rule !== "" &&
+      typeof v.message === "string" &&
+      v.message !== "";
     if (!Array.isArray(validations) || !validations.every(wellFormed)) {
-      problems.push(`${at}: x-kubernetes-validations must be a list of {rule, message}, both non-empty`);
+      problems.push(
+        `${at}: x-kubernetes-validations must be a list of {rule, message}, both non-empty`,
+      );
     }
   }
 
@@ -317,7 +340,9 @@ export function findStructuralViolations(node: unknown, path = ""): string[] {
     problems.push(`${at}: properties must be a map`);
   }
   if (isNode(additionalProperties)) {
-    problems.push(...findStructuralViolations(additionalProperties, `${path}.additionalProperties`));
+    problems.push(
+      ...findStructuralViolations(additionalProperties, `${path}.additionalProperties`),
+    );
   }
   if (items !== undefined) problems.push(...findStructuralViolations(items, `${path}.items`));
   if (path === "" && type !== "object") problems.push(`${at}: the root must be type object`);
@@ -331,12 +356,18 @@ function findNameViolations(names: CrdNames): string[] {
   const problems: string[] = [];
   const labels = [names.plural, ...names.shortNames];
   for (const label of labels) {
-    if (!DNS_LABEL.test(label)) problems.push(`plural/short name "${label}" is not a lower-case DNS label`);
+    if (!DNS_LABEL.test(label))
+      problems.push(`plural/short name "${label}" is not a lower-case DNS label`);
   }
-  if (!/^[A-Z][A-Za-z0-9]*$/.test(names.kind)) problems.push(`kind "${names.kind}" must be CamelCase`);
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(names.kind))
+    problems.push(`kind "${names.kind}" must be CamelCase`);
   for (const column of names.printerColumns) {
-    if (!column.jsonPath.startsWith(".")) problems.push(`column ${column.name}: jsonPath must start with "."`);
-    if (column.priority !== undefined && !(Number.isInteger(column.priority) && column.priority >= 0)) {
+    if (!column.jsonPath.startsWith("."))
+      problems.push(`column ${column.name}: jsonPath must start with "."`);
+    if (
+      column.priority !== undefined &&
+      !(Number.isInteger(column.priority) && column.priority >= 0)
+    ) {
       problems.push(`column ${column.name}: priority must be a non-negative integer`);
     }
   }
@@ -349,9 +380,13 @@ function findNameViolations(names: CrdNames): string[] {
  *
  * @throws Error when the schema is not structural or a name is invalid
  */
-export function toCustomResourceDefinition(schema: z.ZodType, names: CrdNames): CustomResourceDefinition {
+export function toCustomResourceDefinition(
+  schema: z.ZodType,
+  names: CrdNames,
+): CustomResourceDefinition {
   const problems = findNameViolations(names);
-  if (problems.length > 0) throw new Error(`invalid CRD names for ${names.kind}:\n  ${problems.join("\n  ")}`);
+  if (problems.length > 0)
+    throw new Error(`invalid CRD names for ${names.kind}:\n  ${problems.join("\n  ")}`);
   const openAPIV3Schema = toOpenApiV3Schema(schema);
   return {
     apiVersion: "apiextensions.k8s.io/v1",

@@ -31,7 +31,13 @@ function sampleEndpoint(): z.input<typeof SpiderEndpointSchema> {
             cleanGateway: false,
             routes: [{ dst: "10.96.0.0/12", gw: "172.31.192.1" }],
           },
-          { interface: "net1", ipv4: "10.6.168.101/16", ipv4Pool: "vlan100-v4", vlan: 100, cleanGateway: true },
+          {
+            interface: "net1",
+            ipv4: "10.6.168.101/16",
+            ipv4Pool: "vlan100-v4",
+            vlan: 100,
+            cleanGateway: true,
+          },
         ],
       },
       ownerControllerType: "StatefulSet",
@@ -56,22 +62,43 @@ describe("SpiderEndpointSchema", () => {
   });
 
   it("keeps every accepted field in the CRD schema, so the API server prunes nothing", () => {
-    assert.deepEqual(findPrunedFields(sampleEndpoint(), toOpenApiV3Schema(SpiderEndpointSchema)), []);
+    assert.deepEqual(
+      findPrunedFields(sampleEndpoint(), toOpenApiV3Schema(SpiderEndpointSchema)),
+      [],
+    );
   });
 
   const invalid: Array<[string, string, unknown, string[]]> = [
     ["vlan 4095", "status.current.ips.1.vlan", 4095, ["status.current.ips.1.vlan"]],
     ["negative vlan", "status.current.ips.0.vlan", -1, ["status.current.ips.0.vlan"]],
-    ["missing interface", "status.current.ips.0.interface", REMOVE, ["status.current.ips.0.interface"]],
+    [
+      "missing interface",
+      "status.current.ips.0.interface",
+      REMOVE,
+      ["status.current.ips.0.interface"],
+    ],
     ["missing uid", "status.current.uid", REMOVE, ["status.current.uid"]],
     ["ips not an array", "status.current.ips", { interface: "eth0" }, ["status.current.ips"]],
-    ["missing ownerControllerType", "status.ownerControllerType", REMOVE, ["status.ownerControllerType"]],
-    ["unknown detail field", "status.current.ips.0.containerID", "abc", ["status.current.ips.0.containerID"]],
+    [
+      "missing ownerControllerType",
+      "status.ownerControllerType",
+      REMOVE,
+      ["status.ownerControllerType"],
+    ],
+    [
+      "unknown detail field",
+      "status.current.ips.0.containerID",
+      "abc",
+      ["status.current.ips.0.containerID"],
+    ],
     ["a spec (the kind has none)", "spec", {}, ["spec"]],
   ];
   for (const [name, path, value, expected] of invalid) {
     it(`rejects ${name} at ${expected.join(", ")}`, () => {
-      assert.deepEqual(issuePaths(SpiderEndpointSchema, withField(sampleEndpoint(), path, value)), expected);
+      assert.deepEqual(
+        issuePaths(SpiderEndpointSchema, withField(sampleEndpoint(), path, value)),
+        expected,
+      );
     });
   }
 });

@@ -29,12 +29,20 @@ export const IPAllocationDetailSchema = z.strictObject({
   ipv6Gateway: z.string().optional(),
   cleanGateway: z
     .boolean()
-    .meta({ description: "When true the gateway is not used as the default route of this NIC; set only when a gateway exists." })
+    .meta({
+      description:
+        "When true the gateway is not used as the default route of this NIC; set only when a gateway exists.",
+    })
     .optional(),
-  routes: RouteListSchema.meta({ description: "Pool routes plus matching routes from Pod annotations." }).optional(),
+  routes: RouteListSchema.meta({
+    description: "Pool routes plus matching routes from Pod annotations.",
+  }).optional(),
   mac: z
     .string()
-    .meta({ description: "MAC address provided by an external system (IaaS) during allocation, aa:bb:cc:dd:ee:ff." })
+    .meta({
+      description:
+        "MAC address provided by an external system (IaaS) during allocation, aa:bb:cc:dd:ee:ff.",
+    })
     .optional(),
 });
 /** One NIC's allocation, defaults applied (`vlan` is always present). */
@@ -54,7 +62,8 @@ export const EndpointStatusSchema = z
   .strictObject({
     current: PodIPAllocationSchema,
     ownerControllerType: z.string().meta({
-      description: "Kind of the top controller: Pod (orphan), Deployment, StatefulSet, VirtualMachineInstance, ...",
+      description:
+        "Kind of the top controller: Pod (orphan), Deployment, StatefulSet, VirtualMachineInstance, ...",
     }),
     ownerControllerName: z.string().meta({ description: "Name of the top controller." }),
   })
@@ -68,7 +77,9 @@ export const SpiderEndpointSchema = z
     ...objectRootShape,
     status: EndpointStatusSchema.optional(),
   })
-  .meta({ description: "SpiderEndpoint records the addresses one Pod holds; it is named after the Pod." });
+  .meta({
+    description: "SpiderEndpoint records the addresses one Pod holds; it is named after the Pod.",
+  });
 /** A parsed SpiderEndpoint. */
 export type SpiderEndpoint = z.infer<typeof SpiderEndpointSchema>;
 
@@ -83,10 +94,25 @@ export const SpiderEndpointCrdNames: CrdNames = {
   scope: "Namespaced",
   statusSubresource: false,
   printerColumns: [
-    { name: "INTERFACE", type: "string", jsonPath: ".status.current.ips[0].interface", description: "interface" },
-    { name: "IPV4POOL", type: "string", jsonPath: ".status.current.ips[0].ipv4Pool", description: "ipv4Pool" },
+    {
+      name: "INTERFACE",
+      type: "string",
+      jsonPath: ".status.current.ips[0].interface",
+      description: "interface",
+    },
+    {
+      name: "IPV4POOL",
+      type: "string",
+      jsonPath: ".status.current.ips[0].ipv4Pool",
+      description: "ipv4Pool",
+    },
     { name: "IPV4", type: "string", jsonPath: ".status.current.ips[0].ipv4", description: "ipv4" },
-    { name: "IPV6POOL", type: "string", jsonPath: ".status.current.ips[0].ipv6Pool", description: "ipv6Pool" },
+    {
+      name: "IPV6POOL",
+      type: "string",
+      jsonPath: ".status.current.ips[0].ipv6Pool",
+      description: "ipv6Pool",
+    },
     { name: "IPV6", type: "string", jsonPath: ".status.current.ips[0].ipv6", description: "ipv6" },
     { name: "NODE", type: "string", jsonPath: ".status.current.node", description: "node" },
   ],

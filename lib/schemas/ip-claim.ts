@@ -29,7 +29,9 @@ export const CLAIM_LABELS = {
  * change a claim, so the address can never move to another pool or Pod by an update
  * (docs/adr/0002-address-claims.md).
  */
-const immutable = (field: string) => ({ "x-kubernetes-validations": [{ rule: "self == oldSelf", message: `spec.${field} is immutable` }] });
+const immutable = (field: string) => ({
+  "x-kubernetes-validations": [{ rule: "self == oldSelf", message: `spec.${field} is immutable` }],
+});
 
 /** The same for an optional field: it may be neither added, removed nor changed. */
 const immutableOptional = (field: string) => ({
@@ -47,7 +49,9 @@ export const QuarantineSchema = z
     until: z.string().meta({ description: "RFC 3339 time after which the address is freed." }),
     since: z.string().meta({ description: "RFC 3339 time the conflict was found." }),
     mac: z.string().meta({ description: "MAC address that answered for the address." }),
-    podUID: z.string().meta({ description: "UID of the Pod that held the address when the conflict was found." }),
+    podUID: z
+      .string()
+      .meta({ description: "UID of the Pod that held the address when the conflict was found." }),
   })
   .meta({ description: "The address is quarantined after an IP conflict." });
 
@@ -57,23 +61,47 @@ export const QUARANTINE_POD_UID = "quarantine";
 export const ClaimSpecSchema = z
   .strictObject({
     // 45: the longest textual IPv6 address (IPv4-embedded form); bounds the CEL rules' cost.
-    address: z.string().max(45).meta({ description: "The claimed address, canonical, without prefix length.", ...immutable("address") }),
+    address: z
+      .string()
+      .max(45)
+      .meta({
+        description: "The claimed address, canonical, without prefix length.",
+        ...immutable("address"),
+      }),
     ipVersion: IpVersionSchema.meta(immutable("ipVersion")),
-    pool: z.string().meta({ description: "SpiderIPPool the address belongs to.", ...immutable("pool") }),
+    pool: z
+      .string()
+      .meta({ description: "SpiderIPPool the address belongs to.", ...immutable("pool") }),
     podNamespace: z.string().meta(immutable("podNamespace")),
     podName: z.string().meta(immutable("podName")),
-    podUID: z.string().meta({ description: "UID of the Pod holding the address; re-pointed when a StatefulSet Pod is re-created." }),
-    interface: z.string().meta({ description: "NIC of the Pod, e.g. eth0 or net1.", ...immutable("interface") }),
-    node: z.string().meta({ description: "Node the Pod ran on when the address was claimed or last re-pointed." }),
+    podUID: z.string().meta({
+      description:
+        "UID of the Pod holding the address; re-pointed when a StatefulSet Pod is re-created.",
+    }),
+    interface: z
+      .string()
+      .meta({ description: "NIC of the Pod, e.g. eth0 or net1.", ...immutable("interface") }),
+    node: z.string().meta({
+      description: "Node the Pod ran on when the address was claimed or last re-pointed.",
+    }),
     containerID: z.string().optional(),
-    network: z.string().meta({ description: "CNI network (netconf name) the attachment was made through." }).optional(),
+    network: z
+      .string()
+      .meta({ description: "CNI network (netconf name) the attachment was made through." })
+      .optional(),
     static: z
       .boolean()
-      .meta({ description: "True for StatefulSet Pods: the claim follows the Pod name across re-creation." })
+      .meta({
+        description:
+          "True for StatefulSet Pods: the claim follows the Pod name across re-creation.",
+      })
       .optional(),
     quarantine: QuarantineSchema.optional(),
   })
-  .meta({ description: "Who holds the address.", "x-kubernetes-validations": [immutableOptional("network"), immutableOptional("static")] });
+  .meta({
+    description: "Who holds the address.",
+    "x-kubernetes-validations": [immutableOptional("network"), immutableOptional("static")],
+  });
 export type ClaimSpec = z.infer<typeof ClaimSpecSchema>;
 
 /**
@@ -99,9 +127,11 @@ const CLAIM_RULES = [
   },
 ];
 
-export const IPClaimSchema = z
-  .strictObject({ ...objectRootShape, spec: ClaimSpecSchema })
-  .meta({ description: "IPClaim records that one address is allocated; its name is derived from the address.", "x-kubernetes-validations": CLAIM_RULES });
+export const IPClaimSchema = z.strictObject({ ...objectRootShape, spec: ClaimSpecSchema }).meta({
+  description:
+    "IPClaim records that one address is allocated; its name is derived from the address.",
+  "x-kubernetes-validations": CLAIM_RULES,
+});
 export type IPClaim = z.infer<typeof IPClaimSchema>;
 
 export const IPClaimCrdNames: CrdNames = {
@@ -116,7 +146,12 @@ export const IPClaimCrdNames: CrdNames = {
   printerColumns: [
     { name: "ADDRESS", type: "string", jsonPath: ".spec.address", description: "claimed address" },
     { name: "POOL", type: "string", jsonPath: ".spec.pool", description: "SpiderIPPool" },
-    { name: "NAMESPACE", type: "string", jsonPath: ".spec.podNamespace", description: "Pod namespace" },
+    {
+      name: "NAMESPACE",
+      type: "string",
+      jsonPath: ".spec.podNamespace",
+      description: "Pod namespace",
+    },
     { name: "POD", type: "string", jsonPath: ".spec.podName", description: "Pod name" },
     { name: "INTERFACE", type: "string", jsonPath: ".spec.interface", description: "NIC" },
     { name: "NODE", type: "string", jsonPath: ".spec.node", description: "node" },
@@ -129,6 +164,6 @@ export const IPClaimCrdNames: CrdNames = {
  * start or end with a separator.
  */
 export function claimName(family: 4 | 6, value: bigint): string {
-  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 255n)).join(".");
+  if (family === 4) return [24n, 16n, 8n, 0n].map(s => String((value >> s) & 255n)).join(".");
   return `v6-${value.toString(16).padStart(32, "0")}`;
 }

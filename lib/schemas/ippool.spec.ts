@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { toOpenApiV3Schema } from "./crd.js";
-import { AllocatedIPsJsonSchema, SpiderIPPoolSchema, type PoolIPAllocations, type SpiderIPPool } from "./ippool.js";
+import {
+  AllocatedIPsJsonSchema,
+  SpiderIPPoolSchema,
+  type PoolIPAllocations,
+  type SpiderIPPool,
+} from "./ippool.js";
 import { REMOVE, findPrunedFields, issuePaths, withField } from "./spec-support.js";
 
 /** A pool as an operator would write it, with status as the agent writes it. */
@@ -36,7 +41,10 @@ function samplePool(): z.input<typeof SpiderIPPoolSchema> {
     },
     status: {
       allocatedIPs: JSON.stringify({
-        "10.6.168.101": { pod: "default/web-7d4b9c-abcde", podUid: "0f6c1a4e-2b1d-4c55-9d0e-6d1f8c3b7a21" },
+        "10.6.168.101": {
+          pod: "default/web-7d4b9c-abcde",
+          podUid: "0f6c1a4e-2b1d-4c55-9d0e-6d1f8c3b7a21",
+        },
       }),
       allocatedIPCount: 1,
       totalIPCount: 100,
@@ -70,7 +78,12 @@ describe("SpiderIPPoolSchema", () => {
     ["ipVersion 5", "spec.ipVersion", 5, ["spec.ipVersion"]],
     ['ipVersion "4" (string)', "spec.ipVersion", "4", ["spec.ipVersion"]],
     ["ips not an array", "spec.ips", "10.6.168.101", ["spec.ips"]],
-    ["a non-string excludeIPs entry", "spec.excludeIPs", ["10.6.168.150", 7], ["spec.excludeIPs.1"]],
+    [
+      "a non-string excludeIPs entry",
+      "spec.excludeIPs",
+      ["10.6.168.150", 7],
+      ["spec.excludeIPs.1"],
+    ],
     ["unknown spec field", "spec.vlan", 100, ["spec.vlan"]],
     ["missing subnet", "spec.subnet", REMOVE, ["spec.subnet"]],
     ["missing spec", "spec", REMOVE, ["spec"]],
@@ -82,7 +95,12 @@ describe("SpiderIPPoolSchema", () => {
       "in",
       ["spec.podAffinity.matchExpressions.0.operator"],
     ],
-    ["matchLabels value not a string", "spec.nodeAffinity.matchLabels.zone", 1, ["spec.nodeAffinity.matchLabels.zone"]],
+    [
+      "matchLabels value not a string",
+      "spec.nodeAffinity.matchLabels.zone",
+      1,
+      ["spec.nodeAffinity.matchLabels.zone"],
+    ],
     ["negative allocatedIPCount", "status.allocatedIPCount", -1, ["status.allocatedIPCount"]],
     ["fractional totalIPCount", "status.totalIPCount", 1.5, ["status.totalIPCount"]],
     ["allocatedIPs as an object", "status.allocatedIPs", {}, ["status.allocatedIPs"]],
@@ -90,7 +108,10 @@ describe("SpiderIPPoolSchema", () => {
   ];
   for (const [name, path, value, expected] of invalid) {
     it(`rejects ${name} at ${expected.join(", ")}`, () => {
-      assert.deepEqual(issuePaths(SpiderIPPoolSchema, withField(samplePool(), path, value)), expected);
+      assert.deepEqual(
+        issuePaths(SpiderIPPoolSchema, withField(samplePool(), path, value)),
+        expected,
+      );
     });
   }
 
@@ -113,14 +134,22 @@ describe("AllocatedIPsJsonSchema", () => {
   });
 
   it("ignores keys that older Spiderpool versions wrote into records", () => {
-    const old = JSON.stringify({ "10.6.168.101": { pod: "default/web-0", podUid: "uid-1", interface: "eth0" } });
-    assert.deepEqual(AllocatedIPsJsonSchema.parse(old), { "10.6.168.101": { pod: "default/web-0", podUid: "uid-1" } });
+    const old = JSON.stringify({
+      "10.6.168.101": { pod: "default/web-0", podUid: "uid-1", interface: "eth0" },
+    });
+    assert.deepEqual(AllocatedIPsJsonSchema.parse(old), {
+      "10.6.168.101": { pod: "default/web-0", podUid: "uid-1" },
+    });
   });
 
   it("names the record field that is missing", () => {
-    assert.deepEqual(issuePaths(AllocatedIPsJsonSchema, JSON.stringify({ "10.6.168.101": { pod: "default/web-0" } })), [
-      "10.6.168.101.podUid",
-    ]);
+    assert.deepEqual(
+      issuePaths(
+        AllocatedIPsJsonSchema,
+        JSON.stringify({ "10.6.168.101": { pod: "default/web-0" } }),
+      ),
+      ["10.6.168.101.podUid"],
+    );
   });
 
   it("reports text that is not JSON as an invalid_format issue instead of throwing", () => {

@@ -25,7 +25,9 @@ import {
 export const IPPoolSpecSchema = z
   .strictObject({
     ipVersion: IpVersionSchema.optional(),
-    subnet: z.string().meta({ description: "Network of the pool in canonical CIDR form, e.g. 10.6.0.0/16. Immutable." }),
+    subnet: z.string().meta({
+      description: "Network of the pool in canonical CIDR form, e.g. 10.6.0.0/16. Immutable.",
+    }),
     ips: IpRangeListSchema.meta({
       description: "Allocatable addresses: single IPs or inclusive ranges A-B inside subnet.",
     }).optional(),
@@ -34,7 +36,9 @@ export const IPPoolSpecSchema = z
     }).optional(),
     gateway: z
       .string()
-      .meta({ description: "Default-route next hop; inherited from the owning SpiderSubnet when unset." })
+      .meta({
+        description: "Default-route next hop; inherited from the owning SpiderSubnet when unset.",
+      })
       .optional(),
     routes: RouteListSchema.meta({
       description: "Extra routes for the NIC; inherited from the owning SpiderSubnet when unset.",
@@ -51,11 +55,13 @@ export const IPPoolSpecSchema = z
     multusName: NameListSchema.meta({
       description: "NetworkAttachmentDefinitions (ns/name or name) whose NICs may use the pool.",
     }).optional(),
-    default: z.boolean().default(false).meta({ description: "Member of the cluster-wide default pool set." }),
-    disable: z
+    default: z
       .boolean()
       .default(false)
-      .meta({ description: "When true, no new addresses are allocated from the pool; release still works." }),
+      .meta({ description: "Member of the cluster-wide default pool set." }),
+    disable: z.boolean().default(false).meta({
+      description: "When true, no new addresses are allocated from the pool; release still works.",
+    }),
   })
   .meta({ description: "Desired state of a SpiderIPPool." });
 /** Parsed `spec` of a SpiderIPPool (defaults applied). */
@@ -95,8 +101,12 @@ export const IPPoolStatusSchema = z
           'JSON object of allocation records keyed by IP: {"<ip>": {"pod": "<ns>/<name>", "podUid": "<uid>"}}. Absent when empty.',
       })
       .optional(),
-    allocatedIPCount: Int64CountSchema.meta({ description: "Number of records in allocatedIPs." }).optional(),
-    totalIPCount: Int64CountSchema.meta({ description: "Size of ips minus excludeIPs." }).optional(),
+    allocatedIPCount: Int64CountSchema.meta({
+      description: "Number of records in allocatedIPs.",
+    }).optional(),
+    totalIPCount: Int64CountSchema.meta({
+      description: "Size of ips minus excludeIPs.",
+    }).optional(),
   })
   .meta({ description: "Observed state of a SpiderIPPool." });
 /** Parsed `status` of a SpiderIPPool. */
@@ -109,7 +119,9 @@ export const SpiderIPPoolSchema = z
     spec: IPPoolSpecSchema,
     status: IPPoolStatusSchema.optional(),
   })
-  .meta({ description: "SpiderIPPool is a set of addresses inside one subnet that Pods may be given." });
+  .meta({
+    description: "SpiderIPPool is a set of addresses inside one subnet that Pods may be given.",
+  });
 /** A parsed SpiderIPPool. */
 export type SpiderIPPool = z.infer<typeof SpiderIPPoolSchema>;
 
@@ -133,11 +145,34 @@ export const SpiderIPPoolCrdNames: CrdNames = {
       jsonPath: ".status.allocatedIPCount",
       description: "allocatedIPCount",
     },
-    { name: "TOTAL-IP-COUNT", type: "integer", jsonPath: ".status.totalIPCount", description: "totalIPCount" },
+    {
+      name: "TOTAL-IP-COUNT",
+      type: "integer",
+      jsonPath: ".status.totalIPCount",
+      description: "totalIPCount",
+    },
     { name: "DEFAULT", type: "boolean", jsonPath: ".spec.default", description: "default" },
-    { name: "DISABLE", type: "boolean", jsonPath: ".spec.disable", description: "disable", priority: 10 },
-    { name: "NodeName", type: "string", jsonPath: ".spec.nodeName", description: "nodeName", priority: 10 },
-    { name: "MultusName", type: "string", jsonPath: ".spec.multusName", description: "multusName", priority: 10 },
+    {
+      name: "DISABLE",
+      type: "boolean",
+      jsonPath: ".spec.disable",
+      description: "disable",
+      priority: 10,
+    },
+    {
+      name: "NodeName",
+      type: "string",
+      jsonPath: ".spec.nodeName",
+      description: "nodeName",
+      priority: 10,
+    },
+    {
+      name: "MultusName",
+      type: "string",
+      jsonPath: ".spec.multusName",
+      description: "multusName",
+      priority: 10,
+    },
     {
       name: "APP-NAMESPACE",
       type: "string",

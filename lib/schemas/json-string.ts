@@ -29,6 +29,6 @@ export function jsonString<T extends z.ZodType>(inner: T): z.ZodCodec<z.ZodStrin
         return z.NEVER;
       }
     },
-    encode: (value) => JSON.stringify(value),
+    encode: value => JSON.stringify(value),
   });
 }

@@ -24,7 +24,10 @@ describe("SpiderReservedIPSchema", () => {
   });
 
   it("keeps every accepted field in the CRD schema, so the API server prunes nothing", () => {
-    assert.deepEqual(findPrunedFields(sampleReservedIP(), toOpenApiV3Schema(SpiderReservedIPSchema)), []);
+    assert.deepEqual(
+      findPrunedFields(sampleReservedIP(), toOpenApiV3Schema(SpiderReservedIPSchema)),
+      [],
+    );
   });
 
   const invalid: Array<[string, string, unknown, string[]]> = [
@@ -35,7 +38,10 @@ describe("SpiderReservedIPSchema", () => {
   ];
   for (const [name, path, value, expected] of invalid) {
     it(`rejects ${name} at ${expected.join(", ")}`, () => {
-      assert.deepEqual(issuePaths(SpiderReservedIPSchema, withField(sampleReservedIP(), path, value)), expected);
+      assert.deepEqual(
+        issuePaths(SpiderReservedIPSchema, withField(sampleReservedIP(), path, value)),
+        expected,
+      );
     });
   }
 });

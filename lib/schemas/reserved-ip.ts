@@ -12,7 +12,9 @@ import { IpRangeListSchema, IpVersionSchema, objectRootShape } from "./shared-fi
 export const ReservedIPSpecSchema = z
   .strictObject({
     ipVersion: IpVersionSchema.optional(),
-    ips: IpRangeListSchema.meta({ description: "Reserved addresses: single IPs or inclusive ranges A-B." }).optional(),
+    ips: IpRangeListSchema.meta({
+      description: "Reserved addresses: single IPs or inclusive ranges A-B.",
+    }).optional(),
   })
   .meta({ description: "Desired state of a SpiderReservedIP." });
 /** Parsed `spec` of a SpiderReservedIP. */
@@ -38,5 +40,7 @@ export const SpiderReservedIPCrdNames: CrdNames = {
   categories: [SPIDERPOOL_CATEGORY],
   scope: "Cluster",
   statusSubresource: false,
-  printerColumns: [{ name: "VERSION", type: "string", jsonPath: ".spec.ipVersion", description: "ipVersion" }],
+  printerColumns: [
+    { name: "VERSION", type: "string", jsonPath: ".spec.ipVersion", description: "ipVersion" },
+  ],
 };

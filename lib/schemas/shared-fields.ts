@@ -91,11 +91,15 @@ export const LabelSelectorSchema = z
       .optional(),
     matchExpressions: z
       .array(LabelSelectorRequirementSchema)
-      .meta({ description: "Label selector requirements; all must hold.", "x-kubernetes-list-type": "atomic" })
+      .meta({
+        description: "Label selector requirements; all must hold.",
+        "x-kubernetes-list-type": "atomic",
+      })
       .optional(),
   })
   .meta({
-    description: "A label query; matchLabels and matchExpressions are ANDed, and an empty selector matches everything.",
+    description:
+      "A label query; matchLabels and matchExpressions are ANDed, and an empty selector matches everything.",
     "x-kubernetes-map-type": "atomic",
   });
 /** `{matchLabels?, matchExpressions?}`. */
@@ -142,8 +146,14 @@ export type ObjectMeta = z.infer<typeof ObjectMetaSchema>;
 export const objectRootShape = {
   apiVersion: z
     .string()
-    .meta({ description: "Versioned schema of this representation of an object: spiderpool.spidernet.io/v2beta1." })
+    .meta({
+      description:
+        "Versioned schema of this representation of an object: spiderpool.spidernet.io/v2beta1.",
+    })
     .optional(),
-  kind: z.string().meta({ description: "REST resource this object represents, in CamelCase." }).optional(),
+  kind: z
+    .string()
+    .meta({ description: "REST resource this object represents, in CamelCase." })
+    .optional(),
   metadata: ObjectMetaSchema.optional(),
 };

@@ -11,9 +11,9 @@ import type { JsonSchemaProps } from "./crd.js";
 export function issuePaths(schema: z.ZodType, value: unknown): string[] {
   const result = schema.safeParse(value);
   if (result.success) return [];
-  return result.error.issues.flatMap((issue) => {
+  return result.error.issues.flatMap(issue => {
     const base = issue.path.map(String);
-    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => [...base, key].join("."));
+    if (issue.code === "unrecognized_keys") return issue.keys.map(key => [...base, key].join("."));
     return [base.join(".")];
   });
 }
@@ -24,9 +24,12 @@ export function issuePaths(schema: z.ZodType, value: unknown): string[] {
  */
 export function findPrunedFields(value: unknown, schema: JsonSchemaProps, path = ""): string[] {
   if (Array.isArray(value)) {
-    return schema.items ? value.flatMap((item, i) => findPrunedFields(item, schema.items!, `${path}.${i}`)) : [];
+    return schema.items
+      ? value.flatMap((item, i) => findPrunedFields(item, schema.items!, `${path}.${i}`))
+      : [];
   }
-  if (typeof value !== "object" || value === null || schema["x-kubernetes-preserve-unknown-fields"]) return [];
+  if (typeof value !== "object" || value === null || schema["x-kubernetes-preserve-unknown-fields"])
+    return [];
   // Root metadata is `{type: object}` and handled by the API server itself.
   if (path === ".metadata") return [];
   const pruned: string[] = [];

@@ -6,7 +6,7 @@ import { findStructuralViolations, type CustomResourceDefinition } from "./crd.j
 import { buildSpiderpoolCrds } from "./spiderpool-crds.js";
 
 function crdOf(kind: string): CustomResourceDefinition {
-  const crd = buildSpiderpoolCrds().find((c) => c.spec.names.kind === kind);
+  const crd = buildSpiderpoolCrds().find(c => c.spec.names.kind === kind);
   assert.ok(crd, `no CRD for ${kind}`);
   return crd;
 }
@@ -14,7 +14,7 @@ function crdOf(kind: string): CustomResourceDefinition {
 /** `name jsonPath type [priority]` per column, the way Spiderpool's CRDs list them (docs/reference/crds.md). */
 function columns(kind: string): string[] {
   return crdOf(kind).spec.versions[0]!.additionalPrinterColumns.map(
-    (c) => `${c.name} ${c.jsonPath} ${c.type}${c.priority === undefined ? "" : ` ${c.priority}`}`,
+    c => `${c.name} ${c.jsonPath} ${c.type}${c.priority === undefined ? "" : ` ${c.priority}`}`,
   );
 }
 
@@ -22,7 +22,10 @@ describe("manifests/crds (golden)", () => {
   const files = renderCrdFiles();
 
   it("has exactly one committed file per generated CRD", () => {
-    const committed = fs.readdirSync(CRD_DIR).filter((name) => name.endsWith(".yaml")).sort();
+    const committed = fs
+      .readdirSync(CRD_DIR)
+      .filter(name => name.endsWith(".yaml"))
+      .sort();
     assert.deepEqual(committed, [...files.keys()].sort());
   });
 
@@ -37,8 +40,15 @@ describe("Spiderpool CRDs", () => {
   it("are all structural, in category spiderpool; Spider kinds in spiderpool.spidernet.io v2beta1", () => {
     const crds = buildSpiderpoolCrds();
     assert.deepEqual(
-      crds.map((c) => c.spec.names.plural),
-      ["spiderippools", "spidersubnets", "spiderreservedips", "spiderendpoints", "ipclaims", "spidercoordinators"],
+      crds.map(c => c.spec.names.plural),
+      [
+        "spiderippools",
+        "spidersubnets",
+        "spiderreservedips",
+        "spiderendpoints",
+        "ipclaims",
+        "spidercoordinators",
+      ],
     );
     for (const crd of crds) {
       const ours = crd.spec.names.plural === "ipclaims";
@@ -105,12 +115,18 @@ describe("Spiderpool CRDs", () => {
     assert.deepEqual(root.required, ["spec"]);
     assert.deepEqual(spec.required, ["subnet"]);
     assert.deepEqual(
-      { type: spec.properties!.ipVersion!.type, format: spec.properties!.ipVersion!.format, enum: spec.properties!.ipVersion!.enum },
+      {
+        type: spec.properties!.ipVersion!.type,
+        format: spec.properties!.ipVersion!.format,
+        enum: spec.properties!.ipVersion!.enum,
+      },
       { type: "integer", format: "int64", enum: [4, 6] },
     );
     assert.equal(spec.properties!.default!.default, false);
     assert.equal(spec.properties!.disable!.default, false);
-    assert.deepEqual(spec.properties!.podAffinity!.properties!.matchLabels!.additionalProperties, { type: "string" });
+    assert.deepEqual(spec.properties!.podAffinity!.properties!.matchLabels!.additionalProperties, {
+      type: "string",
+    });
     const status = root.properties!.status!.properties!;
     assert.equal(status.allocatedIPs!.type, "string");
     for (const count of ["allocatedIPCount", "totalIPCount"]) {
@@ -120,11 +136,15 @@ describe("Spiderpool CRDs", () => {
   });
 
   it("SpiderEndpoint schema: vlan 0..4094 default 0; status requires current and owner fields", () => {
-    const status = crdOf("SpiderEndpoint").spec.versions[0]!.schema.openAPIV3Schema.properties!.status!;
+    const status =
+      crdOf("SpiderEndpoint").spec.versions[0]!.schema.openAPIV3Schema.properties!.status!;
     assert.deepEqual(status.required, ["current", "ownerControllerType", "ownerControllerName"]);
     const current = status.properties!.current!;
     assert.deepEqual(current.required, ["uid", "node", "ips"]);
     const vlan = current.properties!.ips!.items!.properties!.vlan!;
-    assert.deepEqual([vlan.minimum, vlan.maximum, vlan.default, vlan.format], [0, 4094, 0, "int64"]);
+    assert.deepEqual(
+      [vlan.minimum, vlan.maximum, vlan.default, vlan.format],
+      [0, 4094, 0, "int64"],
+    );
   });
 });

@@ -13,7 +13,15 @@ import { z } from "zod";
 // typo in a key we accept is still refused by name. `null` is what YAML makes of `rules:`.
 const labelSelector = z.strictObject({
   matchLabels: z.record(z.string(), z.string()).nullish(),
-  matchExpressions: z.array(z.strictObject({ key: z.string(), operator: z.string(), values: z.array(z.string()).nullish() })).nullish(),
+  matchExpressions: z
+    .array(
+      z.strictObject({
+        key: z.string(),
+        operator: z.string(),
+        values: z.array(z.string()).nullish(),
+      }),
+    )
+    .nullish(),
 });
 
 export const PodResourceInjectSchema = z.strictObject({
@@ -35,7 +43,15 @@ export const NetworkResourcePluginSchema = z.strictObject({
     .strictObject({
       subENI: z
         .strictObject({
-          rules: z.array(z.strictObject({ resourceName: z.string().optional(), defaultMaxCount: z.number().int().optional(), nodeSelector: labelSelector.nullish() })).nullish(),
+          rules: z
+            .array(
+              z.strictObject({
+                resourceName: z.string().optional(),
+                defaultMaxCount: z.number().int().optional(),
+                nodeSelector: labelSelector.nullish(),
+              }),
+            )
+            .nullish(),
         })
         .nullish(),
       masterNIC: z
@@ -78,25 +94,33 @@ const SYSCTLS =
   "net.ipv4.conf.all.forwarding=1, net.ipv6.conf.all.forwarding=1, net.ipv4.conf.all.rp_filter=0";
 
 const isTrue = (v: unknown) => v === true;
-const field = (v: unknown, k: string): unknown => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined);
+const field = (v: unknown, k: string): unknown =>
+  typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined;
 
 const RULES: readonly KeyRule[] = [
   {
     // Chart default true: refusing it would refuse the chart's own file.
     key: "enableKubevirtStaticIP",
-    judge: (v) =>
+    judge: v =>
       isTrue(v)
-        ? { warn: "KubeVirt VM Pods keep no static address here: they get and release addresses like Pods of any other third-party controller" }
+        ? {
+            warn: "KubeVirt VM Pods keep no static address here: they get and release addresses like Pods of any other third-party controller",
+          }
         : undefined,
   },
   {
     // Chart default true, as above; the operator gets the list Spiderpool would have set.
     key: "tuneSysctlConfig",
-    judge: (v) => (isTrue(v) ? { warn: `the agent changes no node sysctl; set what your underlay needs on the nodes yourself; Spiderpool would set ${SYSCTLS}` } : undefined),
+    judge: v =>
+      isTrue(v)
+        ? {
+            warn: `the agent changes no node sysctl; set what your underlay needs on the nodes yourself; Spiderpool would set ${SYSCTLS}`,
+          }
+        : undefined,
   },
   {
     key: "enableCleanOutdatedEndpoint",
-    judge: (v) =>
+    judge: v =>
       isTrue(v)
         ? {
             refuse:
@@ -108,7 +132,7 @@ const RULES: readonly KeyRule[] = [
     // Detection here is the chained `coordinator` plugin's, switched per network or cluster-wide
     // (SpiderCoordinator `default`); a node-wide key beside it would be a second switch for one thing.
     key: "enableIPConflictDetection",
-    judge: (v) =>
+    judge: v =>
       isTrue(v)
         ? {
             refuse:
@@ -118,7 +142,7 @@ const RULES: readonly KeyRule[] = [
   },
   {
     key: "enableGatewayDetection",
-    judge: (v) =>
+    judge: v =>
       isTrue(v)
         ? {
             refuse:
@@ -128,26 +152,43 @@ const RULES: readonly KeyRule[] = [
   },
   {
     key: "podResourceInject",
-    judge: (v) =>
+    judge: v =>
       isTrue(field(v, "enabled"))
-        ? { at: "enabled", refuse: "got true, but this project has no webhook injecting RDMA/SR-IOV resources into Pods; set it to false or remove podResourceInject" }
-        : { warn: "Spiderpool's webhook injecting RDMA/SR-IOV resources into Pods; not part of this project, and off" },
+        ? {
+            at: "enabled",
+            refuse:
+              "got true, but this project has no webhook injecting RDMA/SR-IOV resources into Pods; set it to false or remove podResourceInject",
+          }
+        : {
+            warn: "Spiderpool's webhook injecting RDMA/SR-IOV resources into Pods; not part of this project, and off",
+          },
   },
   {
     key: "iaasNetworkProvider",
-    judge: (v) => {
+    judge: v => {
       const url = field(v, "serverUrl");
       return typeof url === "string" && url.trim() !== ""
-        ? { at: "serverUrl", refuse: `got ${JSON.stringify(url)}, but this project has no IaaS provider integration; set it to "" or remove iaasNetworkProvider` }
-        : { warn: "Spiderpool's IaaS provider integration; not part of this project, and off as serverUrl is empty" };
+        ? {
+            at: "serverUrl",
+            refuse: `got ${JSON.stringify(url)}, but this project has no IaaS provider integration; set it to "" or remove iaasNetworkProvider`,
+          }
+        : {
+            warn: "Spiderpool's IaaS provider integration; not part of this project, and off as serverUrl is empty",
+          };
     },
   },
   {
     key: "agent.networkResourcePlugin",
-    judge: (v) =>
+    judge: v =>
       isTrue(field(v, "enabled"))
-        ? { at: "enabled", refuse: "got true, but this agent advertises no network resources to the kubelet; set it to false or remove agent.networkResourcePlugin" }
-        : { warn: "Spiderpool's device-plugin advertisement of network resources; not part of this project, and off" },
+        ? {
+            at: "enabled",
+            refuse:
+              "got true, but this agent advertises no network resources to the kubelet; set it to false or remove agent.networkResourcePlugin",
+          }
+        : {
+            warn: "Spiderpool's device-plugin advertisement of network resources; not part of this project, and off",
+          },
   },
 ];
 
@@ -170,7 +211,8 @@ export function judgeSpiderpoolKeys(raw: unknown): { warnings: ConfigWarning[]; 
     for (const k of path) cur = field(cur, k);
     if (cur === undefined) continue;
     const verdict = rule.judge(cur);
-    if (verdict && "refuse" in verdict) errors.push(`${rule.key}${verdict.at ? `.${verdict.at}` : ""}: ${verdict.refuse}`);
+    if (verdict && "refuse" in verdict)
+      errors.push(`${rule.key}${verdict.at ? `.${verdict.at}` : ""}: ${verdict.refuse}`);
     else if (verdict) warnings.push({ key: rule.key, reason: verdict.warn });
   }
   return { warnings, errors };

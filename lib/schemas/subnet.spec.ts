@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { toOpenApiV3Schema } from "./crd.js";
 import { REMOVE, findPrunedFields, issuePaths, withField } from "./spec-support.js";
-import { ControlledIPPoolsJsonSchema, SpiderSubnetSchema, type PoolIPPreAllocations } from "./subnet.js";
+import {
+  ControlledIPPoolsJsonSchema,
+  SpiderSubnetSchema,
+  type PoolIPPreAllocations,
+} from "./subnet.js";
 
 /** A dual-purpose subnet: one adopted manual pool and one auto pool of a Deployment. */
 function sampleSubnet(): z.input<typeof SpiderSubnetSchema> {
@@ -16,7 +20,10 @@ function sampleSubnet(): z.input<typeof SpiderSubnetSchema> {
   return {
     apiVersion: "spiderpool.spidernet.io/v2beta1",
     kind: "SpiderSubnet",
-    metadata: { name: "subnet-v6", labels: { "ipam.spidernet.io/subnet-cidr": "fd00-172-200---64" } },
+    metadata: {
+      name: "subnet-v6",
+      labels: { "ipam.spidernet.io/subnet-cidr": "fd00-172-200---64" },
+    },
     spec: {
       ipVersion: 6,
       subnet: "fd00:172:200::/64",
@@ -51,11 +58,19 @@ describe("SpiderSubnetSchema", () => {
     // Pool-only fields are unknown to a subnet.
     ["a pool-only field", "spec.default", true, ["spec.default"]],
     ["negative totalIPCount", "status.totalIPCount", -5, ["status.totalIPCount"]],
-    ["controlledIPPools as an object", "status.controlledIPPools", {}, ["status.controlledIPPools"]],
+    [
+      "controlledIPPools as an object",
+      "status.controlledIPPools",
+      {},
+      ["status.controlledIPPools"],
+    ],
   ];
   for (const [name, path, value, expected] of invalid) {
     it(`rejects ${name} at ${expected.join(", ")}`, () => {
-      assert.deepEqual(issuePaths(SpiderSubnetSchema, withField(sampleSubnet(), path, value)), expected);
+      assert.deepEqual(
+        issuePaths(SpiderSubnetSchema, withField(sampleSubnet(), path, value)),
+        expected,
+      );
     });
   }
 });
@@ -70,6 +85,9 @@ describe("ControlledIPPoolsJsonSchema", () => {
   });
 
   it("names a pool whose ips is not a list", () => {
-    assert.deepEqual(issuePaths(ControlledIPPoolsJsonSchema, JSON.stringify({ p1: { ips: "10.0.0.1" } })), ["p1.ips"]);
+    assert.deepEqual(
+      issuePaths(ControlledIPPoolsJsonSchema, JSON.stringify({ p1: { ips: "10.0.0.1" } })),
+      ["p1.ips"],
+    );
   });
 });

@@ -7,21 +7,34 @@ import { z } from "zod";
 import { SPIDERPOOL_CATEGORY, SPIDERPOOL_GROUP, SPIDERPOOL_VERSION } from "./api-group.js";
 import type { CrdNames } from "./crd.js";
 import { jsonString } from "./json-string.js";
-import { Int64CountSchema, IpRangeListSchema, IpVersionSchema, RouteListSchema, objectRootShape } from "./shared-fields.js";
+import {
+  Int64CountSchema,
+  IpRangeListSchema,
+  IpVersionSchema,
+  RouteListSchema,
+  objectRootShape,
+} from "./shared-fields.js";
 
 /** `spec` of a SpiderSubnet: the pool fields without affinities, `default` or `disable`. */
 export const SubnetSpecSchema = z
   .strictObject({
     ipVersion: IpVersionSchema.optional(),
-    subnet: z.string().meta({ description: "The network in canonical CIDR form, e.g. 10.6.0.0/16. Immutable." }),
+    subnet: z
+      .string()
+      .meta({ description: "The network in canonical CIDR form, e.g. 10.6.0.0/16. Immutable." }),
     ips: IpRangeListSchema.meta({
       description: "Addresses the subnet may hand to pools: single IPs or inclusive ranges A-B.",
     }).optional(),
     excludeIPs: IpRangeListSchema.meta({
       description: "Addresses (same syntax as ips) never handed to pools.",
     }).optional(),
-    gateway: z.string().meta({ description: "Gateway inherited by pools that do not set one." }).optional(),
-    routes: RouteListSchema.meta({ description: "Routes inherited by pools that do not set them." }).optional(),
+    gateway: z
+      .string()
+      .meta({ description: "Gateway inherited by pools that do not set one." })
+      .optional(),
+    routes: RouteListSchema.meta({
+      description: "Routes inherited by pools that do not set them.",
+    }).optional(),
   })
   .meta({ description: "Desired state of a SpiderSubnet." });
 /** Parsed `spec` of a SpiderSubnet. */
@@ -62,7 +75,9 @@ export const SubnetStatusSchema = z
           'JSON object keyed by pool name: {"<pool>": {"ips": [...], "application": "<appKey>"}}. Absent when empty.',
       })
       .optional(),
-    totalIPCount: Int64CountSchema.meta({ description: "Size of ips minus excludeIPs." }).optional(),
+    totalIPCount: Int64CountSchema.meta({
+      description: "Size of ips minus excludeIPs.",
+    }).optional(),
     allocatedIPCount: Int64CountSchema.meta({
       description: "Addresses handed to pools: the sum of ips over controlledIPPools.",
     }).optional(),
@@ -78,7 +93,9 @@ export const SpiderSubnetSchema = z
     spec: SubnetSpecSchema,
     status: SubnetStatusSchema.optional(),
   })
-  .meta({ description: "SpiderSubnet is a network from which SpiderIPPools take their addresses." });
+  .meta({
+    description: "SpiderSubnet is a network from which SpiderIPPools take their addresses.",
+  });
 /** A parsed SpiderSubnet. */
 export type SpiderSubnet = z.infer<typeof SpiderSubnetSchema>;
 
@@ -101,6 +118,11 @@ export const SpiderSubnetCrdNames: CrdNames = {
       jsonPath: ".status.allocatedIPCount",
       description: "allocatedIPCount",
     },
-    { name: "TOTAL-IP-COUNT", type: "integer", jsonPath: ".status.totalIPCount", description: "totalIPCount" },
+    {
+      name: "TOTAL-IP-COUNT",
+      type: "integer",
+      jsonPath: ".status.totalIPCount",
+      description: "totalIPCount",
+    },
   ],
 };

@@ -1,7 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { ServerClock } from "../core/server-clock.js";
 import { ApiActivity } from "../k8s/api-activity.js";
-import type { KubeApi, KubeObject, PatchType, RequestOptions, StreamOptions, WatchEvent } from "../k8s/api-client.js";
+import type {
+  KubeApi,
+  KubeObject,
+  PatchType,
+  RequestOptions,
+  StreamOptions,
+  WatchEvent,
+} from "../k8s/api-client.js";
 import { K8sError, k8sErrorFromStatus } from "../k8s/k8s-error.js";
 
 /**
@@ -42,7 +49,15 @@ export class MemoryApi implements KubeApi {
   readonly #statusSubresource: Set<string>;
 
   constructor(opts: { statusSubresource?: string[] } = {}) {
-    this.#statusSubresource = new Set(opts.statusSubresource ?? ["pods", "nodes", "spiderippools", "spidersubnets", "spidercoordinators"]);
+    this.#statusSubresource = new Set(
+      opts.statusSubresource ?? [
+        "pods",
+        "nodes",
+        "spiderippools",
+        "spidersubnets",
+        "spidercoordinators",
+      ],
+    );
   }
 
   /** Stores an object as if created, at once and without faults; a given `uid` is kept. Returns the stored copy. */
@@ -67,7 +82,9 @@ export class MemoryApi implements KubeApi {
   /** All stored objects of a collection (all namespaces). */
   all<T = KubeObject>(collectionPath: string): T[] {
     const c = parsePath(collectionPath).collection;
-    return [...this.#objects.entries()].filter(([k]) => collectionOfKey(k) === c).map(([, o]) => clone(o) as T);
+    return [...this.#objects.entries()]
+      .filter(([k]) => collectionOfKey(k) === c)
+      .map(([, o]) => clone(o) as T);
   }
 
   /** Forgets the event history before now: a WATCH or a LIST `continue` from an older resourceVersion gets 410 Gone. */
@@ -111,7 +128,12 @@ export class MemoryApi implements KubeApi {
   replace<T = unknown>(path: string, body: unknown): Promise<T> {
     return this.request<T>("PUT", path, { body });
   }
-  patch<T = unknown>(path: string, body: unknown, type: PatchType = "merge", query?: RequestOptions["query"]): Promise<T> {
+  patch<T = unknown>(
+    path: string,
+    body: unknown,
+    type: PatchType = "merge",
+    query?: RequestOptions["query"],
+  ): Promise<T> {
     return this.request<T>("PATCH", path, { body, contentType: type, query });
   }
   delete<T = unknown>(path: string, body?: unknown): Promise<T> {
@@ -135,7 +157,13 @@ export class MemoryApi implements KubeApi {
     }
   }
 
-  async stream(path: string, query: RequestOptions["query"], onEvent: (ev: WatchEvent) => void, signal: AbortSignal, opts: StreamOptions = {}): Promise<void> {
+  async stream(
+    path: string,
+    query: RequestOptions["query"],
+    onEvent: (ev: WatchEvent) => void,
+    signal: AbortSignal,
+    opts: StreamOptions = {},
+  ): Promise<void> {
     this.calls.push(`WATCH ${path}`);
     await Promise.resolve();
     const fault = this.#takeFault("WATCH", path);
@@ -147,14 +175,23 @@ export class MemoryApi implements KubeApi {
     opts.onOpen?.();
     if (from && from < this.#compactedRv) {
       // The real server answers 200 and sends the 410 as an ERROR event.
-      onEvent({ type: "ERROR", object: { metadata: { name: "" }, kind: "Status", code: 410, reason: "Expired", message: `too old resource version: ${from} (${this.#compactedRv})` } as WatchEvent["object"] });
+      onEvent({
+        type: "ERROR",
+        object: {
+          metadata: { name: "" },
+          kind: "Status",
+          code: 410,
+          reason: "Expired",
+          message: `too old resource version: ${from} (${this.#compactedRv})`,
+        } as WatchEvent["object"],
+      });
       return;
     }
     return new Promise<void>((resolve, reject) => {
       const w: Watcher = {
         collection: p.collection,
         namespace: p.namespace,
-        send: (ev) => {
+        send: ev => {
           if (!matches(ev.object, sel)) return;
           try {
             onEvent(clone(ev));
@@ -164,7 +201,7 @@ export class MemoryApi implements KubeApi {
           }
         },
         end: () => finish(resolve),
-        fail: (e) => finish(() => reject(e)),
+        fail: e => finish(() => reject(e)),
       };
       const finish = (how: () => void) => {
         this.#watchers.delete(w);
@@ -174,12 +211,23 @@ export class MemoryApi implements KubeApi {
       const stop = () => finish(resolve);
       signal.addEventListener("abort", stop, { once: true });
       this.#watchers.add(w);
-      for (const e of this.#events) if (e.rv > from && e.rv <= this.#deliveredRv && e.collection === p.collection && (!p.namespace || e.ev.object.metadata.namespace === p.namespace)) w.send(e.ev);
+      for (const e of this.#events)
+        if (
+          e.rv > from &&
+          e.rv <= this.#deliveredRv &&
+          e.collection === p.collection &&
+          (!p.namespace || e.ev.object.metadata.namespace === p.namespace)
+        )
+          w.send(e.ev);
     });
   }
 
   #takeFault(method: string, path: string): Fault | undefined {
-    const i = this.#faults.findIndex((f) => f.method === method && (typeof f.path === "string" ? path.startsWith(f.path) : f.path.test(path)));
+    const i = this.#faults.findIndex(
+      f =>
+        f.method === method &&
+        (typeof f.path === "string" ? path.startsWith(f.path) : f.path.test(path)),
+    );
     if (i < 0) return undefined;
     const f = this.#faults[i]!;
     if (--f.times <= 0) this.#faults.splice(i, 1);
@@ -195,7 +243,12 @@ export class MemoryApi implements KubeApi {
       case "POST":
         return this.#create(p, clone(body as unknown as KubeObject));
       case "PUT":
-        return this.#update(p, path, body as unknown as KubeObject, p.sub === "status" ? "status" : "object");
+        return this.#update(
+          p,
+          path,
+          body as unknown as KubeObject,
+          p.sub === "status" ? "status" : "object",
+        );
       case "PATCH":
         return this.#patch(p, path, body, opts.contentType ?? "merge");
       case "DELETE":
@@ -219,30 +272,49 @@ export class MemoryApi implements KubeApi {
   #list(p: Parsed, query: RequestOptions["query"]): unknown {
     const sel = selectorsOf(query);
     const items = [...this.#objects.entries()]
-      .filter(([k, o]) => collectionOfKey(k) === p.collection && (!p.namespace || o.metadata.namespace === p.namespace) && matches(o, sel))
+      .filter(
+        ([k, o]) =>
+          collectionOfKey(k) === p.collection &&
+          (!p.namespace || o.metadata.namespace === p.namespace) &&
+          matches(o, sel),
+      )
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, o]) => o);
     let rv = this.#rv;
     let from = 0;
     if (query?.continue) {
       const [tokenRv, offset] = String(query.continue).split(":").map(Number);
-      if (!tokenRv || tokenRv < this.#compactedRv) throw status(410, "Expired", `LIST ${p.collection}: the provided continue parameter is too old`);
+      if (!tokenRv || tokenRv < this.#compactedRv)
+        throw status(
+          410,
+          "Expired",
+          `LIST ${p.collection}: the provided continue parameter is too old`,
+        );
       rv = tokenRv;
       from = offset ?? 0;
     }
     const limit = Number(query?.limit ?? 0);
     const page = limit > 0 ? items.slice(from, from + limit) : items.slice(from);
     const more = limit > 0 && from + limit < items.length;
-    return { metadata: { resourceVersion: String(rv), ...(more ? { continue: `${rv}:${from + limit}` } : {}) }, items: page };
+    return {
+      metadata: {
+        resourceVersion: String(rv),
+        ...(more ? { continue: `${rv}:${from + limit}` } : {}),
+      },
+      items: page,
+    };
   }
 
   #create(p: Parsed, obj: KubeObject, uid?: string): KubeObject {
     if (!obj?.metadata) throw status(400, "BadRequest", `POST ${p.collection}: no metadata`);
-    if (!obj.metadata.name && (obj.metadata as { generateName?: string }).generateName) obj.metadata.name = `${(obj.metadata as { generateName?: string }).generateName}${randomUUID().slice(0, 5)}`;
-    if (!obj.metadata.name) throw status(422, "Invalid", `POST ${p.collection}: metadata.name: Required value`);
+    if (!obj.metadata.name && (obj.metadata as { generateName?: string }).generateName)
+      obj.metadata.name = `${(obj.metadata as { generateName?: string }).generateName}${randomUUID().slice(0, 5)}`;
+    if (!obj.metadata.name)
+      throw status(422, "Invalid", `POST ${p.collection}: metadata.name: Required value`);
     if (p.namespace) obj.metadata.namespace = p.namespace;
     const key = keyOf(p.collection, obj.metadata.namespace, obj.metadata.name);
-    if (this.#objects.has(key)) throw status(409, "AlreadyExists", `${p.collection} "${obj.metadata.name}" already exists`);
+    if (this.#objects.has(key))
+      throw status(409, "AlreadyExists", `${p.collection} "${obj.metadata.name}" already exists`);
     obj.metadata.uid = uid ?? randomUUID();
     obj.metadata.creationTimestamp = new Date(this.now).toISOString();
     obj.metadata.generation = 1;
@@ -253,20 +325,59 @@ export class MemoryApi implements KubeApi {
     const cur = this.#get(p, path);
     const want = obj.metadata?.resourceVersion;
     if (want && want !== cur.metadata.resourceVersion) throw conflict(path);
-    const split = this.#statusSubresource.has(p.collection.slice(p.collection.lastIndexOf("/") + 1));
-    if (part === "status" && !split) throw status(404, "NotFound", `${path}: no status subresource`);
+    const split = this.#statusSubresource.has(
+      p.collection.slice(p.collection.lastIndexOf("/") + 1),
+    );
+    if (part === "status" && !split)
+      throw status(404, "NotFound", `${path}: no status subresource`);
     const keepStatus = split && part === "object";
-    const next = clone(part === "status" ? { ...cur, status: (obj as { status?: unknown }).status } : keepStatus ? { ...obj, status: (cur as { status?: unknown }).status } : obj);
-    next.metadata = part === "status" ? { ...cur.metadata } : { ...obj.metadata, uid: cur.metadata.uid, creationTimestamp: cur.metadata.creationTimestamp, deletionTimestamp: cur.metadata.deletionTimestamp };
-    if (part === "object" && JSON.stringify((obj as { spec?: unknown }).spec) !== JSON.stringify((cur as { spec?: unknown }).spec)) next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
+    const next = clone(
+      part === "status"
+        ? { ...cur, status: (obj as { status?: unknown }).status }
+        : keepStatus
+          ? { ...obj, status: (cur as { status?: unknown }).status }
+          : obj,
+    );
+    next.metadata =
+      part === "status"
+        ? { ...cur.metadata }
+        : {
+            ...obj.metadata,
+            uid: cur.metadata.uid,
+            creationTimestamp: cur.metadata.creationTimestamp,
+            deletionTimestamp: cur.metadata.deletionTimestamp,
+          };
+    if (
+      part === "object" &&
+      JSON.stringify((obj as { spec?: unknown }).spec) !==
+        JSON.stringify((cur as { spec?: unknown }).spec)
+    )
+      next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
     else next.metadata.generation = cur.metadata.generation;
-    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) return this.#remove(p.collection, p.key, next);
+    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length)
+      return this.#remove(p.collection, p.key, next);
     return this.#store(p.collection, p.key, next, "MODIFIED");
   }
 
-  #patch(p: Parsed, path: string, body: Record<string, unknown> | undefined, type: string): KubeObject {
-    if (type === "json") return this.#update(p, path, jsonPatch(clone(this.#get(p, path)), body as unknown as JsonPatchOp[], path), p.sub === "status" ? "status" : "object");
-    if (type !== "merge") throw status(415, "UnsupportedMediaType", `PATCH ${path}: MemoryApi models merge and JSON patches only, got ${type}`);
+  #patch(
+    p: Parsed,
+    path: string,
+    body: Record<string, unknown> | undefined,
+    type: string,
+  ): KubeObject {
+    if (type === "json")
+      return this.#update(
+        p,
+        path,
+        jsonPatch(clone(this.#get(p, path)), body as unknown as JsonPatchOp[], path),
+        p.sub === "status" ? "status" : "object",
+      );
+    if (type !== "merge")
+      throw status(
+        415,
+        "UnsupportedMediaType",
+        `PATCH ${path}: MemoryApi models merge and JSON patches only, got ${type}`,
+      );
     const cur = this.#get(p, path);
     const want = (body?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
     if (want && want !== cur.metadata.resourceVersion) throw conflict(path);
@@ -279,7 +390,8 @@ export class MemoryApi implements KubeApi {
     const cur = this.#get(p, path);
     const pre = (body?.preconditions ?? {}) as { uid?: string; resourceVersion?: string };
     if (pre.uid && pre.uid !== cur.metadata.uid) throw conflict(path, "UID");
-    if (pre.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) throw conflict(path);
+    if (pre.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion)
+      throw conflict(path);
     if (cur.metadata.finalizers?.length) {
       if (cur.metadata.deletionTimestamp) return cur;
       const next = clone(cur);
@@ -313,7 +425,12 @@ export class MemoryApi implements KubeApi {
 
   #deliver(collection: string, ev: WatchEvent): void {
     this.#deliveredRv = Number(ev.object.metadata.resourceVersion);
-    for (const w of [...this.#watchers]) if (w.collection === collection && (!w.namespace || ev.object.metadata.namespace === w.namespace)) w.send(ev);
+    for (const w of [...this.#watchers])
+      if (
+        w.collection === collection &&
+        (!w.namespace || ev.object.metadata.namespace === w.namespace)
+      )
+        w.send(ev);
   }
 }
 
@@ -346,7 +463,8 @@ interface Parsed {
 function parsePath(path: string): Parsed {
   const segs = path.split("?")[0]!.split("/").filter(Boolean);
   const prefixLen = segs[0] === "api" ? 2 : segs[0] === "apis" ? 3 : -1;
-  if (prefixLen < 0 || segs.length <= prefixLen) throw status(404, "NotFound", `${path}: not an API path`);
+  if (prefixLen < 0 || segs.length <= prefixLen)
+    throw status(404, "NotFound", `${path}: not an API path`);
   const prefix = segs.slice(0, prefixLen).join("/");
   let rest = segs.slice(prefixLen);
   let namespace: string | undefined;
@@ -356,7 +474,13 @@ function parsePath(path: string): Parsed {
   }
   const collection = `/${prefix}/${rest[0]}`;
   const name = rest[1];
-  return { collection, namespace, name, sub: rest[2], key: keyOf(collection, namespace, name ?? "") };
+  return {
+    collection,
+    namespace,
+    name,
+    sub: rest[2],
+    key: keyOf(collection, namespace, name ?? ""),
+  };
 }
 
 function keyOf(collection: string, namespace: string | undefined, name: string): string {
@@ -367,11 +491,18 @@ function collectionOfKey(key: string): string {
   return key.slice(0, key.indexOf("|"));
 }
 
-type Requirement = { key: string; op: "=" | "!=" | "exists" | "!exists" | "in" | "notin"; values: string[] };
+type Requirement = {
+  key: string;
+  op: "=" | "!=" | "exists" | "!exists" | "in" | "notin";
+  values: string[];
+};
 type Selectors = { labels: Requirement[]; fields: Requirement[] };
 
 function selectorsOf(query: RequestOptions["query"]): Selectors {
-  return { labels: parseSelector(String(query?.labelSelector ?? "")), fields: parseSelector(String(query?.fieldSelector ?? "")) };
+  return {
+    labels: parseSelector(String(query?.labelSelector ?? "")),
+    fields: parseSelector(String(query?.fieldSelector ?? "")),
+  };
 }
 
 /** The label-selector grammar our code sends: `a=b`, `a==b`, `a!=b`, `a`, `!a`, `a in (x,y)`, `a notin (x)`. */
@@ -381,9 +512,16 @@ function parseSelector(s: string): Requirement[] {
     const t = part.trim();
     if (!t) continue;
     let m: RegExpExecArray | null;
-    if ((m = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(t))) out.push({ key: m[1]!, op: m[2] as "in" | "notin", values: m[3]!.split(",").map((v) => v.trim()) });
-    else if ((m = /^([^!=]+)!=(.*)$/.exec(t))) out.push({ key: m[1]!.trim(), op: "!=", values: [m[2]!.trim()] });
-    else if ((m = /^([^!=]+)==?(.*)$/.exec(t))) out.push({ key: m[1]!.trim(), op: "=", values: [m[2]!.trim()] });
+    if ((m = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(t)))
+      out.push({
+        key: m[1]!,
+        op: m[2] as "in" | "notin",
+        values: m[3]!.split(",").map(v => v.trim()),
+      });
+    else if ((m = /^([^!=]+)!=(.*)$/.exec(t)))
+      out.push({ key: m[1]!.trim(), op: "!=", values: [m[2]!.trim()] });
+    else if ((m = /^([^!=]+)==?(.*)$/.exec(t)))
+      out.push({ key: m[1]!.trim(), op: "=", values: [m[2]!.trim()] });
     else if (t.startsWith("!")) out.push({ key: t.slice(1).trim(), op: "!exists", values: [] });
     else out.push({ key: t, op: "exists", values: [] });
   }
@@ -394,10 +532,13 @@ function matches(obj: KubeObject, sel: Selectors): boolean {
   const labels = obj.metadata?.labels ?? {};
   const field = (path: string): string | undefined => {
     let v: unknown = obj;
-    for (const k of path.split(".")) v = v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
+    for (const k of path.split("."))
+      v = v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
     return v === undefined ? undefined : String(v);
   };
-  return sel.labels.every((r) => holds(r, labels[r.key])) && sel.fields.every((r) => holds(r, field(r.key)));
+  return (
+    sel.labels.every(r => holds(r, labels[r.key])) && sel.fields.every(r => holds(r, field(r.key)))
+  );
 }
 
 function holds(r: Requirement, v: string | undefined): boolean {
@@ -422,19 +563,28 @@ type JsonPatchOp = { op: "add" | "replace" | "remove" | "test"; path: string; va
 /** RFC 6902, the operations our code sends; a failed `test` is 422 Invalid, as the real server answers. */
 function jsonPatch(doc: KubeObject, ops: JsonPatchOp[], where: string): KubeObject {
   for (const op of ops) {
-    const keys = op.path.split("/").slice(1).map((k) => k.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const keys = op.path
+      .split("/")
+      .slice(1)
+      .map(k => k.replace(/~1/g, "/").replace(/~0/g, "~"));
     const last = keys.pop();
     let parent: unknown = doc;
-    for (const k of keys) parent = parent && typeof parent === "object" ? (parent as Record<string, unknown>)[k] : undefined;
-    if (last === undefined || !parent || typeof parent !== "object") throw status(422, "Invalid", `PATCH ${where}: path ${op.path} does not exist`);
+    for (const k of keys)
+      parent =
+        parent && typeof parent === "object" ? (parent as Record<string, unknown>)[k] : undefined;
+    if (last === undefined || !parent || typeof parent !== "object")
+      throw status(422, "Invalid", `PATCH ${where}: path ${op.path} does not exist`);
     const obj = parent as Record<string, unknown>;
     if (op.op === "test") {
-      if (JSON.stringify(obj[last]) !== JSON.stringify(op.value)) throw status(422, "Invalid", `PATCH ${where}: test failed at ${op.path}`);
+      if (JSON.stringify(obj[last]) !== JSON.stringify(op.value))
+        throw status(422, "Invalid", `PATCH ${where}: test failed at ${op.path}`);
     } else if (op.op === "remove") {
-      if (!(last in obj)) throw status(422, "Invalid", `PATCH ${where}: nothing to remove at ${op.path}`);
+      if (!(last in obj))
+        throw status(422, "Invalid", `PATCH ${where}: nothing to remove at ${op.path}`);
       if (Array.isArray(obj)) obj.splice(Number(last), 1);
       else delete obj[last];
-    } else if (Array.isArray(obj) && op.op === "add") obj.splice(last === "-" ? obj.length : Number(last), 0, op.value);
+    } else if (Array.isArray(obj) && op.op === "add")
+      obj.splice(last === "-" ? obj.length : Number(last), 0, op.value);
     else obj[last] = op.value;
   }
   return doc;
@@ -443,7 +593,10 @@ function jsonPatch(doc: KubeObject, ops: JsonPatchOp[], where: string): KubeObje
 /** RFC 7386: objects merge, null removes, anything else replaces. */
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = target && typeof target === "object" && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  const out: Record<string, unknown> =
+    target && typeof target === "object" && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
   for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
@@ -456,7 +609,11 @@ function status(code: number, reason: string, message: string): K8sError {
 }
 
 function conflict(path: string, what = "ResourceVersion"): K8sError {
-  return status(409, "Conflict", `Operation cannot be fulfilled on ${path}: Precondition failed: ${what} mismatch; the object has been modified`);
+  return status(
+    409,
+    "Conflict",
+    `Operation cannot be fulfilled on ${path}: Precondition failed: ${what} mismatch; the object has been modified`,
+  );
 }
 
 function clone<T>(v: T): T {

@@ -23,7 +23,8 @@ import type { WatcherMetrics } from "./metrics.js";
 import { WorkQueue } from "./work-queue.js";
 
 const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
-const ENDPOINTS = (ns: string) => `/apis/spiderpool.spidernet.io/v2beta1/namespaces/${ns}/spiderendpoints`;
+const ENDPOINTS = (ns: string) =>
+  `/apis/spiderpool.spidernet.io/v2beta1/namespaces/${ns}/spiderendpoints`;
 
 type Pool = Stored<SpiderIPPool>;
 type Claim = Stored<IPClaim>;
@@ -48,18 +49,29 @@ export class AllocationImportController {
     private readonly log: Logger,
     private readonly metrics?: WatcherMetrics,
   ) {
-    this.#queue = new WorkQueue((name) => this.#reconcile(name), {
+    this.#queue = new WorkQueue(name => this.#reconcile(name), {
       delayMs: 100,
-      onError: (key, e, n) => log.warn("import of Spiderpool's allocation records failed; retrying", { pool: key, attempt: n, err: e }),
+      onError: (key, e, n) =>
+        log.warn("import of Spiderpool's allocation records failed; retrying", {
+          pool: key,
+          attempt: n,
+          err: e,
+        }),
     });
-    pools.on((ev) => {
-      if (ev.type !== "deleted" && ev.object.metadata.annotations?.[IMPORTED_ANNOTATION] === undefined) this.#queue.add(ev.object.metadata.name);
+    pools.on(ev => {
+      if (
+        ev.type !== "deleted" &&
+        ev.object.metadata.annotations?.[IMPORTED_ANNOTATION] === undefined
+      )
+        this.#queue.add(ev.object.metadata.name);
     });
   }
 
   /** Looks again at every pool not yet marked (a refused one may have been repaired by hand). */
   resyncAll(): void {
-    for (const p of this.pools.list()) if (p.metadata.annotations?.[IMPORTED_ANNOTATION] === undefined) this.#queue.add(p.metadata.name);
+    for (const p of this.pools.list())
+      if (p.metadata.annotations?.[IMPORTED_ANNOTATION] === undefined)
+        this.#queue.add(p.metadata.name);
   }
 
   stop(): void {
@@ -83,8 +95,8 @@ export class AllocationImportController {
 
     const lookups = await this.#lookups(parsed.value);
     const decided = planImport(facts, {
-      claimOf: (address) => {
-        const rec = parsed.value.find((r) => r.address === address);
+      claimOf: address => {
+        const rec = parsed.value.find(r => r.address === address);
         return rec ? this.claims.get(claimName(facts.family, rec.value))?.spec : undefined;
       },
       podByName: (ns, n) => lookups.byName.get(`${ns}/${n}`),
@@ -103,7 +115,13 @@ export class AllocationImportController {
       if (outcome === "created") {
         created++;
         if (c.holder === "gone") gone++;
-        this.log.info("imported a Spiderpool allocation record as a claim", { pool: name, address: c.spec.address, pod: `${c.spec.podNamespace}/${c.spec.podName}`, podUID: c.spec.podUID, holder: c.holder });
+        this.log.info("imported a Spiderpool allocation record as a claim", {
+          pool: name,
+          address: c.spec.address,
+          pod: `${c.spec.podNamespace}/${c.spec.podName}`,
+          podUID: c.spec.podUID,
+          holder: c.holder,
+        });
       } else if (outcome === "covered") covered++;
       else conflicts.push(outcome);
     }
@@ -112,25 +130,56 @@ export class AllocationImportController {
     this.metrics?.importedRecords.inc({ result: "conflict" }, conflicts.length);
     const ref = { ...pool, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool" };
     for (const x of conflicts) {
-      this.log.warn("a Spiderpool allocation record names an address another Pod claims", { pool: name, ...x });
-      await recordEvent(this.api, ref, "Warning", "ImportConflict", `status.allocatedIPs records ${x.address} for ${x.recorded}, but ${x.claimedBy} claims it: both were handed the address; it stays claimed by ${x.claimedBy}`);
+      this.log.warn("a Spiderpool allocation record names an address another Pod claims", {
+        pool: name,
+        ...x,
+      });
+      await recordEvent(
+        this.api,
+        ref,
+        "Warning",
+        "ImportConflict",
+        `status.allocatedIPs records ${x.address} for ${x.recorded}, but ${x.claimedBy} claims it: both were handed the address; it stays claimed by ${x.claimedBy}`,
+      );
     }
     const summary = `imported ${plan.records} Spiderpool allocation records of status.allocatedIPs: ${created} claims created (${gone} for Pods that no longer exist, left to IP GC), ${covered} already claimed by the same Pod, ${conflicts.length} claimed by another Pod`;
     await this.#mark(pool, plan.records);
-    this.log.info("pool imported", { pool: name, records: plan.records, created, gone, covered, conflicts: conflicts.length });
-    await recordEvent(this.api, ref, conflicts.length ? "Warning" : "Normal", "AllocationsImported", summary);
+    this.log.info("pool imported", {
+      pool: name,
+      records: plan.records,
+      created,
+      gone,
+      covered,
+      conflicts: conflicts.length,
+    });
+    await recordEvent(
+      this.api,
+      ref,
+      conflicts.length ? "Warning" : "Normal",
+      "AllocationsImported",
+      summary,
+    );
   }
 
   /** The claim of one record, settled: created now, already this Pod's, or another Pod's. */
-  async #claim(spec: IPClaim["spec"], value: bigint): Promise<"created" | "covered" | ImportConflict> {
+  async #claim(
+    spec: IPClaim["spec"],
+    value: bigint,
+  ): Promise<"created" | "covered" | ImportConflict> {
     for (let attempt = 0; attempt < 3; attempt++) {
       if ((await createClaim(this.api, spec, value)) !== "taken") return "created";
       const existing = await readClaim(this.api, claimName(spec.ipVersion, value));
       if (!existing) continue; // released between CREATE and read: the address is free, claim it
       if (sameHolder(existing.spec, spec)) return "covered";
-      return { address: spec.address, recorded: `${spec.podNamespace}/${spec.podName} (${spec.podUID})`, claimedBy: `${existing.spec.podNamespace}/${existing.spec.podName} (${existing.spec.podUID})` };
+      return {
+        address: spec.address,
+        recorded: `${spec.podNamespace}/${spec.podName} (${spec.podUID})`,
+        claimedBy: `${existing.spec.podNamespace}/${existing.spec.podName} (${existing.spec.podUID})`,
+      };
     }
-    throw new Error(`claim ${claimName(spec.ipVersion, value)} keeps appearing and disappearing; trying again later`);
+    throw new Error(
+      `claim ${claimName(spec.ipVersion, value)} keeps appearing and disappearing; trying again later`,
+    );
   }
 
   /**
@@ -139,8 +188,17 @@ export class AllocationImportController {
    */
   async #mark(pool: Pool, records: number): Promise<void> {
     await this.api
-      .patch(`${POOLS}/${pool.metadata.name}`, { metadata: { resourceVersion: pool.metadata.resourceVersion, annotations: { [IMPORTED_ANNOTATION]: String(records) } } }, "merge")
-      .catch((e) => {
+      .patch(
+        `${POOLS}/${pool.metadata.name}`,
+        {
+          metadata: {
+            resourceVersion: pool.metadata.resourceVersion,
+            annotations: { [IMPORTED_ANNOTATION]: String(records) },
+          },
+        },
+        "merge",
+      )
+      .catch(e => {
         if (!(e instanceof K8sError && e.code === "not_found")) throw e;
       });
   }
@@ -151,8 +209,17 @@ export class AllocationImportController {
     this.#reported.set(pool.metadata.name, rv);
     this.metrics?.importedRecords.inc({ result: "refused" });
     const text = `not imported, and no address is allocated from the pool until it is: ${why}. Repair or remove the bad records (kubectl patch --subresource=status), or set the annotation ${IMPORTED_ANNOTATION} to accept the status as it is`;
-    this.log.warn("Spiderpool allocation records cannot be imported", { pool: pool.metadata.name, reason: why });
-    await recordEvent(this.api, { ...pool, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool" }, "Warning", "ImportRefused", text);
+    this.log.warn("Spiderpool allocation records cannot be imported", {
+      pool: pool.metadata.name,
+      reason: why,
+    });
+    await recordEvent(
+      this.api,
+      { ...pool, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool" },
+      "Warning",
+      "ImportRefused",
+      text,
+    );
   }
 
   /** The Pods and SpiderEndpoints the records name, read once for this pool. */
@@ -164,7 +231,10 @@ export class AllocationImportController {
     for (const r of records) {
       const key = `${r.podNamespace}/${r.podName}`;
       if (!byName.has(key)) {
-        const pod = await getOrUndefined<Pod>(this.api, `/api/v1/namespaces/${r.podNamespace}/pods/${r.podName}`);
+        const pod = await getOrUndefined<Pod>(
+          this.api,
+          `/api/v1/namespaces/${r.podNamespace}/pods/${r.podName}`,
+        );
         if (pod) byName.set(key, importPod(pod));
       }
       if (byName.get(key)?.uid !== r.podUID && !listed.has(r.podNamespace)) {
@@ -174,9 +244,18 @@ export class AllocationImportController {
         for (const p of list.items) byUid.set(`${r.podNamespace}/${p.metadata.uid}`, importPod(p));
       }
       if (!endpoints.has(key)) {
-        const ep = await getOrUndefined<Stored<SpiderEndpoint>>(this.api, `${ENDPOINTS(r.podNamespace)}/${r.podName}`);
+        const ep = await getOrUndefined<Stored<SpiderEndpoint>>(
+          this.api,
+          `${ENDPOINTS(r.podNamespace)}/${r.podName}`,
+        );
         const cur = ep?.status?.current;
-        if (cur) endpoints.set(key, { uid: cur.uid, node: cur.node, ownerControllerType: ep.status?.ownerControllerType ?? "", ips: Array.isArray(cur.ips) ? cur.ips : [] });
+        if (cur)
+          endpoints.set(key, {
+            uid: cur.uid,
+            node: cur.node,
+            ownerControllerType: ep.status?.ownerControllerType ?? "",
+            ips: Array.isArray(cur.ips) ? cur.ips : [],
+          });
       }
     }
     return { byName, byUid, endpoints };
@@ -184,7 +263,7 @@ export class AllocationImportController {
 }
 
 function importPod(p: Pod): ImportPod {
-  const ctrl = p.metadata.ownerReferences?.find((o) => o.controller);
+  const ctrl = p.metadata.ownerReferences?.find(o => o.controller);
   return {
     namespace: p.metadata.namespace ?? "",
     name: p.metadata.name,

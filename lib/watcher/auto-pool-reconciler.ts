@@ -13,11 +13,28 @@
  * subnet, the pool and the pool's claims are read from the API server each run.
  */
 import type { KubeApi } from "../k8s/api-client.js";
-import { createAutoPool, getPool, poolClaimAddresses, updateAutoPool, type Pool } from "../k8s/auto-pool-store.js";
+import {
+  createAutoPool,
+  getPool,
+  poolClaimAddresses,
+  updateAutoPool,
+  type Pool,
+} from "../k8s/auto-pool-store.js";
 import { K8sError } from "../k8s/k8s-error.js";
-import { casSubnetStatus, controlledPoolsOf, encodeControlledPools, getSubnet, type Subnet } from "../k8s/subnet-status-store.js";
+import {
+  casSubnetStatus,
+  controlledPoolsOf,
+  encodeControlledPools,
+  getSubnet,
+  type Subnet,
+} from "../k8s/subnet-status-store.js";
 import { parseAddress, type IpFamily } from "../core/address.js";
-import { ANNO_POOL_IP_NUMBER, applicationKey, autoPoolObjectLabels, autoPoolPodAffinity } from "../core/auto-pool-naming.js";
+import {
+  ANNO_POOL_IP_NUMBER,
+  applicationKey,
+  autoPoolObjectLabels,
+  autoPoolPodAffinity,
+} from "../core/auto-pool-naming.js";
 import type { AutoPoolTarget } from "../core/auto-pool-request.js";
 import { IntervalSet } from "../core/interval-set.js";
 import { describeStored, readStoredRanges } from "../core/stored-objects.js";
@@ -80,12 +97,20 @@ export async function reconcileAutoPool(api: KubeApi, job: AutoPoolJob): Promise
     pool = await getPool(api, name);
   }
   if (pool?.metadata.deletionTimestamp) {
-    throw new AutoPoolError("pool_terminating", `auto-created IPPool ${name} is terminating; it is re-created once it is gone`, true);
+    throw new AutoPoolError(
+      "pool_terminating",
+      `auto-created IPPool ${name} is terminating; it is re-created once it is gone`,
+      true,
+    );
   }
   const first = await getSubnet(api, target.subnet);
   const subnetCidr = checkSubnet(first, target);
   if (pool && pool.spec.subnet !== subnetCidr) {
-    throw new AutoPoolError("subnet_changed", `it's invalid to change recoincile auto-created IPPool ${name} with different subnet SpiderSubnet ${target.subnet}`, false);
+    throw new AutoPoolError(
+      "subnet_changed",
+      `it's invalid to change recoincile auto-created IPPool ${name} with different subnet SpiderSubnet ${target.subnet}`,
+      false,
+    );
   }
   const allocated = toSet(await poolClaimAddresses(api, name), target.family);
   const t1 = Date.now();
@@ -96,29 +121,69 @@ export async function reconcileAutoPool(api: KubeApi, job: AutoPoolJob): Promise
   let pendingShrink = 0;
   let conflicts: string[] = [];
   const app = applicationKey(top);
-  const cas = await casSubnetStatus(api, target.subnet, (s) => {
+  const cas = await casSubnetStatus(api, target.subnet, s => {
     checkSubnet(s, target);
     const records = controlledPoolsOf(s);
-    if (records === undefined) throw new AutoPoolError("subnet_unreadable", `SpiderSubnet ${target.subnet} has an unreadable status.controlledIPPools; not touching it`, true);
+    if (records === undefined)
+      throw new AutoPoolError(
+        "subnet_unreadable",
+        `SpiderSubnet ${target.subnet} has an unreadable status.controlledIPPools; not touching it`,
+        true,
+      );
     const stored = describeStored(s);
-    const usable = stored?.cidr ? readStoredRanges(stored.cidr, s.spec.ips, s.spec.excludeIPs).usable : IntervalSet.empty(target.family);
-    const r = preAllocate({ family: target.family, pool: name, subnetUsable: usable, records, reserved: job.reserved, occupied: job.occupied, allocated, desired: target.desired, partialShrink: false });
-    if (!r.ok) throw new AutoPoolError(r.error.code === "insufficient_subnet_ips" ? "insufficient_subnet_ips" : "subnet_unreadable", `SpiderSubnet ${target.subnet}: ${r.error.message}`, true);
+    const usable = stored?.cidr
+      ? readStoredRanges(stored.cidr, s.spec.ips, s.spec.excludeIPs).usable
+      : IntervalSet.empty(target.family);
+    const r = preAllocate({
+      family: target.family,
+      pool: name,
+      subnetUsable: usable,
+      records,
+      reserved: job.reserved,
+      occupied: job.occupied,
+      allocated,
+      desired: target.desired,
+      partialShrink: false,
+    });
+    if (!r.ok)
+      throw new AutoPoolError(
+        r.error.code === "insufficient_subnet_ips"
+          ? "insufficient_subnet_ips"
+          : "subnet_unreadable",
+        `SpiderSubnet ${target.subnet}: ${r.error.message}`,
+        true,
+      );
     record = r.value.ips;
     pendingShrink = r.value.pendingShrink;
     conflicts = r.value.conflicts.toAddressStrings();
     const ips = record.toRangeStrings();
     const old = records[name];
-    if (old && old.application === app && toRanges(old.ips, target.family).equals(record)) return undefined;
+    if (old && old.application === app && toRanges(old.ips, target.family).equals(record))
+      return undefined;
     const next = { ...records, [name]: { ips, application: app } };
-    const count = Object.values(next).reduce((n, rec) => n + Number(toRanges(rec.ips, target.family).size()), 0);
-    return { ...s.status, controlledIPPools: encodeControlledPools(next), allocatedIPCount: count, totalIPCount: Number(usable.size()) };
+    const count = Object.values(next).reduce(
+      (n, rec) => n + Number(toRanges(rec.ips, target.family).size()),
+      0,
+    );
+    return {
+      ...s.status,
+      controlledIPPools: encodeControlledPools(next),
+      allocatedIPCount: count,
+      totalIPCount: Number(usable.size()),
+    };
   });
   const { subnet } = cas;
   changed = cas.written;
   const t2 = Date.now();
 
-  const labels = autoPoolObjectLabels(target.subnet, subnetCidr, top, target.nic, target.family, target.reclaim);
+  const labels = autoPoolObjectLabels(
+    target.subnet,
+    subnetCidr,
+    top,
+    target.nic,
+    target.family,
+    target.reclaim,
+  );
   const annotations = { [ANNO_POOL_IP_NUMBER]: target.ipNumber };
   const ips = record.toRangeStrings();
   for (let attempt = 1; ; attempt++) {
@@ -151,29 +216,54 @@ export async function reconcileAutoPool(api: KubeApi, job: AutoPoolJob): Promise
         pool = await getPool(api, name);
         continue;
       }
-      if (e.code === "invalid" || e.code === "forbidden") throw new AutoPoolError("write_refused", `IPPool ${name}: ${e.message}`, true);
+      if (e.code === "invalid" || e.code === "forbidden")
+        throw new AutoPoolError("write_refused", `IPPool ${name}: ${e.message}`, true);
       throw e;
     }
   }
   const timings = { readMs: t1 - t0, recordMs: t2 - t1, poolMs: Date.now() - t2 };
-  return { pool: name, created, changed, size: Number(record.size()), pendingShrink, conflicts, timings };
+  return {
+    pool: name,
+    created,
+    changed,
+    size: Number(record.size()),
+    pendingShrink,
+    conflicts,
+    timings,
+  };
 }
 
 /** The subnet's CIDR, after checking the subnet exists, is live and is of the target's family. */
 function checkSubnet(subnet: Subnet | undefined, target: AutoPoolTarget): string {
-  if (!subnet) throw new AutoPoolError("subnet_not_found", `SpiderSubnet '${target.subnet}' not found`, true);
+  if (!subnet)
+    throw new AutoPoolError("subnet_not_found", `SpiderSubnet '${target.subnet}' not found`, true);
   if (subnet.metadata.deletionTimestamp) {
-    throw new AutoPoolError("subnet_terminating", `SpiderSubnet '${target.subnet}' is terminating, we can't reconcile an auto-created IPPool from it`, true);
+    throw new AutoPoolError(
+      "subnet_terminating",
+      `SpiderSubnet '${target.subnet}' is terminating, we can't reconcile an auto-created IPPool from it`,
+      true,
+    );
   }
   const stored = describeStored(subnet);
   if (stored?.family !== target.family) {
-    throw new AutoPoolError("subnet_changed", `SpiderSubnet '${target.subnet}' is not an IPv${target.family} subnet`, false);
+    throw new AutoPoolError(
+      "subnet_changed",
+      `SpiderSubnet '${target.subnet}' is not an IPv${target.family} subnet`,
+      false,
+    );
   }
   return subnet.spec.subnet;
 }
 
-function poolDiffers(pool: Pool, record: IntervalSet, labels: Record<string, string>, annotations: Record<string, string>): boolean {
-  const usable = toRanges(pool.spec.ips ?? [], record.family).subtract(toRanges(pool.spec.excludeIPs ?? [], record.family));
+function poolDiffers(
+  pool: Pool,
+  record: IntervalSet,
+  labels: Record<string, string>,
+  annotations: Record<string, string>,
+): boolean {
+  const usable = toRanges(pool.spec.ips ?? [], record.family).subtract(
+    toRanges(pool.spec.excludeIPs ?? [], record.family),
+  );
   if (!usable.equals(record)) return true;
   if (Object.entries(labels).some(([k, v]) => pool.metadata.labels?.[k] !== v)) return true;
   return Object.entries(annotations).some(([k, v]) => pool.metadata.annotations?.[k] !== v);

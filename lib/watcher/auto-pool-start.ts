@@ -35,10 +35,22 @@ export function startAutoPoolControllers(
   resyncMs = 60_000,
 ): AutoPoolControllers | undefined {
   if (!config.enableSpiderSubnet) return undefined;
-  const subnets = new Informer<Stored<SpiderSubnet>>(api, { path: SUBNETS_PATH, onError: (e) => log.warn("watch of subnets failed; retrying", { err: e }) });
-  const reserved = new Informer<Stored<SpiderReservedIP>>(api, { path: RESERVED_PATH, onError: (e) => log.warn("watch of reserved IPs failed; retrying", { err: e }) });
+  const subnets = new Informer<Stored<SpiderSubnet>>(api, {
+    path: SUBNETS_PATH,
+    onError: e => log.warn("watch of subnets failed; retrying", { err: e }),
+  });
+  const reserved = new Informer<Stored<SpiderReservedIP>>(api, {
+    path: RESERVED_PATH,
+    onError: e => log.warn("watch of reserved IPs failed; retrying", { err: e }),
+  });
   const lock = new KeyedLock();
-  const workloads = new WorkloadController(api, log, config, { ...shared, subnets, reserved }, lock);
+  const workloads = new WorkloadController(
+    api,
+    log,
+    config,
+    { ...shared, subnets, reserved },
+    lock,
+  );
   const thirdParty = new ThirdPartyReclaimer(api, log, shared.pools);
   const exists = (key: string): boolean | undefined => {
     const app = parseApplicationKey(key);
@@ -64,7 +76,13 @@ export function startAutoPoolControllers(
     },
   };
   // The first sweep runs once every cache is loaded: what happened while no watcher ran.
-  void Promise.all([subnets.synced, reserved.synced, shared.pools.synced, shared.claims.synced, workloads.synced()]).then(() => controllers.resync());
+  void Promise.all([
+    subnets.synced,
+    reserved.synced,
+    shared.pools.synced,
+    shared.claims.synced,
+    workloads.synced(),
+  ]).then(() => controllers.resync());
   setInterval(() => controllers.resync(), resyncMs).unref();
   return controllers;
 }

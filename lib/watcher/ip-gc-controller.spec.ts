@@ -17,7 +17,12 @@ import { WatcherMetrics } from "./metrics.js";
 
 const NS = "ns";
 const PODS = `/api/v1/namespaces/${NS}/pods`;
-const log = { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined } as unknown as Logger;
+const log = {
+  info: () => undefined,
+  warn: () => undefined,
+  debug: () => undefined,
+  error: () => undefined,
+} as unknown as Logger;
 
 function policy(readyNodeReleaseAfterSeconds: number) {
   const r = parseConfig({});
@@ -25,7 +30,14 @@ function policy(readyNodeReleaseAfterSeconds: number) {
   return { ...r.value.gc, readyNodeReleaseAfterSeconds };
 }
 
-const readyNode = (name: string) => ({ apiVersion: "v1", kind: "Node", metadata: { name }, status: { conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2025-12-31T00:00:00Z" }] } });
+const readyNode = (name: string) => ({
+  apiVersion: "v1",
+  kind: "Node",
+  metadata: { name },
+  status: {
+    conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2025-12-31T00:00:00Z" }],
+  },
+});
 const livePod = (name: string, uid: string, node: string) => ({
   apiVersion: "v1",
   kind: "Pod",
@@ -37,24 +49,45 @@ const claim = (address: string, podName: string, node: string) => ({
   apiVersion: "ipam.pepr-spiderpool.io/v1alpha1",
   kind: "IPClaim",
   metadata: { name: address },
-  spec: { address, ipVersion: 4, pool: "p", podNamespace: NS, podName, podUID: `uid-${podName}`, interface: "eth0", node, containerID: "c" },
+  spec: {
+    address,
+    ipVersion: 4,
+    pool: "p",
+    podNamespace: NS,
+    podName,
+    podUID: `uid-${podName}`,
+    interface: "eth0",
+    node,
+    containerID: "c",
+  },
 });
 
 describe("IpGcController against MemoryApi", () => {
   let running: { gc: IpGcController; claims: Informer<KubeObject> } | undefined;
   afterEach(() => {
-    for (const i of [running?.gc.pods, running?.gc.nodes, running?.gc.endpoints, running?.claims]) i?.stop();
+    for (const i of [running?.gc.pods, running?.gc.nodes, running?.gc.endpoints, running?.claims])
+      i?.stop();
     running = undefined;
   });
 
   async function start(api: MemoryApi, readyNodeReleaseAfterSeconds = 0) {
     const claims = new Informer<IPClaim & KubeObject>(api, { path: CLAIMS_PATH }).start();
-    const gc = new IpGcController(api, claims as never, policy(readyNodeReleaseAfterSeconds), new WatcherMetrics(), log).start();
+    const gc = new IpGcController(
+      api,
+      claims as never,
+      policy(readyNodeReleaseAfterSeconds),
+      new WatcherMetrics(),
+      log,
+    ).start();
     running = { gc, claims: claims as never };
     await gc.synced();
     return gc;
   }
-  const held = (api: MemoryApi) => api.all<Stored<IPClaim>>(CLAIMS_PATH).map((c) => c.spec.address).sort();
+  const held = (api: MemoryApi) =>
+    api
+      .all<Stored<IPClaim>>(CLAIMS_PATH)
+      .map(c => c.spec.address)
+      .sort();
 
   it("a scan releases the claims of Pods gone from a deleted node, and keeps the live Pods'", async () => {
     const api = new MemoryApi();
@@ -64,7 +97,10 @@ describe("IpGcController against MemoryApi", () => {
     api.seed(CLAIMS_PATH, claim("10.0.0.2", "gone", "n-deleted"));
     // A Pod of that name exists again, as another incarnation: the old UID's claim still goes.
     api.seed(PODS, livePod("recreated", "uid-new", "n1"));
-    api.seed(CLAIMS_PATH, { ...claim("10.0.0.3", "recreated", "n-deleted"), spec: { ...claim("10.0.0.3", "recreated", "n-deleted").spec, podUID: "uid-old" } });
+    api.seed(CLAIMS_PATH, {
+      ...claim("10.0.0.3", "recreated", "n-deleted"),
+      spec: { ...claim("10.0.0.3", "recreated", "n-deleted").spec, podUID: "uid-old" },
+    });
     const gc = await start(api);
     gc.scanAll();
     await eventually("the releases", () => held(api).length === 1);
@@ -84,7 +120,11 @@ describe("IpGcController against MemoryApi", () => {
     api.now += 61_000;
     gc.scanAll();
     await eventually("the release", () => held(api).length === 0);
-    await eventually("the Warning", () => api.all<{ reason?: string }>("/api/v1/events").some((e) => e.reason === "AddressReleasedUnconfirmed"));
+    await eventually("the Warning", () =>
+      api
+        .all<{ reason?: string }>("/api/v1/events")
+        .some(e => e.reason === "AddressReleasedUnconfirmed"),
+    );
   });
 
   it("a claim re-pointed since it was judged (409 on the conditioned delete) is left to its new owner", async () => {
@@ -95,15 +135,21 @@ describe("IpGcController against MemoryApi", () => {
     const gc = await start(api);
     // The GC's view lags: it judges the claim as it was before the re-point.
     api.holdWatches();
-    await api.patch(`${CLAIMS_PATH}/10.0.0.2`, { spec: { podUID: "uid-new-owner", podName: "new-owner", node: "n1" } });
+    await api.patch(`${CLAIMS_PATH}/10.0.0.2`, {
+      spec: { podUID: "uid-new-owner", podName: "new-owner", node: "n1" },
+    });
     let conflicts = 0;
     api.onAnswer = (method, _path, error) => {
-      if (method === "DELETE" && error?.code === "conflict" && ++conflicts === 2) api.releaseWatches();
+      if (method === "DELETE" && error?.code === "conflict" && ++conflicts === 2)
+        api.releaseWatches();
     };
     gc.scanAll();
     await eventually("two refused deletes, then the view catches up", () => conflicts >= 2);
     await gc.idle();
     assert.deepEqual(held(api), ["10.0.0.2"]);
-    assert.equal(api.peek<Stored<IPClaim>>(`${CLAIMS_PATH}/10.0.0.2`)?.spec.podUID, "uid-new-owner");
+    assert.equal(
+      api.peek<Stored<IPClaim>>(`${CLAIMS_PATH}/10.0.0.2`)?.spec.podUID,
+      "uid-new-owner",
+    );
   });
 });

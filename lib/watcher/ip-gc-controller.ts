@@ -5,7 +5,12 @@ import { FINALIZER, releaseEndpoint } from "../k8s/endpoint-store.js";
 import { recordEvent } from "../k8s/events.js";
 import { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
-import { gcDecision, type GcPolicy, type NodeFacts, type SandboxFacts } from "../core/gc-decision.js";
+import {
+  gcDecision,
+  type GcPolicy,
+  type NodeFacts,
+  type SandboxFacts,
+} from "../core/gc-decision.js";
 import { gcPodFacts } from "../k8s/gc-pod-facts.js";
 import { isValidStatefulSetPod, statefulSetOrdinal } from "../core/statefulset-identity.js";
 import { QUARANTINE_POD_UID, type IPClaim } from "../schemas/ip-claim.js";
@@ -52,8 +57,10 @@ export class IpGcController {
   ) {
     this.pods = new Informer<Pod>(api, { path: "/api/v1/pods" });
     this.nodes = new Informer<Node>(api, { path: "/api/v1/nodes" });
-    this.endpoints = new Informer<Endpoint>(api, { path: "/apis/spiderpool.spidernet.io/v2beta1/spiderendpoints" });
-    this.#queue = new WorkQueue((uid) => this.#reconcileUid(uid), {
+    this.endpoints = new Informer<Endpoint>(api, {
+      path: "/apis/spiderpool.spidernet.io/v2beta1/spiderendpoints",
+    });
+    this.#queue = new WorkQueue(uid => this.#reconcileUid(uid), {
       delayMs: 100,
       concurrency: 8,
       onError: (uid, e, n) => {
@@ -61,7 +68,7 @@ export class IpGcController {
         log.warn("IP GC of a Pod's claims failed", { podUID: uid, attempt: n, err: e });
       },
     });
-    claims.on((ev) => {
+    claims.on(ev => {
       const c = ev.object;
       const s = this.#byUid.get(c.spec.podUID) ?? new Set<string>();
       if (ev.type === "deleted") s.delete(c.metadata.name);
@@ -73,14 +80,15 @@ export class IpGcController {
       }
     });
     // Any Pod event may end a Pod's need for its addresses: look at the claims of its UID.
-    this.pods.on((ev) => this.#queue.add(ev.object.metadata.uid ?? ""));
+    this.pods.on(ev => this.#queue.add(ev.object.metadata.uid ?? ""));
     // A node known dead at last (deleted, tainted out-of-service) or Ready again frees what
     // waited for it: look at the claims made on it.
-    this.nodes.on((ev) => {
+    this.nodes.on(ev => {
       const before = ev.type === "updated" ? nodeFacts(ev.old).state : undefined;
       const after = ev.type === "deleted" ? "dead" : nodeFacts(ev.object).state;
       if (before === after || ev.type === "added") return;
-      for (const c of this.claims.list()) if (c.spec.node === ev.object.metadata.name) this.#queue.add(c.spec.podUID);
+      for (const c of this.claims.list())
+        if (c.spec.node === ev.object.metadata.name) this.#queue.add(c.spec.podUID);
     });
   }
 
@@ -92,7 +100,12 @@ export class IpGcController {
   }
 
   async synced(): Promise<void> {
-    await Promise.all([this.pods.synced, this.nodes.synced, this.endpoints.synced, this.claims.synced]);
+    await Promise.all([
+      this.pods.synced,
+      this.nodes.synced,
+      this.endpoints.synced,
+      this.claims.synced,
+    ]);
   }
 
   idle(): Promise<void> {
@@ -102,12 +115,16 @@ export class IpGcController {
   /** The full scan: every claim and every finalized endpoint, once. */
   scanAll(): void {
     for (const uid of this.#byUid.keys()) this.#queue.add(uid);
-    void this.#releaseOrphanEndpoints().catch((e: Error) => this.log.warn("orphan endpoint scan failed", { err: e }));
+    void this.#releaseOrphanEndpoints().catch((e: Error) =>
+      this.log.warn("orphan endpoint scan failed", { err: e }),
+    );
   }
 
   #claimsOf(uid: string): Claim[] {
     // A re-pointed claim stays in its old UID's set: it belongs to the UID it names now.
-    return [...(this.#byUid.get(uid) ?? [])].map((n) => this.claims.get(n)).filter((c): c is Claim => !!c && c.spec.podUID === uid);
+    return [...(this.#byUid.get(uid) ?? [])]
+      .map(n => this.claims.get(n))
+      .filter((c): c is Claim => !!c && c.spec.podUID === uid);
   }
 
   async #reconcileUid(uid: string): Promise<void> {
@@ -116,7 +133,7 @@ export class IpGcController {
     const claims = this.#claimsOf(uid);
     if (!uid || claims.length === 0) return;
     const { podNamespace: ns, podName: name } = claims[0]!.spec;
-    const isStatic = claims.some((c) => c.spec.static);
+    const isStatic = claims.some(c => c.spec.static);
     // A full scan looks at every Pod holding an address; reading each from the API server would
     // cost one GET per Pod per scan. The cache decides "keep" for the live incarnation (a wrong
     // keep only delays: the Pod's next event or the next scan looks again); anything that could
@@ -126,7 +143,15 @@ export class IpGcController {
     if (!isStatic && cached?.metadata.uid === uid) {
       // "Recheck later" from the cache is safe too: it means this incarnation is terminating (or
       // on a lost node), which a read cannot undo. Only a release is worth a read.
-      const early = gcDecision({ podUID: uid, static: false }, gcPodFacts(cached), false, this.#nodeOf(cached.spec.nodeName), this.api.clock.now(), this.policy, this.#sandbox(uid));
+      const early = gcDecision(
+        { podUID: uid, static: false },
+        gcPodFacts(cached),
+        false,
+        this.#nodeOf(cached.spec.nodeName),
+        this.api.clock.now(),
+        this.policy,
+        this.#sandbox(uid),
+      );
       if (early.action === "keep") {
         this.#waitingSince.delete(uid);
         return;
@@ -140,8 +165,19 @@ export class IpGcController {
     const stsValid = isStatic ? await this.#statefulSetWants(ns, name) : false;
     // The sandbox that holds the claims is on the node of their incarnation: the Pod's own node
     // while it exists, else the node the claim records.
-    const nodeName = pod?.metadata.uid === uid ? (pod.spec.nodeName ?? claims[0]!.spec.node) : claims[0]!.spec.node;
-    const verdict = gcDecision({ podUID: uid, static: isStatic }, pod ? gcPodFacts(pod) : undefined, stsValid, this.#nodeOf(nodeName), this.api.clock.now(), this.policy, this.#sandbox(uid));
+    const nodeName =
+      pod?.metadata.uid === uid
+        ? (pod.spec.nodeName ?? claims[0]!.spec.node)
+        : claims[0]!.spec.node;
+    const verdict = gcDecision(
+      { podUID: uid, static: isStatic },
+      pod ? gcPodFacts(pod) : undefined,
+      stsValid,
+      this.#nodeOf(nodeName),
+      this.api.clock.now(),
+      this.policy,
+      this.#sandbox(uid),
+    );
     if (verdict.action === "keep") {
       this.#waitingSince.delete(uid);
       return;
@@ -151,14 +187,29 @@ export class IpGcController {
       return;
     }
     if (this.releaseDelayMs > 0) {
-      this.log.info("IP GC: release decided, held back by SPIDERPOOL_TEST_GC_DELAY_MS", { pod: `${ns}/${name}`, podUID: uid, addresses: claims.map((c) => c.spec.address), delayMs: this.releaseDelayMs });
-      await new Promise((r) => setTimeout(r, this.releaseDelayMs));
+      this.log.info("IP GC: release decided, held back by SPIDERPOOL_TEST_GC_DELAY_MS", {
+        pod: `${ns}/${name}`,
+        podUID: uid,
+        addresses: claims.map(c => c.spec.address),
+        delayMs: this.releaseDelayMs,
+      });
+      await new Promise(r => setTimeout(r, this.releaseDelayMs));
     }
     for (const c of claims) {
       // Conditioned on the claim as judged: one a new StatefulSet incarnation re-pointed meanwhile
       // has moved on, so this Pod UID is decided again from what is there now.
-      if ((await deleteClaim(this.api, c.metadata.name, c.metadata.uid, c.metadata.resourceVersion)) === "changed") {
-        this.log.info("IP GC: claim changed since it was judged; deciding again", { claim: c.metadata.name, podUID: uid });
+      if (
+        (await deleteClaim(
+          this.api,
+          c.metadata.name,
+          c.metadata.uid,
+          c.metadata.resourceVersion,
+        )) === "changed"
+      ) {
+        this.log.info("IP GC: claim changed since it was judged; deciding again", {
+          claim: c.metadata.name,
+          podUID: uid,
+        });
         this.#queue.add(uid);
         return;
       }
@@ -166,10 +217,21 @@ export class IpGcController {
       this.metrics.gcReleased.inc({ reason: verdict.reason.split(" (")[0] ?? verdict.reason });
     }
     this.#waitingSince.delete(uid);
-    this.log.info("IP GC released addresses", { pod: `${ns}/${name}`, podUID: uid, addresses: claims.map((c) => c.spec.address), reason: verdict.reason });
-    if (verdict.unconfirmed) await this.#sayUnconfirmed(pod?.metadata.uid === uid ? pod : undefined, claims, verdict.reason);
+    this.log.info("IP GC released addresses", {
+      pod: `${ns}/${name}`,
+      podUID: uid,
+      addresses: claims.map(c => c.spec.address),
+      reason: verdict.reason,
+    });
+    if (verdict.unconfirmed)
+      await this.#sayUnconfirmed(
+        pod?.metadata.uid === uid ? pod : undefined,
+        claims,
+        verdict.reason,
+      );
     const ep = this.endpoints.get(name, ns);
-    if (ep && (ep.status?.current.uid === uid || !ep.status)) await releaseEndpoint(this.api, ep, isStatic && !stsValid);
+    if (ep && (ep.status?.current.uid === uid || !ep.status))
+      await releaseEndpoint(this.api, ep, isStatic && !stsValid);
   }
 
   /**
@@ -188,20 +250,44 @@ export class IpGcController {
   /** An address released by a bound, not by knowledge: a Warning on the Pod (or the pool, once the Pod is gone) and a metric. */
   async #sayUnconfirmed(pod: Pod | undefined, claims: Claim[], reason: string): Promise<void> {
     this.metrics.gcUnconfirmed.inc(claims.length);
-    const msg = `released [${claims.map((c) => c.spec.address).join(" ")}] without confirmation that no sandbox holds them: ${reason}`;
-    this.log.warn("IP GC released addresses without confirmation from the node's agent", { podUID: claims[0]?.spec.podUID, addresses: claims.map((c) => c.spec.address), reason });
-    if (pod) await recordEvent(this.api, { ...pod, apiVersion: "v1", kind: "Pod" }, "Warning", "AddressReleasedUnconfirmed", msg);
-    for (const p of new Set(claims.map((c) => c.spec.pool))) {
-      await recordEvent(this.api, { apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool", metadata: { name: p } }, "Warning", "AddressReleasedUnconfirmed", `${claims[0]?.spec.podNamespace}/${claims[0]?.spec.podName}: ${msg}`);
+    const msg = `released [${claims.map(c => c.spec.address).join(" ")}] without confirmation that no sandbox holds them: ${reason}`;
+    this.log.warn("IP GC released addresses without confirmation from the node's agent", {
+      podUID: claims[0]?.spec.podUID,
+      addresses: claims.map(c => c.spec.address),
+      reason,
+    });
+    if (pod)
+      await recordEvent(
+        this.api,
+        { ...pod, apiVersion: "v1", kind: "Pod" },
+        "Warning",
+        "AddressReleasedUnconfirmed",
+        msg,
+      );
+    for (const p of new Set(claims.map(c => c.spec.pool))) {
+      await recordEvent(
+        this.api,
+        {
+          apiVersion: "spiderpool.spidernet.io/v2beta1",
+          kind: "SpiderIPPool",
+          metadata: { name: p },
+        },
+        "Warning",
+        "AddressReleasedUnconfirmed",
+        `${claims[0]?.spec.podNamespace}/${claims[0]?.spec.podName}: ${msg}`,
+      );
     }
   }
 
   #schedule(uid: string, at: number): void {
     if (this.#timers.has(uid)) return;
-    const t = setTimeout(() => {
-      this.#timers.delete(uid);
-      this.#queue.add(uid, 0);
-    }, Math.max(0, at - this.api.clock.now()) + 100);
+    const t = setTimeout(
+      () => {
+        this.#timers.delete(uid);
+        this.#queue.add(uid, 0);
+      },
+      Math.max(0, at - this.api.clock.now()) + 100,
+    );
     t.unref();
     this.#timers.set(uid, t);
   }
@@ -226,9 +312,15 @@ export class IpGcController {
     const o = statefulSetOrdinal(podName);
     if (!o) return false;
     try {
-      const sts = await this.api.get<{ metadata: { deletionTimestamp?: string }; spec: { replicas?: number; ordinals?: { start?: number } } }>(`/apis/apps/v1/namespaces/${ns}/statefulsets/${o.statefulSet}`);
+      const sts = await this.api.get<{
+        metadata: { deletionTimestamp?: string };
+        spec: { replicas?: number; ordinals?: { start?: number } };
+      }>(`/apis/apps/v1/namespaces/${ns}/statefulsets/${o.statefulSet}`);
       if (sts.metadata.deletionTimestamp) return false;
-      return isValidStatefulSetPod(podName, { replicas: sts.spec.replicas ?? 1, ordinalsStart: sts.spec.ordinals?.start ?? 0 });
+      return isValidStatefulSetPod(podName, {
+        replicas: sts.spec.replicas ?? 1,
+        ordinalsStart: sts.spec.ordinals?.start ?? 0,
+      });
     } catch (e) {
       if (e instanceof K8sError && e.code === "not_found") return false;
       throw e;
@@ -250,13 +342,23 @@ export class IpGcController {
       if (!ep.status || !Array.isArray(ep.status.current?.ips)) {
         const pod = await this.#freshPod(ns, ep.metadata.name);
         this.metrics.inconsistent.inc({ kind: "SpiderEndpoint" });
-        await recordEvent(this.api, { ...ep, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderEndpoint" }, "Warning", "InvalidEndpoint", "status is missing or malformed; the address claims remain the record of what the Pod holds");
+        await recordEvent(
+          this.api,
+          { ...ep, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderEndpoint" },
+          "Warning",
+          "InvalidEndpoint",
+          "status is missing or malformed; the address claims remain the record of what the Pod holds",
+        );
         if (!pod) await releaseEndpoint(this.api, ep, true);
         continue;
       }
       if (claims.length) {
-        const recorded = ep.status.current.ips.flatMap((d) => [d.ipv4, d.ipv6]).filter((a): a is string => !!a).map((a) => a.split("/")[0]).sort();
-        const held = claims.map((c) => c.spec.address).sort();
+        const recorded = ep.status.current.ips
+          .flatMap(d => [d.ipv4, d.ipv6])
+          .filter((a): a is string => !!a)
+          .map(a => a.split("/")[0])
+          .sort();
+        const held = claims.map(c => c.spec.address).sort();
         if (recorded.join() !== held.join()) {
           this.metrics.inconsistent.inc({ kind: "SpiderEndpoint" });
           await recordEvent(
@@ -273,10 +375,9 @@ export class IpGcController {
       if (pod && pod.metadata.uid === uid) continue; // claims may not be in the cache yet
       const isStatic = !ep.metadata.ownerReferences?.length;
       if (isStatic && (await this.#statefulSetWants(ns, ep.metadata.name))) continue;
-      await releaseEndpoint(this.api, ep, isStatic).catch((e) => {
+      await releaseEndpoint(this.api, ep, isStatic).catch(e => {
         if (!(e instanceof K8sError && e.code === "conflict")) throw e;
       });
     }
   }
 }
-

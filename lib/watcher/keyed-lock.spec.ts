@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { KeyedLock } from "./keyed-lock.js";
 
-const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tick = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 describe("KeyedLock", () => {
   it("runs work of one key one at a time, in order, and other keys in parallel", async () => {
@@ -26,7 +26,10 @@ describe("KeyedLock", () => {
     const results = await Promise.all([a("1", 30), a("2", 5), a("3", 1), b]);
     assert.deepEqual(results, ["1", "2", "3", "b"]);
     assert.equal(maxInA, 1);
-    assert.deepEqual(log.filter((l) => l !== "b"), ["start 1", "end 1", "start 2", "end 2", "start 3", "end 3"]);
+    assert.deepEqual(
+      log.filter(l => l !== "b"),
+      ["start 1", "end 1", "start 2", "end 2", "start 3", "end 3"],
+    );
     assert.ok(log.indexOf("b") < log.indexOf("end 1"), "key b must not wait for key a");
   });
 

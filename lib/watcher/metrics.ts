@@ -9,8 +9,16 @@ import { registerApiActivityMetrics } from "../k8s/api-activity-metrics.js";
  */
 export class WatcherMetrics {
   readonly registry = new client.Registry();
-  readonly gcCounts = new client.Counter({ name: "spiderpool_ip_gc_counts", help: "addresses released by IP GC", registers: [this.registry] });
-  readonly gcFailures = new client.Counter({ name: "spiderpool_ip_gc_failure_counts", help: "IP GC releases that failed", registers: [this.registry] });
+  readonly gcCounts = new client.Counter({
+    name: "spiderpool_ip_gc_counts",
+    help: "addresses released by IP GC",
+    registers: [this.registry],
+  });
+  readonly gcFailures = new client.Counter({
+    name: "spiderpool_ip_gc_failure_counts",
+    help: "IP GC releases that failed",
+    registers: [this.registry],
+  });
   /** Releases whose sandbox's end no agent confirmed: a bound passed (docs/concepts/gc.md). */
   readonly gcUnconfirmed = new client.Counter({
     name: "spiderpool_ip_gc_unconfirmed_release_counts",
@@ -35,8 +43,16 @@ export class WatcherMetrics {
     labelNames: ["result"],
     registers: [this.registry],
   });
-  readonly totalPools = new client.Gauge({ name: "spiderpool_total_ippool_counts", help: "number of SpiderIPPools", registers: [this.registry] });
-  readonly totalSubnets = new client.Gauge({ name: "spiderpool_total_subnet_counts", help: "number of SpiderSubnets", registers: [this.registry] });
+  readonly totalPools = new client.Gauge({
+    name: "spiderpool_total_ippool_counts",
+    help: "number of SpiderIPPools",
+    registers: [this.registry],
+  });
+  readonly totalSubnets = new client.Gauge({
+    name: "spiderpool_total_subnet_counts",
+    help: "number of SpiderSubnets",
+    registers: [this.registry],
+  });
 
   /** The API client's health: age of the last watch event per kind and of the oldest request. */
   watchApi(activity: ApiActivity): this {
@@ -48,7 +64,7 @@ export class WatcherMetrics {
     return http
       .createServer((req, res) => {
         if ((req.url ?? "").split("?")[0] !== "/metrics") return void res.writeHead(404).end();
-        void this.registry.metrics().then((m) => {
+        void this.registry.metrics().then(m => {
           res.writeHead(200, { "Content-Type": this.registry.contentType });
           res.end(m);
         });

@@ -10,8 +10,9 @@ const OUT_OF_SERVICE = "node.kubernetes.io/out-of-service";
  * the Ready condition's last transition, stamped by the API server's side.
  */
 export function nodeFacts(node: Node): NodeFacts {
-  if (node.metadata.deletionTimestamp || node.spec?.taints?.some((t) => t.key === OUT_OF_SERVICE)) return { state: "dead" };
-  const ready = node.status?.conditions?.find((c) => c.type === "Ready");
+  if (node.metadata.deletionTimestamp || node.spec?.taints?.some(t => t.key === OUT_OF_SERVICE))
+    return { state: "dead" };
+  const ready = node.status?.conditions?.find(c => c.type === "Ready");
   if (ready?.status === "True") return { state: "ready" };
   const since = Date.parse(ready?.lastTransitionTime ?? "");
   return { state: "notReady", since: Number.isNaN(since) ? undefined : since };

@@ -37,7 +37,7 @@ export class PoolOverlapController {
       delayMs: 500,
       onError: (_k, e, n) => log.warn("pool overlap check failed", { attempt: n, err: e }),
     });
-    pools.on((ev) => {
+    pools.on(ev => {
       const uid = ev.object.metadata.uid ?? ev.object.metadata.name;
       if (ev.type === "deleted") {
         this.#seen.delete(uid);
@@ -51,23 +51,49 @@ export class PoolOverlapController {
   }
 
   async #reconcile(): Promise<void> {
-    const live = this.pools.list().filter((p) => !p.metadata.deletionTimestamp);
+    const live = this.pools.list().filter(p => !p.metadata.deletionTimestamp);
     for (const loser of findOverlapLosers(this.#byAge(live))) {
       const pool = this.pools.get(loser.name);
       if (!pool) continue;
       const why = formatFieldErrors(loser.reasons);
       const created = Date.parse(pool.metadata.creationTimestamp ?? "");
-      const racedWith = loser.winners.filter((w) => Math.abs(created - Date.parse(this.pools.get(w.name)?.metadata.creationTimestamp ?? "")) <= RACE_WINDOW_MS);
+      const racedWith = loser.winners.filter(
+        w =>
+          Math.abs(
+            created - Date.parse(this.pools.get(w.name)?.metadata.creationTimestamp ?? ""),
+          ) <= RACE_WINDOW_MS,
+      );
       if (!racedWith.length) {
         // Not a race admission could lose (e.g. pools that predate this module): never delete
         // an operator's pool on our own; say so and leave it.
-        if (!this.#warned.has(loser.name)) this.log.warn("pools overlap; leaving them for an operator", { pool: loser.name, reasons: why });
+        if (!this.#warned.has(loser.name))
+          this.log.warn("pools overlap; leaving them for an operator", {
+            pool: loser.name,
+            reasons: why,
+          });
         this.#warned.add(loser.name);
         continue;
       }
-      this.log.warn("deleting a pool created concurrently with an overlapping one", { pool: loser.name, reasons: why });
-      await recordEvent(this.api, { ...pool, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool" }, "Warning", "OverlappingIPPool", `deleted: created at the same time as an older pool it overlaps: ${why}`);
-      await this.api.request("DELETE", `${POOLS}/${loser.name}`, { body: { apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid: pool.metadata.uid } } }).catch(() => undefined);
+      this.log.warn("deleting a pool created concurrently with an overlapping one", {
+        pool: loser.name,
+        reasons: why,
+      });
+      await recordEvent(
+        this.api,
+        { ...pool, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool" },
+        "Warning",
+        "OverlappingIPPool",
+        `deleted: created at the same time as an older pool it overlaps: ${why}`,
+      );
+      await this.api
+        .request("DELETE", `${POOLS}/${loser.name}`, {
+          body: {
+            apiVersion: "v1",
+            kind: "DeleteOptions",
+            preconditions: { uid: pool.metadata.uid },
+          },
+        })
+        .catch(() => undefined);
     }
   }
 
@@ -81,7 +107,7 @@ export class PoolOverlapController {
    * the suffix only decides between equal ones.
    */
   #byAge(pools: readonly Pool[]): Pool[] {
-    return pools.map((p) => {
+    return pools.map(p => {
       const seen = this.#seen.get(p.metadata.uid ?? p.metadata.name) ?? Number.MAX_SAFE_INTEGER;
       const stamp = `${p.metadata.creationTimestamp ?? ""}#${seen.toString().padStart(16, "0")}`;
       return { ...p, metadata: { ...p.metadata, creationTimestamp: stamp } };

@@ -15,14 +15,31 @@ import { MemoryApi } from "../testing/memory-api.js";
 import { PoolStatusController } from "./pool-status-controller.js";
 
 const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
-const log = { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined } as unknown as Logger;
+const log = {
+  info: () => undefined,
+  warn: () => undefined,
+  debug: () => undefined,
+  error: () => undefined,
+} as unknown as Logger;
 
 function pool(name: string, imported = true) {
   return {
     apiVersion: "spiderpool.spidernet.io/v2beta1",
     kind: "SpiderIPPool",
-    metadata: { name, finalizers: [FINALIZER], annotations: (imported ? { [IMPORTED_ANNOTATION]: "2026-01-01T00:00:00Z" } : {}) as Record<string, string> },
-    spec: { ipVersion: 4, subnet: "10.0.0.0/24", ips: ["10.0.0.10-10.0.0.19"], excludeIPs: ["10.0.0.19"] },
+    metadata: {
+      name,
+      finalizers: [FINALIZER],
+      annotations: (imported ? { [IMPORTED_ANNOTATION]: "2026-01-01T00:00:00Z" } : {}) as Record<
+        string,
+        string
+      >,
+    },
+    spec: {
+      ipVersion: 4,
+      subnet: "10.0.0.0/24",
+      ips: ["10.0.0.10-10.0.0.19"],
+      excludeIPs: ["10.0.0.19"],
+    },
   };
 }
 
@@ -31,7 +48,17 @@ function claim(address: string, podName: string, poolName = "p") {
     apiVersion: "ipam.pepr-spiderpool.io/v1alpha1",
     kind: "IPClaim",
     metadata: { name: address },
-    spec: { address, ipVersion: 4, pool: poolName, podNamespace: "ns", podName, podUID: `uid-${podName}`, interface: "eth0", node: "n1", containerID: "c" },
+    spec: {
+      address,
+      ipVersion: 4,
+      pool: poolName,
+      podNamespace: "ns",
+      podName,
+      podUID: `uid-${podName}`,
+      interface: "eth0",
+      node: "n1",
+      containerID: "c",
+    },
   };
 }
 
@@ -42,7 +69,8 @@ describe("PoolStatusController against MemoryApi", () => {
     ctl?.pools.stop();
     ctl?.claims.stop();
   });
-  const status = (api: MemoryApi, name = "p") => api.peek<{ status?: IPPoolStatus }>(`${POOLS}/${name}`)?.status;
+  const status = (api: MemoryApi, name = "p") =>
+    api.peek<{ status?: IPPoolStatus }>(`${POOLS}/${name}`)?.status;
 
   it("projects the claims of each pool into its status, and follows a release", async () => {
     const api = new MemoryApi();
@@ -56,13 +84,20 @@ describe("PoolStatusController against MemoryApi", () => {
     assert.deepEqual(status(api), {
       allocatedIPCount: 2,
       totalIPCount: 9,
-      allocatedIPs: JSON.stringify({ "10.0.0.10": { pod: "ns/a", podUid: "uid-a" }, "10.0.0.11": { pod: "ns/b", podUid: "uid-b" } }),
+      allocatedIPs: JSON.stringify({
+        "10.0.0.10": { pod: "ns/a", podUid: "uid-a" },
+        "10.0.0.11": { pod: "ns/b", podUid: "uid-b" },
+      }),
     });
     await eventually("q's status", () => status(api, "q")?.allocatedIPCount === 1);
     await api.delete(`${CLAIMS_PATH}/10.0.0.10`);
     await api.delete(`${CLAIMS_PATH}/10.0.0.11`);
     await eventually("p's status after the releases", () => status(api)?.allocatedIPCount === 0);
-    assert.deepEqual(status(api), { allocatedIPCount: 0, totalIPCount: 9 }, "the empty view is removed, not left stale");
+    assert.deepEqual(
+      status(api),
+      { allocatedIPCount: 0, totalIPCount: 9 },
+      "the empty view is removed, not left stale",
+    );
   });
 
   it("writes nothing to a pool whose Spiderpool records are not imported yet", async () => {
@@ -85,9 +120,15 @@ describe("PoolStatusController against MemoryApi", () => {
     ctl = new PoolStatusController(api, log).start();
     await eventually("p's status", () => status(api)?.allocatedIPCount === 1);
     await api.delete(`${POOLS}/p`);
-    await eventually("the deletion seen", () => ctl!.pools.get("p")?.metadata.deletionTimestamp !== undefined);
+    await eventually(
+      "the deletion seen",
+      () => ctl!.pools.get("p")?.metadata.deletionTimestamp !== undefined,
+    );
     await ctl.idle();
-    assert.deepEqual(api.peek<{ metadata: { finalizers?: string[] } }>(`${POOLS}/p`)?.metadata.finalizers, [FINALIZER]);
+    assert.deepEqual(
+      api.peek<{ metadata: { finalizers?: string[] } }>(`${POOLS}/p`)?.metadata.finalizers,
+      [FINALIZER],
+    );
     await api.delete(`${CLAIMS_PATH}/10.0.0.10`);
     await eventually("the pool gone", () => api.peek(`${POOLS}/p`) === undefined);
   });

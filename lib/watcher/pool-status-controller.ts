@@ -39,12 +39,13 @@ export class PoolStatusController {
   ) {
     this.pools = shared?.pools ?? new Informer<Pool>(api, { path: POOLS });
     this.claims = shared?.claims ?? new Informer<Claim>(api, { path: CLAIMS_PATH });
-    this.#queue = new WorkQueue((name) => this.#reconcile(name), {
+    this.#queue = new WorkQueue(name => this.#reconcile(name), {
       delayMs: 300,
-      onError: (key, e, n) => log.warn("pool status update failed", { pool: key, attempt: n, err: e }),
+      onError: (key, e, n) =>
+        log.warn("pool status update failed", { pool: key, attempt: n, err: e }),
     });
-    this.pools.on((ev) => this.#queue.add(ev.object.metadata.name));
-    this.claims.on((ev) => {
+    this.pools.on(ev => this.#queue.add(ev.object.metadata.name));
+    this.claims.on(ev => {
       const c = ev.object;
       const set = this.#byPool.get(c.spec.pool) ?? new Set<string>();
       if (ev.type === "deleted") set.delete(c.metadata.name);
@@ -80,7 +81,9 @@ export class PoolStatusController {
     // then): a status projected from our claims alone would erase them, and a terminating pool
     // would lose its finalizer while Spiderpool's Pods still hold its addresses.
     if (pool.metadata.annotations?.[IMPORTED_ANNOTATION] === undefined) return;
-    const claims = [...(this.#byPool.get(name) ?? [])].map((n) => this.claims.get(n)).filter((c): c is Claim => !!c && c.spec.pool === name);
+    const claims = [...(this.#byPool.get(name) ?? [])]
+      .map(n => this.claims.get(n))
+      .filter((c): c is Claim => !!c && c.spec.pool === name);
     if (pool.metadata.deletionTimestamp) {
       if (claims.length === 0) await this.#dropFinalizer(pool);
       return;
@@ -88,18 +91,37 @@ export class PoolStatusController {
     const fam = (pool.spec.ipVersion ?? 4) as IpFamily;
     const ips = IntervalSet.fromRanges(pool.spec.ips ?? [], fam);
     const ex = IntervalSet.fromRanges(pool.spec.excludeIPs ?? [], fam);
-    const usable = ips.ok ? (ex.ok ? ips.value.subtract(ex.value) : ips.value) : IntervalSet.empty(fam);
-    const wanted = poolStatusOf(usable, claims.map((c) => c.spec));
+    const usable = ips.ok
+      ? ex.ok
+        ? ips.value.subtract(ex.value)
+        : ips.value
+      : IntervalSet.empty(fam);
+    const wanted = poolStatusOf(
+      usable,
+      claims.map(c => c.spec),
+    );
     if (!statusDiffers(pool.status, wanted)) return;
     if (pool.status?.allocatedIPs && !isRecordMap(pool.status.allocatedIPs)) {
       // Not a stale view but nonsense (edited by hand): say so before overwriting it.
       this.metrics?.inconsistent.inc({ kind: "SpiderIPPool" });
-      await recordEvent(this.api, { ...pool, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool" }, "Warning", "InvalidPoolStatus", "status.allocatedIPs is not a record map; rewritten from the address claims");
+      await recordEvent(
+        this.api,
+        { ...pool, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool" },
+        "Warning",
+        "InvalidPoolStatus",
+        "status.allocatedIPs is not a record map; rewritten from the address claims",
+      );
     }
     // A merge patch sets the three fields and, with null, removes a view that no longer applies.
-    await this.api.patch(`${POOLS}/${name}/status`, { status: { ...wanted, allocatedIPs: wanted.allocatedIPs ?? null } }, "merge").catch((e) => {
-      if (!(e instanceof K8sError && e.code === "not_found")) throw e;
-    });
+    await this.api
+      .patch(
+        `${POOLS}/${name}/status`,
+        { status: { ...wanted, allocatedIPs: wanted.allocatedIPs ?? null } },
+        "merge",
+      )
+      .catch(e => {
+        if (!(e instanceof K8sError && e.code === "not_found")) throw e;
+      });
   }
 
   async #dropFinalizer(pool: Pool): Promise<void> {
@@ -107,11 +129,22 @@ export class PoolStatusController {
     if (!fins.includes(FINALIZER)) return;
     await this.api
       // resourceVersion in the merge patch: only the version we judged loses its finalizer.
-      .patch(`${POOLS}/${pool.metadata.name}`, { metadata: { resourceVersion: pool.metadata.resourceVersion, finalizers: fins.filter((f) => f !== FINALIZER) } }, "merge")
-      .catch((e) => {
+      .patch(
+        `${POOLS}/${pool.metadata.name}`,
+        {
+          metadata: {
+            resourceVersion: pool.metadata.resourceVersion,
+            finalizers: fins.filter(f => f !== FINALIZER),
+          },
+        },
+        "merge",
+      )
+      .catch(e => {
         if (!(e instanceof K8sError && e.code === "not_found")) throw e;
       });
-    this.log.info("pool released its finalizer: no address is claimed", { pool: pool.metadata.name });
+    this.log.info("pool released its finalizer: no address is claimed", {
+      pool: pool.metadata.name,
+    });
   }
 }
 
@@ -119,7 +152,15 @@ export class PoolStatusController {
 function isRecordMap(text: string): boolean {
   try {
     const v = JSON.parse(text) as unknown;
-    return typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((r) => typeof r === "object" && r !== null && typeof (r as { pod?: unknown }).pod === "string");
+    return (
+      typeof v === "object" &&
+      v !== null &&
+      !Array.isArray(v) &&
+      Object.values(v).every(
+        r =>
+          typeof r === "object" && r !== null && typeof (r as { pod?: unknown }).pod === "string",
+      )
+    );
   } catch {
     return false;
   }

@@ -34,7 +34,7 @@ const quarantined = (name: string, until: string): Claim =>
   }) as Claim;
 
 const log = { info: () => undefined, warn: () => undefined } as unknown as Logger;
-const settle = () => new Promise((r) => setTimeout(r, 250));
+const settle = () => new Promise(r => setTimeout(r, 250));
 
 describe("QuarantineExpiry against MemoryApi", () => {
   let informer: Informer<Claim> | undefined;
@@ -48,15 +48,20 @@ describe("QuarantineExpiry against MemoryApi", () => {
     await informer.synced;
     return { api, informer };
   }
-  const names = (api: MemoryApi) => api.all<Claim>(CLAIMS_PATH).map((c) => c.metadata.name);
+  const names = (api: MemoryApi) => api.all<Claim>(CLAIMS_PATH).map(c => c.metadata.name);
 
   it("frees an expired quarantine by the API server's clock, and says so on the pool; a later one waits", async () => {
-    const { api, informer } = await setup(quarantined("10.6.0.5", "2026-12-07T15:59:59Z"), quarantined("10.6.0.6", "2026-12-07T17:00:00Z"));
+    const { api, informer } = await setup(
+      quarantined("10.6.0.5", "2026-12-07T15:59:59Z"),
+      quarantined("10.6.0.6", "2026-12-07T17:00:00Z"),
+    );
     new QuarantineExpiry(api, informer, log).sweep();
     await eventually("the expired claim freed", () => !names(api).includes("10.6.0.5"));
     await settle();
     assert.deepEqual(names(api), ["10.6.0.6"]);
-    await eventually("the Event", () => api.all<{ reason?: string }>("/api/v1/events").some((e) => e.reason === "IPQuarantineEnded"));
+    await eventually("the Event", () =>
+      api.all<{ reason?: string }>("/api/v1/events").some(e => e.reason === "IPQuarantineEnded"),
+    );
   });
 
   it("leaves a claim that changed since it was read (409 on the conditioned delete)", async () => {
@@ -65,7 +70,8 @@ describe("QuarantineExpiry against MemoryApi", () => {
     api.holdWatches();
     await api.patch(`${CLAIMS_PATH}/10.6.0.5`, { spec: { podUID: "u7", quarantine: null } });
     let refused = false;
-    api.onAnswer = (method, _path, error) => (refused ||= method === "DELETE" && error?.code === "conflict");
+    api.onAnswer = (method, _path, error) =>
+      (refused ||= method === "DELETE" && error?.code === "conflict");
     new QuarantineExpiry(api, informer, log).sweep();
     await eventually("the refused delete", () => refused);
     assert.equal(api.peek<Claim>(`${CLAIMS_PATH}/10.6.0.5`)?.spec.podUID, "u7");
@@ -77,6 +83,6 @@ describe("QuarantineExpiry against MemoryApi", () => {
     await api.patch(`${CLAIMS_PATH}/10.6.0.5`, { spec: { podUID: "u7", quarantine: null } });
     await settle();
     assert.deepEqual(names(api), ["10.6.0.5"]);
-    assert.ok(!api.calls.some((c) => c.startsWith("DELETE")), api.calls.join("\n"));
+    assert.ok(!api.calls.some(c => c.startsWith("DELETE")), api.calls.join("\n"));
   });
 });

@@ -23,8 +23,9 @@ export class QuarantineExpiry {
     private readonly claims: Informer<Claim>,
     private readonly log: Logger,
   ) {
-    claims.on((ev) => {
-      if (ev.type === "deleted" || !isQuarantined(ev.object.spec)) return this.#cancel(ev.object.metadata.name);
+    claims.on(ev => {
+      if (ev.type === "deleted" || !isQuarantined(ev.object.spec))
+        return this.#cancel(ev.object.metadata.name);
       this.#schedule(ev.object);
     });
   }
@@ -44,10 +45,18 @@ export class QuarantineExpiry {
     this.#cancel(name);
     const wait = Math.max(0, quarantineEnds(c.spec) - this.api.clock.now());
     // setTimeout takes at most 2^31-1 ms; a longer quarantine is looked at again by the sweep.
-    const t = setTimeout(() => {
-      this.#timers.delete(name);
-      void this.#free(name).catch((e: Error) => this.log.warn("freeing a quarantined address failed; the sweep retries", { claim: name, err: e }));
-    }, Math.min(wait + 100, 2 ** 31 - 1));
+    const t = setTimeout(
+      () => {
+        this.#timers.delete(name);
+        void this.#free(name).catch((e: Error) =>
+          this.log.warn("freeing a quarantined address failed; the sweep retries", {
+            claim: name,
+            err: e,
+          }),
+        );
+      },
+      Math.min(wait + 100, 2 ** 31 - 1),
+    );
     t.unref();
     this.#timers.set(name, t);
   }
@@ -63,8 +72,22 @@ export class QuarantineExpiry {
     if (!c || !isQuarantined(c.spec) || quarantineEnds(c.spec) > this.api.clock.now()) return;
     const r = await deleteClaim(this.api, name, c.metadata.uid, c.metadata.resourceVersion);
     if (r !== "deleted") return;
-    this.log.info("quarantine ended; address freed", { address: c.spec.address, pool: c.spec.pool, mac: c.spec.quarantine?.mac });
-    const pool = { apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool", metadata: { name: c.spec.pool } };
-    await recordEvent(this.api, pool, "Normal", "IPQuarantineEnded", `quarantine of ${c.spec.address} ended (answered by MAC ${c.spec.quarantine?.mac ?? "?"} since ${c.spec.quarantine?.since ?? "?"}); the address is free again`);
+    this.log.info("quarantine ended; address freed", {
+      address: c.spec.address,
+      pool: c.spec.pool,
+      mac: c.spec.quarantine?.mac,
+    });
+    const pool = {
+      apiVersion: "spiderpool.spidernet.io/v2beta1",
+      kind: "SpiderIPPool",
+      metadata: { name: c.spec.pool },
+    };
+    await recordEvent(
+      this.api,
+      pool,
+      "Normal",
+      "IPQuarantineEnded",
+      `quarantine of ${c.spec.address} ended (answered by MAC ${c.spec.quarantine?.mac ?? "?"} since ${c.spec.quarantine?.since ?? "?"}); the address is free again`,
+    );
   }
 }

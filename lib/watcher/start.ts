@@ -20,7 +20,7 @@ export async function startWatcherControllers(): Promise<void> {
   const log = createLogger("watcher");
   const api = ApiClient.fromKubeconfig(process.env.KUBECONFIG || undefined);
   const { config, warnings } = await loadConfig(api);
-  if (warnings.length) log.warn(configWarningLine(warnings), { keys: warnings.map((w) => w.key) });
+  if (warnings.length) log.warn(configWarningLine(warnings), { keys: warnings.map(w => w.key) });
   const metrics = new WatcherMetrics().watchApi(api.activity);
   const metricsPort = Number(process.env.SPIDERPOOL_METRIC_HTTP_PORT ?? 5721);
   if (metricsPort > 0) metrics.serve(metricsPort, process.env.SPIDERPOOL_OPS_ADDRESS ?? "0.0.0.0");
@@ -42,7 +42,11 @@ export async function startWatcherControllers(): Promise<void> {
 
   if (config.gc.enabled) {
     const delayMs = gcReleaseDelayMs();
-    if (delayMs) log.warn("SPIDERPOOL_TEST_GC_DELAY_MS is set: every IP GC release waits this long after its decision (a test knob, never for production)", { delayMs });
+    if (delayMs)
+      log.warn(
+        "SPIDERPOOL_TEST_GC_DELAY_MS is set: every IP GC release waits this long after its decision (a test knob, never for production)",
+        { delayMs },
+      );
     const gc = new IpGcController(api, pools.claims, config.gc, metrics, log, delayMs).start();
     await gc.synced();
     gc.scanAll(); // at start: whatever happened while no watcher ran

@@ -2,7 +2,12 @@ import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { deletePool } from "../k8s/auto-pool-store.js";
 import type { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
-import { casSubnetStatus, controlledPoolsOf, encodeControlledPools, SUBNETS_PATH } from "../k8s/subnet-status-store.js";
+import {
+  casSubnetStatus,
+  controlledPoolsOf,
+  encodeControlledPools,
+  SUBNETS_PATH,
+} from "../k8s/subnet-status-store.js";
 import type { IpFamily } from "../core/address.js";
 import { IntervalSet } from "../core/interval-set.js";
 import { isAutoCreatedPool } from "../core/pool-view.js";
@@ -36,16 +41,31 @@ export class SubnetController {
     private readonly lock: KeyedLock,
     private readonly applicationExists: (key: string) => boolean | undefined,
   ) {
-    this.#queue = new WorkQueue((name) => this.#reconcile(name), {
+    this.#queue = new WorkQueue(name => this.#reconcile(name), {
       delayMs: 300,
       maxRetries: 10,
-      onError: (key, e, n) => log.warn("subnet status update failed", { subnet: key, attempt: n, err: e }),
+      onError: (key, e, n) =>
+        log.warn("subnet status update failed", { subnet: key, attempt: n, err: e }),
     });
-    subnets.on((ev) => this.#queue.add(ev.object.metadata.name));
-    pools.on((ev) => {
-      const owner = ownerSubnetOf(ev.object) ?? (ev.type === "updated" ? ownerSubnetOf(ev.old) : undefined);
+    subnets.on(ev => this.#queue.add(ev.object.metadata.name));
+    pools.on(ev => {
+      const owner =
+        ownerSubnetOf(ev.object) ?? (ev.type === "updated" ? ownerSubnetOf(ev.old) : undefined);
       if (!owner) return;
-      if (ev.type === "updated" && JSON.stringify([ev.old.spec.ips, ev.old.spec.excludeIPs, ev.old.metadata.deletionTimestamp]) === JSON.stringify([ev.object.spec.ips, ev.object.spec.excludeIPs, ev.object.metadata.deletionTimestamp])) return;
+      if (
+        ev.type === "updated" &&
+        JSON.stringify([
+          ev.old.spec.ips,
+          ev.old.spec.excludeIPs,
+          ev.old.metadata.deletionTimestamp,
+        ]) ===
+          JSON.stringify([
+            ev.object.spec.ips,
+            ev.object.spec.excludeIPs,
+            ev.object.metadata.deletionTimestamp,
+          ])
+      )
+        return;
       this.#queue.add(owner);
     });
   }
@@ -61,14 +81,16 @@ export class SubnetController {
   async #reconcile(name: string): Promise<void> {
     const subnet = this.subnets.get(name);
     if (!subnet) return;
-    const owned = this.pools.list().filter((p) => ownerSubnetOf(p) === name);
+    const owned = this.pools.list().filter(p => ownerSubnetOf(p) === name);
     if (subnet.metadata.deletionTimestamp) return this.#finishDeletion(subnet, owned);
     await this.lock.run(name, () =>
-      casSubnetStatus(this.api, name, (fresh) => {
+      casSubnetStatus(this.api, name, fresh => {
         const stored = describeStored(fresh);
         const records = controlledPoolsOf(fresh);
         if (!stored?.cidr || records === undefined) {
-          this.log.warn("subnet status left alone: unreadable subnet or controlledIPPools", { subnet: name });
+          this.log.warn("subnet status left alone: unreadable subnet or controlledIPPools", {
+            subnet: name,
+          });
           return undefined;
         }
         const family = stored.family;
@@ -76,13 +98,36 @@ export class SubnetController {
         const pools: OwnedPoolFacts[] = this.pools
           .list()
           // A terminating pool keeps its record until it is gone: Pods may still hold its addresses.
-          .filter((p) => ownerSubnetOf(p) === name)
-          .map((p) => ({ name: p.metadata.name, autoCreated: isAutoCreatedPool({ labels: p.metadata.labels ?? {} }), usable: usableOf(p, family) }));
-        const next = accountSubnet({ family, subnetUsable: usable, records, pools, applicationExists: this.applicationExists });
-        const status = { controlledIPPools: encodeControlledPools(next.records), allocatedIPCount: next.allocatedIPCount, totalIPCount: next.totalIPCount };
+          .filter(p => ownerSubnetOf(p) === name)
+          .map(p => ({
+            name: p.metadata.name,
+            autoCreated: isAutoCreatedPool({ labels: p.metadata.labels ?? {} }),
+            usable: usableOf(p, family),
+          }));
+        const next = accountSubnet({
+          family,
+          subnetUsable: usable,
+          records,
+          pools,
+          applicationExists: this.applicationExists,
+        });
+        const status = {
+          controlledIPPools: encodeControlledPools(next.records),
+          allocatedIPCount: next.allocatedIPCount,
+          totalIPCount: next.totalIPCount,
+        };
         const cur = fresh.status ?? {};
-        if ((cur.controlledIPPools ?? undefined) === status.controlledIPPools && cur.allocatedIPCount === status.allocatedIPCount && cur.totalIPCount === status.totalIPCount) return undefined;
-        if (next.dropped.length) this.log.info("subnet records dropped: neither pool nor application exists", { subnet: name, pools: next.dropped });
+        if (
+          (cur.controlledIPPools ?? undefined) === status.controlledIPPools &&
+          cur.allocatedIPCount === status.allocatedIPCount &&
+          cur.totalIPCount === status.totalIPCount
+        )
+          return undefined;
+        if (next.dropped.length)
+          this.log.info("subnet records dropped: neither pool nor application exists", {
+            subnet: name,
+            pools: next.dropped,
+          });
         return status;
       }),
     );
@@ -90,23 +135,38 @@ export class SubnetController {
 
   /** Deletes the subnet's pools; once none is left, removes the finalizer so the subnet goes. */
   async #finishDeletion(subnet: Subnet, owned: Pool[]): Promise<void> {
-    for (const p of owned) if (!p.metadata.deletionTimestamp) await deletePool(this.api, p.metadata.name, p.metadata.uid);
+    for (const p of owned)
+      if (!p.metadata.deletionTimestamp)
+        await deletePool(this.api, p.metadata.name, p.metadata.uid);
     if (owned.length > 0) return;
     const fins = subnet.metadata.finalizers ?? [];
     if (!fins.includes(SPIDERPOOL_FINALIZER)) return;
     await this.api
       // The resourceVersion makes it conditional (409 if the subnet changed since it was read).
-      .patch(`${SUBNETS_PATH}/${subnet.metadata.name}`, { metadata: { resourceVersion: subnet.metadata.resourceVersion, finalizers: fins.filter((f) => f !== SPIDERPOOL_FINALIZER) } }, "merge")
-      .catch((e) => {
+      .patch(
+        `${SUBNETS_PATH}/${subnet.metadata.name}`,
+        {
+          metadata: {
+            resourceVersion: subnet.metadata.resourceVersion,
+            finalizers: fins.filter(f => f !== SPIDERPOOL_FINALIZER),
+          },
+        },
+        "merge",
+      )
+      .catch(e => {
         if (!(e instanceof K8sError && e.code === "not_found")) throw e;
       });
-    this.log.info("subnet released its finalizer: it controls no pool", { subnet: subnet.metadata.name });
+    this.log.info("subnet released its finalizer: it controls no pool", {
+      subnet: subnet.metadata.name,
+    });
   }
 }
 
 /** The subnet a pool belongs to: its controller reference, or the owner label. */
 function ownerSubnetOf(p: Pool): string | undefined {
-  const ref = p.metadata.ownerReferences?.find((r) => r.controller === true && r.kind === "SpiderSubnet");
+  const ref = p.metadata.ownerReferences?.find(
+    r => r.controller === true && r.kind === "SpiderSubnet",
+  );
   return ref?.name ?? p.metadata.labels?.[LABEL_OWNER_SPIDER_SUBNET];
 }
 

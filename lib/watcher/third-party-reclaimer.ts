@@ -2,7 +2,12 @@ import type { KubeApi, KubeObject, Stored } from "../k8s/api-client.js";
 import { deletePool } from "../k8s/auto-pool-store.js";
 import { Informer } from "../k8s/informer.js";
 import { discoverCollection } from "../k8s/resource-discovery.js";
-import { apiVersionOfGv, autoPoolOwner, parseApplicationKey, type AutoPoolOwner } from "../core/auto-pool-naming.js";
+import {
+  apiVersionOfGv,
+  autoPoolOwner,
+  parseApplicationKey,
+  type AutoPoolOwner,
+} from "../core/auto-pool-naming.js";
 import { orphanedAutoPools } from "../core/auto-pool-reclaim.js";
 import { isThirdPartyController } from "../core/top-controller.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
@@ -30,7 +35,7 @@ export class ThirdPartyReclaimer {
       delayMs: 300,
       onError: (_k, e, n) => log.warn("third-party auto pool sweep failed", { attempt: n, err: e }),
     });
-    pools.on((ev) => {
+    pools.on(ev => {
       if (ev.type === "deleted") return;
       const owner = autoPoolOwner(ev.object.metadata.labels ?? {});
       if (owner && isThirdParty(owner)) this.#queue.add("sweep");
@@ -47,22 +52,32 @@ export class ThirdPartyReclaimer {
   exists(key: string): boolean | undefined {
     const app = parseApplicationKey(key);
     if (!app) return undefined;
-    const uid = this.#currentUid({ gv: app.group ? `${app.group}_${app.version}` : app.version, kind: app.kind, namespace: app.namespace, name: app.name });
+    const uid = this.#currentUid({
+      gv: app.group ? `${app.group}_${app.version}` : app.version,
+      kind: app.kind,
+      namespace: app.namespace,
+      name: app.name,
+    });
     return uid === undefined ? undefined : uid !== null;
   }
 
   async #sweep(): Promise<void> {
     const pools = this.pools
       .list()
-      .filter((p) => {
+      .filter(p => {
         const o = autoPoolOwner(p.metadata.labels ?? {});
         return o !== undefined && isThirdParty(o);
       })
-      .map((p) => ({ name: p.metadata.name, labels: p.metadata.labels ?? {}, terminating: !!p.metadata.deletionTimestamp }));
+      .map(p => ({
+        name: p.metadata.name,
+        labels: p.metadata.labels ?? {},
+        terminating: !!p.metadata.deletionTimestamp,
+      }));
     for (const p of pools) await this.#watch(autoPoolOwner(p.labels)!);
-    for (const name of orphanedAutoPools(pools, (o) => this.#currentUid(o))) {
+    for (const name of orphanedAutoPools(pools, o => this.#currentUid(o))) {
       const pool = this.pools.get(name);
-      if (await deletePool(this.api, name, pool?.metadata.uid)) this.log.info("deleted auto pool of a third-party controller that is gone", { pool: name });
+      if (await deletePool(this.api, name, pool?.metadata.uid))
+        this.log.info("deleted auto pool of a third-party controller that is gone", { pool: name });
     }
   }
 
@@ -78,9 +93,12 @@ export class ThirdPartyReclaimer {
         this.#watched.set(key, "not-served");
         return;
       }
-      const informer = new Informer<Stored<KubeObject>>(this.api, { path: found.path, onError: (e) => this.log.warn(`watch of ${key} failed; retrying`, { err: e }) });
+      const informer = new Informer<Stored<KubeObject>>(this.api, {
+        path: found.path,
+        onError: e => this.log.warn(`watch of ${key} failed; retrying`, { err: e }),
+      });
       const entry = { informer, synced: false };
-      informer.on((ev) => {
+      informer.on(ev => {
         if (ev.type === "deleted" || ev.object.metadata.deletionTimestamp) this.#queue.add("sweep");
       });
       this.#watched.set(key, entry);
@@ -89,13 +107,17 @@ export class ThirdPartyReclaimer {
         entry.synced = true;
         this.#queue.add("sweep");
       });
-      this.log.info("watching a third-party controller kind for auto pool reclaim", { resource: found.path });
+      this.log.info("watching a third-party controller kind for auto pool reclaim", {
+        resource: found.path,
+      });
     } finally {
       this.#pending.delete(key);
     }
   }
 
-  #currentUid(owner: Pick<AutoPoolOwner, "gv" | "kind" | "namespace" | "name">): string | null | undefined {
+  #currentUid(
+    owner: Pick<AutoPoolOwner, "gv" | "kind" | "namespace" | "name">,
+  ): string | null | undefined {
     const w = this.#watched.get(`${apiVersionOfGv(owner.gv)}/${owner.kind}`);
     if (w === undefined) return undefined;
     if (w === "not-served") return null;
@@ -108,6 +130,7 @@ export class ThirdPartyReclaimer {
 function isThirdParty(o: Pick<AutoPoolOwner, "gv" | "kind">): boolean {
   const apiVersion = apiVersionOfGv(o.gv);
   const slash = apiVersion.indexOf("/");
-  const [group, version] = slash < 0 ? ["", apiVersion] : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
+  const [group, version] =
+    slash < 0 ? ["", apiVersion] : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
   return isThirdPartyController({ group, version, kind: o.kind, namespace: "", name: "", uid: "" });
 }

@@ -4,10 +4,10 @@ import { JobTimeoutError, WorkQueue } from "./work-queue.js";
 describe("WorkQueue", () => {
   it("coalesces repeated adds of one key into one run", async () => {
     const runs: string[] = [];
-    const q = new WorkQueue(async (k) => void runs.push(k), { delayMs: 10 });
+    const q = new WorkQueue(async k => void runs.push(k), { delayMs: 10 });
     for (let i = 0; i < 50; i++) q.add("a");
     q.add("b");
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise(r => setTimeout(r, 30));
     await q.idle();
     assert.deepEqual(runs.sort(), ["a", "b"]);
   });
@@ -21,15 +21,15 @@ describe("WorkQueue", () => {
         concurrent++;
         maxConcurrent = Math.max(maxConcurrent, concurrent);
         runs++;
-        await new Promise((r) => setTimeout(r, 30));
+        await new Promise(r => setTimeout(r, 30));
         concurrent--;
       },
       { delayMs: 1 },
     );
     q.add("k");
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise(r => setTimeout(r, 10));
     q.add("k");
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise(r => setTimeout(r, 5));
     await q.idle();
     assert.equal(maxConcurrent, 1);
     assert.equal(runs, 2);
@@ -46,7 +46,7 @@ describe("WorkQueue", () => {
       { delayMs: 1, maxRetries: 2, onError: (_k, _e, n) => errors.push(n) },
     );
     q.add("x");
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise(r => setTimeout(r, 1500));
     await q.idle();
     assert.equal(attempts, 3);
     assert.deepEqual(errors, [1, 2, 3]);
@@ -57,17 +57,23 @@ describe("WorkQueue", () => {
     const errors: unknown[] = [];
     let hungRuns = 0;
     const q = new WorkQueue(
-      async (k) => {
+      async k => {
         runs.push(k);
         // The first run of "hung" never settles, like a call on a dead connection.
         if (k === "hung" && hungRuns++ === 0) await new Promise(() => undefined);
       },
-      { delayMs: 1, concurrency: 1, jobTimeoutMs: 100, backoff: { baseMs: 10, maxMs: 20, jitter: 0.5 }, onError: (_k, e) => errors.push(e) },
+      {
+        delayMs: 1,
+        concurrency: 1,
+        jobTimeoutMs: 100,
+        backoff: { baseMs: 10, maxMs: 20, jitter: 0.5 },
+        onError: (_k, e) => errors.push(e),
+      },
     );
     q.add("hung");
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise(r => setTimeout(r, 20));
     q.add("next");
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise(r => setTimeout(r, 50));
     await q.idle();
     assert.deepEqual(runs, ["hung", "next", "hung"]);
     assert.equal(errors.length, 1);

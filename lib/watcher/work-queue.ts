@@ -79,7 +79,8 @@ export class WorkQueue {
 
   /** Resolves when nothing is queued, waiting or running. */
   async idle(): Promise<void> {
-    while (this.#dirty.size || this.#running.size || this.#timers.size) await new Promise((r) => setTimeout(r, 20));
+    while (this.#dirty.size || this.#running.size || this.#timers.size)
+      await new Promise(r => setTimeout(r, 20));
   }
 
   #pump(): void {
@@ -108,7 +109,10 @@ export class WorkQueue {
         this.opts.onError?.(key, e, n);
         if (n <= (this.opts.maxRetries ?? 10)) {
           this.#failures.set(key, n);
-          this.add(key, backoffDelay(this.opts.backoff ?? RETRY_BACKOFF, n, this.opts.random ?? Math.random));
+          this.add(
+            key,
+            backoffDelay(this.opts.backoff ?? RETRY_BACKOFF, n, this.opts.random ?? Math.random),
+          );
         } else this.#failures.delete(key);
       })
       .finally(() => {

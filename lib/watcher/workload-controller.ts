@@ -2,13 +2,33 @@ import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { deletePool } from "../k8s/auto-pool-store.js";
 import { recordEvent } from "../k8s/events.js";
 import { Informer } from "../k8s/informer.js";
-import { WORKLOAD_COLLECTIONS, workloadFacts, type WorkloadObject } from "../k8s/workload-objects.js";
+import {
+  WORKLOAD_COLLECTIONS,
+  workloadFacts,
+  type WorkloadObject,
+} from "../k8s/workload-objects.js";
 import type { IpFamily } from "../core/address.js";
 import { autoPoolOwner, type AutoPoolOwner } from "../core/auto-pool-naming.js";
 import { findExistingAutoPool } from "../core/auto-pool-lookup.js";
-import { orphanedAutoPools, unwantedAutoPools, type AutoPoolFacts } from "../core/auto-pool-reclaim.js";
-import { autoPoolTargets, type AutoPoolInputError, type AutoPoolTarget, type SubnetFacts } from "../core/auto-pool-request.js";
-import { AUTO_POOL_WORKLOAD_KINDS, isAutoPoolUnit, isAutoPoolWorkloadKind, workloadIdentity, workloadReplicas, type AutoPoolWorkloadKind } from "../core/auto-pool-workload.js";
+import {
+  orphanedAutoPools,
+  unwantedAutoPools,
+  type AutoPoolFacts,
+} from "../core/auto-pool-reclaim.js";
+import {
+  autoPoolTargets,
+  type AutoPoolInputError,
+  type AutoPoolTarget,
+  type SubnetFacts,
+} from "../core/auto-pool-request.js";
+import {
+  AUTO_POOL_WORKLOAD_KINDS,
+  isAutoPoolUnit,
+  isAutoPoolWorkloadKind,
+  workloadIdentity,
+  workloadReplicas,
+  type AutoPoolWorkloadKind,
+} from "../core/auto-pool-workload.js";
 import { IntervalSet } from "../core/interval-set.js";
 import { describeStored } from "../core/stored-objects.js";
 import { hasSubnetAnnotation } from "../core/subnet-annotations.js";
@@ -58,23 +78,32 @@ export class WorkloadController {
     private readonly caches: AutoPoolCaches,
     private readonly lock: KeyedLock,
   ) {
-    this.#queue = new WorkQueue((key) => this.#reconcile(key), {
+    this.#queue = new WorkQueue(key => this.#reconcile(key), {
       // Short: the events that pass the fingerprint filter are real changes, and a scale-up
       // should reach the pool before the new Pods reach their nodes.
       delayMs: 30,
       concurrency: 8,
       maxRetries: 10,
-      onError: (key, e, n) => log.warn("auto pool reconcile failed", { workload: key, attempt: n, err: e }),
+      onError: (key, e, n) =>
+        log.warn("auto pool reconcile failed", { workload: key, attempt: n, err: e }),
     });
     for (const kind of AUTO_POOL_WORKLOAD_KINDS) {
       const informer = new Informer<Stored<WorkloadObject>>(api, {
         path: WORKLOAD_COLLECTIONS[kind].path,
-        onError: (e) => log.warn(`watch of ${kind} failed; retrying`, { err: e }),
+        onError: e => log.warn(`watch of ${kind} failed; retrying`, { err: e }),
       });
-      informer.on((ev) => {
-        const annotated = this.#annotated(kind, ev.object) || (ev.type === "updated" && this.#annotated(kind, ev.old));
-        if (ev.type === "updated" && fingerprint(kind, ev.old) === fingerprint(kind, ev.object)) return;
-        if (annotated || (ev.type === "deleted" && this.#poolsOf(kind, ev.object.metadata.namespace ?? "", ev.object.metadata.name).length > 0)) {
+      informer.on(ev => {
+        const annotated =
+          this.#annotated(kind, ev.object) ||
+          (ev.type === "updated" && this.#annotated(kind, ev.old));
+        if (ev.type === "updated" && fingerprint(kind, ev.old) === fingerprint(kind, ev.object))
+          return;
+        if (
+          annotated ||
+          (ev.type === "deleted" &&
+            this.#poolsOf(kind, ev.object.metadata.namespace ?? "", ev.object.metadata.name)
+              .length > 0)
+        ) {
           const key = keyOf(kind, ev.object);
           if (!this.#seenAt.has(key)) this.#seenAt.set(key, Date.now());
           this.#queue.add(key);
@@ -82,28 +111,34 @@ export class WorkloadController {
       });
       this.informers.set(kind, informer);
     }
-    caches.claims.on((ev) => {
+    caches.claims.on(ev => {
       if (ev.type !== "deleted") return;
       const key = this.#ownerKey(caches.pools.get(ev.object.spec.pool)?.metadata.labels);
       if (key && this.#pendingShrink.has(key)) this.#queue.add(key);
     });
-    caches.pools.on((ev) => {
+    caches.pools.on(ev => {
       // A pool deleted by hand is made again; a terminating predecessor that is finally gone lets
       // its successor be created.
       if (ev.type !== "deleted") return;
       const key = this.#ownerKey(ev.object.metadata.labels);
       if (key) this.#queue.add(key);
     });
-    caches.subnets.on((ev) => {
+    caches.subnets.on(ev => {
       // A new subnet, or more addresses in one, may serve workloads that failed for lack of it.
-      if (ev.type === "deleted" || (ev.type === "updated" && JSON.stringify(ev.old.spec) === JSON.stringify(ev.object.spec))) return;
+      if (
+        ev.type === "deleted" ||
+        (ev.type === "updated" && JSON.stringify(ev.old.spec) === JSON.stringify(ev.object.spec))
+      )
+        return;
       for (const key of this.#reported.keys()) this.#queue.add(key);
     });
   }
 
   start(): this {
     for (const informer of this.informers.values()) informer.start();
-    void Promise.all([...this.informers.values()].map((i) => i.synced)).then(() => (this.#synced = true));
+    void Promise.all([...this.informers.values()].map(i => i.synced)).then(
+      () => (this.#synced = true),
+    );
     return this;
   }
 
@@ -113,7 +148,7 @@ export class WorkloadController {
   }
 
   async synced(): Promise<void> {
-    await Promise.all([...this.informers.values()].map((i) => i.synced));
+    await Promise.all([...this.informers.values()].map(i => i.synced));
   }
 
   idle(): Promise<void> {
@@ -127,14 +162,20 @@ export class WorkloadController {
    */
   resync(): void {
     for (const [kind, informer] of this.informers) {
-      for (const w of informer.list()) if (this.#annotated(kind, w) && this.#needsWork(kind, w)) this.#queue.add(keyOf(kind, w));
+      for (const w of informer.list())
+        if (this.#annotated(kind, w) && this.#needsWork(kind, w)) this.#queue.add(keyOf(kind, w));
     }
     if (!this.#synced) return;
-    const orphans = orphanedAutoPools(this.#poolFacts(), (owner) => this.uidOf(owner));
+    const orphans = orphanedAutoPools(this.#poolFacts(), owner => this.uidOf(owner));
     for (const name of orphans) {
       const pool = this.caches.pools.get(name);
-      this.log.info("deleting auto pool of a workload that no longer exists", { pool: name, owner: pool?.metadata.labels });
-      void deletePool(this.api, name, pool?.metadata.uid).catch((e: Error) => this.log.warn("auto pool delete failed", { pool: name, err: e }));
+      this.log.info("deleting auto pool of a workload that no longer exists", {
+        pool: name,
+        owner: pool?.metadata.labels,
+      });
+      void deletePool(this.api, name, pool?.metadata.uid).catch((e: Error) =>
+        this.log.warn("auto pool delete failed", { pool: name, err: e }),
+      );
     }
   }
 
@@ -143,8 +184,11 @@ export class WorkloadController {
    * being deleted), `undefined` when this controller cannot tell (not a built-in kind, or the
    * caches are not loaded yet).
    */
-  uidOf(owner: Pick<AutoPoolOwner, "gv" | "kind" | "namespace" | "name">): string | null | undefined {
-    if (!this.#synced || BUILT_IN_GV[owner.gv] === undefined || !isAutoPoolWorkloadKind(owner.kind)) return undefined;
+  uidOf(
+    owner: Pick<AutoPoolOwner, "gv" | "kind" | "namespace" | "name">,
+  ): string | null | undefined {
+    if (!this.#synced || BUILT_IN_GV[owner.gv] === undefined || !isAutoPoolWorkloadKind(owner.kind))
+      return undefined;
     const w = this.informers.get(owner.kind)?.get(owner.name, owner.namespace);
     return w && !w.metadata.deletionTimestamp ? (w.metadata.uid ?? null) : null;
   }
@@ -156,19 +200,33 @@ export class WorkloadController {
     const informer = this.informers.get(kind);
     const w = informer?.get(name, namespace);
     if (!w || w.metadata.deletionTimestamp) {
-      await this.#deletePools(orphanedAutoPools(this.#poolsOf(kind, namespace, name), () => null), key);
+      await this.#deletePools(
+        orphanedAutoPools(this.#poolsOf(kind, namespace, name), () => null),
+        key,
+      );
       this.#reported.delete(key);
       this.#pendingShrink.delete(key);
       return;
     }
     const facts = workloadFacts(kind, w);
-    if (!isAutoPoolUnit(facts) || !this.config.enableSpiderSubnet || !this.config.enableAutoPoolForApplication) return;
+    if (
+      !isAutoPoolUnit(facts) ||
+      !this.config.enableSpiderSubnet ||
+      !this.config.enableAutoPoolForApplication
+    )
+      return;
     const top = workloadIdentity(facts);
-    const requested = autoPoolTargets(top, facts.templateAnnotations, workloadReplicas(facts), this.#subnetFacts(), {
-      enableIPv4: this.config.enableIPv4,
-      enableIPv6: this.config.enableIPv6,
-      defaultFlexibleIPNumber: this.config.clusterSubnetAutoPoolDefaultRedundantIPNumber,
-    });
+    const requested = autoPoolTargets(
+      top,
+      facts.templateAnnotations,
+      workloadReplicas(facts),
+      this.#subnetFacts(),
+      {
+        enableIPv4: this.config.enableIPv4,
+        enableIPv6: this.config.enableIPv6,
+        defaultFlexibleIPNumber: this.config.clusterSubnetAutoPoolDefaultRedundantIPNumber,
+      },
+    );
     if (!requested.ok) {
       await this.#warn(key, w, kind, reasonOf(requested.error), requested.error.message);
       if (requested.error.retry) throw new Error(requested.error.message);
@@ -184,7 +242,13 @@ export class WorkloadController {
       let outcome: AutoPoolOutcome;
       try {
         outcome = await this.lock.run(target.subnet, () =>
-          reconcileAutoPool(this.api, { target, top, existing: existing?.name, reserved: this.#reservedOf(target.family), occupied: this.#occupiedBesides(target, existing?.name) }),
+          reconcileAutoPool(this.api, {
+            target,
+            top,
+            existing: existing?.name,
+            reserved: this.#reservedOf(target.family),
+            occupied: this.#occupiedBesides(target, existing?.name),
+          }),
         );
       } catch (e) {
         if (!(e instanceof AutoPoolError)) throw e;
@@ -193,9 +257,28 @@ export class WorkloadController {
       }
       wanted.add(outcome.pool);
       pending += outcome.pendingShrink;
-      if (outcome.conflicts.length) this.log.warn("auto pool holds addresses another pool's record owns", { pool: outcome.pool, addresses: outcome.conflicts });
-      if (outcome.created) await recordEvent(this.api, withKind(w, kind), "Normal", "AutoPoolCreated", `created SpiderIPPool ${outcome.pool} with ${outcome.size} addresses from SpiderSubnet ${target.subnet}`);
-      else if (outcome.changed) this.log.info("auto pool resized", { workload: key, pool: outcome.pool, size: outcome.size, pendingShrink: outcome.pendingShrink, queuedMs, ...outcome.timings });
+      if (outcome.conflicts.length)
+        this.log.warn("auto pool holds addresses another pool's record owns", {
+          pool: outcome.pool,
+          addresses: outcome.conflicts,
+        });
+      if (outcome.created)
+        await recordEvent(
+          this.api,
+          withKind(w, kind),
+          "Normal",
+          "AutoPoolCreated",
+          `created SpiderIPPool ${outcome.pool} with ${outcome.size} addresses from SpiderSubnet ${target.subnet}`,
+        );
+      else if (outcome.changed)
+        this.log.info("auto pool resized", {
+          workload: key,
+          pool: outcome.pool,
+          size: outcome.size,
+          pendingShrink: outcome.pendingShrink,
+          queuedMs,
+          ...outcome.timings,
+        });
     }
     await this.#deletePools(unwantedAutoPools(this.#poolFacts(), top.uid, wanted), key);
     if (pending > 0) {
@@ -203,7 +286,13 @@ export class WorkloadController {
       this.#queue.add(key, 5_000); // backstop; claim deletions usually wake it sooner
     } else this.#pendingShrink.delete(key);
     if (failure) {
-      await this.#warn(key, w, kind, failure.code === "insufficient_subnet_ips" ? "AutoPoolSubnetExhausted" : "AutoPoolFailed", failure.message);
+      await this.#warn(
+        key,
+        w,
+        kind,
+        failure.code === "insufficient_subnet_ips" ? "AutoPoolSubnetExhausted" : "AutoPoolFailed",
+        failure.message,
+      );
       if (failure.retry) throw failure;
       return;
     }
@@ -212,35 +301,54 @@ export class WorkloadController {
 
   #needsWork(kind: AutoPoolWorkloadKind, w: Stored<WorkloadObject>): boolean {
     const key = keyOf(kind, w);
-    if (this.#reported.has(key) || this.#pendingShrink.has(key) || w.metadata.deletionTimestamp) return true;
+    if (this.#reported.has(key) || this.#pendingShrink.has(key) || w.metadata.deletionTimestamp)
+      return true;
     const facts = workloadFacts(kind, w);
     if (!isAutoPoolUnit(facts)) return false;
     const top = workloadIdentity(facts);
-    const requested = autoPoolTargets(top, facts.templateAnnotations, workloadReplicas(facts), this.#subnetFacts(), {
-      enableIPv4: this.config.enableIPv4,
-      enableIPv6: this.config.enableIPv6,
-      defaultFlexibleIPNumber: this.config.clusterSubnetAutoPoolDefaultRedundantIPNumber,
-    });
+    const requested = autoPoolTargets(
+      top,
+      facts.templateAnnotations,
+      workloadReplicas(facts),
+      this.#subnetFacts(),
+      {
+        enableIPv4: this.config.enableIPv4,
+        enableIPv6: this.config.enableIPv6,
+        defaultFlexibleIPNumber: this.config.clusterSubnetAutoPoolDefaultRedundantIPNumber,
+      },
+    );
     if (!requested.ok) return true;
     const pools = this.#poolFacts();
-    return (requested.value ?? []).some((t) => {
+    return (requested.value ?? []).some(t => {
       const found = findExistingAutoPool(pools, t.lookupLabels, top.uid);
       const pool = found && this.caches.pools.get(found.name);
       if (!pool) return true;
       const size = IntervalSet.fromRanges(pool.spec.ips ?? [], t.family);
       const labels = pool.metadata.labels ?? {};
-      return !size.ok || Number(size.value.size()) !== t.desired || labels["ipam.spidernet.io/owner-application-uid"] !== top.uid || labels["ipam.spidernet.io/ippool-reclaim"] !== String(t.reclaim);
+      return (
+        !size.ok ||
+        Number(size.value.size()) !== t.desired ||
+        labels["ipam.spidernet.io/owner-application-uid"] !== top.uid ||
+        labels["ipam.spidernet.io/ippool-reclaim"] !== String(t.reclaim)
+      );
     });
   }
 
   async #deletePools(names: readonly string[], workload: string): Promise<void> {
     for (const name of names) {
       const pool = this.caches.pools.get(name);
-      if (await deletePool(this.api, name, pool?.metadata.uid)) this.log.info("deleted auto pool", { pool: name, workload });
+      if (await deletePool(this.api, name, pool?.metadata.uid))
+        this.log.info("deleted auto pool", { pool: name, workload });
     }
   }
 
-  async #warn(key: string, w: Stored<WorkloadObject>, kind: AutoPoolWorkloadKind, reason: string, message: string): Promise<void> {
+  async #warn(
+    key: string,
+    w: Stored<WorkloadObject>,
+    kind: AutoPoolWorkloadKind,
+    reason: string,
+    message: string,
+  ): Promise<void> {
     if (this.#reported.get(key) === message) return;
     this.#reported.set(key, message);
     this.log.warn("auto pool not served", { workload: key, reason, message });
@@ -252,14 +360,24 @@ export class WorkloadController {
   }
 
   #poolFacts(): AutoPoolFacts[] {
-    return this.caches.pools.list().map((p) => ({ name: p.metadata.name, labels: p.metadata.labels ?? {}, terminating: !!p.metadata.deletionTimestamp }));
+    return this.caches.pools.list().map(p => ({
+      name: p.metadata.name,
+      labels: p.metadata.labels ?? {},
+      terminating: !!p.metadata.deletionTimestamp,
+    }));
   }
 
   /** Auto pools whose labels name this built-in workload (any UID). */
   #poolsOf(kind: string, namespace: string, name: string): AutoPoolFacts[] {
-    return this.#poolFacts().filter((p) => {
+    return this.#poolFacts().filter(p => {
       const o = autoPoolOwner(p.labels);
-      return o !== undefined && BUILT_IN_GV[o.gv] !== undefined && o.kind === kind && o.namespace === namespace && o.name === name;
+      return (
+        o !== undefined &&
+        BUILT_IN_GV[o.gv] !== undefined &&
+        o.kind === kind &&
+        o.namespace === namespace &&
+        o.name === name
+      );
     });
   }
 
@@ -272,7 +390,12 @@ export class WorkloadController {
   #subnetFacts(): Map<string, SubnetFacts> {
     const out = new Map<string, SubnetFacts>();
     for (const s of this.caches.subnets.list()) {
-      out.set(s.metadata.name, { name: s.metadata.name, family: describeStored(s)?.family, cidr: s.spec.subnet, terminating: !!s.metadata.deletionTimestamp });
+      out.set(s.metadata.name, {
+        name: s.metadata.name,
+        family: describeStored(s)?.family,
+        cidr: s.spec.subnet,
+        terminating: !!s.metadata.deletionTimestamp,
+      });
     }
     return out;
   }
@@ -292,7 +415,13 @@ export class WorkloadController {
     let acc = IntervalSet.empty(target.family);
     for (const p of this.caches.pools.list()) {
       const name = p.metadata.name;
-      if (name === existing || name === target.poolName || p.spec.subnet !== target.subnetCidr || (p.spec.ipVersion ?? target.family) !== target.family) continue;
+      if (
+        name === existing ||
+        name === target.poolName ||
+        p.spec.subnet !== target.subnetCidr ||
+        (p.spec.ipVersion ?? target.family) !== target.family
+      )
+        continue;
       const ips = IntervalSet.fromRanges(p.spec.ips ?? [], target.family);
       const ex = IntervalSet.fromRanges(p.spec.excludeIPs ?? [], target.family);
       if (ips.ok) acc = acc.union(ex.ok ? ips.value.subtract(ex.value) : ips.value);
@@ -309,8 +438,20 @@ function keyOf(kind: AutoPoolWorkloadKind, w: Stored<WorkloadObject>): string {
 function fingerprint(kind: AutoPoolWorkloadKind, w: Stored<WorkloadObject>): string {
   const f = workloadFacts(kind, w);
   const a = f.templateAnnotations;
-  const relevant = ["ipam.spidernet.io/subnet", "ipam.spidernet.io/subnets", "ipam.spidernet.io/ippool-ip-number", "ipam.spidernet.io/ippool-reclaim"].map((k) => a[k] ?? null);
-  return JSON.stringify([f.uid, relevant, f.hostNetwork, f.controller ?? null, workloadReplicas(f), !!w.metadata.deletionTimestamp]);
+  const relevant = [
+    "ipam.spidernet.io/subnet",
+    "ipam.spidernet.io/subnets",
+    "ipam.spidernet.io/ippool-ip-number",
+    "ipam.spidernet.io/ippool-reclaim",
+  ].map(k => a[k] ?? null);
+  return JSON.stringify([
+    f.uid,
+    relevant,
+    f.hostNetwork,
+    f.controller ?? null,
+    workloadReplicas(f),
+    !!w.metadata.deletionTimestamp,
+  ]);
 }
 
 function withKind(w: Stored<WorkloadObject>, kind: AutoPoolWorkloadKind) {
