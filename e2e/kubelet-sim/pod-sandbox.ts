@@ -52,7 +52,12 @@ export async function setUpSandbox(
   }
 }
 
-/** CNI DEL for every attachment (reverse order), then the netns goes. DEL errors propagate. */
+/**
+ * CNI DEL for every attachment (reverse order), then the netns goes. A failing DEL does not stop
+ * the others, as Multus goes on through its delegates: the attachments that can be torn down are
+ * (their links and addresses leave the wire), the first error propagates and the netns stays, as
+ * a CRI runtime keeps a sandbox whose network teardown failed.
+ */
 export async function tearDownSandbox(
   cni: CniRuntime,
   store: SandboxStore,
@@ -60,9 +65,15 @@ export async function tearDownSandbox(
   skipDel = false,
 ): Promise<void> {
   if (!skipDel) {
+    let first: unknown;
     for (const a of [...rec.attachments].reverse()) {
-      await cni.del(a.conflist, attachmentOf(rec, a.ifname, a.runtimeConfig), a.result);
+      try {
+        await cni.del(a.conflist, attachmentOf(rec, a.ifname, a.runtimeConfig), a.result);
+      } catch (e) {
+        first ??= e;
+      }
     }
+    if (first !== undefined) throw first;
   }
   await ipAsync("netns", "delete", rec.netns).catch((e: Error) => {
     if (!/No such file|not exist/i.test(e.message)) throw e;
