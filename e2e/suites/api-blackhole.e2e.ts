@@ -7,16 +7,9 @@ import { CLAIM_LABELS, type IPClaim } from "../../lib/schemas/ip-claim.js";
 import { adminClient, loadState, type ClusterState } from "../cluster/cluster.js";
 import { faultProxyStatus, setBlackhole } from "../cluster/fault-proxy.js";
 import { probe } from "../cluster/readiness.js";
-import { assertNoDuplicates } from "../support/allocation-ledger.js";
+import { assertNoDuplicates, deleteNamespaceAndWait } from "../support/allocation-ledger.js";
 import { scrapeAgent } from "../support/agent-metrics.js";
-import {
-  apply,
-  createNamespace,
-  deleteNamespace,
-  isRunning,
-  listPods,
-  waitRunning,
-} from "../support/kube.js";
+import { apply, createNamespace, isRunning, listPods, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
 import { assertWireClean } from "../support/wire-audit.js";
 
@@ -67,16 +60,7 @@ spec: {subnet: 10.182.0.0/16, ips: ["10.182.0.1-10.182.0.250"], gateway: 10.182.
     if (!api) return;
     await setBlackhole(false).catch(() => undefined);
     process.stdout.write(`      timeline:\n${timeline.map(l => `        ${l}`).join("\n")}\n`);
-    await deleteNamespace(api, ns);
-    await waitFor(
-      `namespace ${ns} gone`,
-      () =>
-        api.get(`/api/v1/namespaces/${ns}`).then(
-          () => false,
-          () => true,
-        ),
-      180_000,
-    ).catch(() => undefined);
+    await deleteNamespaceAndWait(api, ns).catch(() => undefined);
     await api
       .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`)
       .catch(() => undefined);

@@ -4,15 +4,9 @@ import { CLAIMS_PATH } from "../../lib/k8s/claim-store.js";
 import type { IPClaim } from "../../lib/schemas/ip-claim.js";
 import { adminClient, loadState, type ClusterState } from "../cluster/cluster.js";
 import { scrapeAgent } from "../support/agent-metrics.js";
-import {
-  apply,
-  createNamespace,
-  deleteNamespace,
-  isRunning,
-  listPods,
-  podEvents,
-} from "../support/kube.js";
+import { apply, createNamespace, isRunning, listPods, podEvents } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
+import { deleteNamespaceAndWait } from "../support/allocation-ledger.js";
 
 const POOL_SIZE = 2;
 /** How long the waiting pod is watched after the claim was deleted: several of its ADD retries (backoff up to 8 s). */
@@ -66,16 +60,7 @@ spec: {subnet: 10.192.0.0/24, ips: ["10.192.0.1-10.192.0.${POOL_SIZE}"], gateway
 
   after(async function () {
     if (!api) return;
-    await deleteNamespace(api, ns);
-    await waitFor(
-      `namespace ${ns} gone`,
-      () =>
-        api.get(`/api/v1/namespaces/${ns}`).then(
-          () => false,
-          () => true,
-        ),
-      180_000,
-    ).catch(() => undefined);
+    await deleteNamespaceAndWait(api, ns).catch(() => undefined);
     await api
       .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`)
       .catch(() => undefined);

@@ -7,10 +7,11 @@ import { adminClient, kubectl, loadState, type ClusterState } from "../cluster/c
 import { signalGroup } from "../cluster/daemon.js";
 import { fabricNetns } from "../cluster/fabric.js";
 import { ip } from "../cluster/netns.js";
-import { apply, createNamespace, deleteNamespace, isRunning, listPods } from "../support/kube.js";
+import { apply, createNamespace, isRunning, listPods } from "../support/kube.js";
 import { sandboxOf } from "../support/sandboxes.js";
 import { waitFor } from "../support/wait-for.js";
 import { assertWireClean } from "../support/wire-audit.js";
+import { deleteNamespaceAndWait } from "../support/allocation-ledger.js";
 
 const FROZEN_PODS = 4;
 const POOL_SIZE = 8;
@@ -89,16 +90,7 @@ spec: {subnet: 10.181.0.0/24, ips: ["10.181.0.1-10.181.0.${POOL_SIZE}"], gateway
       1000,
     ).catch(() => undefined);
     ip("-n", fabricNetns(state.netnsPrefix), "link", "set", port, "up");
-    await deleteNamespace(api, ns);
-    await waitFor(
-      `namespace ${ns} gone`,
-      () =>
-        api.get(`/api/v1/namespaces/${ns}`).then(
-          () => false,
-          () => true,
-        ),
-      180_000,
-    ).catch(() => undefined);
+    await deleteNamespaceAndWait(api, ns).catch(() => undefined);
     await api
       .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`)
       .catch(() => undefined);

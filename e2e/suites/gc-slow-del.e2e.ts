@@ -7,10 +7,11 @@ import type { IPClaim } from "../../lib/schemas/ip-claim.js";
 import type { SandboxRecord } from "../../lib/schemas/sandbox-record.js";
 import { adminClient, loadState, restartAgent, type ClusterState } from "../cluster/cluster.js";
 import { paths } from "../cluster/paths.js";
-import { apply, createNamespace, deleteNamespace, isRunning, listPods } from "../support/kube.js";
+import { apply, createNamespace, isRunning, listPods } from "../support/kube.js";
 import { sandboxOf } from "../support/sandboxes.js";
 import { waitFor } from "../support/wait-for.js";
 import { addressesInUse, formatWireAudit, wireAudit } from "../support/wire-audit.js";
+import { deleteNamespaceAndWait } from "../support/allocation-ledger.js";
 
 const POOL_SIZE = 3;
 const GRACE_SECONDS = 3;
@@ -78,16 +79,7 @@ spec: {subnet: 10.191.0.0/24, ips: ["10.191.0.1-10.191.0.${POOL_SIZE}"], gateway
 
   after(async function () {
     if (!api) return;
-    await deleteNamespace(api, ns);
-    await waitFor(
-      `namespace ${ns} gone`,
-      () =>
-        api.get(`/api/v1/namespaces/${ns}`).then(
-          () => false,
-          () => true,
-        ),
-      180_000,
-    ).catch(() => undefined);
+    await deleteNamespaceAndWait(api, ns).catch(() => undefined);
     await api
       .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`)
       .catch(() => undefined);

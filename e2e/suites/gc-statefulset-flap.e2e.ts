@@ -14,9 +14,10 @@ import {
 } from "../cluster/cluster.js";
 import { paths } from "../cluster/paths.js";
 import { confPath } from "../cluster/spiderpool-install.js";
-import { apply, createNamespace, deleteNamespace, listPods, waitRunning } from "../support/kube.js";
+import { apply, createNamespace, listPods, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
 import { assertWireClean } from "../support/wire-audit.js";
+import { deleteNamespaceAndWait } from "../support/allocation-ledger.js";
 
 /** How long a decided release is held (SPIDERPOOL_TEST_GC_DELAY_MS): room for ordinal 2 to come back. */
 const HOLD_MS = 25_000;
@@ -123,16 +124,7 @@ spec: {subnet: 10.188.0.0/24, ips: ["10.188.0.1-10.188.0.10"], gateway: 10.188.0
       async () => (await listPods(api, ns)).length === 0,
       60_000,
     ).catch(() => undefined);
-    await deleteNamespace(api, ns);
-    await waitFor(
-      `namespace ${ns} gone`,
-      () =>
-        api.get(`/api/v1/namespaces/${ns}`).then(
-          () => false,
-          () => true,
-        ),
-      180_000,
-    ).catch(() => undefined);
+    await deleteNamespaceAndWait(api, ns).catch(() => undefined);
     await api
       .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`)
       .catch(() => undefined);

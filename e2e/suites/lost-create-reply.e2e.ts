@@ -6,15 +6,8 @@ import { CLAIM_LABELS, type IPClaim } from "../../lib/schemas/ip-claim.js";
 import { adminClient, loadState } from "../cluster/cluster.js";
 import { loseCreateReplies } from "../cluster/fault-proxy.js";
 import { paths } from "../cluster/paths.js";
-import { assertNoDuplicates } from "../support/allocation-ledger.js";
-import {
-  apply,
-  createNamespace,
-  deleteNamespace,
-  podEvents,
-  waitRunning,
-} from "../support/kube.js";
-import { waitFor } from "../support/wait-for.js";
+import { assertNoDuplicates, deleteNamespaceAndWait } from "../support/allocation-ledger.js";
+import { apply, createNamespace, podEvents, waitRunning } from "../support/kube.js";
 import { assertWireClean } from "../support/wire-audit.js";
 
 /** How late the agents' IPClaim watches get their events while the fault is armed. */
@@ -51,16 +44,7 @@ spec: {subnet: 10.183.0.0/16, ips: ["10.183.0.1-10.183.0.50"], gateway: 10.183.2
   after(async function () {
     if (!api) return;
     await loseCreateReplies(0).catch(() => undefined);
-    await deleteNamespace(api, ns);
-    await waitFor(
-      `namespace ${ns} gone`,
-      () =>
-        api.get(`/api/v1/namespaces/${ns}`).then(
-          () => false,
-          () => true,
-        ),
-      180_000,
-    ).catch(() => undefined);
+    await deleteNamespaceAndWait(api, ns).catch(() => undefined);
     await api
       .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${ns}`)
       .catch(() => undefined);
