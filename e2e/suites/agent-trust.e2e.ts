@@ -131,9 +131,9 @@ spec:
   after(async () => {
     await api.delete(`/api/v1/namespaces/${ns}`).catch(() => undefined);
     // These claims came from ADDs on the socket with no sandbox behind them (netns "/run/netns/none"),
-    // so no agent can ever confirm their sandbox gone and they would wait for
-    // gc.readyNodeReleaseAfterSeconds (docs/adr/0008-sandbox-confirmation.md): the test removes
-    // what it made up.
+    // so no agent can confirm their sandbox gone (docs/adr/0008-sandbox-confirmation.md): the test,
+    // which played the runtime, sends the DEL the runtime would, once the Pods are gone. That also
+    // marks the agents' sandbox records released, so later suites meet no record for these addresses.
     await waitFor(
       "the suite's Pods gone",
       async () => (await listPods(api, ns)).length === 0,
@@ -142,7 +142,14 @@ spec:
     for (const c of (await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH)).items.filter(
       x => x.spec.podNamespace === ns,
     )) {
-      await api.delete(`${CLAIMS_PATH}/${c.metadata.name}`).catch(() => undefined);
+      const r = await agentRequest(c.spec.node, "DELETE", "/v1/ipam/ip", {
+        ...podArgs(c.spec.podName),
+        containerID: c.spec.containerID ?? `c-${c.spec.podName}`,
+        ifName: c.spec.interface,
+        podUID: c.spec.podUID,
+      }).catch(() => undefined);
+      if (r?.status !== 200)
+        await api.delete(`${CLAIMS_PATH}/${c.metadata.name}`).catch(() => undefined);
     }
     await deleteNamespaceAndWait(api, ns).catch(() => undefined);
     await deletePools(api, [POOL]).catch(() => undefined);
