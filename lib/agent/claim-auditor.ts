@@ -1,3 +1,4 @@
+import { CoalescedRun } from "../core/coalesced-run.js";
 import type { KubeApi } from "../k8s/api-client.js";
 import type { Pod } from "../k8s/core-kinds.js";
 import { claimAddress, readClaim } from "../k8s/claim-store.js";
@@ -39,8 +40,12 @@ export interface ClaimAuditorDeps {
 export class ClaimAuditor {
   /** `podUID/address` already reported, so a standing conflict gives one Event, not one per pass. */
   readonly #reported = new Set<string>();
-  #running: Promise<void> | undefined;
-  #again = false;
+  readonly #run = new CoalescedRun(() =>
+    this.audit().then(
+      () => undefined,
+      (e: Error) => void this.d.log.warn("claim audit failed", { err: e }),
+    ),
+  );
   #timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly d: ClaimAuditorDeps) {}
@@ -67,18 +72,7 @@ export class ClaimAuditor {
   }
 
   trigger(): Promise<void> {
-    if (this.#running) {
-      this.#again = true;
-      return this.#running;
-    }
-    this.#running = (async () => {
-      do {
-        this.#again = false;
-        await this.audit().catch((e: Error) => this.d.log.warn("claim audit failed", { err: e }));
-      } while (this.#again);
-      this.#running = undefined;
-    })();
-    return this.#running;
+    return this.#run.trigger();
   }
 
   /**

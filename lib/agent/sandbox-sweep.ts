@@ -1,3 +1,4 @@
+import { CoalescedRun } from "../core/coalesced-run.js";
 import { isAlive } from "../core/pod-liveness.js";
 import { isQuarantined } from "../core/quarantine.js";
 import { sandboxEvidence } from "../core/sandbox-evidence.js";
@@ -26,8 +27,12 @@ export interface SandboxSweepDeps {
  * Runs every `agent.sandboxCheckIntervalSeconds`, and soon after a Pod of this node goes.
  */
 export class SandboxSweep {
-  #running: Promise<void> | undefined;
-  #again = false;
+  readonly #run = new CoalescedRun(() =>
+    this.sweep().then(
+      () => undefined,
+      (e: Error) => void this.d.log.warn("sandbox check failed", { err: e }),
+    ),
+  );
   #soon: NodeJS.Timeout | undefined;
   #timer: NodeJS.Timeout | undefined;
   /**
@@ -61,18 +66,7 @@ export class SandboxSweep {
 
   /** One sweep now, or right after the one running. */
   trigger(): Promise<void> {
-    if (this.#running) {
-      this.#again = true;
-      return this.#running;
-    }
-    this.#running = (async () => {
-      do {
-        this.#again = false;
-        await this.sweep().catch((e: Error) => this.d.log.warn("sandbox check failed", { err: e }));
-      } while (this.#again);
-      this.#running = undefined;
-    })();
-    return this.#running;
+    return this.#run.trigger();
   }
 
   #triggerSoon(): void {
