@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import path from "node:path";
 
 /**
  * Pepr 1.1.4 answers every denial with HTTP 422 whatever code the validator gave (its
@@ -21,8 +22,13 @@ export function rememberDenialCode(res: {
 type Send = (this: unknown, body: unknown) => unknown;
 
 export function installDenialStatusCodes(): void {
-  const require = createRequire(import.meta.url);
-  const express = require("express") as { response: { send: Send; __spiderpoolWrapped?: boolean } };
+  // `pepr build` bundles this file as CommonJS, where `import.meta` is empty and `require` exists;
+  // tsx (the local cluster) runs it as ESM, where the entry script (pepr.ts) anchors the lookup.
+  const load =
+    typeof require === "function"
+      ? require
+      : createRequire(path.resolve(process.argv[1] ?? "pepr.ts"));
+  const express = load("express") as { response: { send: Send; __spiderpoolWrapped?: boolean } };
   const proto = express.response;
   if (proto.__spiderpoolWrapped) return;
   const send = proto.send;
