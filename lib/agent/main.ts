@@ -101,9 +101,14 @@ async function main(): Promise<void> {
     s.config.agent.claimAuditIntervalSeconds * 1000,
   );
   const sweep = s.config.gc.enabled
-    ? new SandboxSweep({ view, records, releaser, metrics, log }).start(
-        s.config.agent.sandboxCheckIntervalSeconds * 1000,
-      )
+    ? new SandboxSweep({
+        view,
+        records,
+        releaser,
+        metrics,
+        log,
+        unknownRecordTtlMs: s.config.gc.readyNodeReleaseAfterSeconds * 1000,
+      }).start(s.config.agent.sandboxCheckIntervalSeconds * 1000)
     : undefined;
 
   const stop = () => {

@@ -140,6 +140,36 @@ describe("SandboxRecords (files in a temporary run directory)", () => {
     );
     assert.equal(open().size, 3, "the dropped file is gone from disk too");
   });
+
+  it("drops a record of unknown fate only once its Pod UID has held no claim for the bound", async () => {
+    let now = 1_000_000;
+    const a = new SandboxRecords(
+      runDir,
+      "node-1",
+      log,
+      () => serverNow,
+      undefined,
+      () => now,
+    ).load();
+    await a.begin(attachment("unseen", "u4", path.join(runDir, "not-a-netns")));
+    await a.begin(attachment("unseen-claimed", "u5", path.join(runDir, "not-a-netns-2")));
+    assert.equal(a.prune(new Set(["u4", "u5"]), 600_000), 0, "claimed: kept");
+    now += 700_000;
+    assert.equal(
+      a.prune(new Set(["u5"]), 600_000),
+      0,
+      "unclaimed from now on: the bound starts here",
+    );
+    now += 599_000;
+    assert.equal(a.prune(new Set(["u5"]), 600_000), 0, "within the bound: kept");
+    now += 1_000;
+    assert.equal(a.prune(new Set(["u5"]), 600_000), 1, "the bound passed: dropped");
+    assert.deepEqual(
+      a.list().map(r => r.containerID),
+      ["unseen-claimed"],
+    );
+    assert.equal(a.prune(new Set(), Infinity), 0, "without a bound nothing of unknown fate goes");
+  });
 });
 
 describe("netns probe", () => {

@@ -42,6 +42,8 @@ export interface AttachmentArgs {
  */
 export class SandboxRecords {
   readonly #byKey = new Map<string, SandboxRecord>();
+  /** Records of unknown fate whose Pod UID held no claim at a prune → when that was first seen. */
+  readonly #unclaimedSince = new Map<string, number>();
   readonly dir: string;
   /**
    * From when (epoch ms, API server clock) every sandbox this agent served is recorded: claims made
@@ -198,14 +200,33 @@ export class SandboxRecords {
    * Drops records that can no longer matter: their Pod UID holds no claim on this node any more
    * and their sandbox is known gone (released by the runtime, or its namespace absent). A record
    * whose namespace still exists stays, since its addresses may be claimed again under a new UID.
+   * One whose namespace cannot be looked at ("unknown") goes once its Pod UID has held no claim
+   * for `unknownAfterMs` (the watcher's `gc.readyNodeReleaseAfterSeconds`): by then its addresses
+   * went back whatever the record said, so keeping it would only make every later holder of those
+   * addresses wait for the bound too (docs/adr/0008-sandbox-confirmation.md).
    */
-  prune(claimedUIDs: ReadonlySet<string>): number {
+  prune(claimedUIDs: ReadonlySet<string>, unknownAfterMs = Infinity): number {
     let n = 0;
+    const now = this.now();
     for (const [key, r] of this.#byKey) {
-      if (claimedUIDs.has(r.podUID)) continue;
-      if (!r.released && probeNetns(r.netns, r.netnsInode) !== "absent") continue;
+      if (claimedUIDs.has(r.podUID)) {
+        this.#unclaimedSince.delete(key);
+        continue;
+      }
+      if (!r.released) {
+        const netns = probeNetns(r.netns, r.netnsInode);
+        if (netns === "present") continue;
+        if (netns === "unknown") {
+          // Counted from when this run first saw the UID without claims: a restart starts over,
+          // which only keeps the record longer.
+          const since = this.#unclaimedSince.get(key) ?? now;
+          this.#unclaimedSince.set(key, since);
+          if (now - since < unknownAfterMs) continue;
+        }
+      }
       fs.rmSync(path.join(this.dir, key), { force: true });
       this.#byKey.delete(key);
+      this.#unclaimedSince.delete(key);
       n++;
     }
     return n;

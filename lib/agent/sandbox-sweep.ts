@@ -17,6 +17,8 @@ export interface SandboxSweepDeps {
   releaser: Releaser;
   metrics: AgentMetrics;
   log: Logger;
+  /** `gc.readyNodeReleaseAfterSeconds` in ms: how long a record of unknown fate outlives its claims. */
+  unknownRecordTtlMs: number;
 }
 
 /**
@@ -124,7 +126,7 @@ export class SandboxSweep {
         .map(c => c.spec.podUID),
     );
     for (const uid of this.#kept.keys()) if (!claimed.has(uid)) this.#kept.delete(uid);
-    const dropped = records.prune(claimed);
+    const dropped = records.prune(claimed, this.d.unknownRecordTtlMs);
     if (dropped) this.d.log.debug("sandbox records dropped", { dropped, left: records.size });
     return released;
   }
