@@ -39,7 +39,7 @@ export async function buildFloorPlugin(): Promise<string> {
     absWorkingDir: ROOT,
     bundle: true,
     platform: "node",
-    target: "node20",
+    target: "node24",
     format: "cjs",
     minify: true,
     legalComments: "none",

@@ -165,7 +165,7 @@ async function bundle(): Promise<string> {
     preserveSymlinks: true,
     bundle: true,
     platform: "node",
-    target: "node20",
+    target: "node24",
     format: "cjs",
     minify: true,
     legalComments: "none",
@@ -213,6 +213,7 @@ async function singleExecutable(
     node: process.version,
     postject: postject.version,
     startup,
+    execArgvExtension: "none",
   });
   const stampFile = `${out}.stamp`;
   if (existsSync(out) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp)
@@ -231,6 +232,9 @@ async function singleExecutable(
         disableExperimentalSEAWarning: true,
         useCodeCache: codeCache,
         useSnapshot: snapshot,
+        // The runtime's NODE_OPTIONS (inherited by every CNI plugin it runs) must not load code
+        // into the plugin or change its flags (cni/README.md, "Known limits").
+        execArgvExtension: "none",
       }),
     );
     // The blob is made by the running node; SEA requires it to match the runtime's version.

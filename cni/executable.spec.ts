@@ -195,6 +195,13 @@ describe("cni executables (dist/cni/linux-amd64/spiderpool-node, and the exec sh
     }
   });
 
+  it("ignores the runtime's NODE_OPTIONS: nothing preloaded, no flag changed", async () => {
+    const hostile = { ...env("ADD"), NODE_OPTIONS: `--require=${join(dir, "absent-preload.js")}` };
+    const r = await exec([binary], hostile, netconf("0.4.0"), 10_000);
+    assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+    assert.equal(outputProblem("ADD", r.code, r.stdout), undefined);
+  });
+
   it("the node-run bundle behaves the same", async () => {
     const r = await exec([process.execPath, bundle], env("ADD"), netconf("0.4.0"), 10_000);
     assert.equal(r.code, 0, r.stdout);

@@ -35,7 +35,7 @@ export async function buildAgent(out = AGENT_BUNDLE): Promise<{ path: string; by
     preserveSymlinks: true,
     bundle: true,
     platform: "node",
-    target: "node20",
+    target: "node24",
     format: "cjs",
     minify: true,
     keepNames: true,
