@@ -6,7 +6,7 @@ import type { KubeApi, KubeList, KubeObject, Stored } from "../lib/k8s/api-clien
 import { CLAIMS_PATH } from "../lib/k8s/claim-store.js";
 import type { Namespace, Node, Pod } from "../lib/k8s/core-kinds.js";
 import { K8sError } from "../lib/k8s/k8s-error.js";
-import type { OwnerLookup } from "../lib/core/top-controller.js";
+import type { OwnerLookup } from "../lib/core/selection/top-controller.js";
 import { CliError } from "./cli-error.js";
 import type { Claim, Pool, ReservedIP } from "./selection-request.js";
 

@@ -3,8 +3,13 @@
  * the source named it, taken (with its try order) or skipped (with the agent's reason), then
  * what the CNI ADD would do. Pure.
  */
-import type { NicPlan, PoolSource, PoolView, SelectionError } from "../lib/core/pool-selection.js";
-import type { Result } from "../lib/core/result.js";
+import type {
+  NicPlan,
+  PoolSource,
+  PoolView,
+  SelectionError,
+} from "../lib/core/selection/pool-selection.js";
+import type { Result } from "../lib/core/base/result.js";
 
 export interface Explanation {
   readonly pod: string;

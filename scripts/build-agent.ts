@@ -17,7 +17,7 @@ export const AGENT_BUNDLE = join(ROOT, "dist/agent/spiderpool-agent.cjs");
 
 /**
  * Pepr never belongs in the agent (it is not in its image). Of the plugin only its function
- * (cni/plugin.ts and what it uses) does, for the exec shim's route; the plugin's process wiring,
+ * (lib/cni-plugin/plugin.ts and what it uses) does, for the exec shim's route; the plugin's process wiring,
  * build and test helpers do not.
  */
 const FORBIDDEN_INPUTS = [

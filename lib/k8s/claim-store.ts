@@ -10,8 +10,8 @@ import {
   type IPClaim,
 } from "../schemas/ip-claim.js";
 import { K8sError } from "./k8s-error.js";
-import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
-import { isOwnClaim } from "../core/claim-ownership.js";
+import { backoffDelay, type BackoffPolicy } from "../core/base/backoff.js";
+import { isOwnClaim } from "../core/lifecycle/claim-ownership.js";
 
 export const CLAIMS_PATH = `/apis/${CLAIM_GROUP}/${CLAIM_VERSION}/ipclaims`;
 

@@ -13,8 +13,8 @@ import {
   type ImportConflict,
   type ImportEndpoint,
   type ImportPod,
-} from "../core/allocation-import.js";
-import { parseAllocationRecords } from "../core/allocation-records.js";
+} from "../core/lifecycle/allocation-import.js";
+import { parseAllocationRecords } from "../core/lifecycle/allocation-records.js";
 import { claimName, type IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderEndpoint } from "../schemas/endpoint.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";

@@ -1,7 +1,7 @@
 import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { Informer } from "../k8s/informer.js";
 import { SUBNETS_PATH } from "../k8s/subnet-status-store.js";
-import { parseApplicationKey } from "../core/auto-pool-naming.js";
+import { parseApplicationKey } from "../core/auto-pool/auto-pool-naming.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { SpiderReservedIP } from "../schemas/reserved-ip.js";

@@ -10,9 +10,12 @@ import {
   type GcPolicy,
   type NodeFacts,
   type SandboxFacts,
-} from "../core/gc-decision.js";
+} from "../core/lifecycle/gc-decision.js";
 import { gcPodFacts } from "../k8s/gc-pod-facts.js";
-import { isValidStatefulSetPod, statefulSetOrdinal } from "../core/statefulset-identity.js";
+import {
+  isValidStatefulSetPod,
+  statefulSetOrdinal,
+} from "../core/lifecycle/statefulset-identity.js";
 import { QUARANTINE_POD_UID, type IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderEndpoint } from "../schemas/endpoint.js";
 import type { Logger } from "../logger.js";
@@ -52,7 +55,7 @@ export class IpGcController {
     private readonly policy: GcPolicy,
     private readonly metrics: WatcherMetrics,
     private readonly log: Logger,
-    /** Test knob only (lib/core/gc-test-delay.ts): how long a decided release waits before its deletes. */
+    /** Test knob only (lib/core/lifecycle/gc-test-delay.ts): how long a decided release waits before its deletes. */
     private readonly releaseDelayMs = 0,
   ) {
     this.pods = new Informer<Pod>(api, { path: "/api/v1/pods" });

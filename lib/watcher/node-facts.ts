@@ -1,5 +1,5 @@
 import type { Node } from "../k8s/core-kinds.js";
-import type { NodeFacts } from "../core/gc-decision.js";
+import type { NodeFacts } from "../core/lifecycle/gc-decision.js";
 
 /** Kubernetes' own word that a node is dead and its workloads may be recovered elsewhere. */
 const OUT_OF_SERVICE = "node.kubernetes.io/out-of-service";

@@ -1,8 +1,8 @@
 import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { recordEvent } from "../k8s/events.js";
 import type { Informer } from "../k8s/informer.js";
-import { formatFieldErrors } from "../core/field-error.js";
-import { findOverlapLosers } from "../core/overlap-losers.js";
+import { formatFieldErrors } from "../core/admission/field-error.js";
+import { findOverlapLosers } from "../core/admission/overlap-losers.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { Logger } from "../logger.js";
 import { WorkQueue } from "./work-queue.js";

@@ -5,7 +5,7 @@
  * e2e/suites/smoke.e2e.ts and e2e/suites/admission-in-use.e2e.ts.
  */
 import assert from "node:assert/strict";
-import { IMPORTED_ANNOTATION } from "../core/allocation-import.js";
+import { IMPORTED_ANNOTATION } from "../core/lifecycle/allocation-import.js";
 import { CLAIMS_PATH } from "../k8s/claim-store.js";
 import { FINALIZER } from "../k8s/endpoint-store.js";
 import type { Logger } from "../logger.js";

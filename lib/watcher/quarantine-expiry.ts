@@ -2,7 +2,7 @@ import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { deleteClaim } from "../k8s/claim-store.js";
 import { recordEvent } from "../k8s/events.js";
 import type { Informer } from "../k8s/informer.js";
-import { isQuarantined, quarantineEnds } from "../core/quarantine.js";
+import { isQuarantined, quarantineEnds } from "../core/lifecycle/quarantine.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import type { Logger } from "../logger.js";
 

@@ -7,20 +7,20 @@ import {
   workloadFacts,
   type WorkloadObject,
 } from "../k8s/workload-objects.js";
-import type { IpFamily } from "../core/address.js";
-import { autoPoolOwner, type AutoPoolOwner } from "../core/auto-pool-naming.js";
-import { findExistingAutoPool } from "../core/auto-pool-lookup.js";
+import type { IpFamily } from "../core/net/address.js";
+import { autoPoolOwner, type AutoPoolOwner } from "../core/auto-pool/auto-pool-naming.js";
+import { findExistingAutoPool } from "../core/auto-pool/auto-pool-lookup.js";
 import {
   orphanedAutoPools,
   unwantedAutoPools,
   type AutoPoolFacts,
-} from "../core/auto-pool-reclaim.js";
+} from "../core/auto-pool/auto-pool-reclaim.js";
 import {
   autoPoolTargets,
   type AutoPoolInputError,
   type AutoPoolTarget,
   type SubnetFacts,
-} from "../core/auto-pool-request.js";
+} from "../core/auto-pool/auto-pool-request.js";
 import {
   AUTO_POOL_WORKLOAD_KINDS,
   isAutoPoolUnit,
@@ -28,17 +28,21 @@ import {
   workloadIdentity,
   workloadReplicas,
   type AutoPoolWorkloadKind,
-} from "../core/auto-pool-workload.js";
-import { IntervalSet } from "../core/interval-set.js";
-import { describeStored } from "../core/stored-objects.js";
-import { hasSubnetAnnotation } from "../core/subnet-annotations.js";
+} from "../core/auto-pool/auto-pool-workload.js";
+import { IntervalSet } from "../core/net/interval-set.js";
+import { describeStored } from "../core/net/stored-objects.js";
+import { hasSubnetAnnotation } from "../core/selection/subnet-annotations.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { SpiderReservedIP } from "../schemas/reserved-ip.js";
 import type { SpiderSubnet } from "../schemas/subnet.js";
 import type { SpiderpoolConfig } from "../schemas/config.js";
 import type { Logger } from "../logger.js";
-import { AutoPoolError, reconcileAutoPool, type AutoPoolOutcome } from "./auto-pool-reconciler.js";
+import {
+  AutoPoolError,
+  reconcileAutoPool,
+  type AutoPoolOutcome,
+} from "../k8s/auto-pool-reconciler.js";
 import type { KeyedLock } from "./keyed-lock.js";
 import { WorkQueue } from "./work-queue.js";
 
