@@ -5,7 +5,7 @@
  * pkg/ippoolmanager), so a front end can copy it into a `field.Invalid` detail unchanged.
  * `value` is always the offending input exactly as the user wrote it.
  */
-import type { IpFamily } from "./address.js";
+import type { IpFamily } from "./ip-family.js";
 
 /** How two entries of one `ips` list collide, in the order Spiderpool tests for it. */
 export type RangeRelation = "covered_by" | "covers" | "overlaps";

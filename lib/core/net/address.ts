@@ -8,9 +8,9 @@
  */
 import { invalidAddress, type AddressError } from "./address-errors.js";
 import { err, ok, type Result } from "../base/result.js";
+import type { IpFamily } from "./ip-family.js";
 
-/** 4 or 6, as in Spiderpool's `spec.ipVersion`. */
-export type IpFamily = 4 | 6;
+export type { IpFamily } from "./ip-family.js";
 
 /** One address: `value` is the address as an unsigned integer of 32 (IPv4) or 128 (IPv6) bits. */
 export interface IpAddress {

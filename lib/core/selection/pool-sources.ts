@@ -18,19 +18,9 @@ import {
 } from "./pool-annotations.js";
 import { err, ok, type Result } from "../base/result.js";
 import { noPoolRules, type PoolSource, type SelectionError } from "./selection-errors.js";
-import type { MultiNicMode, SelectionInput } from "./selection-input.js";
+import type { CandidateNic, MultiNicMode, SelectionInput } from "./selection-input.js";
 import { subnetCandidates } from "./subnet-source.js";
 import { expandPoolNames } from "./wildcard-expansion.js";
-
-/** One NIC's pool names per family, as the source gives them (wildcards expanded). */
-export interface CandidateNic {
-  readonly nic: string;
-  readonly cleanGateway: boolean;
-  readonly source: PoolSource;
-  readonly mode: MultiNicMode;
-  /** IPv4 first; a family appears only when its list is non-empty after expansion. */
-  readonly families: Array<{ readonly family: IpFamily; readonly names: string[] }>;
-}
 
 /** The NICs and names of the first applicable source. */
 export function collectCandidates(input: SelectionInput): Result<CandidateNic[], SelectionError> {

@@ -90,3 +90,13 @@ export interface NicPlan {
   /** Always set by selection; absent (plans built elsewhere) means `single`. */
   readonly mode?: MultiNicMode;
 }
+
+/** One NIC's pool names per family, as the source gives them (wildcards expanded). */
+export interface CandidateNic {
+  readonly nic: string;
+  readonly cleanGateway: boolean;
+  readonly source: PoolSource;
+  readonly mode: MultiNicMode;
+  /** IPv4 first; a family appears only when its list is non-empty after expansion. */
+  readonly families: Array<{ readonly family: IpFamily; readonly names: string[] }>;
+}

@@ -8,8 +8,7 @@ import type { IpFamily } from "../net/address.js";
 import type { PoolView } from "./pool-view.js";
 import { err, ok, type Result } from "../base/result.js";
 import type { SelectionError } from "./selection-errors.js";
-import type { SelectionInput } from "./selection-input.js";
-import type { CandidateNic } from "./pool-sources.js";
+import type { CandidateNic, SelectionInput } from "./selection-input.js";
 import {
   LABEL_OWNER_APPLICATION_NAME,
   LABEL_OWNER_SPIDER_SUBNET,
