@@ -9,8 +9,9 @@ import { K8sError } from "../lib/k8s/k8s-error.js";
 import type { OwnerLookup } from "../lib/core/selection/top-controller.js";
 import { CliError } from "./cli-error.js";
 import type { Claim, Pool, ReservedIP } from "./selection-request.js";
+import { SPIDERPOOL_API_VERSION } from "../lib/core/base/well-known-names.js";
 
-const SP = "/apis/spiderpool.spidernet.io/v2beta1";
+const SP = `/apis/${SPIDERPOOL_API_VERSION}`;
 
 export interface StatefulSetReplicaFacts {
   metadata: { name: string; deletionTimestamp?: string };

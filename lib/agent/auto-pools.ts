@@ -6,12 +6,12 @@ import { ipNumberText } from "../core/auto-pool/auto-pool-request.js";
 import { IntervalSet } from "../core/net/interval-set.js";
 import type { SelectionError } from "../core/selection/selection-errors.js";
 import type { NicPlan } from "../core/selection/selection-input.js";
-import { LABEL_OWNER_SPIDER_SUBNET } from "../core/base/well-known-names.js";
 import {
-  autoPoolLabels,
   LABEL_IPPOOL_RECLAIM,
   LABEL_OWNER_APPLICATION_UID,
-} from "../core/selection/subnet-source.js";
+  LABEL_OWNER_SPIDER_SUBNET,
+} from "../core/base/well-known-names.js";
+import { autoPoolLabels } from "../core/selection/subnet-source.js";
 import {
   hasSubnetAnnotation,
   parseSubnetAnnotations,

@@ -18,6 +18,7 @@ import type { Logger } from "../logger.js";
 import { addressValue, type Claim, type ClusterView } from "./cluster-view.js";
 import type { AgentMetrics } from "./metrics.js";
 import type { SandboxRecords } from "./sandbox-records.js";
+import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
 export interface ClaimAuditorDeps {
   api: KubeApi;
@@ -218,7 +219,7 @@ export class ClaimAuditor {
     await recordEvent(
       api,
       {
-        apiVersion: "spiderpool.spidernet.io/v2beta1",
+        apiVersion: SPIDERPOOL_API_VERSION,
         kind: "SpiderIPPool",
         metadata: { name: f.pool },
       },
@@ -263,7 +264,7 @@ export class ClaimAuditor {
       await recordEvent(
         this.d.api,
         {
-          apiVersion: "spiderpool.spidernet.io/v2beta1",
+          apiVersion: SPIDERPOOL_API_VERSION,
           kind: "SpiderIPPool",
           metadata: { name: pool },
         },

@@ -10,8 +10,9 @@ import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { SpiderReservedIP } from "../schemas/reserved-ip.js";
 import type { SpiderSubnet } from "../schemas/subnet.js";
 import type { Logger } from "../logger.js";
+import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
-const SP = "/apis/spiderpool.spidernet.io/v2beta1";
+const SP = `/apis/${SPIDERPOOL_API_VERSION}`;
 
 export type Claim = Stored<IPClaim>;
 export type Pool = Stored<SpiderIPPool>;

@@ -43,6 +43,7 @@ import type { Claim, ClusterView } from "./cluster-view.js";
 import type { CoordinatorDefaults } from "./coordinator-defaults.js";
 import type { CoordinatorFieldWarnings } from "./coordinator-warnings.js";
 import type { AgentMetrics } from "./metrics.js";
+import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
 export interface CoordinatorDeps {
   api: KubeApi;
@@ -164,7 +165,7 @@ export class CoordinatorService {
     const addr = claim.spec.address;
     const pool = this.d.view.pools.get(claim.spec.pool);
     const poolRef = {
-      apiVersion: "spiderpool.spidernet.io/v2beta1",
+      apiVersion: SPIDERPOOL_API_VERSION,
       kind: "SpiderIPPool",
       metadata: {
         name: claim.spec.pool,

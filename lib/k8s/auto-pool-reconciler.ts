@@ -30,7 +30,6 @@ import {
 } from "./subnet-status-store.js";
 import { parseAddress, type IpFamily } from "../core/net/address.js";
 import {
-  ANNO_POOL_IP_NUMBER,
   applicationKey,
   autoPoolObjectLabels,
   autoPoolPodAffinity,
@@ -40,6 +39,7 @@ import { IntervalSet } from "../core/net/interval-set.js";
 import { describeStored, readStoredRanges } from "../core/net/stored-objects.js";
 import { preAllocate } from "../core/auto-pool/subnet-preallocation.js";
 import type { TopController } from "../core/selection/top-controller.js";
+import { ANNO_IPPOOL_IP_NUMBER } from "../core/base/well-known-names.js";
 
 export interface AutoPoolJob {
   readonly target: AutoPoolTarget;
@@ -184,7 +184,7 @@ export async function reconcileAutoPool(api: KubeApi, job: AutoPoolJob): Promise
     target.family,
     target.reclaim,
   );
-  const annotations = { [ANNO_POOL_IP_NUMBER]: target.ipNumber };
+  const annotations = { [ANNO_IPPOOL_IP_NUMBER]: target.ipNumber };
   const ips = record.toRangeStrings();
   for (let attempt = 1; ; attempt++) {
     try {

@@ -1,9 +1,5 @@
 import type { KubeApi, Stored } from "./api-client.js";
 import {
-  CLAIM_API_VERSION,
-  CLAIM_GROUP,
-  CLAIM_LABELS,
-  CLAIM_VERSION,
   claimName,
   QUARANTINE_POD_UID,
   type ClaimSpec,
@@ -12,6 +8,12 @@ import {
 import { K8sError } from "./k8s-error.js";
 import { backoffDelay, type BackoffPolicy } from "../core/base/backoff.js";
 import { isOwnClaim } from "../core/lifecycle/claim-ownership.js";
+import {
+  CLAIM_API_VERSION,
+  CLAIM_GROUP,
+  CLAIM_LABELS,
+  CLAIM_VERSION,
+} from "../core/base/well-known-names.js";
 
 export const CLAIMS_PATH = `/apis/${CLAIM_GROUP}/${CLAIM_VERSION}/ipclaims`;
 

@@ -12,8 +12,9 @@ import { KeyedLock } from "./keyed-lock.js";
 import { SubnetController } from "./subnet-controller.js";
 import { ThirdPartyReclaimer } from "./third-party-reclaimer.js";
 import { WorkloadController } from "./workload-controller.js";
+import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
-const RESERVED_PATH = "/apis/spiderpool.spidernet.io/v2beta1/spiderreservedips";
+const RESERVED_PATH = `/apis/${SPIDERPOOL_API_VERSION}/spiderreservedips`;
 
 export interface AutoPoolControllers {
   workloads: WorkloadController;

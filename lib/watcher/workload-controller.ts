@@ -45,6 +45,14 @@ import {
 } from "../k8s/auto-pool-reconciler.js";
 import type { KeyedLock } from "./keyed-lock.js";
 import { WorkQueue } from "./work-queue.js";
+import {
+  ANNO_IPPOOL_IP_NUMBER,
+  ANNO_IPPOOL_RECLAIM,
+  ANNO_SUBNET,
+  ANNO_SUBNETS,
+  LABEL_IPPOOL_RECLAIM,
+  LABEL_OWNER_APPLICATION_UID,
+} from "../core/base/well-known-names.js";
 
 /** The caches the auto-pool controllers share with the rest of the watcher. */
 export interface AutoPoolCaches {
@@ -332,8 +340,8 @@ export class WorkloadController {
       return (
         !size.ok ||
         Number(size.value.size()) !== t.desired ||
-        labels["ipam.spidernet.io/owner-application-uid"] !== top.uid ||
-        labels["ipam.spidernet.io/ippool-reclaim"] !== String(t.reclaim)
+        labels[LABEL_OWNER_APPLICATION_UID] !== top.uid ||
+        labels[LABEL_IPPOOL_RECLAIM] !== String(t.reclaim)
       );
     });
   }
@@ -442,12 +450,9 @@ function keyOf(kind: AutoPoolWorkloadKind, w: Stored<WorkloadObject>): string {
 function fingerprint(kind: AutoPoolWorkloadKind, w: Stored<WorkloadObject>): string {
   const f = workloadFacts(kind, w);
   const a = f.templateAnnotations;
-  const relevant = [
-    "ipam.spidernet.io/subnet",
-    "ipam.spidernet.io/subnets",
-    "ipam.spidernet.io/ippool-ip-number",
-    "ipam.spidernet.io/ippool-reclaim",
-  ].map(k => a[k] ?? null);
+  const relevant = [ANNO_SUBNET, ANNO_SUBNETS, ANNO_IPPOOL_IP_NUMBER, ANNO_IPPOOL_RECLAIM].map(
+    k => a[k] ?? null,
+  );
   return JSON.stringify([
     f.uid,
     relevant,

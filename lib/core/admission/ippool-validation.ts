@@ -35,8 +35,7 @@ import {
   type PoolIdentity,
 } from "./pool-peer-rules.js";
 import { checkEntriesDisjoint, checkPoolEntries } from "./range-entry-rules.js";
-import { SPIDERPOOL_FINALIZER } from "../base/well-known-names.js";
-import { IMPORTED_ANNOTATION } from "../lifecycle/allocation-import.js";
+import { IMPORTED_ANNOTATION, SPIDERPOOL_FINALIZER } from "../base/well-known-names.js";
 import { IntervalSet } from "../net/interval-set.js";
 import { lazyStoredRanges } from "../net/stored-objects.js";
 

@@ -8,11 +8,11 @@ import { parsePodIPPool, parsePodIPPools } from "../selection/pool-annotations.j
 import type { Result } from "../base/result.js";
 import type { SelectionError } from "../selection/selection-errors.js";
 import {
-  ANNO_IPPOOL_IP_NUMBER,
   parsePoolIPNumber,
   parseReclaim,
   parseSubnetAnnotations,
 } from "../selection/subnet-annotations.js";
+import { ANNO_IPPOOL_IP_NUMBER } from "../base/well-known-names.js";
 
 /**
  * Every malformed annotation, one text each (empty when all are well-formed). The subnet request

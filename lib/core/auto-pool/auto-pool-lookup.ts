@@ -4,7 +4,7 @@
  * same kind, namespace and name; a reclaimable pool of another UID is a predecessor on its way
  * out and is skipped.
  */
-import { LABEL_IPPOOL_RECLAIM, LABEL_OWNER_APPLICATION_UID } from "../selection/subnet-source.js";
+import { LABEL_IPPOOL_RECLAIM, LABEL_OWNER_APPLICATION_UID } from "../base/well-known-names.js";
 
 export interface LabelledPool {
   readonly name: string;

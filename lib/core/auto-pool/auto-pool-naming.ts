@@ -4,22 +4,25 @@
  */
 import type { IpFamily } from "../net/address.js";
 import { cidrLabelValue } from "../net/cidr.js";
-import { LABEL_IPPOOL_CIDR, LABEL_OWNER_APPLICATION_NAME } from "../base/well-known-names.js";
 import {
-  autoPoolLabels,
+  LABEL_APP_API_GROUP,
+  LABEL_APP_API_VERSION,
+  LABEL_APP_KIND,
+  LABEL_APP_NAME,
+  LABEL_APP_NAMESPACE,
+  LABEL_IPPOOL_CIDR,
   LABEL_IPPOOL_RECLAIM,
   LABEL_OWNER_APPLICATION_GV,
   LABEL_OWNER_APPLICATION_KIND,
+  LABEL_OWNER_APPLICATION_NAME,
   LABEL_OWNER_APPLICATION_NAMESPACE,
   LABEL_OWNER_APPLICATION_UID,
-} from "../selection/subnet-source.js";
+} from "../base/well-known-names.js";
+import { autoPoolLabels } from "../selection/subnet-source.js";
 import type { TopController } from "../selection/top-controller.js";
 
 /** Kubernetes object names are DNS subdomains: at most 253 characters. */
 const MAX_NAME = 253;
-
-/** Pool annotation recording the requested size, `N` or `+N`. */
-export const ANNO_POOL_IP_NUMBER = "ipam.spidernet.io/ippool-ip-number";
 
 /**
  * `auto<4|6>-<workload name>-<nic>-<uid part>`, lowercase, where the uid part is the first five
@@ -78,11 +81,11 @@ export function parseApplicationKey(
 export function autoPoolPodAffinity(top: TopController): { matchLabels: Record<string, string> } {
   return {
     matchLabels: {
-      "ipam.spidernet.io/app-api-group": top.group,
-      "ipam.spidernet.io/app-api-version": top.version,
-      "ipam.spidernet.io/app-kind": top.kind,
-      "ipam.spidernet.io/app-namespace": top.namespace,
-      "ipam.spidernet.io/app-name": top.name,
+      [LABEL_APP_API_GROUP]: top.group,
+      [LABEL_APP_API_VERSION]: top.version,
+      [LABEL_APP_KIND]: top.kind,
+      [LABEL_APP_NAMESPACE]: top.namespace,
+      [LABEL_APP_NAME]: top.name,
     },
   };
 }

@@ -8,15 +8,13 @@ import { autoPoolName } from "./auto-pool-naming.js";
 import { err, ok, type Result } from "../base/result.js";
 import type { SelectionError } from "../selection/selection-errors.js";
 import {
-  ANNO_IPPOOL_IP_NUMBER,
-  ANNO_SUBNET,
-  ANNO_SUBNETS,
   parseSubnetAnnotations,
   type PoolIPNumber,
   type SubnetItem,
 } from "../selection/subnet-annotations.js";
 import { autoPoolLabels } from "../selection/subnet-source.js";
 import type { TopController } from "../selection/top-controller.js";
+import { ANNO_IPPOOL_IP_NUMBER, ANNO_SUBNET, ANNO_SUBNETS } from "../base/well-known-names.js";
 
 /** A SpiderSubnet as far as the request needs it. */
 export interface SubnetFacts {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  IMPORTED_ANNOTATION,
   importState,
   planImport,
   sameHolder,
@@ -10,6 +9,7 @@ import {
   type PoolFacts,
 } from "./allocation-import.js";
 import { parseAllocationRecords } from "./allocation-records.js";
+import { IMPORTED_ANNOTATION } from "../base/well-known-names.js";
 
 const records = (r: Record<string, { pod: string; podUid: string }>) => JSON.stringify(r);
 const pool = (

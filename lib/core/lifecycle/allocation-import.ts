@@ -6,20 +6,14 @@
  * (empty) claims would free every address Spiderpool handed out
  * (docs/usage/migrate-from-spiderpool.md). Pure: the watcher gathers the facts, this decides.
  */
-import { CLAIM_GROUP, type ClaimSpec } from "../../schemas/ip-claim.js";
+import { type ClaimSpec } from "../../schemas/ip-claim.js";
 import type { IpFamily } from "../net/address.js";
 import {
   parseAllocationRecords,
   type AllocationRecord,
   type RecordError,
 } from "./allocation-records.js";
-
-/**
- * On a SpiderIPPool once its records are claims: the number of records that were imported. An
- * annotation, not a status field: with Spiderpool's own CRDs still installed the API server
- * prunes status fields their schema does not list.
- */
-export const IMPORTED_ANNOTATION = `${CLAIM_GROUP}/allocations-imported`;
+import { IMPORTED_ANNOTATION } from "../base/well-known-names.js";
 
 /** NIC recorded when neither the Pod's SpiderEndpoint names one: Spiderpool's single-NIC default. */
 export const DEFAULT_IMPORT_INTERFACE = "eth0";

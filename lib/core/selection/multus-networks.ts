@@ -8,11 +8,7 @@ import { readAddress } from "../net/address.js";
 import { parseCidrLenient } from "../net/cidr.js";
 import { goPointer, goSlice, goString, goStruct, goUnmarshal } from "../compat/go-json.js";
 import { err, ok, type Result } from "../base/result.js";
-
-/** Pod annotation: the NAD of the first NIC. */
-export const ANNO_MULTUS_DEFAULT_NETWORK = "v1.multus-cni.io/default-network";
-/** Pod annotation: NADs of the additional NICs. */
-export const ANNO_MULTUS_NETWORKS = "k8s.v1.cni.cncf.io/networks";
+import { ANNO_MULTUS_DEFAULT_NETWORK, ANNO_MULTUS_NETWORKS } from "../base/well-known-names.js";
 
 /** One element of a network selection annotation; `namespace` already defaulted. */
 export interface NetworkSelection {

@@ -11,17 +11,13 @@ import { parseCidrLenient } from "../net/cidr.js";
 import { goBool, goSlice, goString, goStruct, goUnmarshal } from "../compat/go-json.js";
 import { err, ok, type Result } from "../base/result.js";
 import { invalidAnnotation, type SelectionError } from "./selection-errors.js";
-
-/** Pod annotation: pools of the current NIC, `{"ipv4": [...], "ipv6": [...]}`. */
-export const ANNO_POD_IPPOOL = "ipam.spidernet.io/ippool";
-/** Pod annotation: pools of every NIC, `[{"interface", "ipv4", "ipv6", "cleangateway"}]`. */
-export const ANNO_POD_IPPOOLS = "ipam.spidernet.io/ippools";
-/** Pod annotation: extra routes, `[{"dst": "<cidr>", "gw": "<ip>"}]`. */
-export const ANNO_POD_ROUTES = "ipam.spidernet.io/routes";
-/** Namespace annotation: default IPv4 pools, a JSON array of names. */
-export const ANNO_NS_DEFAULT_V4_POOL = "ipam.spidernet.io/default-ipv4-ippool";
-/** Namespace annotation: default IPv6 pools, a JSON array of names. */
-export const ANNO_NS_DEFAULT_V6_POOL = "ipam.spidernet.io/default-ipv6-ippool";
+import {
+  ANNO_NS_DEFAULT_V4_POOL,
+  ANNO_NS_DEFAULT_V6_POOL,
+  ANNO_POD_IPPOOL,
+  ANNO_POD_IPPOOLS,
+  ANNO_POD_ROUTES,
+} from "../base/well-known-names.js";
 
 /** `ipam.spidernet.io/ippool`; an `interface` key is tolerated and ignored, as in Spiderpool. */
 export interface PodIPPoolAnnotation {

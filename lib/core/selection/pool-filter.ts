@@ -12,6 +12,13 @@ import type { NicNetwork, NicNetworkError } from "./multus-networks.js";
 import { isAutoCreatedPool, type PoolView } from "./pool-view.js";
 import type { Result } from "../base/result.js";
 import { apiVersionOf, type TopController } from "./top-controller.js";
+import {
+  LABEL_APP_API_GROUP,
+  LABEL_APP_API_VERSION,
+  LABEL_APP_KIND,
+  LABEL_APP_NAME,
+  LABEL_APP_NAMESPACE,
+} from "../base/well-known-names.js";
 
 /** Which rule skipped a pool. */
 export type SkipRule =
@@ -155,11 +162,11 @@ function matchesAutoPoolAffinity(
   top: TopController,
 ): boolean {
   const expected: Readonly<Record<string, string>> = {
-    "ipam.spidernet.io/app-api-group": top.group,
-    "ipam.spidernet.io/app-api-version": top.version,
-    "ipam.spidernet.io/app-kind": top.kind,
-    "ipam.spidernet.io/app-namespace": top.namespace,
-    "ipam.spidernet.io/app-name": top.name,
+    [LABEL_APP_API_GROUP]: top.group,
+    [LABEL_APP_API_VERSION]: top.version,
+    [LABEL_APP_KIND]: top.kind,
+    [LABEL_APP_NAMESPACE]: top.namespace,
+    [LABEL_APP_NAME]: top.name,
   };
   return Object.entries(expected).every(([key, value]) => (matchLabels[key] ?? "") === value);
 }

@@ -9,7 +9,6 @@
  * 5. CNI netconf `default_ipv4_ippool` / `default_ipv6_ippool`
  * 6. Every pool with `spec.default: true`
  */
-import type { IpFamily } from "../net/address.js";
 import {
   checkMultiNicItems,
   parseNamespaceDefaultPools,

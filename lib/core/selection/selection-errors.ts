@@ -5,6 +5,13 @@
  */
 import type { IpFamily } from "../net/address.js";
 import type { SkippedPool } from "./pool-filter.js";
+import {
+  ANNO_NS_DEFAULT_V4_POOL,
+  ANNO_NS_DEFAULT_V6_POOL,
+  ANNO_POD_IPPOOL,
+  ANNO_POD_IPPOOLS,
+  ANNO_SUBNET,
+} from "../base/well-known-names.js";
 
 /** Where the candidates of a NIC came from (docs/reference/allocation.md#pool-sources), highest priority first. */
 export type PoolSource =
@@ -190,11 +197,10 @@ export function allPoolsFiltered(
 }
 
 const SOURCE_TEXT: Readonly<Record<PoolSource, string>> = {
-  subnet: "Pod annotation 'ipam.spidernet.io/subnet(s)'",
-  ippools: "Pod annotation 'ipam.spidernet.io/ippools'",
-  ippool: "Pod annotation 'ipam.spidernet.io/ippool'",
-  namespace:
-    "Namespace annotations 'ipam.spidernet.io/default-ipv4-ippool'/'ipam.spidernet.io/default-ipv6-ippool'",
+  subnet: `Pod annotation '${ANNO_SUBNET}(s)'`,
+  ippools: `Pod annotation '${ANNO_POD_IPPOOLS}'`,
+  ippool: `Pod annotation '${ANNO_POD_IPPOOL}'`,
+  namespace: `Namespace annotations '${ANNO_NS_DEFAULT_V4_POOL}'/'${ANNO_NS_DEFAULT_V6_POOL}'`,
   netconf: "CNI network configuration 'default_ipv4_ippool'/'default_ipv6_ippool'",
   "cluster-default": "cluster default IPPools",
 };

@@ -8,15 +8,12 @@ import { goQuote } from "../compat/go-quote.js";
 import { goPointer, goSlice, goString, goStruct, goUnmarshal } from "../compat/go-json.js";
 import { err, ok, type Result } from "../base/result.js";
 import { invalidAnnotation, type SelectionError } from "./selection-errors.js";
-
-/** Pod annotation: SpiderSubnet names for one NIC. */
-export const ANNO_SUBNET = "ipam.spidernet.io/subnet";
-/** Pod annotation: SpiderSubnet names per NIC; wins over {@link ANNO_SUBNET}. */
-export const ANNO_SUBNETS = "ipam.spidernet.io/subnets";
-/** Pod annotation: auto pool size, `N` (fixed) or `+N` (replicas + N). */
-export const ANNO_IPPOOL_IP_NUMBER = "ipam.spidernet.io/ippool-ip-number";
-/** Pod annotation: `false` keeps the auto pool after the workload is deleted. */
-export const ANNO_IPPOOL_RECLAIM = "ipam.spidernet.io/ippool-reclaim";
+import {
+  ANNO_IPPOOL_IP_NUMBER,
+  ANNO_IPPOOL_RECLAIM,
+  ANNO_SUBNET,
+  ANNO_SUBNETS,
+} from "../base/well-known-names.js";
 
 /** One NIC's subnets. After parsing each list holds at most one name: only the first is used. */
 export interface SubnetItem {

@@ -10,7 +10,16 @@ import { err, ok, type Result } from "../base/result.js";
 import type { SelectionError } from "./selection-errors.js";
 import type { CandidateNic, SelectionInput } from "./selection-input.js";
 import {
+  ANNO_SUBNET,
+  ANNO_SUBNETS,
+  LABEL_IPPOOL_INTERFACE,
+  LABEL_IPPOOL_IP_VERSION,
+  LABEL_IPPOOL_RECLAIM,
+  LABEL_OWNER_APPLICATION_GV,
+  LABEL_OWNER_APPLICATION_KIND,
   LABEL_OWNER_APPLICATION_NAME,
+  LABEL_OWNER_APPLICATION_NAMESPACE,
+  LABEL_OWNER_APPLICATION_UID,
   LABEL_OWNER_SPIDER_SUBNET,
 } from "../base/well-known-names.js";
 import {
@@ -24,21 +33,6 @@ import {
   isThirdPartyController,
   type TopController,
 } from "./top-controller.js";
-
-/** Auto-pool label: the workload's group and version joined by `_` (`apps_v1`; core: `v1`). */
-export const LABEL_OWNER_APPLICATION_GV = "ipam.spidernet.io/owner-application-gv";
-/** Auto-pool label: the workload's kind. */
-export const LABEL_OWNER_APPLICATION_KIND = "ipam.spidernet.io/owner-application-kind";
-/** Auto-pool label: the workload's namespace. */
-export const LABEL_OWNER_APPLICATION_NAMESPACE = "ipam.spidernet.io/owner-application-namespace";
-/** Auto-pool label: the workload's UID. */
-export const LABEL_OWNER_APPLICATION_UID = "ipam.spidernet.io/owner-application-uid";
-/** Auto-pool label: the NIC the pool serves. */
-export const LABEL_IPPOOL_INTERFACE = "ipam.spidernet.io/interface";
-/** Auto-pool label: `IPv4` or `IPv6`. */
-export const LABEL_IPPOOL_IP_VERSION = "ipam.spidernet.io/ip-version";
-/** Auto-pool label: `true` when the pool is deleted with its workload. */
-export const LABEL_IPPOOL_RECLAIM = "ipam.spidernet.io/ippool-reclaim";
 
 const SUBNET_PREFIX = "failed to get IPPool candidates from Subnet: ";
 
@@ -78,8 +72,7 @@ export function subnetCandidates(
   if (!config.enableSpiderSubnet) return ok(undefined);
   if (!config.enableAutoPoolForApplication) {
     if (!hasSubnetAnnotation(pod.annotations)) return ok(undefined);
-    const message =
-      "it's invalid to use 'ipam.spidernet.io/subnets' or 'ipam.spidernet.io/subnet' annotation when Auto-Pool feature is disabled";
+    const message = `it's invalid to use '${ANNO_SUBNETS}' or '${ANNO_SUBNET}' annotation when Auto-Pool feature is disabled`;
     return err({ code: "auto_pool_disabled", message });
   }
   const parsed = parseSubnetAnnotations(pod.annotations);
