@@ -1,6 +1,7 @@
 /**
  * Process wiring of the `spiderpool` CNI IPAM plugin (bundled by cni/build.ts into
- * dist/cni/spiderpool.cjs and the single executables). All behaviour lives in plugin.ts.
+ * dist/cni/spiderpool.cjs and the single executables). All behaviour lives in
+ * lib/cni-plugin/plugin.ts.
  */
 import { realpathSync } from "node:fs";
 import { dirname } from "node:path";
