@@ -2,7 +2,7 @@
  * The address windows every system allocates from, identical for all: the same subnet and the
  * same first..last addresses, expressed in each system's own configuration. Pure.
  */
-import { formatAddress, parseAddress } from "../lib/core/address.js";
+import { formatAddress, parseAddress } from "../lib/core/net/address.js";
 
 export interface AddressWindow {
   id: "exact" | "wide" | "scale";

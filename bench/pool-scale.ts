@@ -11,9 +11,9 @@
  */
 import type { ApiClient, KubeList } from "../lib/k8s/api-client.js";
 import { createClaim, CLAIMS_PATH } from "../lib/k8s/claim-store.js";
-import { pickAddress } from "../lib/core/address-pick.js";
-import { formatAddress } from "../lib/core/address.js";
-import { IntervalSet } from "../lib/core/interval-set.js";
+import { pickAddress } from "../lib/core/net/address-pick.js";
+import { formatAddress } from "../lib/core/net/address.js";
+import { IntervalSet } from "../lib/core/net/interval-set.js";
 import { CLAIM_LABELS } from "../lib/schemas/ip-claim.js";
 import { scaleWindow } from "./address-window.js";
 import type { BenchOptions } from "./options.js";

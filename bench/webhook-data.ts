@@ -4,9 +4,9 @@
  * adjacent, so defaulting cannot merge them away and the new pool is accepted after every peer
  * has been looked at (the allowed path is the expensive one).
  */
-import { formatAddress, readAddress, type IpFamily } from "../lib/core/address.js";
-import { cidrLabelValue } from "../lib/core/cidr.js";
-import type { IPPoolObject } from "../lib/core/admission-objects.js";
+import { formatAddress, readAddress, type IpFamily } from "../lib/core/net/address.js";
+import { cidrLabelValue } from "../lib/core/net/cidr.js";
+import type { IPPoolObject } from "../lib/core/admission/admission-objects.js";
 
 export interface WebhookScenario {
   id: string;

@@ -14,9 +14,12 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { validateIPPoolCreate, validateIPPoolUpdate } from "../lib/core/ippool-validation.js";
-import type { AdmissionConfig, IPPoolObject } from "../lib/core/admission-objects.js";
-import { IntervalSet } from "../lib/core/interval-set.js";
+import {
+  validateIPPoolCreate,
+  validateIPPoolUpdate,
+} from "../lib/core/admission/ippool-validation.js";
+import type { AdmissionConfig, IPPoolObject } from "../lib/core/admission/admission-objects.js";
+import { IntervalSet } from "../lib/core/net/interval-set.js";
 import type { ApiClient } from "../lib/k8s/api-client.js";
 import { AdmissionReads } from "../lib/k8s/admission-reads.js";
 import { webhookScenarios, type WebhookScenario } from "./webhook-data.js";

@@ -1,6 +1,6 @@
 import type { PeprMutateRequest, PeprValidateRequest } from "pepr";
 import type { GenericKind } from "kubernetes-fluent-client";
-import type { AdmissionVerdict, SpiderKind } from "../lib/core/admission-verdict.js";
+import type { AdmissionVerdict, SpiderKind } from "../lib/core/admission/admission-verdict.js";
 import { admissionContext } from "./admission-context.js";
 
 /** Turns a lib/core verdict into Pepr's answer, carrying the HTTP status of the denial. */

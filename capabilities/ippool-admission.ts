@@ -1,13 +1,13 @@
 import type { PeprMutateRequest, PeprValidateRequest } from "pepr";
 import type { GenericKind } from "kubernetes-fluent-client";
-import { defaultIPPool } from "../lib/core/ippool-defaulting.js";
+import { defaultIPPool } from "../lib/core/admission/ippool-defaulting.js";
 import {
   validateIPPoolCreate,
   validateIPPoolDelete,
   validateIPPoolUpdate,
-} from "../lib/core/ippool-validation.js";
-import type { IPPoolObject, OwnerSubnet } from "../lib/core/admission-objects.js";
-import type { AdmissionVerdict } from "../lib/core/admission-verdict.js";
+} from "../lib/core/admission/ippool-validation.js";
+import type { IPPoolObject, OwnerSubnet } from "../lib/core/admission/admission-objects.js";
+import type { AdmissionVerdict } from "../lib/core/admission/admission-verdict.js";
 import { ControlledIPPoolsJsonSchema, SpiderIPPoolSchema } from "../lib/schemas/index.js";
 import type { AdmissionReads } from "../lib/k8s/admission-reads.js";
 import { admissionContext } from "./admission-context.js";

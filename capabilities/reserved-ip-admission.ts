@@ -1,11 +1,11 @@
 import type { PeprMutateRequest, PeprValidateRequest } from "pepr";
 import type { GenericKind } from "kubernetes-fluent-client";
-import { defaultReservedIP } from "../lib/core/reserved-ip-defaulting.js";
+import { defaultReservedIP } from "../lib/core/admission/reserved-ip-defaulting.js";
 import {
   validateReservedIPCreate,
   validateReservedIPUpdate,
-} from "../lib/core/reserved-ip-validation.js";
-import type { ReservedIPObject } from "../lib/core/admission-objects.js";
+} from "../lib/core/admission/reserved-ip-validation.js";
+import type { ReservedIPObject } from "../lib/core/admission/admission-objects.js";
 import { SpiderReservedIPSchema } from "../lib/schemas/index.js";
 import { admissionContext } from "./admission-context.js";
 import { answer, denyOnError, replaceRaw } from "./admission-answer.js";

@@ -1,6 +1,10 @@
 import type { z } from "zod";
-import { formatInvalidMessage, invalidValue, type FieldError } from "../lib/core/field-error.js";
-import type { SpiderKind } from "../lib/core/admission-verdict.js";
+import {
+  formatInvalidMessage,
+  invalidValue,
+  type FieldError,
+} from "../lib/core/admission/field-error.js";
+import type { SpiderKind } from "../lib/core/admission/admission-verdict.js";
 
 /**
  * The first admission layer: the zod schema of the kind. Each issue becomes a field error that

@@ -4,7 +4,7 @@ import { mutateSubnet, validateSubnet, validateSubnetDeletion } from "./subnet-a
 import { mutateReservedIP, validateReservedIP } from "./reserved-ip-admission.js";
 import { validateCoordinator } from "./coordinator-admission.js";
 import { validateWorkload } from "./workload-admission.js";
-import { AUTO_POOL_WORKLOAD_KINDS } from "../lib/core/auto-pool-workload.js";
+import { AUTO_POOL_WORKLOAD_KINDS } from "../lib/core/auto-pool/auto-pool-workload.js";
 import { WORKLOAD_COLLECTIONS } from "../lib/k8s/workload-objects.js";
 
 /**

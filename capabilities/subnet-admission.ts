@@ -1,12 +1,12 @@
 import type { PeprMutateRequest, PeprValidateRequest } from "pepr";
 import type { GenericKind } from "kubernetes-fluent-client";
-import { defaultSubnet } from "../lib/core/subnet-defaulting.js";
+import { defaultSubnet } from "../lib/core/admission/subnet-defaulting.js";
 import {
   validateSubnetCreate,
   validateSubnetDelete,
   validateSubnetUpdate,
-} from "../lib/core/subnet-validation.js";
-import type { SubnetObject } from "../lib/core/admission-objects.js";
+} from "../lib/core/admission/subnet-validation.js";
+import type { SubnetObject } from "../lib/core/admission/admission-objects.js";
 import { ControlledIPPoolsJsonSchema, SpiderSubnetSchema } from "../lib/schemas/index.js";
 import { admissionContext } from "./admission-context.js";
 import { answer, denyOnError, replaceRaw } from "./admission-answer.js";

@@ -1,7 +1,10 @@
 import type { PeprValidateRequest } from "pepr";
 import type { GenericKind } from "kubernetes-fluent-client";
-import { isAutoPoolUnit, type AutoPoolWorkloadKind } from "../lib/core/auto-pool-workload.js";
-import { workloadAnnotationProblems } from "../lib/core/workload-annotation-check.js";
+import {
+  isAutoPoolUnit,
+  type AutoPoolWorkloadKind,
+} from "../lib/core/auto-pool/auto-pool-workload.js";
+import { workloadAnnotationProblems } from "../lib/core/admission/workload-annotation-check.js";
 import { workloadFacts, type WorkloadObject } from "../lib/k8s/workload-objects.js";
 
 /**

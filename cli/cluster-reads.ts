@@ -6,11 +6,12 @@ import type { KubeApi, KubeList, KubeObject, Stored } from "../lib/k8s/api-clien
 import { CLAIMS_PATH } from "../lib/k8s/claim-store.js";
 import type { Namespace, Node, Pod } from "../lib/k8s/core-kinds.js";
 import { K8sError } from "../lib/k8s/k8s-error.js";
-import type { OwnerLookup } from "../lib/core/top-controller.js";
+import type { OwnerLookup } from "../lib/core/selection/top-controller.js";
 import { CliError } from "./cli-error.js";
 import type { Claim, Pool, ReservedIP } from "./selection-request.js";
+import { SPIDERPOOL_API_VERSION } from "../lib/core/base/well-known-names.js";
 
-const SP = "/apis/spiderpool.spidernet.io/v2beta1";
+const SP = `/apis/${SPIDERPOOL_API_VERSION}`;
 
 export interface StatefulSetReplicaFacts {
   metadata: { name: string; deletionTimestamp?: string };

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { selectPools } from "../lib/core/pool-selection.js";
-import { collectCandidates } from "../lib/core/pool-sources.js";
+import { selectPools } from "../lib/core/selection/pool-selection.js";
+import { collectCandidates } from "../lib/core/selection/pool-sources.js";
 import type { KubeApi } from "../lib/k8s/api-client.js";
 import { loadConfig } from "../lib/k8s/config-source.js";
 import type { Pod } from "../lib/k8s/core-kinds.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { selectPools } from "../lib/core/pool-selection.js";
-import { collectCandidates } from "../lib/core/pool-sources.js";
+import { selectPools } from "../lib/core/selection/pool-selection.js";
+import { collectCandidates } from "../lib/core/selection/pool-sources.js";
 import { formatExplanation } from "./explain-format.js";
 import { claim, pod, pool } from "./fixtures.js";
 import { selectionInputFor, type SelectionFacts } from "./selection-request.js";

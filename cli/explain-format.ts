@@ -3,8 +3,19 @@
  * the source named it, taken (with its try order) or skipped (with the agent's reason), then
  * what the CNI ADD would do. Pure.
  */
-import type { NicPlan, PoolSource, PoolView, SelectionError } from "../lib/core/pool-selection.js";
-import type { Result } from "../lib/core/result.js";
+import type {
+  NicPlan,
+  PoolSource,
+  PoolView,
+  SelectionError,
+} from "../lib/core/selection/pool-selection.js";
+import type { Result } from "../lib/core/base/result.js";
+import {
+  ANNO_NS_DEFAULT_V4_POOL,
+  ANNO_POD_IPPOOL,
+  ANNO_POD_IPPOOLS,
+  ANNO_SUBNET,
+} from "../lib/core/base/well-known-names.js";
 
 export interface Explanation {
   readonly pod: string;
@@ -22,10 +33,10 @@ export interface Explanation {
 }
 
 const SOURCE: Readonly<Record<PoolSource, string>> = {
-  subnet: "Pod annotation ipam.spidernet.io/subnet(s): the workload's auto-created pool",
-  ippools: "Pod annotation ipam.spidernet.io/ippools",
-  ippool: "Pod annotation ipam.spidernet.io/ippool",
-  namespace: "Namespace annotations ipam.spidernet.io/default-ipv4-ippool / default-ipv6-ippool",
+  subnet: `Pod annotation ${ANNO_SUBNET}(s): the workload's auto-created pool`,
+  ippools: `Pod annotation ${ANNO_POD_IPPOOLS}`,
+  ippool: `Pod annotation ${ANNO_POD_IPPOOL}`,
+  namespace: `Namespace annotations ${ANNO_NS_DEFAULT_V4_POOL} / default-ipv6-ippool`,
   netconf: "CNI netconf default_ipv4_ippool / default_ipv6_ippool",
   "cluster-default": "cluster default pools (spec.default: true)",
 };

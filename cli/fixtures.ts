@@ -1,6 +1,7 @@
 /** Plain objects for the CLI's unit specs, shaped as the API server returns them. */
 import type { Pod } from "../lib/k8s/core-kinds.js";
 import type { Claim, Pool, ReservedIP } from "./selection-request.js";
+import { CLAIM_API_VERSION, SPIDERPOOL_API_VERSION } from "../lib/core/base/well-known-names.js";
 
 export function pool(
   name: string,
@@ -8,7 +9,7 @@ export function pool(
   meta: Partial<Pool["metadata"]> = {},
 ): Pool {
   return {
-    apiVersion: "spiderpool.spidernet.io/v2beta1",
+    apiVersion: SPIDERPOOL_API_VERSION,
     kind: "SpiderIPPool",
     metadata: { name, ...meta },
     spec: { ipVersion: 4, subnet: "10.9.0.0/24", ips: [], ...spec },
@@ -23,7 +24,7 @@ export function claim(
 ): Claim {
   const v6 = address.includes(":");
   return {
-    apiVersion: "ipam.pepr-spiderpool.io/v1alpha1",
+    apiVersion: CLAIM_API_VERSION,
     kind: "IPClaim",
     metadata: { name: address, uid: `claim-${address}` },
     spec: {
@@ -46,7 +47,7 @@ export function reservedIP(
   meta: Partial<ReservedIP["metadata"]> = {},
 ): ReservedIP {
   return {
-    apiVersion: "spiderpool.spidernet.io/v2beta1",
+    apiVersion: SPIDERPOOL_API_VERSION,
     kind: "SpiderReservedIP",
     metadata: { name, ...meta },
     spec: { ipVersion: 4, ips },

@@ -3,9 +3,13 @@
  * address claims (the allocation ledger, docs/adr/0002-address-claims.md), not from pool status,
  * which the watcher projects and may lag. Pure.
  */
-import { formatAddress, parseAddress, type IpFamily } from "../lib/core/address.js";
-import { importState, poolFactsOf, type ImportState } from "../lib/core/allocation-import.js";
-import { isQuarantined } from "../lib/core/quarantine.js";
+import { formatAddress, parseAddress, type IpFamily } from "../lib/core/net/address.js";
+import {
+  importState,
+  poolFactsOf,
+  type ImportState,
+} from "../lib/core/lifecycle/allocation-import.js";
+import { isQuarantined } from "../lib/core/lifecycle/quarantine.js";
 import {
   reservedSets,
   takenOf,

@@ -1,8 +1,11 @@
-import { readAddress, formatAddress } from "../lib/core/address.js";
+import { readAddress, formatAddress } from "../lib/core/net/address.js";
 import type { KubeApi } from "../lib/k8s/api-client.js";
 import { deleteClaim } from "../lib/k8s/claim-store.js";
 import { claimName } from "../lib/schemas/ip-claim.js";
-import { isValidStatefulSetPod, statefulSetOrdinal } from "../lib/core/statefulset-identity.js";
+import {
+  isValidStatefulSetPod,
+  statefulSetOrdinal,
+} from "../lib/core/lifecycle/statefulset-identity.js";
 import type { ClusterReads } from "./cluster-reads.js";
 import { apiError } from "./cluster-reads.js";
 import { CliError } from "./cli-error.js";

@@ -6,8 +6,8 @@
  * still wants the Pod's ordinal, its next Pod takes the address over, so it is kept, as IP GC
  * keeps it (docs/concepts/gc.md); `--force` overrides that rule, and only that one. Pure.
  */
-import { isAlive } from "../lib/core/pod-liveness.js";
-import { statefulSetOrdinal } from "../lib/core/statefulset-identity.js";
+import { isAlive } from "../lib/core/lifecycle/pod-liveness.js";
+import { statefulSetOrdinal } from "../lib/core/lifecycle/statefulset-identity.js";
 import type { Pod } from "../lib/k8s/core-kinds.js";
 import type { Claim } from "./selection-request.js";
 

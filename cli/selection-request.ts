@@ -6,10 +6,10 @@
  * Counts follow the agent's cache: usable = ips − excludeIPs − reserved IPs of the family;
  * taken = every claim naming the pool, except the Pod's own (a retried ADD reuses them).
  */
-import { parseAddress, type IpFamily } from "../lib/core/address.js";
-import { IntervalSet } from "../lib/core/interval-set.js";
-import type { PoolView, SelectionInput } from "../lib/core/pool-selection.js";
-import { topController, type OwnerLookup } from "../lib/core/top-controller.js";
+import { parseAddress, type IpFamily } from "../lib/core/net/address.js";
+import { IntervalSet } from "../lib/core/net/interval-set.js";
+import type { PoolView, SelectionInput } from "../lib/core/selection/pool-selection.js";
+import { topController, type OwnerLookup } from "../lib/core/selection/top-controller.js";
 import type { Stored } from "../lib/k8s/api-client.js";
 import type { Pod } from "../lib/k8s/core-kinds.js";
 import type { IPClaim } from "../lib/schemas/ip-claim.js";

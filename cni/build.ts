@@ -51,9 +51,11 @@ const TARGET_ARCH: Record<Target, Arch> = { "linux-amd64": "x64", "linux-arm64":
 // lib/core's address parser is pure and dependency-free: cheaper at start-up than node:net's isIP.
 // lib/log-schema.ts: the plugin's lines share the schema of every other component (docs/usage/logs.md).
 const ALLOWED_INPUTS = [
-  /^cni\//,
+  /^cni\/main\.ts$/,
+  /^lib\/cni-plugin\//,
   /^lib\/schemas\/(agent-api|cni-netconf|kube-name)\.ts$/,
-  /^lib\/core\/(address|address-errors|result)\.ts$/,
+  /^lib\/core\/net\/(address|address-errors|ip-family)\.ts$/,
+  /^lib\/core\/base\/result\.ts$/,
   /^lib\/log-schema\.ts$/,
   /^node_modules\/zod\//,
 ];
@@ -174,13 +176,13 @@ async function bundle(): Promise<string> {
     logLevel: "warning",
     define: { __SPIDERPOOL_CNI_VERSION__: JSON.stringify(pkg.version) },
   });
-  // eslint keeps pepr/k8s imports out of cni/ sources; this catches them arriving transitively.
+  // eslint keeps pepr/k8s imports out of cni/ and lib/cni-plugin/ sources; this catches them arriving transitively.
   const stray = Object.keys(result.metafile.inputs).filter(
     input => !ALLOWED_INPUTS.some(re => re.test(input)),
   );
   if (stray.length > 0)
     throw new Error(
-      `the CNI bundle may only contain cni/, three lib/schemas files, lib/core\'s address parser, lib/log-schema.ts and zod; found: ${stray.join(", ")}`,
+      `the CNI bundle may only contain cni/main.ts, lib/cni-plugin/, three lib/schemas files, lib/core\'s address parser, lib/log-schema.ts and zod; found: ${stray.join(", ")}`,
     );
   const code = result.outputFiles[0]?.contents;
   if (!code) throw new Error("esbuild produced no output");

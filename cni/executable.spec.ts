@@ -17,13 +17,13 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildCni, BUNDLE } from "./build.js";
-import { startFakeAgent, type FakeAgent } from "./fake-agent.js";
+import { startFakeAgent, type FakeAgent } from "../lib/testing/fake-agent.js";
 import {
   execPlugin as exec,
   installPlugin,
   outputProblem,
   type Execution,
-} from "./spec-harness.js";
+} from "../lib/testing/plugin-harness.js";
 
 const RUNS = 50;
 

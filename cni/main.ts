@@ -1,17 +1,18 @@
 /**
  * Process wiring of the `spiderpool` CNI IPAM plugin (bundled by cni/build.ts into
- * dist/cni/spiderpool.cjs and the single executables). All behaviour lives in plugin.ts.
+ * dist/cni/spiderpool.cjs and the single executables). All behaviour lives in
+ * lib/cni-plugin/plugin.ts.
  */
 import { realpathSync } from "node:fs";
 import { dirname } from "node:path";
 import { isSea } from "node:sea";
 import { startupSnapshot } from "node:v8";
-import { formatCniError, cniError } from "./cni-error.js";
-import { readHostDirs } from "./host-dirs.js";
-import { LATEST_CNI_VERSION } from "./netconf.js";
-import { runPlugin } from "./plugin.js";
-import { fdChunks } from "./stdin.js";
-import { warmUp } from "./warm-up.js";
+import { formatCniError, cniError } from "../lib/cni-plugin/cni-error.js";
+import { readHostDirs } from "../lib/cni-plugin/host-dirs.js";
+import { LATEST_CNI_VERSION } from "../lib/cni-plugin/netconf.js";
+import { runPlugin } from "../lib/cni-plugin/plugin.js";
+import { fdChunks } from "../lib/cni-plugin/stdin.js";
+import { warmUp } from "../lib/cni-plugin/warm-up.js";
 
 // Replaced by esbuild's `define` with the package version; absent when run from source.
 declare const __SPIDERPOOL_CNI_VERSION__: string | undefined;

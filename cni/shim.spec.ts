@@ -17,8 +17,8 @@ import {
   type CannedReply,
   type FakeAgent,
   type SeenRequest,
-} from "./fake-agent.js";
-import { execPlugin, installPlugin } from "./spec-harness.js";
+} from "../lib/testing/fake-agent.js";
+import { execPlugin, installPlugin } from "../lib/testing/plugin-harness.js";
 
 const run = (file: string, env: Record<string, string>, stdin: Buffer | string) =>
   execPlugin([file], env, stdin, 20_000);

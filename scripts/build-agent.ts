@@ -17,12 +17,14 @@ export const AGENT_BUNDLE = join(ROOT, "dist/agent/spiderpool-agent.cjs");
 
 /**
  * Pepr never belongs in the agent (it is not in its image). Of the plugin only its function
- * (cni/plugin.ts and what it uses) does, for the exec shim's route; the plugin's process wiring,
- * build and test helpers do not.
+ * (lib/cni-plugin/plugin.ts and what it uses) does, for the exec shim's route; the executables'
+ * packaging (cni/: process wiring, build), the start-up warm-up and the test helpers do not.
  */
 const FORBIDDEN_INPUTS = [
   /^capabilities\//,
-  /^cni\/(main|warm-up|build|build-runtime|fake-agent|spec-harness)\.ts$/,
+  /^cni\//,
+  /^lib\/cni-plugin\/warm-up\.ts$/,
+  /^lib\/testing\//,
   /^node_modules\/pepr\//,
   /^node_modules\/kubernetes-fluent-client\//,
 ];

@@ -4,6 +4,7 @@
  * `pepr.rbac` into docs/security.md; a rule without a reason, or a reason without a rule, fails
  * `npm test`. Changing a rule means saying here why.
  */
+import { CLAIM_GROUP, SPIDERPOOL_GROUP } from "../lib/core/base/well-known-names.js";
 export const AGENT_REASONS: Record<string, string> = {
   "/pods":
     "watch cache of the Pods bound to its node (field selector `spec.nodeName`); GET a Pod its watch has not delivered yet",
@@ -17,17 +18,17 @@ export const AGENT_REASONS: Record<string, string> = {
   "apps/statefulsets":
     "whether a StatefulSet Pod's addresses must be kept at DEL (replicas, deletion)",
   "batch/jobs": "the CronJob above a Pod's Job",
-  "spiderpool.spidernet.io/spiderippools":
+  [`${SPIDERPOOL_GROUP}/spiderippools`]:
     "watch cache of pools; `create` and `patch` only for the auto pool of a **third-party controller** (a Pod whose top owner is not a built-in kind, e.g. an OpenKruise CloneSet, with `ipam.spidernet.io/subnet` and the mandatory `ippool-ip-number`): the agent creates it at the Pod's ADD and resizes or relabels it, as Spiderpool's agent does. See *Why the agent writes pools* below",
-  "spiderpool.spidernet.io/spidersubnets": "auto pools are carved from subnets",
-  "spiderpool.spidernet.io/spidersubnets/status":
+  [`${SPIDERPOOL_GROUP}/spidersubnets`]: "auto pools are carved from subnets",
+  [`${SPIDERPOOL_GROUP}/spidersubnets/status`]:
     "the third-party auto pool above is recorded in its subnet first (compare-and-swap on resourceVersion)",
-  "spiderpool.spidernet.io/spiderreservedips": "reserved addresses are never handed out",
-  "spiderpool.spidernet.io/spidercoordinators":
+  [`${SPIDERPOOL_GROUP}/spiderreservedips`]: "reserved addresses are never handed out",
+  [`${SPIDERPOOL_GROUP}/spidercoordinators`]:
     "cluster-wide defaults of conflict and gateway detection (the object `default`), read-only",
-  "spiderpool.spidernet.io/spiderendpoints":
+  [`${SPIDERPOOL_GROUP}/spiderendpoints`]:
     "the per-Pod SpiderEndpoint written at ADD (update under resourceVersion), finalizer dropped at DEL",
-  "ipam.pepr-spiderpool.io/ipclaims":
+  [`${CLAIM_GROUP}/ipclaims`]:
     "the allocation ledger: CREATE is the atomic allocation (409 = taken), DELETE with a UID precondition releases, PATCH with a resourceVersion test re-points a StatefulSet claim or quarantines an address another host answered for (the CRD's validation rules keep pool, Pod name and NIC)",
 };
 
@@ -44,17 +45,17 @@ export const PEPR_REASONS: Record<string, string> = {
   "apps/daemonsets": "auto pools of DaemonSets",
   "batch/jobs": "auto pools of Jobs",
   "batch/cronjobs": "auto pools of CronJobs",
-  "spiderpool.spidernet.io/spiderippools":
+  [`${SPIDERPOOL_GROUP}/spiderippools`]:
     "admission reads peers; the watcher creates, resizes and reclaims auto pools of built-in workloads, drops the finalizer once no claim names the pool, deletes the loser of an overlap race",
-  "spiderpool.spidernet.io/spiderippools/status":
+  [`${SPIDERPOOL_GROUP}/spiderippools/status`]:
     "pool status is a projection of the claims, written by the watcher only (merge patch)",
-  "spiderpool.spidernet.io/spidersubnets/status": "subnet status (addresses handed to pools)",
-  "spiderpool.spidernet.io/spidersubnets":
+  [`${SPIDERPOOL_GROUP}/spidersubnets/status`]: "subnet status (addresses handed to pools)",
+  [`${SPIDERPOOL_GROUP}/spidersubnets`]:
     "admission reads subnets; the watcher drops the subnet finalizer",
-  "spiderpool.spidernet.io/spiderreservedips": "reserved addresses are excluded from auto pools",
-  "spiderpool.spidernet.io/spiderendpoints":
+  [`${SPIDERPOOL_GROUP}/spiderreservedips`]: "reserved addresses are excluded from auto pools",
+  [`${SPIDERPOOL_GROUP}/spiderendpoints`]:
     "IP GC removes endpoints of gone Pods and repairs inconsistent ones",
-  "ipam.pepr-spiderpool.io/ipclaims":
+  [`${CLAIM_GROUP}/ipclaims`]:
     "admission refuses shrinking a pool under live claims; IP GC deletes claims of gone Pods; pool status counts them; the migration import creates the claims of Spiderpool's records",
   "pepr.dev/peprstores":
     "Pepr's own store; `list` is ours (KFC lists before it watches), the rest Pepr adds itself",

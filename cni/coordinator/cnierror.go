@@ -7,7 +7,7 @@ import (
 )
 
 // CNI error codes this executable prints for its own (local) failures. They are the plugin's
-// names and numbers (cni/cni-error.ts CNI_ERROR_CODES); every other error text is the agent's,
+// names and numbers (lib/cni-plugin/cni-error.ts CNI_ERROR_CODES); every other error text is the agent's,
 // printed as it sent it (cni/README.md, "coordinator/").
 const (
 	codeIncompatibleVersion  = 1   // incompatible_version
@@ -20,7 +20,7 @@ const (
 	errorPrefix              = "coordinator:"
 )
 
-// cniError is a CNI error object with the plugin's key order (cni/cni-error.ts formatCniError).
+// cniError is a CNI error object with the plugin's key order (lib/cni-plugin/cni-error.ts formatCniError).
 type cniError struct {
 	CniVersion string `json:"cniVersion"`
 	Code       int    `json:"code"`

@@ -9,7 +9,7 @@ import (
 )
 
 const (
-	// The node-level file beside the plugin executables; cni/host-dirs.ts HOST_CONFIG_FILE
+	// The node-level file beside the plugin executables; lib/cni-plugin/host-dirs.ts HOST_CONFIG_FILE
 	// (docs/adr/0007-node-plugin-dirs.md). The exec shim (cni/shim/main.go) reads it the same way.
 	hostConfigFile = "spiderpool-host.json"
 	defaultRunDir  = "/var/run/spidernet"

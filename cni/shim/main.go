@@ -1,7 +1,7 @@
 // Command spiderpool is the CNI IPAM plugin executable the runtime runs for every ADD and DEL.
 //
 // It holds no plugin logic. It forwards the call (the CNI_* environment and stdin) to the node's
-// agent, which runs the TypeScript plugin (cni/plugin.ts) in-process and sends back what the
+// agent, which runs the TypeScript plugin (lib/cni-plugin/plugin.ts) in-process and sends back what the
 // plugin would have printed and its exit code (POST /v1/cni/exec, docs/adr/0006-exec-shim.md).
 // Starting Go costs ~2 ms of CPU where starting Node costs ~30, on every CNI call.
 //
@@ -14,7 +14,7 @@
 // The shim itself answers only when the agent accepted the call and then did not answer within
 // the call's deadline, and when the netconf's ipam.timeout_seconds is out of bounds: the shim needs
 // that value for its own deadline, so it checks it with the plugin's bounds and text
-// (timeoutProblem; cni/netconf.ts has the same, testdata/timeout-seconds.json is their shared table).
+// (timeoutProblem; lib/cni-plugin/netconf.ts has the same, testdata/timeout-seconds.json is their shared table).
 //
 // It connects only to a socket below the node's run directory, which it reads, like the Node
 // executable, from hostConfigFile beside itself (docs/adr/0007-node-plugin-dirs.md); a netconf
@@ -43,16 +43,16 @@ import (
 
 const (
 	execPath = "/v1/cni/exec"
-	// The node-level file beside this executable; cni/host-dirs.ts HOST_CONFIG_FILE.
+	// The node-level file beside this executable; lib/cni-plugin/host-dirs.ts HOST_CONFIG_FILE.
 	hostConfigFile = "spiderpool-host.json"
 	defaultRunDir  = "/var/run/spidernet"
 	socketName     = "spiderpool.sock"
 	// Bounds of ipam.timeout_seconds in whole seconds: lib/schemas/cni-netconf.ts TIMEOUT_SECONDS_BOUNDS.
 	minTimeoutSeconds = 1
 	maxTimeoutSeconds = 600
-	// cni/netconf.ts LOAD: the prefix of every netconf field error.
+	// lib/cni-plugin/netconf.ts LOAD: the prefix of every netconf field error.
 	loadPrefix = "failed to load CNI network configuration:"
-	// CNI error code 7, "invalid network config" (cni/cni-error.ts invalid_network_config).
+	// CNI error code 7, "invalid network config" (lib/cni-plugin/cni-error.ts invalid_network_config).
 	codeInvalidNetworkConfig = 7
 	maxStdin                 = 1 << 20
 	maxAnswer                = 8 << 20
@@ -63,7 +63,7 @@ const (
 	envPrefix = "CNI_"
 )
 
-// Per-command deadlines when ipam.timeout_seconds is unset; cni/plugin.ts DEFAULT_TIMEOUT_SECONDS.
+// Per-command deadlines when ipam.timeout_seconds is unset; lib/cni-plugin/plugin.ts DEFAULT_TIMEOUT_SECONDS.
 var defaultTimeout = map[string]time.Duration{
 	"ADD": 60 * time.Second, "DEL": 30 * time.Second, "CHECK": 30 * time.Second,
 	"GC": 60 * time.Second, "STATUS": 10 * time.Second,
@@ -86,7 +86,7 @@ type hostDirs struct {
 	RunDir string `json:"runDir"`
 }
 
-// A CNI error object with the plugin's key order (cni/cni-error.ts formatCniError).
+// A CNI error object with the plugin's key order (lib/cni-plugin/cni-error.ts formatCniError).
 type cniError struct {
 	CniVersion string `json:"cniVersion"`
 	Code       int    `json:"code"`
@@ -164,7 +164,7 @@ func readStdin(deadline time.Time) ([]byte, bool) {
 	case r := <-done:
 		return r.data, r.err == nil && len(r.data) <= maxStdin
 	case <-timer.C:
-		// The runtime never closed stdin: the plugin's answer for that (cni/stdin.ts).
+		// The runtime never closed stdin: the plugin's answer for that (lib/cni-plugin/stdin.ts).
 		out, _ := json.Marshal(map[string]any{"cniVersion": "1.1.0", "code": 6, "msg": "failed to parse CNI network configuration: stdin was not closed before the deadline", "details": "stdin"})
 		os.Stdout.Write(append(out, '\n'))
 		os.Exit(1)
@@ -398,7 +398,7 @@ func below(path, dir string) bool {
 }
 
 // resolveExisting follows the symbolic links of the longest existing prefix of path and appends
-// the rest: what connecting to path would reach (cni/contained-path.ts resolveExisting).
+// the rest: what connecting to path would reach (lib/cni-plugin/contained-path.ts resolveExisting).
 func resolveExisting(path string) string {
 	rest := ""
 	at := path

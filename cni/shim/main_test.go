@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// The table cni/netconf.spec.ts checks the plugin against: both must accept and refuse the same
+// The table lib/cni-plugin/netconf.spec.ts checks the plugin against: both must accept and refuse the same
 // timeouts with the same text.
 type timeoutCase struct {
 	Input      string `json:"input"`

@@ -8,7 +8,7 @@ import { freePort } from "./free-port.js";
 import { clusterDir, paths, repoRoot } from "./paths.js";
 import { waitUntil, probe } from "./readiness.js";
 import { COORDINATOR_NAME, NODE_SUFFIX, SHIM_NAME } from "../../cni/build.js";
-import { HOST_CONFIG_FILE, type HostDirs } from "../../cni/host-dirs.js";
+import { HOST_CONFIG_FILE, type HostDirs } from "../../lib/cni-plugin/host-dirs.js";
 import { buildCniPlugin } from "./cni-plugin.js";
 import { viaFaultProxy } from "./fault-proxy.js";
 import { AGENT_BUNDLE, buildAgent } from "../../scripts/build-agent.js";

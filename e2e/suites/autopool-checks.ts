@@ -6,8 +6,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { ApiClient, KubeList, Stored } from "../../lib/k8s/api-client.js";
-import { IntervalSet } from "../../lib/core/interval-set.js";
-import { parseCidr } from "../../lib/core/cidr.js";
+import { IntervalSet } from "../../lib/core/net/interval-set.js";
+import { parseCidr } from "../../lib/core/net/cidr.js";
 import type { IPClaim } from "../../lib/schemas/ip-claim.js";
 import type { SpiderIPPool } from "../../lib/schemas/ippool.js";
 import type { SpiderSubnet } from "../../lib/schemas/subnet.js";

@@ -6,7 +6,7 @@ import { CLAIMS_PATH } from "../../lib/k8s/claim-store.js";
 import type { Pod } from "../../lib/k8s/core-kinds.js";
 import { K8sError } from "../../lib/k8s/k8s-error.js";
 import { claimName, type IPClaim } from "../../lib/schemas/ip-claim.js";
-import { readAddress } from "../../lib/core/address.js";
+import { readAddress } from "../../lib/core/net/address.js";
 import { adminClient, loadState } from "../cluster/cluster.js";
 import { fabricNetns } from "../cluster/fabric.js";
 import { ip } from "../cluster/netns.js";

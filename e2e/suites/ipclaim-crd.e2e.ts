@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { ApiClient, Stored } from "../../lib/k8s/api-client.js";
 import type { Pod } from "../../lib/k8s/core-kinds.js";
 import { CLAIMS_PATH, createClaim, repointClaim } from "../../lib/k8s/claim-store.js";
-import { parseAddress } from "../../lib/core/address.js";
+import { parseAddress } from "../../lib/core/net/address.js";
 import { CLAIM_API_VERSION, type ClaimSpec, type IPClaim } from "../../lib/schemas/ip-claim.js";
 import { adminClient } from "../cluster/cluster.js";
 import { createNamespace, deleteNamespace } from "../support/kube.js";

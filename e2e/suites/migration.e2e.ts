@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { ApiClient, KubeList, Stored } from "../../lib/k8s/api-client.js";
 import type { Pod } from "../../lib/k8s/core-kinds.js";
 import { CLAIMS_PATH } from "../../lib/k8s/claim-store.js";
-import { IMPORTED_ANNOTATION } from "../../lib/core/allocation-import.js";
+import { IMPORTED_ANNOTATION } from "../../lib/core/base/well-known-names.js";
 import type { IPClaim } from "../../lib/schemas/ip-claim.js";
 import type { SpiderIPPool } from "../../lib/schemas/ippool.js";
 import {

@@ -3,29 +3,33 @@ import type { Pod } from "../k8s/core-kinds.js";
 import { claimAddress } from "../k8s/claim-store.js";
 import { K8sError } from "../k8s/k8s-error.js";
 import { getEndpoint, upsertEndpoint } from "../k8s/endpoint-store.js";
-import { pickAddress } from "../core/address-pick.js";
-import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
-import { formatAddress, type IpFamily } from "../core/address.js";
-import { buildAllocationResult, resultFromDetails, type Grant } from "../core/allocation-result.js";
-import { isAlive } from "../core/pod-liveness.js";
+import { pickAddress } from "../core/net/address-pick.js";
+import { backoffDelay, type BackoffPolicy } from "../core/base/backoff.js";
+import { formatAddress, type IpFamily } from "../core/net/address.js";
+import {
+  buildAllocationResult,
+  resultFromDetails,
+  type Grant,
+} from "../core/lifecycle/allocation-result.js";
+import { isAlive } from "../core/lifecycle/pod-liveness.js";
 import {
   isThirdPartyController,
   topController,
   type TopController,
-} from "../core/top-controller.js";
+} from "../core/selection/top-controller.js";
 import {
   describeSelectionError,
   selectPools,
   type NicPlan,
   type PoolView,
-} from "../core/pool-selection.js";
-import { parseRoutesAnnotation } from "../core/pool-annotations.js";
-import { importState, poolFactsOf } from "../core/allocation-import.js";
+} from "../core/selection/pool-selection.js";
+import { parseRoutesAnnotation } from "../core/selection/pool-annotations.js";
+import { importState, poolFactsOf } from "../core/lifecycle/allocation-import.js";
 import { claimName } from "../schemas/ip-claim.js";
 import type { IpamAddArgs, IpamAddResponse } from "../schemas/agent-api.js";
 import type { IPAllocationDetail } from "../schemas/endpoint.js";
 import type { SpiderpoolConfig } from "../schemas/config.js";
-import { hasSubnetAnnotation } from "../core/subnet-annotations.js";
+import { hasSubnetAnnotation } from "../core/selection/subnet-annotations.js";
 import { AgentError } from "./agent-error.js";
 import { AutoPools } from "./auto-pools.js";
 import { sameAddresses } from "./same-addresses.js";

@@ -1,20 +1,23 @@
 import type { KubeApi } from "../k8s/api-client.js";
 import type { Pod } from "../k8s/core-kinds.js";
-import type { IpFamily } from "../core/address.js";
-import { autoPoolName } from "../core/auto-pool-naming.js";
-import { ipNumberText } from "../core/auto-pool-request.js";
-import { IntervalSet } from "../core/interval-set.js";
-import type { SelectionError } from "../core/selection-errors.js";
-import type { NicPlan } from "../core/selection-input.js";
-import { LABEL_OWNER_SPIDER_SUBNET } from "../core/spiderpool-names.js";
+import type { IpFamily } from "../core/net/address.js";
+import { autoPoolName } from "../core/auto-pool/auto-pool-naming.js";
+import { ipNumberText } from "../core/auto-pool/auto-pool-request.js";
+import { IntervalSet } from "../core/net/interval-set.js";
+import type { SelectionError } from "../core/selection/selection-errors.js";
+import type { NicPlan } from "../core/selection/selection-input.js";
 import {
-  autoPoolLabels,
   LABEL_IPPOOL_RECLAIM,
   LABEL_OWNER_APPLICATION_UID,
-} from "../core/subnet-source.js";
-import { hasSubnetAnnotation, parseSubnetAnnotations } from "../core/subnet-annotations.js";
-import type { TopController } from "../core/top-controller.js";
-import { AutoPoolError, reconcileAutoPool } from "../watcher/auto-pool-reconciler.js";
+  LABEL_OWNER_SPIDER_SUBNET,
+} from "../core/base/well-known-names.js";
+import { autoPoolLabels } from "../core/selection/subnet-source.js";
+import {
+  hasSubnetAnnotation,
+  parseSubnetAnnotations,
+} from "../core/selection/subnet-annotations.js";
+import type { TopController } from "../core/selection/top-controller.js";
+import { AutoPoolError, reconcileAutoPool } from "../k8s/auto-pool-reconciler.js";
 import type { Logger } from "../logger.js";
 import { AgentError } from "./agent-error.js";
 import type { ClusterView } from "./cluster-view.js";

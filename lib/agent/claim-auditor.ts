@@ -1,4 +1,4 @@
-import { CoalescedRun } from "../core/coalesced-run.js";
+import { CoalescedRun } from "../core/base/coalesced-run.js";
 import type { KubeApi } from "../k8s/api-client.js";
 import type { Pod } from "../k8s/core-kinds.js";
 import { claimAddress, readClaim } from "../k8s/claim-store.js";
@@ -9,15 +9,16 @@ import {
   type AuditFinding,
   type AuditHolder,
   type AuditPod,
-} from "../core/claim-audit.js";
-import { readAddress, type IpFamily } from "../core/address.js";
-import { isAlive } from "../core/pod-liveness.js";
+} from "../core/lifecycle/claim-audit.js";
+import { readAddress, type IpFamily } from "../core/net/address.js";
+import { isAlive } from "../core/lifecycle/pod-liveness.js";
 import { claimName, type ClaimSpec } from "../schemas/ip-claim.js";
 import type { SpiderpoolConfig } from "../schemas/config.js";
 import type { Logger } from "../logger.js";
 import { addressValue, type Claim, type ClusterView } from "./cluster-view.js";
 import type { AgentMetrics } from "./metrics.js";
 import type { SandboxRecords } from "./sandbox-records.js";
+import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
 export interface ClaimAuditorDeps {
   api: KubeApi;
@@ -218,7 +219,7 @@ export class ClaimAuditor {
     await recordEvent(
       api,
       {
-        apiVersion: "spiderpool.spidernet.io/v2beta1",
+        apiVersion: SPIDERPOOL_API_VERSION,
         kind: "SpiderIPPool",
         metadata: { name: f.pool },
       },
@@ -263,7 +264,7 @@ export class ClaimAuditor {
       await recordEvent(
         this.d.api,
         {
-          apiVersion: "spiderpool.spidernet.io/v2beta1",
+          apiVersion: SPIDERPOOL_API_VERSION,
           kind: "SpiderIPPool",
           metadata: { name: pool },
         },

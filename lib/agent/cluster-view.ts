@@ -3,15 +3,16 @@ import type { Namespace, Node, Pod } from "../k8s/core-kinds.js";
 import { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
 import { CLAIMS_PATH } from "../k8s/claim-store.js";
-import { IntervalSet } from "../core/interval-set.js";
-import { parseAddress, type IpFamily } from "../core/address.js";
+import { IntervalSet } from "../core/net/interval-set.js";
+import { parseAddress, type IpFamily } from "../core/net/address.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { SpiderReservedIP } from "../schemas/reserved-ip.js";
 import type { SpiderSubnet } from "../schemas/subnet.js";
 import type { Logger } from "../logger.js";
+import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
-const SP = "/apis/spiderpool.spidernet.io/v2beta1";
+const SP = `/apis/${SPIDERPOOL_API_VERSION}`;
 
 export type Claim = Stored<IPClaim>;
 export type Pool = Stored<SpiderIPPool>;
@@ -21,7 +22,7 @@ const PENDING_MS = 30_000;
 /**
  * Freed addresses are picked last for this long, and at most this many per pool are remembered
  * (the oldest forgotten first): enough to outlast a late sandbox teardown or a neighbour's ARP
- * cache, small enough that a pick stays cheap (lib/core/address-pick.ts).
+ * cache, small enough that a pick stays cheap (lib/core/net/address-pick.ts).
  */
 const FREED_MS = 10 * 60_000;
 const FREED_KEEP = 1024;

@@ -1,12 +1,12 @@
 /**
- * `POST /v1/cni/exec`: one whole CNI call of the plugin (cni/plugin.ts), run inside the agent for
+ * `POST /v1/cni/exec`: one whole CNI call of the plugin (lib/cni-plugin/plugin.ts), run inside the agent for
  * the exec shim (cni/shim), which then only has to start, forward and print (ADR 0006). The
  * plugin is the same function the Node executable runs; only its way to the agent differs: the
  * route table in-process instead of a second connection to our own socket.
  */
-import { replyOf, type AgentReply, type AgentTransport } from "../../cni/client.js";
-import type { HostDirs } from "../../cni/host-dirs.js";
-import { runPlugin } from "../../cni/plugin.js";
+import { replyOf, type AgentReply, type AgentTransport } from "../cni-plugin/client.js";
+import type { HostDirs } from "../cni-plugin/host-dirs.js";
+import { runPlugin } from "../cni-plugin/plugin.js";
 import { CniExecArgsSchema, type CniExecResult } from "../schemas/agent-api.js";
 import type { Logger } from "../logger.js";
 import { parseBody, type AgentAnswer, type Router } from "./routes.js";

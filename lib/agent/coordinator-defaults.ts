@@ -3,6 +3,7 @@ import { Informer } from "../k8s/informer.js";
 import type { K8sError } from "../k8s/k8s-error.js";
 import { COORDINATOR_NAME, type SpiderCoordinator } from "../schemas/coordinator.js";
 import type { Logger } from "../logger.js";
+import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
 /**
  * The cluster-wide detection defaults: SpiderCoordinator `default` from a watch. The watch does
@@ -18,7 +19,7 @@ export class CoordinatorDefaults {
     log: Logger,
   ) {
     this.#informer = new Informer<Stored<SpiderCoordinator>>(api, {
-      path: "/apis/spiderpool.spidernet.io/v2beta1/spidercoordinators",
+      path: `/apis/${SPIDERPOOL_API_VERSION}/spidercoordinators`,
       fieldSelector: `metadata.name=${COORDINATOR_NAME}`,
       onError: (e: K8sError) =>
         log.warn("watch of spidercoordinators failed; retrying", { err: e }),
@@ -42,7 +43,7 @@ export class CoordinatorDefaults {
       : await this.api
           .get<
             Stored<SpiderCoordinator>
-          >(`/apis/spiderpool.spidernet.io/v2beta1/spidercoordinators/${COORDINATOR_NAME}`)
+          >(`/apis/${SPIDERPOOL_API_VERSION}/spidercoordinators/${COORDINATOR_NAME}`)
           .catch(() => undefined);
     return {
       detectIPConflict: obj?.spec?.detectIPConflict,

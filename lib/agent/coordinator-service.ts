@@ -10,15 +10,15 @@ import type { Pod } from "../k8s/core-kinds.js";
 import { quarantineClaim } from "../k8s/claim-store.js";
 import { recordEvent } from "../k8s/events.js";
 import { K8sError } from "../k8s/k8s-error.js";
-import { readAddress } from "../core/address.js";
+import { readAddress } from "../core/net/address.js";
 import {
   effectiveSwitch,
   nicAddresses,
   planProbes,
   type NicAddress,
-} from "../core/coordinator-plan.js";
-import { probeScope } from "../core/coordinator-scope.js";
-import { conflictOutcome, rfc3339 } from "../core/quarantine.js";
+} from "../core/lifecycle/coordinator-plan.js";
+import { probeScope } from "../core/lifecycle/coordinator-scope.js";
+import { conflictOutcome, rfc3339 } from "../core/lifecycle/quarantine.js";
 import {
   COORDINATOR_CNI_CODES,
   type CniError,
@@ -43,6 +43,7 @@ import type { Claim, ClusterView } from "./cluster-view.js";
 import type { CoordinatorDefaults } from "./coordinator-defaults.js";
 import type { CoordinatorFieldWarnings } from "./coordinator-warnings.js";
 import type { AgentMetrics } from "./metrics.js";
+import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
 export interface CoordinatorDeps {
   api: KubeApi;
@@ -164,7 +165,7 @@ export class CoordinatorService {
     const addr = claim.spec.address;
     const pool = this.d.view.pools.get(claim.spec.pool);
     const poolRef = {
-      apiVersion: "spiderpool.spidernet.io/v2beta1",
+      apiVersion: SPIDERPOOL_API_VERSION,
       kind: "SpiderIPPool",
       metadata: {
         name: claim.spec.pool,

@@ -17,7 +17,7 @@ import { SandboxSweep } from "./sandbox-sweep.js";
 import { CoordinatorDefaults } from "./coordinator-defaults.js";
 import { CoordinatorService } from "./coordinator-service.js";
 import { CoordinatorFieldWarnings } from "./coordinator-warnings.js";
-import { isQuarantined } from "../core/quarantine.js";
+import { isQuarantined } from "../core/lifecycle/quarantine.js";
 import { createAgentServer, createOpsServer, listenOnSocket } from "./server.js";
 
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import type { NetnsState } from "../core/sandbox-evidence.js";
+import type { NetnsState } from "../core/lifecycle/sandbox-evidence.js";
 
 /** statfs type of nsfs, the file system network namespace handles live on (linux/magic.h). */
 const NSFS_MAGIC = 0x6e736673;

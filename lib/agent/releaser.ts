@@ -3,10 +3,17 @@ import type { Namespace, Pod } from "../k8s/core-kinds.js";
 import { deleteClaim } from "../k8s/claim-store.js";
 import { releaseEndpointOf } from "../k8s/endpoint-store.js";
 import { K8sError } from "../k8s/k8s-error.js";
-import { isAlive } from "../core/pod-liveness.js";
-import { isQuarantined } from "../core/quarantine.js";
-import { releaseScope, type ReleaseScope, type ScopeOptions } from "../core/release-scope.js";
-import { isValidStatefulSetPod, statefulSetOrdinal } from "../core/statefulset-identity.js";
+import { isAlive } from "../core/lifecycle/pod-liveness.js";
+import { isQuarantined } from "../core/lifecycle/quarantine.js";
+import {
+  releaseScope,
+  type ReleaseScope,
+  type ScopeOptions,
+} from "../core/lifecycle/release-scope.js";
+import {
+  isValidStatefulSetPod,
+  statefulSetOrdinal,
+} from "../core/lifecycle/statefulset-identity.js";
 import type {
   IpamBatchDelArgs,
   IpamCheckArgs,
@@ -19,7 +26,7 @@ import { AgentError } from "./agent-error.js";
 import type { Claim, ClusterView } from "./cluster-view.js";
 import { sameAddresses } from "./same-addresses.js";
 import type { SandboxRecords } from "./sandbox-records.js";
-import { gcDecision } from "../core/gc-decision.js";
+import { gcDecision } from "../core/lifecycle/gc-decision.js";
 import { gcPodFacts } from "../k8s/gc-pod-facts.js";
 import type { Logger } from "../logger.js";
 
@@ -31,7 +38,7 @@ export interface ReleaserDeps {
   /** The agent's record of the sandboxes it served: DEL and CNI GC say which are gone. */
   records?: SandboxRecords;
   /**
-   * Test knob only (lib/core/gc-test-delay.ts): how long a release decided after a sandbox check
+   * Test knob only (lib/core/lifecycle/gc-test-delay.ts): how long a release decided after a sandbox check
    * waits before its deletes, so an e2e suite can let a StatefulSet Pod come back meanwhile.
    */
   releaseHoldMs?: number;
@@ -67,7 +74,7 @@ export class Releaser {
   /**
    * The agent's own confirmation (lib/agent/sandbox-sweep.ts): the claims of Pod incarnation
    * `uid` made on this node are held by no sandbox here (`how`). Judged by the same rules as IP
-   * GC (lib/core/gc-decision.ts) on the Pod as the API server has it now, then released like a
+   * GC (lib/core/lifecycle/gc-decision.ts) on the Pod as the API server has it now, then released like a
    * DEL. Returns how many addresses went.
    */
   async releaseConfirmed(uid: string, claims: readonly Claim[], how: string): Promise<number> {

@@ -1,4 +1,4 @@
-import { readAddress } from "../core/address.js";
+import { readAddress } from "../core/net/address.js";
 
 /**
  * Whether recorded addresses (with prefix length, as in endpoints) are exactly the claimed ones,

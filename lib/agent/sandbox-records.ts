@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { ObservedSandbox } from "../core/sandbox-evidence.js";
+import type { ObservedSandbox } from "../core/lifecycle/sandbox-evidence.js";
 import { z } from "zod";
 import { SandboxRecordSchema, type SandboxRecord } from "../schemas/sandbox-record.js";
 import type { Logger } from "../logger.js";
@@ -105,7 +105,7 @@ export class SandboxRecords {
     }
     if (lost) {
       // The server clock may lag the server by a round trip and a second; a claim made just
-      // before this moment must not look newer (lib/core/server-clock.ts).
+      // before this moment must not look newer (lib/core/base/server-clock.ts).
       this.#since = this.serverNow() + SINCE_MARGIN_MS;
       writeAtomically(sinceFile, JSON.stringify({ since: this.#since }));
     }

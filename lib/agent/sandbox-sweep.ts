@@ -1,7 +1,7 @@
-import { CoalescedRun } from "../core/coalesced-run.js";
-import { isAlive } from "../core/pod-liveness.js";
-import { isQuarantined } from "../core/quarantine.js";
-import { sandboxEvidence } from "../core/sandbox-evidence.js";
+import { CoalescedRun } from "../core/base/coalesced-run.js";
+import { isAlive } from "../core/lifecycle/pod-liveness.js";
+import { isQuarantined } from "../core/lifecycle/quarantine.js";
+import { sandboxEvidence } from "../core/lifecycle/sandbox-evidence.js";
 import type { Logger } from "../logger.js";
 import type { Claim, ClusterView } from "./cluster-view.js";
 import type { AgentMetrics } from "./metrics.js";

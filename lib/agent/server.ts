@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import http from "node:http";
 import type { Registry } from "prom-client";
-import type { HostDirs } from "../../cni/host-dirs.js";
+import type { HostDirs } from "../cni-plugin/host-dirs.js";
 import { ERROR_CODE_HEADER } from "../schemas/agent-api.js";
 import { AgentError } from "./agent-error.js";
 import { CNI_EXEC_ROUTE, MAX_CNI_EXEC_BODY, runCniExec } from "./cni-exec.js";

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { DEFAULT_HOST_DIRS, type HostDirs } from "../../cni/host-dirs.js";
-import { gcReleaseDelayMs } from "../core/gc-test-delay.js";
+import { DEFAULT_HOST_DIRS, type HostDirs } from "../cni-plugin/host-dirs.js";
+import { gcReleaseDelayMs } from "../core/lifecycle/gc-test-delay.js";
 import { parseConfig, type ConfigWarning, type SpiderpoolConfig } from "../schemas/config.js";
 
 /** Everything the agent process needs to start, from its environment and the ConfigMap file. */
@@ -18,7 +18,7 @@ export interface AgentSettings {
   clusterNetwork?: string;
   /**
    * The node's plugin log and run directories, the same values the installer writes beside the
-   * plugin (cni/host-dirs.ts, docs/adr/0007-node-plugin-dirs.md): the plugin this agent runs for
+   * plugin (lib/cni-plugin/host-dirs.ts, docs/adr/0007-node-plugin-dirs.md): the plugin this agent runs for
    * the exec shim checks netconfs against them.
    */
   pluginDirs: HostDirs;
@@ -26,7 +26,7 @@ export interface AgentSettings {
   /** Keys of `conf.yml` accepted but not acted on: logged once at start. */
   configWarnings: ConfigWarning[];
   /**
-   * Test knob only (`SPIDERPOOL_TEST_GC_DELAY_MS`, lib/core/gc-test-delay.ts): how long a release
+   * Test knob only (`SPIDERPOOL_TEST_GC_DELAY_MS`, lib/core/lifecycle/gc-test-delay.ts): how long a release
    * decided after a sandbox check waits before its deletes. 0 unless a test sets it.
    */
   releaseHoldMs: number;

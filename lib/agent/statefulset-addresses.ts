@@ -3,16 +3,16 @@ import type { Pod } from "../k8s/core-kinds.js";
 import { deleteClaim, repointClaim } from "../k8s/claim-store.js";
 import { getEndpoint, upsertEndpoint } from "../k8s/endpoint-store.js";
 import { K8sError } from "../k8s/k8s-error.js";
-import type { IpFamily } from "../core/address.js";
+import type { IpFamily } from "../core/net/address.js";
 import {
   buildAllocationResult,
   resultFromDetails,
   type Grant,
   type ResultFlags,
-} from "../core/allocation-result.js";
-import { parseRoutesAnnotation } from "../core/pool-annotations.js";
-import type { NicPlan } from "../core/pool-selection.js";
-import type { TopController } from "../core/top-controller.js";
+} from "../core/lifecycle/allocation-result.js";
+import { parseRoutesAnnotation } from "../core/selection/pool-annotations.js";
+import type { NicPlan } from "../core/selection/pool-selection.js";
+import type { TopController } from "../core/selection/top-controller.js";
 import type { IpamAddArgs, IpamAddResponse } from "../schemas/agent-api.js";
 import type { IPAllocationDetail } from "../schemas/endpoint.js";
 import { AgentError } from "./agent-error.js";

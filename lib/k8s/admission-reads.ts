@@ -1,11 +1,12 @@
 import type { KubeApi, KubeList, Stored } from "./api-client.js";
 import { CLAIMS_PATH } from "./claim-store.js";
 import { K8sError } from "./k8s-error.js";
-import { CLAIM_LABELS, type IPClaim } from "../schemas/ip-claim.js";
+import { type IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { SpiderSubnet } from "../schemas/subnet.js";
+import { CLAIM_LABELS, SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
-const SP = "/apis/spiderpool.spidernet.io/v2beta1";
+const SP = `/apis/${SPIDERPOOL_API_VERSION}`;
 
 /**
  * What admission reads from the API server. Uncached on purpose: a webhook must judge against

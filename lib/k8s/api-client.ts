@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import https from "node:https";
-import { ServerClock } from "../core/server-clock.js";
+import { ServerClock } from "../core/base/server-clock.js";
 import { ApiActivity } from "./api-activity.js";
 import { loadCredentials, type Credentials, type TlsOptions } from "./kubeconfig.js";
 import { K8sError, k8sErrorFromStatus, toK8sError } from "./k8s-error.js";

@@ -1,11 +1,15 @@
 import type { KubeApi, KubeList, Stored } from "./api-client.js";
 import { CLAIMS_PATH } from "./claim-store.js";
 import { K8sError } from "./k8s-error.js";
-import { CLAIM_LABELS, type IPClaim } from "../schemas/ip-claim.js";
+import { type IPClaim } from "../schemas/ip-claim.js";
 import type { IPPoolSpecInput, SpiderIPPool } from "../schemas/ippool.js";
-import { SPIDERPOOL_API_VERSION, SPIDERPOOL_GROUP } from "../schemas/api-group.js";
+import {
+  CLAIM_LABELS,
+  SPIDERPOOL_API_VERSION,
+  SPIDERPOOL_GROUP,
+} from "../core/base/well-known-names.js";
 
-export const POOLS_PATH = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
+export const POOLS_PATH = `/apis/${SPIDERPOOL_API_VERSION}/spiderippools`;
 
 export type Pool = Stored<SpiderIPPool>;
 

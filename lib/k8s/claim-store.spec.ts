@@ -8,7 +8,7 @@ import type { Stored } from "./api-client.js";
 import { claimAddress, CLAIMS_PATH } from "./claim-store.js";
 import { K8sError } from "./k8s-error.js";
 import { claimName, type ClaimSpec, type IPClaim } from "../schemas/ip-claim.js";
-import { isOwnClaim } from "../core/claim-ownership.js";
+import { isOwnClaim } from "../core/lifecycle/claim-ownership.js";
 import { MemoryApi } from "../testing/memory-api.js";
 
 const spec = (over: Partial<ClaimSpec> = {}): ClaimSpec => ({

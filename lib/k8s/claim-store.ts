@@ -1,17 +1,19 @@
 import type { KubeApi, Stored } from "./api-client.js";
 import {
-  CLAIM_API_VERSION,
-  CLAIM_GROUP,
-  CLAIM_LABELS,
-  CLAIM_VERSION,
   claimName,
   QUARANTINE_POD_UID,
   type ClaimSpec,
   type IPClaim,
 } from "../schemas/ip-claim.js";
 import { K8sError } from "./k8s-error.js";
-import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
-import { isOwnClaim } from "../core/claim-ownership.js";
+import { backoffDelay, type BackoffPolicy } from "../core/base/backoff.js";
+import { isOwnClaim } from "../core/lifecycle/claim-ownership.js";
+import {
+  CLAIM_API_VERSION,
+  CLAIM_GROUP,
+  CLAIM_LABELS,
+  CLAIM_VERSION,
+} from "../core/base/well-known-names.js";
 
 export const CLAIMS_PATH = `/apis/${CLAIM_GROUP}/${CLAIM_VERSION}/ipclaims`;
 

@@ -1,7 +1,7 @@
 import type { KubeApi, Stored } from "./api-client.js";
-import { SPIDERPOOL_API_VERSION, SPIDERPOOL_GROUP } from "../schemas/api-group.js";
 import type { IPAllocationDetail, SpiderEndpoint } from "../schemas/endpoint.js";
 import { K8sError } from "./k8s-error.js";
+import { SPIDERPOOL_API_VERSION, SPIDERPOOL_GROUP } from "../core/base/well-known-names.js";
 
 export const FINALIZER = SPIDERPOOL_GROUP;
 

@@ -1,7 +1,7 @@
-import type { PodFacts } from "../core/gc-decision.js";
+import type { PodFacts } from "../core/lifecycle/gc-decision.js";
 import type { Pod } from "./core-kinds.js";
 
-/** The fields of a Pod that GC decisions read (lib/core/gc-decision.ts). */
+/** The fields of a Pod that GC decisions read (lib/core/lifecycle/gc-decision.ts). */
 export function gcPodFacts(pod: Pod): PodFacts {
   const statuses =
     (

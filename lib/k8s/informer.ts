@@ -4,7 +4,7 @@ import {
   spread,
   type BackoffPolicy,
   type RandomSource,
-} from "../core/backoff.js";
+} from "../core/base/backoff.js";
 import {
   WATCH_IDLE,
   type KubeApi,
@@ -221,7 +221,7 @@ export class Informer<T extends KubeObject> {
   /**
    * Runs the handlers on one event. The cache has already moved on, so a handler that throws
    * would otherwise never see this event again (the next relist finds nothing to emit): it gets
-   * the event again after a jittered, growing backoff (lib/core/backoff.ts), alone (handlers that
+   * the event again after a jittered, growing backoff (lib/core/base/backoff.ts), alone (handlers that
    * succeeded are not run twice), for as long as the event is current. An event superseded
    * meanwhile (the object changed again, or came back after a delete) is not redelivered: the
    * handler has been given the newer one, which carries the state it must converge on.

@@ -6,8 +6,9 @@ import {
   type SpiderSubnet,
   type SubnetStatus,
 } from "../schemas/subnet.js";
+import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
-export const SUBNETS_PATH = "/apis/spiderpool.spidernet.io/v2beta1/spidersubnets";
+export const SUBNETS_PATH = `/apis/${SPIDERPOOL_API_VERSION}/spidersubnets`;
 
 export type Subnet = Stored<SpiderSubnet>;
 

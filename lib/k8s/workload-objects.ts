@@ -1,5 +1,5 @@
 import type { KubeObject } from "./api-client.js";
-import type { AutoPoolWorkloadKind, WorkloadFacts } from "../core/auto-pool-workload.js";
+import type { AutoPoolWorkloadKind, WorkloadFacts } from "../core/auto-pool/auto-pool-workload.js";
 
 /** The collection path of every built-in workload kind that gets auto pools. */
 export const WORKLOAD_COLLECTIONS: Readonly<

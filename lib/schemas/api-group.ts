@@ -2,15 +2,12 @@
  * Identity of the Spiderpool API this project serves. The strings are Spiderpool's own, so that
  * existing clients, RBAC rules and stored objects keep working unchanged.
  */
-
-/** API group of every Spiderpool CRD; also reused verbatim as the finalizer name. */
-export const SPIDERPOOL_GROUP = "spiderpool.spidernet.io";
-
-/** The single served and storage version (v2beta1 since Spiderpool v0.4.0). */
-export const SPIDERPOOL_VERSION = "v2beta1";
-
-/** `apiVersion` of every Spiderpool object: `spiderpool.spidernet.io/v2beta1`. */
-export const SPIDERPOOL_API_VERSION = `${SPIDERPOOL_GROUP}/${SPIDERPOOL_VERSION}`;
+/** The group and version live with every other wire name in lib/core/base/well-known-names.ts. */
+export {
+  SPIDERPOOL_GROUP,
+  SPIDERPOOL_VERSION,
+  SPIDERPOOL_API_VERSION,
+} from "../core/base/well-known-names.js";
 
 /** `kubectl get spiderpool` lists every kind in this category. */
 export const SPIDERPOOL_CATEGORY = "spiderpool";

@@ -39,7 +39,7 @@ export const IpamSectionSchema = z.object({
   clean_gateway: z.optional(z.boolean()),
   match_master_subnet: z.optional(z.boolean()),
   log_level: z.optional(z.string()),
-  /** Must name a file below the node's log directory (cni/host-dirs.ts); checked in cni/netconf.ts. */
+  /** Must name a file below the node's log directory (lib/cni-plugin/host-dirs.ts); checked in lib/cni-plugin/netconf.ts. */
   log_file_path: z.optional(z.string()),
   log_file_max_size: bounded(LOG_FILE_BOUNDS.maxSizeMiB),
   log_file_max_age: bounded(LOG_FILE_BOUNDS.maxAgeDays),
@@ -48,7 +48,7 @@ export const IpamSectionSchema = z.object({
   ipam_unix_socket_path: z.optional(z.string()),
   /**
    * Ours: the deadline of the whole plugin run, in seconds. Its bounds are checked before this
-   * schema, with the text the shim uses (cni/netconf.ts timeoutProblem).
+   * schema, with the text the shim uses (lib/cni-plugin/netconf.ts timeoutProblem).
    */
   timeout_seconds: z.optional(z.number()),
 });

@@ -7,9 +7,10 @@
  * (docs/usage/conflict-detection.md).
  */
 import { z } from "zod";
-import { SPIDERPOOL_CATEGORY, SPIDERPOOL_GROUP, SPIDERPOOL_VERSION } from "./api-group.js";
+import { SPIDERPOOL_CATEGORY } from "./api-group.js";
 import type { CrdNames } from "./crd.js";
 import { objectRootShape } from "./shared-fields.js";
+import { SPIDERPOOL_GROUP, SPIDERPOOL_VERSION } from "../core/base/well-known-names.js";
 
 /** The one name served. */
 export const COORDINATOR_NAME = "default";

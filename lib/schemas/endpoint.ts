@@ -4,9 +4,10 @@
  * object (the CRD has no status subresource). Field meanings: docs/reference/crds.md#spiderendpoint.
  */
 import { z } from "zod";
-import { SPIDERPOOL_CATEGORY, SPIDERPOOL_GROUP, SPIDERPOOL_VERSION } from "./api-group.js";
+import { SPIDERPOOL_CATEGORY } from "./api-group.js";
 import type { CrdNames } from "./crd.js";
 import { RouteListSchema, objectRootShape } from "./shared-fields.js";
+import { SPIDERPOOL_GROUP, SPIDERPOOL_VERSION } from "../core/base/well-known-names.js";
 
 /**
  * What one NIC of the Pod was given. Addresses carry their prefix length (`172.31.199.193/20`);

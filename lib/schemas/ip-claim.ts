@@ -9,19 +9,14 @@ import { z } from "zod";
 import { SPIDERPOOL_CATEGORY } from "./api-group.js";
 import type { CrdNames } from "./crd.js";
 import { IpVersionSchema, objectRootShape } from "./shared-fields.js";
-
-export const CLAIM_GROUP = "ipam.pepr-spiderpool.io";
-export const CLAIM_VERSION = "v1alpha1";
-export const CLAIM_API_VERSION = `${CLAIM_GROUP}/${CLAIM_VERSION}`;
-
-/** Labels every claim carries, so pools, Pods and nodes can list their claims by selector. */
-export const CLAIM_LABELS = {
-  pool: `${CLAIM_GROUP}/pool`,
-  podUid: `${CLAIM_GROUP}/pod-uid`,
-  podNamespace: `${CLAIM_GROUP}/pod-namespace`,
-  podName: `${CLAIM_GROUP}/pod-name`,
-  node: `${CLAIM_GROUP}/node`,
-} as const;
+import { CLAIM_GROUP, CLAIM_VERSION } from "../core/base/well-known-names.js";
+/** The claim group, version and labels live with every other wire name in lib/core/base/well-known-names.ts. */
+export {
+  CLAIM_GROUP,
+  CLAIM_VERSION,
+  CLAIM_API_VERSION,
+  CLAIM_LABELS,
+} from "../core/base/well-known-names.js";
 
 /**
  * A field the API server keeps as created: only the re-pointing of a StatefulSet claim to the

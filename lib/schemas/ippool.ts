@@ -4,7 +4,7 @@
  * Field meanings: docs/reference/crds.md#spiderippool.
  */
 import { z } from "zod";
-import { SPIDERPOOL_CATEGORY, SPIDERPOOL_GROUP, SPIDERPOOL_VERSION } from "./api-group.js";
+import { SPIDERPOOL_CATEGORY } from "./api-group.js";
 import type { CrdNames } from "./crd.js";
 import { jsonString } from "./json-string.js";
 import {
@@ -16,6 +16,7 @@ import {
   RouteListSchema,
   objectRootShape,
 } from "./shared-fields.js";
+import { SPIDERPOOL_GROUP, SPIDERPOOL_VERSION } from "../core/base/well-known-names.js";
 
 /**
  * `spec` of a SpiderIPPool. `default` and `disable` carry the CRD default `false`, so they are

@@ -4,9 +4,10 @@
  * revoked. Field meanings: docs/reference/crds.md#spiderreservedip and docs/usage/tenants.md.
  */
 import { z } from "zod";
-import { SPIDERPOOL_CATEGORY, SPIDERPOOL_GROUP, SPIDERPOOL_VERSION } from "./api-group.js";
+import { SPIDERPOOL_CATEGORY } from "./api-group.js";
 import type { CrdNames } from "./crd.js";
 import { IpRangeListSchema, IpVersionSchema, objectRootShape } from "./shared-fields.js";
+import { SPIDERPOOL_GROUP, SPIDERPOOL_VERSION } from "../core/base/well-known-names.js";
 
 /** `spec` of a SpiderReservedIP. `ipVersion` is inferred from `ips[0]` by the webhook. */
 export const ReservedIPSpecSchema = z

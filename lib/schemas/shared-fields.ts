@@ -7,6 +7,7 @@
  * own.
  */
 import { z } from "zod";
+import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
 /**
  * Address family of a pool, subnet or reserved-IP object: the integer 4 or 6.
@@ -147,8 +148,7 @@ export const objectRootShape = {
   apiVersion: z
     .string()
     .meta({
-      description:
-        "Versioned schema of this representation of an object: spiderpool.spidernet.io/v2beta1.",
+      description: `Versioned schema of this representation of an object: ${SPIDERPOOL_API_VERSION}.`,
     })
     .optional(),
   kind: z

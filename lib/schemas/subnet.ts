@@ -4,7 +4,7 @@
  * Field meanings: docs/reference/crds.md#spidersubnet and docs/reference/auto-pools.md.
  */
 import { z } from "zod";
-import { SPIDERPOOL_CATEGORY, SPIDERPOOL_GROUP, SPIDERPOOL_VERSION } from "./api-group.js";
+import { SPIDERPOOL_CATEGORY } from "./api-group.js";
 import type { CrdNames } from "./crd.js";
 import { jsonString } from "./json-string.js";
 import {
@@ -14,6 +14,7 @@ import {
   RouteListSchema,
   objectRootShape,
 } from "./shared-fields.js";
+import { SPIDERPOOL_GROUP, SPIDERPOOL_VERSION } from "../core/base/well-known-names.js";
 
 /** `spec` of a SpiderSubnet: the pool fields without affinities, `default` or `disable`. */
 export const SubnetSpecSchema = z

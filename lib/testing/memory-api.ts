@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ServerClock } from "../core/server-clock.js";
+import { ServerClock } from "../core/base/server-clock.js";
 import { ApiActivity } from "../k8s/api-activity.js";
 import type {
   KubeApi,

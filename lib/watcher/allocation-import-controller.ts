@@ -6,25 +6,25 @@ import type { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
 import {
   describeRecordErrors,
-  IMPORTED_ANNOTATION,
   planImport,
   poolFactsOf,
   sameHolder,
   type ImportConflict,
   type ImportEndpoint,
   type ImportPod,
-} from "../core/allocation-import.js";
-import { parseAllocationRecords } from "../core/allocation-records.js";
+} from "../core/lifecycle/allocation-import.js";
+import { parseAllocationRecords } from "../core/lifecycle/allocation-records.js";
 import { claimName, type IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderEndpoint } from "../schemas/endpoint.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { Logger } from "../logger.js";
 import type { WatcherMetrics } from "./metrics.js";
 import { WorkQueue } from "./work-queue.js";
+import { IMPORTED_ANNOTATION, SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
-const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
+const POOLS = `/apis/${SPIDERPOOL_API_VERSION}/spiderippools`;
 const ENDPOINTS = (ns: string) =>
-  `/apis/spiderpool.spidernet.io/v2beta1/namespaces/${ns}/spiderendpoints`;
+  `/apis/${SPIDERPOOL_API_VERSION}/namespaces/${ns}/spiderendpoints`;
 
 type Pool = Stored<SpiderIPPool>;
 type Claim = Stored<IPClaim>;
@@ -128,7 +128,7 @@ export class AllocationImportController {
     this.metrics?.importedRecords.inc({ result: "created" }, created);
     this.metrics?.importedRecords.inc({ result: "covered" }, covered);
     this.metrics?.importedRecords.inc({ result: "conflict" }, conflicts.length);
-    const ref = { ...pool, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool" };
+    const ref = { ...pool, apiVersion: SPIDERPOOL_API_VERSION, kind: "SpiderIPPool" };
     for (const x of conflicts) {
       this.log.warn("a Spiderpool allocation record names an address another Pod claims", {
         pool: name,
@@ -215,7 +215,7 @@ export class AllocationImportController {
     });
     await recordEvent(
       this.api,
-      { ...pool, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool" },
+      { ...pool, apiVersion: SPIDERPOOL_API_VERSION, kind: "SpiderIPPool" },
       "Warning",
       "ImportRefused",
       text,

@@ -1,7 +1,7 @@
 import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { Informer } from "../k8s/informer.js";
 import { SUBNETS_PATH } from "../k8s/subnet-status-store.js";
-import { parseApplicationKey } from "../core/auto-pool-naming.js";
+import { parseApplicationKey } from "../core/auto-pool/auto-pool-naming.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { SpiderReservedIP } from "../schemas/reserved-ip.js";
@@ -12,8 +12,9 @@ import { KeyedLock } from "./keyed-lock.js";
 import { SubnetController } from "./subnet-controller.js";
 import { ThirdPartyReclaimer } from "./third-party-reclaimer.js";
 import { WorkloadController } from "./workload-controller.js";
+import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
-const RESERVED_PATH = "/apis/spiderpool.spidernet.io/v2beta1/spiderreservedips";
+const RESERVED_PATH = `/apis/${SPIDERPOOL_API_VERSION}/spiderreservedips`;
 
 export interface AutoPoolControllers {
   workloads: WorkloadController;

@@ -10,15 +10,19 @@ import {
   type GcPolicy,
   type NodeFacts,
   type SandboxFacts,
-} from "../core/gc-decision.js";
+} from "../core/lifecycle/gc-decision.js";
 import { gcPodFacts } from "../k8s/gc-pod-facts.js";
-import { isValidStatefulSetPod, statefulSetOrdinal } from "../core/statefulset-identity.js";
+import {
+  isValidStatefulSetPod,
+  statefulSetOrdinal,
+} from "../core/lifecycle/statefulset-identity.js";
 import { QUARANTINE_POD_UID, type IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderEndpoint } from "../schemas/endpoint.js";
 import type { Logger } from "../logger.js";
 import type { WatcherMetrics } from "./metrics.js";
 import { nodeFacts } from "./node-facts.js";
 import { WorkQueue } from "./work-queue.js";
+import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
 type Claim = Stored<IPClaim>;
 type Endpoint = Stored<SpiderEndpoint>;
@@ -52,13 +56,13 @@ export class IpGcController {
     private readonly policy: GcPolicy,
     private readonly metrics: WatcherMetrics,
     private readonly log: Logger,
-    /** Test knob only (lib/core/gc-test-delay.ts): how long a decided release waits before its deletes. */
+    /** Test knob only (lib/core/lifecycle/gc-test-delay.ts): how long a decided release waits before its deletes. */
     private readonly releaseDelayMs = 0,
   ) {
     this.pods = new Informer<Pod>(api, { path: "/api/v1/pods" });
     this.nodes = new Informer<Node>(api, { path: "/api/v1/nodes" });
     this.endpoints = new Informer<Endpoint>(api, {
-      path: "/apis/spiderpool.spidernet.io/v2beta1/spiderendpoints",
+      path: `/apis/${SPIDERPOOL_API_VERSION}/spiderendpoints`,
     });
     this.#queue = new WorkQueue(uid => this.#reconcileUid(uid), {
       delayMs: 100,
@@ -268,7 +272,7 @@ export class IpGcController {
       await recordEvent(
         this.api,
         {
-          apiVersion: "spiderpool.spidernet.io/v2beta1",
+          apiVersion: SPIDERPOOL_API_VERSION,
           kind: "SpiderIPPool",
           metadata: { name: p },
         },
@@ -344,7 +348,7 @@ export class IpGcController {
         this.metrics.inconsistent.inc({ kind: "SpiderEndpoint" });
         await recordEvent(
           this.api,
-          { ...ep, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderEndpoint" },
+          { ...ep, apiVersion: SPIDERPOOL_API_VERSION, kind: "SpiderEndpoint" },
           "Warning",
           "InvalidEndpoint",
           "status is missing or malformed; the address claims remain the record of what the Pod holds",
@@ -363,7 +367,7 @@ export class IpGcController {
           this.metrics.inconsistent.inc({ kind: "SpiderEndpoint" });
           await recordEvent(
             this.api,
-            { ...ep, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderEndpoint" },
+            { ...ep, apiVersion: SPIDERPOOL_API_VERSION, kind: "SpiderEndpoint" },
             "Warning",
             "InconsistentEndpoint",
             `records [${recorded.join(" ")}] but the Pod holds [${held.join(" ")}] (IPClaims); addresses follow the claims`,

@@ -1,13 +1,14 @@
 import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { recordEvent } from "../k8s/events.js";
 import type { Informer } from "../k8s/informer.js";
-import { formatFieldErrors } from "../core/field-error.js";
-import { findOverlapLosers } from "../core/overlap-losers.js";
+import { formatFieldErrors } from "../core/admission/field-error.js";
+import { findOverlapLosers } from "../core/admission/overlap-losers.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { Logger } from "../logger.js";
 import { WorkQueue } from "./work-queue.js";
+import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
-const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
+const POOLS = `/apis/${SPIDERPOOL_API_VERSION}/spiderippools`;
 
 /** Pools created this close together can both pass admission; later ones cannot. */
 const RACE_WINDOW_MS = 60_000;
@@ -80,7 +81,7 @@ export class PoolOverlapController {
       });
       await recordEvent(
         this.api,
-        { ...pool, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool" },
+        { ...pool, apiVersion: SPIDERPOOL_API_VERSION, kind: "SpiderIPPool" },
         "Warning",
         "OverlappingIPPool",
         `deleted: created at the same time as an older pool it overlaps: ${why}`,

@@ -5,7 +5,6 @@
  * e2e/suites/smoke.e2e.ts and e2e/suites/admission-in-use.e2e.ts.
  */
 import assert from "node:assert/strict";
-import { IMPORTED_ANNOTATION } from "../core/allocation-import.js";
 import { CLAIMS_PATH } from "../k8s/claim-store.js";
 import { FINALIZER } from "../k8s/endpoint-store.js";
 import type { Logger } from "../logger.js";
@@ -13,6 +12,7 @@ import type { IPPoolStatus } from "../schemas/ippool.js";
 import { eventually } from "../testing/eventually.js";
 import { MemoryApi } from "../testing/memory-api.js";
 import { PoolStatusController } from "./pool-status-controller.js";
+import { IMPORTED_ANNOTATION } from "../core/base/well-known-names.js";
 
 const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
 const log = {

@@ -3,18 +3,18 @@ import { CLAIMS_PATH } from "../k8s/claim-store.js";
 import { FINALIZER } from "../k8s/endpoint-store.js";
 import { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
-import { IntervalSet } from "../core/interval-set.js";
-import { poolStatusOf, statusDiffers } from "../core/pool-status.js";
-import { IMPORTED_ANNOTATION } from "../core/allocation-import.js";
-import type { IpFamily } from "../core/address.js";
+import { IntervalSet } from "../core/net/interval-set.js";
+import { poolStatusOf, statusDiffers } from "../core/lifecycle/pool-status.js";
+import type { IpFamily } from "../core/net/address.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { Logger } from "../logger.js";
 import { recordEvent } from "../k8s/events.js";
 import type { WatcherMetrics } from "./metrics.js";
 import { WorkQueue } from "./work-queue.js";
+import { IMPORTED_ANNOTATION, SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
-const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
+const POOLS = `/apis/${SPIDERPOOL_API_VERSION}/spiderippools`;
 
 type Pool = Stored<SpiderIPPool>;
 type Claim = Stored<IPClaim>;
@@ -106,7 +106,7 @@ export class PoolStatusController {
       this.metrics?.inconsistent.inc({ kind: "SpiderIPPool" });
       await recordEvent(
         this.api,
-        { ...pool, apiVersion: "spiderpool.spidernet.io/v2beta1", kind: "SpiderIPPool" },
+        { ...pool, apiVersion: SPIDERPOOL_API_VERSION, kind: "SpiderIPPool" },
         "Warning",
         "InvalidPoolStatus",
         "status.allocatedIPs is not a record map; rewritten from the address claims",

@@ -2,9 +2,10 @@ import type { KubeApi, Stored } from "../k8s/api-client.js";
 import { deleteClaim } from "../k8s/claim-store.js";
 import { recordEvent } from "../k8s/events.js";
 import type { Informer } from "../k8s/informer.js";
-import { isQuarantined, quarantineEnds } from "../core/quarantine.js";
+import { isQuarantined, quarantineEnds } from "../core/lifecycle/quarantine.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import type { Logger } from "../logger.js";
+import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 
 type Claim = Stored<IPClaim>;
 
@@ -78,7 +79,7 @@ export class QuarantineExpiry {
       mac: c.spec.quarantine?.mac,
     });
     const pool = {
-      apiVersion: "spiderpool.spidernet.io/v2beta1",
+      apiVersion: SPIDERPOOL_API_VERSION,
       kind: "SpiderIPPool",
       metadata: { name: c.spec.pool },
     };

@@ -2,7 +2,7 @@ import { ApiClient } from "../k8s/api-client.js";
 import { loadConfig } from "../k8s/config-source.js";
 import { configWarningLine } from "../schemas/config.js";
 import { createLogger } from "../logger.js";
-import { gcReleaseDelayMs } from "../core/gc-test-delay.js";
+import { gcReleaseDelayMs } from "../core/lifecycle/gc-test-delay.js";
 import { IpGcController } from "./ip-gc-controller.js";
 import { WatcherMetrics } from "./metrics.js";
 import { PoolOverlapController } from "./pool-overlap-controller.js";

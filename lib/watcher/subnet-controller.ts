@@ -8,12 +8,12 @@ import {
   encodeControlledPools,
   SUBNETS_PATH,
 } from "../k8s/subnet-status-store.js";
-import type { IpFamily } from "../core/address.js";
-import { IntervalSet } from "../core/interval-set.js";
-import { isAutoCreatedPool } from "../core/pool-view.js";
-import { describeStored, readStoredRanges } from "../core/stored-objects.js";
-import { accountSubnet, type OwnedPoolFacts } from "../core/subnet-accounting.js";
-import { LABEL_OWNER_SPIDER_SUBNET, SPIDERPOOL_FINALIZER } from "../core/spiderpool-names.js";
+import type { IpFamily } from "../core/net/address.js";
+import { IntervalSet } from "../core/net/interval-set.js";
+import { isAutoCreatedPool } from "../core/selection/pool-view.js";
+import { describeStored, readStoredRanges } from "../core/net/stored-objects.js";
+import { accountSubnet, type OwnedPoolFacts } from "../core/auto-pool/subnet-accounting.js";
+import { LABEL_OWNER_SPIDER_SUBNET, SPIDERPOOL_FINALIZER } from "../core/base/well-known-names.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { SpiderSubnet } from "../schemas/subnet.js";
 import type { Logger } from "../logger.js";

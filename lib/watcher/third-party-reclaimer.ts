@@ -7,9 +7,9 @@ import {
   autoPoolOwner,
   parseApplicationKey,
   type AutoPoolOwner,
-} from "../core/auto-pool-naming.js";
-import { orphanedAutoPools } from "../core/auto-pool-reclaim.js";
-import { isThirdPartyController } from "../core/top-controller.js";
+} from "../core/auto-pool/auto-pool-naming.js";
+import { orphanedAutoPools } from "../core/auto-pool/auto-pool-reclaim.js";
+import { isThirdPartyController } from "../core/selection/top-controller.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { Logger } from "../logger.js";
 import { WorkQueue } from "./work-queue.js";

@@ -1,4 +1,4 @@
-import { backoffDelay, type BackoffPolicy, type RandomSource } from "../core/backoff.js";
+import { backoffDelay, type BackoffPolicy, type RandomSource } from "../core/base/backoff.js";
 
 /** Retries of a failed key: 0.4 s, 0.8 s, … up to 30 s, each jittered into its upper half. */
 const RETRY_BACKOFF: BackoffPolicy = { baseMs: 400, maxMs: 30_000, jitter: 0.5 };

@@ -7,20 +7,20 @@ import {
   workloadFacts,
   type WorkloadObject,
 } from "../k8s/workload-objects.js";
-import type { IpFamily } from "../core/address.js";
-import { autoPoolOwner, type AutoPoolOwner } from "../core/auto-pool-naming.js";
-import { findExistingAutoPool } from "../core/auto-pool-lookup.js";
+import type { IpFamily } from "../core/net/address.js";
+import { autoPoolOwner, type AutoPoolOwner } from "../core/auto-pool/auto-pool-naming.js";
+import { findExistingAutoPool } from "../core/auto-pool/auto-pool-lookup.js";
 import {
   orphanedAutoPools,
   unwantedAutoPools,
   type AutoPoolFacts,
-} from "../core/auto-pool-reclaim.js";
+} from "../core/auto-pool/auto-pool-reclaim.js";
 import {
   autoPoolTargets,
   type AutoPoolInputError,
   type AutoPoolTarget,
   type SubnetFacts,
-} from "../core/auto-pool-request.js";
+} from "../core/auto-pool/auto-pool-request.js";
 import {
   AUTO_POOL_WORKLOAD_KINDS,
   isAutoPoolUnit,
@@ -28,19 +28,31 @@ import {
   workloadIdentity,
   workloadReplicas,
   type AutoPoolWorkloadKind,
-} from "../core/auto-pool-workload.js";
-import { IntervalSet } from "../core/interval-set.js";
-import { describeStored } from "../core/stored-objects.js";
-import { hasSubnetAnnotation } from "../core/subnet-annotations.js";
+} from "../core/auto-pool/auto-pool-workload.js";
+import { IntervalSet } from "../core/net/interval-set.js";
+import { describeStored } from "../core/net/stored-objects.js";
+import { hasSubnetAnnotation } from "../core/selection/subnet-annotations.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { SpiderReservedIP } from "../schemas/reserved-ip.js";
 import type { SpiderSubnet } from "../schemas/subnet.js";
 import type { SpiderpoolConfig } from "../schemas/config.js";
 import type { Logger } from "../logger.js";
-import { AutoPoolError, reconcileAutoPool, type AutoPoolOutcome } from "./auto-pool-reconciler.js";
+import {
+  AutoPoolError,
+  reconcileAutoPool,
+  type AutoPoolOutcome,
+} from "../k8s/auto-pool-reconciler.js";
 import type { KeyedLock } from "./keyed-lock.js";
 import { WorkQueue } from "./work-queue.js";
+import {
+  ANNO_IPPOOL_IP_NUMBER,
+  ANNO_IPPOOL_RECLAIM,
+  ANNO_SUBNET,
+  ANNO_SUBNETS,
+  LABEL_IPPOOL_RECLAIM,
+  LABEL_OWNER_APPLICATION_UID,
+} from "../core/base/well-known-names.js";
 
 /** The caches the auto-pool controllers share with the rest of the watcher. */
 export interface AutoPoolCaches {
@@ -328,8 +340,8 @@ export class WorkloadController {
       return (
         !size.ok ||
         Number(size.value.size()) !== t.desired ||
-        labels["ipam.spidernet.io/owner-application-uid"] !== top.uid ||
-        labels["ipam.spidernet.io/ippool-reclaim"] !== String(t.reclaim)
+        labels[LABEL_OWNER_APPLICATION_UID] !== top.uid ||
+        labels[LABEL_IPPOOL_RECLAIM] !== String(t.reclaim)
       );
     });
   }
@@ -438,12 +450,9 @@ function keyOf(kind: AutoPoolWorkloadKind, w: Stored<WorkloadObject>): string {
 function fingerprint(kind: AutoPoolWorkloadKind, w: Stored<WorkloadObject>): string {
   const f = workloadFacts(kind, w);
   const a = f.templateAnnotations;
-  const relevant = [
-    "ipam.spidernet.io/subnet",
-    "ipam.spidernet.io/subnets",
-    "ipam.spidernet.io/ippool-ip-number",
-    "ipam.spidernet.io/ippool-reclaim",
-  ].map(k => a[k] ?? null);
+  const relevant = [ANNO_SUBNET, ANNO_SUBNETS, ANNO_IPPOOL_IP_NUMBER, ANNO_IPPOOL_RECLAIM].map(
+    k => a[k] ?? null,
+  );
   return JSON.stringify([
     f.uid,
     relevant,
