@@ -85,6 +85,13 @@ export async function buildCni(options: BuildOptions = {}): Promise<{
   coordinators: Record<string, string>;
 }> {
   const log = options.log ?? (line => console.log(line));
+  // The executable is made from the running Node; before 24 a SEA cannot be told to ignore
+  // NODE_OPTIONS, which the runtime's environment hands to every plugin (cni/README.md).
+  const major = Number(process.versions.node.split(".")[0]);
+  if (major < 24)
+    throw new Error(
+      `build:cni needs Node >= 24 (the version in .node-version), running ${process.version}: an older SEA honours the runtime's NODE_OPTIONS`,
+    );
   const bundleState = await bundle();
   log(outputLine(BUNDLE, bundleState));
   const bundleHash = createHash("sha256").update(readFileSync(BUNDLE)).digest("hex");
