@@ -37,16 +37,21 @@ export async function startWatcherControllers(inbox: EventInbox = watchEvents): 
   pools.start();
   // Each controller takes its events once the caches its runs read are loaded; the first sweep
   // that follows looks at everything, so what was dropped before is not missed.
-  void Promise.all([pools.pools.synced, pools.claims.synced]).then(() =>
-    inbox.register("SpiderIPPool", p => pools.poolChanged(p)),
-  );
+  const routed = (kinds: readonly string[], to: string) =>
+    log.info("watch events of the capability routed to a controller", { kinds, to });
+  void Promise.all([pools.pools.synced, pools.claims.synced]).then(() => {
+    inbox.register("SpiderIPPool", p => pools.poolChanged(p));
+    routed(["SpiderIPPool"], "pool status");
+  });
   const auto = startAutoPoolControllers(api, config, pools, log); // subnet status, auto pools, third-party reclaim
   void auto?.ready.then(() => {
     inbox.register("SpiderSubnet", s => auto.subnets.subnetChanged(s));
+    routed(["SpiderSubnet"], "subnet status");
     if (!auto.autoPools) return;
     inbox.register("SpiderReservedIP", () => auto.workloads.reservedIPsChanged());
     for (const kind of AUTO_POOL_WORKLOAD_KINDS)
       inbox.register(kind, (w, phase) => auto.workloads.workloadChanged(kind, w, phase));
+    routed(["SpiderReservedIP", ...AUTO_POOL_WORKLOAD_KINDS], "auto pools");
   });
   setInterval(() => {
     pools.resyncAll();
@@ -67,6 +72,7 @@ export async function startWatcherControllers(inbox: EventInbox = watchEvents): 
     await gc.synced();
     gc.scanAll(); // at start: whatever happened while no watcher ran
     inbox.register("SpiderEndpoint", ep => gc.endpointChanged(ep));
+    routed(["SpiderEndpoint"], "IP GC");
     setInterval(() => gc.scanAll(), config.gc.scanAllIntervalSeconds * 1000).unref();
   }
   log.info("watcher controllers started", { gc: config.gc });
