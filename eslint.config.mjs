@@ -161,10 +161,26 @@ export default [
     },
   },
   {
+    // The capability's Watch handlers hand events to the watcher through its inbox, the one
+    // door between them (docs/architecture.md, "What reacts to each kind").
     files: ["capabilities/**/*.ts"],
     ignores: ["**/*.spec.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [agent, watcher, cniPlugin, testing] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            agent,
+            deny(
+              "capabilities/ reaches lib/watcher only through its inbox (event-inbox.js)",
+              "**/watcher/**",
+              "!**/watcher/event-inbox.js",
+            ),
+            cniPlugin,
+            testing,
+          ],
+        },
+      ],
     },
   },
   {

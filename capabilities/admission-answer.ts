@@ -1,3 +1,4 @@
+import { SPIDERPOOL_GROUP } from "../lib/core/base/well-known-names.js";
 import type { PeprMutateRequest, PeprValidateRequest } from "pepr";
 import type { GenericKind } from "kubernetes-fluent-client";
 import type { AdmissionVerdict, SpiderKind } from "../lib/core/admission/admission-verdict.js";
@@ -25,7 +26,7 @@ export async function denyOnError(
       .then(({ log }) => log.error("admission handler failed", { kind, name, err: e }))
       .catch(() => undefined);
     return req.Deny(
-      `${kind}.spiderpool.spidernet.io "${name}" could not be validated: ${(e as Error).message ?? String(e)}`,
+      `${kind}.${SPIDERPOOL_GROUP} "${name}" could not be validated: ${(e as Error).message ?? String(e)}`,
       500,
     );
   }

@@ -1,3 +1,4 @@
+import { SPIDERPOOL_GROUP } from "../lib/core/base/well-known-names.js";
 import type { PeprValidateRequest } from "pepr";
 import type { GenericKind } from "kubernetes-fluent-client";
 import {
@@ -18,7 +19,7 @@ export async function validateCoordinator(req: PeprValidateRequest<GenericKind>)
   const named = coordinatorNameProblem(name);
   if (named)
     return req.Deny(
-      `SpiderCoordinator.spiderpool.spidernet.io ${JSON.stringify(name ?? "")} is invalid: ${named}`,
+      `SpiderCoordinator.${SPIDERPOOL_GROUP} ${JSON.stringify(name ?? "")} is invalid: ${named}`,
       422,
     );
   const r = SpiderCoordinatorSchema.safeParse(req.Raw);
@@ -33,7 +34,7 @@ export async function validateCoordinator(req: PeprValidateRequest<GenericKind>)
       return `${path || "(root)"}: ${i.code === "unrecognized_keys" ? `unknown field(s) ${i.keys.join(", ")}` : i.message} (got ${JSON.stringify(got) ?? "nothing"})`;
     });
     return req.Deny(
-      `SpiderCoordinator.spiderpool.spidernet.io ${JSON.stringify(name)} is invalid: ${problems.join("; ")}`,
+      `SpiderCoordinator.${SPIDERPOOL_GROUP} ${JSON.stringify(name)} is invalid: ${problems.join("; ")}`,
       422,
     );
   }

@@ -38,10 +38,12 @@ export const PEPR_NAMESPACE = "pepr-system";
 /**
  * What pepr 1.1.4 adds to every scoped ClusterRole whatever the module does
  * (`createRBACMap` in node_modules/pepr/src/lib/helpers.ts): its store, and the right to
- * server-side-apply the store's CRD at start. Watch and finalizer rules that Pepr derives from
- * `When(...).Watch()`/`.Finalize()` bindings are not rendered: our capability has none (the
- * watcher runs its own watches), and e2e/suites/install-rbac.e2e.ts compares this rendering with
- * the real `pepr build` output, so a binding added later shows up there.
+ * server-side-apply the store's CRD at start. The `watch` rule Pepr derives from each
+ * `When(...).Watch()` binding is not rendered here: every watched kind has a `pepr.rbac` rule of
+ * its own (one resource per rule, so Pepr merges its rule into ours) that already grants `watch`,
+ * besides the `list` Pepr's watches need and does not add. e2e/suites/install-rbac.e2e.ts compares
+ * this rendering with the real `pepr build` output, so a binding on a kind without such a rule
+ * shows up there.
  */
 export const PEPR_FORCED_RULES: readonly PolicyRule[] = [
   {

@@ -39,22 +39,26 @@ export const PEPR_REASONS: Record<string, string> = {
   "/namespaces": "auto pools and admission checks that read namespace labels",
   "/events":
     "Events on pools, subnets, endpoints and workloads (e.g. `AutoPoolCreated`, `OverlappingIPPool`)",
-  "apps/deployments": "auto pools follow the workload's replicas and lifetime",
-  "apps/replicasets": "auto pools: the Deployment above a ReplicaSet, and bare ReplicaSets",
-  "apps/statefulsets": "auto pools; StatefulSet addresses are kept across restarts",
-  "apps/daemonsets": "auto pools of DaemonSets",
-  "batch/jobs": "auto pools of Jobs",
-  "batch/cronjobs": "auto pools of CronJobs",
+  "apps/deployments":
+    "auto pools follow the workload's replicas and lifetime: the capability's Watch binding (`list`, `watch`) and the auto-pool controller's cache",
+  "apps/replicasets":
+    "auto pools: the Deployment above a ReplicaSet, and bare ReplicaSets (Watch binding and cache, as Deployments)",
+  "apps/statefulsets":
+    "auto pools; StatefulSet addresses are kept across restarts (Watch binding and cache, as Deployments)",
+  "apps/daemonsets": "auto pools of DaemonSets (Watch binding and cache, as Deployments)",
+  "batch/jobs": "auto pools of Jobs (Watch binding and cache, as Deployments)",
+  "batch/cronjobs": "auto pools of CronJobs (Watch binding and cache, as Deployments)",
   [`${SPIDERPOOL_GROUP}/spiderippools`]:
-    "admission reads peers; the watcher creates, resizes and reclaims auto pools of built-in workloads, drops the finalizer once no claim names the pool, deletes the loser of an overlap race",
+    "admission reads peers; the capability's Watch binding (`list`, `watch`) and the watcher's cache; the watcher creates, resizes and reclaims auto pools of built-in workloads, drops the finalizer once no claim names the pool, deletes the loser of an overlap race",
   [`${SPIDERPOOL_GROUP}/spiderippools/status`]:
     "pool status is a projection of the claims, written by the watcher only (merge patch)",
   [`${SPIDERPOOL_GROUP}/spidersubnets/status`]: "subnet status (addresses handed to pools)",
   [`${SPIDERPOOL_GROUP}/spidersubnets`]:
-    "admission reads subnets; the watcher drops the subnet finalizer",
-  [`${SPIDERPOOL_GROUP}/spiderreservedips`]: "reserved addresses are excluded from auto pools",
+    "admission reads subnets; the capability's Watch binding (`list`, `watch`) and the watcher's cache; the watcher drops the subnet finalizer",
+  [`${SPIDERPOOL_GROUP}/spiderreservedips`]:
+    "reserved addresses are excluded from auto pools: the capability's Watch binding (`list`, `watch`) and the auto-pool controller's cache",
   [`${SPIDERPOOL_GROUP}/spiderendpoints`]:
-    "IP GC removes endpoints of gone Pods and repairs inconsistent ones",
+    "the capability's Watch binding (`list`, `watch`) and IP GC's cache; IP GC removes endpoints of gone Pods and repairs inconsistent ones",
   [`${CLAIM_GROUP}/ipclaims`]:
     "admission refuses shrinking a pool under live claims; IP GC deletes claims of gone Pods; pool status counts them; the migration import creates the claims of Spiderpool's records",
   "pepr.dev/peprstores":

@@ -20,6 +20,10 @@ export interface AutoPoolControllers {
   workloads: WorkloadController;
   subnets: SubnetController;
   thirdParty: ThirdPartyReclaimer;
+  /** Whether workload auto pools run (`enableAutoPoolForApplication`), not only subnet status. */
+  autoPools: boolean;
+  /** Resolves once every cache is loaded and the first sweep has been queued. */
+  ready: Promise<void>;
   resync(): void;
 }
 
@@ -64,10 +68,21 @@ export function startAutoPoolControllers(
   subnets.start();
   reserved.start();
   if (config.enableAutoPoolForApplication) workloads.start();
+  // The first sweep runs once every cache is loaded: what happened while no watcher ran.
+  const ready = Promise.all([
+    subnets.synced,
+    reserved.synced,
+    shared.pools.synced,
+    shared.claims.synced,
+    // Workload informers start only with auto pools on; without them nothing would resolve.
+    config.enableAutoPoolForApplication ? workloads.synced() : undefined,
+  ]).then(() => controllers.resync());
   const controllers: AutoPoolControllers = {
     workloads,
     subnets: subnetController,
     thirdParty,
+    autoPools: config.enableAutoPoolForApplication,
+    ready,
     resync() {
       subnetController.resync();
       if (config.enableAutoPoolForApplication) {
@@ -76,14 +91,6 @@ export function startAutoPoolControllers(
       }
     },
   };
-  // The first sweep runs once every cache is loaded: what happened while no watcher ran.
-  void Promise.all([
-    subnets.synced,
-    reserved.synced,
-    shared.pools.synced,
-    shared.claims.synced,
-    workloads.synced(),
-  ]).then(() => controllers.resync());
   setInterval(() => controllers.resync(), resyncMs).unref();
   return controllers;
 }

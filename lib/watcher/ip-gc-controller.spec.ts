@@ -152,4 +152,17 @@ describe("IpGcController against MemoryApi", () => {
       "uid-new-owner",
     );
   });
+
+  it("a SpiderEndpoint delivered by the capability's Watch binding makes GC look at the claims of the Pod it records", async () => {
+    const api = new MemoryApi();
+    // The claim's Pod was never seen and no node is named: no Pod or node event would wake GC.
+    api.seed(CLAIMS_PATH, claim("10.0.0.2", "gone", "n-deleted"));
+    const gc = await start(api);
+    gc.endpointChanged({ metadata: { name: "other", namespace: NS } }); // no Pod UID: nothing
+    gc.endpointChanged({
+      metadata: { name: "gone", namespace: NS },
+      status: { current: { uid: "uid-gone" } },
+    });
+    await eventually("the release", () => held(api).length === 0);
+  });
 });

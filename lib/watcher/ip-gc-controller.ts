@@ -1,4 +1,4 @@
-import type { KubeApi, Stored } from "../k8s/api-client.js";
+import type { KubeApi, KubeObject, Stored } from "../k8s/api-client.js";
 import { deleteClaim } from "../k8s/claim-store.js";
 import type { Node, Pod } from "../k8s/core-kinds.js";
 import { FINALIZER, releaseEndpoint } from "../k8s/endpoint-store.js";
@@ -114,6 +114,16 @@ export class IpGcController {
 
   idle(): Promise<void> {
     return this.#queue.idle();
+  }
+
+  /**
+   * A SpiderEndpoint was written (the agent records a Pod's addresses in it at ADD): GC looks at
+   * the claims of the Pod it names, keyed like every GC decision by Pod UID. An endpoint without
+   * a Pod UID waits for the full scan, which also handles endpoints whose Pod is gone.
+   */
+  endpointChanged(endpoint: KubeObject & { status?: { current?: { uid?: string } } }): void {
+    const uid = endpoint.status?.current?.uid;
+    if (uid) this.#queue.add(uid);
   }
 
   /** The full scan: every claim and every finalized endpoint, once. */

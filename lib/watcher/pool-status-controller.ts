@@ -1,4 +1,4 @@
-import type { KubeApi, Stored } from "../k8s/api-client.js";
+import type { KubeApi, KubeObject, Stored } from "../k8s/api-client.js";
 import { CLAIMS_PATH } from "../k8s/claim-store.js";
 import { FINALIZER } from "../k8s/endpoint-store.js";
 import { Informer } from "../k8s/informer.js";
@@ -63,6 +63,14 @@ export class PoolStatusController {
 
   stop(): void {
     this.#queue.stop();
+  }
+
+  /**
+   * A pool changed, as the capability's Watch binding saw it: its status (or finalizer) is looked
+   * at after the coalescing delay, from the cache. A deletion needs nothing: the pool is gone.
+   */
+  poolChanged(pool: KubeObject): void {
+    this.#queue.add(pool.metadata.name);
   }
 
   /** Re-checks every pool; the periodic resync that catches anything a missed event left. */

@@ -10,13 +10,17 @@ import { PoolStatusController } from "./pool-status-controller.js";
 import { AllocationImportController } from "./allocation-import-controller.js";
 import { startAutoPoolControllers } from "./auto-pool-start.js";
 import { QuarantineExpiry } from "./quarantine-expiry.js";
+import { watchEvents, type EventInbox } from "./event-inbox.js";
+import { AUTO_POOL_WORKLOAD_KINDS } from "../core/auto-pool/auto-pool-workload.js";
 
 /**
  * The controllers of the watcher process (a single replica): pool status and finalizers, the
- * overlap resolver and IP GC. Each keeps its own watches and a periodic resync, since Pepr's
- * Reconcile neither retries nor re-delivers unchanged objects.
+ * overlap resolver, auto pools and IP GC. The capability's Watch bindings hand them their kinds'
+ * events through `inbox`; each keeps its own informer caches (which its runs read), its work
+ * queue with retries and a periodic resync, since Pepr's watch callbacks are neither retried nor
+ * re-delivered for unchanged objects (docs/architecture.md, "What reacts to each kind").
  */
-export async function startWatcherControllers(): Promise<void> {
+export async function startWatcherControllers(inbox: EventInbox = watchEvents): Promise<void> {
   const log = createLogger("watcher");
   const api = ApiClient.fromKubeconfig(process.env.KUBECONFIG || undefined);
   const { config, warnings } = await loadConfig(api);
@@ -31,7 +35,24 @@ export async function startWatcherControllers(): Promise<void> {
   // stay closed to allocation and to the status projection until their records are claims.
   const imports = new AllocationImportController(api, pools.pools, pools.claims, log, metrics);
   pools.start();
-  startAutoPoolControllers(api, config, pools, log); // subnet status, auto pools, third-party reclaim
+  // Each controller takes its events once the caches its runs read are loaded; the first sweep
+  // that follows looks at everything, so what was dropped before is not missed.
+  const routed = (kinds: readonly string[], to: string) =>
+    log.info("watch events of the capability routed to a controller", { kinds, to });
+  void Promise.all([pools.pools.synced, pools.claims.synced]).then(() => {
+    inbox.register("SpiderIPPool", p => pools.poolChanged(p));
+    routed(["SpiderIPPool"], "pool status");
+  });
+  const auto = startAutoPoolControllers(api, config, pools, log); // subnet status, auto pools, third-party reclaim
+  void auto?.ready.then(() => {
+    inbox.register("SpiderSubnet", s => auto.subnets.subnetChanged(s));
+    routed(["SpiderSubnet"], "subnet status");
+    if (!auto.autoPools) return;
+    inbox.register("SpiderReservedIP", () => auto.workloads.reservedIPsChanged());
+    for (const kind of AUTO_POOL_WORKLOAD_KINDS)
+      inbox.register(kind, (w, phase) => auto.workloads.workloadChanged(kind, w, phase));
+    routed(["SpiderReservedIP", ...AUTO_POOL_WORKLOAD_KINDS], "auto pools");
+  });
   setInterval(() => {
     pools.resyncAll();
     imports.resyncAll();
@@ -50,6 +71,8 @@ export async function startWatcherControllers(): Promise<void> {
     const gc = new IpGcController(api, pools.claims, config.gc, metrics, log, delayMs).start();
     await gc.synced();
     gc.scanAll(); // at start: whatever happened while no watcher ran
+    inbox.register("SpiderEndpoint", ep => gc.endpointChanged(ep));
+    routed(["SpiderEndpoint"], "IP GC");
     setInterval(() => gc.scanAll(), config.gc.scanAllIntervalSeconds * 1000).unref();
   }
   log.info("watcher controllers started", { gc: config.gc });

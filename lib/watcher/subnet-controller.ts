@@ -1,4 +1,4 @@
-import type { KubeApi, Stored } from "../k8s/api-client.js";
+import type { KubeApi, KubeObject, Stored } from "../k8s/api-client.js";
 import { deletePool } from "../k8s/auto-pool-store.js";
 import type { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
@@ -68,6 +68,14 @@ export class SubnetController {
         return;
       this.#queue.add(owner);
     });
+  }
+
+  /**
+   * A subnet changed, as the capability's Watch binding saw it: its status (or finalizer) is
+   * looked at after the coalescing delay, from the cache. A deletion needs nothing.
+   */
+  subnetChanged(subnet: KubeObject): void {
+    this.#queue.add(subnet.metadata.name);
   }
 
   resync(): void {

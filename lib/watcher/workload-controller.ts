@@ -1,4 +1,4 @@
-import type { KubeApi, Stored } from "../k8s/api-client.js";
+import type { KubeApi, KubeObject, Stored } from "../k8s/api-client.js";
 import { deletePool } from "../k8s/auto-pool-store.js";
 import { recordEvent } from "../k8s/events.js";
 import { Informer } from "../k8s/informer.js";
@@ -44,6 +44,7 @@ import {
   type AutoPoolOutcome,
 } from "../k8s/auto-pool-reconciler.js";
 import type { KeyedLock } from "./keyed-lock.js";
+import type { WatchedPhase } from "./event-inbox.js";
 import { WorkQueue } from "./work-queue.js";
 import {
   ANNO_IPPOOL_IP_NUMBER,
@@ -165,6 +166,36 @@ export class WorkloadController {
 
   idle(): Promise<void> {
     return this.#queue.idle();
+  }
+
+  /**
+   * A workload changed, as the capability's Watch binding saw it (without the previous version,
+   * which the informer's own event compares): an annotated workload whose pools, as the cache
+   * shows them, are not what it asks for is queued, and so is a deleted one that still has pools.
+   * Served workloads (status churn) cost nothing.
+   */
+  workloadChanged(kind: AutoPoolWorkloadKind, w: KubeObject, phase: WatchedPhase): void {
+    const workload = w as Stored<WorkloadObject>;
+    const { namespace = "", name } = workload.metadata;
+    // The run reads the informer's cache, where a workload not yet seen reads as deleted (and its
+    // pools as orphans): until the cache has it, the informer's own event is the one to wait for.
+    if (phase !== "DELETED" && !this.informers.get(kind)?.get(name, namespace)) return;
+    const wanted =
+      phase === "DELETED"
+        ? this.#poolsOf(kind, namespace, name).length > 0
+        : this.#annotated(kind, workload) && this.#needsWork(kind, workload);
+    if (!wanted) return;
+    const key = keyOf(kind, workload);
+    if (!this.#seenAt.has(key)) this.#seenAt.set(key, Date.now());
+    this.#queue.add(key);
+  }
+
+  /**
+   * Reserved addresses changed: workloads that could not be served (a subnet without enough free
+   * addresses among them) try again, as after a subnet change.
+   */
+  reservedIPsChanged(): void {
+    for (const key of this.#reported.keys()) this.#queue.add(key);
   }
 
   /**
