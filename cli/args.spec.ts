@@ -27,11 +27,11 @@ describe("cli/args", () => {
       },
     ],
     [
-      "explain deploy/NAME in the default namespace",
+      "explain deploy/NAME without -n (the context's namespace, resolved later)",
       ["explain", "deploy/web"],
       {
         name: "explain",
-        target: { kind: "deployment", namespace: "default", name: "web" },
+        target: { kind: "deployment", name: "web" },
         nic: "eth0",
         defaultIPv4IPPool: [],
         defaultIPv6IPPool: [],

@@ -23,7 +23,8 @@ export interface GlobalOptions {
 export type ExplainTarget =
   | {
       readonly kind: "pod" | "deployment" | "statefulset";
-      readonly namespace: string;
+      /** From -n; unset: the kubeconfig context's namespace, else `default`, as kubectl does. */
+      readonly namespace?: string;
       readonly name: string;
     }
   | { readonly kind: "file"; readonly path: string };
@@ -176,7 +177,7 @@ export function parseArgs(argv: readonly string[]): { global: GlobalOptions; com
           "usage",
           "explain: which workload? give POD, pod/NAME, deployment/NAME, statefulset/NAME or -f FILE",
         );
-      else target = workloadRef(rest[0], global.namespace ?? "default");
+      else target = workloadRef(rest[0], global.namespace);
       const clusterNetwork = v["cluster-network"];
       if (clusterNetwork !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(clusterNetwork))
         throw new CliError(
@@ -305,8 +306,8 @@ const KINDS: Readonly<Record<string, "pod" | "deployment" | "statefulset">> = {
 /** `NAME` (a Pod), or `KIND/NAME` as kubectl writes it, in `namespace`. */
 export function workloadRef(
   text: string,
-  namespace: string,
-): { kind: "pod" | "deployment" | "statefulset"; namespace: string; name: string } {
+  namespace: string | undefined,
+): { kind: "pod" | "deployment" | "statefulset"; namespace?: string; name: string } {
   const parts = text.split("/");
   if (parts.length > 2 || parts.some(p => !p))
     throw new CliError(
@@ -322,7 +323,7 @@ export function workloadRef(
     );
   if (!DNS_SUBDOMAIN.test(name) || name.length > 253)
     throw new CliError("usage", `${JSON.stringify(name)} is not a valid ${kind} name`);
-  return { kind, namespace, name };
+  return { kind, ...(namespace !== undefined ? { namespace } : {}), name };
 }
 
 function list(text: string | undefined): string[] {

@@ -137,14 +137,16 @@ export async function explainCommand(
 async function subjectsOf(reads: ClusterReads, cmd: Explain): Promise<Subject[]> {
   const t = cmd.target;
   if (t.kind === "file") return [{ pod: podFromFile(t.path), origin: "file" }];
+  // run.ts fills in the context's namespace; `default` is kubectl's own fallback.
+  const ns = t.namespace ?? "default";
   if (t.kind === "pod") {
-    const pod = await reads.pod(t.namespace, t.name);
-    if (!pod) throw new CliError("not_found", `Pod ${t.namespace}/${t.name} not found`);
+    const pod = await reads.pod(ns, t.name);
+    if (!pod) throw new CliError("not_found", `Pod ${ns}/${t.name} not found`);
     return [{ pod, origin: "pod" }];
   }
   const kindName = t.kind === "deployment" ? "Deployment" : "StatefulSet";
-  const workload = await reads.workload(t.kind, t.namespace, t.name);
-  if (!workload) throw new CliError("not_found", `${kindName} ${t.namespace}/${t.name} not found`);
+  const workload = await reads.workload(t.kind, ns, t.name);
+  if (!workload) throw new CliError("not_found", `${kindName} ${ns}/${t.name} not found`);
   const ref = `${t.kind}/${t.name}`;
   const uid = workload.metadata.uid ?? "";
   const controlledBy = (
@@ -154,12 +156,12 @@ async function subjectsOf(reads: ClusterReads, cmd: Explain): Promise<Subject[]>
   const owners =
     t.kind === "deployment"
       ? new Set(
-          (await reads.replicaSets(t.namespace))
+          (await reads.replicaSets(ns))
             .filter(rs => controlledBy(rs, new Set([uid])))
             .map(rs => rs.metadata.uid ?? ""),
         )
       : new Set([uid]);
-  const pods = (await reads.pods(t.namespace))
+  const pods = (await reads.pods(ns))
     .filter(p => controlledBy(p, owners))
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   if (pods.length) return pods.map(pod => ({ pod, origin: "pod" as const, workload: ref }));
@@ -178,7 +180,7 @@ async function subjectsOf(reads: ClusterReads, cmd: Explain): Promise<Subject[]>
   const pod: Pod = {
     metadata: {
       ...tpl.metadata,
-      namespace: t.namespace,
+      namespace: ns,
       name: t.kind === "statefulset" ? `${t.name}-0` : `${t.name}-template`,
       ownerReferences: [t.kind === "statefulset" ? controller : replicaSet],
     },
@@ -192,7 +194,7 @@ async function subjectsOf(reads: ClusterReads, cmd: Explain): Promise<Subject[]>
       ...(t.kind === "deployment"
         ? {
             owners: (kind: string, namespace: string, name: string) =>
-              kind === "ReplicaSet" && namespace === t.namespace && name === replicaSet.name
+              kind === "ReplicaSet" && namespace === ns && name === replicaSet.name
                 ? { uid: "", ownerReferences: [controller] }
                 : undefined,
           }

@@ -65,7 +65,8 @@ A dry run of pool selection with the agent's own rules: every candidate pool, ta
 try order) or skipped with the rule and reason, and what the CNI ADD would do. For a Deployment
 or StatefulSet: each of its Pods, or its Pod template when it has none yet (give --node).
 flags:
-  -n, --namespace NS            namespace of the workload (default: default)
+  -n, --namespace NS            namespace of the workload (default: the kubeconfig context's
+                                namespace, else default)
   -f, --filename FILE           a Pod manifest not created yet
   --nic NAME                    the interface to explain (default eth0)
   --node NODE                   the node to assume for a Pod not bound yet

@@ -1,5 +1,5 @@
 import { ApiClient } from "../lib/k8s/api-client.js";
-import { KubeconfigError, loadCredentials } from "../lib/k8s/kubeconfig.js";
+import { KubeconfigError, loadCredentials, type Credentials } from "../lib/k8s/kubeconfig.js";
 import { parseArgs, type Command, type GlobalOptions } from "./args.js";
 import { checkCommand } from "./check-command.js";
 import { readReport } from "./check-report.js";
@@ -50,9 +50,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       command.name === "release" && command.target.kind === "report"
         ? readReport(command.target.path)
         : undefined;
-    api = connect(global, io.env ?? process.env);
+    const credentials = load(global, io.env ?? process.env);
+    api = ApiClient.fromCredentials(credentials, 4);
     const reads = new ClusterReads(api);
-    const result = await dispatch(api, reads, global, command, report);
+    const result = await dispatch(
+      api,
+      reads,
+      global,
+      inNamespace(command, credentials.namespace ?? "default"),
+      report,
+    );
     io.out(render(result, global.output));
     return result.exit ?? 0;
   } catch (e) {
@@ -71,11 +78,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-function connect(global: GlobalOptions, env: NodeJS.ProcessEnv): ApiClient {
+/** A workload named without -n is in the context's namespace, else `default` (kubectl's rule). */
+function inNamespace<C extends Command>(command: C, fallback: string): C {
+  if (command.name !== "explain" || command.target.kind === "file") return command;
+  if (command.target.namespace !== undefined) return command;
+  return { ...command, target: { ...command.target, namespace: fallback } };
+}
+
+function load(global: GlobalOptions, env: NodeJS.ProcessEnv): Credentials {
   try {
-    return ApiClient.fromCredentials(
-      loadCredentials(global.kubeconfig, env, global.context ? { context: global.context } : {}),
-      4,
+    return loadCredentials(
+      global.kubeconfig,
+      env,
+      global.context ? { context: global.context } : {},
     );
   } catch (e) {
     if (e instanceof KubeconfigError) throw new CliError("kubeconfig", e.message);

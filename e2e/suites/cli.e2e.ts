@@ -558,7 +558,7 @@ spec:
     });
   });
 
-  it("as a kubectl plugin: kubectl spiderpool, with --context selecting the kubeconfig's context", () => {
+  it("as a kubectl plugin: kubectl spiderpool, with --context selecting the kubeconfig's context and its namespace", () => {
     const state = loadState();
     assert.ok(state, "the local cluster is up");
     const kubectl = path.join(paths.bin, "kubectl");
@@ -577,6 +577,25 @@ spec:
     );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^10\\.148\\.77\\.10 +${ns}/holder `, "m"));
+    // Without -n, explain looks in the context's namespace, as kubectl does.
+    const config = parseYaml(fs.readFileSync(paths.kubeconfig, "utf8")) as {
+      contexts: { name: string; context: Record<string, string> }[];
+    };
+    for (const c of config.contexts) if (c.name === context) c.context.namespace = ns;
+    const nsKubeconfig = path.join(binDir, "kubeconfig-ns");
+    fs.writeFileSync(nsKubeconfig, JSON.stringify(config), { mode: 0o600 });
+    const explained = spawnSync(
+      kubectl,
+      ["spiderpool", "explain", "starved", "--kubeconfig", nsKubeconfig],
+      {
+        encoding: "utf8",
+        timeout: 60_000,
+        cwd: binDir,
+        env: { PATH: `${binDir}:${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: binDir },
+      },
+    );
+    assert.equal(explained.status, 0, explained.stderr);
+    assert.match(explained.stdout, new RegExp(`^Pod ${ns}/starved `, "m"));
     const plugins = spawnSync(kubectl, ["plugin", "list"], {
       encoding: "utf8",
       env: { PATH: `${binDir}:/usr/bin:/bin`, HOME: binDir },

@@ -139,6 +139,15 @@ current-context: ctx-a
       assert.equal(loadCredentials(f, {}, { context: "ctx-b" }).server.host, "b.example:6443");
     });
 
+    it("carries the chosen context's namespace, which kubectl uses without -n", () => {
+      const f = write(
+        "kc",
+        two.replace("{cluster: b, user: u}", "{cluster: b, user: u, namespace: team-b}"),
+      );
+      assert.equal(loadCredentials(f, {}).namespace, undefined);
+      assert.equal(loadCredentials(f, {}, { context: "ctx-b" }).namespace, "team-b");
+    });
+
     it("finds the context in a merged $KUBECONFIG list", () => {
       const first = write("one", "current-context: ctx-a\n");
       const second = write("two", two);

@@ -25,6 +25,8 @@ export interface TlsOptions {
 
 export interface Credentials {
   readonly server: URL;
+  /** The context's `namespace`, which kubectl uses when no `-n` is given. */
+  readonly namespace?: string;
   /** Fresh options (files read again): the caller decides how long to keep them. */
   options(): Promise<TlsOptions>;
 }
@@ -127,7 +129,7 @@ function fromFiles(
 ): Credentials {
   const clusters: Named<ClusterEntry>[] = [];
   const users: Named<UserEntry>[] = [];
-  const contexts: Named<{ cluster?: string; user?: string }>[] = [];
+  const contexts: Named<{ cluster?: string; user?: string; namespace?: string }>[] = [];
   let current: string | undefined;
   for (const f of files) {
     let doc: Record<string, unknown>;
@@ -176,10 +178,15 @@ function fromFiles(
     dir: cluster.dir,
   };
   const server = new URL(cluster.value.server);
+  const namespace = context.value.namespace ? { namespace: context.value.namespace } : {};
 
   const u = user.value;
   if (u.exec !== undefined || u["auth-provider"] !== undefined || u.username !== undefined) {
-    return { server, options: delegated({ ...fallbackSource(), context: context.name }) };
+    return {
+      server,
+      ...namespace,
+      options: delegated({ ...fallbackSource(), context: context.name }),
+    };
   }
   const read = (
     dir: string,
@@ -193,6 +200,7 @@ function fromFiles(
         : undefined;
   return {
     server,
+    ...namespace,
     options: async () => {
       const c = cluster.value;
       const opts: TlsOptions = {};
