@@ -17,7 +17,7 @@ export type Endpoint = Stored<SpiderEndpoint>;
 
 /** A Deployment or StatefulSet, as far as `explain` reads it. */
 export interface Workload extends KubeObject {
-  spec: { replicas?: number; template: { metadata?: Pod["metadata"]; spec: Pod["spec"] } };
+  spec: { replicas?: number; template: { metadata?: Partial<Pod["metadata"]>; spec: Pod["spec"] } };
 }
 
 const SP = "/apis/spiderpool.spidernet.io/v2beta1";

@@ -17,7 +17,7 @@ import { selectionInputFor } from "./selection-request.js";
 type Explain = Extract<Command, { name: "explain" }>;
 
 /** A Pod to explain: one that exists, one from a file, or a workload's Pod template. */
-interface Subject {
+export interface Subject {
   readonly pod: Pod;
   readonly origin: "pod" | "file" | "template";
   /** `deployment/NAME` or `statefulset/NAME` when the Pod is (or would be) one of its. */
@@ -38,7 +38,7 @@ export async function explainCommand(
   global: GlobalOptions,
   cmd: Explain,
 ): Promise<CommandResult> {
-  const subjects = await subjectsOf(reads, cmd);
+  const subjects = await explainSubjects(reads, cmd);
   const [pools, claims, reserved] = await Promise.all([
     reads.pools(),
     reads.claims(),
@@ -134,7 +134,7 @@ export async function explainCommand(
   };
 }
 
-async function subjectsOf(reads: ClusterReads, cmd: Explain): Promise<Subject[]> {
+export async function explainSubjects(reads: ClusterReads, cmd: Explain): Promise<Subject[]> {
   const t = cmd.target;
   if (t.kind === "file") return [{ pod: podFromFile(t.path), origin: "file" }];
   // run.ts fills in the context's namespace; `default` is kubectl's own fallback.
