@@ -1,24 +1,44 @@
 /**
- * Command-line parsing of `spiderpool <command> …`: pure, so every refusal is unit-tested.
- * Flags take their value as the next word or after `=`.
+ * Command-line parsing of `spiderpool <command> …` with node:util's parseArgs: pure, so every
+ * refusal is unit-tested. Flags mean what they mean to kubectl (`--kubeconfig`, `--context`,
+ * `-n/--namespace` for the namespace of the objects named, `-o`); docs/usage/cli.md.
  */
+import { parseArgs as parseArgv } from "node:util";
 import { CliError } from "./cli-error.js";
+import { COMMANDS } from "./help.js";
+
+export type Output = "table" | "json" | "yaml";
 
 export interface GlobalOptions {
   readonly kubeconfig?: string;
+  /** The kubeconfig context to use instead of its current-context. */
+  readonly context?: string;
+  /** `-n`: the namespace of the objects a command names (kubectl's meaning); unset: the command's default. */
+  readonly namespace?: string;
   /** Namespace of ConfigMap spiderpool-conf and of the agent (Spiderpool's default: kube-system). */
-  readonly namespace: string;
+  readonly agentNamespace: string;
+  readonly output: Output;
 }
+
+export type ExplainTarget =
+  | {
+      readonly kind: "pod" | "deployment" | "statefulset";
+      /** From -n; unset: the kubeconfig context's namespace, else `default`, as kubectl does. */
+      readonly namespace?: string;
+      readonly name: string;
+    }
+  | { readonly kind: "file"; readonly path: string };
 
 export type Command =
   | { readonly name: "help"; readonly topic?: string }
-  | { readonly name: "pools"; readonly pools: readonly string[]; readonly output: "table" | "json" }
+  | { readonly name: "version" }
+  | { readonly name: "pools"; readonly pools: readonly string[] }
+  | { readonly name: "subnets"; readonly subnets: readonly string[] }
+  | { readonly name: "ip"; readonly address: string }
+  | { readonly name: "check"; readonly namespace?: string }
   | {
       readonly name: "explain";
-      /** `ns/name` of a Pod in the cluster, or a file holding a Pod. */
-      readonly target:
-        | { readonly kind: "pod"; readonly namespace: string; readonly name: string }
-        | { readonly kind: "file"; readonly path: string };
+      readonly target: ExplainTarget;
       readonly nic: string;
       readonly node?: string;
       readonly defaultIPv4IPPool: readonly string[];
@@ -27,189 +47,283 @@ export type Command =
     }
   | {
       readonly name: "release";
-      readonly address: string;
+      /** One address, or the leaked claims of a `check -o json|yaml` report. */
+      readonly target:
+        | { readonly kind: "address"; readonly address: string }
+        | { readonly kind: "report"; readonly path: string };
       readonly dryRun: boolean;
       readonly force: boolean;
     };
 
-export const USAGE = `usage: spiderpool [--kubeconfig PATH] [--namespace NS] <command>
+const OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+  kubeconfig: { type: "string" },
+  context: { type: "string" },
+  namespace: { type: "string", short: "n" },
+  "agent-namespace": { type: "string" },
+  output: { type: "string", short: "o" },
+  filename: { type: "string", short: "f" },
+  nic: { type: "string" },
+  node: { type: "string" },
+  "default-ipv4-ippool": { type: "string" },
+  "default-ipv6-ippool": { type: "string" },
+  "cluster-network": { type: "string" },
+  "dry-run": { type: "boolean" },
+  force: { type: "boolean" },
+  "from-report": { type: "string" },
+} as const;
 
-commands:
-  pools [POOL...] [-o table|json]   address usage per SpiderIPPool; with names, who holds each address
-  explain NS/POD | -f POD.yaml      dry run of pool selection for the Pod: every candidate pool,
-        [--nic eth0] [--node NODE]    taken or skipped and why (same rules as the agent)
-        [--default-ipv4-ippool a,b] [--default-ipv6-ippool c] [--cluster-network NS/NAD]
-  release ADDRESS [--dry-run]       release a leaked address; refused while a live Pod holds it,
-        [--force]                     or while its StatefulSet still wants the Pod's ordinal
-                                      (--force overrides only the StatefulSet rule)
+type Flag = keyof typeof OPTIONS;
 
---namespace is where ConfigMap spiderpool-conf and the agent live (default kube-system).
-exit status: 0 done, 1 refused or not found, 2 bad arguments or malformed input.`;
+/** Flags every command takes. */
+const GLOBAL: readonly Flag[] = ["help", "kubeconfig", "context", "output"];
+
+/** The flags each command takes besides GLOBAL. */
+const APPLIES: Readonly<Record<string, readonly Flag[]>> = {
+  pools: [],
+  subnets: [],
+  ip: [],
+  check: ["namespace"],
+  explain: [
+    "namespace",
+    "agent-namespace",
+    "filename",
+    "nic",
+    "node",
+    "default-ipv4-ippool",
+    "default-ipv6-ippool",
+    "cluster-network",
+  ],
+  release: ["dry-run", "force", "from-report"],
+};
 
 export function parseArgs(argv: readonly string[]): { global: GlobalOptions; command: Command } {
-  const words = [...argv];
-  let kubeconfig: string | undefined;
-  let namespace = "kube-system";
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-
-  const valueOf = (flag: string, i: number, inline: string | undefined): [string, number] => {
-    if (inline !== undefined) return [inline, i];
-    const next = words[i + 1];
-    if (next === undefined || next.startsWith("-"))
-      throw new CliError("usage", `${flag} needs a value`);
-    return [next, i + 1];
-  };
-
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
-    if (!word.startsWith("-") || word === "-") {
-      positional.push(word);
-      continue;
-    }
-    const eq = word.indexOf("=");
-    const flag = eq > 0 ? word.slice(0, eq) : word;
-    const inline = eq > 0 ? word.slice(eq + 1) : undefined;
-    switch (flag) {
-      case "-h":
-      case "--help":
-        flags.set("help", true);
-        break;
-      case "--dry-run":
-        flags.set("dry-run", true);
-        break;
-      case "--force":
-        flags.set("force", true);
-        break;
-      case "--kubeconfig":
-        [kubeconfig, i] = valueOf(flag, i, inline);
-        break;
-      case "-n":
-      case "--namespace":
-        [namespace, i] = valueOf(flag, i, inline);
-        break;
-      case "-o":
-      case "--output":
-      case "-f":
-      case "--filename":
-      case "--nic":
-      case "--node":
-      case "--default-ipv4-ippool":
-      case "--default-ipv6-ippool":
-      case "--cluster-network": {
-        let v: string;
-        [v, i] = valueOf(flag, i, inline);
-        flags.set(canonical(flag), v);
-        break;
-      }
-      default:
-        throw new CliError("usage", `unknown flag ${JSON.stringify(flag)}`);
-    }
+  let parsed: ReturnType<typeof parseArgv<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgv({
+      // `-o=json` as kubectl (pflag) reads it; node:util would take "=json" as the value.
+      args: argv.flatMap(w => (/^-[a-zA-Z]=/.test(w) ? [w.slice(0, 2), w.slice(3)] : [w])),
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw parseError(e);
   }
+  const v = parsed.values;
+  const [name, ...rest] = parsed.positionals;
 
-  const global: GlobalOptions = { ...(kubeconfig ? { kubeconfig } : {}), namespace };
-  const [name, ...rest] = positional;
-  if (flags.has("help") || name === undefined || name === "help")
-    return { global, command: { name: "help", ...(rest[0] ? { topic: rest[0] } : {}) } };
-
-  const allow = (...allowed: string[]) => {
-    for (const f of flags.keys())
-      if (!allowed.includes(f)) throw new CliError("usage", `${name}: flag --${f} does not apply`);
+  const output = v.output ?? "table";
+  if (output !== "table" && output !== "json" && output !== "yaml")
+    throw new CliError("usage", `-o must be table, json or yaml, got ${JSON.stringify(output)}`);
+  const global: GlobalOptions = {
+    ...(v.kubeconfig !== undefined ? { kubeconfig: nonEmpty("--kubeconfig", v.kubeconfig) } : {}),
+    ...(v.context !== undefined ? { context: nonEmpty("--context", v.context) } : {}),
+    ...(v.namespace !== undefined ? { namespace: namespaceName(v.namespace) } : {}),
+    agentNamespace:
+      v["agent-namespace"] !== undefined
+        ? namespaceName(v["agent-namespace"], "--agent-namespace")
+        : "kube-system",
+    output,
   };
-  const str = (f: string) => flags.get(f) as string | undefined;
+
+  if (name === "help") return { global, command: { name: "help", ...topic(rest[0]) } };
+  if (v.help) return { global, command: { name: "help", ...topic(name) } };
+  if (v.version) {
+    if (name !== undefined) throw new CliError("usage", "--version takes no command");
+    return { global, command: { name: "version" } };
+  }
+  if (name === undefined) return { global, command: { name: "help" } };
+  if (name === "version") return { global, command: { name: "version" } };
+
+  const applies = APPLIES[name];
+  if (!applies) throw unknownCommand(name);
+  for (const [flag, value] of Object.entries(v))
+    if (value !== undefined && !GLOBAL.includes(flag as Flag) && !applies.includes(flag as Flag))
+      throw new CliError("usage", `${name}: flag ${flagName(flag as Flag)} does not apply`);
 
   switch (name) {
-    case "pools": {
-      allow("output");
-      const output = str("output") ?? "table";
-      if (output !== "table" && output !== "json")
+    case "pools":
+      return { global, command: { name, pools: rest } };
+    case "subnets":
+      return { global, command: { name, subnets: rest } };
+    case "ip":
+      if (rest.length !== 1)
+        throw new CliError("usage", `ip: give exactly one address, got ${rest.length}`);
+      return { global, command: { name, address: rest[0]! } };
+    case "check":
+      if (rest.length) throw new CliError("usage", `check: takes no arguments, got ${rest[0]}`);
+      return {
+        global,
+        command: { name, ...(global.namespace ? { namespace: global.namespace } : {}) },
+      };
+    case "explain": {
+      const file = v.filename;
+      if (file !== undefined && rest.length)
+        throw new CliError("usage", "explain: give either a workload or -f FILE, not both");
+      if (rest.length > 1)
+        throw new CliError("usage", `explain: one workload at a time, got ${rest.length}`);
+      let target: ExplainTarget;
+      if (file !== undefined) {
+        if (global.namespace !== undefined)
+          throw new CliError(
+            "usage",
+            "explain: -n does not apply to -f (the file names the namespace)",
+          );
+        target = { kind: "file", path: nonEmpty("-f", file) };
+      } else if (rest[0] === undefined)
         throw new CliError(
           "usage",
-          `pools: -o must be table or json, got ${JSON.stringify(output)}`,
+          "explain: which workload? give POD, pod/NAME, deployment/NAME, statefulset/NAME or -f FILE",
         );
-      return { global, command: { name, pools: rest, output } };
-    }
-    case "explain": {
-      allow(
-        "filename",
-        "nic",
-        "node",
-        "default-ipv4-ippool",
-        "default-ipv6-ippool",
-        "cluster-network",
-      );
-      const file = str("filename");
-      if (file !== undefined && rest.length)
-        throw new CliError("usage", "explain: give either NS/POD or -f FILE, not both");
-      if (rest.length > 1)
-        throw new CliError("usage", `explain: one Pod at a time, got ${rest.length}`);
-      let target: Extract<Command, { name: "explain" }>["target"];
-      if (file !== undefined) target = { kind: "file", path: file };
-      else if (rest[0] === undefined)
-        throw new CliError("usage", "explain: which Pod? give NS/POD or -f FILE");
-      else target = { kind: "pod", ...podRef(rest[0]) };
-      const clusterNetwork = str("cluster-network");
+      else target = workloadRef(rest[0], global.namespace);
+      const clusterNetwork = v["cluster-network"];
       if (clusterNetwork !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(clusterNetwork))
         throw new CliError(
           "usage",
           `explain: --cluster-network must be NS/NAME, got ${JSON.stringify(clusterNetwork)}`,
         );
-      const node = str("node");
       return {
         global,
         command: {
           name,
           target,
-          nic: str("nic") ?? "eth0",
-          ...(node ? { node } : {}),
-          defaultIPv4IPPool: list(str("default-ipv4-ippool")),
-          defaultIPv6IPPool: list(str("default-ipv6-ippool")),
+          nic: v.nic ?? "eth0",
+          ...(v.node ? { node: v.node } : {}),
+          defaultIPv4IPPool: list(v["default-ipv4-ippool"]),
+          defaultIPv6IPPool: list(v["default-ipv6-ippool"]),
           ...(clusterNetwork ? { clusterNetwork } : {}),
         },
       };
     }
     case "release": {
-      allow("dry-run", "force");
+      const report = v["from-report"];
+      const dryRun = v["dry-run"] === true;
+      const force = v.force === true;
+      if (report !== undefined) {
+        if (rest.length)
+          throw new CliError(
+            "usage",
+            `release: give either an address or --from-report FILE, not both (got ${rest[0]})`,
+          );
+        if (force)
+          throw new CliError(
+            "usage",
+            "release: --force does not apply to --from-report (a report lists only claims whose Pod is gone)",
+          );
+        return {
+          global,
+          command: {
+            name,
+            target: { kind: "report", path: nonEmpty("--from-report", report) },
+            dryRun,
+            force,
+          },
+        };
+      }
       if (rest.length !== 1)
-        throw new CliError("usage", `release: give exactly one address, got ${rest.length}`);
+        throw new CliError(
+          "usage",
+          `release: give exactly one address or --from-report FILE, got ${rest.length} arguments`,
+        );
       return {
         global,
-        command: {
-          name,
-          address: rest[0]!,
-          dryRun: flags.has("dry-run"),
-          force: flags.has("force"),
-        },
+        command: { name, target: { kind: "address", address: rest[0]! }, dryRun, force },
       };
     }
     default:
-      throw new CliError(
-        "usage",
-        `unknown command ${JSON.stringify(name)}; commands: pools, explain, release`,
-      );
+      throw unknownCommand(name);
   }
 }
 
-function canonical(flag: string): string {
-  if (flag === "-o") return "output";
-  if (flag === "-f") return "filename";
-  return flag.replace(/^--/, "");
+/** node:util's parse errors as one line naming the flag. */
+function parseError(e: unknown): CliError {
+  const err = e as { code?: string; message?: string };
+  const flag = /'(-[^' ,]+)/.exec(err.message ?? "")?.[1] ?? "";
+  switch (err.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return new CliError("usage", `unknown flag ${JSON.stringify(flag.split("=")[0])}`);
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      const long = /--([a-z0-9-]+)/.exec(err.message ?? "")?.[1];
+      const def = long ? OPTIONS[long as Flag] : undefined;
+      return new CliError(
+        "usage",
+        def?.type === "boolean"
+          ? `--${long} takes no value`
+          : `${long ? `--${long}` : flag} needs a value`,
+      );
+    }
+    default:
+      return new CliError("usage", err.message ?? String(e));
+  }
+}
+
+function flagName(flag: Flag): string {
+  const def = OPTIONS[flag] as { short?: string };
+  return def.short ? `-${def.short}/--${flag}` : `--${flag}`;
+}
+
+function topic(name: string | undefined): { topic?: string } {
+  if (name === undefined) return {};
+  if (!COMMANDS.includes(name)) throw unknownCommand(name);
+  return { topic: name };
+}
+
+function unknownCommand(name: string): CliError {
+  return new CliError(
+    "usage",
+    `unknown command ${JSON.stringify(name)}; commands: ${COMMANDS.join(", ")}`,
+  );
+}
+
+function nonEmpty(flag: string, value: string): string {
+  if (!value.trim()) throw new CliError("usage", `${flag} needs a value`);
+  return value;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-/** `ns/name`, each part a valid Kubernetes name. */
-export function podRef(text: string): { namespace: string; name: string } {
+function namespaceName(text: string, flag = "-n"): string {
+  if (!DNS_LABEL.test(text) || text.length > 63)
+    throw new CliError("usage", `${flag}: ${JSON.stringify(text)} is not a valid namespace name`);
+  return text;
+}
+
+const KINDS: Readonly<Record<string, "pod" | "deployment" | "statefulset">> = {
+  pod: "pod",
+  pods: "pod",
+  po: "pod",
+  deployment: "deployment",
+  deployments: "deployment",
+  deploy: "deployment",
+  statefulset: "statefulset",
+  statefulsets: "statefulset",
+  sts: "statefulset",
+};
+
+/** `NAME` (a Pod), or `KIND/NAME` as kubectl writes it, in `namespace`. */
+export function workloadRef(
+  text: string,
+  namespace: string | undefined,
+): { kind: "pod" | "deployment" | "statefulset"; namespace?: string; name: string } {
   const parts = text.split("/");
-  if (parts.length !== 2 || !parts[0] || !parts[1])
-    throw new CliError("usage", `expected NAMESPACE/POD, got ${JSON.stringify(text)}`);
-  const [namespace, name] = parts as [string, string];
-  if (!DNS_LABEL.test(namespace) || namespace.length > 63)
-    throw new CliError("usage", `${JSON.stringify(namespace)} is not a valid namespace name`);
+  if (parts.length > 2 || parts.some(p => !p))
+    throw new CliError(
+      "usage",
+      `expected POD or KIND/NAME (pod, deployment, statefulset), got ${JSON.stringify(text)}`,
+    );
+  const [kindText, name] = parts.length === 2 ? (parts as [string, string]) : ["pod", parts[0]!];
+  const kind = KINDS[kindText.toLowerCase()];
+  if (!kind)
+    throw new CliError(
+      "usage",
+      `unknown kind ${JSON.stringify(kindText)} in ${JSON.stringify(text)}: explain takes pod/NAME, deployment/NAME or statefulset/NAME (the namespace goes in -n)`,
+    );
   if (!DNS_SUBDOMAIN.test(name) || name.length > 253)
-    throw new CliError("usage", `${JSON.stringify(name)} is not a valid Pod name`);
-  return { namespace, name };
+    throw new CliError("usage", `${JSON.stringify(name)} is not a valid ${kind} name`);
+  return { kind, ...(namespace !== undefined ? { namespace } : {}), name };
 }
 
 function list(text: string | undefined): string[] {

@@ -8,8 +8,18 @@ import type { Namespace, Node, Pod } from "../lib/k8s/core-kinds.js";
 import { K8sError } from "../lib/k8s/k8s-error.js";
 import type { OwnerLookup } from "../lib/core/selection/top-controller.js";
 import { CliError } from "./cli-error.js";
+import type { SpiderEndpoint } from "../lib/schemas/endpoint.js";
+import type { SpiderSubnet } from "../lib/schemas/subnet.js";
 import type { Claim, Pool, ReservedIP } from "./selection-request.js";
 import { SPIDERPOOL_API_VERSION } from "../lib/core/base/well-known-names.js";
+
+export type Subnet = Stored<SpiderSubnet>;
+export type Endpoint = Stored<SpiderEndpoint>;
+
+/** A Deployment or StatefulSet, as far as `explain` reads it. */
+export interface Workload extends KubeObject {
+  spec: { replicas?: number; template: { metadata?: Partial<Pod["metadata"]>; spec: Pod["spec"] } };
+}
 
 const SP = `/apis/${SPIDERPOOL_API_VERSION}`;
 
@@ -31,6 +41,31 @@ export class ClusterReads {
 
   reserved(): Promise<ReservedIP[]> {
     return this.#list<ReservedIP>(`${SP}/spiderreservedips`);
+  }
+
+  subnets(): Promise<Subnet[]> {
+    return this.#list<Subnet>(`${SP}/spidersubnets`);
+  }
+
+  /** Pods of one namespace, or of all when `namespace` is undefined. */
+  pods(namespace?: string): Promise<Stored<Pod>[]> {
+    return this.#list<Pod>(namespace ? `/api/v1/namespaces/${namespace}/pods` : "/api/v1/pods");
+  }
+
+  endpoint(namespace: string, name: string): Promise<Endpoint | undefined> {
+    return this.#get<Endpoint>(`${SP}/namespaces/${namespace}/spiderendpoints/${name}`);
+  }
+
+  workload(
+    kind: "deployment" | "statefulset",
+    namespace: string,
+    name: string,
+  ): Promise<Workload | undefined> {
+    return this.#get<Workload>(`/apis/apps/v1/namespaces/${namespace}/${kind}s/${name}`);
+  }
+
+  replicaSets(namespace: string): Promise<Stored<KubeObject>[]> {
+    return this.#list<KubeObject>(`/apis/apps/v1/namespaces/${namespace}/replicasets`);
   }
 
   claim(name: string): Promise<Claim | undefined> {

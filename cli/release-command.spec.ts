@@ -11,7 +11,7 @@ import { K8sError } from "../lib/k8s/k8s-error.js";
 import { CliError } from "./cli-error.js";
 import type { ClusterReads, StatefulSetReplicaFacts } from "./cluster-reads.js";
 import { claim, pod } from "./fixtures.js";
-import { releaseCommand } from "./release-command.js";
+import { releaseCommand, releaseFromReport } from "./release-command.js";
 import type { Claim } from "./selection-request.js";
 
 class World {
@@ -59,7 +59,12 @@ describe("cli/release-command", () => {
     const w = new World();
     w.claim = stsClaim("5");
     const out = await releaseCommand(w.api(), w.reads(), "10.9.0.8", { dryRun: false });
-    assert.match(out, /^released 10\.9\.0\.8/);
+    assert.match(out.table(), /^released 10\.9\.0\.8/);
+    assert.equal(out.kind, "ReleaseResult");
+    assert.deepEqual(
+      (out.body.items as { result: string }[]).map(i => i.result),
+      ["released"],
+    );
     assert.deepEqual(w.deletes, [{ rv: "5", uid: "claim-10.9.0.8" }]);
   });
 
@@ -93,13 +98,72 @@ describe("cli/release-command", () => {
     assert.equal(w.deletes.length, 0);
     w.sts = { metadata: { name: "web" }, spec: { replicas: 1 } };
     assert.match(
-      await releaseCommand(w.api(), w.reads(), "10.9.0.8", { dryRun: true }),
+      (await releaseCommand(w.api(), w.reads(), "10.9.0.8", { dryRun: true })).table(),
       /^would release/,
     );
     w.sts = { metadata: { name: "web" }, spec: { replicas: 3 } };
     assert.match(
-      await releaseCommand(w.api(), w.reads(), "10.9.0.8", { dryRun: false, force: true }),
+      (
+        await releaseCommand(w.api(), w.reads(), "10.9.0.8", { dryRun: false, force: true })
+      ).table(),
       /--force/,
     );
+  });
+
+  describe("--from-report", () => {
+    const leak = (rv: string, uid = "claim-10.9.0.8") => ({
+      address: "10.9.0.8",
+      pool: "a",
+      claim: { name: "10.9.0.8", uid, resourceVersion: rv },
+    });
+    const results = (r: { body: Readonly<Record<string, unknown>> }) =>
+      (r.body.items as { result: string; reason: string }[]).map(i => i.result);
+
+    it("releases a reported leak that is unchanged, with the report's UID and resourceVersion as preconditions", async () => {
+      const w = new World();
+      w.claim = stsClaim("5");
+      const r = await releaseFromReport(w.api(), w.reads(), [leak("5")], false);
+      assert.deepEqual(results(r), ["released"]);
+      assert.equal(r.exit, 0);
+      assert.deepEqual(w.deletes, [{ rv: "5", uid: "claim-10.9.0.8" }]);
+      assert.equal(w.claim, undefined);
+    });
+
+    it("refuses a claim changed since the report (another resourceVersion or UID) without deleting, exit 1", async () => {
+      for (const [reported, uid] of [
+        ["4", "claim-10.9.0.8"],
+        ["5", "another-uid"],
+      ] as const) {
+        const w = new World();
+        w.claim = stsClaim("5");
+        const r = await releaseFromReport(w.api(), w.reads(), [leak(reported, uid)], false);
+        assert.deepEqual(results(r), ["refused"]);
+        assert.match((r.body.items as { reason: string }[])[0]!.reason, /changed since the report/);
+        assert.equal(r.exit, 1);
+        assert.deepEqual(w.deletes, []);
+        assert.ok(w.claim);
+      }
+    });
+
+    it("refuses a reported claim whose Pod came back alive, and says gone for one already deleted", async () => {
+      const w = new World();
+      w.claim = stsClaim("5");
+      w.pods.set("web-1", pod("web-1", "u1"));
+      const r = await releaseFromReport(w.api(), w.reads(), [leak("5")], false);
+      assert.deepEqual(results(r), ["refused"]);
+      assert.deepEqual(w.deletes, []);
+      w.claim = undefined;
+      const gone = await releaseFromReport(w.api(), w.reads(), [leak("5")], false);
+      assert.deepEqual(results(gone), ["gone"]);
+      assert.equal(gone.exit, 0);
+    });
+
+    it("--dry-run deletes nothing", async () => {
+      const w = new World();
+      w.claim = stsClaim("5");
+      const r = await releaseFromReport(w.api(), w.reads(), [leak("5")], true);
+      assert.deepEqual(results(r), ["wouldRelease"]);
+      assert.deepEqual(w.deletes, []);
+    });
   });
 });

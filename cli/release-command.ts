@@ -9,10 +9,23 @@ import {
 import type { ClusterReads } from "./cluster-reads.js";
 import { apiError } from "./cluster-reads.js";
 import { CliError } from "./cli-error.js";
+import type { CommandResult } from "./output.js";
 import { decideRelease } from "./release-decision.js";
+import type { ReportedLeak } from "./check-report.js";
+import type { Claim } from "./selection-request.js";
 
 /** How often a release that met a changed claim reads it again and decides again. */
 const ROUNDS = 3;
+
+/** One address's outcome, as `-o json` items of kind ReleaseResult show it. */
+export interface ReleaseOutcome {
+  readonly address: string;
+  readonly pool: string;
+  readonly claim: string;
+  /** released, wouldRelease (--dry-run), refused, or gone (no claim any more). */
+  readonly result: "released" | "wouldRelease" | "refused" | "gone";
+  readonly reason: string;
+}
 
 /**
  * `spiderpool release ADDRESS`: deletes the address's claim when its Pod is gone or finished and,
@@ -20,14 +33,14 @@ const ROUNDS = 3;
  * delete is conditioned on the claim's UID and resourceVersion as read: a claim re-created for
  * another Pod, or taken over by a StatefulSet Pod's new incarnation between the check and the
  * delete, is never removed; the command reads it again and decides again
- * (docs/adr/0002-address-claims.md).
+ * (docs/adr/0002-address-claims.md). A refusal or a missing claim is a CliError (exit 1).
  */
 export async function releaseCommand(
   api: KubeApi,
   reads: ClusterReads,
   text: string,
   opts: { dryRun: boolean; force?: boolean },
-): Promise<string> {
+): Promise<CommandResult> {
   const address = parseAddressArg(text);
   const canonical = formatAddress(address.value, address.family);
   const name = claimName(address.family, address.value);
@@ -35,30 +48,16 @@ export async function releaseCommand(
     const claim = await reads.claim(name);
     if (!claim)
       throw new CliError("not_found", `${canonical} is not allocated: there is no IPClaim for it`);
-    const pod = await reads.pod(claim.spec.podNamespace, claim.spec.podName);
-    const statefulSetWants = claim.spec.static
-      ? await statefulSetWantsPod(reads, claim.spec.podNamespace, claim.spec.podName)
-      : undefined;
-    const decision = decideRelease(claim, pod, { statefulSetWants, force: opts.force });
+    const decision = await decide(reads, claim, opts.force);
     if (!decision.release)
       throw new CliError(
         "refused",
         `refusing to release ${canonical} (pool ${claim.spec.pool}): ${decision.why}`,
       );
-    if (opts.dryRun) return `would release ${canonical} (pool ${claim.spec.pool}): ${decision.why}`;
-    let outcome: Awaited<ReturnType<typeof deleteClaim>>;
-    try {
-      outcome = await deleteClaim(
-        api,
-        claim.metadata.name,
-        claim.metadata.uid,
-        claim.metadata.resourceVersion,
-      );
-    } catch (e) {
-      throw apiError(`DELETE ipclaim ${claim.metadata.name}`, e);
-    }
-    if (outcome === "deleted")
-      return `released ${canonical} (pool ${claim.spec.pool}): ${decision.why}`;
+    const at = { address: canonical, pool: claim.spec.pool, claim: name, reason: decision.why };
+    if (opts.dryRun) return released([{ ...at, result: "wouldRelease" }]);
+    const outcome = await deleteChecked(api, claim);
+    if (outcome === "deleted") return released([{ ...at, result: "released" }]);
     if (outcome === "absent")
       throw new CliError(
         "not_found",
@@ -72,8 +71,105 @@ export async function releaseCommand(
   }
 }
 
+/**
+ * `spiderpool release --from-report FILE`: exactly the LeakedClaim findings of a saved check
+ * report, each only while its claim is still the one the report saw (same UID and
+ * resourceVersion, checked on read and again as preconditions of the DELETE) and the release
+ * rules still allow it. Nothing else is touched; a changed claim is refused, not re-decided.
+ * Exit 1 when any was refused.
+ */
+export async function releaseFromReport(
+  api: KubeApi,
+  reads: ClusterReads,
+  leaks: readonly ReportedLeak[],
+  dryRun: boolean,
+): Promise<CommandResult> {
+  const items: ReleaseOutcome[] = [];
+  for (const leak of leaks) {
+    const at = { address: leak.address, pool: leak.pool, claim: leak.claim.name };
+    const claim = await reads.claim(leak.claim.name);
+    if (!claim) {
+      items.push({ ...at, result: "gone", reason: "its IPClaim no longer exists" });
+      continue;
+    }
+    if (
+      claim.metadata.uid !== leak.claim.uid ||
+      claim.metadata.resourceVersion !== leak.claim.resourceVersion
+    ) {
+      items.push({
+        ...at,
+        result: "refused",
+        reason: `its IPClaim changed since the report (uid ${claim.metadata.uid}, resourceVersion ${claim.metadata.resourceVersion}; the report saw ${leak.claim.uid}, ${leak.claim.resourceVersion}); run check again`,
+      });
+      continue;
+    }
+    const decision = await decide(reads, claim, false);
+    if (!decision.release) {
+      items.push({ ...at, result: "refused", reason: decision.why });
+      continue;
+    }
+    if (dryRun) {
+      items.push({ ...at, result: "wouldRelease", reason: decision.why });
+      continue;
+    }
+    const outcome = await deleteChecked(api, claim);
+    items.push(
+      outcome === "deleted"
+        ? { ...at, result: "released", reason: decision.why }
+        : outcome === "absent"
+          ? { ...at, result: "gone", reason: "its IPClaim was deleted meanwhile" }
+          : {
+              ...at,
+              result: "refused",
+              reason: "its IPClaim changed while we decided; run check again",
+            },
+    );
+  }
+  return released(items);
+}
+
+async function decide(reads: ClusterReads, claim: Claim, force?: boolean) {
+  const pod = await reads.pod(claim.spec.podNamespace, claim.spec.podName);
+  const statefulSetWants = claim.spec.static
+    ? await statefulSetWantsPod(reads, claim.spec.podNamespace, claim.spec.podName)
+    : undefined;
+  return decideRelease(claim, pod, { statefulSetWants, force });
+}
+
+async function deleteChecked(api: KubeApi, claim: Claim) {
+  try {
+    return await deleteClaim(
+      api,
+      claim.metadata.name,
+      claim.metadata.uid,
+      claim.metadata.resourceVersion,
+    );
+  } catch (e) {
+    throw apiError(`DELETE ipclaim ${claim.metadata.name}`, e);
+  }
+}
+
+const VERB: Readonly<Record<ReleaseOutcome["result"], string>> = {
+  released: "released",
+  wouldRelease: "would release",
+  refused: "refusing to release",
+  gone: "already gone:",
+};
+
+function released(items: ReleaseOutcome[]): CommandResult {
+  return {
+    kind: "ReleaseResult",
+    body: { items },
+    exit: items.some(i => i.result === "refused") ? 1 : 0,
+    table: () =>
+      items.length
+        ? items.map(i => `${VERB[i.result]} ${i.address} (pool ${i.pool}): ${i.reason}`).join("\n")
+        : "the report lists no leaked claims: nothing to release",
+  };
+}
+
 /** Whether the StatefulSet named by the Pod name still wants its ordinal: the rule IP GC applies (docs/concepts/gc.md). */
-async function statefulSetWantsPod(
+export async function statefulSetWantsPod(
   reads: ClusterReads,
   namespace: string,
   podName: string,

@@ -127,10 +127,15 @@ export class ApiClient implements KubeApi {
   /** From a kubeconfig path, else $KUBECONFIG, ~/.kube/config or the in-cluster service account. */
   static fromKubeconfig(path?: string, maxSockets = 64): ApiClient {
     try {
-      return new ApiClient(loadCredentials(path), maxSockets);
+      return ApiClient.fromCredentials(loadCredentials(path), maxSockets);
     } catch (e) {
       throw new K8sError("other", 0, "", (e as Error).message);
     }
+  }
+
+  /** From credentials already loaded (e.g. with a chosen context); see kubeconfig.ts. */
+  static fromCredentials(credentials: Credentials, maxSockets = 64): ApiClient {
+    return new ApiClient(credentials, maxSockets);
   }
 
   /** Projected service-account tokens rotate, so credentials are re-read once a minute. */

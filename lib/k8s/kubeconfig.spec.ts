@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { loadCredentials } from "./kubeconfig.js";
+import { KubeconfigError, loadCredentials } from "./kubeconfig.js";
 
 describe("loadCredentials", () => {
   let dir: string;
@@ -120,5 +120,60 @@ current-context: x
 `,
     );
     assert.equal(loadCredentials(f, {}).server.host, "exec:6443");
+  });
+
+  describe("--context", () => {
+    const two = `clusters:
+- {name: a, cluster: {server: "https://a.example:6443"}}
+- {name: b, cluster: {server: "https://b.example:6443"}}
+users: [{name: u, user: {token: T}}]
+contexts:
+- {name: ctx-a, context: {cluster: a, user: u}}
+- {name: ctx-b, context: {cluster: b, user: u}}
+current-context: ctx-a
+`;
+
+    it("uses current-context without one, the named context with one", () => {
+      const f = write("kc", two);
+      assert.equal(loadCredentials(f, {}).server.host, "a.example:6443");
+      assert.equal(loadCredentials(f, {}, { context: "ctx-b" }).server.host, "b.example:6443");
+    });
+
+    it("carries the chosen context's namespace, which kubectl uses without -n", () => {
+      const f = write(
+        "kc",
+        two.replace("{cluster: b, user: u}", "{cluster: b, user: u, namespace: team-b}"),
+      );
+      assert.equal(loadCredentials(f, {}).namespace, undefined);
+      assert.equal(loadCredentials(f, {}, { context: "ctx-b" }).namespace, "team-b");
+    });
+
+    it("finds the context in a merged $KUBECONFIG list", () => {
+      const first = write("one", "current-context: ctx-a\n");
+      const second = write("two", two);
+      const env = { KUBECONFIG: [first, second].join(path.delimiter) };
+      assert.equal(
+        loadCredentials(undefined, env, { context: "ctx-b" }).server.host,
+        "b.example:6443",
+      );
+    });
+
+    it("refuses a context that does not exist, naming it and the ones there are", () => {
+      const f = write("kc", two);
+      assert.throws(
+        () => loadCredentials(f, {}, { context: "nope" }),
+        (e: unknown) =>
+          e instanceof KubeconfigError &&
+          e.code === "context_not_found" &&
+          /context "nope" not found in kubeconfig .*kc \(contexts: ctx-a, ctx-b\)/.test(e.message),
+      );
+    });
+
+    it("refuses a context when there is no kubeconfig at all (no in-cluster fallback)", () => {
+      assert.throws(
+        () => loadCredentials(undefined, { HOME: dir }, { context: "ctx-a" }),
+        (e: unknown) => e instanceof KubeconfigError && e.code === "no_kubeconfig",
+      );
+    });
   });
 });

@@ -25,6 +25,8 @@ export interface TlsOptions {
 
 export interface Credentials {
   readonly server: URL;
+  /** The context's `namespace`, which kubectl uses when no `-n` is given. */
+  readonly namespace?: string;
   /** Fresh options (files read again): the caller decides how long to keep them. */
   options(): Promise<TlsOptions>;
 }
@@ -60,19 +62,45 @@ interface Named<T> {
 
 const SA_ROOT = "/var/run/secrets/kubernetes.io/serviceaccount";
 
+/** A kubeconfig that cannot be used, with the reason as a code (the CLI maps it to its exit status). */
+export class KubeconfigError extends Error {
+  constructor(
+    readonly code: "no_kubeconfig" | "unreadable" | "context_not_found" | "incomplete",
+    message: string,
+  ) {
+    super(message);
+    this.name = "KubeconfigError";
+  }
+}
+
+export interface CredentialOptions {
+  /** The context to use instead of `current-context`, as `kubectl --context`. */
+  readonly context?: string;
+}
+
 /**
  * Credentials from `file`, else from $KUBECONFIG (a `:`-separated list, merged with the first
  * occurrence of each name winning), else ~/.kube/config, else the in-cluster service account.
  * Throws with the file and field when a kubeconfig cannot be used.
  */
-export function loadCredentials(file?: string, env: NodeJS.ProcessEnv = process.env): Credentials {
-  if (file) return fromFiles([file], () => ({ file }));
+export function loadCredentials(
+  file?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: CredentialOptions = {},
+): Credentials {
+  if (file) return fromFiles([file], () => ({ file }), opts.context);
   const list = (env.KUBECONFIG ?? "").split(path.delimiter).filter(Boolean);
-  if (list.length) return fromFiles(list, () => ({}));
+  if (list.length) return fromFiles(list, () => ({}), opts.context);
   const home = path.join(env.HOME ?? os.homedir(), ".kube", "config");
-  if (fs.existsSync(home)) return fromFiles([home], () => ({ file: home }));
+  if (fs.existsSync(home)) return fromFiles([home], () => ({ file: home }), opts.context);
+  if (opts.context !== undefined)
+    throw new KubeconfigError(
+      "no_kubeconfig",
+      `context ${JSON.stringify(opts.context)}: no kubeconfig to find it in (neither a file nor $KUBECONFIG nor ~/.kube/config)`,
+    );
   if (fs.existsSync(`${SA_ROOT}/token`)) return inCluster(env);
-  throw new Error(
+  throw new KubeconfigError(
+    "no_kubeconfig",
     "no kubeconfig: neither a file nor $KUBECONFIG nor ~/.kube/config nor an in-cluster service account token",
   );
 }
@@ -94,17 +122,24 @@ function inCluster(env: NodeJS.ProcessEnv): Credentials {
   };
 }
 
-function fromFiles(files: string[], fallbackSource: () => { file?: string }): Credentials {
+function fromFiles(
+  files: string[],
+  fallbackSource: () => { file?: string },
+  wanted?: string,
+): Credentials {
   const clusters: Named<ClusterEntry>[] = [];
   const users: Named<UserEntry>[] = [];
-  const contexts: Named<{ cluster?: string; user?: string }>[] = [];
+  const contexts: Named<{ cluster?: string; user?: string; namespace?: string }>[] = [];
   let current: string | undefined;
   for (const f of files) {
     let doc: Record<string, unknown>;
     try {
       doc = (parseYaml(fs.readFileSync(f, "utf8")) ?? {}) as Record<string, unknown>;
     } catch (e) {
-      throw new Error(`kubeconfig ${f}: ${(e as Error).message.split("\n")[0]}`);
+      throw new KubeconfigError(
+        "unreadable",
+        `kubeconfig ${f}: ${(e as Error).message.split("\n")[0]}`,
+      );
     }
     const dir = path.dirname(path.resolve(f));
     const take = <T>(key: string, inner: string, into: Named<T>[]) => {
@@ -119,14 +154,22 @@ function fromFiles(files: string[], fallbackSource: () => { file?: string }): Cr
     current ??= (doc["current-context"] as string | undefined) || undefined;
   }
   const where = files.join(path.delimiter);
-  const context = contexts.find(c => c.name === current);
+  if (wanted !== undefined && !contexts.some(c => c.name === wanted))
+    throw new KubeconfigError(
+      "context_not_found",
+      `context ${JSON.stringify(wanted)} not found in kubeconfig ${where} (contexts: ${contexts.map(c => c.name).join(", ") || "none"})`,
+    );
+  const name = wanted ?? current;
+  const context = contexts.find(c => c.name === name);
   if (!context)
-    throw new Error(
+    throw new KubeconfigError(
+      "incomplete",
       `kubeconfig ${where}: current-context ${JSON.stringify(current ?? "")} names no context`,
     );
   const cluster = clusters.find(c => c.name === context.value.cluster);
   if (!cluster?.value.server)
-    throw new Error(
+    throw new KubeconfigError(
+      "incomplete",
       `kubeconfig ${where}: cluster ${JSON.stringify(context.value.cluster ?? "")} of context ${context.name} has no server`,
     );
   const user = users.find(u => u.name === context.value.user) ?? {
@@ -135,10 +178,15 @@ function fromFiles(files: string[], fallbackSource: () => { file?: string }): Cr
     dir: cluster.dir,
   };
   const server = new URL(cluster.value.server);
+  const namespace = context.value.namespace ? { namespace: context.value.namespace } : {};
 
   const u = user.value;
   if (u.exec !== undefined || u["auth-provider"] !== undefined || u.username !== undefined) {
-    return { server, options: delegated(fallbackSource()) };
+    return {
+      server,
+      ...namespace,
+      options: delegated({ ...fallbackSource(), context: context.name }),
+    };
   }
   const read = (
     dir: string,
@@ -152,6 +200,7 @@ function fromFiles(files: string[], fallbackSource: () => { file?: string }): Cr
         : undefined;
   return {
     server,
+    ...namespace,
     options: async () => {
       const c = cluster.value;
       const opts: TlsOptions = {};
@@ -176,7 +225,7 @@ function fromFiles(files: string[], fallbackSource: () => { file?: string }): Cr
 }
 
 /** Authentication plugins (exec, auth-provider) through @kubernetes/client-node, loaded on first use. */
-function delegated(source: { file?: string }): () => Promise<TlsOptions> {
+function delegated(source: { file?: string; context: string }): () => Promise<TlsOptions> {
   let kc: { applyToHTTPSOptions(o: object): Promise<void> } | undefined;
   return async () => {
     if (!kc) {
@@ -184,6 +233,7 @@ function delegated(source: { file?: string }): () => Promise<TlsOptions> {
       const k = new KubeConfig();
       if (source.file) k.loadFromFile(source.file);
       else k.loadFromDefault();
+      k.setCurrentContext(source.context);
       kc = k;
     }
     const opts: TlsOptions & { headers?: Record<string, string> } = {};
