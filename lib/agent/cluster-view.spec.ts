@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
+import { IntervalSet } from "../core/net/interval-set.js";
 import type { ApiClient } from "../k8s/api-client.js";
 import type { Logger } from "../logger.js";
-import { ClusterView, type Claim } from "./cluster-view.js";
+import { addressValue, ClusterView, type Claim, type Pool } from "./cluster-view.js";
 
 /** The view's bookkeeping only: nothing here is started, so no request is ever made. */
 const view = () => new ClusterView({} as ApiClient, "node-1", {} as Logger);
@@ -67,5 +69,54 @@ describe("ClusterView: recently freed addresses", () => {
     const freed = v.recentlyFreed("p");
     assert.equal(freed.length, 1024);
     assert.equal(freed[0], v4("10.0.0.76"));
+  });
+});
+
+describe("ClusterView: taken addresses", () => {
+  const pool = (name: string, ipVersion: 4 | 6 = 4) =>
+    ({ metadata: { name }, spec: { ipVersion } }) as unknown as Pool;
+
+  it("is the set of the pool's live claims after any sequence of claim events", () => {
+    // A claim is named after its address (lib/schemas/ip-claim.ts), so one name holds one
+    // address; a name noted again may move between pools or Pods.
+    const op = fc.record({
+      forget: fc.boolean(),
+      host: fc.integer({ min: 0, max: 40 }),
+      other: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 120 }), ops => {
+        const v = view();
+        const live = new Map<string, Claim>();
+        for (const { forget, host, other } of ops) {
+          const c = claim(`10.0.0.${host}`, other ? "other" : "p");
+          const cur = live.get(c.metadata.name);
+          if (forget) {
+            v.forgetClaim(cur ?? c);
+            live.delete(c.metadata.name);
+          } else {
+            v.noteClaim(c);
+            live.set(c.metadata.name, c);
+          }
+          for (const p of ["p", "other"]) {
+            const want = IntervalSet.fromAddresses(
+              4,
+              [...live.values()].filter(c => c.spec.pool === p).map(c => addressValue(c) as bigint),
+            );
+            assert.ok(v.taken(pool(p)).equals(want), `pool ${p}`);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("refuses a claim of the other family in a pool, as the interval set it replaced did", () => {
+    const v = view();
+    v.noteClaim(claim("10.0.0.1"));
+    const six = claim("10.0.0.2");
+    six.spec = { ...six.spec, ipVersion: 6, address: "fd00::2" };
+    assert.throws(() => v.noteClaim(six), /cannot combine an IPv4 set with an IPv6 set/);
+    assert.deepEqual(v.taken(pool("p")).toAddressStrings(), ["10.0.0.1"]);
   });
 });

@@ -3,6 +3,7 @@ import type { Namespace, Node, Pod } from "../k8s/core-kinds.js";
 import { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
 import { CLAIMS_PATH } from "../k8s/claim-store.js";
+import { AddressTree } from "../core/net/address-tree.js";
 import { IntervalSet } from "../core/net/interval-set.js";
 import { parseAddress, type IpFamily } from "../core/net/address.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
@@ -30,8 +31,10 @@ const FREED_KEEP = 1024;
 /**
  * The agent's view of the cluster, from watches only (docs/architecture.md#the-agent): its own Node and the Pods
  * bound to it, every Namespace, pool, subnet, reserved IP and claim. Claims are indexed by
- * Pod UID, Pod name and pool, and each pool's taken addresses are kept as an interval set that
- * changes by one address per event, so an allocation never scans the whole ledger.
+ * Pod UID, Pod name and pool, and each pool's taken addresses are kept in a tree of runs that
+ * changes by one address per event in O(log n), so an allocation never scans the whole ledger and
+ * a cold start with tens of thousands of claims is not quadratic
+ * (docs/adr/0009-taken-address-index.md).
  */
 export class ClusterView {
   readonly pods: Informer<Pod>;
@@ -45,7 +48,7 @@ export class ClusterView {
   readonly #claimByName = new Map<string, Claim>();
   readonly #byUid = new Map<string, Set<string>>();
   readonly #byPodKey = new Map<string, Set<string>>();
-  readonly #taken = new Map<string, IntervalSet>();
+  readonly #taken = new Map<string, AddressTree>();
   readonly #pending = new Map<string, Map<bigint, number>>();
   /** Per pool: address → when its claim was deleted, in the order they were freed. */
   readonly #freed = new Map<string, Map<bigint, number>>();
@@ -141,12 +144,7 @@ export class ClusterView {
     add(this.#byPodKey, `${c.spec.podNamespace}/${c.spec.podName}`, c.metadata.name);
     const v = addressValue(c);
     if (v !== undefined) {
-      this.#taken.set(
-        c.spec.pool,
-        (this.#taken.get(c.spec.pool) ?? IntervalSet.empty(c.spec.ipVersion)).union(
-          IntervalSet.of(c.spec.ipVersion, [{ start: v, end: v }]),
-        ),
-      );
+      this.#takenTree(c.spec.pool, c.spec.ipVersion).add(v);
       this.#pending.get(c.spec.pool)?.delete(v);
       this.#freed.get(c.spec.pool)?.delete(v);
     }
@@ -189,12 +187,17 @@ export class ClusterView {
     del(this.#byUid, c.spec.podUID, c.metadata.name);
     del(this.#byPodKey, `${c.spec.podNamespace}/${c.spec.podName}`, c.metadata.name);
     const v = addressValue(c);
-    const taken = this.#taken.get(c.spec.pool);
-    if (v !== undefined && taken)
-      this.#taken.set(
-        c.spec.pool,
-        taken.subtract(IntervalSet.of(c.spec.ipVersion, [{ start: v, end: v }])),
-      );
+    if (v !== undefined && this.#taken.has(c.spec.pool))
+      this.#takenTree(c.spec.pool, c.spec.ipVersion).delete(v);
+  }
+
+  /** The pool's taken addresses; one pool holds one family, as the interval set it replaced did. */
+  #takenTree(pool: string, family: IpFamily): AddressTree {
+    let tree = this.#taken.get(pool);
+    if (!tree) this.#taken.set(pool, (tree = new AddressTree(family)));
+    if (tree.family !== family)
+      throw new TypeError(`cannot combine an IPv${tree.family} set with an IPv${family} set`);
+    return tree;
   }
 
   /** An address another agent won: taken until the watch shows its claim (or for 30 s). */
@@ -268,7 +271,7 @@ export class ClusterView {
   /** Addresses of the pool claimed by anyone, plus races we recently lost. */
   taken(pool: Pool, exceptUid?: string): IntervalSet {
     const fam = (pool.spec.ipVersion ?? 4) as IpFamily;
-    let t = this.#taken.get(pool.metadata.name) ?? IntervalSet.empty(fam);
+    let t = this.#taken.get(pool.metadata.name)?.toIntervalSet() ?? IntervalSet.empty(fam);
     const pending = this.#livePending(pool.metadata.name);
     if (pending?.size) t = t.union(IntervalSet.fromAddresses(fam, pending.keys()));
     if (exceptUid) {

@@ -81,4 +81,73 @@ describe("WorkQueue", () => {
     assert.match((errors[0] as Error).message, /work on hung did not finish within 100 ms/);
     assert.equal(q.active, 0);
   });
+
+  it("runs keys in the order they became due; a key due again while running keeps its place", async () => {
+    const runs: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>(r => (release = r));
+    const q = new WorkQueue(
+      async k => {
+        runs.push(k);
+        if (k === "a" && runs.length === 1) await gate;
+      },
+      { delayMs: 1, concurrency: 1 },
+    );
+    q.add("a");
+    await new Promise(r => setTimeout(r, 10)); // "a" runs and waits at the gate
+    q.add("a"); // due again while running: queued first, behind nothing
+    await new Promise(r => setTimeout(r, 10));
+    for (const k of ["b", "c"]) q.add(k, 1);
+    await new Promise(r => setTimeout(r, 10));
+    release();
+    await q.idle();
+    assert.deepEqual(runs, ["a", "a", "b", "c"]);
+  });
+
+  it("does not walk its queue on each completion: work per key stays flat with 4,000 keys", async () => {
+    // Counts the entries every Set and Map iterator hands out while the queue drains: a pump that
+    // copies or scans the due keys on each completion walks millions of them here (the copy it
+    // used to make: 16 million), one that looks only at the keys it starts walks none. Counting, not timing, so the verdict does not depend on the
+    // machine.
+    const n = 4_000;
+    let done = 0;
+    let finish!: () => void;
+    const all = new Promise<void>(r => (finish = r));
+    const q = new WorkQueue(
+      async () => {
+        await new Promise(r => setImmediate(r)); // every key is due before the first completes
+        if (++done === n) finish();
+      },
+      { delayMs: 0, concurrency: 4 },
+    );
+    let walked = 0;
+    const patched = [Set.prototype, Map.prototype].flatMap(proto =>
+      (["values", "keys", "entries", Symbol.iterator] as const).map(name => {
+        const original = Reflect.get(proto, name) as (this: unknown) => Iterator<unknown>;
+        Reflect.set(proto, name, function (this: unknown) {
+          const it = original.call(this);
+          return {
+            next: () => {
+              const r = it.next();
+              if (!r.done) walked++;
+              return r;
+            },
+            [Symbol.iterator]() {
+              return this;
+            },
+          };
+        });
+        return () => Reflect.set(proto, name, original);
+      }),
+    );
+    try {
+      for (let i = 0; i < n; i++) q.add(`k${i}`);
+      await all;
+    } finally {
+      for (const restore of patched) restore();
+    }
+    await q.idle();
+    assert.equal(done, n);
+    assert.ok(walked <= n, `iterators walked ${walked} entries for ${n} keys`);
+  });
 });

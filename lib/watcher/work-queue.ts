@@ -1,4 +1,5 @@
 import { backoffDelay, type BackoffPolicy, type RandomSource } from "../core/base/backoff.js";
+import { KeyQueue } from "../core/base/key-queue.js";
 
 /** Retries of a failed key: 0.4 s, 0.8 s, … up to 30 s, each jittered into its upper half. */
 const RETRY_BACKOFF: BackoffPolicy = { baseMs: 400, maxMs: 30_000, jitter: 0.5 };
@@ -41,7 +42,8 @@ export class JobTimeoutError extends Error {
  * be repeatable (reads before writes, UID preconditions), which is what makes that retry safe.
  */
 export class WorkQueue {
-  readonly #dirty = new Set<string>();
+  /** Keys due to run, oldest first; a key running now stays queued until its run ends. */
+  readonly #dirty = new KeyQueue();
   readonly #running = new Map<string, number>();
   readonly #failures = new Map<string, number>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
@@ -83,12 +85,17 @@ export class WorkQueue {
       await new Promise(r => setTimeout(r, 20));
   }
 
+  /**
+   * Starts due keys while slots are free. Called on every completion, so it must not cost the
+   * size of the queue: it looks only at the keys it starts and at queued keys still running,
+   * of which there are at most `concurrency`.
+   */
   #pump(): void {
     const limit = this.opts.concurrency ?? 4;
-    for (const key of [...this.#dirty]) {
-      if (this.#active >= limit) return;
-      if (this.#running.has(key)) continue; // runs again after the current run ends
-      this.#dirty.delete(key);
+    while (this.#active < limit) {
+      // A key still running stays queued: it runs again after the current run ends.
+      const key = this.#dirty.takeFirst(k => this.#running.has(k));
+      if (key === undefined) return;
       this.#run(key);
     }
   }
