@@ -127,6 +127,9 @@ export async function startRealNode(opts: {
     daemons: [],
   };
   const stepLog = paths.log(`real-node-${name}`);
+  // Fresh logs, so the tail a failed step shows is this start's, not an earlier cluster's.
+  for (const l of ["real-node", "containerd", "kubelet", "apiserver-relay"])
+    fs.rmSync(paths.log(`${l}-${name}`), { force: true });
 
   // Network: eth0 on the fabric like a simulated node, and the management veth.
   node.netns = createNodeNetwork(opts.netnsPrefix, name, index);
@@ -221,6 +224,7 @@ current-context: spiderpool-e2e
   );
   node.daemons.push(containerd);
   opts.record(node);
+  await execDone(containerd, "containerd");
   const ctr = (step: string, args: string[]) =>
     runStep(step, "ctr", ["-a", layout.socket, "-n", "k8s.io", ...args], stepLog);
   await waitUntil(
@@ -261,7 +265,7 @@ current-context: spiderpool-e2e
       }),
     ) as Record<string, unknown>),
     // Experiments and the bad-input checks override settings here (JSON, merged at the top).
-    ...(patch ? (JSON.parse(patch) as Record<string, unknown>) : {}),
+    ...kubeletPatch(patch),
   };
   fs.writeFileSync(kubeletYaml, JSON.stringify(config, null, 2));
   const kubelet = startDaemon(
@@ -286,7 +290,47 @@ current-context: spiderpool-e2e
   );
   node.daemons.push(kubelet);
   opts.record(node);
+  await execDone(kubelet, "kubelet");
   return node;
+}
+
+/** SPIDERPOOL_REAL_NODE_KUBELET_CONFIG: a JSON object of KubeletConfiguration fields. */
+function kubeletPatch(text: string | undefined): Record<string, unknown> {
+  if (!text) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new StepError(
+      "real nodes: SPIDERPOOL_REAL_NODE_KUBELET_CONFIG",
+      `not JSON: ${(e as Error).message}`,
+    );
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new StepError(
+      "real nodes: SPIDERPOOL_REAL_NODE_KUBELET_CONFIG",
+      `must be a JSON object, got ${text}`,
+    );
+  return v as Record<string, unknown>;
+}
+
+/**
+ * Waits until nsenter has replaced itself with `program`. While the kernel runs that exec, the
+ * process's command line reads empty for a moment, and a liveness check (which looks for the
+ * daemon's marker there) would take the node for dead.
+ */
+async function execDone(d: Daemon, program: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    let exe: string;
+    try {
+      exe = fs.readlinkSync(`/proc/${d.pid}/exe`);
+    } catch {
+      return; // gone: the caller's wait reports it with the log
+    }
+    if (path.basename(exe) === program && isAlive(d)) return;
+    await new Promise(r => setTimeout(r, 20));
+  }
 }
 
 /**

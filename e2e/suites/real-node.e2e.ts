@@ -100,7 +100,11 @@ spec:
       nodeSelector: {kubernetes.io/hostname: ${sim}}
       containers: [{name: c, image: registry.invalid/pause}]
 `);
+    const applied = Date.now();
     pods = await waitRunning(api, ns, "app=bb", 2, 120_000);
+    process.stdout.write(
+      `      2 pods Running on ${real!.name} ${((Date.now() - applied) / 1000).toFixed(1)} s after apply\n`,
+    );
     [peer] = await waitRunning(api, ns, "app=peer", 1);
     for (const p of pods) {
       assert.equal(p.spec.nodeName, real!.name, `${p.metadata.name} is not on the real node`);
