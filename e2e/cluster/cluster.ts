@@ -216,9 +216,11 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
           saveState(state);
         },
       });
+      const kubeletStarted = Date.now();
       await waitRealNodeReady(api, n);
+      const s = (from: number) => ((Date.now() - from) / 1000).toFixed(1);
       log(
-        `real node ${name} Ready ${((Date.now() - started) / 1000).toFixed(1)} s after its start`,
+        `real node ${name} Ready ${s(started)} s after its start (kubelet: ${s(kubeletStarted)} s)`,
       );
     }
   }
