@@ -2,7 +2,8 @@
  * `npm run test:e2e`: brings the real local cluster up, runs every e2e suite against it with
  * mocha, and tears it down again, whatever the outcome. Extra arguments go to mocha
  * (e.g. `npm run test:e2e -- --grep smoke`). With SPIDERPOOL_E2E_REUSE=1 an already running
- * cluster (from `npm run cluster:up`) is used and left running.
+ * cluster (from `npm run cluster:up`) is used and left running. SPIDERPOOL_E2E_NODES sets the
+ * number of simulated nodes, SPIDERPOOL_E2E_REAL_NODES that of real ones (kubelet + containerd).
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
@@ -14,7 +15,13 @@ const say = (l: string) => process.stderr.write(`${l}\n`);
 async function main(): Promise<number> {
   const reuse = process.env.SPIDERPOOL_E2E_REUSE === "1" && loadState() !== undefined;
   const started = Date.now();
-  if (!reuse) await up({ nodes: Number(process.env.SPIDERPOOL_E2E_NODES ?? 5), log: say });
+  const realNodes = Number(process.env.SPIDERPOOL_E2E_REAL_NODES ?? 0);
+  if (!Number.isInteger(realNodes) || realNodes < 0)
+    throw new Error(
+      `SPIDERPOOL_E2E_REAL_NODES must be a whole number, got ${JSON.stringify(process.env.SPIDERPOOL_E2E_REAL_NODES)}`,
+    );
+  if (!reuse)
+    await up({ nodes: Number(process.env.SPIDERPOOL_E2E_NODES ?? 5), realNodes, log: say });
   say(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   try {
     const mocha = path.join(repoRoot, "node_modules/mocha/bin/mocha.js");

@@ -13,7 +13,9 @@ command -v go >/dev/null 2>&1 || { echo "build-binaries: step 'find go' failed: 
 GO_VERSION=$(go env GOVERSION)
 ARCH="$(go env GOOS)-$(go env GOARCH)"
 CACHE="${SPIDERPOOL_CACHE:-$HOME/.cache/pepr-spiderpool}"
-KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_cni-${CNI_VERSION}_wb-${WHEREABOUTS_VERSION}_${GO_VERSION}_${ARCH}"
+# The key names the set of Kubernetes commands built (with the kubelet since real nodes), so a
+# cache built before that set changed is never taken for a complete one.
+KEY="k8s-${K8S_VERSION}-kubelet_etcd-${ETCD_VERSION}_cni-${CNI_VERSION}_wb-${WHEREABOUTS_VERSION}_${GO_VERSION}_${ARCH}"
 BIN="$CACHE/bin/$KEY"
 
 if [ "${1:-}" = "--print-dir" ]; then echo "$BIN"; exit 0; fi
@@ -74,11 +76,12 @@ tool (
 	k8s.io/kubernetes/cmd/kube-controller-manager
 	k8s.io/kubernetes/cmd/kube-scheduler
 	k8s.io/kubernetes/cmd/kubectl
+	k8s.io/kubernetes/cmd/kubelet
 )
 TOOLS
 step "kubernetes: go mod tidy" bash -c "cd '$K8S_DIR' && go mod tidy"
 LD="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$MINOR -X k8s.io/component-base/version.gitTreeState=clean"
-step "kubernetes: go build" bash -c "cd '$K8S_DIR' && go build -trimpath -ldflags '$LD' -o '$TMP/' k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl"
+step "kubernetes: go build" bash -c "cd '$K8S_DIR' && go build -trimpath -ldflags '$LD' -o '$TMP/' k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl k8s.io/kubernetes/cmd/kubelet"
 
 # CNI plugins: no replace directives upstream, so go install works directly.
 P=github.com/containernetworking/plugins/plugins

@@ -1,5 +1,5 @@
 /**
- * `npm run cluster:up -- --nodes N` and `npm run cluster:down`. Failures print one line naming
+ * `npm run cluster:up -- --nodes N [--real-nodes M]` and `npm run cluster:down`. Failures print one line naming
  * the step and the log to read.
  */
 import { parseArgs } from "node:util";
@@ -8,7 +8,10 @@ import { paths } from "./paths.js";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { nodes: { type: "string", default: "3" } },
+  options: {
+    nodes: { type: "string", default: "3" },
+    "real-nodes": { type: "string", default: "0" },
+  },
 });
 
 const say = (l: string) => process.stderr.write(`${l}\n`);
@@ -19,9 +22,14 @@ async function main(): Promise<void> {
     const nodes = Number(values.nodes);
     if (!Number.isInteger(nodes) || nodes < 1 || nodes > 50)
       throw new Error(`--nodes must be an integer 1..50, got ${JSON.stringify(values.nodes)}`);
-    const s = await up({ nodes, log: say });
+    const realNodes = Number(values["real-nodes"]);
+    if (!Number.isInteger(realNodes) || realNodes < 0 || realNodes > 8)
+      throw new Error(
+        `--real-nodes must be an integer 0..8, got ${JSON.stringify(values["real-nodes"])}`,
+      );
+    const s = await up({ nodes, realNodes, log: say });
     say(
-      `cluster up: API https://127.0.0.1:${s.ports.api}, ${s.nodes.length} nodes; kubeconfig ${paths.kubeconfig}`,
+      `cluster up: API https://127.0.0.1:${s.ports.api}, ${s.nodes.length} simulated and ${s.realNodes?.length ?? 0} real nodes; kubeconfig ${paths.kubeconfig}`,
     );
     say(`try: kubectl --kubeconfig ${paths.kubeconfig} get nodes`);
   } else if (cmd === "down") {

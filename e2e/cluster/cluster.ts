@@ -35,6 +35,21 @@ import {
 import { admissionReady, startPeprAdmission, startPeprModule } from "./pepr-module.js";
 import { startFaultProxy, viaFaultProxy } from "./fault-proxy.js";
 import { installIdentities, peprKubeconfig } from "./identities.js";
+import {
+  checkRealNodePrerequisites,
+  realNodeCgroupPrefix,
+  startRealNode,
+  stopRealNode,
+  waitRealNodeReady,
+  type RealNode,
+} from "./real-node.js";
+import {
+  mountsBelow,
+  recordHost,
+  restoreHost,
+  unmountBelow,
+  type HostRecord,
+} from "./host-effects.js";
 
 export interface SimNode {
   name: string;
@@ -57,10 +72,14 @@ export interface ClusterState {
   /** The Pepr module's admission and watcher processes. */
   pepr: Daemon[];
   cniBinDir: string;
+  /** Nodes run by a real kubelet with containerd (`--real-nodes`); absent in older state files. */
+  realNodes?: RealNode[];
 }
 
 export interface UpOptions {
   nodes: number;
+  /** Real nodes (kubelet + containerd) beside the simulated ones; 0 when absent. */
+  realNodes?: number;
   log?: (line: string) => void;
 }
 
@@ -99,6 +118,8 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
   const log = opts.log ?? (() => undefined);
   await down();
   fs.mkdirSync(paths.logs, { recursive: true });
+  const realCount = opts.realNodes ?? 0;
+  if (realCount) checkRealNodePrerequisites(realCount);
 
   log("building or reusing the Go binaries");
   const binDir = ensureBinaries(log);
@@ -168,8 +189,43 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
     saveState(state);
   }
   for (const n of state.nodes) await waitNodeReady(api, n);
+
+  const realNames = Array.from({ length: realCount }, (_, k) => `real-${k + 1}`);
+  if (realCount) {
+    log(`starting ${realCount} real nodes (kubelet, containerd, runc)`);
+    // Before the first kubelet runs: what it changes machine-wide is put back at down.
+    if (!fs.existsSync(hostRecordPath))
+      fs.writeFileSync(hostRecordPath, JSON.stringify(recordHost(), null, 2));
+    state.realNodes = [];
+    for (const [k, name] of realNames.entries()) {
+      const started = Date.now();
+      const n = await startRealNode({
+        api,
+        netnsPrefix: state.netnsPrefix,
+        binDir,
+        cniBinDir: state.cniBinDir,
+        apiPort: ports.api,
+        name,
+        index: opts.nodes + k,
+        k,
+        log,
+        record: node => {
+          const i = state.realNodes!.findIndex(x => x.name === node.name);
+          if (i < 0) state.realNodes!.push(node);
+          else state.realNodes![i] = node;
+          saveState(state);
+        },
+      });
+      const kubeletStarted = Date.now();
+      await waitRealNodeReady(api, n);
+      const s = (from: number) => ((Date.now() - from) / 1000).toFixed(1);
+      log(
+        `real node ${name} Ready ${s(started)} s after its start (kubelet: ${s(kubeletStarted)} s)`,
+      );
+    }
+  }
   await Promise.all(
-    names.map(async n => {
+    [...names, ...realNames].map(async n => {
       state.agents[n] = await startAgent(n);
     }),
   );
@@ -427,7 +483,10 @@ function nodeOf(state: ClusterState, name: string): SimNode {
  */
 export async function down(log: (l: string) => void = () => undefined): Promise<void> {
   const state = loadState();
+  const problems: string[] = [];
   if (state) {
+    // Real nodes first: their containers, shims and mounts go before anything else is removed.
+    for (const n of state.realNodes ?? []) problems.push(...(await stopRealNode(n)));
     for (const d of state.nodes.map(n => n.daemon)) {
       signalGroup(d.pid, "SIGCONT"); // a frozen node cannot handle SIGTERM
       await stopDaemon(d);
@@ -436,6 +495,14 @@ export async function down(log: (l: string) => void = () => undefined): Promise<
     for (const d of state.pepr ?? []) await stopDaemon(d);
     for (const d of [...state.control].reverse()) await stopDaemon(d);
     for (const d of extraDaemons()) await stopDaemon(d);
+    if (fs.existsSync(hostRecordPath)) {
+      const restored = restoreHost(
+        JSON.parse(fs.readFileSync(hostRecordPath, "utf8")) as HostRecord,
+        realNodeCgroupPrefix(state.netnsPrefix),
+      );
+      problems.push(...restored);
+      if (!restored.length) fs.rmSync(hostRecordPath);
+    }
     const n = deleteNetnsWithPrefix(state.netnsPrefix);
     if (n) log(`removed ${n} network namespaces`);
     const left = listNetns().filter(ns => ns.startsWith(state.netnsPrefix));
@@ -446,6 +513,7 @@ export async function down(log: (l: string) => void = () => undefined): Promise<
       ...state.nodes.map(x => x.daemon),
       ...Object.values(state.agents ?? {}),
       ...(state.pepr ?? []),
+      ...(state.realNodes ?? []).flatMap(x => x.daemons),
     ].filter(isAlive);
     if (alive.length)
       throw new StepError(
@@ -453,6 +521,10 @@ export async function down(log: (l: string) => void = () => undefined): Promise<
         `processes still running: ${alive.map(d => `${d.name}(${d.pid})`).join(", ")}`,
       );
   }
+  // Removing a directory with something mounted below would delete through the mount.
+  if (unmountBelow(clusterDir).length)
+    problems.push(`mounts left below ${clusterDir}: ${mountsBelow(clusterDir).join(", ")}`);
+  if (problems.length) throw new StepError("cluster:down", problems.join("; "));
   for (const entry of [
     "state.json",
     "etcd",
@@ -483,6 +555,9 @@ function extraDaemons(): Daemon[] {
     .readdirSync(dir)
     .map(f => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as Daemon);
 }
+
+/** What the machine looked like before the first real node started (host-effects.ts). */
+const hostRecordPath = path.join(clusterDir, "host-effects.json");
 
 export function registerDaemon(d: Daemon): void {
   const dir = path.join(clusterDir, "daemons");

@@ -58,6 +58,12 @@ export function apiserverArgs(ports: Ports): string[] {
     "--default-unreachable-toleration-seconds=5",
     "--max-requests-inflight=800",
     "--max-mutating-requests-inflight=400",
+    // Logs, exec and port-forward of pods on real nodes: the API server calls their kubelets,
+    // checks their serving certificates against the cluster's CA and presents the admin identity.
+    `--kubelet-client-certificate=${pki("admin.crt")}`,
+    `--kubelet-client-key=${pki("admin.key")}`,
+    `--kubelet-certificate-authority=${pki("ca.crt")}`,
+    "--kubelet-preferred-address-types=InternalIP,Hostname",
     "--v=1",
   ];
 }

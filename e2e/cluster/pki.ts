@@ -5,7 +5,7 @@ import { paths } from "./paths.js";
 import { StepError } from "./step-error.js";
 
 /** A client or serving certificate signed by the per-cluster CA. */
-interface Leaf {
+export interface Leaf {
   name: string;
   subject: string;
   usage: "serverAuth" | "clientAuth";
@@ -34,22 +34,25 @@ const leaves: Leaf[] = [
   },
 ];
 
+function openssl(step: string, args: string[]): void {
+  const log = paths.log("pki");
+  try {
+    const out = execFileSync("openssl", args, {
+      cwd: paths.pki,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    fs.appendFileSync(log, out);
+  } catch (e) {
+    const err = e as { stderr?: Buffer; message: string };
+    fs.appendFileSync(log, err.stderr ?? err.message);
+    throw new StepError(`pki: ${step}`, "openssl failed", log);
+  }
+}
+
 /** Generates the CA, the leaves and the service-account key pair with the openssl CLI. */
 export function generatePki(): void {
-  const dir = paths.pki;
-  fs.mkdirSync(dir, { recursive: true });
-  const log = paths.log("pki");
-  const run = (step: string, args: string[]) => {
-    try {
-      const out = execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-      fs.appendFileSync(log, out);
-    } catch (e) {
-      const err = e as { stderr?: Buffer; message: string };
-      fs.appendFileSync(log, err.stderr ?? err.message);
-      throw new StepError(`pki: ${step}`, "openssl failed", log);
-    }
-  };
-  run("ca", [
+  fs.mkdirSync(paths.pki, { recursive: true });
+  openssl("ca", [
     "req",
     "-x509",
     "-newkey",
@@ -68,47 +71,53 @@ export function generatePki(): void {
     "-addext",
     "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
   ]);
-  for (const l of leaves) {
-    run(`${l.name} key`, [
-      "req",
-      "-new",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-subj",
-      l.subject,
-      "-keyout",
-      `${l.name}.key`,
-      "-out",
-      `${l.name}.csr`,
-    ]);
-    const ext = [
-      "basicConstraints=CA:FALSE",
-      "keyUsage=critical,digitalSignature,keyEncipherment",
-      `extendedKeyUsage=${l.usage}`,
-      ...(l.san ? [`subjectAltName=${l.san}`] : []),
-    ];
-    fs.writeFileSync(path.join(dir, `${l.name}.ext`), ext.join("\n") + "\n");
-    run(`${l.name} cert`, [
-      "x509",
-      "-req",
-      "-in",
-      `${l.name}.csr`,
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "825",
-      "-extfile",
-      `${l.name}.ext`,
-      "-out",
-      `${l.name}.crt`,
-    ]);
-  }
-  run("service-account key", ["genrsa", "-out", "sa.key", "2048"]);
-  run("service-account public key", ["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"]);
+  for (const l of leaves) issueLeaf(l);
+  openssl("service-account key", ["genrsa", "-out", "sa.key", "2048"]);
+  openssl("service-account public key", ["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"]);
+}
+
+/**
+ * Signs one more leaf with the cluster's CA (a real node's kubelet client and serving
+ * certificates); `<name>.crt` and `<name>.key` land in the PKI directory.
+ */
+export function issueLeaf(l: Leaf): void {
+  openssl(`${l.name} key`, [
+    "req",
+    "-new",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    l.subject,
+    "-keyout",
+    `${l.name}.key`,
+    "-out",
+    `${l.name}.csr`,
+  ]);
+  const ext = [
+    "basicConstraints=CA:FALSE",
+    "keyUsage=critical,digitalSignature,keyEncipherment",
+    `extendedKeyUsage=${l.usage}`,
+    ...(l.san ? [`subjectAltName=${l.san}`] : []),
+  ];
+  fs.writeFileSync(path.join(paths.pki, `${l.name}.ext`), ext.join("\n") + "\n");
+  openssl(`${l.name} cert`, [
+    "x509",
+    "-req",
+    "-in",
+    `${l.name}.csr`,
+    "-CA",
+    "ca.crt",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "825",
+    "-extfile",
+    `${l.name}.ext`,
+    "-out",
+    `${l.name}.crt`,
+  ]);
 }
 
 /** Writes a kubeconfig for one client identity of the PKI. */

@@ -130,13 +130,16 @@ export async function stopAgent(d: Daemon): Promise<void> {
   await stopDaemon(d);
 }
 
-/** The node's default network: the real macvlan plugin on the uplink, addresses from our IPAM. */
-export function writeSpiderpoolNetwork(node: string): void {
+/**
+ * The node's default network: the real macvlan plugin on the uplink, addresses from our IPAM.
+ * A real node's containerd 1.6 reads results up to CNI 1.0.0 only, so it gets that version.
+ */
+export function writeSpiderpoolNetwork(node: string, cniVersion = "1.1.0"): void {
   const netd = path.join(paths.nodeDir(node), "net.d");
   fs.mkdirSync(netd, { recursive: true });
   for (const f of fs.readdirSync(netd)) fs.rmSync(path.join(netd, f));
   const conflist = {
-    cniVersion: "1.1.0",
+    cniVersion,
     name: "macvlan-underlay",
     plugins: [
       {

@@ -78,7 +78,12 @@ spec: {subnet: 10.155.0.0/16, ips: ["10.155.1.1-10.155.1.100"]}
   }
 
   it("sizes each kind's pool by its own Pod count, and serves its Pods from it", async () => {
-    const nodes = (await api.get<{ items: unknown[] }>("/api/v1/nodes")).items.length;
+    // The DaemonSet's Pods go where no taint keeps them off (a real node is tainted NoSchedule).
+    const nodes = (
+      await api.get<{ items: { spec?: { taints?: { effect: string }[] } }[] }>("/api/v1/nodes")
+    ).items.filter(
+      n => !n.spec?.taints?.some(t => t.effect === "NoSchedule" || t.effect === "NoExecute"),
+    ).length;
     apply(`
 apiVersion: apps/v1
 kind: DaemonSet

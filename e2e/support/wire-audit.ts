@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import { promisify } from "node:util";
 import type { ApiClient, KubeList, Stored } from "../../lib/k8s/api-client.js";
 import type { Pod } from "../../lib/k8s/core-kinds.js";
@@ -150,8 +152,27 @@ interface LinkAddr {
   addr_info?: { local: string; family: string; scope: string }[];
 }
 
+/** The pod network namespaces a real node's containerd holds (netns_mounts_under_state_dir). */
+function containerdNetns(nodeDir: string): string[] {
+  const dir = path.join(nodeDir, "containerd/state/io.containerd.grpc.v1.cri/netns");
+  try {
+    return fs.readdirSync(dir).map(f => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+/** Links of a namespace named in /run/netns, or of one given by path (entered with nsenter). */
 async function linksOf(netns: string): Promise<LinkAddr[]> {
   try {
+    if (netns.startsWith("/")) {
+      const { stdout } = await execFileAsync(
+        "nsenter",
+        [`--net=${netns}`, "--", "ip", "-j", "addr", "show"],
+        { encoding: "utf8" },
+      );
+      return JSON.parse(stdout) as LinkAddr[];
+    }
     return JSON.parse(await ipAsync("-j", "-n", netns, "addr", "show")) as LinkAddr[];
   } catch {
     return []; // torn down while we looked
@@ -178,11 +199,17 @@ export async function addressesInUse(
     for (const x of p.status.podIPs ?? []) note(x.ip, "pod");
   }
   const hosts = new Map<string, string>();
+  const real = state.realNodes ?? [];
   const namespaces = listNetns().filter(
-    n => isSandboxNetns(state.netnsPrefix, n) || state.nodes.some(node => node.netns === n),
+    n =>
+      isSandboxNetns(state.netnsPrefix, n) ||
+      state.nodes.some(node => node.netns === n) ||
+      real.some(node => node.netns === n),
   );
-  for (const n of namespaces) {
-    const sandbox = isSandboxNetns(state.netnsPrefix, n);
+  // Sandboxes of real nodes are containerd's, mounted below the node's state, not in /run/netns.
+  const realSandboxes = real.flatMap(n => containerdNetns(n.layout.dir));
+  for (const n of [...namespaces, ...realSandboxes]) {
+    const sandbox = isSandboxNetns(state.netnsPrefix, n) || n.startsWith("/");
     for (const l of await linksOf(n)) {
       if (l.ifname === "lo") continue;
       if (l.address) hosts.set(l.address.toLowerCase(), n);
