@@ -13,7 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ApiClient } from "../../lib/k8s/api-client.js";
 import { COORDINATOR_NAME, NODE_SUFFIX, SHIM_NAME } from "../../cni/build.js";
-import { HOST_CONFIG_FILE } from "../../cni/host-dirs.js";
+import { HOST_CONFIG_FILE } from "../../lib/cni-plugin/host-dirs.js";
 import { isAlive, signalGroup, startDaemon, stopDaemon, type Daemon } from "./daemon.js";
 import { createNodeNetwork, nodeAddress } from "./fabric.js";
 import { ensureImage, LOCAL_IMAGES, normalizedRef, PAUSE_IMAGE } from "./images.js";
