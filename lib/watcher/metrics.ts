@@ -27,6 +27,12 @@ export class WatcherMetrics {
     help: "addresses released by IP GC",
     registers: [this.registry],
   });
+  /** Spiderpool's controller series for its GC releases: here a conditioned claim delete refused (409). */
+  readonly releaseConflicts = new client.Counter({
+    name: "spiderpool_ipam_release_update_ippool_conflict_counts_total",
+    help: "IP GC releases refused because the claim changed since it was judged (HTTP 409)",
+    registers: [this.registry],
+  });
   readonly gcFailures = new client.Counter({
     name: "spiderpool_ip_gc_failure_counts_total",
     help: "IP GC releases that failed",
