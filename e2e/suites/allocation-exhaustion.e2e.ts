@@ -1,20 +1,24 @@
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import type { ApiClient } from "../../lib/k8s/api-client.js";
 import { CLAIM_LABELS } from "../../lib/schemas/ip-claim.js";
 import { adminClient } from "../cluster/cluster.js";
+import { repoRoot } from "../cluster/paths.js";
 import {
   assertLedgerAgreesAll,
   claimsOf,
   deleteNamespaceAndWait,
   deletePools,
 } from "../support/allocation-ledger.js";
-import { scrapeAgent } from "../support/agent-metrics.js";
+import { scrapeAgent, scrapeWatcher } from "../support/agent-metrics.js";
 import { apply, createNamespace, listPods, podEvents, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
  * A full pool (Spiderpool's "all IP addresses used out"): the Pod stays Pending with an Event that
- * says why, pool by pool, holds nothing meanwhile, and starts as soon as an address is freed.
+ * says why, pool by pool, holds nothing meanwhile, and starts as soon as an address is freed. The
+ * full pool's usage as the watcher's gauges serve it (docs/usage/metrics.md#pool-and-subnet-usage).
  */
 describe("allocation: pool exhausted", function () {
   const ns = "alloc-full";
@@ -101,6 +105,33 @@ spec: {subnet: 10.128.0.0/24, ips: ["10.128.0.10-10.128.0.11"], gateway: 10.128.
       after.value("spiderpool_ipam_allocation_failure_counts_total") >
         before.value("spiderpool_ipam_allocation_failure_counts_total"),
     );
+  });
+
+  it("serves the full pool's usage on the watcher's /metrics (allocated = its Pods) and the build on both processes", async () => {
+    const holders = (await listPods(api, ns)).filter(p => p.status?.podIP);
+    assert.equal(holders.length, 2, "the two holders have addresses, the waiter none");
+    const pool = { SpiderIPPool: "tiny-v4" };
+    // The gauges read the status the watcher writes from the claims: wait for that write.
+    const watcher = await waitFor(
+      "the watcher serves tiny-v4 allocated = the number of its Pods",
+      async () => {
+        const w = await scrapeWatcher();
+        return (
+          w.labelled("spiderpool_debug_ippool_allocated_ip_counts", pool) === holders.length && w
+        );
+      },
+      30_000,
+    );
+    assert.equal(watcher.labelled("spiderpool_debug_ippool_total_ip_counts", pool), 2);
+    assert.equal(watcher.labelled("spiderpool_debug_ippool_available_ip_counts", pool), 0);
+    assert.ok(watcher.value("spiderpool_total_ippool_counts") >= 1);
+    assert.equal(watcher.types.get("spiderpool_ip_gc_counts_total"), "counter");
+    const { version } = JSON.parse(
+      fs.readFileSync(path.join(repoRoot, "package.json"), "utf8"),
+    ) as { version: string };
+    const agent = await scrapeAgent("node-3");
+    assert.equal(agent.labelled("spiderpool_build_info", { version, component: "agent" }), 1);
+    assert.equal(watcher.labelled("spiderpool_build_info", { version, component: "watcher" }), 1);
   });
 
   it("starts the Pending Pod with the address freed by deleting another Pod", async () => {

@@ -168,7 +168,7 @@ spec:
     const metrics = watcher?.metricsPort
       ? (await probe(`http://127.0.0.1:${watcher.metricsPort}/metrics`)).body
       : "";
-    const gc = /^spiderpool_ip_gc_counts (\d+)/m.exec(metrics)?.[1] ?? "?";
+    const gc = /^spiderpool_ip_gc_counts_total (\d+)/m.exec(metrics)?.[1] ?? "?";
     mark(`GC found and released ${gc} leaked addresses in total`);
     process.stdout.write(
       `      converged; GC released ${gc} addresses; ${a.pods} pods, ${a.claims} claims\n`,

@@ -222,7 +222,7 @@ spec: {subnet: 10.186.0.0/24, ips: ["${addr(FIRST)}-${addr(LAST)}"], gateway: 10
     const count = (result: string) =>
       Number(
         new RegExp(
-          `^spiderpool_imported_allocation_record_counts\\{result="${result}"\\} (\\S+)$`,
+          `^spiderpool_imported_allocation_record_counts_total\\{result="${result}"\\} (\\S+)$`,
           "m",
         ).exec(text)?.[1] ?? 0,
       );

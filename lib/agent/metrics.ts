@@ -1,6 +1,7 @@
 import client from "prom-client";
 import type { ApiActivity } from "../k8s/api-activity.js";
 import { registerApiActivityMetrics } from "../k8s/api-activity-metrics.js";
+import { registerBuildInfo } from "../build-info.js";
 
 /** Spiderpool's histogram buckets (seconds, docs/usage/metrics.md), led by finer ones: our ADDs take milliseconds. */
 const BUCKETS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.3, 0.5, 1, 3, 5, 7, 10, 15];
@@ -102,6 +103,7 @@ export class AgentMetrics {
   constructor() {
     // process_* and nodejs_* (RSS, heap, event-loop lag): what an operator checks first on a node.
     client.collectDefaultMetrics({ register: this.registry });
+    registerBuildInfo(this.registry, "agent");
   }
 
   /** The API client's health: age of the last watch event per kind and of the oldest request. */

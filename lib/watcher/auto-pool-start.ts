@@ -22,6 +22,8 @@ export interface AutoPoolControllers {
   thirdParty: ThirdPartyReclaimer;
   /** Whether workload auto pools run (`enableAutoPoolForApplication`), not only subnet status. */
   autoPools: boolean;
+  /** The SpiderSubnets in the cache (for the watcher's metrics). */
+  listSubnets(): readonly Stored<SpiderSubnet>[];
   /** Resolves once every cache is loaded and the first sweep has been queued. */
   ready: Promise<void>;
   resync(): void;
@@ -82,6 +84,7 @@ export function startAutoPoolControllers(
     subnets: subnetController,
     thirdParty,
     autoPools: config.enableAutoPoolForApplication,
+    listSubnets: () => subnets.list(),
     ready,
     resync() {
       subnetController.resync();

@@ -70,13 +70,15 @@ describe("IpGcController against MemoryApi", () => {
     running = undefined;
   });
 
+  let metrics = new WatcherMetrics();
   async function start(api: MemoryApi, readyNodeReleaseAfterSeconds = 0) {
+    metrics = new WatcherMetrics();
     const claims = new Informer<IPClaim & KubeObject>(api, { path: CLAIMS_PATH }).start();
     const gc = new IpGcController(
       api,
       claims as never,
       policy(readyNodeReleaseAfterSeconds),
-      new WatcherMetrics(),
+      metrics,
       log,
     ).start();
     running = { gc, claims: claims as never };
@@ -150,6 +152,11 @@ describe("IpGcController against MemoryApi", () => {
     assert.equal(
       api.peek<Stored<IPClaim>>(`${CLAIMS_PATH}/10.0.0.2`)?.spec.podUID,
       "uid-new-owner",
+    );
+    const counted = (await metrics.releaseConflicts.get()).values[0]?.value ?? 0;
+    assert.ok(
+      counted >= 2,
+      `each refused delete counted as Spiderpool's release conflict: ${counted}`,
     );
   });
 

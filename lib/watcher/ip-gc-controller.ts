@@ -220,6 +220,7 @@ export class IpGcController {
           c.metadata.resourceVersion,
         )) === "changed"
       ) {
+        this.metrics.releaseConflicts.inc();
         this.log.info("IP GC: claim changed since it was judged; deciding again", {
           claim: c.metadata.name,
           podUID: uid,

@@ -30,6 +30,7 @@ export async function startWatcherControllers(inbox: EventInbox = watchEvents): 
   if (metricsPort > 0) metrics.serve(metricsPort, process.env.SPIDERPOOL_OPS_ADDRESS ?? "0.0.0.0");
 
   const pools = new PoolStatusController(api, log, metrics);
+  metrics.watchPools(() => pools.pools.list());
   new PoolOverlapController(api, pools.pools, log);
   // Before the watches start, so every pool's first event reaches it: pools Spiderpool filled
   // stay closed to allocation and to the status projection until their records are claims.
@@ -44,6 +45,7 @@ export async function startWatcherControllers(inbox: EventInbox = watchEvents): 
     routed(["SpiderIPPool"], "pool status");
   });
   const auto = startAutoPoolControllers(api, config, pools, log); // subnet status, auto pools, third-party reclaim
+  if (auto) metrics.watchSubnets(() => auto.listSubnets());
   void auto?.ready.then(() => {
     inbox.register("SpiderSubnet", s => auto.subnets.subnetChanged(s));
     routed(["SpiderSubnet"], "subnet status");
@@ -56,7 +58,6 @@ export async function startWatcherControllers(inbox: EventInbox = watchEvents): 
   setInterval(() => {
     pools.resyncAll();
     imports.resyncAll();
-    metrics.totalPools.set(pools.pools.list().length);
   }, 60_000).unref();
 
   new QuarantineExpiry(api, pools.claims, log).start();
