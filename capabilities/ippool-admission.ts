@@ -46,23 +46,25 @@ export async function validateIPPool(req: PeprValidateRequest<GenericKind>) {
         message: schema,
       });
     const name = req.Raw.metadata?.name ?? "";
-    const stored = await reads.pools();
-    const ownerSubnet = await ownerSubnetOf(reads, pool, config.enableSpiderSubnet);
-    let verdict: AdmissionVerdict;
-    // On CREATE a stored pool of the same name is the 409 the rules report; on UPDATE it is this pool.
-    if (req.Request.operation === "CREATE")
-      verdict = validateIPPoolCreate({ pool, peers: stored, ownerSubnet, config });
-    else {
-      const peers = stored.filter(p => p.metadata.name !== name);
-      verdict = validateIPPoolUpdate({
+    const judge = async (from: AdmissionReads): Promise<AdmissionVerdict> => {
+      const stored = await from.pools();
+      const ownerSubnet = await ownerSubnetOf(from, pool, config.enableSpiderSubnet);
+      // On CREATE a stored pool of the same name is the 409 the rules report; on UPDATE it is this pool.
+      if (req.Request.operation === "CREATE")
+        return validateIPPoolCreate({ pool, peers: stored, ownerSubnet, config });
+      return validateIPPoolUpdate({
         pool,
         oldPool: req.OldResource as unknown as IPPoolObject,
-        peers,
-        inUse: await reads.inUse(name),
+        peers: stored.filter(p => p.metadata.name !== name),
+        inUse: await from.inUse(name),
         ownerSubnet,
         config,
       });
-    }
+    };
+    let verdict = await judge(reads);
+    // The pools come from a cache that may lag by a few milliseconds: a refusal is confirmed
+    // against what is stored, an admission is not (docs/adr/0010-admission-cache.md).
+    if (!verdict.allowed && reads.uncached) verdict = await judge(reads.uncached);
     return answer(req, verdict);
   });
 }
