@@ -10,6 +10,7 @@ import type { IPPoolObject, OwnerSubnet } from "../lib/core/admission/admission-
 import type { AdmissionVerdict } from "../lib/core/admission/admission-verdict.js";
 import { ControlledIPPoolsJsonSchema, SpiderIPPoolSchema } from "../lib/schemas/index.js";
 import type { AdmissionReads } from "../lib/k8s/admission-reads.js";
+import { judgeConfirmingRefusals } from "../lib/k8s/admission-cache.js";
 import { admissionContext } from "./admission-context.js";
 import { answer, denyOnError, replaceRaw } from "./admission-answer.js";
 import { schemaDenial } from "./schema-denial.js";
@@ -61,11 +62,9 @@ export async function validateIPPool(req: PeprValidateRequest<GenericKind>) {
         config,
       });
     };
-    let verdict = await judge(reads);
     // The pools come from a cache that may lag by a few milliseconds: a refusal is confirmed
     // against what is stored, an admission is not (docs/adr/0010-admission-cache.md).
-    if (!verdict.allowed && reads.uncached) verdict = await judge(reads.uncached);
-    return answer(req, verdict);
+    return answer(req, await judgeConfirmingRefusals(reads, judge));
   });
 }
 

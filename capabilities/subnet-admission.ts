@@ -9,6 +9,7 @@ import {
 import type { SubnetObject } from "../lib/core/admission/admission-objects.js";
 import { ControlledIPPoolsJsonSchema, SpiderSubnetSchema } from "../lib/schemas/index.js";
 import type { AdmissionReads } from "../lib/k8s/admission-reads.js";
+import { judgeConfirmingRefusals } from "../lib/k8s/admission-cache.js";
 import { admissionContext } from "./admission-context.js";
 import { answer, denyOnError, replaceRaw } from "./admission-answer.js";
 import { schemaDenial } from "./schema-denial.js";
@@ -48,11 +49,9 @@ export async function validateSubnet(req: PeprValidateRequest<GenericKind>) {
           pools: await from.pools(),
           config,
         });
-      let verdict = await judge(reads);
       // Cached reads may lag: a refusal is confirmed against what is stored
       // (docs/adr/0010-admission-cache.md).
-      if (!verdict.allowed && reads.uncached) verdict = await judge(reads.uncached);
-      return answer(req, verdict);
+      return answer(req, await judgeConfirmingRefusals(reads, judge));
     }
     const stored = subnet.status?.controlledIPPools;
     const decoded = stored ? ControlledIPPoolsJsonSchema.safeParse(stored) : undefined;

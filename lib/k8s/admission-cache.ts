@@ -13,6 +13,14 @@ const SP = `/apis/${SPIDERPOOL_API_VERSION}`;
  * 1,000 large pools after it (about 0.6 s, docs/benchmarks.md).
  */
 export const DEFAULT_SYNC_WAIT_MS = 3_000;
+/**
+ * A watch silent this long is reopened (Informer `livenessMs`). The watcher's overlap resolver
+ * deletes the newer of two overlapping pools only when they were created within 60 s of each
+ * other (lib/watcher/pool-overlap-controller.ts), so a cache on a connection that died without a
+ * word must not lag longer than that: well under it, at the price of reopening a quiet watch
+ * twice a minute (docs/adr/0010-admission-cache.md).
+ */
+const WATCH_LIVENESS_MS = 20_000;
 
 /**
  * The admission reads of every pool and every subnet, served from watch-fed caches instead of a
@@ -35,7 +43,11 @@ export class CachedAdmissionReads extends AdmissionReads {
 
   constructor(
     api: KubeApi,
-    opts: { syncWaitMs?: number; onError?: (what: string, e: K8sError) => void } = {},
+    opts: {
+      syncWaitMs?: number;
+      livenessMs?: number;
+      onError?: (what: string, e: K8sError) => void;
+    } = {},
   ) {
     super(api);
     this.uncached = new AdmissionReads(api);
@@ -43,10 +55,12 @@ export class CachedAdmissionReads extends AdmissionReads {
     const onError = (what: string) => (e: K8sError) => opts.onError?.(what, e);
     this.#pools = new Informer<Stored<SpiderIPPool>>(api, {
       path: `${SP}/spiderippools`,
+      livenessMs: opts.livenessMs ?? WATCH_LIVENESS_MS,
       onError: onError("pools"),
     });
     this.#subnets = new Informer<Stored<SpiderSubnet>>(api, {
       path: `${SP}/spidersubnets`,
+      livenessMs: opts.livenessMs ?? WATCH_LIVENESS_MS,
       onError: onError("subnets"),
     });
   }
@@ -72,17 +86,36 @@ export class CachedAdmissionReads extends AdmissionReads {
     return (await this.#ready(this.#subnets)) ? this.#subnets.list() : this.uncached.subnets();
   }
 
-  /** Whether the informer's first LIST is loaded, waiting for it at most `syncWaitMs`. */
+  /**
+   * Whether the cache may answer: its first LIST is loaded (waited for at most `syncWaitMs`) and
+   * it follows the server (Informer `fresh`). Between a failed watch and the next one (a backoff
+   * that grows to tens of seconds) it would fall behind unseen, so those requests read directly.
+   */
   async #ready<T extends KubeObject>(informer: Informer<T>): Promise<boolean> {
+    if (informer.fresh) return true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<false>(r => {
       timer = setTimeout(() => r(false), this.#syncWaitMs);
       timer.unref?.();
     });
     try {
-      return await Promise.race([informer.synced.then(() => true as const), timedOut]);
+      const synced = await Promise.race([informer.synced.then(() => true as const), timedOut]);
+      return synced && informer.fresh;
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * `judge` on `reads`; when those are cached and refuse, judged again on the direct reads, so a
+ * cache that lags never refuses what is stored allows. An admission is not confirmed: that is
+ * the read the cache saves (docs/adr/0010-admission-cache.md).
+ */
+export async function judgeConfirmingRefusals<V extends { allowed: boolean }>(
+  reads: AdmissionReads,
+  judge: (from: AdmissionReads) => Promise<V>,
+): Promise<V> {
+  const verdict = await judge(reads);
+  return verdict.allowed || !reads.uncached ? verdict : judge(reads.uncached);
 }
