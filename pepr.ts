@@ -22,9 +22,10 @@ const module = new PeprModule(cfg, [Spiderpool], {
 
 // In build mode the constructor only reports bindings to the CLI; starting would hang the build.
 if (!building) {
-  module.start(Number(process.env.PORT ?? 3000));
-  // The admission caches fill before the first request comes (docs/adr/0010-admission-cache.md).
-  if (admission) startAdmissionContext();
+  // An admission process listens once its caches have loaded (bounded), so that the first request
+  // finds them filled (docs/adr/0010-admission-cache.md).
+  const serving = admission ? startAdmissionContext() : Promise.resolve();
+  void serving.then(() => module.start(Number(process.env.PORT ?? 3000)));
   if (watcher) {
     startWatcherControllers().catch((e: Error) => {
       process.stderr.write(`spiderpool watcher: refusing to start: ${e.message}\n`);

@@ -38,12 +38,25 @@ export function admissionContext(): Promise<AdmissionContext> {
 }
 
 /**
- * Starts the context (and with it the caches' first LIST) before any request comes, so the first
- * one finds the caches filled (docs/adr/0010-admission-cache.md). A failure here is only logged:
- * the first request makes the context again.
+ * How long the admission process may wait for its caches before it serves anyway (they are then
+ * read around until they have loaded): a few LISTs of 1,000 large pools, and far below the time
+ * a kubelet gives a pod to answer its probes.
  */
-export function startAdmissionContext(): void {
-  admissionContext().catch((e: unknown) =>
-    createLogger("admission").warn("admission start deferred to the first request", { err: e }),
-  );
+const START_WAIT_MS = 10_000;
+
+/**
+ * Makes the context and waits for the caches' first LIST (bounded), for the process to serve
+ * only then: the first request finds the caches filled and their pools parsed, and Pepr's
+ * /healthz, which the readiness probe asks, answers only from then on
+ * (docs/adr/0010-admission-cache.md). A failure is only logged: the first request makes the
+ * context again.
+ */
+export async function startAdmissionContext(): Promise<void> {
+  try {
+    const { reads, log } = await admissionContext();
+    if (reads instanceof CachedAdmissionReads && !(await reads.synced(START_WAIT_MS)))
+      log.warn("admission caches not loaded yet; serving with direct reads until they are");
+  } catch (e) {
+    createLogger("admission").warn("admission start deferred to the first request", { err: e });
+  }
 }

@@ -57,6 +57,7 @@ describe("CachedAdmissionReads", () => {
     const api = new MemoryApi();
     api.seed(POOLS, peer("a", ["10.1.0.1"]));
     reads = new CachedAdmissionReads(api).start();
+    assert.equal(await reads.synced(3000), true);
     assert.deepEqual(names(await reads.pools()), ["a"]);
     assert.deepEqual(names(await reads.subnets()), []);
     await api.create(POOLS, peer("b", ["10.1.0.2"]));
@@ -91,6 +92,7 @@ describe("CachedAdmissionReads", () => {
     const api = new StalledListApi();
     api.seed(POOLS, peer("a", ["10.1.0.1"]));
     reads = new CachedAdmissionReads(api, { syncWaitMs: 20 }).start();
+    assert.equal(await reads.synced(20), false, "a start waiting on the caches gives up");
     assert.deepEqual(names(await reads.pools()), ["a"]);
     assert.deepEqual(names(await reads.subnets()), []);
     assert.equal(api.stalled, 2, "both informers' LISTs are pending");

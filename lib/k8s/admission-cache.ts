@@ -5,6 +5,7 @@ import type { K8sError } from "./k8s-error.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { SpiderSubnet } from "../schemas/subnet.js";
 import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
+import { peerNetwork, peerRanges } from "../core/admission/pool-peer-rules.js";
 
 const SP = `/apis/${SPIDERPOOL_API_VERSION}`;
 /**
@@ -57,7 +58,7 @@ export class CachedAdmissionReads extends AdmissionReads {
       path: `${SP}/spiderippools`,
       livenessMs: opts.livenessMs ?? WATCH_LIVENESS_MS,
       onError: onError("pools"),
-    });
+    }).on(ev => ev.type !== "deleted" && readAhead(ev.object));
     this.#subnets = new Informer<Stored<SpiderSubnet>>(api, {
       path: `${SP}/spidersubnets`,
       livenessMs: opts.livenessMs ?? WATCH_LIVENESS_MS,
@@ -76,26 +77,37 @@ export class CachedAdmissionReads extends AdmissionReads {
     this.#subnets.stop();
   }
 
+  /** Whether both caches have loaded their first LIST within `ms` (for a start that waits on them). */
+  async synced(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    const left = () => Math.max(0, deadline - Date.now());
+    return (await this.#ready(this.#pools, left())) && this.#ready(this.#subnets, left());
+  }
+
   override async pools(): Promise<Stored<SpiderIPPool>[]> {
     // The cached objects stay the same objects while their spec is unchanged, so lib/core's
     // memory of what it parsed of each peer works without the direct reader's SpecReuse.
-    return (await this.#ready(this.#pools)) ? this.#pools.list() : this.uncached.pools();
+    return (await this.#ready(this.#pools, this.#syncWaitMs))
+      ? this.#pools.list()
+      : this.uncached.pools();
   }
 
   override async subnets(): Promise<Stored<SpiderSubnet>[]> {
-    return (await this.#ready(this.#subnets)) ? this.#subnets.list() : this.uncached.subnets();
+    return (await this.#ready(this.#subnets, this.#syncWaitMs))
+      ? this.#subnets.list()
+      : this.uncached.subnets();
   }
 
   /**
-   * Whether the cache may answer: its first LIST is loaded (waited for at most `syncWaitMs`) and
+   * Whether the cache may answer: its first LIST is loaded (waited for at most `ms`) and
    * it follows the server (Informer `fresh`). Between a failed watch and the next one (a backoff
    * that grows to tens of seconds) it would fall behind unseen, so those requests read directly.
    */
-  async #ready<T extends KubeObject>(informer: Informer<T>): Promise<boolean> {
+  async #ready<T extends KubeObject>(informer: Informer<T>, ms: number): Promise<boolean> {
     if (informer.fresh) return true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<false>(r => {
-      timer = setTimeout(() => r(false), this.#syncWaitMs);
+      timer = setTimeout(() => r(false), ms);
       timer.unref?.();
     });
     try {
@@ -104,6 +116,21 @@ export class CachedAdmissionReads extends AdmissionReads {
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/**
+ * Parses a pool's network and ranges as the event arrives, into lib/core's memory of each spec
+ * object, so no request pays for it: the first request after a start would otherwise parse all
+ * 1,000 large peers (hundreds of ms, docs/benchmarks.md). A pool the rules cannot read is left to
+ * them, which say why when it matters.
+ */
+function readAhead(pool: Stored<SpiderIPPool>): void {
+  try {
+    const cidr = peerNetwork(pool)?.cidr;
+    if (cidr) peerRanges(pool, cidr);
+  } catch {
+    // Not ours to report here: the rules meet the same pool and answer for it.
   }
 }
 
