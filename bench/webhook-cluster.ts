@@ -2,13 +2,16 @@
  * The --cluster part of `npm run bench:webhook`: the scenario's peers are created in the running
  * local cluster (through admission, like any pool), then a server-side dry-run create of the
  * candidate is timed end to end: kube-apiserver, the mutating and validating webhooks of the
- * Pepr module (each listing every pool), and back. Nothing of the timed requests is stored. The
- * LIST of all pools the validating webhook makes, and a dry-run create of a ConfigMap, which no
- * webhook sees, are timed beside it to show where the time goes.
+ * Pepr module (judging against their watch caches, docs/adr/0010-admission-cache.md), and back.
+ * Nothing of the timed requests is stored. Then the admission process is restarted `restarts`
+ * times and the first such request after each start is timed alone. The LIST of all pools, which
+ * every validation made before the caches, and a dry-run create of a ConfigMap, which no webhook
+ * sees, are timed beside it to show where the time goes.
  */
 import { ApiClient } from "../lib/k8s/api-client.js";
 import { K8sError } from "../lib/k8s/k8s-error.js";
 import { paths } from "../e2e/cluster/paths.js";
+import { loadState, startPeprAdmissionAgain, stopPeprAdmission } from "../e2e/cluster/cluster.js";
 import { percentiles, type ResultRow } from "./webhook-report.js";
 import type { WebhookScenario } from "./webhook-data.js";
 
@@ -16,7 +19,7 @@ const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
 
 export async function clusterRoundTrips(
   scenario: WebhookScenario,
-  opts: { runs: number; warmup: number; log: (line: string) => void },
+  opts: { runs: number; warmup: number; restarts: number; log: (line: string) => void },
 ): Promise<ResultRow[]> {
   const api = ApiClient.fromKubeconfig(paths.kubeconfig);
   try {
@@ -43,7 +46,24 @@ export async function clusterRoundTrips(
     const pool = await timed(() =>
       api.create(POOLS, stripped(scenario.candidate), { dryRun: "All" }),
     );
-    // What the validating webhook reads for every request; most of a round trip is this.
+    const dryRun = () => api.create(POOLS, stripped(scenario.candidate), { dryRun: "All" });
+    const first: number[] = [];
+    const state = loadState();
+    if (!state) throw new Error("no cluster state: is the local cluster up?");
+    for (let i = 0; i < opts.restarts; i++) {
+      await stopPeprAdmission(state);
+      const s = performance.now();
+      // Ready means /healthz answers, which the module does once its caches have loaded.
+      await startPeprAdmissionAgain(state);
+      const ready = performance.now() - s;
+      const t = performance.now();
+      await dryRun();
+      first.push(performance.now() - t);
+      opts.log(
+        `restart ${i + 1}: ready after ${(ready / 1000).toFixed(1)} s, first request ${first[first.length - 1]!.toFixed(1)} ms`,
+      );
+    }
+    // What the validating webhook read for every request before its caches (ADR 0010).
     const list = await timed(() => api.get(POOLS));
     const configMap = await timed(() =>
       api.create(
@@ -62,8 +82,16 @@ export async function clusterRoundTrips(
         what: `round trip, dry-run create of a SpiderIPPool (admission webhooks): ${scenario.title}`,
         figures: percentiles(pool),
       },
+      ...(first.length
+        ? [
+            {
+              what: `round trip, first dry-run create after the admission process (re)started, one per start: ${scenario.title}`,
+              figures: percentiles(first),
+            },
+          ]
+        : []),
       {
-        what: `LIST of all SpiderIPPools from the client, decoded (each validation does one): ${scenario.title}`,
+        what: `LIST of all SpiderIPPools from the client, decoded (what each validation read before its cache): ${scenario.title}`,
         figures: percentiles(list),
       },
       {

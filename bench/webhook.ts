@@ -6,8 +6,9 @@
  * validateIPPoolUpdate with the pool's addresses in use), on peers freshly decoded for every run
  * as the webhook decodes its LIST. With --cluster (a running local cluster, see
  * SPIDERPOOL_CLUSTER_DIR): the full round trip of a server-side dry-run create through
- * kube-apiserver and the Pepr module (defaulting + validation, each listing the pools), after
- * creating the 1,000 peers there; they are deleted again afterwards.
+ * kube-apiserver and the Pepr module (defaulting + validation, from their watch caches), after
+ * creating the 1,000 peers there, and the first such request after each of `--restarts` restarts
+ * of the admission process; the peers are deleted again afterwards.
  * Prints p50/p90/p99 and writes them into docs/benchmarks.md (its own marked section).
  */
 import os from "node:os";
@@ -42,6 +43,7 @@ const { values } = parseArgs({
     peers: { type: "string", default: "1000" },
     ranges: { type: "string", default: "50" },
     cluster: { type: "boolean", default: false },
+    restarts: { type: "string", default: "5" },
     "no-docs": { type: "boolean", default: false },
   },
 });
@@ -49,7 +51,7 @@ const runs = positive("runs");
 const warmup = Number(values.warmup);
 const size = { peers: positive("peers"), rangesPerPool: positive("ranges") };
 
-function positive(flag: "runs" | "peers" | "ranges"): number {
+function positive(flag: "runs" | "peers" | "ranges" | "restarts"): number {
   const n = Number(values[flag]);
   if (!Number.isInteger(n) || n < 1) {
     process.stderr.write(
@@ -157,6 +159,7 @@ async function main(): Promise<void> {
       ...(await clusterRoundTrips(scenarios[0]!, {
         runs,
         warmup,
+        restarts: positive("restarts"),
         log: l => process.stderr.write(`${l}\n`),
       })),
     );
@@ -169,10 +172,12 @@ async function main(): Promise<void> {
       `${r.what.padEnd(width)} ${[f.p50, f.p90, f.p99, f.max].map(v => v.toFixed(2).padStart(8)).join(" ")}\n`,
     );
   }
-  const steady = rows.filter(r => r.what.includes("unchanged"));
+  const steady = rows.filter(
+    r => r.what.includes("unchanged") || /^round trip.*SpiderIPPool/.test(r.what),
+  );
   const worst = Math.max(...steady.map(r => r.figures.p99));
   process.stdout.write(
-    `target p99 < ${TARGET_P99_MS} ms in the steady state: ${worst < TARGET_P99_MS ? "met" : "MISSED"} (worst p99 ${worst.toFixed(2)} ms)\n`,
+    `target p99 < ${TARGET_P99_MS} ms (rules with peers unchanged; round trips, the first after a start included): ${worst < TARGET_P99_MS ? "met" : "MISSED"} (worst p99 ${worst.toFixed(2)} ms)\n`,
   );
 
   if (!values["no-docs"]) {
@@ -183,7 +188,7 @@ async function main(): Promise<void> {
       `${runs} timed runs after ${warmup} warm-up runs per row; peers are decoded afresh for every run, as the webhook decodes its LIST. ` +
       `The machine is shared: its 1-minute load average went ${load} during the run. ` +
       (values.cluster
-        ? "Round-trip rows: server-side dry-run creates against the local cluster (kube-apiserver + the Pepr module as processes), with the 1,000 pools stored."
+        ? `Round-trip rows: server-side dry-run creates against the local cluster (kube-apiserver + the Pepr module as processes), with the 1,000 pools stored; the "first after a start" row times one request after each of ${positive("restarts")} restarts of the admission process.`
         : "Round-trip rows need a running cluster and `-- --cluster`; not measured in this run.");
     const file = path.join(ROOT, "docs/benchmarks.md");
     writeSection(

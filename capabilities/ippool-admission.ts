@@ -10,6 +10,7 @@ import type { IPPoolObject, OwnerSubnet } from "../lib/core/admission/admission-
 import type { AdmissionVerdict } from "../lib/core/admission/admission-verdict.js";
 import { ControlledIPPoolsJsonSchema, SpiderIPPoolSchema } from "../lib/schemas/index.js";
 import type { AdmissionReads } from "../lib/k8s/admission-reads.js";
+import { judgeConfirmingRefusals } from "../lib/k8s/admission-cache.js";
 import { admissionContext } from "./admission-context.js";
 import { answer, denyOnError, replaceRaw } from "./admission-answer.js";
 import { schemaDenial } from "./schema-denial.js";
@@ -18,7 +19,10 @@ import { schemaDenial } from "./schema-denial.js";
 export async function mutateIPPool(req: PeprMutateRequest<GenericKind>): Promise<void> {
   const { reads, config, log } = await admissionContext();
   try {
-    const subnets = config.enableSpiderSubnet ? await reads.subnets() : [];
+    // Read directly, not from the cache: the adopting subnet is often created by the same
+    // `kubectl apply` a moment before, and an adoption missed here is made by no one later
+    // (docs/adr/0010-admission-cache.md). Subnets are few; pools are what a LIST cannot afford.
+    const subnets = config.enableSpiderSubnet ? await (reads.uncached ?? reads).subnets() : [];
     const r = defaultIPPool({ pool: req.Raw as unknown as IPPoolObject, subnets, config });
     if (r.stopped)
       log.debug("pool defaulting stopped", { pool: req.Raw.metadata?.name, reason: r.stopped });
@@ -46,24 +50,24 @@ export async function validateIPPool(req: PeprValidateRequest<GenericKind>) {
         message: schema,
       });
     const name = req.Raw.metadata?.name ?? "";
-    const stored = await reads.pools();
-    const ownerSubnet = await ownerSubnetOf(reads, pool, config.enableSpiderSubnet);
-    let verdict: AdmissionVerdict;
-    // On CREATE a stored pool of the same name is the 409 the rules report; on UPDATE it is this pool.
-    if (req.Request.operation === "CREATE")
-      verdict = validateIPPoolCreate({ pool, peers: stored, ownerSubnet, config });
-    else {
-      const peers = stored.filter(p => p.metadata.name !== name);
-      verdict = validateIPPoolUpdate({
+    const judge = async (from: AdmissionReads): Promise<AdmissionVerdict> => {
+      const stored = await from.pools();
+      const ownerSubnet = await ownerSubnetOf(from, pool, config.enableSpiderSubnet);
+      // On CREATE a stored pool of the same name is the 409 the rules report; on UPDATE it is this pool.
+      if (req.Request.operation === "CREATE")
+        return validateIPPoolCreate({ pool, peers: stored, ownerSubnet, config });
+      return validateIPPoolUpdate({
         pool,
         oldPool: req.OldResource as unknown as IPPoolObject,
-        peers,
-        inUse: await reads.inUse(name),
+        peers: stored.filter(p => p.metadata.name !== name),
+        inUse: await from.inUse(name),
         ownerSubnet,
         config,
       });
-    }
-    return answer(req, verdict);
+    };
+    // The pools come from a cache that may lag by a few milliseconds: a refusal is confirmed
+    // against what is stored, an admission is not (docs/adr/0010-admission-cache.md).
+    return answer(req, await judgeConfirmingRefusals(reads, judge));
   });
 }
 

@@ -8,6 +8,8 @@ import {
 } from "../lib/core/admission/subnet-validation.js";
 import type { SubnetObject } from "../lib/core/admission/admission-objects.js";
 import { ControlledIPPoolsJsonSchema, SpiderSubnetSchema } from "../lib/schemas/index.js";
+import type { AdmissionReads } from "../lib/k8s/admission-reads.js";
+import { judgeConfirmingRefusals } from "../lib/k8s/admission-cache.js";
 import { admissionContext } from "./admission-context.js";
 import { answer, denyOnError, replaceRaw } from "./admission-answer.js";
 import { schemaDenial } from "./schema-denial.js";
@@ -40,15 +42,16 @@ export async function validateSubnet(req: PeprValidateRequest<GenericKind>) {
     const subnet = req.Raw as unknown as SubnetObject;
     if (req.Request.operation === "CREATE") {
       // A stored subnet of the same name is kept among the peers: the rules answer it with a 409.
-      return answer(
-        req,
+      const judge = async (from: AdmissionReads) =>
         validateSubnetCreate({
           subnet,
-          peerSubnets: await reads.subnets(),
-          pools: await reads.pools(),
+          peerSubnets: await from.subnets(),
+          pools: await from.pools(),
           config,
-        }),
-      );
+        });
+      // Cached reads may lag: a refusal is confirmed against what is stored
+      // (docs/adr/0010-admission-cache.md).
+      return answer(req, await judgeConfirmingRefusals(reads, judge));
     }
     const stored = subnet.status?.controlledIPPools;
     const decoded = stored ? ControlledIPPoolsJsonSchema.safeParse(stored) : undefined;

@@ -49,12 +49,12 @@ export const PEPR_REASONS: Record<string, string> = {
   "batch/jobs": "auto pools of Jobs (Watch binding and cache, as Deployments)",
   "batch/cronjobs": "auto pools of CronJobs (Watch binding and cache, as Deployments)",
   [`${SPIDERPOOL_GROUP}/spiderippools`]:
-    "admission reads peers; the capability's Watch binding (`list`, `watch`) and the watcher's cache; the watcher creates, resizes and reclaims auto pools of built-in workloads, drops the finalizer once no claim names the pool, deletes the loser of an overlap race",
+    "admission judges against its watch cache of every pool (`list`, `watch`; docs/adr/0010-admission-cache.md) and confirms a refusal with a direct `list`; the capability's Watch binding (`list`, `watch`) and the watcher's cache; the watcher creates, resizes and reclaims auto pools of built-in workloads, drops the finalizer once no claim names the pool, deletes the loser of an overlap race",
   [`${SPIDERPOOL_GROUP}/spiderippools/status`]:
     "pool status is a projection of the claims, written by the watcher only (merge patch)",
   [`${SPIDERPOOL_GROUP}/spidersubnets/status`]: "subnet status (addresses handed to pools)",
   [`${SPIDERPOOL_GROUP}/spidersubnets`]:
-    "admission reads subnets; the capability's Watch binding (`list`, `watch`) and the watcher's cache; the watcher drops the subnet finalizer",
+    "admission judges against its watch cache of every subnet (`list`, `watch`) and `get`s a pool's controlling subnet; the capability's Watch binding (`list`, `watch`) and the watcher's cache; the watcher drops the subnet finalizer",
   [`${SPIDERPOOL_GROUP}/spiderreservedips`]:
     "reserved addresses are excluded from auto pools: the capability's Watch binding (`list`, `watch`) and the auto-pool controller's cache",
   [`${SPIDERPOOL_GROUP}/spiderendpoints`]:

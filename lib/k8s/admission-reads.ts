@@ -9,10 +9,17 @@ import { CLAIM_LABELS, SPIDERPOOL_API_VERSION } from "../core/base/well-known-na
 const SP = `/apis/${SPIDERPOOL_API_VERSION}`;
 
 /**
- * What admission reads from the API server. Uncached on purpose: a webhook must judge against
- * what is persisted, not against a watch that may lag behind another admin's create.
+ * What admission (and the CLI) reads from the API server, directly: every call is a request. The
+ * admission process serves the reads of all pools and subnets from its watch-fed caches instead
+ * (CachedAdmissionReads, docs/adr/0010-admission-cache.md) and keeps this reader to confirm a
+ * refusal against what is stored.
  */
 export class AdmissionReads {
+  /**
+   * The direct reader a refusal is confirmed with when these reads come from a cache
+   * (lib/k8s/admission-cache.ts); undefined here, where every read is direct.
+   */
+  readonly uncached?: AdmissionReads;
   readonly #poolSpecs = new SpecReuse();
   readonly #subnetSpecs = new SpecReuse();
 

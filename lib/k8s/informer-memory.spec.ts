@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { KubeObject } from "./api-client.js";
 import { Informer, type InformerEvent } from "./informer.js";
-import type { K8sError } from "./k8s-error.js";
+import { K8sError } from "./k8s-error.js";
 import { MemoryApi } from "../testing/memory-api.js";
 import { eventually } from "../testing/eventually.js";
 
@@ -52,6 +52,23 @@ describe("Informer against MemoryApi", () => {
       ["p1"],
     );
     assert.equal(api.calls.filter(c => c.startsWith("GET")).length, 1, "one LIST only");
+  });
+
+  it("is fresh once listed and while its watch is open, not between a failed watch and the next", async () => {
+    const api = new MemoryApi();
+    informer = new Informer<KubeObject>(api, {
+      path: PODS,
+      backoff: { baseMs: 50, maxMs: 50, jitter: 0 },
+    });
+    assert.equal(informer.fresh, false, "nothing listed yet");
+    informer.start();
+    await informer.synced;
+    assert.equal(informer.fresh, true);
+    api.failNext("WATCH", PODS, new K8sError("other", 500, "", "watch broke"));
+    api.endWatches();
+    await eventually("the watch failed", () => !informer!.fresh);
+    await eventually("a watch open again", () => informer!.fresh);
+    assert.equal(api.calls.filter(c => c.startsWith("GET")).length, 1, "resumed, not relisted");
   });
 
   it("a watch ended by the server resumes from the last resourceVersion without relisting", async () => {

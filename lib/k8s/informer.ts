@@ -66,6 +66,7 @@ export class Informer<T extends KubeObject> {
   #resourceVersion = "";
   #activity?: WatchActivity;
   #failures = 0;
+  #fresh = false;
   #synced!: Promise<void>;
   #markSynced!: () => void;
 
@@ -83,6 +84,16 @@ export class Informer<T extends KubeObject> {
   /** Resolves once the first LIST has been loaded into the cache. */
   get synced(): Promise<void> {
     return this.#synced;
+  }
+
+  /**
+   * Whether the cache follows the server now: set by a completed LIST or an open watch, cleared
+   * by any end of a watch (a failure, a retry backoff, a reopen after silence) until the next
+   * one opens. While set, the cache lags only by the delivery of events, or by the liveness
+   * interval at most on a connection that died without a word.
+   */
+  get fresh(): boolean {
+    return this.#fresh;
   }
 
   get(name: string, namespace?: string): T | undefined {
@@ -118,10 +129,12 @@ export class Informer<T extends KubeObject> {
         if (!this.#resourceVersion) {
           await this.#relist();
           this.#failures = 0;
+          this.#fresh = true;
         }
         this.#markSynced();
         await this.#watch(random);
       } catch (e) {
+        this.#fresh = false;
         if (this.#abort.signal.aborted) return;
         const err = e instanceof K8sError ? e : new K8sError("other", 0, "", String(e));
         if (err.reason === WATCH_IDLE) continue;
@@ -191,6 +204,7 @@ export class Informer<T extends KubeObject> {
         idleMs: this.#opts.livenessMs ?? DEFAULT_WATCH_LIVENESS_MS,
         onOpen: () => {
           this.#failures = 0;
+          this.#fresh = true;
           this.#activity?.seen();
         },
       },
