@@ -3,9 +3,8 @@
  * LeakedClaim findings, each with the claim's name, UID and resourceVersion the report saw.
  * Anything else in the file is refused with the field named, before any API call.
  */
-import fs from "node:fs";
-import { parse as parseYaml } from "yaml";
 import { CliError } from "./cli-error.js";
+import { readDocumentFile } from "./document-file.js";
 import { CLI_API_VERSION } from "./output.js";
 
 export interface ReportedLeak {
@@ -15,25 +14,7 @@ export interface ReportedLeak {
 }
 
 export function readReport(path: string): ReportedLeak[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(path, "utf8");
-  } catch (e) {
-    throw new CliError(
-      "bad_file",
-      `${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
-    );
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text); // JSON is YAML
-  } catch (e) {
-    throw new CliError(
-      "bad_file",
-      `${path}: not JSON or YAML: ${(e as Error).message.split("\n")[0]}`,
-    );
-  }
-  return leaksOf(doc, path);
+  return leaksOf(readDocumentFile(path), path);
 }
 
 /** The LeakedClaim findings of a parsed report. */

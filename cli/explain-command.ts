@@ -1,5 +1,3 @@
-import fs from "node:fs";
-import { parse as parseYaml } from "yaml";
 import { selectPools } from "../lib/core/selection/pool-selection.js";
 import { collectCandidates } from "../lib/core/selection/pool-sources.js";
 import type { OwnerLookup } from "../lib/core/selection/top-controller.js";
@@ -9,6 +7,7 @@ import type { Pod } from "../lib/k8s/core-kinds.js";
 import type { Command, GlobalOptions } from "./args.js";
 import type { ClusterReads } from "./cluster-reads.js";
 import { CliError } from "./cli-error.js";
+import { readDocumentFile } from "./document-file.js";
 import { formatExplanation } from "./explain-format.js";
 import type { CommandResult } from "./output.js";
 import { awaitingImport } from "./pool-usage.js";
@@ -205,24 +204,7 @@ export async function explainSubjects(reads: ClusterReads, cmd: Explain): Promis
 
 /** A Pod manifest from a file (YAML or JSON), for a Pod not created yet. */
 export function podFromFile(path: string): Pod {
-  let text: string;
-  try {
-    text = fs.readFileSync(path, "utf8");
-  } catch (e) {
-    throw new CliError(
-      "bad_file",
-      `${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
-    );
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new CliError(
-      "bad_file",
-      `${path}: not valid YAML: ${(e as Error).message.split("\n")[0]}`,
-    );
-  }
+  const doc = readDocumentFile(path);
   const o = doc as Partial<Pod> & { kind?: string };
   if (typeof doc !== "object" || doc === null || o.kind !== "Pod")
     throw new CliError(

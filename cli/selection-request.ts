@@ -16,6 +16,7 @@ import type { IPClaim } from "../lib/schemas/ip-claim.js";
 import type { SpiderIPPool } from "../lib/schemas/ippool.js";
 import type { SpiderReservedIP } from "../lib/schemas/reserved-ip.js";
 import type { SpiderpoolConfig } from "../lib/schemas/config.js";
+import { usableAddresses } from "../lib/core/net/usable-addresses.js";
 
 export type Pool = Stored<SpiderIPPool>;
 export type Claim = Stored<IPClaim>;
@@ -98,11 +99,7 @@ export function reservedSets(reserved: readonly ReservedIP[]): Record<IpFamily, 
 
 /** ips − excludeIPs of a pool (empty when its ranges do not parse, as the agent treats them). */
 export function usableOf(pool: Pool): IntervalSet {
-  const family = (pool.spec.ipVersion ?? 4) as IpFamily;
-  const ips = IntervalSet.fromRanges(pool.spec.ips ?? [], family);
-  const excluded = IntervalSet.fromRanges(pool.spec.excludeIPs ?? [], family);
-  if (!ips.ok) return IntervalSet.empty(family);
-  return excluded.ok ? ips.value.subtract(excluded.value) : ips.value;
+  return usableAddresses(pool.spec, (pool.spec.ipVersion ?? 4) as IpFamily);
 }
 
 /** Claimed addresses of a pool, optionally leaving out one Pod UID's own. */

@@ -9,6 +9,7 @@ import { formatCidr, parseCidrLenient } from "../lib/core/net/cidr.js";
 import { IntervalSet } from "../lib/core/net/interval-set.js";
 import type { Subnet } from "./cluster-reads.js";
 import { takenOf, usableOf, type Claim, type Pool } from "./selection-request.js";
+import { usableAddresses } from "../lib/core/net/usable-addresses.js";
 
 export interface SubnetUsage {
   readonly name: string;
@@ -36,13 +37,7 @@ export function subnetUsage(
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
     .map(s => {
       const family = (s.spec.ipVersion ?? (s.spec.subnet.includes(":") ? 6 : 4)) as IpFamily;
-      const ips = IntervalSet.fromRanges(s.spec.ips ?? [], family);
-      const excluded = IntervalSet.fromRanges(s.spec.excludeIPs ?? [], family);
-      const usable = ips.ok
-        ? excluded.ok
-          ? ips.value.subtract(excluded.value)
-          : ips.value
-        : IntervalSet.empty(family);
+      const usable = usableAddresses(s.spec, family);
       const cidr = canonical(s.spec.subnet, family);
       const mine = pools.filter(
         p => (p.spec.ipVersion ?? 4) === family && canonical(p.spec.subnet ?? "", family) === cidr,

@@ -7,10 +7,10 @@
  * One file on purpose: the agent image copies it next to the plugin executables
  * (containers/agent/Containerfile) and runs it with the image's Node; nothing else is installed.
  */
-import { mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { runIfMain, writeBundle, type WrittenBundle } from "./bundle-output.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const AGENT_BUNDLE = join(ROOT, "dist/agent/spiderpool-agent.cjs");
@@ -29,7 +29,7 @@ const FORBIDDEN_INPUTS = [
   /^node_modules\/kubernetes-fluent-client\//,
 ];
 
-export async function buildAgent(out = AGENT_BUNDLE): Promise<{ path: string; bytes: number }> {
+export async function buildAgent(out = AGENT_BUNDLE): Promise<WrittenBundle> {
   const result = await build({
     entryPoints: [join(ROOT, "lib/agent/main.ts")],
     absWorkingDir: ROOT,
@@ -46,31 +46,10 @@ export async function buildAgent(out = AGENT_BUNDLE): Promise<{ path: string; by
     metafile: true,
     logLevel: "warning",
   });
-  const stray = Object.keys(result.metafile.inputs).filter(input =>
-    FORBIDDEN_INPUTS.some(re => re.test(input)),
-  );
-  if (stray.length)
-    throw new Error(
-      `the agent bundle must not contain Pepr or the plugin's process wiring; found: ${stray.join(", ")}`,
-    );
-  const code = result.outputFiles[0]?.contents;
-  if (!code) throw new Error("esbuild produced no output");
-  mkdirSync(join(out, ".."), { recursive: true });
-  const tmp = `${out}.tmp-${process.pid}`;
-  writeFileSync(tmp, code);
-  renameSync(tmp, out);
-  return { path: out, bytes: statSync(out).size };
+  return writeBundle(result, out, {
+    what: "the agent bundle must not contain Pepr or the plugin's process wiring",
+    forbidden: FORBIDDEN_INPUTS,
+  });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  buildAgent().then(
-    ({ path, bytes }) =>
-      console.log(
-        `${relative(ROOT, path).padEnd(34)} ${`${(bytes / 1024).toFixed(1)} KiB`.padStart(10)}`,
-      ),
-    (error: unknown) => {
-      console.error(`build-agent: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, "build-agent", () => buildAgent());

@@ -8,10 +8,11 @@
  * package's `spiderpool` bin and, copied onto PATH as `kubectl-spiderpool`, as a kubectl plugin
  * (docs/usage/cli.md#install).
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { runIfMain, writeBundle, type WrittenBundle } from "./bundle-output.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const CLI_BUNDLE = join(ROOT, "dist/cli/spiderpool.cjs");
@@ -25,7 +26,7 @@ const FORBIDDEN_INPUTS = [
   /^node_modules\/kubernetes-fluent-client\//,
 ];
 
-export async function buildCli(out = CLI_BUNDLE): Promise<{ path: string; bytes: number }> {
+export async function buildCli(out = CLI_BUNDLE): Promise<WrittenBundle> {
   const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
     version: string;
   };
@@ -50,32 +51,11 @@ export async function buildCli(out = CLI_BUNDLE): Promise<{ path: string; bytes:
     metafile: true,
     logLevel: "warning",
   });
-  const stray = Object.keys(result.metafile.inputs).filter(input =>
-    FORBIDDEN_INPUTS.some(re => re.test(input)),
-  );
-  if (stray.length)
-    throw new Error(
-      `the CLI bundle must not contain Pepr, the agent or the plugin; found: ${stray.join(", ")}`,
-    );
-  const code = result.outputFiles[0]?.contents;
-  if (!code) throw new Error("esbuild produced no output");
-  mkdirSync(join(out, ".."), { recursive: true });
-  const tmp = `${out}.tmp-${process.pid}`;
-  writeFileSync(tmp, code);
-  chmodSync(tmp, 0o755);
-  renameSync(tmp, out);
-  return { path: out, bytes: statSync(out).size };
+  return writeBundle(result, out, {
+    what: "the CLI bundle must not contain Pepr, the agent or the plugin",
+    forbidden: FORBIDDEN_INPUTS,
+    executable: true,
+  });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  buildCli().then(
-    ({ path, bytes }) =>
-      console.log(
-        `${relative(ROOT, path).padEnd(34)} ${`${(bytes / 1024).toFixed(1)} KiB`.padStart(10)}`,
-      ),
-    (error: unknown) => {
-      console.error(`build-cli: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, "build-cli", () => buildCli());

@@ -20,7 +20,7 @@ import { freePort } from "./free-port.js";
 import { deleteNetnsWithPrefix, listNetns } from "./netns.js";
 import { paths, repoRoot, clusterDir } from "./paths.js";
 import { generatePki, writeKubeconfig } from "./pki.js";
-import { probe, waitPortClosed, waitUntil } from "./readiness.js";
+import { nodeReady, probe, waitPortClosed, waitUntil } from "./readiness.js";
 import { StepError } from "./step-error.js";
 import {
   buildAgentBundle,
@@ -297,23 +297,7 @@ function launchSim(
 }
 
 async function waitNodeReady(api: ApiClient, n: SimNode): Promise<void> {
-  await waitUntil(
-    `node ${n.name}: Ready`,
-    async () => {
-      const node = await api.get<{
-        status?: { conditions?: { type: string; status: string }[] };
-        spec?: { taints?: { key: string }[] };
-      }>(`/api/v1/nodes/${n.name}`);
-      const ready = node.status?.conditions?.some(c => c.type === "Ready" && c.status === "True");
-      // The not-ready taint added at registration must be gone, or nothing schedules there.
-      const tainted = node.spec?.taints?.some(t =>
-        t.key.startsWith("node.kubernetes.io/not-ready"),
-      );
-      return !!ready && !tainted;
-    },
-    60_000,
-    n.daemon,
-  );
+  await waitUntil(`node ${n.name}: Ready`, () => nodeReady(api, n.name), 60_000, n.daemon);
 }
 
 /** Freezes a node: heartbeats and CNI stop together, as when a machine hangs. */

@@ -2,6 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import fs from "node:fs";
 import net from "node:net";
+import type { ApiClient } from "../../lib/k8s/api-client.js";
 import { isAlive, type Daemon } from "./daemon.js";
 import { StepError } from "./step-error.js";
 
@@ -73,4 +74,18 @@ export async function waitPortClosed(port: number, timeoutMs: number): Promise<v
     `port ${port}`,
     `still accepting connections after ${Math.round(timeoutMs / 1000)}s`,
   );
+}
+
+/**
+ * Whether a Node is Ready and schedulable: the Ready condition is True and the not-ready taint
+ * added at registration is gone (or nothing schedules there).
+ */
+export async function nodeReady(api: ApiClient, name: string): Promise<boolean> {
+  const node = await api.get<{
+    status?: { conditions?: { type: string; status: string }[] };
+    spec?: { taints?: { key: string }[] };
+  }>(`/api/v1/nodes/${name}`);
+  const ready = node.status?.conditions?.some(c => c.type === "Ready" && c.status === "True");
+  const tainted = node.spec?.taints?.some(t => t.key.startsWith("node.kubernetes.io/not-ready"));
+  return !!ready && !tainted;
 }

@@ -23,7 +23,7 @@ import { issueLeaf } from "./pki.js";
 import { containerdConfig, kubeletConfig, realNodeLayout } from "./real-node-config.js";
 import type { RealNodeLayout } from "./real-node-config.js";
 import { unmountBelow } from "./host-effects.js";
-import { waitUntil } from "./readiness.js";
+import { nodeReady, waitUntil } from "./readiness.js";
 import { runStep } from "./run-step.js";
 import { StepError } from "./step-error.js";
 import { pluginDirs, socketOf, writeSpiderpoolNetwork } from "./spiderpool-install.js";
@@ -436,15 +436,7 @@ export async function waitRealNodeReady(api: ApiClient, n: RealNode): Promise<vo
   await waitUntil(
     `real node ${n.name}: Ready`,
     async () => {
-      const node = await api.get<{
-        status?: { conditions?: { type: string; status: string }[] };
-        spec?: { taints?: { key: string }[] };
-      }>(`/api/v1/nodes/${n.name}`);
-      const ready = node.status?.conditions?.some(c => c.type === "Ready" && c.status === "True");
-      const tainted = node.spec?.taints?.some(t =>
-        t.key.startsWith("node.kubernetes.io/not-ready"),
-      );
-      if (!ready || tainted) return false;
+      if (!(await nodeReady(api, n.name))) return false;
       await api.get(`/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${n.name}`);
       return true;
     },

@@ -12,6 +12,7 @@ import type { SpiderReservedIP } from "../schemas/reserved-ip.js";
 import type { SpiderSubnet } from "../schemas/subnet.js";
 import type { Logger } from "../logger.js";
 import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
+import { usableAddresses } from "../core/net/usable-addresses.js";
 
 const SP = `/apis/${SPIDERPOOL_API_VERSION}`;
 
@@ -257,13 +258,7 @@ export class ClusterView {
     const c = this.#usable.get(pool.metadata.name);
     if (c && c.rv === rv) return c.set;
     const fam = (pool.spec.ipVersion ?? 4) as IpFamily;
-    const ips = IntervalSet.fromRanges(pool.spec.ips ?? [], fam);
-    const ex = IntervalSet.fromRanges(pool.spec.excludeIPs ?? [], fam);
-    const set = ips.ok
-      ? ex.ok
-        ? ips.value.subtract(ex.value)
-        : ips.value
-      : IntervalSet.empty(fam);
+    const set = usableAddresses(pool.spec, fam);
     this.#usable.set(pool.metadata.name, { rv, set });
     return set;
   }

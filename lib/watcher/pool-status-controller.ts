@@ -3,7 +3,6 @@ import { CLAIMS_PATH } from "../k8s/claim-store.js";
 import { FINALIZER } from "../k8s/endpoint-store.js";
 import { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
-import { IntervalSet } from "../core/net/interval-set.js";
 import { poolStatusOf, statusDiffers } from "../core/lifecycle/pool-status.js";
 import type { IpFamily } from "../core/net/address.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
@@ -13,6 +12,7 @@ import { recordEvent } from "../k8s/events.js";
 import type { WatcherMetrics } from "./metrics.js";
 import { WorkQueue } from "./work-queue.js";
 import { IMPORTED_ANNOTATION, SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
+import { usableAddresses } from "../core/net/usable-addresses.js";
 
 const POOLS = `/apis/${SPIDERPOOL_API_VERSION}/spiderippools`;
 
@@ -97,13 +97,7 @@ export class PoolStatusController {
       return;
     }
     const fam = (pool.spec.ipVersion ?? 4) as IpFamily;
-    const ips = IntervalSet.fromRanges(pool.spec.ips ?? [], fam);
-    const ex = IntervalSet.fromRanges(pool.spec.excludeIPs ?? [], fam);
-    const usable = ips.ok
-      ? ex.ok
-        ? ips.value.subtract(ex.value)
-        : ips.value
-      : IntervalSet.empty(fam);
+    const usable = usableAddresses(pool.spec, fam);
     const wanted = poolStatusOf(
       usable,
       claims.map(c => c.spec),

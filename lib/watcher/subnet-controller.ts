@@ -19,6 +19,7 @@ import type { SpiderSubnet } from "../schemas/subnet.js";
 import type { Logger } from "../logger.js";
 import type { KeyedLock } from "./keyed-lock.js";
 import { WorkQueue } from "./work-queue.js";
+import { usableAddresses } from "../core/net/usable-addresses.js";
 
 type Subnet = Stored<SpiderSubnet>;
 type Pool = Stored<SpiderIPPool>;
@@ -179,7 +180,5 @@ function ownerSubnetOf(p: Pool): string | undefined {
 }
 
 function usableOf(p: Pool, family: IpFamily): IntervalSet {
-  const ips = IntervalSet.fromRanges(p.spec.ips ?? [], family);
-  const ex = IntervalSet.fromRanges(p.spec.excludeIPs ?? [], family);
-  return ips.ok ? (ex.ok ? ips.value.subtract(ex.value) : ips.value) : IntervalSet.empty(family);
+  return usableAddresses(p.spec, family);
 }

@@ -54,6 +54,7 @@ import {
   LABEL_IPPOOL_RECLAIM,
   LABEL_OWNER_APPLICATION_UID,
 } from "../core/base/well-known-names.js";
+import { usableAddresses } from "../core/net/usable-addresses.js";
 
 /** The caches the auto-pool controllers share with the rest of the watcher. */
 export interface AutoPoolCaches {
@@ -465,9 +466,7 @@ export class WorkloadController {
         (p.spec.ipVersion ?? target.family) !== target.family
       )
         continue;
-      const ips = IntervalSet.fromRanges(p.spec.ips ?? [], target.family);
-      const ex = IntervalSet.fromRanges(p.spec.excludeIPs ?? [], target.family);
-      if (ips.ok) acc = acc.union(ex.ok ? ips.value.subtract(ex.value) : ips.value);
+      acc = acc.union(usableAddresses(p.spec, target.family));
     }
     return acc;
   }
