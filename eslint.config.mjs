@@ -34,6 +34,8 @@ const capabilities = deny(
   "capabilities/ is the Pepr module's top: nothing imports it",
   "**/capabilities/**",
 );
+/** The plugin library and its packaging run on a node without the API client, runtimes or doubles. */
+const apartFromRuntimes = [k8s, agent, watcher, capabilities, testing];
 const cniPlugin = deny(
   "the CNI plugin library is the agent's and cni/main.ts's",
   "**/cni-plugin/**",
@@ -214,11 +216,7 @@ export default [
         {
           paths: noFramework,
           patterns: [
-            k8s,
-            agent,
-            watcher,
-            capabilities,
-            testing,
+            ...apartFromRuntimes,
             deny(
               "the plugin loads only lib/core/net/address.js of lib/core",
               ...Object.keys(WINGS)
@@ -242,11 +240,7 @@ export default [
         {
           paths: noFramework,
           patterns: [
-            k8s,
-            agent,
-            watcher,
-            capabilities,
-            testing,
+            ...apartFromRuntimes,
             deny("cni/ packages lib/cni-plugin; the plugin reaches lib/core itself", "**/core/**"),
           ],
         },
