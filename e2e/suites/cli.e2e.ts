@@ -7,7 +7,7 @@ import { parse as parseYaml } from "yaml";
 import type { ApiClient } from "../../lib/k8s/api-client.js";
 import { CLAIMS_PATH } from "../../lib/k8s/claim-store.js";
 import { K8sError } from "../../lib/k8s/k8s-error.js";
-import { buildCli } from "../../scripts/build-cli.js";
+import { buildCli, CLI_PACKAGE_NAME, writeCliPackage } from "../../scripts/build-cli.js";
 import { adminClient, loadState } from "../cluster/cluster.js";
 import { paths } from "../cluster/paths.js";
 import {
@@ -190,6 +190,56 @@ spec: {subnet: 10.148.80.0/24, ips: [10.148.80.10-10.148.80.14]}
     const h = spiderpool("check", "--help");
     assert.equal(h.status, 0, h.stderr);
     assert.match(h.stdout, /^usage: spiderpool check \[-n NAMESPACE\]/);
+  });
+
+  it("the packed CLI package runs through npx and as a kubectl plugin, with no clone or node_modules", () => {
+    // The tarball an operator gets: `npm pack` of the package scripts/build-cli.ts lays out.
+    const pkgDir = writeCliPackage(bundle, path.join(binDir, "package"));
+    const packDir = path.join(binDir, "packed");
+    fs.mkdirSync(packDir);
+    // npm and npx from PATH: the Node runtime .ci/run fetches carries only `node`.
+    const env = {
+      PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
+      HOME: binDir,
+      npm_config_cache: path.join(binDir, "npm-cache"),
+      npm_config_update_notifier: "false",
+    };
+    const packed = spawnSync("npm", ["pack", pkgDir, "--pack-destination", packDir], {
+      encoding: "utf8",
+      cwd: binDir,
+      env,
+    });
+    assert.equal(packed.status, 0, packed.error?.message ?? packed.stderr);
+    const tarball = fs.readdirSync(packDir).find(f => f.endsWith(".tgz"));
+    assert.ok(tarball?.startsWith(`${CLI_PACKAGE_NAME}-`), `no tarball in ${packDir}`);
+    if (!tarball) return;
+    const packedFile = path.join(packDir, tarball);
+    for (const bin of ["spiderpool", "kubectl-spiderpool"]) {
+      const r = spawnSync(
+        "npx",
+        [
+          "--yes",
+          "--package",
+          packedFile,
+          "--",
+          bin,
+          "pools",
+          one,
+          "-o",
+          "json",
+          "--kubeconfig",
+          paths.kubeconfig,
+        ],
+        { encoding: "utf8", cwd: binDir, env, timeout: 120_000 },
+      );
+      assert.equal(r.status, 0, `${bin}: ${r.error?.message ?? r.stderr}`);
+      const doc = JSON.parse(r.stdout) as { kind: string; items: { name: string; used: number }[] };
+      assert.equal(doc.kind, "PoolList");
+      assert.deepEqual(
+        doc.items.map(i => [i.name, i.used]),
+        [[one, 1]],
+      );
+    }
   });
 
   it("pools: usage bars from the claims, and who holds each address of a named pool", async () => {
