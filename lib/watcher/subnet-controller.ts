@@ -62,11 +62,13 @@ export class SubnetController {
           ev.old.spec.ips,
           ev.old.spec.excludeIPs,
           ev.old.metadata.deletionTimestamp,
+          ownerSubnetOf(ev.old),
         ]) ===
           JSON.stringify([
             ev.object.spec.ips,
             ev.object.spec.excludeIPs,
             ev.object.metadata.deletionTimestamp,
+            ownerSubnetOf(ev.object),
           ])
       )
         return;

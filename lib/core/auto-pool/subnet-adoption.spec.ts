@@ -106,6 +106,9 @@ describe("subnet-adoption", () => {
   });
 
   it("inherits nothing the subnet does not have", () => {
-    assert.deepEqual(inheritSubnetProperties({ subnet: "10.6.0.0/16", routes: [] }, pool().spec), {});
+    assert.deepEqual(
+      inheritSubnetProperties({ subnet: "10.6.0.0/16", routes: [] }, pool().spec),
+      {},
+    );
   });
 });
