@@ -23,6 +23,7 @@ import {
   type NicPlan,
   type PoolView,
 } from "../core/selection/pool-selection.js";
+import type { MasterFacts } from "../core/selection/master-subnet.js";
 import { parseRoutesAnnotation } from "../core/selection/pool-annotations.js";
 import { importState, poolFactsOf } from "../core/lifecycle/allocation-import.js";
 import { claimName } from "../schemas/ip-claim.js";
@@ -56,6 +57,8 @@ export interface AllocatorDeps {
   log: Logger;
   agentNamespace: string;
   clusterNetwork?: string;
+  /** The NIC's master and its addresses, for `match_master_subnet` (lib/agent/master-interface.ts). */
+  readMaster?: (source: { master?: string; deviceID?: string }) => Promise<MasterFacts>;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -263,6 +266,11 @@ export class Allocator {
     const { view, config } = this.d;
     const waitMs = config.agent.waitSubnetPoolSeconds * 1000;
     const thirdParty = isThirdPartyController(top);
+    // Read once per ADD: the master's addresses do not change while auto pools are awaited.
+    const master =
+      args.matchMasterSubnet === true && this.d.readMaster
+        ? await this.d.readMaster({ master: args.master, deviceID: args.deviceID })
+        : undefined;
     for (;;) {
       const waiting = Date.now() < deadline;
       const ns = view.namespaces.get(pod.metadata.namespace!);
@@ -304,6 +312,7 @@ export class Allocator {
         },
         agentNamespace: this.d.agentNamespace,
         clusterNetwork: this.d.clusterNetwork,
+        ...(master === undefined ? {} : { master }),
         // A third-party pool is sized by this agent, so its size is checked; past the budget any size is used.
         ...(thirdParty && waiting ? { autoPool: { replicas: 0 } } : {}),
       });

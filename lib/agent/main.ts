@@ -2,6 +2,7 @@
  * The per-node agent: watches the cluster, serves the allocation endpoint on the unix socket,
  * probes and metrics on TCP. One line on stderr and exit 2 for a configuration it cannot use.
  */
+import { readMaster } from "./master-interface.js";
 import { ApiClient } from "../k8s/api-client.js";
 import { configWarningLine } from "../schemas/config.js";
 import { createLogger } from "../logger.js";
@@ -35,6 +36,11 @@ async function main(): Promise<void> {
       "SPIDERPOOL_TEST_GC_DELAY_MS is set: every release after a sandbox check waits this long after its decision (a test knob, never for production)",
       { delayMs: s.releaseHoldMs },
     );
+  if (s.hostNetns)
+    log.warn(
+      "SPIDERPOOL_TEST_HOST_NETNS is set: the masters of match_master_subnet are read in that network namespace (a test knob, never for production)",
+      { netns: s.hostNetns },
+    );
   const api = ApiClient.fromKubeconfig(s.kubeconfig);
   const metrics = new AgentMetrics().watchApi(api.activity);
   const view = new ClusterView(api, s.nodeName, log).start();
@@ -48,6 +54,7 @@ async function main(): Promise<void> {
     log,
     agentNamespace: s.namespace,
     clusterNetwork: s.clusterNetwork,
+    readMaster: source => readMaster(source, s.hostNetns ? { hostNetns: s.hostNetns } : {}),
   });
   const defaults = new CoordinatorDefaults(api, log).start();
   const coordinator = new CoordinatorService({

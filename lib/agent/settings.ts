@@ -30,6 +30,11 @@ export interface AgentSettings {
    * decided after a sandbox check waits before its deletes. 0 unless a test sets it.
    */
   releaseHoldMs: number;
+  /**
+   * Test knob only (`SPIDERPOOL_TEST_HOST_NETNS`): a network namespace handle that stands for the
+   * host when the master of a NIC is read (lib/agent/master-interface.ts); unset on a real node.
+   */
+  hostNetns?: string;
 }
 
 const LEVELS = ["debug", "info", "warn", "error"];
@@ -111,6 +116,7 @@ export function loadAgentSettings(
       config: config.value,
       configWarnings: config.warnings,
       releaseHoldMs,
+      ...(env.SPIDERPOOL_TEST_HOST_NETNS ? { hostNetns: env.SPIDERPOOL_TEST_HOST_NETNS } : {}),
     },
   };
 }

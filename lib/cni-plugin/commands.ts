@@ -73,6 +73,10 @@ export async function add(ctx: CommandContext): Promise<CommandOutcome> {
     matchMasterSubnet: conf.matchMasterSubnet,
     networkName: conf.name,
   };
+  if (conf.matchMasterSubnet) {
+    if (conf.master !== undefined) request.master = conf.master;
+    if (conf.deviceID !== undefined) request.deviceID = conf.deviceID;
+  }
   if (conf.defaultIPv4IPPool) request.defaultIPv4IPPool = conf.defaultIPv4IPPool;
   if (conf.defaultIPv6IPPool) request.defaultIPv6IPPool = conf.defaultIPv6IPPool;
   ctx.log.debug("requesting allocation", { request });

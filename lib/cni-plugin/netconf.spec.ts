@@ -346,6 +346,15 @@ describe("cni/netconf", () => {
       assert.equal(r.value.timeoutSeconds, 5);
       assert.equal(r.value.cleanGateway && r.value.matchMasterSubnet, true);
     });
+    it("reads the main plugin's master and deviceID when they are strings, ignores them otherwise", () => {
+      const r = validateNetConf(conf({}, { master: "ens192", deviceID: "0000:3b:02.1" }));
+      assert.ok(r.ok);
+      assert.equal(r.value.master, "ens192");
+      assert.equal(r.value.deviceID, "0000:3b:02.1");
+      const odd = validateNetConf(conf({}, { master: 7, deviceID: null }));
+      assert.ok(odd.ok);
+      assert.equal("master" in odd.value || "deviceID" in odd.value, false);
+    });
     it("treats empty socket and log paths as unset: the files of the node's directories", () => {
       const r = validateWith(conf({ ipam_unix_socket_path: "", log_file_path: "" }), {
         logDir: "/srv/logs",

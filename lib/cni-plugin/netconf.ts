@@ -46,6 +46,12 @@ export interface PluginConfig {
   readonly defaultIPv6IPPool?: string[];
   readonly cleanGateway: boolean;
   readonly matchMasterSubnet: boolean;
+  /**
+   * The main plugin's `master` and `deviceID` when they are strings: read only for
+   * `match_master_subnet`, never validated here (they are the main plugin's fields).
+   */
+  readonly master?: string;
+  readonly deviceID?: string;
   readonly logLevel: LogLevel;
   /** Normalised, below the node's log directory (its default file there when unset or empty). */
   readonly logFilePath: string;
@@ -168,6 +174,8 @@ export function validateNetConf(
       defaultIPv6IPPool: ipam.default_ipv6_ippool,
       cleanGateway: ipam.clean_gateway ?? false,
       matchMasterSubnet: ipam.match_master_subnet ?? false,
+      ...(typeof json.master === "string" ? { master: json.master } : {}),
+      ...(typeof json.deviceID === "string" ? { deviceID: json.deviceID } : {}),
       logLevel: level as LogLevel,
       logFilePath,
       logDir: dirs.logDir,

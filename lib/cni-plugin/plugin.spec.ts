@@ -142,6 +142,21 @@ describe("cni/plugin (in-process, against a fake agent on a unix socket)", () =>
         },
       ]);
     });
+    it("sends the main plugin's master and deviceID only with match_master_subnet", async () => {
+      const top = { master: "enp1s0f0", deviceID: "0000:3b:02.1" };
+      await invoke(env("ADD"), netconf({}, top));
+      await invoke(env("ADD"), netconf({ match_master_subnet: true }, top));
+      const bodies = agent.requests
+        .filter(r => r.method === "POST")
+        .map(r => r.body as Record<string, unknown>);
+      assert.deepEqual(
+        bodies.map(b => [b.matchMasterSubnet, b.master, b.deviceID]),
+        [
+          [false, undefined, undefined],
+          [true, "enp1s0f0", "0000:3b:02.1"],
+        ],
+      );
+    });
     it("keeps another NIC's part for CNI_IFNAME=net1", async () => {
       const r = await invoke(env("ADD", "ok", { CNI_IFNAME: "net1" }), netconf());
       assert.deepEqual(JSON.parse(r.stdout).ips, [{ address: OK_ALLOCATION.ips[2]!.address }]);

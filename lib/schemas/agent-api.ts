@@ -47,6 +47,12 @@ export const IpamAddArgsSchema = z.object({
   defaultIPv6IPPool: z.optional(z.array(z.string())),
   cleanGateway: z.optional(z.boolean()),
   matchMasterSubnet: z.optional(z.boolean()),
+  /**
+   * Ours, sent with `matchMasterSubnet`: the main plugin's `master` and `deviceID` (an SR-IOV VF's
+   * PCI address), from which the agent finds the master whose subnet pools must have.
+   */
+  master: z.optional(z.string()),
+  deviceID: z.optional(z.string()),
   /** Ours: the netconf `name`, recorded so a later CNI GC of this network touches only its own attachments. */
   networkName: z.optional(z.string()),
 });

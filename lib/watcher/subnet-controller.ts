@@ -1,5 +1,5 @@
 import type { KubeApi, KubeObject, Stored } from "../k8s/api-client.js";
-import { deletePool } from "../k8s/auto-pool-store.js";
+import { deletePool, POOLS_PATH } from "../k8s/auto-pool-store.js";
 import type { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
 import {
@@ -13,6 +13,7 @@ import { IntervalSet } from "../core/net/interval-set.js";
 import { isAutoCreatedPool } from "../core/selection/pool-view.js";
 import { describeStored, readStoredRanges } from "../core/net/stored-objects.js";
 import { accountSubnet, type OwnedPoolFacts } from "../core/auto-pool/subnet-accounting.js";
+import { decideAdoption } from "../core/auto-pool/subnet-adoption.js";
 import { LABEL_OWNER_SPIDER_SUBNET, SPIDERPOOL_FINALIZER } from "../core/base/well-known-names.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { SpiderSubnet } from "../schemas/subnet.js";
@@ -25,7 +26,9 @@ type Subnet = Stored<SpiderSubnet>;
 type Pool = Stored<SpiderIPPool>;
 
 /**
- * SpiderSubnet status and deletion (docs/reference/auto-pools.md#subnet-status): `controlledIPPools` keeps the records of auto
+ * SpiderSubnet status and deletion (docs/reference/auto-pools.md#subnet-status): the subnet first
+ * adopts the pools of its CIDR that nobody controls yet (docs/usage/subnet-adoption.md); then
+ * `controlledIPPools` keeps the records of auto
  * pools whose application or pool still exists and one record per manual pool the subnet owns;
  * `allocatedIPCount` and `totalIPCount` follow. A deleted subnet deletes the pools it controls and
  * lets its finalizer go once none is left. Status writes are compare-and-swap and take the same
@@ -59,11 +62,13 @@ export class SubnetController {
           ev.old.spec.ips,
           ev.old.spec.excludeIPs,
           ev.old.metadata.deletionTimestamp,
+          ownerSubnetOf(ev.old),
         ]) ===
           JSON.stringify([
             ev.object.spec.ips,
             ev.object.spec.excludeIPs,
             ev.object.metadata.deletionTimestamp,
+            ownerSubnetOf(ev.object),
           ])
       )
         return;
@@ -92,6 +97,8 @@ export class SubnetController {
     if (!subnet) return;
     const owned = this.pools.list().filter(p => ownerSubnetOf(p) === name);
     if (subnet.metadata.deletionTimestamp) return this.#finishDeletion(subnet, owned);
+    // The adopted pools' update events bring the subnet back here, with them in `owned`.
+    if ((await this.#adoptPools(subnet)) > 0) return;
     await this.lock.run(name, () =>
       casSubnetStatus(this.api, name, fresh => {
         const stored = describeStored(fresh);
@@ -140,6 +147,48 @@ export class SubnetController {
         return status;
       }),
     );
+  }
+
+  /**
+   * Spiderpool's step "adopt": pools of the subnet's CIDR made before it (or while the subnet
+   * feature was off) become its own. Each write is conditional on the pool's resourceVersion; a
+   * conflict fails the round, which the queue retries. Returns how many pools were adopted.
+   */
+  async #adoptPools(subnet: Subnet): Promise<number> {
+    let adopted = 0;
+    for (const pool of this.pools.list()) {
+      const decision = decideAdoption(subnet, pool);
+      if (decision.kind === "controlled_elsewhere") {
+        this.log.warn("pool of the subnet's CIDR left alone: another object controls it", {
+          subnet: subnet.metadata.name,
+          pool: pool.metadata.name,
+          controller: decision.controller,
+        });
+        continue;
+      }
+      if (decision.kind !== "adopt") continue;
+      const { ownerReferences, labels, ...inherited } = decision.change;
+      try {
+        await this.api.patch(
+          `${POOLS_PATH}/${pool.metadata.name}`,
+          {
+            metadata: { resourceVersion: pool.metadata.resourceVersion, ownerReferences, labels },
+            ...(Object.keys(inherited).length > 0 ? { spec: inherited } : {}),
+          },
+          "merge",
+        );
+      } catch (e) {
+        if (e instanceof K8sError && e.code === "not_found") continue;
+        throw e;
+      }
+      adopted++;
+      this.log.info("subnet adopted a pool of its CIDR", {
+        subnet: subnet.metadata.name,
+        pool: pool.metadata.name,
+        inherited: Object.keys(inherited),
+      });
+    }
+    return adopted;
   }
 
   /** Deletes the subnet's pools; once none is left, removes the finalizer so the subnet goes. */

@@ -20,6 +20,7 @@ import {
   SPIDERPOOL_API_VERSION,
 } from "../base/well-known-names.js";
 import { describeStored } from "../net/stored-objects.js";
+import { inheritSubnetProperties } from "../auto-pool/subnet-adoption.js";
 
 /** Inputs of the pool defaulting. */
 export interface IPPoolDefaultingInput<T extends IPPoolObject> {
@@ -120,15 +121,10 @@ function sameNetwork(subnet: SubnetObject, label: string, family: IpFamily, cidr
   return stored?.family === family && stored.cidr !== undefined && cidrsEqual(stored.cidr, cidr);
 }
 
-/** Spiderpool's `InheritSubnetProperties`: only what the pool leaves nil. */
+/** Spiderpool's `InheritSubnetProperties`, shared with the subnet's adoption of older pools. */
 function inheritFrom(subnet: SubnetObject, spec: IPPoolSpecInput): IPPoolSpecInput {
-  let next = spec;
-  if (subnet.spec.gateway != null && spec.gateway == null)
-    next = { ...next, gateway: subnet.spec.gateway };
-  const routes = subnet.spec.routes ?? [];
-  if (routes.length > 0 && spec.routes == null)
-    next = { ...next, routes: routes.map(route => ({ ...route })) };
-  return next;
+  const inherited = inheritSubnetProperties(subnet.spec, spec);
+  return Object.keys(inherited).length === 0 ? spec : { ...spec, ...inherited };
 }
 
 function withList(

@@ -92,6 +92,25 @@ describe("pool-filter", () => {
       pool("p", {}, { free: 0n, used: 10n }),
       { reusablePools: new Set(["p"]) },
     ],
+    [
+      "match_master_subnet: the master has an address in the pool's subnet",
+      pool("p", { subnet: "10.20.0.0/16" }),
+      { master: { name: "enp1s0f0", addresses: ["172.30.0.1", "10.20.0.5"] } },
+    ],
+    [
+      "match_master_subnet: a pool naming the NIC's network is accepted before the master is looked at",
+      pool("p", { subnet: "10.99.0.0/16", multusName: ["kube-system/macvlan"] }),
+      { master: { name: "enp1s0f0", addresses: ["10.20.0.5"] } },
+    ],
+    [
+      "match_master_subnet: the workload's own auto pool",
+      pool(
+        "auto4-web",
+        { subnet: "10.99.0.0/16", podAffinity: autoAffinity },
+        { labels: autoLabels },
+      ),
+      { master: { problem: "no master" } },
+    ],
   ];
   for (const [why, p, ctx] of accepted)
     it(`accepts: ${why}`, () => assert.equal(filterPool(p, { ...context, ...ctx }), undefined));
@@ -223,6 +242,20 @@ describe("pool-filter", () => {
       ),
       "exhausted",
       "3/3 addresses used",
+    ],
+    [
+      "match_master_subnet: no address of the master in the pool's subnet",
+      pool("p", { subnet: "10.99.0.0/16" }),
+      "master_subnet",
+      `filterPoolCandidatesByPfSubnet: the ippool's subnet "10.99.0.0/16" not found on pod's PF "enp1s0f0" (addresses of enp1s0f0: 10.20.0.5)`,
+      { master: { name: "enp1s0f0", addresses: ["10.20.0.5"] } },
+    ],
+    [
+      "match_master_subnet: the master could not be read",
+      pool("p", { subnet: "10.20.0.0/16" }),
+      "master_subnet",
+      'filterPoolCandidatesByPfSubnet: failed to get link "enp9" on the host',
+      { master: { problem: 'failed to get link "enp9" on the host' } },
     ],
   ];
   for (const [why, p, rule, reason, ctx] of rejected) {

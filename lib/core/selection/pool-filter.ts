@@ -3,13 +3,14 @@
  * rules a–g in its order and with its reason texts, then our own last rule, exhaustion, so that a
  * full pool is reported as such instead of failing later inside allocation.
  *
- * Rule h (`matchMasterSubnet`, which reads the Pod's network namespace) is I/O and is left to the
- * agent.
+ * Rule h (`match_master_subnet`) compares the pool's subnet with the addresses of the NIC's master,
+ * which the agent reads on the host and hands over as `master` (master-subnet.ts).
  */
 import type { IpFamily } from "../net/address.js";
 import { matchLabelSelector } from "../compat/label-selector-match.js";
 import type { NicNetwork, NicNetworkError } from "./multus-networks.js";
 import { isAutoCreatedPool, type PoolView } from "./pool-view.js";
+import { masterSubnetProblem, type MasterFacts } from "./master-subnet.js";
 import type { Result } from "../base/result.js";
 import { apiVersionOf, type TopController } from "./top-controller.js";
 import {
@@ -29,6 +30,7 @@ export type SkipRule =
   | "namespace"
   | "pod_affinity"
   | "multus"
+  | "master_subnet"
   | "exhausted";
 
 /** A candidate that was filtered out, and why. */
@@ -55,6 +57,8 @@ export interface FilterContext {
   readonly nicNetwork: () => Result<NicNetwork, NicNetworkError>;
   /** Pools already holding an address of this Pod: allocation reuses it, so they are never "full". */
   readonly reusablePools: ReadonlySet<string>;
+  /** Set only when the netconf asks for `match_master_subnet` and this is the NIC being added. */
+  readonly master?: MasterFacts;
 }
 
 /** `undefined` when the pool is usable, otherwise why not. */
@@ -134,6 +138,13 @@ export function filterPool(pool: PoolView, context: FilterContext): SkippedPool 
           `is not matched with the multusCR ${wanted} specified by the Pod`,
       );
     }
+    // Spiderpool accepts a pool that names the NIC's network here, before the master's subnet
+    // is looked at (docs/usage/match-master-subnet.md).
+    return exhausted(pool, context);
+  }
+  if (context.master !== undefined) {
+    const problem = masterSubnetProblem({ name, subnet: spec.subnet }, context.master);
+    if (problem !== undefined) return skip("master_subnet", problem);
   }
   return exhausted(pool, context);
 }

@@ -67,6 +67,8 @@ export function selectPools(input: SelectionInput): Result<NicPlan[], SelectionE
 
   const reusablePools = new Set(input.reusablePools ?? []);
   const plans: NicPlan[] = [];
+  const isCurrent = (nic: { readonly nic: string; readonly mode?: string }) =>
+    nic.nic === (nic.mode === "unnamed" ? "0" : input.ifName);
   for (const nic of nics) {
     let network: Result<NicNetwork, NicNetworkError> | undefined;
     const nicNetwork = (): Result<NicNetwork, NicNetworkError> =>
@@ -91,6 +93,7 @@ export function selectPools(input: SelectionInput): Result<NicPlan[], SelectionE
         agentNamespace: input.agentNamespace,
         nicNetwork,
         reusablePools,
+        ...(input.master !== undefined && isCurrent(nic) ? { master: input.master } : {}),
       };
       const accepted: PoolView[] = [];
       const skipped: SkippedPool[] = [];
@@ -118,7 +121,7 @@ export function selectPools(input: SelectionInput): Result<NicPlan[], SelectionE
     });
   }
 
-  const current = plans.find(plan => plan.nic === (plan.mode === "unnamed" ? "0" : input.ifName));
+  const current = plans.find(isCurrent);
   if (current !== undefined && current.families.length === 0)
     return err(noFamilyCandidates(current.nic, current.source));
   return ok(plans);

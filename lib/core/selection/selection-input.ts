@@ -5,6 +5,7 @@
 import type { IpFamily } from "../net/address.js";
 import type { SkippedPool } from "./pool-filter.js";
 import type { PoolView } from "./pool-view.js";
+import type { MasterFacts } from "./master-subnet.js";
 import type { PoolSource } from "./selection-errors.js";
 import type { TopController } from "./top-controller.js";
 
@@ -58,6 +59,12 @@ export interface SelectionInput {
    * usable size (`total`) differs from the desired size is reported `auto_pool_not_ready`.
    * Omit them to accept the pool whatever its size, as Spiderpool does after its last wait.
    */
+  /**
+   * The master of the NIC being added, when its netconf sets `match_master_subnet`
+   * (docs/usage/match-master-subnet.md): its pools must have the master's subnet. Other NICs
+   * planned in the same call are not checked (their netconf is not known yet).
+   */
+  readonly master?: MasterFacts;
   readonly autoPool?: {
     /** Replicas of the top controller as counted in docs/reference/auto-pools.md#workloads-and-pod-counts (ignored for third-party controllers). */
     readonly replicas: number;
