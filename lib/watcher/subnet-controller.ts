@@ -1,5 +1,5 @@
 import type { KubeApi, KubeObject, Stored } from "../k8s/api-client.js";
-import { deletePool } from "../k8s/auto-pool-store.js";
+import { deletePool, POOLS_PATH } from "../k8s/auto-pool-store.js";
 import type { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
 import {
@@ -20,6 +20,7 @@ import type { Logger } from "../logger.js";
 import type { KeyedLock } from "./keyed-lock.js";
 import { WorkQueue } from "./work-queue.js";
 import { usableAddresses } from "../core/net/usable-addresses.js";
+import { adoptionPatch } from "../core/admission/subnet-adoption.js";
 
 type Subnet = Stored<SpiderSubnet>;
 type Pool = Stored<SpiderIPPool>;
@@ -50,11 +51,20 @@ export class SubnetController {
     });
     subnets.on(ev => this.#queue.add(ev.object.metadata.name));
     pools.on(ev => {
+      // A pool no subnet controls: the subnets of its CIDR adopt it (docs/adr/0010-admission-cache.md).
+      if (
+        ev.type !== "deleted" &&
+        !ev.object.metadata.deletionTimestamp &&
+        !ownerSubnetOf(ev.object)
+      )
+        for (const s of this.subnets.list())
+          if (adoptionPatch(ev.object, s)) this.#queue.add(s.metadata.name);
       const owner =
         ownerSubnetOf(ev.object) ?? (ev.type === "updated" ? ownerSubnetOf(ev.old) : undefined);
       if (!owner) return;
       if (
         ev.type === "updated" &&
+        ownerSubnetOf(ev.old) === ownerSubnetOf(ev.object) &&
         JSON.stringify([
           ev.old.spec.ips,
           ev.old.spec.excludeIPs,
@@ -92,6 +102,7 @@ export class SubnetController {
     if (!subnet) return;
     const owned = this.pools.list().filter(p => ownerSubnetOf(p) === name);
     if (subnet.metadata.deletionTimestamp) return this.#finishDeletion(subnet, owned);
+    await this.#adoptOrphans(subnet);
     await this.lock.run(name, () =>
       casSubnetStatus(this.api, name, fresh => {
         const stored = describeStored(fresh);
@@ -140,6 +151,46 @@ export class SubnetController {
         return status;
       }),
     );
+  }
+
+  /**
+   * Spiderpool's subnet reconciler adopts every pool of its CIDR that nothing controls: a pool
+   * created before its subnet, or one whose subnet the defaulting webhook's cache had not seen
+   * yet (docs/adr/0010-admission-cache.md). The patch carries the pool's resourceVersion, so a
+   * pool changed since the cache saw it is a 409 and retried from the newer cache.
+   */
+  async #adoptOrphans(subnet: Subnet): Promise<void> {
+    for (const p of this.pools.list()) {
+      const patch = adoptionPatch(p, subnet);
+      if (!patch) continue;
+      try {
+        await this.api.patch(
+          `${POOLS_PATH}/${p.metadata.name}`,
+          {
+            ...patch,
+            metadata: { ...patch.metadata, resourceVersion: p.metadata.resourceVersion },
+          },
+          "merge",
+        );
+      } catch (e) {
+        if (e instanceof K8sError && e.code === "not_found") continue;
+        // Admission refused it (e.g. the pool uses addresses the subnet does not offer): retrying
+        // would not change that, and the subnet's status must not wait for it.
+        if (e instanceof K8sError && (e.code === "invalid" || e.code === "forbidden")) {
+          this.log.warn("subnet could not adopt a pool of its CIDR", {
+            subnet: subnet.metadata.name,
+            pool: p.metadata.name,
+            err: e,
+          });
+          continue;
+        }
+        throw e;
+      }
+      this.log.info("subnet adopted a pool of its CIDR", {
+        subnet: subnet.metadata.name,
+        pool: p.metadata.name,
+      });
+    }
   }
 
   /** Deletes the subnet's pools; once none is left, removes the finalizer so the subnet goes. */
