@@ -51,9 +51,12 @@ export class SubnetController {
     });
     subnets.on(ev => this.#queue.add(ev.object.metadata.name));
     pools.on(ev => {
-      // A pool no subnet controls: the subnets of its CIDR adopt it (docs/adr/0010-admission-cache.md).
+      // A new or respecified pool no subnet controls: the subnets of its CIDR adopt it
+      // (docs/adr/0010-admission-cache.md). Not on status writes, which change nothing of that.
       if (
-        ev.type !== "deleted" &&
+        (ev.type === "added" ||
+          (ev.type === "updated" &&
+            ev.old.metadata.generation !== ev.object.metadata.generation)) &&
         !ev.object.metadata.deletionTimestamp &&
         !ownerSubnetOf(ev.object)
       )
