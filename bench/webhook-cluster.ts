@@ -157,7 +157,7 @@ export async function clusterRoundTrips(
  * (with the object's name and the request's uid) and one when its answer has gone out (with the
  * uid and `duration: "<n> ms"`).
  */
-function servedDurations(
+export function servedDurations(
   log: string,
   from: number,
   name: string,
@@ -173,7 +173,8 @@ function servedDurations(
       continue;
     }
     if (typeof entry.uid !== "string") continue;
-    if (entry.name === name) ours.add(entry.uid);
+    // Pepr writes the name with a leading slash (namespace/name, the namespace empty here).
+    if (entry.name === name || entry.name === `/${name}`) ours.add(entry.uid);
     if (!ours.has(entry.uid) || typeof entry.duration !== "string") continue;
     const kind =
       typeof entry.url === "string" ? /^\/(mutate|validate)\//.exec(entry.url)?.[1] : undefined;
