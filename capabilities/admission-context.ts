@@ -4,6 +4,7 @@ import { CachedAdmissionReads } from "../lib/k8s/admission-cache.js";
 import { loadConfig } from "../lib/k8s/config-source.js";
 import { configWarningLine, type SpiderpoolConfig } from "../lib/schemas/config.js";
 import { createLogger, type Logger } from "../lib/logger.js";
+import { warmUpPoolAdmission } from "./admission-warm-up.js";
 
 /**
  * What every admission handler needs, created once per process (at module start in admission
@@ -48,14 +49,20 @@ const START_WAIT_MS = 10_000;
  * Makes the context and waits for the caches' first LIST (bounded), for the process to serve
  * only then: the first request finds the caches filled and their pools parsed, and Pepr's
  * /healthz, which the readiness probe asks, answers only from then on
- * (docs/adr/0010-admission-cache.md). A failure is only logged: the first request makes the
+ * (docs/adr/0010-admission-cache.md). Then the pool rules run once (warmUpPoolAdmission), so the
+ * first request does not compile them. A failure is only logged: the first request makes the
  * context again.
  */
 export async function startAdmissionContext(): Promise<void> {
   try {
-    const { reads, log } = await admissionContext();
-    if (reads instanceof CachedAdmissionReads && !(await reads.synced(START_WAIT_MS)))
+    const { reads, config, log } = await admissionContext();
+    if (reads instanceof CachedAdmissionReads && !(await reads.synced(START_WAIT_MS))) {
       log.warn("admission caches not loaded yet; serving with direct reads until they are");
+      return;
+    }
+    await warmUpPoolAdmission(reads, config).catch((e: unknown) =>
+      log.warn("admission warm-up failed; the first request compiles what it needs", { err: e }),
+    );
   } catch (e) {
     createLogger("admission").warn("admission start deferred to the first request", { err: e });
   }

@@ -19,10 +19,10 @@ import { schemaDenial } from "./schema-denial.js";
 export async function mutateIPPool(req: PeprMutateRequest<GenericKind>): Promise<void> {
   const { reads, config, log } = await admissionContext();
   try {
-    // Read directly, not from the cache: the adopting subnet is often created by the same
-    // `kubectl apply` a moment before, and an adoption missed here is made by no one later
-    // (docs/adr/0010-admission-cache.md). Subnets are few; pools are what a LIST cannot afford.
-    const subnets = config.enableSpiderSubnet ? await (reads.uncached ?? reads).subnets() : [];
+    // From the cache: a subnet it has not seen yet (created by the same `kubectl apply` a moment
+    // before) adopts the pool in the watcher's subnet reconciler instead, as Spiderpool's does
+    // for a pool created before its subnet (docs/adr/0010-admission-cache.md).
+    const subnets = config.enableSpiderSubnet ? await reads.subnets() : [];
     const r = defaultIPPool({ pool: req.Raw as unknown as IPPoolObject, subnets, config });
     if (r.stopped)
       log.debug("pool defaulting stopped", { pool: req.Raw.metadata?.name, reason: r.stopped });

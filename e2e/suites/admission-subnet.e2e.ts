@@ -5,6 +5,7 @@ import { adminClient, kubectl } from "../cluster/cluster.js";
 import { exampleMistakes } from "../support/example-mistakes.js";
 import { exampleText } from "../support/examples.js";
 import { apply } from "../support/kube.js";
+import { waitFor } from "../support/wait-for.js";
 import { assertCreateRefused, assertPatchRefused } from "../support/refusals.js";
 import {
   collectionOf,
@@ -16,7 +17,7 @@ import {
 /**
  * SpiderSubnet admission (docs/reference/admission.md#spidersubnet) and the pool rules that involve a subnet (adoption,
  * docs/reference/admission.md#defaulting; the controlling-subnet rules, docs/reference/admission.md#spiderippool), against the real API server through the Pepr module.
- * Addresses: 10.101.0.0/16 (the docs example), 10.105.0.0/16 and 10.116-10.117 (this suite).
+ * Addresses: 10.101.0.0/16 (the docs example), 10.105.0.0/16, 10.114.0.0/16 and 10.116-10.117 (this suite).
  */
 describe("admission: SpiderSubnet", function () {
   let api: ApiClient;
@@ -26,8 +27,10 @@ describe("admission: SpiderSubnet", function () {
     metadata: { name },
     spec,
   });
-  const pools = ["vlan101-web", "vlan101-own", POOL_PEER];
-  const subnets = ["vlan101"];
+  const LATE_POOL = "adm-subnet-late-pool";
+  const LATE_SUBNET = "adm-subnet-late";
+  const pools = ["vlan101-web", "vlan101-own", POOL_PEER, LATE_POOL];
+  const subnets = ["vlan101", LATE_SUBNET];
 
   before(async () => {
     api = adminClient();
@@ -59,7 +62,12 @@ spec: {subnet: 10.105.0.0/24, ips: [10.105.0.1-10.105.0.10]}
 
     it("makes the subnet of the same CIDR the controller of the documented pool, which takes its gateway and routes", async () => {
       const s = (await stored(api, "SpiderSubnet", "vlan101"))!;
-      const p = (await stored(api, "SpiderIPPool", "vlan101-web"))!;
+      // Adopted by the defaulting when its cache has seen the subnet, which the same apply
+      // created a moment before, else by the watcher's subnet reconciler (docs/adr/0010-admission-cache.md).
+      const p = await waitFor("vlan101-web adopted", async () => {
+        const o = await stored(api, "SpiderIPPool", "vlan101-web");
+        return o?.metadata.ownerReferences?.length ? o : undefined;
+      });
       assert.deepEqual(p.metadata.ownerReferences, [
         {
           apiVersion: "spiderpool.spidernet.io/v2beta1",
@@ -90,6 +98,45 @@ spec: {subnet: 10.101.0.0/16, ips: [10.101.1.30-10.101.1.39], gateway: 10.101.0.
       );
       assert.equal(p.spec.gateway, "10.101.0.2");
       assert.deepEqual(p.spec.routes, []);
+    });
+
+    it("adopts a pool created before its subnet, which takes the subnet's gateway and routes (the watcher's subnet reconciler)", async () => {
+      apply(`
+apiVersion: spiderpool.spidernet.io/v2beta1
+kind: SpiderIPPool
+metadata: {name: ${LATE_POOL}}
+spec: {subnet: 10.114.0.0/16, ips: [10.114.1.1-10.114.1.10]}
+`);
+      const before = (await stored(api, "SpiderIPPool", LATE_POOL))!;
+      assert.equal(before.metadata.ownerReferences, undefined, "no subnet to adopt it yet");
+      apply(`
+apiVersion: spiderpool.spidernet.io/v2beta1
+kind: SpiderSubnet
+metadata: {name: ${LATE_SUBNET}}
+spec:
+  subnet: 10.114.0.0/16
+  ips: [10.114.1.1-10.114.1.100]
+  gateway: 10.114.0.1
+  routes: [{dst: 10.115.0.0/16, gw: 10.114.0.254}]
+`);
+      const s = (await stored(api, "SpiderSubnet", LATE_SUBNET))!;
+      const p = await waitFor("the earlier pool adopted by the later subnet", async () => {
+        const o = await stored(api, "SpiderIPPool", LATE_POOL);
+        return o?.metadata.ownerReferences?.length ? o : undefined;
+      });
+      assert.deepEqual(p.metadata.ownerReferences, [
+        {
+          apiVersion: "spiderpool.spidernet.io/v2beta1",
+          kind: "SpiderSubnet",
+          name: LATE_SUBNET,
+          uid: s.metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]);
+      assert.equal(p.metadata.labels?.["ipam.spidernet.io/owner-spider-subnet"], LATE_SUBNET);
+      assert.equal(p.spec.gateway, "10.114.0.1");
+      assert.deepEqual(p.spec.routes, [{ dst: "10.115.0.0/16", gw: "10.114.0.254" }]);
     });
 
     it("lets the subnet's gateway and routes change without touching the pools it owns", async () => {

@@ -53,11 +53,23 @@ export class SubnetController {
     });
     subnets.on(ev => this.#queue.add(ev.object.metadata.name));
     pools.on(ev => {
+      // A new or respecified pool no subnet controls: the subnets of its CIDR adopt it
+      // (docs/adr/0010-admission-cache.md). Not on status writes, which change nothing of that.
+      if (
+        (ev.type === "added" ||
+          (ev.type === "updated" &&
+            ev.old.metadata.generation !== ev.object.metadata.generation)) &&
+        !ev.object.metadata.deletionTimestamp &&
+        !ownerSubnetOf(ev.object)
+      )
+        for (const s of this.subnets.list())
+          if (decideAdoption(s, ev.object).kind === "adopt") this.#queue.add(s.metadata.name);
       const owner =
         ownerSubnetOf(ev.object) ?? (ev.type === "updated" ? ownerSubnetOf(ev.old) : undefined);
       if (!owner) return;
       if (
         ev.type === "updated" &&
+        ownerSubnetOf(ev.old) === ownerSubnetOf(ev.object) &&
         JSON.stringify([
           ev.old.spec.ips,
           ev.old.spec.excludeIPs,
@@ -179,6 +191,16 @@ export class SubnetController {
         );
       } catch (e) {
         if (e instanceof K8sError && e.code === "not_found") continue;
+        // Admission refused it (e.g. the pool uses addresses the subnet does not offer): retrying
+        // would not change that, and the subnet's status must not wait for it.
+        if (e instanceof K8sError && (e.code === "invalid" || e.code === "forbidden")) {
+          this.log.warn("subnet could not adopt a pool of its CIDR", {
+            subnet: subnet.metadata.name,
+            pool: pool.metadata.name,
+            err: e,
+          });
+          continue;
+        }
         throw e;
       }
       adopted++;
