@@ -12,7 +12,7 @@ import {
 } from "../support/allocation-ledger.js";
 import { exampleMistakes } from "../support/example-mistakes.js";
 import { exampleObjects, exampleText } from "../support/examples.js";
-import { apply, waitRunning } from "../support/kube.js";
+import { apply, podEvents, waitRunning } from "../support/kube.js";
 import { kubectlRefusal, refusalOf } from "../support/refusals.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -126,6 +126,40 @@ spec:
     ]);
     const nics = await assertLedgerAgrees(api, pod!);
     assert.match(nics.net1?.[0] ?? "", /^10\.194\.0\.\d+\/24$/);
+  });
+
+  it("accepts a master no node has, as Spiderpool does; the Pod's ADD then fails naming it", async () => {
+    apply(`
+apiVersion: spiderpool.spidernet.io/v2beta1
+kind: SpiderMultusConfig
+metadata: {name: missing-master, namespace: ${NS}}
+spec:
+  cniType: macvlan
+  enableCoordinator: false
+  macvlan: {master: ["no-such-if0"], ippools: {ipv4: ["smc-net1-v4"]}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: on-missing-master
+  namespace: ${NS}
+  annotations:
+    k8s.v1.cni.cncf.io/networks: missing-master
+spec:
+  terminationGracePeriodSeconds: 5
+  containers: [{name: c, image: registry.invalid/pause}]
+`);
+    await waitFor("NAD missing-master written", () => nad("missing-master"), 30_000);
+    const failure = await waitFor(
+      "a failed sandbox event naming the master",
+      async () =>
+        (await podEvents(api, NS, "on-missing-master")).find(e =>
+          e.message.includes("no-such-if0"),
+        ),
+      60_000,
+    );
+    assert.match(failure.message, /no-such-if0/);
+    await api.delete(`/api/v1/namespaces/${NS}/pods/on-missing-master`).catch(() => undefined);
   });
 
   it("rewrites the NAD when the SMC is edited", async () => {
