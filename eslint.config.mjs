@@ -54,10 +54,11 @@ const WINGS = {
   base: [],
   net: ["base"],
   compat: ["base"],
+  multus: ["base", "compat"],
   lifecycle: ["base", "net"],
   selection: ["base", "net", "compat"],
   "auto-pool": ["base", "net", "compat", "selection"],
-  admission: ["base", "net", "compat", "selection", "auto-pool"],
+  admission: ["base", "net", "compat", "selection", "auto-pool", "multus"],
 };
 const wingBlocks = Object.entries(WINGS).map(([wing, allowed]) => ({
   files: [`lib/core/${wing}/**/*.ts`],

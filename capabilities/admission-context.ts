@@ -1,4 +1,4 @@
-import { ApiClient } from "../lib/k8s/api-client.js";
+import { ApiClient, type KubeApi } from "../lib/k8s/api-client.js";
 import type { AdmissionReads } from "../lib/k8s/admission-reads.js";
 import { CachedAdmissionReads } from "../lib/k8s/admission-cache.js";
 import { loadConfig } from "../lib/k8s/config-source.js";
@@ -13,6 +13,8 @@ import { warmUpPoolAdmission } from "./admission-warm-up.js";
  * (docs/adr/0010-admission-cache.md), the configuration and a logger.
  */
 export interface AdmissionContext {
+  /** For the few direct reads outside the caches (a SpiderMultusConfig's NAD). */
+  api: KubeApi;
   reads: AdmissionReads;
   config: SpiderpoolConfig;
   log: Logger;
@@ -30,7 +32,7 @@ export function admissionContext(): Promise<AdmissionContext> {
     const reads = new CachedAdmissionReads(api, {
       onError: (what, e) => log.warn(`admission watch of ${what} failed; retrying`, { err: e }),
     }).start();
-    return { reads, config, log };
+    return { api, reads, config, log };
   })().catch((e: unknown) => {
     ctx = undefined; // a transient failure must not poison every later request
     throw e;

@@ -105,6 +105,7 @@ describe("capability: Watch bindings hand their events to lib/watcher", () => {
       "batch/v1/jobs",
       "spiderpool.spidernet.io/v2beta1/spiderendpoints",
       "spiderpool.spidernet.io/v2beta1/spiderippools",
+      "spiderpool.spidernet.io/v2beta1/spidermultusconfigs",
       "spiderpool.spidernet.io/v2beta1/spiderreservedips",
       "spiderpool.spidernet.io/v2beta1/spidersubnets",
     ]);

@@ -4,6 +4,7 @@ import { mutateIPPool, validateIPPool, validateIPPoolDeletion } from "./ippool-a
 import { mutateSubnet, validateSubnet, validateSubnetDeletion } from "./subnet-admission.js";
 import { mutateReservedIP, validateReservedIP } from "./reserved-ip-admission.js";
 import { validateCoordinator } from "./coordinator-admission.js";
+import { mutateMultusConfig, validateMultusConfigRequest } from "./multus-config-admission.js";
 import { validateWorkload } from "./workload-admission.js";
 import type { GenericKind } from "kubernetes-fluent-client";
 import {
@@ -23,7 +24,7 @@ import { watchEvents, type WatchedKind } from "../lib/watcher/event-inbox.js";
 export const Spiderpool = new Capability({
   name: "spiderpool",
   description:
-    "Spiderpool-compatible underlay IPAM: admission for Spider CRs, pool status, auto-pools and IP GC",
+    "Spiderpool-compatible underlay IPAM: admission for Spider CRs, pool status, auto-pools, IP GC and Multus NADs",
 });
 
 const { When } = Spiderpool;
@@ -38,6 +39,7 @@ const Subnet = gvk("SpiderSubnet", "spidersubnets");
 const ReservedIP = gvk("SpiderReservedIP", "spiderreservedips");
 const Coordinator = gvk("SpiderCoordinator", "spidercoordinators");
 const Endpoint = gvk("SpiderEndpoint", "spiderendpoints");
+const MultusConfig = gvk("SpiderMultusConfig", "spidermultusconfigs");
 const workloadGvk = (kind: AutoPoolWorkloadKind) => {
   const [group, version] = WORKLOAD_COLLECTIONS[kind].apiVersion.split("/") as [string, string];
   const plural = WORKLOAD_COLLECTIONS[kind].path.split("/").pop() as string;
@@ -65,6 +67,11 @@ When(a.GenericKind, ReservedIP).IsCreatedOrUpdated().Validate(validateReservedIP
 
 // SpiderCoordinator: only "default"; fields we do not implement come back as warnings by name.
 When(a.GenericKind, Coordinator).IsCreatedOrUpdated().Validate(validateCoordinator);
+
+// SpiderMultusConfig: Spiderpool's per-type defaults, coordinator defaults for all but custom.
+When(a.GenericKind, MultusConfig).IsCreatedOrUpdated().Mutate(mutateMultusConfig);
+// SpiderMultusConfig: Spiderpool's rules and texts; the NAD it names must not be another SMC's.
+When(a.GenericKind, MultusConfig).IsCreatedOrUpdated().Validate(validateMultusConfigRequest);
 
 // Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob: malformed IPAM annotations on the
 // Pod template are refused with the auto-pool controller's text. Pepr 1.1.4 gives a module one
@@ -100,6 +107,9 @@ When(a.GenericKind, ReservedIP).IsCreatedOrUpdated().Watch(deliver("SpiderReserv
 When(a.GenericKind, ReservedIP).IsDeleted().Watch(deliver("SpiderReservedIP"));
 // SpiderEndpoint → IP GC: looks at the claims of the Pod the endpoint records.
 When(a.GenericKind, Endpoint).IsCreatedOrUpdated().Watch(deliver("SpiderEndpoint"));
+// SpiderMultusConfig → multus config controller: writes its NetworkAttachmentDefinition. Its
+// deletion needs nothing: the NAD's owner reference lets the garbage collector remove it.
+When(a.GenericKind, MultusConfig).IsCreatedOrUpdated().Watch(deliver("SpiderMultusConfig"));
 // Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob → auto-pool controller: pools
 // created or resized with the workload, reclaimed when it is deleted (hence both bindings).
 for (const kind of AUTO_POOL_WORKLOAD_KINDS) {

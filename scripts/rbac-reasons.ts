@@ -59,6 +59,12 @@ export const PEPR_REASONS: Record<string, string> = {
     "reserved addresses are excluded from auto pools: the capability's Watch binding (`list`, `watch`) and the auto-pool controller's cache",
   [`${SPIDERPOOL_GROUP}/spiderendpoints`]:
     "the capability's Watch binding (`list`, `watch`) and IP GC's cache; IP GC removes endpoints of gone Pods and repairs inconsistent ones",
+  [`${SPIDERPOOL_GROUP}/spidermultusconfigs`]:
+    "the capability's Watch binding (`list`, `watch`) and the watcher's cache: each SpiderMultusConfig is written out as its NetworkAttachmentDefinition (docs/usage/multus-config.md)",
+  [`${SPIDERPOOL_GROUP}/spidermultusconfigs/finalizers`]:
+    "`update` only: the NAD's controller reference carries `blockOwnerDeletion`, which an API server with OwnerReferencesPermissionEnforcement allows only to who may set the owner's finalizers; nothing is written to SpiderMultusConfigs",
+  "k8s.cni.cncf.io/network-attachment-definitions":
+    "admission `get`s the NAD a SpiderMultusConfig would write (another SMC may own it); the watcher's cache (`list`, `watch`) re-creates a deleted NAD, `create`s and `update`s NADs to what their SMC says, taking over a pre-existing one; deletion is left to the garbage collector through the owner reference",
   [`${CLAIM_GROUP}/ipclaims`]:
     "admission refuses shrinking a pool under live claims; IP GC deletes claims of gone Pods; pool status counts them; the migration import creates the claims of Spiderpool's records",
   "pepr.dev/peprstores":

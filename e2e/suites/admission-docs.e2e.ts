@@ -11,6 +11,7 @@ describe("admission: the usage docs quote the examples the suites apply", () => 
     ["usage/ippool.md", ["ippool.yaml", "ippool-ipv6.yaml", "ippool-mistakes.yaml"]],
     ["usage/subnet.md", ["subnet.yaml", "subnet-mistakes.yaml"]],
     ["usage/reserved-ip.md", ["reserved-ip.yaml", "reserved-ip-mistakes.yaml"]],
+    ["usage/multus-config.md", ["multus-config.yaml", "multus-config-mistakes.yaml"]],
   ];
   for (const [doc, examples] of quoted) {
     for (const example of examples) {

@@ -48,6 +48,7 @@ describe("Spiderpool CRDs", () => {
         "spiderendpoints",
         "ipclaims",
         "spidercoordinators",
+        "spidermultusconfigs",
       ],
     );
     for (const crd of crds) {
@@ -67,6 +68,7 @@ describe("Spiderpool CRDs", () => {
     ["SpiderEndpoint", "se", "Namespaced", false],
     ["IPClaim", "ipc", "Cluster", false],
     ["SpiderCoordinator", "scc", "Cluster", true],
+    ["SpiderMultusConfig", "smc", "Namespaced", false],
   ];
   for (const [kind, short, scope, status] of table) {
     it(`${kind}: short name ${short}, ${scope}, status subresource ${status ? "on" : "off"}`, () => {

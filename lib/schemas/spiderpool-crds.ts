@@ -1,7 +1,6 @@
 /**
  * The CRDs this project installs, in one list: `scripts/gen-crds.ts` writes them to
  * `manifests/crds/<plural>.yaml` and the golden test compares them with the committed files.
- * SpiderMultusConfig is not served by this project.
  */
 import type { z } from "zod";
 import { toCustomResourceDefinition, type CrdNames, type CustomResourceDefinition } from "./crd.js";
@@ -11,6 +10,7 @@ import { SpiderReservedIPCrdNames, SpiderReservedIPSchema } from "./reserved-ip.
 import { SpiderSubnetCrdNames, SpiderSubnetSchema } from "./subnet.js";
 import { IPClaimCrdNames, IPClaimSchema } from "./ip-claim.js";
 import { SpiderCoordinatorCrdNames, SpiderCoordinatorSchema } from "./coordinator.js";
+import { SpiderMultusConfigCrdNames, SpiderMultusConfigSchema } from "./multus-config.js";
 
 /** A root object schema and the names its CRD is published under. */
 export interface CrdSource {
@@ -26,6 +26,7 @@ export const spiderpoolCrdSources: readonly CrdSource[] = [
   { schema: SpiderEndpointSchema, names: SpiderEndpointCrdNames },
   { schema: IPClaimSchema, names: IPClaimCrdNames },
   { schema: SpiderCoordinatorSchema, names: SpiderCoordinatorCrdNames },
+  { schema: SpiderMultusConfigSchema, names: SpiderMultusConfigCrdNames },
 ];
 
 /**

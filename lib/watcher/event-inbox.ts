@@ -7,6 +7,7 @@ export type WatchedKind =
   | "SpiderSubnet"
   | "SpiderReservedIP"
   | "SpiderEndpoint"
+  | "SpiderMultusConfig"
   | AutoPoolWorkloadKind;
 
 /** The phases Pepr passes to a Watch callback (kubernetes-fluent-client's WatchPhase values). */

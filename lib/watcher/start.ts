@@ -10,6 +10,7 @@ import { PoolStatusController } from "./pool-status-controller.js";
 import { AllocationImportController } from "./allocation-import-controller.js";
 import { startAutoPoolControllers } from "./auto-pool-start.js";
 import { QuarantineExpiry } from "./quarantine-expiry.js";
+import { MultusConfigController } from "./multus-config-controller.js";
 import { watchEvents, type EventInbox } from "./event-inbox.js";
 import { AUTO_POOL_WORKLOAD_KINDS } from "../core/auto-pool/auto-pool-workload.js";
 
@@ -55,9 +56,17 @@ export async function startWatcherControllers(inbox: EventInbox = watchEvents): 
       inbox.register(kind, (w, phase) => auto.workloads.workloadChanged(kind, w, phase));
     routed(["SpiderReservedIP", ...AUTO_POOL_WORKLOAD_KINDS], "auto pools");
   });
+  // SpiderMultusConfig → its NetworkAttachmentDefinition (docs/usage/multus-config.md).
+  const multus = new MultusConfigController(api, log).start();
+  void multus.synced.then(() => {
+    inbox.register("SpiderMultusConfig", smc => multus.smcChanged(smc));
+    routed(["SpiderMultusConfig"], "multus config");
+    multus.resyncAll();
+  });
   setInterval(() => {
     pools.resyncAll();
     imports.resyncAll();
+    multus.resyncAll();
   }, 60_000).unref();
 
   new QuarantineExpiry(api, pools.claims, log).start();

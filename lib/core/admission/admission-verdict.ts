@@ -8,7 +8,11 @@ import { goQuote } from "../compat/go-quote.js";
 import { SPIDERPOOL_GROUP } from "../base/well-known-names.js";
 
 /** The kinds whose admission rules live in lib/core. */
-export type SpiderKind = "SpiderIPPool" | "SpiderSubnet" | "SpiderReservedIP";
+export type SpiderKind =
+  | "SpiderIPPool"
+  | "SpiderSubnet"
+  | "SpiderReservedIP"
+  | "SpiderMultusConfig";
 
 /** Admission passes. */
 export interface AdmissionAllowed {

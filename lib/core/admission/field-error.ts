@@ -78,7 +78,29 @@ export type FieldErrorCode =
   | "outside_owner_subnet"
   | "auto_pool_ips_mismatch"
   | "owner_subnet_missing"
-  | "unreadable_ranges";
+  | "unreadable_ranges"
+  // SpiderMultusConfig (docs/usage/multus-config.md#refused-at-admission)
+  | "cni_block_missing"
+  | "cni_block_foreign"
+  | "invalid_vlan_id"
+  | "invalid_mtu"
+  | "match_master_subnet_unsupported"
+  | "master_empty"
+  | "bond_missing"
+  | "bond_name_empty"
+  | "invalid_vlan_mode"
+  | "tx_rate_reversed"
+  | "resource_name_missing"
+  | "resource_inject_unsupported"
+  | "rdma_resource_missing"
+  | "inject_pools_missing"
+  | "invalid_trunk"
+  | "invalid_custom_cni"
+  | "invalid_chain_cni"
+  | "invalid_nad_name"
+  | "nad_managed_elsewhere"
+  | "unsupported_cni_version"
+  | "nad_name_changed";
 
 /**
  * One problem with one field. `value` is the offending input when there is one; apimachinery

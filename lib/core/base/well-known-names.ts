@@ -65,6 +65,25 @@ export const ANNO_MULTUS_DEFAULT_NETWORK = "v1.multus-cni.io/default-network";
 /** Pod: Multus' additional networks. */
 export const ANNO_MULTUS_NETWORKS = "k8s.v1.cni.cncf.io/networks";
 
+// ---- SpiderMultusConfig and NetworkAttachmentDefinition (docs/usage/multus-config.md) ----
+
+/** SpiderMultusConfig: name of the NetworkAttachmentDefinition to write, when not the SMC's own. */
+export const ANNO_MULTUS_CR_NAME = "multus.spidernet.io/cr-name";
+/** SpiderMultusConfig: `cniVersion` of the generated CNI config (default 0.3.1). */
+export const ANNO_MULTUS_CNI_VERSION = "multus.spidernet.io/cni-version";
+/** SpiderMultusConfig: `name` of the generated CNI config, when not the NAD's name. */
+export const ANNO_CNI_CONFIG_NAME = "cni.spidernet.io/cniconfig-name";
+/** SpiderMultusConfig: Spiderpool's RDMA resource injection into Pods (copied to a label). */
+export const ANNO_RDMA_RESOURCE_INJECT = "cni.spidernet.io/rdma-resource-inject";
+/** SpiderMultusConfig: Spiderpool's network resource injection into Pods (copied to a label). */
+export const ANNO_NETWORK_RESOURCE_INJECT = "cni.spidernet.io/network-resource-inject";
+/** NetworkAttachmentDefinition: the device-plugin resource its NICs need (sriov, ib-sriov, ovs offload). */
+export const ANNO_NAD_RESOURCE_NAME = "k8s.v1.cni.cncf.io/resourceName";
+/** API group of NetworkAttachmentDefinition. */
+export const NAD_GROUP = "k8s.cni.cncf.io";
+/** apiVersion of NetworkAttachmentDefinition. */
+export const NAD_API_VERSION = `${NAD_GROUP}/v1`;
+
 // ---- Pool and subnet labels ----
 
 /** Label on a pool: the label value of its CIDR (`10-6-0-0-16`); how same-subnet pools find each other. */
