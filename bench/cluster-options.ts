@@ -95,7 +95,7 @@ export function parseClusterOptions(
     churn,
     perNode,
     maxProcs: Math.max(8, Math.min(64, nodes * perNode)),
-    phaseTimeoutMs: Math.max(300_000, pods * 300),
+    phaseTimeoutMs: Math.max(300_000, pods * 40),
     out: path.resolve(v.out ?? path.join(repoRoot, "bench", "results", `cluster-${stamp}.json`)),
   };
 }

@@ -42,6 +42,9 @@ import { AddressLedger } from "./phase-summary.js";
 import { runClock } from "./plugin-exec.js";
 import { Progress } from "./progress.js";
 
+/** What one agent process may grow to during a run (MiB), for the memory check at start. */
+const AGENT_BUDGET_MIB = 150;
+
 export interface ClusterPhase {
   name: "create" | "churn" | "delete";
   wallMs: number;
@@ -49,6 +52,7 @@ export interface ClusterPhase {
   dels: CallSummary;
   requests: IpamRequests;
   apiRequestsPerAdd: number;
+  watchPer: "ADD" | "DEL";
   watch: WatchCost;
   usage: Record<string, GroupUsage>;
   duplicates: number;
@@ -119,6 +123,12 @@ export async function runClusterBench(opts: ClusterBenchOptions): Promise<Cluste
   try {
     progress.note(`registering ${opts.nodes} simulated nodes`);
     await nodes.register();
+    // An idle agent takes about 100 MiB; with room for growth and the rest of the machine.
+    const needMiB = opts.nodes * AGENT_BUDGET_MIB + 2048;
+    if (memBefore < needMiB)
+      throw new Error(
+        `${opts.nodes} agent processes need about ${needMiB} MiB, ${memBefore} MiB available; run fewer --nodes`,
+      );
     progress.note(`starting ${opts.nodes} agents, one process each`);
     await nodes.startAgents(l => progress.note(l));
     memAfterAgents = Math.round(memAvailableMiB());
@@ -184,9 +194,11 @@ export async function runClusterBench(opts: ClusterBenchOptions): Promise<Cluste
         dels: summarizeCalls(mine.filter(c => c.op === "DEL")),
         requests,
         apiRequestsPerAdd: adds.length ? round2(requests.total / adds.length) : 0,
+        // The delete phase has no ADD: its watch cost is counted per DEL.
+        watchPer: adds.length ? "ADD" : "DEL",
         watch: watchCost(
           tallies1.map((t, i) => tallyDelta(tallies0[i]!, t)),
-          adds.length,
+          adds.length || mine.length,
         ),
         usage,
         duplicates: ledger.duplicates.length - dup0,

@@ -28,7 +28,8 @@ describe("bench:cluster workload", () => {
     });
     const v6 = pools.filter(p => p.spec.ipVersion === 6);
     assert.equal(v6.length, 4);
-    assert.equal(v6[0]!.spec.subnet, "fd22:220:0:0::/116");
+    assert.equal(v6[0]!.spec.subnet, "fd22:220::/116");
+    assert.deepEqual(v6[1]!.spec.ips, ["fd22:220:0:1::1-fd22:220:0:1::ffe"]);
   });
 
   it("names the pools by annotation and keeps the Pods on the benchmark's nodes", () => {

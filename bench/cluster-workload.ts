@@ -76,10 +76,9 @@ export function poolObjects(w: Workload): object[] {
       pool(p.v4, 4, `10.220.${third}.0/20`, `10.220.${third}.1-10.220.${third + 15}.254`),
     ];
     if (p.v6) {
-      const k6 = k - V4_ONLY;
-      out.push(
-        pool(p.v6, 6, `fd22:220:0:${k6}::/116`, `fd22:220:0:${k6}::1-fd22:220:0:${k6}::ffe`),
-      );
+      // Canonical text (RFC 5952): admission refuses any other spelling of a subnet.
+      const prefix = k === V4_ONLY ? "fd22:220::" : `fd22:220:0:${k - V4_ONLY}::`;
+      out.push(pool(p.v6, 6, `${prefix}/116`, `${prefix}1-${prefix}ffe`));
     }
     return out;
   });

@@ -85,6 +85,63 @@ export function scaleChart(runs: ClusterResults[]): string {
   return out.join("\n") + "\n";
 }
 
+/** The measures of every run as a Markdown table, for docs/concepts/scale.md. */
+export function scaleTable(runs: ClusterResults[]): string {
+  const rows = [...runs].sort((a, b) => a.pods - b.pods || a.nodes - b.nodes);
+  const cols: [string, (r: ClusterResults) => string | number][] = [
+    ["nodes", r => r.nodes],
+    ["Pods", r => r.pods],
+    ["create wall (s)", r => Math.round((create(r)?.wallMs ?? 0) / 1000)],
+    ["ADD p50 / p99 (ms)", r => `${Math.round(r.addP50Ms)} / ${Math.round(r.addP99Ms)}`],
+    ["IPAM requests per ADD", r => r.apiRequestsPerAdd],
+    ["409s", r => r.conflicts409],
+    [
+      "watch events / KiB per agent per ADD",
+      r => {
+        const w = create(r)?.watch;
+        return w ? `${w.eventsPerAgentPerAdd} / ${(w.bytesPerAgentPerAdd / 1024).toFixed(2)}` : "";
+      },
+    ],
+    [
+      "agent RSS idle / max (MiB)",
+      r =>
+        `${Math.round(r.agentIdleRssMiB)} / ${Math.round(Math.max(...r.phases.map(p => p.usage.agents?.maxRssMiB ?? 0)))}`,
+    ],
+    [
+      "agent CPU ms per ADD (all agents)",
+      r => {
+        const c = create(r);
+        return c && c.adds.calls
+          ? Math.round(((c.usage.agents?.cpuSeconds ?? 0) * 1000) / c.adds.calls)
+          : "";
+      },
+    ],
+    [
+      "watcher RSS max (MiB) / CPU (s)",
+      r =>
+        `${Math.round(Math.max(...r.phases.map(p => p.usage.watcher?.maxRssMiB ?? 0)))} / ${r.phases.reduce((s, p) => s + (p.usage.watcher?.cpuSeconds ?? 0), 0).toFixed(1)}`,
+    ],
+    [
+      "apiserver RSS max (MiB) / CPU (s)",
+      r =>
+        `${Math.round(Math.max(...r.phases.map(p => p.usage.apiserver?.maxRssMiB ?? 0)))} / ${r.phases.reduce((s, p) => s + (p.usage.apiserver?.cpuSeconds ?? 0), 0).toFixed(1)}`,
+    ],
+    [
+      "etcd RSS max (MiB) / CPU (s)",
+      r =>
+        `${Math.round(Math.max(...r.phases.map(p => p.usage.etcd?.maxRssMiB ?? 0)))} / ${r.phases.reduce((s, p) => s + (p.usage.etcd?.cpuSeconds ?? 0), 0).toFixed(1)}`,
+    ],
+    ["failures", r => r.failures],
+    ["duplicates", r => r.duplicates],
+    ["leaks", r => r.leaks],
+  ];
+  const head = `| ${cols.map(c => c[0]).join(" | ")} |`;
+  const sep = `|${cols.map(() => "---:").join("|")}|`;
+  return (
+    [head, sep, ...rows.map(r => `| ${cols.map(c => c[1](r)).join(" | ")} |`)].join("\n") + "\n"
+  );
+}
+
 function fmt(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
@@ -102,4 +159,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   );
   fs.writeFileSync(out, scaleChart(runs));
   process.stderr.write(`wrote ${out}\n`);
+  process.stdout.write(scaleTable(runs));
 }
