@@ -4,7 +4,9 @@ import { ApiActivity, kindOfPath } from "./api-activity.js";
 import {
   OLDEST_REQUEST_AGE,
   registerApiActivityMetrics,
+  WATCH_BYTES,
   WATCH_EVENT_AGE,
+  WATCH_EVENTS,
 } from "./api-activity-metrics.js";
 
 describe("API client health metrics", () => {
@@ -37,6 +39,19 @@ describe("API client health metrics", () => {
     pods2.close();
     text = await scrape(a);
     assert.doesNotMatch(text, /kind="pods"/);
+  });
+
+  it("serves per kind the watch events and bytes received, summed over every watch", async () => {
+    const a = new ApiActivity(clock);
+    assert.doesNotMatch(await scrape(a), new RegExp(`^${WATCH_EVENTS}\\{`, "m"));
+    a.received("ipclaims", 1200, 2);
+    a.received("ipclaims", 300, 0);
+    a.received("pods", 50, 1);
+    const text = await scrape(a);
+    assert.match(text, new RegExp(`^${WATCH_EVENTS}\\{kind="ipclaims"\\} 2$`, "m"));
+    assert.match(text, new RegExp(`^${WATCH_BYTES}\\{kind="ipclaims"\\} 1500$`, "m"));
+    assert.match(text, new RegExp(`^${WATCH_EVENTS}\\{kind="pods"\\} 1$`, "m"));
+    assert.match(text, new RegExp(`^${WATCH_BYTES}\\{kind="pods"\\} 50$`, "m"));
   });
 
   it("serves the age of the oldest request in flight, 0 when none is", async () => {

@@ -4,6 +4,8 @@ import type { ApiActivity } from "./api-activity.js";
 /** Names shared by the agent and the watcher (docs/usage/metrics.md, "API client health"). */
 export const WATCH_EVENT_AGE = "spiderpool_api_watch_last_event_age_seconds";
 export const OLDEST_REQUEST_AGE = "spiderpool_api_oldest_inflight_request_age_seconds";
+export const WATCH_EVENTS = "spiderpool_api_watch_events_total";
+export const WATCH_BYTES = "spiderpool_api_watch_received_bytes_total";
 
 /**
  * Gauges read at scrape time from the client's activity: a frozen connection shows as an age
@@ -26,6 +28,28 @@ export function registerApiActivityMetrics(registry: client.Registry, activity: 
     registers: [registry],
     collect() {
       this.set(activity.oldestInFlightSeconds());
+    },
+  });
+  // Counters read at scrape time: what this process pays for the changes of the whole cluster
+  // (docs/concepts/scale.md).
+  new client.Counter({
+    name: WATCH_EVENTS,
+    help: "watch events received, per kind",
+    labelNames: ["kind"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, r] of activity.receivedTotals()) this.inc({ kind }, r.events);
+    },
+  });
+  new client.Counter({
+    name: WATCH_BYTES,
+    help: "bytes of watch stream bodies received, per kind",
+    labelNames: ["kind"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, r] of activity.receivedTotals()) this.inc({ kind }, r.bytes);
     },
   });
 }

@@ -7,6 +7,7 @@
 export class ApiActivity {
   readonly #inflight = new Map<number, number>();
   readonly #watches = new Set<WatchActivity>();
+  readonly #received = new Map<string, { events: number; bytes: number }>();
   #next = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -30,6 +31,22 @@ export class ApiActivity {
     const w = new WatchActivity(kind, this.now, x => this.#watches.delete(x));
     this.#watches.add(w);
     return w;
+  }
+
+  /**
+   * Counts what the watches of `kind` delivered: the cost every agent pays per change in the
+   * cluster, which docs/concepts/scale.md measures against the node count.
+   */
+  received(kind: string, bytes: number, events: number): void {
+    const r = this.#received.get(kind) ?? { events: 0, bytes: 0 };
+    r.bytes += bytes;
+    r.events += events;
+    this.#received.set(kind, r);
+  }
+
+  /** Per kind, watch events and bytes received since the client was made. */
+  receivedTotals(): Map<string, { events: number; bytes: number }> {
+    return new Map([...this.#received].map(([k, v]) => [k, { ...v }]));
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import https from "node:https";
 import { ServerClock } from "../core/base/server-clock.js";
-import { ApiActivity } from "./api-activity.js";
+import { ApiActivity, kindOfPath } from "./api-activity.js";
 import { loadCredentials, type Credentials, type TlsOptions } from "./kubeconfig.js";
 import { K8sError, k8sErrorFromStatus, toK8sError } from "./k8s-error.js";
 import { localClock } from "./local-clock.js";
@@ -346,16 +346,22 @@ export class ApiClient implements KubeApi {
         // event of the cluster, so this loop runs N-agents times per allocation (see
         // docs/benchmarks.md, "where the time goes").
         let rest: Buffer | undefined;
+        const kind = kindOfPath(path);
         for await (const chunk of res) {
           arm();
           const data: Buffer = rest ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
           let start = 0;
           let nl: number;
+          let events = 0;
           while ((nl = data.indexOf(NEWLINE, start)) >= 0) {
             const line = data.toString("utf8", start, nl);
-            if (line.trim()) onEvent(JSON.parse(line) as WatchEvent);
+            if (line.trim()) {
+              events++;
+              onEvent(JSON.parse(line) as WatchEvent);
+            }
             start = nl + 1;
           }
+          this.activity.received(kind, (chunk as Buffer).length, events);
           rest = start < data.length ? data.subarray(start) : undefined;
         }
       } catch (e) {
