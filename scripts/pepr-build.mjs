@@ -6,9 +6,17 @@ import fs from "node:fs";
 
 const uuid = JSON.parse(fs.readFileSync("package.json", "utf8")).pepr.uuid;
 const outputs = [`dist/pepr-module-${uuid}.yaml`, `dist/pepr-${uuid}.cjs`];
+// `-z chart` (npm run build) also writes the module's Helm chart, the subchart of ours
+// (scripts/build-chart.ts): one build, so the chart and the manifest carry the same certificates.
+const args = process.argv.slice(2);
+const zarf = args.findIndex(a => a === "-z" || a === "--zarf");
+if (zarf >= 0 && args[zarf + 1] === "chart") {
+  fs.rmSync(`dist/${uuid}-chart`, { recursive: true, force: true });
+  outputs.push(`dist/${uuid}-chart/Chart.yaml`);
+}
 for (const f of outputs) fs.rmSync(f, { force: true });
 
-const run = spawnSync("npx", ["pepr", "build", ...process.argv.slice(2)], {
+const run = spawnSync("npx", ["pepr", "build", ...args], {
   encoding: "utf8",
   env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
   maxBuffer: 64 * 1024 * 1024,

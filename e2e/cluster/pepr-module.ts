@@ -166,7 +166,11 @@ async function ensurePeprPrerequisites(api: ApiClient): Promise<void> {
  * The webhook configurations `pepr build` would emit for our bindings, pointed at localhost.
  * Rules come from the capability's bindings, as Pepr derives them.
  */
-async function registerWebhooks(api: ApiClient, port: number, apiPath: string): Promise<void> {
+export async function registerWebhooks(
+  api: ApiClient,
+  port: number,
+  apiPath: string,
+): Promise<void> {
   process.env.LOG_LEVEL ??= "warn"; // Pepr logs every binding at info when the capability loads
   const { Spiderpool } = await import("../../capabilities/spiderpool.js");
   const caBundle = fs.readFileSync(pki("ca.crt")).toString("base64");
