@@ -17,6 +17,12 @@ import { HOST_CONFIG_FILE } from "../../lib/cni-plugin/host-dirs.js";
 import { isAlive, signalGroup, startDaemon, stopDaemon, type Daemon } from "./daemon.js";
 import { createNodeNetwork, nodeAddress } from "./fabric.js";
 import { ensureImage, LOCAL_IMAGES, normalizedRef, PAUSE_IMAGE } from "./images.js";
+import {
+  agentImageRef,
+  buildAgentImage,
+  buildPeprControllerImage,
+  peprControllerRef,
+} from "./component-images.js";
 import { ip } from "./netns.js";
 import { paths, repoRoot } from "./paths.js";
 import { issueLeaf } from "./pki.js";
@@ -237,8 +243,8 @@ current-context: spiderpool-e2e
     containerd,
   );
 
-  for (const image of LOCAL_IMAGES) {
-    const tarball = ensureImage(image, stepLog);
+  for (const image of nodeImages(opts.cniBinDir, stepLog)) {
+    const { tarball } = image;
     const step = `real node ${name}: import image ${image.ref}`;
     const ref = normalizedRef(image.ref);
     ctr(step, ["images", "import", "--base-name", ref.slice(0, ref.lastIndexOf(":")), tarball]);
@@ -292,6 +298,19 @@ current-context: spiderpool-e2e
   opts.record(node);
   await execDone(kubelet, "kubelet");
   return node;
+}
+
+/**
+ * Every image a real node holds, as `ctr images import` takes them: the sandbox and busybox
+ * images, and our components' (the agent's, Pepr's controller), so pods of the DaemonSet and
+ * of `pepr deploy` start without a registry. Built once, then taken from the cache.
+ */
+function nodeImages(cniBinDir: string, log: string): { ref: string; tarball: string }[] {
+  return [
+    ...LOCAL_IMAGES.map(i => ({ ref: i.ref, tarball: ensureImage(i, log) })),
+    { ref: agentImageRef(), tarball: buildAgentImage(cniBinDir, log) },
+    { ref: peprControllerRef(), tarball: buildPeprControllerImage(log) },
+  ];
 }
 
 /** SPIDERPOOL_REAL_NODE_KUBELET_CONFIG: a JSON object of KubeletConfiguration fields. */
