@@ -114,7 +114,12 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
   } catch (e) {
     // Whatever started before the failing step is in the state file: stop it and remove the
     // namespaces, so a failed start leaves no process or network namespace behind.
-    await down(opts.log).catch(() => undefined);
+    // A cleanup that fails too is said, not swallowed: something may be left behind.
+    const cleanup = await down(opts.log).then(
+      () => "",
+      (d: Error) => d.message,
+    );
+    if (cleanup && e instanceof Error) e.message += `; cleaning up failed too: ${cleanup}`;
     throw e;
   }
 }

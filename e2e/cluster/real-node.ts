@@ -456,12 +456,16 @@ export async function stopRealNode(n: RealNode): Promise<string[]> {
   const byName = (p: string) => n.daemons.find(d => d.name.startsWith(p));
   const kubelet = byName("kubelet-");
   if (kubelet) await stopDaemon(kubelet);
-  const runc = (args: string[]) =>
-    execFileSync("runc", ["--root", n.layout.runcRoot, ...args], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-  if (fs.existsSync(n.layout.runcRoot)) {
+  // containerd keeps runc's state one directory per containerd namespace (k8s.io for CRI).
+  const roots = fs.existsSync(n.layout.runcRoot)
+    ? fs.readdirSync(n.layout.runcRoot).map(d => path.join(n.layout.runcRoot, d))
+    : [];
+  for (const root of roots) {
+    const runc = (args: string[]) =>
+      execFileSync("runc", ["--root", root, ...args], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      });
     let ids: string[] = [];
     try {
       ids = runc(["list", "-q"]).split("\n").filter(Boolean);
