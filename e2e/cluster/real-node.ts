@@ -165,6 +165,13 @@ export async function startRealNode(opts: {
   // In place of kube-proxy, for the one Service in-cluster clients need: the node's
   // host-network pods (the agent of `--install deployed`) reach `kubernetes` at its ClusterIP,
   // which leads to the relay below. The rule lives and dies with the node's namespace.
+  // The route first: the output path looks one up before the nat table rewrites the address.
+  runStep(
+    step,
+    "ip",
+    ["-n", node.netns, "route", "add", `${KUBERNETES_SERVICE_IP}/32`, "via", mgmt.host],
+    stepLog,
+  );
   runStep(
     step,
     "ip",
