@@ -3,11 +3,13 @@
  * mocha, and tears it down again, whatever the outcome. Extra arguments go to mocha
  * (e.g. `npm run test:e2e -- --grep smoke`). With SPIDERPOOL_E2E_REUSE=1 an already running
  * cluster (from `npm run cluster:up`) is used and left running. SPIDERPOOL_E2E_NODES sets the
- * number of simulated nodes, SPIDERPOOL_E2E_REAL_NODES that of real ones (kubelet + containerd).
+ * number of simulated nodes, SPIDERPOOL_E2E_REAL_NODES that of real ones (kubelet + containerd),
+ * SPIDERPOOL_E2E_INSTALL=deployed gives the real node its agent from the manifests (DaemonSet).
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { down, loadState, up } from "./cluster/cluster.js";
+import { INSTALL_MODES, type InstallMode } from "./cluster/deployed-install.js";
 import { repoRoot } from "./cluster/paths.js";
 
 const say = (l: string) => process.stderr.write(`${l}\n`);
@@ -20,8 +22,18 @@ async function main(): Promise<number> {
     throw new Error(
       `SPIDERPOOL_E2E_REAL_NODES must be a whole number, got ${JSON.stringify(process.env.SPIDERPOOL_E2E_REAL_NODES)}`,
     );
+  const install = (process.env.SPIDERPOOL_E2E_INSTALL ?? "processes") as InstallMode;
+  if (!INSTALL_MODES.includes(install))
+    throw new Error(
+      `SPIDERPOOL_E2E_INSTALL must be one of ${INSTALL_MODES.join(", ")}, got ${JSON.stringify(install)}`,
+    );
   if (!reuse)
-    await up({ nodes: Number(process.env.SPIDERPOOL_E2E_NODES ?? 5), realNodes, log: say });
+    await up({
+      nodes: Number(process.env.SPIDERPOOL_E2E_NODES ?? 5),
+      realNodes,
+      install,
+      log: say,
+    });
   say(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   try {
     const mocha = path.join(repoRoot, "node_modules/mocha/bin/mocha.js");

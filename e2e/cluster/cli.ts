@@ -1,9 +1,10 @@
 /**
- * `npm run cluster:up -- --nodes N [--real-nodes M]` and `npm run cluster:down`. Failures print one line naming
+ * `npm run cluster:up -- --nodes N [--real-nodes M] [--install processes|deployed]` and `npm run cluster:down`. Failures print one line naming
  * the step and the log to read.
  */
 import { parseArgs } from "node:util";
 import { down, up } from "./cluster.js";
+import { INSTALL_MODES, type InstallMode } from "./deployed-install.js";
 import { paths } from "./paths.js";
 
 const { positionals, values } = parseArgs({
@@ -11,6 +12,7 @@ const { positionals, values } = parseArgs({
   options: {
     nodes: { type: "string", default: "3" },
     "real-nodes": { type: "string", default: "0" },
+    install: { type: "string", default: "processes" },
   },
 });
 
@@ -27,7 +29,14 @@ async function main(): Promise<void> {
       throw new Error(
         `--real-nodes must be an integer 0..8, got ${JSON.stringify(values["real-nodes"])}`,
       );
-    const s = await up({ nodes, realNodes, log: say });
+    const install = values.install as InstallMode;
+    if (!INSTALL_MODES.includes(install))
+      throw new Error(
+        `--install must be one of ${INSTALL_MODES.join(", ")}, got ${JSON.stringify(values.install)}`,
+      );
+    if (install === "deployed" && realNodes !== 1)
+      throw new Error(`--install deployed needs --real-nodes 1, got ${realNodes}`);
+    const s = await up({ nodes, realNodes, install, log: say });
     say(
       `cluster up: API https://127.0.0.1:${s.ports.api}, ${s.nodes.length} simulated and ${s.realNodes?.length ?? 0} real nodes; kubeconfig ${paths.kubeconfig}`,
     );

@@ -22,6 +22,7 @@ import { paths, repoRoot, clusterDir } from "./paths.js";
 import { generatePki, writeKubeconfig } from "./pki.js";
 import { nodeReady, probe, waitPortClosed, waitUntil } from "./readiness.js";
 import { StepError } from "./step-error.js";
+import { deployAgent, type InstallMode } from "./deployed-install.js";
 import {
   buildAgentBundle,
   confPath,
@@ -74,12 +75,16 @@ export interface ClusterState {
   cniBinDir: string;
   /** Nodes run by a real kubelet with containerd (`--real-nodes`); absent in older state files. */
   realNodes?: RealNode[];
+  /** How the real nodes got our agent (deployed-install.ts); absent means host processes. */
+  install?: InstallMode;
 }
 
 export interface UpOptions {
   nodes: number;
   /** Real nodes (kubelet + containerd) beside the simulated ones; 0 when absent. */
   realNodes?: number;
+  /** `deployed`: the real node's agent comes from the manifests (deployed-install.ts). */
+  install?: InstallMode;
   log?: (line: string) => void;
 }
 
@@ -109,7 +114,12 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
   } catch (e) {
     // Whatever started before the failing step is in the state file: stop it and remove the
     // namespaces, so a failed start leaves no process or network namespace behind.
-    await down(opts.log).catch(() => undefined);
+    // A cleanup that fails too is said, not swallowed: something may be left behind.
+    const cleanup = await down(opts.log).then(
+      () => "",
+      (d: Error) => d.message,
+    );
+    if (cleanup && e instanceof Error) e.message += `; cleaning up failed too: ${cleanup}`;
     throw e;
   }
 }
@@ -147,6 +157,7 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
     agents: {},
     cniBinDir: "",
     pepr: [],
+    install: opts.install ?? "processes",
   };
   saveState(state);
 
@@ -208,6 +219,7 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
         name,
         index: opts.nodes + k,
         k,
+        deployed: state.install === "deployed",
         log,
         record: node => {
           const i = state.realNodes!.findIndex(x => x.name === node.name);
@@ -224,12 +236,17 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
       );
     }
   }
+  const hostAgents = state.install === "deployed" ? names : [...names, ...realNames];
   await Promise.all(
-    [...names, ...realNames].map(async n => {
+    hostAgents.map(async n => {
       state.agents[n] = await startAgent(n);
     }),
   );
   saveState(state);
+  if (state.install === "deployed") {
+    log("deploying the agent to the real node: kubectl apply -k manifests (DaemonSet)");
+    await deployAgent(api, binDir, state.realNodes ?? []);
+  }
   api.close();
   return state;
 }
@@ -526,6 +543,7 @@ export async function down(log: (l: string) => void = () => undefined): Promise<
     "conf.yml",
     "fault-proxy",
     "identities",
+    "deploy",
   ]) {
     fs.rmSync(path.join(clusterDir, entry), { recursive: true, force: true });
   }

@@ -1,15 +1,12 @@
 /**
- * The container images a real node runs, built here without a registry: an OCI layout made with
- * umoci from Debian's static busybox, archived as a tarball that `ctr images import` reads. The
- * tarballs are cached under ~/.cache/pepr-spiderpool/images, keyed by everything that goes in
- * (the busybox binary's hash, the image's name and recipe), so a second cluster:up reuses them.
+ * The small images a real node runs, built here without a registry (oci-build.ts) from Debian's
+ * static busybox: the sandbox image and busybox for the suites' pods. Our own components' images
+ * are in component-images.ts.
  */
 import { execFileSync } from "node:child_process";
-import crypto from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { runStep as run } from "./run-step.js";
+import { buildOciImage, fileHash } from "./oci-build.js";
 import { StepError } from "./step-error.js";
 
 export interface LocalImage {
@@ -45,14 +42,29 @@ export function normalizedRef(ref: string): string {
 }
 
 /** Bumped when the way an image is put together changes, so older cached tarballs are not used. */
-const RECIPE = "1";
+const RECIPE = "2";
 const BUSYBOX = "/usr/bin/busybox";
 
-function cacheDir(): string {
-  return path.join(
-    process.env.SPIDERPOOL_CACHE ?? path.join(os.homedir(), ".cache/pepr-spiderpool"),
-    "images",
-  );
+/** Debian's static busybox as /bin/busybox with a link per applet, and a root user. */
+export function addBusybox(rootfs: string, step: string): void {
+  if (!fs.existsSync(BUSYBOX))
+    throw new StepError(step, `${BUSYBOX} is missing (Debian package busybox-static)`);
+  const bin = path.join(rootfs, "bin");
+  fs.mkdirSync(bin, { recursive: true });
+  fs.copyFileSync(BUSYBOX, path.join(bin, "busybox"));
+  fs.chmodSync(path.join(bin, "busybox"), 0o755);
+  const applets = execFileSync(BUSYBOX, ["--list"], { encoding: "utf8" }).split("\n");
+  for (const a of applets.filter(x => /^[a-z0-9_.-]+$/.test(x) && x !== "busybox"))
+    if (!fs.existsSync(path.join(bin, a))) fs.symlinkSync("busybox", path.join(bin, a));
+  fs.writeFileSync(path.join(rootfs, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+  fs.writeFileSync(path.join(rootfs, "etc/group"), "root:x:0:\n");
+}
+
+/** The busybox hash, part of every image's inputs that contains it. */
+export function busyboxHash(step: string): string {
+  if (!fs.existsSync(BUSYBOX))
+    throw new StepError(step, `${BUSYBOX} is missing (Debian package busybox-static)`);
+  return fileHash(BUSYBOX);
 }
 
 /**
@@ -61,58 +73,13 @@ function cacheDir(): string {
  */
 export function ensureImage(image: LocalImage, logPath: string): string {
   const step = `image ${image.ref}: build`;
-  if (!fs.existsSync(BUSYBOX))
-    throw new StepError(step, `${BUSYBOX} is missing (Debian package busybox-static)`);
-  const key = crypto
-    .createHash("sha256")
-    .update(fs.readFileSync(BUSYBOX))
-    .update(JSON.stringify({ RECIPE, image }))
-    .digest("hex")
-    .slice(0, 16);
-  const name = image.ref.replace(/[^a-zA-Z0-9.-]/g, "_");
-  const tarball = path.join(cacheDir(), `${name}-${key}.tar`);
-  if (fs.existsSync(tarball)) return tarball;
-
-  fs.mkdirSync(cacheDir(), { recursive: true });
-  const work = fs.mkdtempSync(path.join(cacheDir(), `.build-${name}-`));
-  try {
-    const tag = image.ref.slice(image.ref.lastIndexOf(":") + 1);
-    const layout = path.join(work, "oci");
-    const bundle = path.join(work, "bundle");
-    run(step, "umoci", ["init", "--layout", layout], logPath);
-    run(step, "umoci", ["new", "--image", `${layout}:${tag}`], logPath);
-    run(step, "umoci", ["unpack", "--rootless", "--image", `${layout}:${tag}`, bundle], logPath);
-    const bin = path.join(bundle, "rootfs", "bin");
-    fs.mkdirSync(bin, { recursive: true });
-    fs.copyFileSync(BUSYBOX, path.join(bin, "busybox"));
-    fs.chmodSync(path.join(bin, "busybox"), 0o755);
-    const applets = execFileSync(BUSYBOX, ["--list"], { encoding: "utf8" }).split("\n");
-    for (const a of applets.filter(x => /^[a-z0-9_.-]+$/.test(x) && x !== "busybox"))
-      fs.symlinkSync("busybox", path.join(bin, a));
-    for (const d of ["etc", "tmp", "proc", "sys", "dev"])
-      fs.mkdirSync(path.join(bundle, "rootfs", d), { recursive: true });
-    fs.writeFileSync(path.join(bundle, "rootfs/etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
-    fs.writeFileSync(path.join(bundle, "rootfs/etc/group"), "root:x:0:\n");
-    run(step, "umoci", ["repack", "--image", `${layout}:${tag}`, bundle], logPath);
-    const config = [
-      "config",
-      "--image",
-      `${layout}:${tag}`,
-      "--config.env",
-      "PATH=/bin",
-      "--config.workingdir",
-      "/",
-      "--config.user",
-      "0:0",
-    ];
-    for (const c of image.cmd) config.push("--config.cmd", c);
-    run(step, "umoci", config, logPath);
-    run(step, "umoci", ["gc", "--layout", layout], logPath);
-    const tmp = `${tarball}.tmp-${process.pid}`;
-    run(step, "tar", ["-cf", tmp, "-C", layout, "."], logPath);
-    fs.renameSync(tmp, tarball);
-    return tarball;
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  return buildOciImage(
+    {
+      ref: image.ref,
+      inputs: { RECIPE, busybox: busyboxHash(step) },
+      config: { cmd: image.cmd, env: ["PATH=/bin"], workdir: "/", user: "0:0" },
+      fill: rootfs => addBusybox(rootfs, step),
+    },
+    logPath,
+  );
 }

@@ -17,6 +17,12 @@ import { HOST_CONFIG_FILE } from "../../lib/cni-plugin/host-dirs.js";
 import { isAlive, signalGroup, startDaemon, stopDaemon, type Daemon } from "./daemon.js";
 import { createNodeNetwork, nodeAddress } from "./fabric.js";
 import { ensureImage, LOCAL_IMAGES, normalizedRef, PAUSE_IMAGE } from "./images.js";
+import {
+  agentImageRef,
+  buildAgentImage,
+  buildPeprControllerImage,
+  peprControllerRef,
+} from "./component-images.js";
 import { ip } from "./netns.js";
 import { paths, repoRoot } from "./paths.js";
 import { issueLeaf } from "./pki.js";
@@ -44,6 +50,9 @@ export interface RealNode {
   /** Started in this order: relay, containerd, kubelet; stopped in reverse. */
   daemons: Daemon[];
 }
+
+/** The `kubernetes` Service's ClusterIP: the first of --service-cluster-ip-range (control-plane.ts). */
+export const KUBERNETES_SERVICE_IP = "10.0.0.1";
 
 /** The management /30 of the k-th real node: root side .1, node side .2. */
 const MGMT_NET = "10.255.255";
@@ -108,6 +117,8 @@ export async function startRealNode(opts: {
   name: string;
   index: number;
   k: number;
+  /** The agent comes from the DaemonSet (deployed-install.ts): its installer puts the plugin in. */
+  deployed: boolean;
   record: (n: RealNode) => void;
   log: (l: string) => void;
 }): Promise<RealNode> {
@@ -151,6 +162,26 @@ export async function startRealNode(opts: {
     stepLog,
   );
   runStep(step, "ip", ["-n", node.netns, "link", "set", "mgmt0", "up"], stepLog);
+  // In place of kube-proxy, for the one Service in-cluster clients need: the node's
+  // host-network pods (the agent of `--install deployed`) reach `kubernetes` at its ClusterIP,
+  // which leads to the relay below. The rule lives and dies with the node's namespace.
+  // The route first: the output path looks one up before the nat table rewrites the address.
+  runStep(
+    step,
+    "ip",
+    ["-n", node.netns, "route", "add", `${KUBERNETES_SERVICE_IP}/32`, "via", mgmt.host],
+    stepLog,
+  );
+  runStep(
+    step,
+    "ip",
+    [
+      ...["netns", "exec", node.netns, "iptables", "-t", "nat", "-A", "OUTPUT"],
+      ...["-d", `${KUBERNETES_SERVICE_IP}/32`, "-p", "tcp", "--dport", "443"],
+      ...["-j", "DNAT", "--to-destination", `${mgmt.host}:${opts.apiPort}`],
+    ],
+    stepLog,
+  );
 
   // Identities: the node's client certificate (system:node:<name>, as the Node authorizer and
   // NodeRestriction expect) and the kubelet's serving certificate for its management address.
@@ -208,8 +239,28 @@ current-context: spiderpool-e2e
   node.daemons.push(relay);
   opts.record(node);
 
-  installNodeCni(layout, opts.cniBinDir, path.join(opts.binDir, "cni"));
+  installNodeCni(layout, opts.deployed ? undefined : opts.cniBinDir, path.join(opts.binDir, "cni"));
   writeSpiderpoolNetwork(name, "1.0.0");
+
+  if (opts.deployed) {
+    // The agent pod reads the pods' network namespaces with HostToContainer propagation, which
+    // needs a shared mount under the directory; the machine's / may be private. Unmounted with
+    // everything else below the node's directory at stop.
+    const netnsDir = path.join(dir, "containerd", "state", "netns");
+    fs.mkdirSync(netnsDir, { recursive: true });
+    runStep(
+      `real node ${name}: pod netns directory`,
+      "mount",
+      ["--bind", netnsDir, netnsDir],
+      stepLog,
+    );
+    runStep(
+      `real node ${name}: pod netns directory`,
+      "mount",
+      ["--make-shared", netnsDir],
+      stepLog,
+    );
+  }
 
   // containerd, in the node's namespace, with every directory below the node's.
   const containerdToml = path.join(dir, "containerd.toml");
@@ -225,8 +276,6 @@ current-context: spiderpool-e2e
   node.daemons.push(containerd);
   opts.record(node);
   await execDone(containerd, "containerd");
-  const ctr = (step: string, args: string[]) =>
-    runStep(step, "ctr", ["-a", layout.socket, "-n", "k8s.io", ...args], stepLog);
   await waitUntil(
     `real node ${name}: containerd`,
     async () => {
@@ -237,14 +286,8 @@ current-context: spiderpool-e2e
     containerd,
   );
 
-  for (const image of LOCAL_IMAGES) {
-    const tarball = ensureImage(image, stepLog);
-    const step = `real node ${name}: import image ${image.ref}`;
-    const ref = normalizedRef(image.ref);
-    ctr(step, ["images", "import", "--base-name", ref.slice(0, ref.lastIndexOf(":")), tarball]);
-    if (!ctr(step, ["images", "ls", "-q"]).split("\n").includes(ref))
-      throw new StepError(step, `containerd lists no image named ${ref} after the import`, stepLog);
-  }
+  for (const image of nodeImages(opts.cniBinDir, stepLog))
+    importImage(node, image.ref, image.tarball);
 
   // The kubelet, in the same namespace, its pods below the node's own cgroup.
   for (const h of cgroupHierarchies())
@@ -294,6 +337,34 @@ current-context: spiderpool-e2e
   return node;
 }
 
+/**
+ * Loads an image tarball into the node's containerd under `ref`, in the namespace CRI reads (a
+ * new tag for an upgrade, too). A failure names the step with the tail of ctr's output.
+ */
+export function importImage(n: RealNode, ref: string, tarball: string): void {
+  const step = `real node ${n.name}: import image ${ref}`;
+  const log = paths.log(`real-node-${n.name}`);
+  const full = normalizedRef(ref);
+  const ctr = (args: string[]) =>
+    runStep(step, "ctr", ["-a", n.layout.socket, "-n", "k8s.io", ...args], log);
+  ctr(["images", "import", "--base-name", full.slice(0, full.lastIndexOf(":")), tarball]);
+  if (!ctr(["images", "ls", "-q"]).split("\n").includes(full))
+    throw new StepError(step, `containerd lists no image named ${full} after the import`, log);
+}
+
+/**
+ * Every image a real node holds, as `ctr images import` takes them: the sandbox and busybox
+ * images, and our components' (the agent's, Pepr's controller), so pods of the DaemonSet and
+ * of `pepr deploy` start without a registry. Built once, then taken from the cache.
+ */
+function nodeImages(cniBinDir: string, log: string): { ref: string; tarball: string }[] {
+  return [
+    ...LOCAL_IMAGES.map(i => ({ ref: i.ref, tarball: ensureImage(i, log) })),
+    { ref: agentImageRef(), tarball: buildAgentImage(cniBinDir, log) },
+    { ref: peprControllerRef(), tarball: buildPeprControllerImage(log) },
+  ];
+}
+
 /** SPIDERPOOL_REAL_NODE_KUBELET_CONFIG: a JSON object of KubeletConfiguration fields. */
 function kubeletPatch(text: string | undefined): Record<string, unknown> {
   if (!text) return {};
@@ -338,7 +409,7 @@ async function execDone(d: Daemon, program: string): Promise<void> {
  * spiderpool-host.json naming this node's directory as the run directory, beside the main and
  * loopback plugins containerd needs. containerd 1.6 takes one directory, so they are gathered.
  */
-function installNodeCni(l: RealNodeLayout, ours: string, goPlugins: string): void {
+function installNodeCni(l: RealNodeLayout, ours: string | undefined, goPlugins: string): void {
   fs.mkdirSync(l.cniBinDir, { recursive: true });
   const place = (from: string, name: string) => {
     const to = path.join(l.cniBinDir, name);
@@ -349,9 +420,10 @@ function installNodeCni(l: RealNodeLayout, ours: string, goPlugins: string): voi
       fs.chmodSync(to, 0o755);
     }
   };
+  for (const f of fs.readdirSync(goPlugins)) place(path.join(goPlugins, f), f);
+  if (!ours) return;
   for (const f of [SHIM_NAME, `${SHIM_NAME}${NODE_SUFFIX}`, COORDINATOR_NAME])
     place(path.join(ours, f), f);
-  for (const f of fs.readdirSync(goPlugins)) place(path.join(goPlugins, f), f);
   fs.writeFileSync(
     path.join(l.cniBinDir, HOST_CONFIG_FILE),
     JSON.stringify({ logDir: pluginDirs.logDir, runDir: path.dirname(socketOf(l.name)) }),
@@ -391,12 +463,16 @@ export async function stopRealNode(n: RealNode): Promise<string[]> {
   const byName = (p: string) => n.daemons.find(d => d.name.startsWith(p));
   const kubelet = byName("kubelet-");
   if (kubelet) await stopDaemon(kubelet);
-  const runc = (args: string[]) =>
-    execFileSync("runc", ["--root", n.layout.runcRoot, ...args], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-  if (fs.existsSync(n.layout.runcRoot)) {
+  // containerd keeps runc's state one directory per containerd namespace (k8s.io for CRI).
+  const roots = fs.existsSync(n.layout.runcRoot)
+    ? fs.readdirSync(n.layout.runcRoot).map(d => path.join(n.layout.runcRoot, d))
+    : [];
+  for (const root of roots) {
+    const runc = (args: string[]) =>
+      execFileSync("runc", ["--root", root, ...args], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      });
     let ids: string[] = [];
     try {
       ids = runc(["list", "-q"]).split("\n").filter(Boolean);
