@@ -11,6 +11,7 @@ import { assembleChart } from "../../scripts/build-chart.js";
 import { run } from "../../scripts/helm-binary.js";
 import {
   adminClient,
+  kubectl,
   loadState,
   restartAgent,
   restartPeprWatcher,
@@ -142,6 +143,33 @@ describe("install: helm chart onto the local cluster (install, upgrade, uninstal
       async () => !(await exists(api, "/api/v1/namespaces/pepr-system")),
       180_000,
     );
+    // The kept CRDs now name Helm as the manager of their fields (and carry its marks): take them
+    // back as an operator going back to kustomize does (docs/usage/helm.md), or a later
+    // server-side apply of the manifests meets a conflict on them.
+    kubectl([
+      "apply",
+      "--server-side",
+      "--force-conflicts",
+      "-f",
+      path.join(repoRoot, "manifests/crds"),
+    ]);
+    kubectl([
+      "annotate",
+      "crd",
+      "-l",
+      "app.kubernetes.io/part-of=pepr-spiderpool",
+      "meta.helm.sh/release-name-",
+      "meta.helm.sh/release-namespace-",
+      "helm.sh/resource-policy-",
+    ]);
+    kubectl([
+      "label",
+      "crd",
+      "-l",
+      "app.kubernetes.io/part-of=pepr-spiderpool",
+      "app.kubernetes.io/managed-by-",
+      "app.kubernetes.io/part-of-",
+    ]);
     await installIdentities(api);
     if (configMapBefore) {
       const { metadata, data } = configMapBefore as { metadata: { name: string }; data: unknown };
