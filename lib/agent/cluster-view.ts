@@ -13,6 +13,7 @@ import type { SpiderSubnet } from "../schemas/subnet.js";
 import type { Logger } from "../logger.js";
 import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 import { usableAddresses } from "../core/net/usable-addresses.js";
+import { claimProjection } from "./claim-projection.js";
 
 const SP = `/apis/${SPIDERPOOL_API_VERSION}`;
 
@@ -92,9 +93,13 @@ export class ClusterView {
       path: `${SP}/spiderreservedips`,
       onError: onError("reserved IPs"),
     });
-    this.claims = new Informer<Claim>(api, { path: CLAIMS_PATH, onError: onError("claims") });
+    this.claims = new Informer<Claim>(api, {
+      path: CLAIMS_PATH,
+      transform: claimProjection,
+      onError: onError("claims"),
+    });
     this.claims.on(ev =>
-      ev.type === "deleted" ? this.forgetClaim(ev.object) : this.noteClaim(ev.object),
+      ev.type === "deleted" ? this.forgetClaim(ev.object) : this.#note(ev.object),
     );
     this.reserved.on(() => this.#rebuildReserved());
   }
@@ -136,8 +141,13 @@ export class ClusterView {
     }
   }
 
-  /** Records a claim, from the watch or from our own successful CREATE (idempotent). */
-  noteClaim(c: Claim): void {
+  /** Records a claim from our own successful write (idempotent), before the watch shows it. */
+  noteClaim(written: Claim): void {
+    this.#note(claimProjection(written));
+  }
+
+  /** Records a claim already projected (the informer projects what it delivers). */
+  #note(c: Claim): void {
     const old = this.#claimByName.get(c.metadata.name);
     if (old) this.#unindex(old);
     this.#claimByName.set(c.metadata.name, c);
