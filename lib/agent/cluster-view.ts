@@ -48,8 +48,8 @@ export class ClusterView {
   readonly claims: Informer<Claim>;
 
   readonly #claimByName = new Map<string, Claim>();
-  readonly #byUid = new Map<string, Set<string>>();
-  readonly #byPodKey = new Map<string, Set<string>>();
+  readonly #byUid: NameIndex = new Map();
+  readonly #byPodKey: NameIndex = new Map();
   readonly #taken = new Map<string, AddressTree>();
   readonly #pending = new Map<string, Map<bigint, number>>();
   /** Per pool: address → when its claim was deleted, in the order they were freed. */
@@ -238,11 +238,13 @@ export class ClusterView {
   }
 
   claimsOfUid(uid: string): Claim[] {
-    return [...(this.#byUid.get(uid) ?? [])].map(n => this.#claimByName.get(n)!).filter(Boolean);
+    return namesOf(this.#byUid, uid)
+      .map(n => this.#claimByName.get(n)!)
+      .filter(Boolean);
   }
 
   claimsOfPodKey(namespace: string, name: string): Claim[] {
-    return [...(this.#byPodKey.get(`${namespace}/${name}`) ?? [])]
+    return namesOf(this.#byPodKey, `${namespace}/${name}`)
       .map(n => this.#claimByName.get(n)!)
       .filter(Boolean);
   }
@@ -310,15 +312,30 @@ export function addressValue(c: Claim): bigint | undefined {
   return a.ok ? a.value.value : undefined;
 }
 
-function add(m: Map<string, Set<string>>, k: string, v: string): void {
-  const s = m.get(k) ?? new Set<string>();
-  s.add(v);
-  m.set(k, s);
+/**
+ * Claim names by key. Almost every key (a Pod's UID, its namespace/name) has one claim, or two for
+ * dual stack: a bare name is kept until a second comes, since a Set per key cost each of the
+ * cluster's claims some hundred bytes on every node (docs/concepts/scale.md#agent-memory).
+ */
+type NameIndex = Map<string, string | Set<string>>;
+
+function add(m: NameIndex, k: string, v: string): void {
+  const cur = m.get(k);
+  if (cur === undefined || cur === v) m.set(k, v);
+  else if (typeof cur === "string") m.set(k, new Set([cur, v]));
+  else cur.add(v);
 }
 
-function del(m: Map<string, Set<string>>, k: string, v: string): void {
-  const s = m.get(k);
-  if (!s) return;
-  s.delete(v);
-  if (!s.size) m.delete(k);
+function del(m: NameIndex, k: string, v: string): void {
+  const cur = m.get(k);
+  if (cur === v) m.delete(k);
+  else if (cur instanceof Set) {
+    cur.delete(v);
+    if (cur.size === 1) m.set(k, cur.values().next().value!);
+  }
+}
+
+function namesOf(m: NameIndex, k: string): string[] {
+  const cur = m.get(k);
+  return cur === undefined ? [] : typeof cur === "string" ? [cur] : [...cur];
 }
