@@ -1,5 +1,6 @@
 /**
- * Where an agent's heap goes per cached object: `npx tsx --expose-gc bench/agent-memory.ts`.
+ * Where an agent's heap goes per cached object:
+ * `npx tsx --expose-gc bench/agent-memory.ts [N] [claims|pods|other-pods|pools]`.
  * A diagnostic, not the measurement of the target (that is `npm run bench:cluster`, against the
  * real control plane): the agent's ClusterView is started against the in-memory API
  * (lib/testing/memory-api.ts) seeded with objects shaped as kube-apiserver returns them (a
