@@ -1,5 +1,8 @@
 import { CLAIM_API_VERSION } from "../core/base/well-known-names.js";
-import type { Claim } from "./cluster-view.js";
+import type { Stored } from "../k8s/api-client.js";
+import type { IPClaim } from "../schemas/ip-claim.js";
+
+type Claim = Stored<IPClaim>;
 
 /**
  * What the agent keeps of a claim in its cache: every claim of the cluster sits there, so a field
