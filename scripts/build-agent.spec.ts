@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import https from "node:https";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -152,6 +153,70 @@ describe("scripts/build-agent: the bundled agent refuses bad configuration, and 
       "podResourceInject",
       "tuneSysctlConfig",
     ]);
+  });
+
+  it("authenticates through an exec credential plugin with client-node loaded from the file beside it", async () => {
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+      ].concat(["-days", "1", "-subj", "/CN=localhost", "-keyout", "k.pem", "-out", "c.pem"]),
+      { cwd: dir, stdio: "ignore" },
+    );
+    const auth = new Set<string>();
+    // Every request answered with an empty list, watches held open: the agent only has to ask.
+    const server = https.createServer(
+      { key: readFileSync(join(dir, "k.pem")), cert: readFileSync(join(dir, "c.pem")) },
+      (req, res) => {
+        auth.add(req.headers.authorization ?? "none");
+        res.writeHead(200, { "content-type": "application/json" });
+        if (/[?&]watch=/.test(req.url ?? "")) return;
+        res.end(JSON.stringify({ kind: "List", items: [], metadata: { resourceVersion: "1" } }));
+      },
+    );
+    await new Promise<void>(r => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as net.AddressInfo).port;
+    const credential = JSON.stringify({
+      apiVersion: "client.authentication.k8s.io/v1",
+      kind: "ExecCredential",
+      status: { token: "from-exec-plugin" },
+    });
+    writeFileSync(join(dir, "credential.json"), credential);
+    const kubeconfig = join(dir, "kubeconfig-exec");
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:${port}', insecure-skip-tls-verify: true}}]\n` +
+        `users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: cat, args: ['${join(dir, "credential.json")}'], interactiveMode: Never}}}]\n` +
+        "contexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n",
+    );
+    const child = spawn(process.execPath, [bundle, `--config-path=${CHART_CONF}`], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        KUBECONFIG: kubeconfig,
+        SPIDERPOOL_NODE_NAME: "node-1",
+        SPIDERPOOL_IPAM_SOCKET: join(dir, "agent-exec.sock"),
+        SPIDERPOOL_HEALTH_PORT: "0",
+        SPIDERPOOL_METRIC_HTTP_PORT: "0",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    try {
+      for (let i = 0; i < 200 && !auth.size && child.exitCode === null; i++)
+        await new Promise(r => setTimeout(r, 100));
+    } finally {
+      child.kill("SIGKILL");
+      server.closeAllConnections();
+      server.close();
+    }
+    assert.deepEqual([...auth], ["Bearer from-exec-plugin"], `stderr:\n${stderr}`);
   });
 
   for (const c of cases) {

@@ -12,7 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { COORDINATOR_NAME, NODE_SUFFIX, SHIM_NAME } from "../../cni/build.js";
-import { AGENT_BUNDLE } from "../../scripts/build-agent.js";
+import { AGENT_BUNDLE, AGENT_KUBE_AUTH_BUNDLE, KUBE_AUTH_NAME } from "../../scripts/build-agent.js";
 import { addBusybox, busyboxHash } from "./images.js";
 import { buildOciImage, fileHash } from "./oci-build.js";
 import { repoRoot } from "./paths.js";
@@ -104,12 +104,18 @@ export function buildAgentImage(cniDir: string, logPath: string, tag?: string): 
   const arch = process.arch === "arm64" ? "linux-arm64" : "linux-amd64";
   const installer = path.join(repoRoot, "containers/agent/install-cni.sh");
   const plugin = [`${SHIM_NAME}${NODE_SUFFIX}`, SHIM_NAME, COORDINATOR_NAME];
-  for (const f of [AGENT_BUNDLE, installer, ...plugin.map(p => path.join(cniDir, p))])
+  for (const f of [
+    AGENT_BUNDLE,
+    AGENT_KUBE_AUTH_BUNDLE,
+    installer,
+    ...plugin.map(p => path.join(cniDir, p)),
+  ])
     if (!fs.existsSync(f)) throw new StepError(step, `${f} is missing (npm run build)`);
   const inputs = {
     RECIPE,
     ...b.inputs,
     bundle: fileHash(AGENT_BUNDLE),
+    kubeAuth: fileHash(AGENT_KUBE_AUTH_BUNDLE),
     installer: fileHash(installer),
     ...Object.fromEntries(plugin.map(p => [p, fileHash(path.join(cniDir, p))])),
   };
@@ -128,6 +134,7 @@ export function buildAgentImage(cniDir: string, logPath: string, tag?: string): 
         const opt = path.join(rootfs, "opt/spiderpool");
         fs.mkdirSync(path.join(opt, "agent"), { recursive: true });
         fs.copyFileSync(AGENT_BUNDLE, path.join(opt, "agent/spiderpool-agent.cjs"));
+        fs.copyFileSync(AGENT_KUBE_AUTH_BUNDLE, path.join(opt, "agent", KUBE_AUTH_NAME));
         fs.copyFileSync(installer, path.join(opt, "install-cni.sh"));
         const cni = path.join(opt, "cni", arch);
         fs.mkdirSync(cni, { recursive: true });

@@ -120,3 +120,43 @@ describe("ClusterView: taken addresses", () => {
     assert.deepEqual(v.taken(pool("p")).toAddressStrings(), ["10.0.0.1"]);
   });
 });
+
+describe("ClusterView: claims by Pod", () => {
+  it("finds a Pod's live claims by UID and by namespace/name after any sequence of claim events", () => {
+    // Few Pods and addresses, so that keys gain and lose a second and third claim, and a name
+    // noted again may move to another Pod.
+    const op = fc.record({
+      forget: fc.boolean(),
+      host: fc.integer({ min: 0, max: 8 }),
+      pod: fc.integer({ min: 0, max: 3 }),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), ops => {
+        const v = view();
+        const live = new Map<string, Claim>();
+        for (const { forget, host, pod } of ops) {
+          const c = claim(`10.0.0.${host}`);
+          c.spec = { ...c.spec, podUID: `u-${pod}`, podName: `pod-${pod}` };
+          const cur = live.get(c.metadata.name);
+          if (forget) {
+            v.forgetClaim(cur ?? c);
+            live.delete(c.metadata.name);
+          } else {
+            v.noteClaim(c);
+            live.set(c.metadata.name, c);
+          }
+          for (let p = 0; p < 4; p++) {
+            const want = [...live.values()]
+              .filter(x => x.spec.podUID === `u-${p}`)
+              .map(x => x.metadata.name)
+              .sort();
+            const names = (cs: Claim[]) => cs.map(x => x.metadata.name).sort();
+            assert.deepEqual(names(v.claimsOfUid(`u-${p}`)), want, `uid u-${p}`);
+            assert.deepEqual(names(v.claimsOfPodKey("ns", `pod-${p}`)), want, `ns/pod-${p}`);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

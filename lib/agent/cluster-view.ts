@@ -13,6 +13,7 @@ import type { SpiderSubnet } from "../schemas/subnet.js";
 import type { Logger } from "../logger.js";
 import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 import { usableAddresses } from "../core/net/usable-addresses.js";
+import { claimProjection } from "./claim-projection.js";
 
 const SP = `/apis/${SPIDERPOOL_API_VERSION}`;
 
@@ -47,8 +48,8 @@ export class ClusterView {
   readonly claims: Informer<Claim>;
 
   readonly #claimByName = new Map<string, Claim>();
-  readonly #byUid = new Map<string, Set<string>>();
-  readonly #byPodKey = new Map<string, Set<string>>();
+  readonly #byUid: NameIndex = new Map();
+  readonly #byPodKey: NameIndex = new Map();
   readonly #taken = new Map<string, AddressTree>();
   readonly #pending = new Map<string, Map<bigint, number>>();
   /** Per pool: address → when its claim was deleted, in the order they were freed. */
@@ -92,9 +93,13 @@ export class ClusterView {
       path: `${SP}/spiderreservedips`,
       onError: onError("reserved IPs"),
     });
-    this.claims = new Informer<Claim>(api, { path: CLAIMS_PATH, onError: onError("claims") });
+    this.claims = new Informer<Claim>(api, {
+      path: CLAIMS_PATH,
+      transform: claimProjection,
+      onError: onError("claims"),
+    });
     this.claims.on(ev =>
-      ev.type === "deleted" ? this.forgetClaim(ev.object) : this.noteClaim(ev.object),
+      ev.type === "deleted" ? this.forgetClaim(ev.object) : this.#note(ev.object),
     );
     this.reserved.on(() => this.#rebuildReserved());
   }
@@ -136,8 +141,13 @@ export class ClusterView {
     }
   }
 
-  /** Records a claim, from the watch or from our own successful CREATE (idempotent). */
-  noteClaim(c: Claim): void {
+  /** Records a claim from our own successful write (idempotent), before the watch shows it. */
+  noteClaim(written: Claim): void {
+    this.#note(claimProjection(written));
+  }
+
+  /** Records a claim already projected (the informer projects what it delivers). */
+  #note(c: Claim): void {
     const old = this.#claimByName.get(c.metadata.name);
     if (old) this.#unindex(old);
     this.#claimByName.set(c.metadata.name, c);
@@ -228,11 +238,13 @@ export class ClusterView {
   }
 
   claimsOfUid(uid: string): Claim[] {
-    return [...(this.#byUid.get(uid) ?? [])].map(n => this.#claimByName.get(n)!).filter(Boolean);
+    return namesOf(this.#byUid, uid)
+      .map(n => this.#claimByName.get(n)!)
+      .filter(Boolean);
   }
 
   claimsOfPodKey(namespace: string, name: string): Claim[] {
-    return [...(this.#byPodKey.get(`${namespace}/${name}`) ?? [])]
+    return namesOf(this.#byPodKey, `${namespace}/${name}`)
       .map(n => this.#claimByName.get(n)!)
       .filter(Boolean);
   }
@@ -300,15 +312,30 @@ export function addressValue(c: Claim): bigint | undefined {
   return a.ok ? a.value.value : undefined;
 }
 
-function add(m: Map<string, Set<string>>, k: string, v: string): void {
-  const s = m.get(k) ?? new Set<string>();
-  s.add(v);
-  m.set(k, s);
+/**
+ * Claim names by key. Almost every key (a Pod's UID, its namespace/name) has one claim, or two for
+ * dual stack: a bare name is kept until a second comes, since a Set per key cost each of the
+ * cluster's claims some hundred bytes on every node (docs/concepts/scale.md#agent-memory).
+ */
+type NameIndex = Map<string, string | Set<string>>;
+
+function add(m: NameIndex, k: string, v: string): void {
+  const cur = m.get(k);
+  if (cur === undefined || cur === v) m.set(k, v);
+  else if (typeof cur === "string") m.set(k, new Set([cur, v]));
+  else cur.add(v);
 }
 
-function del(m: Map<string, Set<string>>, k: string, v: string): void {
-  const s = m.get(k);
-  if (!s) return;
-  s.delete(v);
-  if (!s.size) m.delete(k);
+function del(m: NameIndex, k: string, v: string): void {
+  const cur = m.get(k);
+  if (cur === v) m.delete(k);
+  else if (cur instanceof Set) {
+    cur.delete(v);
+    if (cur.size === 1) m.set(k, cur.values().next().value!);
+  }
+}
+
+function namesOf(m: NameIndex, k: string): string[] {
+  const cur = m.get(k);
+  return cur === undefined ? [] : typeof cur === "string" ? [cur] : [...cur];
 }

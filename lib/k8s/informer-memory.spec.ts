@@ -87,6 +87,44 @@ describe("Informer against MemoryApi", () => {
     assert.equal(api.calls.filter(c => c.startsWith("GET")).length, 1);
   });
 
+  it("a transform shapes every object before the cache and the handlers see it, LIST, WATCH and a relist's deletions alike", async () => {
+    const api = new MemoryApi();
+    api.seed(podsIn("a"), pod("listed", "n1", { drop: "me", keep: "1" }));
+    api.seed(podsIn("a"), pod("goes", "n1", { drop: "me" }));
+    const evs: InformerEvent<KubeObject>[] = [];
+    const transformed: string[] = [];
+    informer = new Informer<KubeObject>(api, {
+      path: PODS,
+      backoff: FAST,
+      transform: o => {
+        transformed.push(o.metadata.name);
+        const labels = { ...o.metadata.labels };
+        delete labels.drop;
+        return { ...o, metadata: { ...o.metadata, labels } };
+      },
+    })
+      .on(e => evs.push(e))
+      .start();
+    await informer.synced;
+    await api.create(podsIn("a"), pod("watched", "n1", { drop: "me" }));
+    await eventually("the watched Pod", () => evs.length === 3);
+    api.endWatches();
+    api.evict(`${podsIn("a")}/goes`);
+    api.compact();
+    await eventually("the relist's deletion", () => evs.length === 4);
+    assert.deepEqual(seen(evs).slice(2), ["added watched", "deleted goes"]);
+    assert.deepEqual(seen(evs.slice(0, 2)).sort(), ["added goes", "added listed"]);
+    for (const e of evs)
+      assert.equal(e.object.metadata.labels?.drop, undefined, e.object.metadata.name);
+    assert.deepEqual(informer.get("listed", "a")?.metadata.labels, { keep: "1" });
+    assert.equal(
+      informer.get("watched", "a"),
+      evs[2]!.object,
+      "the cache holds the handlers' object",
+    );
+    assert.ok(transformed.includes("watched") && transformed.filter(n => n === "goes").length >= 2);
+  });
+
   it("410 Gone on resume: relists and emits only what changed meanwhile", async () => {
     const api = new MemoryApi();
     api.seed(podsIn("a"), pod("stays"));

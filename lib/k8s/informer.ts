@@ -31,7 +31,7 @@ export type InformerEvent<T> =
   | { type: "updated"; object: T; old: T }
   | { type: "deleted"; object: T };
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   /** Collection path, e.g. `/api/v1/pods` or `/apis/spiderpool.spidernet.io/v2beta1/spiderippools`. */
   path: string;
   labelSelector?: string;
@@ -46,6 +46,12 @@ export interface InformerOptions {
   random?: RandomSource;
   /** Called for every error that made the informer relist or reconnect. */
   onError?: (e: K8sError) => void;
+  /**
+   * Applied to every object the LIST and the WATCH deliver, before it is cached and handed to the
+   * handlers (client-go's SetTransform): a cache of many objects keeps only what its readers use.
+   * It must accept its own output: a relist hands cached objects to it again as deletions.
+   */
+  transform?: (obj: T) => T;
   /** Called when a handler throws; the event is delivered to it again after a backoff (attempt counts from 1). */
   onHandlerError?: (e: unknown, attempt: number) => void;
 }
@@ -57,7 +63,7 @@ export interface InformerOptions {
  */
 export class Informer<T extends KubeObject> {
   readonly #api: KubeApi;
-  readonly #opts: InformerOptions;
+  readonly #opts: InformerOptions<T>;
   readonly #cache = new Map<string, T>();
   readonly #handlers: ((ev: InformerEvent<T>) => void)[] = [];
   readonly #abort = new AbortController();
@@ -70,7 +76,7 @@ export class Informer<T extends KubeObject> {
   #synced!: Promise<void>;
   #markSynced!: () => void;
 
-  constructor(api: KubeApi, opts: InformerOptions) {
+  constructor(api: KubeApi, opts: InformerOptions<T>) {
     this.#api = api;
     this.#opts = opts;
     this.#synced = new Promise(r => (this.#markSynced = r));
@@ -212,10 +218,11 @@ export class Informer<T extends KubeObject> {
   }
 
   #apply(ev: WatchEvent): void {
-    const obj = ev.object as unknown as T;
+    const raw = ev.object as unknown as T;
     // Server-side-apply bookkeeping, often a third of an object, read by nothing here: a cache of
     // every claim in the cluster should not carry it.
-    delete (obj.metadata as { managedFields?: unknown }).managedFields;
+    delete (raw.metadata as { managedFields?: unknown }).managedFields;
+    const obj = this.#opts.transform ? this.#opts.transform(raw) : raw;
     const key = keyOf(obj.metadata.namespace, obj.metadata.name);
     const old = this.#cache.get(key);
     let out: InformerEvent<T> | undefined;
