@@ -11,7 +11,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { stringify } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 import type { ApiClient, KubeList } from "../../lib/k8s/api-client.js";
 import type { Pod } from "../../lib/k8s/core-kinds.js";
 import { PEPR_NAMESPACE } from "../../scripts/rbac-manifests.js";
@@ -74,9 +74,18 @@ function buildModule(log: string): string {
 }
 
 /** The overlay: the built manifest as is, its Deployments pinned to the real node. */
-function peprOverlay(manifest: string): string {
+export function peprOverlay(manifest: string): string {
   fs.mkdirSync(overlayDir, { recursive: true });
-  fs.copyFileSync(manifest, deployedPeprManifest());
+  // Written out without YAML aliases (the workload split shares one clientConfig between
+  // entries), which kustomize's reader need not follow; the objects are the same.
+  const docs = parseAllDocuments(fs.readFileSync(manifest, "utf8")).map(d => d.toJS() as unknown);
+  fs.writeFileSync(
+    deployedPeprManifest(),
+    docs
+      .filter(d => d !== null)
+      .map(d => stringify(d, { aliasDuplicateObjects: false }))
+      .join("---\n"),
+  );
   const ops = [
     { op: "add", path: "/spec/template/spec/nodeSelector", value: { [REAL_NODE_LABEL]: "true" } },
     {
