@@ -43,8 +43,8 @@ function moduleUuid(): string {
 }
 
 /** The manifest that was deployed: what the documented uninstall deletes with `kubectl delete -f`. */
-export function deployedPeprManifest(): string {
-  return path.join(overlayDir, `pepr-module-${moduleUuid()}.yaml`);
+export function deployedPeprManifest(dir = overlayDir): string {
+  return path.join(dir, `pepr-module-${moduleUuid()}.yaml`);
 }
 
 /** `npx pepr build` into dist/e2e-deploy; pepr 1.1.4 exits 0 after a failed type check, so the file decides. */
@@ -73,14 +73,14 @@ function buildModule(log: string): string {
   return out;
 }
 
-/** The overlay: the built manifest as is, its Deployments pinned to the real node. */
-export function peprOverlay(manifest: string): string {
-  fs.mkdirSync(overlayDir, { recursive: true });
+/** The overlay in `dir`: the built manifest as is, its Deployments pinned to the real node. */
+export function peprOverlay(manifest: string, dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
   // Written out without YAML aliases (the workload split shares one clientConfig between
   // entries), which kustomize's reader need not follow; the objects are the same.
   const docs = parseAllDocuments(fs.readFileSync(manifest, "utf8")).map(d => d.toJS() as unknown);
   fs.writeFileSync(
-    deployedPeprManifest(),
+    deployedPeprManifest(dir),
     docs
       .filter(d => d !== null)
       .map(d => stringify(d, { aliasDuplicateObjects: false }))
@@ -97,7 +97,7 @@ export function peprOverlay(manifest: string): string {
   const kustomization = {
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",
-    resources: [path.basename(deployedPeprManifest())],
+    resources: [path.basename(deployedPeprManifest(dir))],
     patches: [
       {
         target: { kind: "Deployment", namespace: PEPR_NAMESPACE },
@@ -105,8 +105,8 @@ export function peprOverlay(manifest: string): string {
       },
     ],
   };
-  fs.writeFileSync(path.join(overlayDir, "kustomization.yaml"), stringify(kustomization));
-  return overlayDir;
+  fs.writeFileSync(path.join(dir, "kustomization.yaml"), stringify(kustomization));
+  return dir;
 }
 
 /**
@@ -138,7 +138,7 @@ export async function deployPeprModule(
     "deploying the Pepr module in-cluster: kubectl apply the built manifest, then manifests/pepr",
   );
   kubectl("deploy: kubectl apply the Pepr module", [
-    ...["apply", "--server-side", "--force-conflicts", "-k", peprOverlay(manifest)],
+    ...["apply", "--server-side", "--force-conflicts", "-k", peprOverlay(manifest, overlayDir)],
   ]);
   kubectl("deploy: kubectl apply -k manifests/pepr", [
     ...["apply", "--server-side", "-k", path.join(repoRoot, "manifests/pepr")],

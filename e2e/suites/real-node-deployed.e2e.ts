@@ -380,7 +380,7 @@ spec:
         .replaceAll("/opt/cni/bin", n.layout.cniBinDir)
         .replaceAll("/etc/cni/net.d", n.layout.cniConfDir);
     const sh = (l: string) => {
-      const r = spawnSync("timeout", ["300", "bash", "-c", `set -o pipefail; ${l}`], {
+      const r = spawnSync("timeout", ["300", "bash", "-c", l], {
         cwd: repoRoot,
         encoding: "utf8",
         env: {
