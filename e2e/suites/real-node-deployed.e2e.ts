@@ -391,6 +391,11 @@ spec:
       });
       assert.equal(r.status, 0, `${l}\n${r.stdout}${r.stderr}`);
     };
+    const poolNames = () =>
+      kubectl(["get", "spiderippools", "-o", "name"])
+        .split("\n")
+        .filter(Boolean)
+        .map(x => x.split("/")[1]!);
     for (const line of lines) {
       if (line.startsWith("kubectl get ipclaims")) {
         await waitFor(
@@ -398,12 +403,20 @@ spec:
           async () => (await claims()).every(s => s === "pepr-system"),
           180_000,
         );
+      } else if (line.startsWith("kubectl get spiderippools")) {
+        await waitFor(
+          "only pools the remaining IPClaims name",
+          async () => {
+            const named = new Set(
+              (await claimsOf(api, "")).map(c => c.metadata.labels?.[CLAIM_LABELS.pool]),
+            );
+            return poolNames().every(p => named.has(p));
+          },
+          180_000,
+        );
       } else if (line.includes("<name>")) {
         await waitFor("no IPClaim left", async () => (await claims()).length === 0, 180_000);
-        const left = kubectl(["get", "spiderippools", "-o", "name"])
-          .split("\n")
-          .filter(Boolean)
-          .map(x => x.split("/")[1]!);
+        const left = poolNames();
         assert.deepEqual(left, [POD_POOL.name], "pools left before their finalizers are dropped");
         for (const p of left) sh(line.replace("<name>", p));
       } else if (line.startsWith("rm -rf /var/run/spidernet")) {
