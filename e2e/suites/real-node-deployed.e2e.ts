@@ -354,8 +354,9 @@ spec:
   /**
    * The commands of docs/usage/install.md's "Uninstall" block, run as written: kubectl against
    * this cluster from the repository root, the node's own directories in place of /opt/cni/bin
-   * and /etc/cni/net.d, the deployed build's manifest in place of dist/. Two lines are waits in
-   * the docs ("must become empty", "once ... is empty") and are waited for here.
+   * and /etc/cni/net.d, the deployed build's manifest in place of dist/. The `kubectl get` lines
+   * and the finalizer patch ("once ... is empty") are conditions a user waits for: waited for here.
+   * The run directory here is the node's own directory, so only the agent's socket goes from it.
    */
   it("uninstalls in the documented order, leaving no CRD, webhook configuration, RBAC object, DaemonSet or CNI file of ours", async function () {
     this.timeout(900_000);
