@@ -188,7 +188,7 @@ spec: {subnet: 10.252.0.0/16, ips: ["10.252.1.5-10.252.1.6"]}
           /admission webhook "pepr-spiderpool\.pepr\.dev" denied the request/,
         );
         assert.ok(
-          e.message.includes(`overlap with IPPool ${pool} in IP ranges [10.252.1.5-10.252.1.6]`),
+          e.message.includes(`spec.ips: Forbidden: overlap with IPPool ${pool} in IP ranges [`),
           e.message,
         );
         return true;
