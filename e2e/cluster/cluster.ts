@@ -23,6 +23,7 @@ import { generatePki, writeKubeconfig } from "./pki.js";
 import { nodeReady, probe, waitPortClosed, waitUntil } from "./readiness.js";
 import { StepError } from "./step-error.js";
 import { deployAgent, type InstallMode } from "./deployed-install.js";
+import { deployPeprModule } from "./pepr-in-cluster.js";
 import {
   buildAgentBundle,
   confPath,
@@ -70,7 +71,7 @@ export interface ClusterState {
   nodes: SimNode[];
   /** The spiderpool agent of each node, by node name. */
   agents: Record<string, Daemon>;
-  /** The Pepr module's admission and watcher processes. */
+  /** The Pepr module's admission and watcher processes; none with `install: deployed` (in-cluster). */
   pepr: Daemon[];
   cniBinDir: string;
   /** Nodes run by a real kubelet with containerd (`--real-nodes`); absent in older state files. */
@@ -186,10 +187,12 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
   await buildAgentBundle();
   writeConfig();
   saveState(state);
-  log("starting the Pepr module (admission and watcher) and registering its webhooks");
-  const pepr = await startPeprModule(api, ports);
-  state.pepr = [{ ...pepr.admission, apiPath: pepr.apiPath } as Daemon, pepr.watcher];
-  saveState(state);
+  if (state.install !== "deployed") {
+    log("starting the Pepr module (admission and watcher) and registering its webhooks");
+    const pepr = await startPeprModule(api, ports);
+    state.pepr = [{ ...pepr.admission, apiPath: pepr.apiPath } as Daemon, pepr.watcher];
+    saveState(state);
+  }
 
   log(`creating the fabric and ${opts.nodes} simulated nodes with their agents`);
   createFabric(state.netnsPrefix);
@@ -246,6 +249,8 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
   if (state.install === "deployed") {
     log("deploying the agent to the real node: kubectl apply -k manifests (DaemonSet)");
     await deployAgent(api, binDir, state.realNodes ?? []);
+    // The module's pods take their addresses from the agent just deployed: it comes second.
+    await deployPeprModule(api, binDir, state.realNodes![0]!, ports.api, log);
   }
   api.close();
   return state;

@@ -64,6 +64,10 @@ export function apiserverArgs(ports: Ports): string[] {
     `--kubelet-client-key=${pki("admin.key")}`,
     `--kubelet-certificate-authority=${pki("ca.crt")}`,
     "--kubelet-preferred-address-types=InternalIP,Hostname",
+    // Webhooks and aggregated APIs behind a Service are dialed at an endpoint's pod address, not
+    // the ClusterIP: the machine has no kube-proxy, but routes to the real node's pods
+    // (pod-network.ts). Webhooks registered by URL (the host-process module) are unaffected.
+    "--enable-aggregator-routing=true",
     "--v=1",
   ];
 }

@@ -60,6 +60,12 @@ function mgmtAddresses(k: number): { host: string; node: string } {
   return { host: `${MGMT_NET}.${4 * k + 1}`, node: `${MGMT_NET}.${4 * k + 2}` };
 }
 
+/** The root namespace's end of a real node's management link, where its API relay listens. */
+export function mgmtHostAddress(n: RealNode): string {
+  const octets = n.nodeIP.split(".");
+  return [...octets.slice(0, 3), String(Number(octets[3]) - 1)].join(".");
+}
+
 /** The programs a real node needs, with the Debian package that has each. */
 const TOOLS: [string, string][] = [
   ["containerd", "containerd"],

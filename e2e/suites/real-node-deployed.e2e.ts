@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { ApiClient, KubeList } from "../../lib/k8s/api-client.js";
@@ -6,9 +7,11 @@ import type { Pod } from "../../lib/k8s/core-kinds.js";
 import { CLAIM_LABELS } from "../../lib/schemas/ip-claim.js";
 import { HOST_CONFIG_FILE } from "../../lib/cni-plugin/host-dirs.js";
 import { adminClient, kubectl, loadState } from "../cluster/cluster.js";
-import { agentImageRef, buildAgentImage } from "../cluster/component-images.js";
+import { agentImageRef, buildAgentImage, peprControllerRef } from "../cluster/component-images.js";
 import { AGENT_POD_SELECTOR, waitAgentPodReady } from "../cluster/deployed-install.js";
-import { paths } from "../cluster/paths.js";
+import { paths, repoRoot } from "../cluster/paths.js";
+import { deployedPeprManifest, waitPeprPodsReady } from "../cluster/pepr-in-cluster.js";
+import { POD_POOL } from "../cluster/pod-network.js";
 import { importImage, REAL_NODE_LABEL, type RealNode } from "../cluster/real-node.js";
 import { socketOf } from "../cluster/spiderpool-install.js";
 import { claimsOf } from "../support/allocation-ledger.js";
@@ -18,7 +21,9 @@ import { waitFor } from "../support/wait-for.js";
 /**
  * The real node with the agent a user's cluster runs: the DaemonSet of manifests/, its init
  * container installing the plugin, the agent pod on the agent image, authenticated by its
- * ServiceAccount (cluster:up --install deployed, or SPIDERPOOL_E2E_INSTALL=deployed).
+ * ServiceAccount; and the Pepr module in-cluster, its webhooks served through their Service
+ * (cluster:up --install deployed, or SPIDERPOOL_E2E_INSTALL=deployed). The last test uninstalls
+ * everything as docs/usage/install.md says: this suite runs alone in its CI step.
  */
 describe("real node deployed: the agent DaemonSet on a kubelet + containerd node", function () {
   const ns = `dep-${Date.now().toString(36)}`;
@@ -104,6 +109,96 @@ spec: {subnet: 10.252.0.0/16, ips: ["10.252.1.1-10.252.1.30"]}
     assert.equal(ipam?.type, "spiderpool");
     assert.equal(path.dirname(ipam.ipam_unix_socket_path), host.runDir);
     assert.ok(fs.statSync(socketOf(real!.name)).isSocket(), "the agent pod serves no socket");
+  });
+
+  it("runs the Pepr admission and watcher pods in-cluster on the real node, with pool addresses and the module's ServiceAccount", async () => {
+    assert.deepEqual(
+      loadState()!.pepr,
+      [],
+      "the cluster started the Pepr module as host processes",
+    );
+    for (const [controller, count] of [
+      ["admission", 2],
+      ["watcher", 1],
+    ] as const) {
+      const ready = await waitPeprPodsReady(api, real!.name, controller, count);
+      for (const p of ready) {
+        const spec = p.spec as typeof p.spec & { serviceAccountName?: string };
+        assert.equal(spec.serviceAccountName, "pepr-spiderpool", p.metadata.name);
+        assert.equal(p.spec.hostNetwork ?? false, false, `${p.metadata.name} on the host network`);
+        assert.equal(p.spec.containers[0]?.image, peprControllerRef());
+        const ip = p.status?.podIP ?? "";
+        assert.match(ip, /^10\.253\.1\.([1-9]|[1-3]\d|40)$/, `${p.metadata.name}: ${ip}`);
+        const claims = await claimsOf(api, `${CLAIM_LABELS.podUid}=${p.metadata.uid}`);
+        assert.deepEqual(
+          claims.map(c => [c.spec.address.split("/")[0], c.metadata.labels?.[CLAIM_LABELS.pool]]),
+          [[ip, POD_POOL.name]],
+          `${p.metadata.name}: no IPClaim of ${POD_POOL.name} for ${ip}`,
+        );
+      }
+    }
+  });
+
+  it("denies an overlapping SpiderIPPool through the in-cluster webhook, which is a Service, served by no host process", () => {
+    const vwc = JSON.parse(
+      kubectl(["get", "validatingwebhookconfiguration", "pepr-spiderpool", "-o", "json"]),
+    ) as {
+      webhooks: {
+        name: string;
+        clientConfig: { url?: string; service?: { name: string; namespace: string } };
+      }[];
+    };
+    assert.ok(vwc.webhooks.length > 0, "no webhooks");
+    for (const w of vwc.webhooks) {
+      assert.equal(w.clientConfig.url, undefined, `${w.name} calls a URL`);
+      assert.deepEqual(
+        [w.clientConfig.service?.namespace, w.clientConfig.service?.name],
+        ["pepr-system", "pepr-spiderpool"],
+        w.name,
+      );
+    }
+    // The host-process module runs `pepr.ts --role=…` (e2e/cluster/pepr-module.ts); one cluster
+    // runs on the machine at a time (the e2e lock), so any such process would be this cluster's.
+    const hostModules = fs
+      .readdirSync("/proc")
+      .filter(e => /^\d+$/.test(e))
+      .flatMap(e => {
+        try {
+          const cmd = fs.readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0");
+          const module =
+            cmd.some(a => a.endsWith("/pepr.ts")) && cmd.some(a => a.startsWith("--role="));
+          return module ? [`${e}: ${cmd.join(" ")}`] : [];
+        } catch {
+          return [];
+        }
+      });
+    assert.deepEqual(hostModules, [], "a host process runs the Pepr module");
+    const overlap = `${pool}-overlap`;
+    assert.throws(
+      () =>
+        apply(`
+apiVersion: spiderpool.spidernet.io/v2beta1
+kind: SpiderIPPool
+metadata: {name: ${overlap}}
+spec: {subnet: 10.252.0.0/16, ips: ["10.252.1.5-10.252.1.6"]}
+`),
+      (e: Error) => {
+        assert.match(
+          e.message,
+          /admission webhook "pepr-spiderpool\.pepr\.dev" denied the request/,
+        );
+        assert.ok(
+          e.message.includes(`spec.ips: Forbidden: overlap with IPPool ${pool} in IP ranges [`),
+          e.message,
+        );
+        return true;
+      },
+    );
+    assert.throws(
+      () => kubectl(["get", "spiderippool", overlap]),
+      /not found/,
+      "the denied pool exists",
+    );
   });
 
   let pods: Pod[] = [];
@@ -254,5 +349,130 @@ spec:
       ]);
       assert.ok(out.includes(`inet ${p.status!.podIP}/16`), out);
     }
+  });
+
+  /**
+   * The commands of docs/usage/install.md's "Uninstall" block, run as written: kubectl against
+   * this cluster from the repository root, the node's own directories in place of /opt/cni/bin
+   * and /etc/cni/net.d, the deployed build's manifest in place of dist/. The `kubectl get` lines
+   * and the finalizer patch ("once ... is empty") are conditions a user waits for: waited for here.
+   * The run directory here is the node's own directory, so only the agent's socket goes from it.
+   */
+  it("uninstalls in the documented order, leaving no CRD, webhook configuration, RBAC object, DaemonSet or CNI file of ours", async function () {
+    this.timeout(900_000);
+    const state = loadState()!;
+    const n = real!;
+    const doc = fs.readFileSync(path.join(repoRoot, "docs/usage/install.md"), "utf8");
+    const section = doc.slice(doc.indexOf("## Uninstall"));
+    const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    const lines = block
+      .split("\n")
+      .map(l => l.trim())
+      .filter(l => l && !l.startsWith("#"));
+    assert.ok(lines.length >= 8, `no uninstall commands found:\n${block}`);
+    // Workloads first (step 1's first clause): the suite's pods, on the real and simulated nodes.
+    await deleteNamespace(api, ns);
+    await waitGone(api, ns, "app", 120_000);
+    const claims = async () =>
+      (await claimsOf(api, "")).map(c => c.metadata.labels?.[CLAIM_LABELS.podNamespace] ?? "");
+    const sub = (l: string) =>
+      l
+        .replaceAll("dist/pepr-module-spiderpool.yaml", deployedPeprManifest())
+        .replaceAll("/opt/cni/bin", n.layout.cniBinDir)
+        .replaceAll("/etc/cni/net.d", n.layout.cniConfDir);
+    const sh = (l: string) => {
+      const r = spawnSync("timeout", ["300", "bash", "-c", l], {
+        cwd: repoRoot,
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          PATH: `${state.binDir}:${process.env.PATH}`,
+          KUBECONFIG: paths.kubeconfig,
+        },
+      });
+      assert.equal(r.status, 0, `${l}\n${r.stdout}${r.stderr}`);
+    };
+    const poolNames = () =>
+      kubectl(["get", "spiderippools", "-o", "name"])
+        .split("\n")
+        .filter(Boolean)
+        .map(x => x.split("/")[1]!);
+    for (const line of lines) {
+      if (line.startsWith("kubectl get ipclaims")) {
+        await waitFor(
+          "only the Pepr pods' IPClaims left",
+          async () => (await claims()).every(s => s === "pepr-system"),
+          180_000,
+        );
+      } else if (line.startsWith("kubectl get spiderippools")) {
+        await waitFor(
+          "only pools the remaining IPClaims name",
+          async () => {
+            const named = new Set(
+              (await claimsOf(api, "")).map(c => c.metadata.labels?.[CLAIM_LABELS.pool]),
+            );
+            return poolNames().every(p => named.has(p));
+          },
+          180_000,
+        );
+      } else if (line.includes("<name>")) {
+        await waitFor("no IPClaim left", async () => (await claims()).length === 0, 180_000);
+        const left = poolNames();
+        assert.deepEqual(left, [POD_POOL.name], "pools left before their finalizers are dropped");
+        for (const p of left) sh(line.replace("<name>", p));
+      } else if (line.startsWith("rm -rf /var/run/spidernet")) {
+        // Here the run directory is the node's own directory (containerd's state lives there):
+        // what the agent put into it is its socket.
+        fs.rmSync(socketOf(n.name), { force: true });
+      } else sh(sub(line));
+    }
+
+    const names = (kinds: string, all = false) =>
+      kubectl(["get", kinds, ...(all ? ["-A"] : []), "-o", "name"])
+        .split("\n")
+        .filter(Boolean);
+    assert.deepEqual(
+      names("customresourcedefinitions").filter(c =>
+        /\.(spiderpool\.spidernet\.io|ipam\.pepr-spiderpool\.io|pepr\.dev)$/.test(c),
+      ),
+      [],
+      "CRDs left",
+    );
+    assert.deepEqual(
+      names("validatingwebhookconfigurations,mutatingwebhookconfigurations").filter(w =>
+        w.includes("pepr"),
+      ),
+      [],
+      "webhook configurations left",
+    );
+    assert.deepEqual(
+      [
+        ...names("clusterroles,clusterrolebindings"),
+        ...names("roles,rolebindings,serviceaccounts", true),
+      ].filter(r => /spiderpool|pepr/.test(r)),
+      [],
+      "RBAC objects left",
+    );
+    assert.deepEqual(
+      names("daemonsets", true).filter(d => d.includes("spiderpool")),
+      [],
+      "DaemonSets left",
+    );
+    assert.throws(() => kubectl(["get", "namespace", "pepr-system"]), /not found/);
+    // The node's CNI directory holds what it had before the install: the main plugins only.
+    assert.deepEqual(
+      fs.readdirSync(n.layout.cniBinDir).sort(),
+      fs.readdirSync(path.join(state.binDir, "cni")).sort(),
+      "files left in the node's CNI bin directory",
+    );
+    assert.deepEqual(
+      fs
+        .readdirSync(n.layout.cniConfDir)
+        .filter(f =>
+          fs.readFileSync(path.join(n.layout.cniConfDir, f), "utf8").includes("spiderpool"),
+        ),
+      [],
+      "network configurations naming spiderpool left",
+    );
   });
 });
