@@ -15,7 +15,8 @@ import { POD_POOL } from "../cluster/pod-network.js";
 import { importImage, REAL_NODE_LABEL, type RealNode } from "../cluster/real-node.js";
 import { socketOf } from "../cluster/spiderpool-install.js";
 import { claimsOf } from "../support/allocation-ledger.js";
-import { apply, createNamespace, deleteNamespace, waitGone, waitRunning } from "../support/kube.js";
+import { apply, deleteNamespace, waitGone, waitRunning } from "../support/kube.js";
+import { createPoolNamespace, removePoolNamespace } from "../support/pool-namespace.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
@@ -45,27 +46,17 @@ describe("real node deployed: the agent DaemonSet on a kubelet + containerd node
     }
     assert.equal(state.agents[real.name], undefined, "a host-process agent runs for the real node");
     api = adminClient();
-    apply(`
-apiVersion: spiderpool.spidernet.io/v2beta1
-kind: SpiderIPPool
-metadata: {name: ${pool}}
-spec: {subnet: 10.252.0.0/16, ips: ["10.252.1.1-10.252.1.30"]}
-`);
-    await createNamespace(
-      api,
-      ns,
-      {},
-      { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([pool]) },
-    );
+    await createPoolNamespace(api, {
+      namespace: ns,
+      pool,
+      subnet: "10.252.0.0/16",
+      ips: "10.252.1.1-10.252.1.30",
+    });
   });
 
   after(async function () {
     if (!real) return;
-    await deleteNamespace(api, ns);
-    await waitGone(api, ns, "app").catch(() => undefined);
-    await api
-      .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${pool}`)
-      .catch(() => undefined);
+    await removePoolNamespace(api, { namespace: ns, pool });
     api.close();
   });
 

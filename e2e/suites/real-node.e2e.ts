@@ -6,8 +6,9 @@ import { CLAIM_LABELS } from "../../lib/schemas/ip-claim.js";
 import { adminClient, kubectl, loadState } from "../cluster/cluster.js";
 import { REAL_NODE_LABEL, type RealNode } from "../cluster/real-node.js";
 import { claimsOf } from "../support/allocation-ledger.js";
-import { apply, createNamespace, deleteNamespace, waitGone, waitRunning } from "../support/kube.js";
+import { apply, waitGone, waitRunning } from "../support/kube.js";
 import { sandboxOf } from "../support/sandboxes.js";
+import { createPoolNamespace, removePoolNamespace } from "../support/pool-namespace.js";
 import { waitFor } from "../support/wait-for.js";
 import { assertWireClean, wireAudit } from "../support/wire-audit.js";
 
@@ -35,27 +36,17 @@ describe("real node: busybox pods through kubelet, containerd and our CNI plugin
       this.skip();
     }
     api = adminClient();
-    apply(`
-apiVersion: spiderpool.spidernet.io/v2beta1
-kind: SpiderIPPool
-metadata: {name: ${pool}}
-spec: {subnet: 10.251.0.0/16, ips: ["10.251.1.1-10.251.1.30"]}
-`);
-    await createNamespace(
-      api,
-      ns,
-      {},
-      { "ipam.spidernet.io/default-ipv4-ippool": JSON.stringify([pool]) },
-    );
+    await createPoolNamespace(api, {
+      namespace: ns,
+      pool,
+      subnet: "10.251.0.0/16",
+      ips: "10.251.1.1-10.251.1.30",
+    });
   });
 
   after(async function () {
     if (!real) return;
-    await deleteNamespace(api, ns);
-    await waitGone(api, ns, "app").catch(() => undefined);
-    await api
-      .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${pool}`)
-      .catch(() => undefined);
+    await removePoolNamespace(api, { namespace: ns, pool });
     api.close();
   });
 
