@@ -52,24 +52,29 @@ const FORBIDDEN_INPUTS = [
   /^node_modules\/kubernetes-fluent-client\//,
 ];
 
+/** What both files of the agent are built with: one CommonJS file each for Node 24. */
+const BUNDLE_OPTIONS = {
+  absWorkingDir: ROOT,
+  // Inputs are checked by path: a symlinked node_modules (a git worktree's) must keep its name.
+  preserveSymlinks: true,
+  bundle: true,
+  platform: "node",
+  target: "node24",
+  format: "cjs",
+  minify: true,
+  keepNames: true,
+  legalComments: "none",
+  write: false,
+  metafile: true,
+  logLevel: "warning",
+} as const;
+
 /** Writes the agent bundle to `out` and its client-node file beside it. */
 export async function buildAgent(out = AGENT_BUNDLE): Promise<WrittenBundle> {
   await buildKubeAuth(join(dirname(out), KUBE_AUTH_NAME));
   const result = await build({
+    ...BUNDLE_OPTIONS,
     entryPoints: [join(ROOT, "lib/agent/main.ts")],
-    absWorkingDir: ROOT,
-    // Inputs are checked by path: a symlinked node_modules (a git worktree's) must keep its name.
-    preserveSymlinks: true,
-    bundle: true,
-    platform: "node",
-    target: "node24",
-    format: "cjs",
-    minify: true,
-    keepNames: true,
-    legalComments: "none",
-    write: false,
-    metafile: true,
-    logLevel: "warning",
     plugins: [kubeAuthBeside],
   });
   return writeBundle(result, out, {
@@ -88,18 +93,7 @@ async function buildKubeAuth(out: string): Promise<WrittenBundle> {
       sourcefile: basename(out),
       loader: "js",
     },
-    absWorkingDir: ROOT,
-    preserveSymlinks: true,
-    bundle: true,
-    platform: "node",
-    target: "node24",
-    format: "cjs",
-    minify: true,
-    keepNames: true,
-    legalComments: "none",
-    write: false,
-    metafile: true,
-    logLevel: "warning",
+    ...BUNDLE_OPTIONS,
   });
   return writeBundle(result, out, { what: "client-node for the agent", forbidden: [] });
 }
