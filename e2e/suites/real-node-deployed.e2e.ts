@@ -16,7 +16,12 @@ import { importImage, REAL_NODE_LABEL, type RealNode } from "../cluster/real-nod
 import { socketOf } from "../cluster/spiderpool-install.js";
 import { claimsOf } from "../support/allocation-ledger.js";
 import { apply, deleteNamespace, waitGone, waitRunning } from "../support/kube.js";
-import { createPoolNamespace, removePoolNamespace } from "../support/pool-namespace.js";
+import {
+  assertPodIpOnEth0,
+  createPoolNamespace,
+  peerDeployment,
+  removePoolNamespace,
+} from "../support/pool-namespace.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
@@ -225,39 +230,15 @@ spec:
 `;
 
   it("gives busybox pods pool addresses on eth0 through the deployed agent, and they reach a simulated node's pod", async () => {
-    apply(`${deployment(2)}
+    apply(
+      `${deployment(2)}
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: peer, namespace: ${ns}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: peer}}
-  template:
-    metadata: {labels: {app: peer}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      nodeSelector: {kubernetes.io/hostname: ${sim}}
-      containers: [{name: c, image: registry.invalid/pause}]
-`);
+` + peerDeployment(ns, sim!),
+    );
     pods = await waitRunning(api, ns, "app=bb", 2, 120_000);
     await checkAddresses(pods);
     const [peer] = await waitRunning(api, ns, "app=peer", 1);
-    for (const p of pods) {
-      const out = kubectl([
-        "exec",
-        "-n",
-        ns,
-        p.metadata.name,
-        "--",
-        "ip",
-        "-4",
-        "addr",
-        "show",
-        "eth0",
-      ]);
-      assert.ok(out.includes(`inet ${p.status!.podIP}/16`), out);
-    }
+    assertPodIpOnEth0(pods, 16);
     const ping = kubectl([
       ...["exec", "-n", ns, pods[0]!.metadata.name, "--"],
       ...["ping", "-c", "2", "-W", "2", peer!.status!.podIP!],
@@ -325,21 +306,7 @@ spec:
       "pods or their addresses changed during the rollout",
     );
     await checkAddresses(after);
-    for (const p of after) {
-      const out = kubectl([
-        "exec",
-        "-n",
-        ns,
-        p.metadata.name,
-        "--",
-        "ip",
-        "-4",
-        "addr",
-        "show",
-        "eth0",
-      ]);
-      assert.ok(out.includes(`inet ${p.status!.podIP}/16`), out);
-    }
+    assertPodIpOnEth0(after, 16);
   });
 
   /**

@@ -8,7 +8,12 @@ import { REAL_NODE_LABEL, type RealNode } from "../cluster/real-node.js";
 import { claimsOf } from "../support/allocation-ledger.js";
 import { apply, waitGone, waitRunning } from "../support/kube.js";
 import { sandboxOf } from "../support/sandboxes.js";
-import { createPoolNamespace, removePoolNamespace } from "../support/pool-namespace.js";
+import {
+  assertPodIpOnEth0,
+  createPoolNamespace,
+  peerDeployment,
+  removePoolNamespace,
+} from "../support/pool-namespace.js";
 import { waitFor } from "../support/wait-for.js";
 import { assertWireClean, wireAudit } from "../support/wire-audit.js";
 
@@ -62,7 +67,8 @@ describe("real node: busybox pods through kubelet, containerd and our CNI plugin
       `/api/v1/nodes/${real!.name}`,
     );
     assert.equal(node.metadata.labels?.[REAL_NODE_LABEL], "true", "the real node is not labelled");
-    apply(`
+    apply(
+      `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: bb, namespace: ${ns}}
@@ -78,19 +84,8 @@ spec:
       containers:
       - {name: c, image: "busybox:1.36", imagePullPolicy: Never, command: [sleep, "3600"]}
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: peer, namespace: ${ns}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: peer}}
-  template:
-    metadata: {labels: {app: peer}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      nodeSelector: {kubernetes.io/hostname: ${sim}}
-      containers: [{name: c, image: registry.invalid/pause}]
-`);
+` + peerDeployment(ns, sim!),
+    );
     const applied = Date.now();
     pods = await waitRunning(api, ns, "app=bb", 2, 120_000);
     process.stdout.write(
@@ -118,25 +113,7 @@ spec:
 
   it("shows the address on eth0 inside the container (kubectl exec)", () => {
     started();
-    for (const p of pods) {
-      const out = kubectl([
-        "exec",
-        "-n",
-        ns,
-        p.metadata.name,
-        "--",
-        "ip",
-        "-4",
-        "addr",
-        "show",
-        "dev",
-        "eth0",
-      ]);
-      assert.ok(
-        out.includes(`inet ${p.status!.podIP}/16`),
-        `${p.metadata.name}: eth0 shows\n${out}\nnot ${p.status!.podIP}/16`,
-      );
-    }
+    assertPodIpOnEth0(pods, 16);
   });
 
   it("reaches a pod on a simulated node over the fabric, and is reached from it", () => {

@@ -1,4 +1,7 @@
+import assert from "node:assert/strict";
 import type { ApiClient } from "../../lib/k8s/api-client.js";
+import type { Pod } from "../../lib/k8s/core-kinds.js";
+import { kubectl } from "../cluster/cluster.js";
 import { apply, createNamespace, deleteNamespace, waitGone } from "./kube.js";
 
 /**
@@ -33,4 +36,36 @@ export async function removePoolNamespace(
   await api
     .delete(`/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${o.pool}`)
     .catch(() => undefined);
+}
+
+/** A one-replica Deployment `peer` of pause on `node`: the simulated node's pod the real node's pods ping. */
+export function peerDeployment(namespace: string, node: string): string {
+  return `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: peer, namespace: ${namespace}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: peer}}
+  template:
+    metadata: {labels: {app: peer}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      nodeSelector: {kubernetes.io/hostname: ${node}}
+      containers: [{name: c, image: registry.invalid/pause}]
+`;
+}
+
+/** Asserts, through `kubectl exec`, that each Pod's eth0 holds its podIP with `prefix`. */
+export function assertPodIpOnEth0(pods: readonly Pod[], prefix: number): void {
+  for (const p of pods) {
+    const out = kubectl([
+      ...["exec", "-n", p.metadata.namespace!, p.metadata.name, "--"],
+      ...["ip", "-4", "addr", "show", "dev", "eth0"],
+    ]);
+    assert.ok(
+      out.includes(`inet ${p.status!.podIP}/${prefix}`),
+      `${p.metadata.name}: eth0 shows\n${out}\nnot ${p.status!.podIP}/${prefix}`,
+    );
+  }
 }
