@@ -79,7 +79,7 @@ async function startBundledAgent(kubeconfig: string): Promise<AgentUnderTest> {
     throw new Error(`${BUNDLE} is missing: build it with npx tsx scripts/build-agent.ts`);
   // Below the cluster's plugin run directory: the plugin refuses a socket anywhere else.
   const socket = path.join(pluginDirs.runDir, `alloc-bench-agent-${process.pid}.sock`);
-  const healthPort = await freePort(36710);
+  const healthPort = await freePort(28710);
   const log = fs.openSync(path.join(os.tmpdir(), "alloc-bench-agent.log"), "w");
   const child = spawn(process.execPath, [BUNDLE, `--config-path=${confPath}`], {
     env: {

@@ -145,7 +145,7 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
     api: await freePort(26443, taken),
     kcm: await freePort(30257, taken),
     scheduler: await freePort(30259, taken),
-    webhook: await freePort(33443, taken),
+    webhook: await freePort(24443, taken),
   };
   const id = crypto.randomBytes(2).toString("hex");
   const state: ClusterState = {
@@ -422,7 +422,7 @@ export async function restartPeprWatcher(
     while (isAlive(old)) await new Promise(r => setTimeout(r, 50));
   } else await stopDaemon(old);
   const port = await freePort(state.ports.webhook + 1);
-  const metricsPort = old.metricsPort ?? (await freePort(35721));
+  const metricsPort = old.metricsPort ?? (await freePort(24721));
   const pki = (f: string) => path.join(paths.pki, f);
   const d = startDaemon(
     "pepr-watcher",

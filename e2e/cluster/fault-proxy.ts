@@ -69,8 +69,8 @@ const infoFile = path.join(dir, "info.json");
 /** Starts the proxy in forward mode in front of the apiserver on `targetPort`; the caller registers the daemon. */
 export async function startFaultProxy(targetPort: number): Promise<Daemon> {
   fs.mkdirSync(dir, { recursive: true });
-  const port = await freePort(36443);
-  const controlPort = await freePort(36543);
+  const port = await freePort(25443);
+  const controlPort = await freePort(25543);
   const d = startDaemon(
     "fault-proxy",
     process.execPath,

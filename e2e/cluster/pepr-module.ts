@@ -33,7 +33,7 @@ export async function startPeprModule(
   await ensurePeprPrerequisites(api);
   const apiPath = crypto.randomBytes(32).toString("hex");
   const watcherPort = await freePort(ports.webhook + 1);
-  const metricsPort = await freePort(35721);
+  const metricsPort = await freePort(24721);
   const common = {
     PEPR_API_PATH: apiPath,
     SSL_CERT_PATH: pki("webhook.crt"),

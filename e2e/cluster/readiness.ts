@@ -26,8 +26,8 @@ export function probe(url: string, ca?: string): Promise<{ status: number; body:
 }
 
 /**
- * Polls `check` until it returns true. Fails with one line naming the step and the daemon's log
- * when the daemon dies or the deadline passes.
+ * Polls `check` until it returns true. Fails with one line naming the step, the daemon's log and
+ * its last lines when the daemon dies or the deadline passes (a CI machine's log is not kept).
  */
 export async function waitUntil(
   step: string,
@@ -40,8 +40,14 @@ export async function waitUntil(
     if (await check().catch(() => false)) return;
     if (daemon && !isAlive(daemon))
       throw new StepError(step, `${daemon.name} exited: ${logTail(daemon.log)}`, daemon.log);
-    if (Date.now() > deadline)
-      throw new StepError(step, `not ready after ${Math.round(timeoutMs / 1000)}s`, daemon?.log);
+    if (Date.now() > deadline) {
+      const tail = daemon ? `: ${logTail(daemon.log, 5)}` : "";
+      throw new StepError(
+        step,
+        `not ready after ${Math.round(timeoutMs / 1000)}s${tail}`,
+        daemon?.log,
+      );
+    }
     await new Promise(r => setTimeout(r, 250));
   }
 }

@@ -95,7 +95,7 @@ export function socketOf(node: string): string {
  * environment (e.g. SPIDERPOOL_TEST_GC_DELAY_MS).
  */
 export async function startAgent(node: string, env: Record<string, string> = {}): Promise<Daemon> {
-  const healthPort = await freePort(35710);
+  const healthPort = await freePort(27710);
   const d = startDaemon(
     `agent-${node}`,
     process.execPath,

@@ -24,7 +24,7 @@ export async function startProbeAgent(o: {
   dir: string;
   what: string;
 }): Promise<ProbeAgent> {
-  const health = await freePort(36710);
+  const health = await freePort(28710);
   let stderr = "";
   const child = spawn(process.execPath, [o.bundle, `--config-path=${o.conf}`], {
     env: {
