@@ -102,7 +102,7 @@ export async function helmInstall(
     throw new StepError("deploy: npm run chart", (e as Error).message, log);
   }
   const values = path.join(deployDir, "helm-local-node.yaml");
-  fs.writeFileSync(values, stringify(localNodeValues(n)));
+  fs.writeFileSync(values, stringify(localNodeValues(n), { aliasDuplicateObjects: false }));
 
   const agent = imageParts(agentImageRef());
   say(`helm install ${HELM_RELEASE.name} ${path.relative(process.cwd(), chart)} -f ${values}`);
