@@ -407,7 +407,18 @@ spec:
       } else if (line.includes("<name>")) {
         await waitFor("no IPClaim left", async () => (await claims()).length === 0, 180_000);
         const left = poolNames();
-        assert.deepEqual(left, [POD_POOL.name], "pools left before their finalizers are dropped");
+        // deployed: the watcher goes with the module while the Pepr pods still hold their
+        // claims, so their pool always waits here. helm: the Pepr pods stop first and the
+        // watcher may see their claims go and drop the finalizer itself ("a pool still
+        // Terminating"). Either way no pool but theirs is left.
+        if (mode === "deployed")
+          assert.deepEqual(left, [POD_POOL.name], "pools left before their finalizers are dropped");
+        else
+          assert.deepEqual(
+            left.filter(p => p !== POD_POOL.name),
+            [],
+            "pools left before their finalizers are dropped",
+          );
         for (const p of left) sh(line.replace("<name>", p));
       } else if (line.startsWith("rm -rf /var/run/spidernet")) {
         // Here the run directory is the node's own directory (containerd's state lives there):
