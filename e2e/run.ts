@@ -4,7 +4,8 @@
  * (e.g. `npm run test:e2e -- --grep smoke`). With SPIDERPOOL_E2E_REUSE=1 an already running
  * cluster (from `npm run cluster:up`) is used and left running. SPIDERPOOL_E2E_NODES sets the
  * number of simulated nodes, SPIDERPOOL_E2E_REAL_NODES that of real ones (kubelet + containerd),
- * SPIDERPOOL_E2E_INSTALL=deployed gives the real node its agent from the manifests (DaemonSet).
+ * SPIDERPOOL_E2E_INSTALL=deployed gives the real node its agent and the Pepr module from the
+ * manifests, SPIDERPOOL_E2E_INSTALL=helm from the Helm chart.
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";

@@ -301,6 +301,77 @@ describe("chart: helm lint and helm template", function () {
     );
   });
 
+  it("the node's directories are values: the DaemonSet mounts them, names them to the installer and the agent, and conf.yml takes the socket", () => {
+    type Container = {
+      name: string;
+      env?: { name: string; value?: string }[];
+      volumeMounts?: { name: string; mountPath: string }[];
+    };
+    type Ds = Doc & {
+      spec: {
+        template: {
+          spec: {
+            nodeSelector?: Record<string, string>;
+            initContainers: Container[];
+            containers: Container[];
+            volumes: { name: string; hostPath?: { path: string } }[];
+          };
+        };
+      };
+    };
+    const docs = template(
+      "--set",
+      "global.cniBinHostPath=/n/cni/bin,global.ipamUNIXSocketHostPath=/n/run/agent.sock,spiderpoolAgent.hostPaths.pluginLogDir=/n/log,spiderpoolAgent.hostPaths.netnsDir=/n/netns,spiderpoolAgent.nodeSelector.pool=underlay",
+    );
+    const ds = docs.find(d => d.kind === "DaemonSet") as Ds;
+    const pod = ds.spec.template.spec;
+    assert.deepEqual(
+      Object.fromEntries(pod.volumes.filter(v => v.hostPath).map(v => [v.name, v.hostPath!.path])),
+      {
+        "spidernet-run": "/n/run",
+        "spidernet-log": "/n/log",
+        "cni-bin": "/n/cni/bin",
+        netns: "/n/netns",
+      },
+    );
+    const env = (c: Container) =>
+      Object.fromEntries(
+        (c.env ?? [])
+          .filter(e => e.name.startsWith("SPIDERPOOL_PLUGIN_"))
+          .map(e => [e.name, e.value]),
+      );
+    for (const c of [...pod.initContainers, ...pod.containers])
+      assert.deepEqual(
+        env(c),
+        { SPIDERPOOL_PLUGIN_LOG_DIR: "/n/log", SPIDERPOOL_PLUGIN_RUN_DIR: "/n/run" },
+        c.name,
+      );
+    const agent = pod.containers.find(c => c.name === "agent")!;
+    const mounts = Object.fromEntries(agent.volumeMounts!.map(m => [m.name, m.mountPath]));
+    assert.equal(mounts["spidernet-run"], "/n/run");
+    assert.equal(mounts["spidernet-log"], "/n/log");
+    assert.equal(mounts.netns, "/var/run/netns");
+    assert.deepEqual(pod.nodeSelector, { pool: "underlay" });
+    const cm = docs.find(
+      d => d.kind === "ConfigMap" && d.metadata.name === "spiderpool-conf",
+    ) as Doc & {
+      data: Record<string, string>;
+    };
+    const parsed = parseConfig(parse(cm.data["conf.yml"]!) as Record<string, unknown>);
+    assert.ok(parsed.ok, parsed.ok ? "" : parsed.errors.join("\n"));
+    assert.equal(parsed.value.ipamUnixSocketPath, "/n/run/agent.sock");
+
+    for (const bad of [
+      "global.cniBinHostPath=opt/cni/bin",
+      "global.ipamUNIXSocketHostPath=/var/run/spidernet/",
+      'spiderpoolAgent.hostPaths.pluginLogDir=/var/log/a\\"b',
+      "global.cniBinPath=/opt/cni/bin",
+    ]) {
+      const key = bad.slice(bad.lastIndexOf(".") + 1, bad.indexOf("="));
+      assert.throws(() => template("--set", bad), new RegExp(key), bad);
+    }
+  });
+
   it("the monitoring toggles add ServiceMonitors, the PrometheusRule and the dashboard from manifests/", () => {
     const off = template();
     assert.ok(!off.some(d => ["ServiceMonitor", "PrometheusRule"].includes(d.kind)));

@@ -150,9 +150,22 @@ const EITHER: Record<string, unknown> = {
   },
 };
 
+/**
+ * Paths on the node: absolute, a file name at the end, and nothing install-cni.sh refuses to
+ * write into JSON (quotes, backslashes), so a wrong one stops `helm install` naming the value.
+ */
+const HOST_PATH = { type: "string", pattern: '^/[^"\\\\]*[^/"\\\\]$' };
+const HOST_PATHS = new Set([
+  "global.cniBinHostPath",
+  "global.ipamUNIXSocketHostPath",
+  "spiderpoolAgent.hostPaths.pluginLogDir",
+  "spiderpoolAgent.hostPaths.netnsDir",
+]);
+
 /** A closed JSON schema with the types of values.yaml's defaults. */
 export function valuesSchema(values: unknown, at = ""): Record<string, unknown> {
   if (EITHER[at]) return EITHER[at] as Record<string, unknown>;
+  if (HOST_PATHS.has(at)) return HOST_PATH;
   if (FREE_FORM.has(at)) return { type: "object" };
   if (Array.isArray(values)) return { type: "array" };
   if (typeof values === "boolean") return { type: "boolean" };
@@ -163,8 +176,8 @@ export function valuesSchema(values: unknown, at = ""): Record<string, unknown> 
     const props = Object.fromEntries(
       Object.entries(values).map(([k, v]) => [k, valuesSchema(v, at ? `${at}.${k}` : k)]),
     );
-    // Helm hands every chart the parent's `global` map.
-    if (!at) props.global = { type: "object" };
+    // Helm hands every chart the parent's `global` map; ours, when values.yaml has one, is closed.
+    if (!at && !props.global) props.global = { type: "object" };
     return { type: "object", additionalProperties: false, properties: props };
   }
   throw new Error(`values.yaml: ${at}: a value of type ${typeof values} has no schema`);

@@ -1,10 +1,10 @@
 /**
- * `npm run cluster:up -- --nodes N [--real-nodes M] [--install processes|deployed]` and `npm run cluster:down`. Failures print one line naming
+ * `npm run cluster:up -- --nodes N [--real-nodes M] [--install processes|deployed|helm]` and `npm run cluster:down`. Failures print one line naming
  * the step and the log to read.
  */
 import { parseArgs } from "node:util";
 import { down, up } from "./cluster.js";
-import { INSTALL_MODES, type InstallMode } from "./deployed-install.js";
+import { inCluster, INSTALL_MODES, type InstallMode } from "./deployed-install.js";
 import { paths } from "./paths.js";
 
 const { positionals, values } = parseArgs({
@@ -34,8 +34,8 @@ async function main(): Promise<void> {
       throw new Error(
         `--install must be one of ${INSTALL_MODES.join(", ")}, got ${JSON.stringify(values.install)}`,
       );
-    if (install === "deployed" && realNodes !== 1)
-      throw new Error(`--install deployed needs --real-nodes 1, got ${realNodes}`);
+    if (inCluster(install) && realNodes !== 1)
+      throw new Error(`--install ${install} needs --real-nodes 1, got ${realNodes}`);
     const s = await up({ nodes, realNodes, install, log: say });
     say(
       `cluster up: API https://127.0.0.1:${s.ports.api}, ${s.nodes.length} simulated and ${s.realNodes?.length ?? 0} real nodes; kubeconfig ${paths.kubeconfig}`,

@@ -22,7 +22,8 @@ import { paths, repoRoot, clusterDir } from "./paths.js";
 import { generatePki, writeKubeconfig } from "./pki.js";
 import { nodeReady, probe, waitPortClosed, waitUntil } from "./readiness.js";
 import { StepError } from "./step-error.js";
-import { deployAgent, type InstallMode } from "./deployed-install.js";
+import { deployAgent, inCluster, type InstallMode } from "./deployed-install.js";
+import { helmInstall } from "./helm-install.js";
 import { deployPeprModule } from "./pepr-in-cluster.js";
 import {
   buildAgentBundle,
@@ -71,7 +72,7 @@ export interface ClusterState {
   nodes: SimNode[];
   /** The spiderpool agent of each node, by node name. */
   agents: Record<string, Daemon>;
-  /** The Pepr module's admission and watcher processes; none with `install: deployed` (in-cluster). */
+  /** The Pepr module's admission and watcher processes; none with `install: deployed` or `helm` (in-cluster). */
   pepr: Daemon[];
   cniBinDir: string;
   /** Nodes run by a real kubelet with containerd (`--real-nodes`); absent in older state files. */
@@ -84,7 +85,7 @@ export interface UpOptions {
   nodes: number;
   /** Real nodes (kubelet + containerd) beside the simulated ones; 0 when absent. */
   realNodes?: number;
-  /** `deployed`: the real node's agent comes from the manifests (deployed-install.ts). */
+  /** `deployed`/`helm`: the real node's agent comes from the manifests or the chart (deployed-install.ts, helm-install.ts). */
   install?: InstallMode;
   log?: (line: string) => void;
 }
@@ -187,7 +188,7 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
   await buildAgentBundle();
   writeConfig();
   saveState(state);
-  if (state.install !== "deployed") {
+  if (!inCluster(state.install)) {
     log("starting the Pepr module (admission and watcher) and registering its webhooks");
     const pepr = await startPeprModule(api, ports);
     state.pepr = [{ ...pepr.admission, apiPath: pepr.apiPath } as Daemon, pepr.watcher];
@@ -222,7 +223,7 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
         name,
         index: opts.nodes + k,
         k,
-        deployed: state.install === "deployed",
+        deployed: inCluster(state.install),
         log,
         record: node => {
           const i = state.realNodes!.findIndex(x => x.name === node.name);
@@ -239,7 +240,7 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
       );
     }
   }
-  const hostAgents = state.install === "deployed" ? names : [...names, ...realNames];
+  const hostAgents = inCluster(state.install) ? names : [...names, ...realNames];
   await Promise.all(
     hostAgents.map(async n => {
       state.agents[n] = await startAgent(n);
@@ -251,6 +252,10 @@ async function bringUp(opts: UpOptions): Promise<ClusterState> {
     await deployAgent(api, binDir, state.realNodes ?? []);
     // The module's pods take their addresses from the agent just deployed: it comes second.
     await deployPeprModule(api, binDir, state.realNodes![0]!, ports.api, log);
+  }
+  if (state.install === "helm") {
+    log("installing the chart onto the real node: helm install (DaemonSet and Pepr module)");
+    await helmInstall(api, binDir, state.realNodes ?? [], ports.api, log);
   }
   api.close();
   return state;

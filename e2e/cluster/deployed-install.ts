@@ -20,9 +20,18 @@ import { runStep } from "./run-step.js";
 import { socketOf } from "./spiderpool-install.js";
 import { StepError } from "./step-error.js";
 
-/** How our components reach the real nodes: host processes (the default) or the manifests. */
-export const INSTALL_MODES = ["processes", "deployed"] as const;
+/**
+ * How our components reach the real nodes: host processes (the default), the manifests
+ * (`deployed`, this file) or the Helm chart (`helm`, helm-install.ts). Both of the latter run the
+ * agent DaemonSet and the Pepr module in-cluster on the one real node.
+ */
+export const INSTALL_MODES = ["processes", "deployed", "helm"] as const;
 export type InstallMode = (typeof INSTALL_MODES)[number];
+
+/** Whether `mode` runs the real node's agent and the Pepr module in-cluster. */
+export function inCluster(mode: InstallMode | undefined): boolean {
+  return mode === "deployed" || mode === "helm";
+}
 
 export const deployDir = path.join(clusterDir, "deploy");
 

@@ -34,7 +34,7 @@ export const PEPR_CONTROLLERS = [
   { controller: "watcher", replicas: 1 },
 ] as const;
 
-function moduleUuid(): string {
+export function moduleUuid(): string {
   return (
     JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as {
       pepr: { uuid: string };
@@ -47,10 +47,15 @@ export function deployedPeprManifest(dir = overlayDir): string {
   return path.join(dir, `pepr-module-${moduleUuid()}.yaml`);
 }
 
-/** `npx pepr build` into dist/e2e-deploy; pepr 1.1.4 exits 0 after a failed type check, so the file decides. */
-function buildModule(log: string): string {
-  const out = path.join(repoRoot, buildDir, `pepr-module-${moduleUuid()}.yaml`);
-  fs.rmSync(path.join(repoRoot, buildDir), { recursive: true, force: true });
+/**
+ * `npx pepr build` into dist/e2e-deploy: the module's manifest and its chart (`<uuid>-chart`,
+ * which pepr 1.1.4 writes at every build). Pepr exits 0 after a failed type check, so the files
+ * decide. Returns the output directory.
+ */
+export function buildModule(log: string): string {
+  const dir = path.join(repoRoot, buildDir);
+  const out = path.join(dir, `pepr-module-${moduleUuid()}.yaml`);
+  fs.rmSync(dir, { recursive: true, force: true });
   const r = spawnSync(
     process.execPath,
     [path.join(repoRoot, "node_modules/pepr/dist/cli.js"), "build", "-o", buildDir],
@@ -69,6 +74,12 @@ function buildModule(log: string): string {
       `wrote no ${out} (exit ${r.status}${r.error ? `, ${r.error.message}` : ""})`,
       log,
     );
+  return dir;
+}
+
+/** The module's manifest as `npm run build` leaves it: the workload rules in their own entry. */
+function builtManifest(log: string): string {
+  const out = path.join(buildModule(log), `pepr-module-${moduleUuid()}.yaml`);
   splitWorkloadWebhookFile(out);
   return out;
 }
@@ -110,6 +121,31 @@ export function peprOverlay(manifest: string, dir: string): string {
 }
 
 /**
+ * What the module's pods need before they start, on either in-cluster install: the pod network
+ * of the real node, and the pool of the pepr-system namespace, which the namespace names as its
+ * default (the agent DaemonSet gives the pods their addresses from it).
+ */
+export function preparePeprPodNetwork(binDir: string, n: RealNode, apiPort: number): void {
+  const log = paths.log("deploy");
+  const kubectl = (args: string[]) =>
+    runStep(
+      "deploy: pool of the pepr-system namespace",
+      path.join(binDir, "kubectl"),
+      ["--kubeconfig", paths.kubeconfig, ...args],
+      log,
+    );
+  openPodNetwork(n, apiPort);
+  const poolFile = path.join(deployDir, "pepr-system-pool.yaml");
+  fs.mkdirSync(deployDir, { recursive: true });
+  fs.writeFileSync(poolFile, podPoolYaml(n.name));
+  kubectl(["apply", "-f", poolFile]);
+  kubectl([
+    ...["annotate", "--overwrite", "namespace", PEPR_NAMESPACE],
+    `ipam.spidernet.io/default-ipv4-ippool=${JSON.stringify([POD_POOL.name])}`,
+  ]);
+}
+
+/**
  * Installs the module in-cluster and waits until its admission and watcher pods are Ready on
  * the real node. Runs after the agent DaemonSet (deployed-install.ts), which gives the pods their
  * addresses.
@@ -124,16 +160,9 @@ export async function deployPeprModule(
   const log = paths.log("deploy");
   const kubectl = (step: string, args: string[]) =>
     runStep(step, path.join(binDir, "kubectl"), ["--kubeconfig", paths.kubeconfig, ...args], log);
-  openPodNetwork(n, apiPort);
-  const poolFile = path.join(deployDir, "pepr-system-pool.yaml");
-  fs.writeFileSync(poolFile, podPoolYaml(n.name));
-  kubectl("deploy: pool of the pepr-system namespace", ["apply", "-f", poolFile]);
-  kubectl("deploy: pool of the pepr-system namespace", [
-    ...["annotate", "--overwrite", "namespace", PEPR_NAMESPACE],
-    `ipam.spidernet.io/default-ipv4-ippool=${JSON.stringify([POD_POOL.name])}`,
-  ]);
+  preparePeprPodNetwork(binDir, n, apiPort);
   say("building the Pepr module (npx pepr build)");
-  const manifest = buildModule(log);
+  const manifest = builtManifest(log);
   say(
     "deploying the Pepr module in-cluster: kubectl apply the built manifest, then manifests/pepr",
   );
@@ -143,7 +172,12 @@ export async function deployPeprModule(
   kubectl("deploy: kubectl apply -k manifests/pepr", [
     ...["apply", "--server-side", "-k", path.join(repoRoot, "manifests/pepr")],
   ]);
-  for (const c of PEPR_CONTROLLERS) await waitPeprPodsReady(api, n.name, c.controller, c.replicas);
+  await waitPeprModuleReady(api, n.name);
+}
+
+/** Every pod of the module Ready on `node`. */
+export async function waitPeprModuleReady(api: ApiClient, node: string): Promise<void> {
+  for (const c of PEPR_CONTROLLERS) await waitPeprPodsReady(api, node, c.controller, c.replicas);
 }
 
 /** The module's pods of one controller, once `count` of them are Running and Ready on `node`. */

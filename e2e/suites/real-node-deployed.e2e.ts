@@ -8,13 +8,20 @@ import { CLAIM_LABELS } from "../../lib/schemas/ip-claim.js";
 import { HOST_CONFIG_FILE } from "../../lib/cni-plugin/host-dirs.js";
 import { adminClient, kubectl, loadState } from "../cluster/cluster.js";
 import { agentImageRef, buildAgentImage, peprControllerRef } from "../cluster/component-images.js";
-import { AGENT_POD_SELECTOR, waitAgentPodReady } from "../cluster/deployed-install.js";
+import {
+  AGENT_POD_SELECTOR,
+  inCluster,
+  type InstallMode,
+  waitAgentPodReady,
+} from "../cluster/deployed-install.js";
+import { HELM_CHART, HELM_RELEASE, helmArgs } from "../cluster/helm-install.js";
 import { paths, repoRoot } from "../cluster/paths.js";
 import { deployedPeprManifest, waitPeprPodsReady } from "../cluster/pepr-in-cluster.js";
 import { POD_POOL } from "../cluster/pod-network.js";
 import { importImage, REAL_NODE_LABEL, type RealNode } from "../cluster/real-node.js";
 import { socketOf } from "../cluster/spiderpool-install.js";
 import { claimsOf } from "../support/allocation-ledger.js";
+import { run } from "../../scripts/helm-binary.js";
 import { apply, deleteNamespace, waitGone, waitRunning } from "../support/kube.js";
 import {
   assertPodIpOnEth0,
@@ -25,30 +32,41 @@ import {
 import { waitFor } from "../support/wait-for.js";
 
 /**
- * The real node with the agent a user's cluster runs: the DaemonSet of manifests/, its init
- * container installing the plugin, the agent pod on the agent image, authenticated by its
- * ServiceAccount; and the Pepr module in-cluster, its webhooks served through their Service
- * (cluster:up --install deployed, or SPIDERPOOL_E2E_INSTALL=deployed). The last test uninstalls
- * everything as docs/usage/install.md says: this suite runs alone in its CI step.
+ * The real node with the agent a user's cluster runs: the DaemonSet, its init container
+ * installing the plugin, the agent pod on the agent image, authenticated by its ServiceAccount;
+ * and the Pepr module in-cluster, its webhooks served through their Service. Installed from the
+ * manifests (cluster:up --install deployed, SPIDERPOOL_E2E_INSTALL=deployed) or with the Helm
+ * chart (--install helm, SPIDERPOOL_E2E_INSTALL=helm): only the upgrade and the uninstall differ,
+ * each as its document says (docs/usage/install.md, docs/usage/helm.md); every other assertion is
+ * the same. The last test uninstalls everything: this suite runs alone in its CI step.
  */
+/** Per install mode: the document whose uninstall block is run, and where that block starts. */
+const UNINSTALL_DOC: Record<Exclude<InstallMode, "processes">, { file: string; from: string }> = {
+  deployed: { file: "docs/usage/install.md", from: "## Uninstall" },
+  helm: { file: "docs/usage/helm.md", from: "To remove everything" },
+};
+
 describe("real node deployed: the agent DaemonSet on a kubelet + containerd node", function () {
   const ns = `dep-${Date.now().toString(36)}`;
   const pool = ns;
   let api: ApiClient;
   let real: RealNode | undefined;
   let sim: string | undefined;
+  let mode: "deployed" | "helm" = "deployed";
 
   before(async function () {
     const state = loadState();
     real = state?.realNodes?.[0];
     sim = state?.nodes[0]?.name;
-    if (!state || !real || !sim || state.install !== "deployed") {
+    if (!state || !real || !sim || !inCluster(state.install)) {
       process.stdout.write(
-        "      skipped: no real node with the deployed agent (cluster:up --real-nodes 1 --install deployed, or SPIDERPOOL_E2E_INSTALL=deployed)\n",
+        "      skipped: no real node with the deployed agent (cluster:up --real-nodes 1 --install deployed|helm, or SPIDERPOOL_E2E_INSTALL=deployed|helm)\n",
       );
       real = undefined;
       this.skip();
     }
+    mode = state.install as typeof mode;
+    process.stdout.write(`      installed with: ${mode}\n`);
     assert.equal(state.agents[real.name], undefined, "a host-process agent runs for the real node");
     api = adminClient();
     await createPoolNamespace(api, {
@@ -282,11 +300,21 @@ spec:
     const ref = agentImageRef(tag);
     importImage(real!, ref, buildAgentImage(loadState()!.cniBinDir, paths.log("upgrade"), tag));
     const [old] = await agentPods();
-    kubectl([
-      ...["-n", "kube-system", "set", "image", "daemonset/spiderpool-agent"],
-      `agent=${ref}`,
-      `install-cni=${ref}`,
-    ]);
+    if (mode === "helm")
+      // docs/usage/helm.md, "Upgrade": the release's values kept, the new tag set.
+      run(
+        path.join(loadState()!.binDir, "helm"),
+        helmArgs(
+          ...["upgrade", HELM_RELEASE.name, HELM_CHART, "--reuse-values"],
+          ...["--set", `spiderpoolAgent.image.tag=${tag}`],
+        ),
+      );
+    else
+      kubectl([
+        ...["-n", "kube-system", "set", "image", "daemonset/spiderpool-agent"],
+        `agent=${ref}`,
+        `install-cni=${ref}`,
+      ]);
     kubectl([
       "-n",
       "kube-system",
@@ -310,24 +338,27 @@ spec:
   });
 
   /**
-   * The commands of docs/usage/install.md's "Uninstall" block, run as written: kubectl against
-   * this cluster from the repository root, the node's own directories in place of /opt/cni/bin
-   * and /etc/cni/net.d, the deployed build's manifest in place of dist/. The `kubectl get` lines
-   * and the finalizer patch ("once ... is empty") are conditions a user waits for: waited for here.
-   * The run directory here is the node's own directory, so only the agent's socket goes from it.
+   * The commands of the uninstall block of docs/usage/install.md (deployed) or docs/usage/helm.md
+   * (helm, "To remove everything"), run as written: kubectl and helm against this cluster from the
+   * repository root, the node's own directories in place of /opt/cni/bin and /etc/cni/net.d, the
+   * deployed build's manifest in place of dist/. The `kubectl get` lines and the finalizer patch
+   * ("once ... is empty") are conditions a user waits for: waited for here. The run directory
+   * here is the node's own directory, so only the agent's socket goes from it.
    */
   it("uninstalls in the documented order, leaving no CRD, webhook configuration, RBAC object, DaemonSet or CNI file of ours", async function () {
     this.timeout(900_000);
     const state = loadState()!;
     const n = real!;
-    const doc = fs.readFileSync(path.join(repoRoot, "docs/usage/install.md"), "utf8");
-    const section = doc.slice(doc.indexOf("## Uninstall"));
+    const source = UNINSTALL_DOC[mode];
+    const doc = fs.readFileSync(path.join(repoRoot, source.file), "utf8");
+    assert.ok(doc.includes(source.from), `${source.file}: no "${source.from}"`);
+    const section = doc.slice(doc.indexOf(source.from));
     const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
     const lines = block
       .split("\n")
       .map(l => l.trim())
       .filter(l => l && !l.startsWith("#"));
-    assert.ok(lines.length >= 8, `no uninstall commands found:\n${block}`);
+    assert.ok(lines.length >= 8, `no uninstall commands found in ${source.file}:\n${block}`);
     // Workloads first (step 1's first clause): the suite's pods, on the real and simulated nodes.
     await deleteNamespace(api, ns);
     await waitGone(api, ns, "app", 120_000);
@@ -376,7 +407,18 @@ spec:
       } else if (line.includes("<name>")) {
         await waitFor("no IPClaim left", async () => (await claims()).length === 0, 180_000);
         const left = poolNames();
-        assert.deepEqual(left, [POD_POOL.name], "pools left before their finalizers are dropped");
+        // deployed: the watcher goes with the module while the Pepr pods still hold their
+        // claims, so their pool always waits here. helm: the Pepr pods stop first and the
+        // watcher may see their claims go and drop the finalizer itself ("a pool still
+        // Terminating"). Either way no pool but theirs is left.
+        if (mode === "deployed")
+          assert.deepEqual(left, [POD_POOL.name], "pools left before their finalizers are dropped");
+        else
+          assert.deepEqual(
+            left.filter(p => p !== POD_POOL.name),
+            [],
+            "pools left before their finalizers are dropped",
+          );
         for (const p of left) sh(line.replace("<name>", p));
       } else if (line.startsWith("rm -rf /var/run/spidernet")) {
         // Here the run directory is the node's own directory (containerd's state lives there):
