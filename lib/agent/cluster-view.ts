@@ -1,8 +1,8 @@
-import type { KubeApi, Stored } from "../k8s/api-client.js";
+import type { KubeApi, KubeList, Stored } from "../k8s/api-client.js";
 import type { Namespace, Node, Pod } from "../k8s/core-kinds.js";
 import { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
-import { CLAIMS_PATH } from "../k8s/claim-store.js";
+import { CLAIMS_PATH, labelIfFits } from "../k8s/claim-store.js";
 import { AddressTree } from "../core/net/address-tree.js";
 import { IntervalSet } from "../core/net/interval-set.js";
 import { parseAddress, type IpFamily } from "../core/net/address.js";
@@ -11,9 +11,11 @@ import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { SpiderReservedIP } from "../schemas/reserved-ip.js";
 import type { SpiderSubnet } from "../schemas/subnet.js";
 import type { Logger } from "../logger.js";
-import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
+import { CLAIM_LABELS, SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
+import { claimScopeOf } from "../core/selection/claim-scope.js";
 import { usableAddresses } from "../core/net/usable-addresses.js";
 import { claimProjection } from "./claim-projection.js";
+import { ScopedClaims } from "./scoped-claims.js";
 
 const SP = `/apis/${SPIDERPOOL_API_VERSION}`;
 
@@ -29,10 +31,15 @@ const PENDING_MS = 30_000;
  */
 const FREED_MS = 10 * 60_000;
 const FREED_KEEP = 1024;
+/** A burst of pool events (a relist, a rollout of pools) recomputes the claim scope once. */
+const SCOPE_DEBOUNCE_MS = 100;
+/** Longest an ADD waits for a pool newly serving this node to be listed; then the CREATE's 409 guards. */
+const SCOPE_WAIT_MS = 10_000;
 
 /**
  * The agent's view of the cluster, from watches only (docs/architecture.md#the-agent): its own Node and the Pods
- * bound to it, every Namespace, pool, subnet, reserved IP and claim. Claims are indexed by
+ * bound to it, every Namespace, pool, subnet and reserved IP, and the claims of its node and of the
+ * pools that may serve it (docs/adr/0011-node-scoped-claim-watch.md). Claims are indexed by
  * Pod UID, Pod name and pool, and each pool's taken addresses are kept in a tree of runs that
  * changes by one address per event in O(log n), so an allocation never scans the whole ledger and
  * a cold start with tens of thousands of claims is not quadratic
@@ -45,7 +52,7 @@ export class ClusterView {
   readonly pools: Informer<Pool>;
   readonly subnets: Informer<Stored<SpiderSubnet>>;
   readonly reserved: Informer<Stored<SpiderReservedIP>>;
-  readonly claims: Informer<Claim>;
+  readonly claims: ScopedClaims;
 
   readonly #claimByName = new Map<string, Claim>();
   readonly #byUid: NameIndex = new Map();
@@ -55,6 +62,9 @@ export class ClusterView {
   /** Per pool: address → when its claim was deleted, in the order they were freed. */
   readonly #freed = new Map<string, Map<bigint, number>>();
   readonly #usable = new Map<string, { rv: string; set: IntervalSet }>();
+  #scopeTimer: ReturnType<typeof setTimeout> | undefined;
+  #scopeDirty = false;
+  #scopeReady = false;
   #reservedSets: Record<IpFamily, IntervalSet> = {
     4: IntervalSet.empty(4),
     6: IntervalSet.empty(6),
@@ -93,24 +103,73 @@ export class ClusterView {
       path: `${SP}/spiderreservedips`,
       onError: onError("reserved IPs"),
     });
-    this.claims = new Informer<Claim>(api, {
-      path: CLAIMS_PATH,
-      transform: claimProjection,
-      onError: onError("claims"),
-    });
+    this.claims = new ScopedClaims(api, nodeName, onError("claims"));
     this.claims.on(ev =>
       ev.type === "deleted" ? this.forgetClaim(ev.object) : this.#note(ev.object),
     );
     this.reserved.on(() => this.#rebuildReserved());
+    this.pools.on(ev => {
+      const s = ev.object.spec;
+      const o = ev.type === "updated" ? ev.old.spec : undefined;
+      if (!o || !sameJson([o.nodeName, o.nodeAffinity], [s.nodeName, s.nodeAffinity]))
+        this.#scopeChanged();
+    });
+    this.nodes.on(ev => {
+      if (ev.type !== "updated" || !sameJson(ev.old.metadata.labels, ev.object.metadata.labels))
+        this.#scopeChanged();
+    });
   }
 
   start(): this {
     for (const i of this.#informers()) i.start();
+    void Promise.all([this.pools.synced, this.nodes.synced]).then(() => {
+      this.#scopeReady = true;
+      this.#rescope();
+    });
     return this;
   }
 
   stop(): void {
     for (const i of this.#informers()) i.stop();
+    clearTimeout(this.#scopeTimer);
+  }
+
+  #scopeChanged(): void {
+    this.#scopeDirty = true;
+    if (this.#scopeTimer || !this.#scopeReady) return;
+    this.#scopeTimer = setTimeout(() => this.#rescope(), SCOPE_DEBOUNCE_MS);
+    this.#scopeTimer.unref?.();
+  }
+
+  /** The claim scope from the pools and node labels as cached now (lib/core/selection/claim-scope.ts). */
+  #rescope(): void {
+    clearTimeout(this.#scopeTimer);
+    this.#scopeTimer = undefined;
+    this.#scopeDirty = false;
+    const node = this.nodes.get(this.nodeName);
+    this.claims.want(
+      claimScopeOf(
+        this.pools.list().map(p => ({ name: p.metadata.name, spec: p.spec })),
+        { name: this.nodeName, labels: node?.metadata.labels ?? {} },
+      ),
+    );
+  }
+
+  /**
+   * Waits until the claims of every pool that may serve this node now have been listed: a pool
+   * that just came to serve it (its affinity or the node's labels changed) is not picked from
+   * with its taken addresses unknown. Bounded: past it, a CREATE of a taken address still gets
+   * its 409.
+   */
+  async claimsInScope(): Promise<void> {
+    if (!this.#scopeReady) return;
+    if (this.#scopeDirty) this.#rescope();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.claims.covered(),
+      new Promise<void>(r => (timer = setTimeout(r, SCOPE_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   async synced(): Promise<void> {
@@ -249,6 +308,28 @@ export class ClusterView {
       .filter(Boolean);
   }
 
+  /**
+   * The Pod name's claims wherever they are: those out of this agent's scope (another node's, in
+   * a pool that cannot serve this one) are read from the API server, one LIST by label, and only
+   * when some pool is out of scope. A StatefulSet Pod moved here must find them to release them.
+   */
+  async claimsOfPodKeyAnywhere(namespace: string, name: string): Promise<Claim[]> {
+    const cached = this.claimsOfPodKey(namespace, name);
+    if (this.claims.covers(this.pools.list().map(p => p.metadata.name))) return cached;
+    const labelSelector = Object.entries({
+      [CLAIM_LABELS.podNamespace]: namespace,
+      ...labelIfFits(CLAIM_LABELS.podName, name),
+    })
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
+    const all = await this.api.get<KubeList<Claim>>(CLAIMS_PATH, { labelSelector });
+    const more = all.items
+      .filter(c => c.spec.podNamespace === namespace && c.spec.podName === name)
+      .filter(c => !this.#claimByName.has(c.metadata.name))
+      .map(claimProjection);
+    return [...cached, ...more];
+  }
+
   /** The claim of that object name (an address's, lib/schemas/ip-claim.ts claimName). */
   claim(name: string): Claim | undefined {
     return this.#claimByName.get(name);
@@ -305,6 +386,10 @@ export class ClusterView {
     }
     this.#reservedSets = acc;
   }
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 export function addressValue(c: Claim): bigint | undefined {
