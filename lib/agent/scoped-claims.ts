@@ -3,6 +3,7 @@ import { Informer, type InformerEvent } from "../k8s/informer.js";
 import type { K8sError } from "../k8s/k8s-error.js";
 import { CLAIMS_PATH, labelIfFits } from "../k8s/claim-store.js";
 import { CLAIM_LABELS } from "../core/base/well-known-names.js";
+import { labelValueErrors } from "../core/compat/label-syntax.js";
 import {
   claimScopeSelector,
   planClaimScopes,
@@ -29,7 +30,8 @@ interface PoolWatch {
  * The claims this node's agent needs, from several watches read as one
  * (docs/adr/0011-node-scoped-claim-watch.md): every claim labelled with this node, whatever its
  * pool (its own Pods' addresses, which it releases even from a pool that no longer serves the
- * node), plus the claims of the pools that may serve a Pod here, by pool label. A claim two
+ * node), the claims of the pools that may serve a Pod here, by pool label, and the claims with
+ * no pool label at all. A claim two
  * watches hold is one claim (its name is its address); handlers see it added once, updated only
  * by a newer resourceVersion than they were given, and deleted only when no open watch holds it
  * any more, so a claim moving out of one watch but still in another is not forgotten.
@@ -38,6 +40,7 @@ export class ScopedClaims {
   readonly #api: KubeApi;
   readonly #onError: (e: K8sError) => void;
   readonly #own: Informer<Claim>;
+  readonly #unlabelled: Informer<Claim>;
   #pools: PoolWatch[] = [];
   readonly #handlers: ((ev: InformerEvent<Claim>) => void)[] = [];
   #wanted: ClaimScope | undefined;
@@ -52,6 +55,9 @@ export class ScopedClaims {
     this.#firstWant = new Promise(r => (this.#markFirstWant = r));
     const own = labelIfFits(CLAIM_LABELS.node, nodeName)[CLAIM_LABELS.node];
     this.#own = this.#informer(own === undefined ? undefined : `${CLAIM_LABELS.node}=${own}`);
+    // Claims without a pool label: a pool named too long for a label value, or a claim written
+    // by hand. Normally none, so an idle watch; the one way such a claim is not missed.
+    this.#unlabelled = this.#informer(`!${CLAIM_LABELS.pool}`);
   }
 
   on(handler: (ev: InformerEvent<Claim>) => void): this {
@@ -62,6 +68,7 @@ export class ScopedClaims {
   start(): this {
     this.#started = true;
     this.#own.start();
+    this.#unlabelled.start();
     for (const w of this.#pools) w.informer.start();
     return this;
   }
@@ -69,14 +76,17 @@ export class ScopedClaims {
   stop(): void {
     this.#started = false;
     this.#own.stop();
+    this.#unlabelled.stop();
     for (const w of this.#pools) w.informer.stop();
   }
 
   /** Resolves once this node's claims and those of the first scope asked for have been listed. */
   get synced(): Promise<void> {
-    return Promise.all([this.#own.synced, this.#firstWant.then(() => this.covered())]).then(
-      () => undefined,
-    );
+    return Promise.all([
+      this.#own.synced,
+      this.#unlabelled.synced,
+      this.#firstWant.then(() => this.covered()),
+    ]).then(() => undefined);
   }
 
   /** The newest copy any open watch holds. */
@@ -104,11 +114,11 @@ export class ScopedClaims {
     return this.#pools.map(w => w.scope);
   }
 
-  /** Whether a listed watch covers every one of these pools' claims. */
+  /** Whether listed watches cover every one of these pools' claims. */
   covers(pools: Iterable<string>): boolean {
     const listed = this.#pools.filter(w => w.listed);
-    if (listed.some(w => w.scope === "all")) return true;
-    for (const p of pools) if (!listed.some(w => w.scope !== "all" && w.scope.has(p))) return false;
+    for (const p of pools)
+      if (labelValueErrors(p).length === 0 && !listed.some(w => w.scope.has(p))) return false;
     return true;
   }
 
@@ -125,7 +135,7 @@ export class ScopedClaims {
     else if (change.kind === "replace") {
       const old = this.#pools.filter(w => !w.superseded);
       for (const w of old) w.superseded = true;
-      if (change.scope !== "all" && change.scope.size === 0) this.#close(old);
+      if (change.scope.size === 0) this.#close(old);
       else this.#open(change.scope, old);
     }
     this.#wake();
@@ -138,10 +148,7 @@ export class ScopedClaims {
   }
 
   #isCovered(): boolean {
-    const w = this.#wanted;
-    if (w === undefined) return false;
-    if (w === "all") return this.#pools.some(p => p.listed && p.scope === "all");
-    return this.covers(w);
+    return this.#wanted !== undefined && this.covers(this.#wanted);
   }
 
   #wake(): void {
@@ -189,12 +196,12 @@ export class ScopedClaims {
   }
 
   #live(): Informer<Claim>[] {
-    return [this.#own, ...this.#pools.map(w => w.informer)];
+    return [this.#own, this.#unlabelled, ...this.#pools.map(w => w.informer)];
   }
 
   /** One watch's event, as seen through all of them. */
   #merge(from: Informer<Claim>, ev: InformerEvent<Claim>): void {
-    if (from !== this.#own && !this.#pools.some(w => w.informer === from)) return;
+    if (!this.#live().includes(from)) return;
     const name = ev.object.metadata.name;
     let other: Claim | undefined;
     for (const i of this.#live()) {

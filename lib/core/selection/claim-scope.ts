@@ -9,12 +9,13 @@ import { labelValueErrors } from "../compat/label-syntax.js";
 import { nodeMismatch } from "./pool-filter.js";
 import type { PoolView } from "./pool-view.js";
 
-/** The pools one watch covers, or every claim of the cluster. */
-export type ClaimScope = ReadonlySet<string> | "all";
+/** The pools one watch covers. */
+export type ClaimScope = ReadonlySet<string>;
 
 /**
- * The pools whose claims this node needs. "all" when one of them has a name no label value can
- * hold (over 63 characters): its claims carry no pool label, so no selector can pick them.
+ * The pools whose claims this node needs, by pool label. A pool whose name no label value can
+ * hold (over 63 characters) is left out: its claims carry no pool label, and the agent watches
+ * the claims without one apart.
  */
 export function claimScopeOf(
   pools: readonly Pick<PoolView, "name" | "spec">[],
@@ -23,8 +24,7 @@ export function claimScopeOf(
   const wanted = new Set<string>();
   for (const p of pools) {
     if (nodeMismatch(p, node.name, node.labels) !== undefined) continue;
-    if (labelValueErrors(p.name).length > 0) return "all";
-    wanted.add(p.name);
+    if (labelValueErrors(p.name).length === 0) wanted.add(p.name);
   }
   return wanted;
 }
@@ -49,12 +49,8 @@ export function planClaimScopes(
   wanted: ClaimScope,
   maxWatches: number,
 ): ScopeChange {
-  if (watched.includes("all")) {
-    return wanted === "all" && watched.length === 1 ? { kind: "keep" } : replace(wanted);
-  }
-  if (wanted === "all") return replace(wanted);
   const covered = new Set<string>();
-  for (const s of watched) for (const p of s as ReadonlySet<string>) covered.add(p);
+  for (const s of watched) for (const p of s) covered.add(p);
   const missing = new Set([...wanted].filter(p => !covered.has(p)));
   let stale = 0;
   for (const p of covered) if (!wanted.has(p)) stale++;
@@ -73,10 +69,9 @@ function replace(scope: ClaimScope): ScopeChange {
 }
 
 /**
- * The label selector of a watch of these pools' claims; `undefined` for every claim. An empty set
- * has no selector (`in ()` is refused by the API server): it needs no watch at all.
+ * The label selector of a watch of these pools' claims. Never called with an empty set: `in ()`
+ * is refused by the API server, and no pool needs no watch.
  */
-export function claimScopeSelector(poolLabel: string, scope: ClaimScope): string | undefined {
-  if (scope === "all") return undefined;
+export function claimScopeSelector(poolLabel: string, scope: ClaimScope): string {
   return `${poolLabel} in (${[...scope].sort().join(",")})`;
 }
