@@ -164,6 +164,7 @@ export class ClusterView {
   async claimsInScope(): Promise<void> {
     if (!this.#scopeReady) return;
     if (this.#scopeDirty) this.#rescope();
+    if (this.claims.inScope) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       this.claims.covered(),

@@ -163,6 +163,21 @@ describe("ClusterView: the claims a node's agent watches", () => {
     assert.equal(cached(view).length, 20);
   });
 
+  it("a node relabelled into a rack watches that rack's claims once the new labels are seen", async () => {
+    const api = await cluster("a");
+    seedPool(api, "rack-b", "10.2.0.0/24", "10.2.0.1-10.2.0.9", "b");
+    await claim(api, "10.2.0.1", "rack-b", "node-2", "p1");
+    const view = await viewOf(api);
+    assert.deepEqual(cached(view), []);
+    await api.patch(`/api/v1/nodes/${NODE}`, { metadata: { labels: { rack: "b" } } });
+    await eventually(
+      "the new label in the cache",
+      () => view.nodes.get(NODE)?.metadata.labels?.rack === "b",
+    );
+    await view.claimsInScope();
+    assert.deepEqual(cached(view), ["10.2.0.1"]);
+  });
+
   it("keeps its own node's claims of a pool that stops serving it, and drops the others'", async () => {
     const api = await cluster("a");
     seedPool(api, "rack-a", "10.1.0.0/24", "10.1.0.1-10.1.0.9", "a");

@@ -109,11 +109,6 @@ export class ScopedClaims {
     return [...out.values()];
   }
 
-  /** The pool scopes of the open watches, for the specs and the metrics. */
-  scopes(): ClaimScope[] {
-    return this.#pools.map(w => w.scope);
-  }
-
   /** Whether listed watches cover every one of these pools' claims. */
   covers(pools: Iterable<string>): boolean {
     const listed = this.#pools.filter(w => w.listed);
@@ -143,16 +138,17 @@ export class ScopedClaims {
 
   /** Resolves when the scope last asked for is covered by listed watches. */
   covered(): Promise<void> {
-    if (this.#isCovered()) return Promise.resolve();
+    if (this.inScope) return Promise.resolve();
     return new Promise(r => this.#waiters.push(r));
   }
 
-  #isCovered(): boolean {
+  /** Whether the scope last asked for is covered by listed watches now. */
+  get inScope(): boolean {
     return this.#wanted !== undefined && this.covers(this.#wanted);
   }
 
   #wake(): void {
-    if (!this.#isCovered()) return;
+    if (!this.inScope) return;
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const r of waiters) r();
