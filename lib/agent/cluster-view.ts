@@ -12,10 +12,10 @@ import type { SpiderReservedIP } from "../schemas/reserved-ip.js";
 import type { SpiderSubnet } from "../schemas/subnet.js";
 import type { Logger } from "../logger.js";
 import { CLAIM_LABELS, SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
-import { claimScopeOf } from "../core/selection/claim-scope.js";
 import { usableAddresses } from "../core/net/usable-addresses.js";
 import { claimProjection } from "./claim-projection.js";
 import { ScopedClaims } from "./scoped-claims.js";
+import { ClaimScopeFollower } from "./claim-scope-follower.js";
 
 const SP = `/apis/${SPIDERPOOL_API_VERSION}`;
 
@@ -31,10 +31,6 @@ const PENDING_MS = 30_000;
  */
 const FREED_MS = 10 * 60_000;
 const FREED_KEEP = 1024;
-/** A burst of pool events (a relist, a rollout of pools) recomputes the claim scope once. */
-const SCOPE_DEBOUNCE_MS = 100;
-/** Longest an ADD waits for a pool newly serving this node to be listed; then the CREATE's 409 guards. */
-const SCOPE_WAIT_MS = 10_000;
 
 /**
  * The agent's view of the cluster, from watches only (docs/architecture.md#the-agent): its own Node and the Pods
@@ -62,9 +58,7 @@ export class ClusterView {
   /** Per pool: address → when its claim was deleted, in the order they were freed. */
   readonly #freed = new Map<string, Map<bigint, number>>();
   readonly #usable = new Map<string, { rv: string; set: IntervalSet }>();
-  #scopeTimer: ReturnType<typeof setTimeout> | undefined;
-  #scopeDirty = false;
-  #scopeReady = false;
+  readonly #scope: ClaimScopeFollower;
   #reservedSets: Record<IpFamily, IntervalSet> = {
     4: IntervalSet.empty(4),
     6: IntervalSet.empty(6),
@@ -108,69 +102,23 @@ export class ClusterView {
       ev.type === "deleted" ? this.forgetClaim(ev.object) : this.#note(ev.object),
     );
     this.reserved.on(() => this.#rebuildReserved());
-    this.pools.on(ev => {
-      const s = ev.object.spec;
-      const o = ev.type === "updated" ? ev.old.spec : undefined;
-      if (!o || !sameJson([o.nodeName, o.nodeAffinity], [s.nodeName, s.nodeAffinity]))
-        this.#scopeChanged();
-    });
-    this.nodes.on(ev => {
-      if (ev.type !== "updated" || !sameJson(ev.old.metadata.labels, ev.object.metadata.labels))
-        this.#scopeChanged();
-    });
+    this.#scope = new ClaimScopeFollower(this.claims, this.pools, this.nodes, nodeName);
   }
 
   start(): this {
     for (const i of this.#informers()) i.start();
-    void Promise.all([this.pools.synced, this.nodes.synced]).then(() => {
-      this.#scopeReady = true;
-      this.#rescope();
-    });
+    this.#scope.start();
     return this;
   }
 
   stop(): void {
     for (const i of this.#informers()) i.stop();
-    clearTimeout(this.#scopeTimer);
+    this.#scope.stop();
   }
 
-  #scopeChanged(): void {
-    this.#scopeDirty = true;
-    if (this.#scopeTimer || !this.#scopeReady) return;
-    this.#scopeTimer = setTimeout(() => this.#rescope(), SCOPE_DEBOUNCE_MS);
-    this.#scopeTimer.unref?.();
-  }
-
-  /** The claim scope from the pools and node labels as cached now (lib/core/selection/claim-scope.ts). */
-  #rescope(): void {
-    clearTimeout(this.#scopeTimer);
-    this.#scopeTimer = undefined;
-    this.#scopeDirty = false;
-    const node = this.nodes.get(this.nodeName);
-    this.claims.want(
-      claimScopeOf(
-        this.pools.list().map(p => ({ name: p.metadata.name, spec: p.spec })),
-        { name: this.nodeName, labels: node?.metadata.labels ?? {} },
-      ),
-    );
-  }
-
-  /**
-   * Waits until the claims of every pool that may serve this node now have been listed: a pool
-   * that just came to serve it (its affinity or the node's labels changed) is not picked from
-   * with its taken addresses unknown. Bounded: past it, a CREATE of a taken address still gets
-   * its 409.
-   */
-  async claimsInScope(): Promise<void> {
-    if (!this.#scopeReady) return;
-    if (this.#scopeDirty) this.#rescope();
-    if (this.claims.inScope) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.claims.covered(),
-      new Promise<void>(r => (timer = setTimeout(r, SCOPE_WAIT_MS))),
-    ]);
-    clearTimeout(timer);
+  /** Resolves once the claims of every pool that may serve this node now are listed (bounded). */
+  claimsInScope(): Promise<void> {
+    return this.#scope.settled();
   }
 
   async synced(): Promise<void> {
@@ -387,10 +335,6 @@ export class ClusterView {
     }
     this.#reservedSets = acc;
   }
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 export function addressValue(c: Claim): bigint | undefined {
