@@ -31,10 +31,10 @@ interface PoolWatch {
  * (docs/adr/0011-node-scoped-claim-watch.md): every claim labelled with this node, whatever its
  * pool (its own Pods' addresses, which it releases even from a pool that no longer serves the
  * node), the claims of the pools that may serve a Pod here, by pool label, and the claims with
- * no pool label at all. A claim two
- * watches hold is one claim (its name is its address); handlers see it added once, updated only
- * by a newer resourceVersion than they were given, and deleted only when no open watch holds it
- * any more, so a claim moving out of one watch but still in another is not forgotten.
+ * no pool label at all. A claim two watches hold is one claim (its name is its address): handlers
+ * see it added once, updated only by a newer resourceVersion than they were given, and deleted
+ * only when no open watch holds it any more, so a claim moving out of one watch but still in
+ * another is not forgotten.
  */
 export class ScopedClaims {
   readonly #api: KubeApi;
