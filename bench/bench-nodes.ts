@@ -18,6 +18,13 @@ import { paths } from "../e2e/cluster/paths.js";
 import { postStatus, registerNode, renewLease } from "../e2e/kubelet-sim/node-heartbeat.js";
 
 export const BENCH_TAINT = "bench.spiderpool.io/storm";
+/** The rack of a node and of the pools bound to it, with `bench:cluster --racks`. */
+export const RACK_LABEL = "bench.spiderpool.io/rack";
+
+/** Rack of the i-th node or pool, when there are `racks` of them. */
+export function rackOf(i: number, racks: number): string | undefined {
+  return racks > 1 ? `r${i % racks}` : undefined;
+}
 
 export interface BenchNode {
   name: string;
@@ -34,6 +41,7 @@ export class BenchNodes {
     private readonly api: ApiClient,
     runId: string,
     count: number,
+    private readonly racks = 1,
   ) {
     this.nodes = Array.from({ length: count }, (_, i) => {
       const name = `storm-${runId}-n${i + 1}`;
@@ -47,7 +55,10 @@ export class BenchNodes {
       const id = {
         name: n.name,
         address: `172.31.${Math.floor(i / 250)}.${(i % 250) + 1}`,
-        labels: { [BENCH_TAINT]: "true" },
+        labels: {
+          [BENCH_TAINT]: "true",
+          ...(rackOf(i, this.racks) ? { [RACK_LABEL]: rackOf(i, this.racks)! } : {}),
+        },
       };
       const uid = await registerNode(this.api, id);
       await this.api.patch(`/api/v1/nodes/${n.name}`, {

@@ -21,6 +21,12 @@ export interface ClusterBenchOptions {
   churn: number;
   /** CNI calls in flight per node. */
   perNode: number;
+  /**
+   * Racks the nodes and pools are split into: with more than one, each pool is bound by
+   * nodeAffinity to one rack's nodes and each Deployment to its pool's rack, so an agent needs
+   * only its rack's claims (docs/adr/0011-node-scoped-claim-watch.md). 1: every pool cluster-wide.
+   */
+  racks: number;
   /** Plugin processes alive at once on the machine. */
   maxProcs: number;
   /** How long a phase may take before the run gives up on it (ms). */
@@ -32,7 +38,7 @@ export class ClusterUsageError extends Error {
   readonly code = "usage";
 }
 
-const USAGE = `usage: npm run bench:cluster -- [--quick] [--nodes N] [--pods P] [--per-node C] [--churn 0.1] [--cluster-dir DIR] [--out FILE]`;
+const USAGE = `usage: npm run bench:cluster -- [--quick] [--nodes N] [--pods P] [--per-node C] [--churn 0.1] [--racks R] [--cluster-dir DIR] [--out FILE]`;
 
 export function parseClusterOptions(
   argv: string[],
@@ -50,6 +56,7 @@ export function parseClusterOptions(
         pods: { type: "string" },
         "per-node": { type: "string" },
         churn: { type: "string" },
+        racks: { type: "string" },
         "cluster-dir": { type: "string" },
         out: { type: "string" },
         help: { type: "boolean" },
@@ -74,6 +81,8 @@ export function parseClusterOptions(
   // 16 pools of 4094 addresses each hold the largest run with its churn.
   const pods = int("pods", v.pods, quick ? 100 : 10_000, 1, 40_000);
   const perNode = int("per-node", v["per-node"], 4, 1, 64);
+  // A rack per pool at most: the workload has 16 pools.
+  const racks = int("racks", v.racks, 1, 1, 16);
   let churn = 0.1;
   if (v.churn !== undefined) {
     churn = Number(v.churn);
@@ -94,6 +103,7 @@ export function parseClusterOptions(
     namespaces: Math.max(2, Math.min(50, Math.ceil(pods / 200))),
     churn,
     perNode,
+    racks,
     maxProcs: Math.max(8, Math.min(64, nodes * perNode)),
     phaseTimeoutMs: Math.max(300_000, pods * 40),
     out: path.resolve(v.out ?? path.join(repoRoot, "bench", "results", `cluster-${stamp}.json`)),

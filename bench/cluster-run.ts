@@ -104,11 +104,11 @@ export async function runClusterBench(opts: ClusterBenchOptions): Promise<Cluste
   const runId = crypto.randomBytes(2).toString("hex");
   const startedAt = new Date().toISOString();
   const t0 = runClock();
-  const w = planWorkload(runId, opts.pods, opts.replicasPerDeployment, opts.namespaces);
+  const w = planWorkload(runId, opts.pods, opts.replicasPerDeployment, opts.namespaces, opts.racks);
   progress.note(
     `cluster run ${runId} (${opts.mode}): ${opts.nodes} nodes, ${opts.pods} pods in ${w.deployments.length} Deployments over ${w.namespaces.length} namespaces and ${w.pools.length} pools`,
   );
-  const nodes = new BenchNodes(api, runId, opts.nodes);
+  const nodes = new BenchNodes(api, runId, opts.nodes, opts.racks);
   const calls: KubeletCall[] = [];
   const ledger = new AddressLedger();
   const memBefore = Math.round(memAvailableMiB());
@@ -283,6 +283,7 @@ export async function runClusterBench(opts: ClusterBenchOptions): Promise<Cluste
       namespaces: opts.namespaces,
       churn: opts.churn,
       perNode: opts.perNode,
+      racks: opts.racks,
       maxProcs: opts.maxProcs,
       phaseTimeoutMs: opts.phaseTimeoutMs,
     },

@@ -44,4 +44,24 @@ describe("bench:cluster workload", () => {
       nodeSelector: { "bench.spiderpool.io/storm": "true" },
     });
   });
+
+  it("with racks, binds each pool to one rack's nodes and each Deployment to its pool's rack", () => {
+    const w = planWorkload("ab12", 200, 10, 2, 4);
+    const pools = poolObjects(w) as { spec: { nodeAffinity?: { matchLabels: object } } }[];
+    assert.deepEqual(pools[5]!.spec.nodeAffinity, {
+      matchLabels: { "bench.spiderpool.io/rack": "r1" },
+    });
+    assert.equal(new Set(w.pools.map(p => p.rack)).size, 4);
+    for (const d of w.deployments) {
+      const o = deploymentObject("ab12", d) as {
+        spec: { template: { spec: { nodeSelector: Record<string, string> } } };
+      };
+      assert.equal(o.spec.template.spec.nodeSelector["bench.spiderpool.io/rack"], d.pools.rack);
+    }
+    const flat = poolObjects(planWorkload("ab12", 10, 5, 2)) as { spec: object }[];
+    assert.ok(
+      flat.every(p => !("nodeAffinity" in p.spec)),
+      "one rack: cluster-wide pools",
+    );
+  });
 });

@@ -7,7 +7,7 @@
 import type { ApiClient } from "../lib/k8s/api-client.js";
 import { K8sError } from "../lib/k8s/k8s-error.js";
 import { ANNO_POD_IPPOOL } from "../lib/core/base/well-known-names.js";
-import { BENCH_TAINT } from "./bench-nodes.js";
+import { BENCH_TAINT, RACK_LABEL, rackOf } from "./bench-nodes.js";
 import { createNamespace } from "./pods.js";
 
 export const POOLS_PATH = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
@@ -21,6 +21,8 @@ const DUAL = 4;
 export interface PoolPlan {
   v4: string;
   v6?: string;
+  /** The rack its pools are bound to (`--racks`); none: cluster-wide. */
+  rack?: string;
 }
 
 export interface DeploymentPlan {
@@ -43,6 +45,7 @@ export function planWorkload(
   pods: number,
   perDeployment: number,
   namespaces: number,
+  racks = 1,
 ): Workload {
   const ns = Array.from({ length: namespaces }, (_, i) => `scale-${runId}-ns${i + 1}`);
   const pools: PoolPlan[] = [
@@ -51,7 +54,10 @@ export function planWorkload(
       v4: `scale-${runId}-v4-${V4_ONLY + k}`,
       v6: `scale-${runId}-v6-${k}`,
     })),
-  ];
+  ].map((p: PoolPlan, k) => {
+    const rack = rackOf(k, racks);
+    return rack ? { ...p, rack } : p;
+  });
   const deployments: DeploymentPlan[] = [];
   let v4 = 0;
   let dual = 0;
@@ -73,23 +79,34 @@ export function poolObjects(w: Workload): object[] {
   return w.pools.flatMap((p, k) => {
     const third = k * 16;
     const out: object[] = [
-      pool(p.v4, 4, `10.220.${third}.0/20`, `10.220.${third}.1-10.220.${third + 15}.254`),
+      pool(p.v4, 4, `10.220.${third}.0/20`, `10.220.${third}.1-10.220.${third + 15}.254`, p.rack),
     ];
     if (p.v6) {
       // Canonical text (RFC 5952): admission refuses any other spelling of a subnet.
       const prefix = k === V4_ONLY ? "fd22:220::" : `fd22:220:0:${k - V4_ONLY}::`;
-      out.push(pool(p.v6, 6, `${prefix}/116`, `${prefix}1-${prefix}ffe`));
+      out.push(pool(p.v6, 6, `${prefix}/116`, `${prefix}1-${prefix}ffe`, p.rack));
     }
     return out;
   });
 }
 
-function pool(name: string, ipVersion: 4 | 6, subnet: string, range: string): object {
+function pool(
+  name: string,
+  ipVersion: 4 | 6,
+  subnet: string,
+  range: string,
+  rack?: string,
+): object {
   return {
     apiVersion: "spiderpool.spidernet.io/v2beta1",
     kind: "SpiderIPPool",
     metadata: { name },
-    spec: { ipVersion, subnet, ips: [range] },
+    spec: {
+      ipVersion,
+      subnet,
+      ips: [range],
+      ...(rack ? { nodeAffinity: { matchLabels: { [RACK_LABEL]: rack } } } : {}),
+    },
   };
 }
 
@@ -111,7 +128,10 @@ export function deploymentObject(runId: string, d: DeploymentPlan): object {
           annotations: { [ANNO_POD_IPPOOL]: pools },
         },
         spec: {
-          nodeSelector: { [BENCH_TAINT]: "true" },
+          nodeSelector: {
+            [BENCH_TAINT]: "true",
+            ...(d.pools.rack ? { [RACK_LABEL]: d.pools.rack } : {}),
+          },
           tolerations: [{ operator: "Exists" }],
           // The harness's kubelet runs CNI DEL, then finalizes: this only bounds a stuck one.
           terminationGracePeriodSeconds: 600,

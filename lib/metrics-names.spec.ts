@@ -160,7 +160,10 @@ describe("metric names: Spiderpool's dashboard finds ours", function () {
 });
 
 function agentMetrics(): AgentMetrics {
-  return new AgentMetrics().watchApi(new ApiActivity()).watchQuarantine(() => 0);
+  return new AgentMetrics().watchApi(new ApiActivity()).watchClaims(
+    () => 0,
+    () => 0,
+  );
 }
 
 function pool(

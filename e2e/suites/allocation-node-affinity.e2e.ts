@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import type { ApiClient } from "../../lib/k8s/api-client.js";
 import type { Pod } from "../../lib/k8s/core-kinds.js";
-import { CLAIM_LABELS } from "../../lib/schemas/ip-claim.js";
+import type { KubeList, Stored } from "../../lib/k8s/api-client.js";
+import type { Node } from "../../lib/k8s/core-kinds.js";
+import { CLAIMS_PATH } from "../../lib/k8s/claim-store.js";
+import { claimScopeOf } from "../../lib/core/selection/claim-scope.js";
+import { CLAIM_LABELS, type IPClaim } from "../../lib/schemas/ip-claim.js";
+import type { SpiderIPPool } from "../../lib/schemas/ippool.js";
 import { adminClient, kubectl } from "../cluster/cluster.js";
 import {
   assertLedgerAgreesAll,
@@ -12,6 +17,7 @@ import {
   poolOf,
 } from "../support/allocation-ledger.js";
 import { exampleObjects, exampleText } from "../support/examples.js";
+import { scrapeAgent } from "../support/agent-metrics.js";
 import { apply, listPods, podEvents, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -98,6 +104,32 @@ describe("allocation: pools bound to nodes (nodeAffinity, nodeName)", function (
         2,
         `${pool}: one DaemonSet Pod and one web Pod`,
       );
+  });
+
+  it("each agent caches its node's claims and those of the pools that may serve it, not the other racks'", async () => {
+    const all = (await api.get<KubeList<Stored<IPClaim>>>(CLAIMS_PATH)).items;
+    const pools = (
+      await api.get<KubeList<Stored<SpiderIPPool>>>(
+        "/apis/spiderpool.spidernet.io/v2beta1/spiderippools",
+      )
+    ).items.map(p => ({ name: p.metadata.name, spec: p.spec }));
+    for (const node of ["node-1", "node-2", "node-3"]) {
+      const n = await api.get<Node>(`/api/v1/nodes/${node}`);
+      const scope = claimScopeOf(pools, { name: node, labels: n.metadata.labels ?? {} });
+      const mine = all.filter(
+        c =>
+          c.spec.node === node ||
+          scope.has(c.spec.pool) ||
+          c.metadata.labels?.[CLAIM_LABELS.pool] === undefined,
+      );
+      // The other racks' Pods hold claims this agent has no use for.
+      assert.ok(mine.length < all.length, `${node}: ${mine.length} of ${all.length} claims`);
+      assert.ok(!mine.some(c => c.spec.pool !== poolOfNode[node] && /^rack-/.test(c.spec.pool)));
+      await waitFor(`${node}'s agent caching its ${mine.length} claims`, async () => {
+        const cached = (await scrapeAgent(node)).value("spiderpool_agent_watched_claims");
+        return cached === mine.length;
+      });
+    }
   });
 
   it("leaves a Pod Pending when the only pool it names is bound to other nodes", async () => {

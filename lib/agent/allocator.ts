@@ -109,6 +109,8 @@ export class Allocator {
 
   async #allocate(args: IpamAddArgs, pod: Pod): Promise<IpamAddResponse> {
     const { view, config } = this.d;
+    // A pool that just came to serve this node is listed before anything is picked from it.
+    await view.claimsInScope();
     const top = topController(pod, await this.d.owners.lookup(pod));
     const flags = {
       enableIPConflictDetection: config.enableIPConflictDetection,

@@ -1,8 +1,8 @@
-import type { KubeApi, Stored } from "../k8s/api-client.js";
+import type { KubeApi, KubeList, Stored } from "../k8s/api-client.js";
 import type { Namespace, Node, Pod } from "../k8s/core-kinds.js";
 import { Informer } from "../k8s/informer.js";
 import { K8sError } from "../k8s/k8s-error.js";
-import { CLAIMS_PATH } from "../k8s/claim-store.js";
+import { CLAIMS_PATH, labelIfFits } from "../k8s/claim-store.js";
 import { AddressTree } from "../core/net/address-tree.js";
 import { IntervalSet } from "../core/net/interval-set.js";
 import { parseAddress, type IpFamily } from "../core/net/address.js";
@@ -11,9 +11,11 @@ import type { SpiderIPPool } from "../schemas/ippool.js";
 import type { SpiderReservedIP } from "../schemas/reserved-ip.js";
 import type { SpiderSubnet } from "../schemas/subnet.js";
 import type { Logger } from "../logger.js";
-import { SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
+import { CLAIM_LABELS, SPIDERPOOL_API_VERSION } from "../core/base/well-known-names.js";
 import { usableAddresses } from "../core/net/usable-addresses.js";
 import { claimProjection } from "./claim-projection.js";
+import { ScopedClaims } from "./scoped-claims.js";
+import { ClaimScopeFollower } from "./claim-scope-follower.js";
 
 const SP = `/apis/${SPIDERPOOL_API_VERSION}`;
 
@@ -32,7 +34,8 @@ const FREED_KEEP = 1024;
 
 /**
  * The agent's view of the cluster, from watches only (docs/architecture.md#the-agent): its own Node and the Pods
- * bound to it, every Namespace, pool, subnet, reserved IP and claim. Claims are indexed by
+ * bound to it, every Namespace, pool, subnet and reserved IP, and the claims of its node and of the
+ * pools that may serve it (docs/adr/0011-node-scoped-claim-watch.md). Claims are indexed by
  * Pod UID, Pod name and pool, and each pool's taken addresses are kept in a tree of runs that
  * changes by one address per event in O(log n), so an allocation never scans the whole ledger and
  * a cold start with tens of thousands of claims is not quadratic
@@ -45,7 +48,7 @@ export class ClusterView {
   readonly pools: Informer<Pool>;
   readonly subnets: Informer<Stored<SpiderSubnet>>;
   readonly reserved: Informer<Stored<SpiderReservedIP>>;
-  readonly claims: Informer<Claim>;
+  readonly claims: ScopedClaims;
 
   readonly #claimByName = new Map<string, Claim>();
   readonly #byUid: NameIndex = new Map();
@@ -55,6 +58,7 @@ export class ClusterView {
   /** Per pool: address → when its claim was deleted, in the order they were freed. */
   readonly #freed = new Map<string, Map<bigint, number>>();
   readonly #usable = new Map<string, { rv: string; set: IntervalSet }>();
+  readonly #scope: ClaimScopeFollower;
   #reservedSets: Record<IpFamily, IntervalSet> = {
     4: IntervalSet.empty(4),
     6: IntervalSet.empty(6),
@@ -93,24 +97,28 @@ export class ClusterView {
       path: `${SP}/spiderreservedips`,
       onError: onError("reserved IPs"),
     });
-    this.claims = new Informer<Claim>(api, {
-      path: CLAIMS_PATH,
-      transform: claimProjection,
-      onError: onError("claims"),
-    });
+    this.claims = new ScopedClaims(api, nodeName, onError("claims"));
     this.claims.on(ev =>
       ev.type === "deleted" ? this.forgetClaim(ev.object) : this.#note(ev.object),
     );
     this.reserved.on(() => this.#rebuildReserved());
+    this.#scope = new ClaimScopeFollower(this.claims, this.pools, this.nodes, nodeName);
   }
 
   start(): this {
     for (const i of this.#informers()) i.start();
+    this.#scope.start();
     return this;
   }
 
   stop(): void {
     for (const i of this.#informers()) i.stop();
+    this.#scope.stop();
+  }
+
+  /** Resolves once the claims of every pool that may serve this node now are listed (bounded). */
+  claimsInScope(): Promise<void> {
+    return this.#scope.settled();
   }
 
   async synced(): Promise<void> {
@@ -247,6 +255,28 @@ export class ClusterView {
     return namesOf(this.#byPodKey, `${namespace}/${name}`)
       .map(n => this.#claimByName.get(n)!)
       .filter(Boolean);
+  }
+
+  /**
+   * The Pod name's claims wherever they are: those out of this agent's scope (another node's, in
+   * a pool that cannot serve this one) are read from the API server, one LIST by label, and only
+   * when some pool is out of scope. A StatefulSet Pod moved here must find them to release them.
+   */
+  async claimsOfPodKeyAnywhere(namespace: string, name: string): Promise<Claim[]> {
+    const cached = this.claimsOfPodKey(namespace, name);
+    if (this.claims.covers(this.pools.list().map(p => p.metadata.name))) return cached;
+    const labelSelector = Object.entries({
+      [CLAIM_LABELS.podNamespace]: namespace,
+      ...labelIfFits(CLAIM_LABELS.podName, name),
+    })
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
+    const all = await this.api.get<KubeList<Claim>>(CLAIMS_PATH, { labelSelector });
+    const more = all.items
+      .filter(c => c.spec.podNamespace === namespace && c.spec.podName === name)
+      .filter(c => !this.#claimByName.has(c.metadata.name))
+      .map(claimProjection);
+    return [...cached, ...more];
   }
 
   /** The claim of that object name (an address's, lib/schemas/ip-claim.ts claimName). */

@@ -73,7 +73,10 @@ async function main(): Promise<void> {
     defaults,
     warnings: new CoordinatorFieldWarnings(api, log),
   });
-  metrics.watchQuarantine(() => view.allClaims().filter(c => isQuarantined(c.spec)).length);
+  metrics.watchClaims(
+    () => view.allClaims().filter(c => isQuarantined(c.spec)).length,
+    () => view.allClaims().length,
+  );
 
   for (const port of new Set([s.healthPort, s.metricPort].filter(p => p > 0))) {
     createOpsServer(metrics.registry, () => ready).listen(port, s.opsAddress);

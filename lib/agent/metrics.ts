@@ -112,14 +112,25 @@ export class AgentMetrics {
     return this;
   }
 
-  /** Addresses in quarantine now, cluster-wide as this agent's claim watch shows them. */
-  watchQuarantine(count: () => number): this {
+  /**
+   * Addresses in quarantine now, and the claims cached, as this agent's claim watches show them:
+   * its node's and those of the pools that may serve it (docs/adr/0011-node-scoped-claim-watch.md).
+   */
+  watchClaims(quarantined: () => number, cached: () => number): this {
     new client.Gauge({
       name: "spiderpool_ip_quarantined",
-      help: "addresses quarantined after an IP conflict, not yet freed (cluster-wide)",
+      help: "addresses quarantined after an IP conflict, not yet freed (in the pools this agent watches)",
       registers: [this.registry],
       collect() {
-        this.set(count());
+        this.set(quarantined());
+      },
+    });
+    new client.Gauge({
+      name: "spiderpool_agent_watched_claims",
+      help: "claims this agent caches: its node's and those of the pools that may serve it",
+      registers: [this.registry],
+      collect() {
+        this.set(cached());
       },
     });
     return this;

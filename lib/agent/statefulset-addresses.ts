@@ -54,7 +54,9 @@ export class StatefulSetAddresses {
   ): Promise<StatefulSetRetrieval> {
     const ns = pod.metadata.namespace!;
     const uid = pod.metadata.uid ?? "";
-    const held = this.view.claimsOfPodKey(ns, pod.metadata.name).filter(c => c.spec.static);
+    const held = (await this.view.claimsOfPodKeyAnywhere(ns, pod.metadata.name)).filter(
+      c => c.spec.static,
+    );
     if (!held.length) return { carried: [] };
 
     const plans = await plan([...new Set(held.map(c => c.spec.pool))]);

@@ -160,6 +160,35 @@ describe("MemoryApi", () => {
     );
   });
 
+  it("a selected WATCH sees an object entering its `in` set as ADDED and leaving it as DELETED, replayed alike", async () => {
+    const api = new MemoryApi();
+    const start = await api.create<Cm>(CMS, cm("x", { pool: "a" }));
+    const watch = async (rv: string | undefined, write: () => Promise<unknown>) => {
+      const seen: string[] = [];
+      const ac = new AbortController();
+      const done = api.stream(
+        CMS,
+        { resourceVersion: rv, labelSelector: "pool in (b, c)" },
+        (ev: WatchEvent) =>
+          seen.push(`${ev.type} ${ev.object.metadata.name} ${ev.object.metadata.labels?.pool}`),
+        ac.signal,
+      );
+      await write();
+      ac.abort();
+      await done;
+      return seen;
+    };
+    const live = await watch(start.metadata.resourceVersion, async () => {
+      await api.patch(`${CMS}/x`, { metadata: { labels: { pool: "b" } } });
+      await api.patch(`${CMS}/x`, { metadata: { labels: { pool: "c" } } });
+      await api.patch(`${CMS}/x`, { metadata: { labels: { pool: "d" } } });
+      await api.patch(`${CMS}/x`, { metadata: { labels: { pool: "e" } } });
+    });
+    const expected = ["ADDED x b", "MODIFIED x c", "DELETED x d"];
+    assert.deepEqual(live, expected);
+    assert.deepEqual(await watch(start.metadata.resourceVersion, async () => {}), expected);
+  });
+
   it("a status subresource: object writes keep the status, /status writes change only it", async () => {
     const api = new MemoryApi();
     const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";

@@ -16,8 +16,9 @@ import { K8sError, k8sErrorFromStatus } from "../k8s/k8s-error.js";
  * real client. It keeps the rules our code leans on: one cluster-wide resourceVersion bumped by
  * every write, preconditions on PUT, merge PATCH and DELETE (409 Conflict), 409 AlreadyExists on
  * CREATE, 404 NotFound, 422 for a failed JSON-patch `test`, 410 Gone for a LIST `continue` or a
- * WATCH resumed from a compacted resourceVersion, label and field selectors, watch events
- * delivered in order, finalizers holding a DELETE, status subresources.
+ * WATCH resumed from a compacted resourceVersion, label and field selectors (a watch sees an
+ * object that starts or stops matching as ADDED or DELETED, as the API server's does), watch
+ * events delivered in order, finalizers holding a DELETE, status subresources.
  * Errors are built by k8sErrorFromStatus, so callers see the K8sError codes the real client gives.
  *
  * It is a model, not the proof: what the real API server does is shown by the e2e suites against
@@ -36,13 +37,13 @@ export class MemoryApi implements KubeApi {
   /** Events at or below this resourceVersion are gone: LIST/WATCH from an older one gets 410. */
   #compactedRv = 0;
   readonly #objects = new Map<string, KubeObject>();
-  readonly #events: { rv: number; collection: string; ev: WatchEvent }[] = [];
+  readonly #events: Emitted[] = [];
   readonly #watchers = new Set<Watcher>();
   readonly #faults: Fault[] = [];
   /** Events written while watches are held, delivered in order on release. */
   /** The newest event watchers have been given: a watch opened while they are held replays no further. */
   #deliveredRv = 0;
-  #held: { collection: string; ev: WatchEvent }[] | undefined;
+  #held: Emitted[] | undefined;
   /** Called after every request with its error, if any: lets a spec act at a chosen moment. */
   onAnswer: ((method: string, path: string, error?: K8sError) => void) | undefined;
   /** Resource plurals with a `/status` subresource: writes to the object leave its status alone. */
@@ -102,7 +103,7 @@ export class MemoryApi implements KubeApi {
   releaseWatches(): void {
     const held = this.#held ?? [];
     this.#held = undefined;
-    for (const h of held) this.#deliver(h.collection, h.ev);
+    for (const h of held) this.#deliver(h);
   }
 
   /** Ends every open watch as the server does when its timeout passes (the caller resumes). */
@@ -191,10 +192,11 @@ export class MemoryApi implements KubeApi {
       const w: Watcher = {
         collection: p.collection,
         namespace: p.namespace,
-        send: ev => {
-          if (!matches(ev.object, sel)) return;
+        send: (ev, prev) => {
+          const seen = selectorView(ev, prev, sel);
+          if (!seen) return;
           try {
-            onEvent(clone(ev));
+            onEvent(clone(seen));
           } catch (e) {
             // The real client fails the stream when the handler throws on a line.
             w.fail(e);
@@ -218,7 +220,7 @@ export class MemoryApi implements KubeApi {
           e.collection === p.collection &&
           (!p.namespace || e.ev.object.metadata.namespace === p.namespace)
         )
-          w.send(e.ev);
+          w.send(e.ev, e.prev);
     });
   }
 
@@ -402,9 +404,10 @@ export class MemoryApi implements KubeApi {
   }
 
   #store(collection: string, key: string, obj: KubeObject, type: "ADDED" | "MODIFIED"): KubeObject {
+    const prev = this.#objects.get(key);
     obj.metadata.resourceVersion = String(++this.#rv);
     this.#objects.set(key, obj);
-    this.#emit(collection, { type, object: obj as WatchEvent["object"] });
+    this.#emit(collection, { type, object: obj as WatchEvent["object"] }, prev);
     return obj;
   }
 
@@ -416,28 +419,41 @@ export class MemoryApi implements KubeApi {
     return gone;
   }
 
-  #emit(collection: string, ev: WatchEvent): void {
-    const rv = this.#rv;
-    this.#events.push({ rv, collection, ev: clone(ev) });
-    if (this.#held) this.#held.push({ collection, ev: clone(ev) });
-    else this.#deliver(collection, ev);
+  #emit(collection: string, ev: WatchEvent, prev?: KubeObject): void {
+    const e: Emitted = {
+      rv: this.#rv,
+      collection,
+      ev: clone(ev),
+      ...(prev && ev.type === "MODIFIED" ? { prev: clone(prev) } : {}),
+    };
+    this.#events.push(e);
+    if (this.#held) this.#held.push(e);
+    else this.#deliver(e);
   }
 
-  #deliver(collection: string, ev: WatchEvent): void {
+  #deliver({ collection, ev, prev }: Emitted): void {
     this.#deliveredRv = Number(ev.object.metadata.resourceVersion);
     for (const w of [...this.#watchers])
       if (
         w.collection === collection &&
         (!w.namespace || ev.object.metadata.namespace === w.namespace)
       )
-        w.send(ev);
+        w.send(ev, prev);
   }
+}
+
+/** One write as the watches hear it; `prev` is the object a MODIFIED replaced. */
+interface Emitted {
+  rv: number;
+  collection: string;
+  ev: WatchEvent;
+  prev?: KubeObject;
 }
 
 interface Watcher {
   collection: string;
   namespace?: string;
-  send: (ev: WatchEvent) => void;
+  send: (ev: WatchEvent, prev?: KubeObject) => void;
   end: () => void;
   fail: (e: unknown) => void;
 }
@@ -526,6 +542,21 @@ function parseSelector(s: string): Requirement[] {
     else out.push({ key: t, op: "exists", values: [] });
   }
   return out;
+}
+
+/**
+ * The event a watch with these selectors gets, if any: an update that makes an object match is
+ * ADDED, one that makes it stop matching is DELETED (carrying the object as it is now), as the
+ * API server's watch cache sends them.
+ */
+function selectorView(ev: WatchEvent, prev: KubeObject | undefined, sel: Selectors) {
+  const now = matches(ev.object, sel);
+  if (ev.type !== "MODIFIED" || !prev) return now ? ev : undefined;
+  const before = matches(prev, sel);
+  if (now && before) return ev;
+  if (now) return { ...ev, type: "ADDED" as const };
+  if (before) return { ...ev, type: "DELETED" as const };
+  return undefined;
 }
 
 function matches(obj: KubeObject, sel: Selectors): boolean {

@@ -75,15 +75,8 @@ export function filterPool(pool: PoolView, context: FilterContext): SkippedPool 
     );
   }
 
-  const node = ` (node ${context.nodeName})`;
-  if ((spec.nodeName ?? []).length > 0) {
-    if (!(spec.nodeName ?? []).includes(context.nodeName))
-      return skip("node", `unmatched Node name of IPPool ${name}${node}`);
-  } else if (spec.nodeAffinity !== undefined) {
-    const matched = matchLabelSelector(spec.nodeAffinity, context.nodeLabels);
-    if (!matched.ok) return skip("node", matched.error.message);
-    if (!matched.value) return skip("node", `unmatched Node affinity of IPPool ${name}${node}`);
-  }
+  const notHere = nodeMismatch(pool, context.nodeName, context.nodeLabels);
+  if (notHere !== undefined) return skip("node", notHere);
 
   const namespace = ` (namespace ${context.podNamespace})`;
   if ((spec.namespaceName ?? []).length > 0) {
@@ -147,6 +140,30 @@ export function filterPool(pool: PoolView, context: FilterContext): SkippedPool 
     if (problem !== undefined) return skip("master_subnet", problem);
   }
   return exhausted(pool, context);
+}
+
+/**
+ * Rule d alone: why the pool can serve no Pod of this node (its `nodeName` list leaves the node
+ * out, or its `nodeAffinity` does not match the node's labels or cannot be read), `undefined`
+ * when it may. It depends on the node only, so the agent also uses it to decide which pools'
+ * claims it needs to watch (lib/core/selection/claim-scope.ts).
+ */
+export function nodeMismatch(
+  pool: Pick<PoolView, "name" | "spec">,
+  nodeName: string,
+  nodeLabels: Readonly<Record<string, string>>,
+): string | undefined {
+  const { spec, name } = pool;
+  const node = ` (node ${nodeName})`;
+  if ((spec.nodeName ?? []).length > 0) {
+    if (!(spec.nodeName ?? []).includes(nodeName))
+      return `unmatched Node name of IPPool ${name}${node}`;
+  } else if (spec.nodeAffinity !== undefined) {
+    const matched = matchLabelSelector(spec.nodeAffinity, nodeLabels);
+    if (!matched.ok) return matched.error.message;
+    if (!matched.value) return `unmatched Node affinity of IPPool ${name}${node}`;
+  }
+  return undefined;
 }
 
 /**
