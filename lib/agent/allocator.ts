@@ -47,7 +47,7 @@ const MAX_PICK_WINDOW = 4096;
 const MAX_UNCERTAIN = 4096;
 /**
  * After a 409, how long to wait for the winner's claim to reach our watch before reading it with
- * a GET: the watch delivers it to every agent anyway (docs/concepts/scale.md#the-targets-of-issue-18).
+ * a GET: the watch delivers it to every agent anyway (docs/concepts/scale.md#api-requests-per-add).
  */
 const LOST_RACE_WATCH_MS = 1000;
 /** Pause after a lost claim race: anywhere up to 10 ms, 20 ms, … 200 ms (full jitter). */

@@ -264,7 +264,7 @@ export class ClusterView {
   /**
    * The claim of that name once the watch shows it, or `undefined` if it has not within
    * `withinMs`. After a lost race the winner's claim is on its way to this watch anyway: waiting
-   * for it spares a GET per lost race (docs/concepts/scale.md#the-targets-of-issue-18).
+   * for it spares a GET per lost race (docs/concepts/scale.md#api-requests-per-add).
    */
   awaitClaim(name: string, withinMs: number): Promise<Claim | undefined> {
     const now = this.#claimByName.get(name);
