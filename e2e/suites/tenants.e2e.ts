@@ -6,6 +6,7 @@ import { apply, listPods, waitRunning } from "../support/kube.js";
 import { waitFor } from "../support/wait-for.js";
 import {
   applyExample,
+  claimsOfPool,
   deleteNamespaceAndWait,
   type Pool,
   poolAddresses,
@@ -119,12 +120,18 @@ spec:
       pods.every(p => !p.status?.podIPs?.length),
       "the intruder must get no address",
     );
-    const red = await api.get<Pool>(`${SP}/spiderippools/tenant-red-pool`);
-    assert.equal(
-      red.status?.allocatedIPCount,
-      2,
+    // The claims are the ledger; the pool status is a view that may lag them by the watcher's
+    // status interval (docs/usage/ippool.md), so it is waited for.
+    const held = await claimsOfPool(api, "tenant-red-pool");
+    assert.deepEqual(
+      held.map(c => c.spec.podNamespace),
+      ["tenant-red", "tenant-red"],
       "only tenant-red's two Pods hold tenant-red-pool addresses",
     );
+    await waitFor("tenant-red-pool's status counts its two claims", async () => {
+      const red = await api.get<Pool>(`${SP}/spiderippools/tenant-red-pool`);
+      return red.status?.allocatedIPCount === 2;
+    });
   });
 
   it("lets a namespace that gains the tenant label use the label-bound pool by annotation", async () => {

@@ -183,6 +183,11 @@ describe("Allocator.add against MemoryApi", () => {
       2,
       "one CREATE refused, one granted",
     );
+    assert.deepEqual(
+      api.calls.filter(c => c.startsWith(`GET ${CLAIMS_PATH}/`)),
+      [],
+      "the winner came from the watch: no GET of its claim",
+    );
     const mine = claims(api).filter(c => c.spec.podUID === "uid-a");
     assert.deepEqual(
       mine.map(c => c.spec.address),

@@ -3,7 +3,7 @@ import type { Pod } from "../k8s/core-kinds.js";
 import { claimAddress } from "../k8s/claim-store.js";
 import { K8sError } from "../k8s/k8s-error.js";
 import { getEndpoint, upsertEndpoint } from "../k8s/endpoint-store.js";
-import { pickAddress } from "../core/net/address-pick.js";
+import { laneOf, pickAddress } from "../core/net/address-pick.js";
 import { backoffDelay, type BackoffPolicy } from "../core/base/backoff.js";
 import { formatAddress, type IpFamily } from "../core/net/address.js";
 import {
@@ -45,6 +45,11 @@ import type { Logger } from "../logger.js";
 const MAX_PICK_WINDOW = 4096;
 /** Remembered CREATEs of unknown outcome; far more than one agent has ADDs in flight. */
 const MAX_UNCERTAIN = 4096;
+/**
+ * After a 409, how long to wait for the winner's claim to reach our watch before reading it with
+ * a GET: the watch delivers it to every agent anyway (docs/concepts/scale.md#api-requests-per-add).
+ */
+const LOST_RACE_WATCH_MS = 1000;
 /** Pause after a lost claim race: anywhere up to 10 ms, 20 ms, … 200 ms (full jitter). */
 const CONFLICT_PAUSE: BackoffPolicy = { baseMs: 10, maxMs: 200, jitter: 1 };
 
@@ -398,6 +403,7 @@ export class Allocator {
         earlier.value,
         args,
         isSts,
+        true,
       );
       if (settled !== "taken") return settled;
     }
@@ -425,12 +431,15 @@ export class Allocator {
           MAX_PICK_WINDOW,
           config.agent.addressWindow * (1 + busy) * 2 ** Math.min(attempt, 6),
         );
+        // The lane spreads agents of different nodes over the window; its width is the base
+        // window, so each lane has about one address in it per pick this agent has unsettled.
         const value = pickAddress(
           view.allocatable(pool),
           view.taken(pool),
           `${uid}/${plan.nic}/${family}`,
           window,
           view.recentlyFreed(name),
+          laneOf(`${view.nodeName}/${name}`, config.agent.addressWindow),
         );
         if (value === undefined) {
           reasons.push(`pool ${name}: all IP addresses used out`);
@@ -474,6 +483,8 @@ export class Allocator {
     value: bigint,
     args: IpamAddArgs,
     isSts: boolean,
+    /** Repeating a CREATE of unknown outcome: a 409 is then likely ours, read at once. */
+    settling = false,
   ): Promise<Grant | "taken"> {
     const { view, api } = this.d;
     const uid = pod.metadata.uid ?? "";
@@ -499,7 +510,10 @@ export class Allocator {
           ...(isSts ? { static: true } : {}),
         },
         value,
-        { sleep: this.d.sleep },
+        {
+          sleep: this.d.sleep,
+          ...(settling ? {} : { watched: name => view.awaitClaim(name, LOST_RACE_WATCH_MS) }),
+        },
       );
     } catch (e) {
       view.clearPending(pool, value);

@@ -160,3 +160,33 @@ describe("ClusterView: claims by Pod", () => {
     );
   });
 });
+
+describe("ClusterView: awaitClaim, the winner of a lost race from the watch", () => {
+  it("answers at once with a claim the view holds", async () => {
+    const v = view();
+    const a = claim("10.0.0.1");
+    v.noteClaim(a);
+    assert.equal((await v.awaitClaim(a.metadata.name, 60_000))?.spec.podUID, a.spec.podUID);
+  });
+
+  it("answers when the claim arrives, every caller waiting for that name", async () => {
+    const v = view();
+    const a = claim("10.0.0.1");
+    const first = v.awaitClaim(a.metadata.name, 60_000);
+    const second = v.awaitClaim(a.metadata.name, 60_000);
+    v.noteClaim(claim("10.0.0.2"));
+    v.noteClaim(a);
+    assert.deepEqual(
+      (await Promise.all([first, second])).map(c => c?.spec.podUID),
+      [a.spec.podUID, a.spec.podUID],
+    );
+  });
+
+  it("answers undefined when the watch does not bring it in time, and a later arrival changes nothing", async () => {
+    const v = view();
+    const a = claim("10.0.0.1");
+    assert.equal(await v.awaitClaim(a.metadata.name, 5), undefined);
+    v.noteClaim(a);
+    assert.equal(v.claim(a.metadata.name)?.spec.podUID, a.spec.podUID);
+  });
+});

@@ -59,6 +59,8 @@ export class ClusterView {
   readonly #freed = new Map<string, Map<bigint, number>>();
   readonly #usable = new Map<string, { rv: string; set: IntervalSet }>();
   readonly #scope: ClaimScopeFollower;
+  /** Callers of awaitClaim waiting for a claim name to reach the watch. */
+  readonly #awaiting = new Map<string, Array<(c: Claim) => void>>();
   #reservedSets: Record<IpFamily, IntervalSet> = {
     4: IntervalSet.empty(4),
     6: IntervalSet.empty(6),
@@ -159,6 +161,11 @@ export class ClusterView {
     const old = this.#claimByName.get(c.metadata.name);
     if (old) this.#unindex(old);
     this.#claimByName.set(c.metadata.name, c);
+    const waiting = this.#awaiting.get(c.metadata.name);
+    if (waiting) {
+      this.#awaiting.delete(c.metadata.name);
+      for (const w of waiting) w(c);
+    }
     add(this.#byUid, c.spec.podUID, c.metadata.name);
     add(this.#byPodKey, `${c.spec.podNamespace}/${c.spec.podName}`, c.metadata.name);
     const v = addressValue(c);
@@ -282,6 +289,31 @@ export class ClusterView {
   /** The claim of that object name (an address's, lib/schemas/ip-claim.ts claimName). */
   claim(name: string): Claim | undefined {
     return this.#claimByName.get(name);
+  }
+
+  /**
+   * The claim of that name once the watch shows it, or `undefined` if it has not within
+   * `withinMs`. After a lost race the winner's claim is on its way to this watch anyway: waiting
+   * for it spares a GET per lost race (docs/concepts/scale.md#api-requests-per-add).
+   */
+  awaitClaim(name: string, withinMs: number): Promise<Claim | undefined> {
+    const now = this.#claimByName.get(name);
+    if (now || withinMs <= 0) return Promise.resolve(now);
+    return new Promise(resolve => {
+      const list = this.#awaiting.get(name) ?? [];
+      const done = (c: Claim | undefined) => {
+        clearTimeout(timer);
+        resolve(c);
+      };
+      const timer = setTimeout(() => {
+        const rest = (this.#awaiting.get(name) ?? []).filter(w => w !== done);
+        if (rest.length) this.#awaiting.set(name, rest);
+        else this.#awaiting.delete(name);
+        resolve(undefined);
+      }, withinMs);
+      list.push(done);
+      this.#awaiting.set(name, list);
+    });
   }
 
   allClaims(): Claim[] {

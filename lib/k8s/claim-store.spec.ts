@@ -120,4 +120,49 @@ describe("isOwnClaim", () => {
   it("an empty UID never matches", () => {
     assert.equal(isOwnClaim({ ...h, podUID: "" }, { ...h, podUID: "" }), false);
   });
+
+  describe("after a 409, the watch asked first", () => {
+    const reads = (api: MemoryApi) => api.calls.filter(c => c === `GET ${CLAIMS_PATH}/${NAME}`);
+
+    it("a claim the watch shows as another Pod's is taken without a GET", async () => {
+      const api = new MemoryApi();
+      await run(api, spec({ podUID: "uid-b", podName: "b" }));
+      const asked: string[] = [];
+      const r = await claimAddress(api, spec(), VALUE, {
+        sleep: noSleep,
+        watched: async name => {
+          asked.push(name);
+          return { spec: spec({ podUID: "uid-b", podName: "b" }) };
+        },
+      });
+      assert.equal(r, "taken");
+      assert.deepEqual(asked, [NAME]);
+      assert.deepEqual(reads(api), [], "no GET after the watch named the winner");
+    });
+
+    it("a claim the watch has not shown yet is read with a GET", async () => {
+      const api = new MemoryApi();
+      await run(api, spec({ podUID: "uid-b", podName: "b" }));
+      const r = await claimAddress(api, spec(), VALUE, {
+        sleep: noSleep,
+        watched: async () => undefined,
+      });
+      assert.equal(r, "taken");
+      assert.equal(reads(api).length, 1);
+    });
+
+    it("our own claim in the watch is adopted from the API server's copy, never taken", async () => {
+      const api = new MemoryApi();
+      loseReplies(api, 1);
+      const r = await claimAddress(api, spec(), VALUE, {
+        sleep: noSleep,
+        random: () => 0.5,
+        watched: async () => ({ spec: spec() }),
+      });
+      assert.ok(r !== "taken");
+      assert.equal(r.adopted, true);
+      assert.equal(reads(api).length, 1);
+      assert.equal(claims(api).length, 1);
+    });
+  });
 });

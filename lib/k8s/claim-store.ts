@@ -62,6 +62,11 @@ export async function readClaim(api: KubeApi, name: string): Promise<Stored<IPCl
 /** Retries of a CREATE whose outcome is unknown: up to 0.1 s, 0.2 s, … 2 s, jittered. */
 const UNKNOWN_OUTCOME_PAUSE: BackoffPolicy = { baseMs: 100, maxMs: 2000, jitter: 0.5 };
 
+/** What a 409 is judged by: whose claim it is. */
+export interface ClaimSpecHolder {
+  spec: ClaimSpec;
+}
+
 export interface ClaimAttempt {
   /** The claim this Pod's NIC now holds. */
   claim: Stored<IPClaim>;
@@ -79,12 +84,22 @@ export interface ClaimAttempt {
  *    idempotent by name: a CREATE that did commit shows up as the 409 above.
  * Throws the last error when the outcome stays unknown after `attempts` tries: the caller must
  * not claim another address for this NIC before it knows (docs/adr/0002-address-claims.md).
+ *
+ * `watched`, when given, is asked first after a 409: the claim as the caller's watch shows it
+ * (waiting a little for the watch to bring it), `undefined` if it has not. A lost race is the
+ * common 409 under a storm, and the winner's claim reaches every agent's watch anyway, so the
+ * GET is only spent when the watch lags behind.
  */
 export async function claimAddress(
   api: KubeApi,
   spec: ClaimSpec,
   value: bigint,
-  opts: { attempts?: number; sleep?: (ms: number) => Promise<void>; random?: () => number } = {},
+  opts: {
+    attempts?: number;
+    sleep?: (ms: number) => Promise<void>;
+    random?: () => number;
+    watched?: (name: string) => Promise<ClaimSpecHolder | undefined>;
+  } = {},
 ): Promise<ClaimAttempt | "taken"> {
   const attempts = opts.attempts ?? 4;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>(r => setTimeout(r, ms)));
@@ -93,6 +108,11 @@ export async function claimAddress(
     try {
       const created = await createClaim(api, spec, value);
       if (created !== "taken") return { claim: created, adopted: false };
+      // Only a first CREATE's 409 is likely someone else's: after an unknown outcome it is
+      // likely our own, which only the GET below can adopt.
+      const seen = attempt === 1 ? await opts.watched?.(name) : undefined;
+      if (seen && !isOwnClaim(seen.spec, spec)) return "taken";
+      // Ours in the watch, or not in it yet: only the API server's copy is adopted.
       const existing = await readClaim(api, name);
       if (existing)
         return isOwnClaim(existing.spec, spec) ? { claim: existing, adopted: true } : "taken";

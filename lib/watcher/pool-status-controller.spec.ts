@@ -15,6 +15,8 @@ import { PoolStatusController } from "./pool-status-controller.js";
 import { IMPORTED_ANNOTATION } from "../core/base/well-known-names.js";
 
 const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
+/** Short enough that a spec following several changes in a row does not wait 10 s between writes. */
+const FAST = { delayMs: 5, minIntervalMs: 50 };
 const log = {
   info: () => undefined,
   warn: () => undefined,
@@ -79,7 +81,7 @@ describe("PoolStatusController against MemoryApi", () => {
     api.seed(CLAIMS_PATH, claim("10.0.0.11", "b"));
     api.seed(CLAIMS_PATH, claim("10.0.0.10", "a"));
     api.seed(CLAIMS_PATH, claim("10.0.0.12", "elsewhere", "q"));
-    ctl = new PoolStatusController(api, log).start();
+    ctl = new PoolStatusController(api, log, undefined, undefined, FAST).start();
     await eventually("p's status", () => status(api)?.allocatedIPCount === 2);
     assert.deepEqual(status(api), {
       allocatedIPCount: 2,
@@ -105,7 +107,7 @@ describe("PoolStatusController against MemoryApi", () => {
     api.seed(POOLS, pool("p", false));
     api.seed(POOLS, pool("q"));
     api.seed(CLAIMS_PATH, claim("10.0.0.10", "a"));
-    ctl = new PoolStatusController(api, log).start();
+    ctl = new PoolStatusController(api, log, undefined, undefined, FAST).start();
     // q is reconciled in the same pass as p: once q has its status, p has had its turn.
     await eventually("q's status", () => status(api, "q") !== undefined);
     await ctl.idle();
@@ -117,7 +119,7 @@ describe("PoolStatusController against MemoryApi", () => {
     const api = new MemoryApi();
     api.seed(POOLS, pool("p"));
     api.seed(CLAIMS_PATH, claim("10.0.0.10", "a"));
-    ctl = new PoolStatusController(api, log).start();
+    ctl = new PoolStatusController(api, log, undefined, undefined, FAST).start();
     await eventually("p's status", () => status(api)?.allocatedIPCount === 1);
     await api.delete(`${POOLS}/p`);
     await eventually(
@@ -131,5 +133,31 @@ describe("PoolStatusController against MemoryApi", () => {
     );
     await api.delete(`${CLAIMS_PATH}/10.0.0.10`);
     await eventually("the pool gone", () => api.peek(`${POOLS}/p`) === undefined);
+  });
+
+  it("writes the first change after a quiet period at once, then at most once per interval while claims keep coming", async () => {
+    const api = new MemoryApi();
+    const big = pool("p");
+    big.spec.ips = ["10.0.0.10-10.0.0.250"];
+    big.spec.excludeIPs = [];
+    api.seed(POOLS, big);
+    const timing = { delayMs: 1, minIntervalMs: 400 };
+    ctl = new PoolStatusController(api, log, undefined, undefined, timing).start();
+    // Nothing ran before: the first status is the leading edge, written after the 1 ms delay.
+    await eventually("the first status", () => status(api)?.totalIPCount === 241);
+    const writes = () => api.calls.filter(c => c === `PATCH ${POOLS}/p/status`).length;
+    assert.equal(writes(), 1);
+    const started = Date.now();
+    for (let i = 0; i < 40; i++) {
+      await api.create(CLAIMS_PATH, claim(`10.0.0.${20 + i}`, `pod-${i}`));
+      await new Promise(r => setTimeout(r, 15));
+    }
+    const streamMs = Date.now() - started;
+    await eventually("every claim in the status", () => status(api)?.allocatedIPCount === 40, 5000);
+    // One write per 400 ms of the stream, one at its end, and the first: coalescing alone (1 ms)
+    // would have written after almost every one of the 40 changes.
+    const bound = 1 + Math.ceil(streamMs / timing.minIntervalMs) + 1;
+    assert.ok(writes() <= bound, `${writes()} status writes for 40 changes in ${streamMs} ms`);
+    assert.ok(writes() >= 2, "the stream's changes were written");
   });
 });

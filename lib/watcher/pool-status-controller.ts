@@ -19,11 +19,23 @@ const POOLS = `/apis/${SPIDERPOOL_API_VERSION}/spiderippools`;
 type Pool = Stored<SpiderIPPool>;
 type Claim = Stored<IPClaim>;
 
+/** A change after a quiet period is written after this coalescing delay. */
+const STATUS_DELAY_MS = 300;
+/**
+ * At most one status write per pool per this interval while its claims keep changing: under a
+ * storm the pool status writes were a tenth of the API requests per ADD, and every agent received
+ * each one whole (docs/concepts/scale.md). The status is a view, the claims are the ledger, so
+ * it may lag them by this much (docs/usage/ippool.md, below the status fields).
+ */
+export const STATUS_INTERVAL_MS = 10_000;
+
 /**
  * Keeps each pool's status a projection of its claims: counts, `totalIPCount` and the
  * Spiderpool `allocatedIPs` view, written by this single writer, coalesced per pool — so
- * allocation never writes the pool object and a storm costs one status write per pool per
- * burst rather than one per Pod. Also lets a deleted pool go once no claim holds its addresses.
+ * allocation never writes the pool object. The first change after a quiet period is written
+ * within the coalescing delay; while changes keep coming, at most once per interval, so a storm
+ * costs a few status writes per pool rather than one per Pod. Also lets a deleted pool go once no
+ * claim holds its addresses.
  */
 export class PoolStatusController {
   readonly pools: Informer<Pool>;
@@ -36,11 +48,15 @@ export class PoolStatusController {
     private readonly log: Logger,
     private readonly metrics?: WatcherMetrics,
     shared?: { pools: Informer<Pool>; claims: Informer<Claim> },
+    timing: { delayMs: number; minIntervalMs: number } = {
+      delayMs: STATUS_DELAY_MS,
+      minIntervalMs: STATUS_INTERVAL_MS,
+    },
   ) {
     this.pools = shared?.pools ?? new Informer<Pool>(api, { path: POOLS });
     this.claims = shared?.claims ?? new Informer<Claim>(api, { path: CLAIMS_PATH });
     this.#queue = new WorkQueue(name => this.#reconcile(name), {
-      delayMs: 300,
+      ...timing,
       onError: (key, e, n) =>
         log.warn("pool status update failed", { pool: key, attempt: n, err: e }),
     });

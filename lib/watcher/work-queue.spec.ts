@@ -150,4 +150,37 @@ describe("WorkQueue", () => {
     assert.equal(done, n);
     assert.ok(walked <= n, `iterators walked ${walked} entries for ${n} keys`);
   });
+
+  it("with minIntervalMs: a key added after a quiet period runs at once, one added all the time runs once per interval", async () => {
+    const starts: number[] = [];
+    const q = new WorkQueue(async () => void starts.push(Date.now()), {
+      delayMs: 1,
+      minIntervalMs: 300,
+    });
+    q.add("k");
+    await q.idle();
+    assert.equal(starts.length, 1, "the leading edge ran");
+    const t0 = Date.now();
+    while (Date.now() - t0 < 1000) {
+      q.add("k");
+      await new Promise(r => setTimeout(r, 5));
+    }
+    await q.idle();
+    // About 1,000 / 5 adds: without the interval each would run after its 1 ms delay.
+    assert.ok(starts.length <= 1 + Math.ceil(1000 / 300) + 1, `${starts.length} runs`);
+    for (let i = 1; i < starts.length; i++)
+      assert.ok(starts[i]! - starts[i - 1]! >= 299, `runs ${i - 1} and ${i} too close`);
+    q.stop();
+  });
+
+  it("with minIntervalMs: other keys are not held back by one key's interval", async () => {
+    const runs: string[] = [];
+    const q = new WorkQueue(async k => void runs.push(k), { delayMs: 1, minIntervalMs: 60_000 });
+    q.add("a");
+    await q.idle();
+    q.add("b");
+    await q.idle();
+    assert.deepEqual(runs, ["a", "b"]);
+    q.stop();
+  });
 });

@@ -12,6 +12,12 @@ export const DEFAULT_JOB_TIMEOUT_MS = 120_000;
 
 export interface WorkQueueOptions {
   delayMs?: number;
+  /**
+   * Least time between the starts of two runs of one key. An add after a quiet period still runs
+   * after `delayMs` (leading edge); adds that keep coming meanwhile wait for the interval to pass
+   * and run once then, so a key that changes all the time runs once per interval.
+   */
+  minIntervalMs?: number;
   concurrency?: number;
   maxRetries?: number;
   /** Deadline of one run; past it the slot is freed and the key retried like a failure. */
@@ -47,6 +53,9 @@ export class WorkQueue {
   readonly #running = new Map<string, number>();
   readonly #failures = new Map<string, number>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** When each key's last run started; kept only with `minIntervalMs`, swept once stale. */
+  readonly #started = new Map<string, number>();
+  #sweepAt = 64;
   #active = 0;
   #runs = 0;
   #stopped = false;
@@ -56,9 +65,12 @@ export class WorkQueue {
     private readonly opts: WorkQueueOptions = {},
   ) {}
 
-  /** Schedules `key` after the coalescing delay (or `delayMs`). */
+  /** Schedules `key` after the coalescing delay (or `delayMs`), and not before its interval since its last run. */
   add(key: string, delayMs = this.opts.delayMs ?? 200): void {
     if (this.#stopped || this.#timers.has(key)) return;
+    const last = this.#started.get(key);
+    if (last !== undefined)
+      delayMs = Math.max(delayMs, last + (this.opts.minIntervalMs ?? 0) - Date.now());
     this.#timers.set(
       key,
       setTimeout(() => {
@@ -101,6 +113,7 @@ export class WorkQueue {
   }
 
   #run(key: string): void {
+    if (this.opts.minIntervalMs) this.#noteStart(key);
     const run = ++this.#runs;
     this.#running.set(key, run);
     this.#active++;
@@ -128,5 +141,19 @@ export class WorkQueue {
         this.#active--;
         this.#pump();
       });
+  }
+
+  /**
+   * Records a run's start. Entries older than the interval no longer delay anything, so they are
+   * swept whenever the map has doubled since the last sweep: memory stays in proportion to the
+   * keys run within one interval, and the sweeps' cost per run stays constant.
+   */
+  #noteStart(key: string): void {
+    const now = Date.now();
+    this.#started.set(key, now);
+    if (this.#started.size < this.#sweepAt) return;
+    const horizon = now - this.opts.minIntervalMs!;
+    for (const [k, at] of this.#started) if (at <= horizon) this.#started.delete(k);
+    this.#sweepAt = Math.max(64, this.#started.size * 2);
   }
 }

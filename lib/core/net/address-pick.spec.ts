@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { IntervalSet } from "./interval-set.js";
-import { fnv1a, pickAddress } from "./address-pick.js";
+import { fnv1a, laneOf, pickAddress } from "./address-pick.js";
 
 const set = (ranges: string[]) => {
   const r = IntervalSet.fromRanges(ranges, 4);
@@ -141,6 +141,121 @@ describe("pickAddress with recently freed addresses", () => {
       );
       assert.ok(a !== undefined && a >= v4("10.1.200.0"), "a never-used address is picked first");
     }
+  });
+});
+
+/** mulberry32: a seeded generator, so each simulated storm is the same on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A storm on one pool as the agents meet it: in each round every node starts up to `inFlight`
+ * picks from its view (what the ledger held when the round began, plus its own picks and lost
+ * races), with the allocator's window (16 × (1 + its unsettled picks) × 2^attempt). Then the
+ * CREATEs reach the "API server" (a map by address, refusing a second one: the unique claim name)
+ * in a random order; a refused one is a 409, remembered by its node, and retried next round.
+ */
+type Mode = "hash" | "hash, twice the window" | "lanes";
+
+function storm(o: { nodes: string[]; pods: number; inFlight: number; mode: Mode; seed: number }) {
+  const usable = set(["10.0.0.1-10.0.7.254"]);
+  const ledger = new Map<bigint, string>();
+  const random = rng(o.seed);
+  const queue = o.nodes.map((_, n) =>
+    Array.from({ length: Math.ceil(o.pods / o.nodes.length) }, (_, i) => ({
+      uid: `pod-${n}-${i}`,
+      attempt: 0,
+    })),
+  );
+  const lost = o.nodes.map(() => new Set<bigint>());
+  let conflicts = 0;
+  for (let round = 0; queue.some(q => q.length); round++) {
+    assert.ok(round < 1000, "the storm ends");
+    const known = [...ledger.keys()];
+    const creates: Array<{ node: number; pod: { uid: string; attempt: number }; v: bigint }> = [];
+    o.nodes.forEach((node, n) => {
+      const mine: bigint[] = [];
+      for (const pod of queue[n]!.splice(0, o.inFlight)) {
+        const taken = IntervalSet.fromAddresses(4, [...known, ...mine, ...lost[n]!]);
+        const window = 16 * (1 + mine.length) * 2 ** Math.min(pod.attempt, 6);
+        const v = pickAddress(
+          usable,
+          taken,
+          `${pod.uid}/eth0/4`,
+          o.mode === "hash, twice the window" ? window * 2 : window,
+          [],
+          o.mode === "lanes" ? laneOf(`${node}/pool`, 16) : undefined,
+        );
+        assert.ok(v !== undefined && !taken.contains(v), "a pick is free in its node's view");
+        mine.push(v);
+        creates.push({ node: n, pod, v });
+      }
+    });
+    for (let i = creates.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [creates[i], creates[j]] = [creates[j]!, creates[i]!];
+    }
+    for (const c of creates) {
+      if (ledger.has(c.v)) {
+        conflicts++;
+        lost[c.node]!.add(c.v);
+        queue[c.node]!.push({ uid: c.pod.uid, attempt: c.pod.attempt + 1 });
+      } else ledger.set(c.v, c.pod.uid);
+    }
+  }
+  return { conflicts, ledger };
+}
+
+describe("pickAddress with lanes: agents of many nodes racing for one pool", () => {
+  const cases = [
+    { nodes: 10, seed: 1 },
+    { nodes: 10, seed: 2 },
+    { nodes: 5, seed: 3 },
+    { nodes: 16, seed: 4 },
+  ];
+
+  it("every Pod gets one address and no address goes to two Pods, with lanes or without", () => {
+    for (const c of cases)
+      for (const mode of ["hash", "lanes"] as const) {
+        const nodes = Array.from({ length: c.nodes }, (_, i) => `node-${i + 1}`);
+        const r = storm({ nodes, pods: 400, inFlight: 4, mode, seed: c.seed });
+        const pods = [...r.ledger.values()];
+        assert.equal(pods.length, Math.ceil(400 / c.nodes) * c.nodes);
+        assert.equal(new Set(pods).size, pods.length, "each Pod holds one address");
+      }
+  });
+
+  it("collide less than half as often as the hash alone, and less than the hash over their wider window", () => {
+    const total = { hash: 0, "hash, twice the window": 0, lanes: 0 };
+    for (const c of cases)
+      for (const mode of Object.keys(total) as Mode[]) {
+        const nodes = Array.from({ length: c.nodes }, (_, i) => `node-${i + 1}`);
+        total[mode] += storm({ nodes, pods: 400, inFlight: 4, mode, seed: c.seed }).conflicts;
+      }
+    const text = JSON.stringify(total);
+    assert.ok(total.hash > 0, "the storm makes races to lose");
+    assert.ok(total.lanes * 2 < total.hash, `409s: ${text}`);
+    assert.ok(total.lanes < total["hash, twice the window"], `409s: ${text}`);
+  });
+
+  it("prefers its lane's addresses in the window and falls back to the whole window", () => {
+    const usable = set(["10.0.0.0-10.0.0.255"]);
+    const lane = laneOf("node-a/pool", 16);
+    const v = pickAddress(usable, IntervalSet.empty(4), "uid/eth0/4", 8, [], lane);
+    assert.equal(Number(v! % 16n), lane.lane);
+    assert.ok(v! < v4("10.0.0.16"), "within the doubled window");
+    // The lane's only address in the doubled window is taken: any other of it will do.
+    const taken = IntervalSet.fromAddresses(4, [BigInt(lane.lane) + v4("10.0.0.0")]);
+    const w = pickAddress(usable, taken, "uid/eth0/4", 8, [], lane);
+    assert.ok(w !== undefined && w <= v4("10.0.0.16") && !taken.contains(w));
   });
 });
 
