@@ -21,7 +21,7 @@ import { performance } from "node:perf_hooks";
 import { ClusterView, type Claim, type Pool } from "../lib/agent/cluster-view.js";
 import { IntervalSet } from "../lib/core/net/interval-set.js";
 import { CLAIMS_PATH } from "../lib/k8s/claim-store.js";
-import type { Logger } from "../lib/logger.js";
+import { quietLogger } from "../lib/testing/quiet-logger.js";
 import { MemoryApi } from "../lib/testing/memory-api.js";
 import type { RequestOptions } from "../lib/k8s/api-client.js";
 import { WorkQueue } from "../lib/watcher/work-queue.js";
@@ -54,12 +54,7 @@ const EVENTS = Number(values.events);
 
 const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
 const BASE = (10n << 24n) | (20n << 16n); // 10.20.0.0/16
-const quiet = {
-  info: () => undefined,
-  warn: () => undefined,
-  debug: () => undefined,
-  error: () => undefined,
-} as unknown as Logger;
+const quiet = quietLogger;
 
 const pool: Pool = {
   apiVersion: "spiderpool.spidernet.io/v2beta1",

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { Pod } from "../k8s/core-kinds.js";
 import { CLAIMS_PATH, createClaim } from "../k8s/claim-store.js";
-import type { Logger } from "../logger.js";
+import { quietLogger } from "../testing/quiet-logger.js";
 import { parseConfig } from "../schemas/config.js";
 import { MemoryApi } from "../testing/memory-api.js";
 import { eventually } from "../testing/eventually.js";
@@ -20,12 +20,7 @@ import { OwnerCache } from "./owner-cache.js";
 const NODE = "node-1";
 const NS = "ns";
 const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
-const quiet = {
-  info: () => undefined,
-  warn: () => undefined,
-  debug: () => undefined,
-  error: () => undefined,
-} as unknown as Logger;
+const quiet = quietLogger;
 
 const views: ClusterView[] = [];
 afterEach(() => {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { KubeObject, Stored } from "../k8s/api-client.js";
 import { CLAIMS_PATH } from "../k8s/claim-store.js";
 import { Informer } from "../k8s/informer.js";
-import type { Logger } from "../logger.js";
+import { quietLogger } from "../testing/quiet-logger.js";
 import { parseConfig } from "../schemas/config.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import { eventually } from "../testing/eventually.js";
@@ -17,12 +17,7 @@ import { WatcherMetrics } from "./metrics.js";
 
 const NS = "ns";
 const PODS = `/api/v1/namespaces/${NS}/pods`;
-const log = {
-  info: () => undefined,
-  warn: () => undefined,
-  debug: () => undefined,
-  error: () => undefined,
-} as unknown as Logger;
+const log = quietLogger;
 
 function policy(readyNodeReleaseAfterSeconds: number) {
   const r = parseConfig({});

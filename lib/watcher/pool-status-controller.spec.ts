@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { CLAIMS_PATH } from "../k8s/claim-store.js";
 import { FINALIZER } from "../k8s/endpoint-store.js";
-import type { Logger } from "../logger.js";
+import { quietLogger } from "../testing/quiet-logger.js";
 import type { IPPoolStatus } from "../schemas/ippool.js";
 import { eventually } from "../testing/eventually.js";
 import { MemoryApi } from "../testing/memory-api.js";
@@ -17,12 +17,7 @@ import { IMPORTED_ANNOTATION } from "../core/base/well-known-names.js";
 const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
 /** Short enough that a spec following several changes in a row does not wait 10 s between writes. */
 const FAST = { delayMs: 5, minIntervalMs: 50 };
-const log = {
-  info: () => undefined,
-  warn: () => undefined,
-  debug: () => undefined,
-  error: () => undefined,
-} as unknown as Logger;
+const log = quietLogger;
 
 function pool(name: string, imported = true) {
   return {

@@ -8,7 +8,7 @@ import type { Stored } from "../k8s/api-client.js";
 import { CLAIMS_PATH } from "../k8s/claim-store.js";
 import { Informer } from "../k8s/informer.js";
 import { SUBNETS_PATH } from "../k8s/subnet-status-store.js";
-import type { Logger } from "../logger.js";
+import { quietLogger } from "../testing/quiet-logger.js";
 import { parseConfig } from "../schemas/config.js";
 import type { IPClaim } from "../schemas/ip-claim.js";
 import type { SpiderIPPool } from "../schemas/ippool.js";
@@ -21,12 +21,7 @@ import { WorkloadController } from "./workload-controller.js";
 
 const POOLS = "/apis/spiderpool.spidernet.io/v2beta1/spiderippools";
 const RESERVED = "/apis/spiderpool.spidernet.io/v2beta1/spiderreservedips";
-const log = {
-  info: () => undefined,
-  warn: () => undefined,
-  debug: () => undefined,
-  error: () => undefined,
-} as unknown as Logger;
+const log = quietLogger;
 
 /** An auto pool whose labels name Deployment ns/web (UID u1), reclaimed with it. */
 const autoPool = {
