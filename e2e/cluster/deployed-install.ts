@@ -97,6 +97,22 @@ export function agentOverlay(n: RealNode): string {
 }
 
 /**
+ * The one real node an in-cluster install targets (the DaemonSet or the chart's values name that
+ * node's directories), with the agent's socket directory and containerd's netns directory made.
+ */
+export function theRealNode(realNodes: RealNode[], mode: InstallMode): RealNode {
+  const [n] = realNodes;
+  if (realNodes.length !== 1 || !n)
+    throw new StepError(
+      "deploy",
+      `--install ${mode} takes exactly one real node (its DaemonSet names that node's directories), got ${realNodes.length}`,
+    );
+  fs.mkdirSync(path.dirname(socketOf(n.name)), { recursive: true });
+  fs.mkdirSync(containerdNetnsDir(n), { recursive: true });
+  return n;
+}
+
+/**
  * Applies the manifests through the overlay with the cluster's kubectl, as the README's kustomize
  * path does, and waits until the agent pod on each real node is Ready.
  */
@@ -105,14 +121,7 @@ export async function deployAgent(
   binDir: string,
   realNodes: RealNode[],
 ): Promise<void> {
-  if (realNodes.length !== 1)
-    throw new StepError(
-      "deploy",
-      `--install deployed takes exactly one real node (its DaemonSet names that node's directories), got ${realNodes.length}`,
-    );
-  const n = realNodes[0]!;
-  fs.mkdirSync(path.dirname(socketOf(n.name)), { recursive: true });
-  fs.mkdirSync(containerdNetnsDir(n), { recursive: true });
+  const n = theRealNode(realNodes, "deployed");
   const dir = agentOverlay(n);
   const log = paths.log("deploy");
   runStep(

@@ -14,7 +14,12 @@ import { stringify } from "yaml";
 import type { ApiClient } from "../../lib/k8s/api-client.js";
 import { assembleChart, CHART_OUT } from "../../scripts/build-chart.js";
 import { agentImageRef, peprControllerRef } from "./component-images.js";
-import { containerdNetnsDir, deployDir, waitAgentPodReady } from "./deployed-install.js";
+import {
+  containerdNetnsDir,
+  deployDir,
+  theRealNode,
+  waitAgentPodReady,
+} from "./deployed-install.js";
 import { paths } from "./paths.js";
 import {
   buildModule,
@@ -82,15 +87,8 @@ export async function helmInstall(
   apiPort: number,
   say: (l: string) => void,
 ): Promise<void> {
-  if (realNodes.length !== 1)
-    throw new StepError(
-      "deploy",
-      `--install helm takes exactly one real node (its values name that node's directories), got ${realNodes.length}`,
-    );
-  const n = realNodes[0]!;
+  const n = theRealNode(realNodes, "helm");
   const log = paths.log("deploy");
-  fs.mkdirSync(path.dirname(socketOf(n.name)), { recursive: true });
-  fs.mkdirSync(containerdNetnsDir(n), { recursive: true });
   preparePeprPodNetwork(binDir, n, apiPort);
 
   say("building the chart (npx pepr build, then npm run chart's assembly into dist/chart)");
