@@ -35,7 +35,7 @@ import {
   writeConfig,
   writeSpiderpoolNetwork,
 } from "./spiderpool-install.js";
-import { admissionReady, startPeprAdmission, startPeprModule } from "./pepr-module.js";
+import { admissionReady, peprEnv, startPeprAdmission, startPeprModule } from "./pepr-module.js";
 import { startFaultProxy, viaFaultProxy } from "./fault-proxy.js";
 import { installIdentities, peprKubeconfig } from "./identities.js";
 import {
@@ -434,6 +434,7 @@ export async function restartPeprWatcher(
     process.execPath,
     ["--import", "tsx", path.join(repoRoot, "pepr.ts"), "--role=watcher"],
     {
+      ...peprEnv,
       PEPR_API_PATH: crypto.randomBytes(32).toString("hex"),
       SSL_CERT_PATH: pki("webhook.crt"),
       SSL_KEY_PATH: pki("webhook.key"),

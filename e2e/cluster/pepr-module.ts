@@ -11,8 +11,18 @@ import { confPath } from "./spiderpool-install.js";
 import { viaFaultProxy } from "./fault-proxy.js";
 import { peprKubeconfig } from "./identities.js";
 import { splitWorkloadWebhook } from "../../scripts/workload-webhook.js";
+import pkg from "../../package.json";
 
 const pki = (f: string) => path.join(paths.pki, f);
+
+/**
+ * The PEPR_* settings the module's Deployments get from package.json's `pepr.env`, given to the
+ * host processes too, so that they meet an API outage as the in-cluster pods do
+ * (docs/usage/install.md, "The Pepr module's watch settings").
+ */
+export const peprEnv: Record<string, string> = Object.fromEntries(
+  Object.entries(pkg.pepr.env as Record<string, string>).filter(([k]) => k.startsWith("PEPR_")),
+);
 
 export interface PeprProcesses {
   admission: Daemon;
@@ -35,6 +45,7 @@ export async function startPeprModule(
   const watcherPort = await freePort(ports.webhook + 1);
   const metricsPort = await freePort(24721);
   const common = {
+    ...peprEnv,
     PEPR_API_PATH: apiPath,
     SSL_CERT_PATH: pki("webhook.crt"),
     SSL_KEY_PATH: pki("webhook.key"),
@@ -84,6 +95,7 @@ export async function startPeprModule(
  */
 export function startPeprAdmission(port: number, apiPath: string): Daemon & { apiPath: string } {
   const env = {
+    ...peprEnv,
     PEPR_API_PATH: apiPath,
     SSL_CERT_PATH: pki("webhook.crt"),
     SSL_KEY_PATH: pki("webhook.key"),
