@@ -40,7 +40,9 @@ ensure_helm() {
     rm -rf "$HELM_DIR"; mv "$tmp" "$HELM_DIR"
     echo "build-binaries: helm $HELM_VERSION built in $(( $(date +%s) - hs ))s" >&2
   fi
-  ln -sfn "$HELM_DIR/helm" "$1/helm"
+  # Relative, so a cache reached through another path (the bad-input suite links this bin/ into a
+  # throw-away cache) never leaves a link into a directory that is later removed.
+  ln -sfn "../$(basename "$HELM_DIR")/helm" "$1/helm"
 }
 
 if [ -f "$BIN/.complete" ]; then ensure_helm "$BIN"; echo "$BIN"; exit 0; fi
